@@ -1,0 +1,35 @@
+/**
+ * The one error factory of Tablestore Local: every failure a client sees is built here, with the OTS code,
+ * HTTP status and message the real service uses (spec §4.2, credentials-and-ram §6.1).
+ */
+import { ErrorCode, TablestoreError } from '../../lib/tablestore/protocol/errors';
+
+function make(code: string, httpStatus: number, message: string): TablestoreError {
+  return new TablestoreError({ code, httpStatus, message });
+}
+
+export const errors = {
+  make,
+  parameterInvalid: (message: string) => make(ErrorCode.ParameterInvalid, 400, message),
+  missingHeader: (name: string) => make(ErrorCode.ParameterInvalid, 400, `Missing header: ${name}.`),
+  invalidDate: (value: string) => make(ErrorCode.ParameterInvalid, 400, `Invalid date format: ${value}.`),
+  unsupportedOperation: (api: string) => make(ErrorCode.ParameterInvalid, 400, `Unsupported operation: ${api}.`),
+  methodNotAllowed: () => make(ErrorCode.MethodNotAllowed, 405, 'Only POST method for requests is supported.'),
+  bodyTooLarge: () => make(ErrorCode.RequestBodyTooLarge, 413, 'The size of POST data is too large.'),
+  authFailed: (message: string) => make(ErrorCode.AuthFailed, 403, message),
+  signatureMismatch: () => make(ErrorCode.AuthFailed, 403, 'Signature mismatch.'),
+  clockSkew: (date: string) => make(ErrorCode.AuthFailed, 403, `Mismatch between system time and x-ots-date: ${date}.`),
+  md5Mismatch: () => make(ErrorCode.AuthFailed, 403, 'Mismatch between MD5 value of request body and x-ots-contentmd5 in header.'),
+  instanceNotFound: () => make(ErrorCode.AuthFailed, 403, 'The instance is not found.'),
+  noPermission: () =>
+    make(ErrorCode.NoPermissionAccess, 403, 'You have no permission to access the requested resource, please contact the resource owner'),
+  tableNotExist: () => make(ErrorCode.ObjectNotExist, 404, 'Requested table does not exist.'),
+  tableAlreadyExist: () => make(ErrorCode.ObjectAlreadyExist, 409, 'Requested table already exists.'),
+  conditionCheckFail: () => make(ErrorCode.ConditionCheckFail, 403, 'Condition check failed.'),
+  quotaExhausted: (message: string) => make(ErrorCode.QuotaExhausted, 403, message),
+  outOfColumnCountLimit: (message: string) => make(ErrorCode.OutOfColumnCountLimit, 400, message),
+  outOfRowSizeLimit: (message: string) => make(ErrorCode.OutOfRowSizeLimit, 400, message),
+  internal: () => make(ErrorCode.InternalServerError, 500, 'Internal server error.'),
+} as const;
+
+export type ErrorFactory = typeof errors;

@@ -1,0 +1,7 @@
+/**
+ * Time series API handlers (CreateTimeseriesTable, PutTimeseriesData, ...), keyed by API name.
+ * Owned by the time series work (issue #3); Tablestore Local's dispatch registers whatever is listed here.
+ */
+import type { ApiHandler } from '../../dispatch';
+
+export const timeseriesHandlers: Record<string, ApiHandler> = {};

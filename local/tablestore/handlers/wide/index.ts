@@ -1,0 +1,4 @@
+/** Wide-table API handlers, keyed by API name. */
+import type { ApiHandler } from '../../dispatch';
+
+export const wideHandlers: Record<string, ApiHandler> = {};

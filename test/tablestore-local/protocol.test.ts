@@ -1,0 +1,206 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { crc8Bytes } from '../../lib/tablestore/protocol/crc8';
+import {
+  AUTO_INCREMENT,
+  CellOp,
+  INF_MAX,
+  INF_MIN,
+  PlainBufferError,
+  decodeColumnValue,
+  decodeRows,
+  encodeColumnValue,
+  encodeRow,
+  encodeRows,
+  type PlainBufferRow,
+} from '../../lib/tablestore/protocol/plainbuffer';
+import {
+  EMPTY_BODY_MD5,
+  contentMd5,
+  deriveV4SigningKey,
+  responseAuthorization,
+  signRequestHeaders,
+  signV2,
+  signV4,
+  stringToSignV2,
+} from '../../lib/tablestore/protocol/sign';
+import { TablestoreError, decodeErrorBody, encodeErrorBody, errorFromResponse, fromNodeSdkError } from '../../lib/tablestore/protocol/errors';
+import { ProtoDecodeError, decodeMessage, encodeMessage, type GetRangeRequest, type DescribeTableResponse } from '../../lib/tablestore/protocol/proto/wide';
+
+const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
+
+describe('CRC-8', () => {
+  it('matches the CRC-8/SMBUS check value', () => {
+    expect(crc8Bytes(0, Buffer.from('123456789'))).toBe(0xf4);
+  });
+});
+
+describe('PlainBuffer', () => {
+  const putVector = hex('75000000 01 03 04 02000000 706b 05 06000000 03 01000000 61 0a d4 02 03 04 01000000 63 05 06000000 03 01000000 76 0a de 09 e8');
+  const respVector = hex(
+    '75000000 01 03 04 02000000 706b 05 09000000 00 0100000000000000 0a 4c 02 03 04 01000000 63 05 06000000 03 01000000 76 07 0068e5cf8b010000 0a 3b 09 12',
+  );
+
+  it('encodes the spec request vector byte for byte', () => {
+    expect(Buffer.from(encodeRow({ primaryKey: [{ name: 'pk', value: 'a' }], attributes: [{ name: 'c', value: 'v' }] }))).toEqual(putVector);
+  });
+
+  it('encodes and decodes the spec response vector', () => {
+    const row: PlainBufferRow = { primaryKey: [{ name: 'pk', value: 1n }], attributes: [{ name: 'c', value: 'v', timestamp: 1700000000000 }] };
+    expect(Buffer.from(encodeRow(row))).toEqual(respVector);
+    expect(decodeRows(respVector)).toEqual([row]);
+  });
+
+  it('round-trips every value type, markers, ops, delete marker and several rows', () => {
+    const rows: PlainBufferRow[] = [
+      {
+        primaryKey: [
+          { name: 'a', value: -5n },
+          { name: 'b', value: new Uint8Array([0, 255]) },
+          { name: 'c', value: INF_MIN },
+          { name: 'd', value: INF_MAX },
+          { name: 'e', value: AUTO_INCREMENT },
+        ],
+        attributes: [
+          { name: 'i', value: 9007199254740993n },
+          { name: 'd', value: 1.5 },
+          { name: 'b', value: true },
+          { name: 's', value: 'héllo' },
+          { name: 'x', op: CellOp.DELETE_ALL_VERSIONS },
+          { name: 'y', op: CellOp.DELETE_ONE_VERSION, timestamp: 42 },
+          { name: 'z', value: 3n, op: CellOp.INCREMENT },
+        ],
+      },
+      { primaryKey: [{ name: 'a', value: 'k' }], attributes: [], deleteMarker: true },
+    ];
+    expect(decodeRows(encodeRows(rows))).toEqual(rows);
+  });
+
+  it('encodes filter column values bare', () => {
+    expect(Buffer.from(encodeColumnValue(1n))).toEqual(hex('00 0100000000000000'));
+    expect(Buffer.from(encodeColumnValue('ab'))).toEqual(hex('03 02000000 6162'));
+    expect(decodeColumnValue(encodeColumnValue(false))).toBe(false);
+    expect(decodeColumnValue(encodeColumnValue(2.25))).toBe(2.25);
+  });
+
+  it('rejects a bad cell checksum, a bad row checksum, a wrong header and truncation', () => {
+    const badCell = Buffer.from(putVector);
+    badCell[badCell.indexOf(0xd4)] = 0xd5;
+    expect(() => decodeRows(badCell)).toThrow(/cell checksum/);
+    const badRow = Buffer.from(putVector);
+    badRow[badRow.length - 1] ^= 1;
+    expect(() => decodeRows(badRow)).toThrow(/row checksum/);
+    expect(() => decodeRows(hex('76000000'))).toThrow(/header/);
+    for (let n = 5; n < putVector.length; n++) expect(() => decodeRows(putVector.subarray(0, n))).toThrow(PlainBufferError);
+  });
+
+  it('rejects the Node SDK non-ASCII name corruption cleanly', () => {
+    // Node writes the name length in UTF-16 units (1) but 3 UTF-8 bytes for "列".
+    const name = Buffer.from('列');
+    const bad = Buffer.concat([hex('75000000 01 03 04 01000000'), name, hex('05 06000000 03 01000000 61 0a 00 09 00')]);
+    expect(() => decodeRows(bad)).toThrow(PlainBufferError);
+  });
+
+  it('never throws anything but PlainBufferError on random bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), (tail) => {
+        try {
+          decodeRows(Buffer.concat([hex('75000000'), tail]));
+        } catch (err) {
+          expect(err).toBeInstanceOf(PlainBufferError);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('signatures', () => {
+  it('computes the V2 vector', () => {
+    const body = hex('0a03616263');
+    expect(contentMd5(body)).toBe('nu+hoWfdpFot9fzBQIGVaA==');
+    const headers = {
+      'x-ots-date': '2026-11-23T00:32:08.924Z',
+      'x-ots-apiversion': '2015-12-31',
+      'x-ots-accesskeyid': 'ak',
+      'x-ots-contentmd5': 'nu+hoWfdpFot9fzBQIGVaA==',
+      'x-ots-instancename': 'inst',
+      'x-ots-ststoken': 'tok',
+      'content-type': 'ignored',
+    };
+    expect(stringToSignV2('DescribeTable', headers)).toBe(
+      '/DescribeTable\nPOST\n\nx-ots-accesskeyid:ak\nx-ots-apiversion:2015-12-31\nx-ots-contentmd5:nu+hoWfdpFot9fzBQIGVaA==\nx-ots-date:2026-11-23T00:32:08.924Z\nx-ots-instancename:inst\nx-ots-ststoken:tok\n',
+    );
+    expect(signV2('sk', 'DescribeTable', headers)).toBe('aTbdtM1cM1wAoYSSBLVjaCvMN8k=');
+    expect(signV2('sk', 'DescribeTable', { ...headers, 'x-ots-signature': 'whatever' })).toBe('aTbdtM1cM1wAoYSSBLVjaCvMN8k=');
+  });
+
+  it('computes the V4 signing key and signature vectors', () => {
+    const key = deriveV4SigningKey('sk', '20240101', 'cn-hangzhou');
+    expect(key).toBe('w5/N0dmYEktyXVFKz+dsydAHoiVj3jgLLXzpFaEHHvU=');
+    const headers = {
+      'x-ots-accesskeyid': 'ak',
+      'x-ots-apiversion': '2015-12-31',
+      'x-ots-contentmd5': EMPTY_BODY_MD5,
+      'x-ots-date': '2024-01-01T00:00:00.000Z',
+      'x-ots-instancename': 'inst',
+      'x-ots-signdate': '20240101',
+      'x-ots-signregion': 'cn-hangzhou',
+    };
+    expect(signV4(key, 'ListTable', headers)).toBe('6Up+bZ8MqesBSy4ScXANX72UMTHmIW18OjA1RIr0qkE=');
+    const signed = signRequestHeaders({
+      apiName: 'ListTable',
+      body: new Uint8Array(0),
+      instance: 'inst',
+      accessKeyId: 'ak',
+      accessKeySecret: 'sk',
+      signatureVersion: 'v4',
+      region: 'cn-hangzhou',
+      date: new Date('2024-01-01T00:00:00.000Z'),
+    });
+    expect(signed['x-ots-signaturev4']).toBe('6Up+bZ8MqesBSy4ScXANX72UMTHmIW18OjA1RIr0qkE=');
+  });
+
+  it('computes the response authorization vector', () => {
+    const headers = {
+      'x-ots-contentmd5': '1B2M2Y8AsgTpgAmY7PhCfg==',
+      'x-ots-contenttype': 'protocol buffer',
+      'x-ots-date': '2024-01-01T00:00:00.000Z',
+      'x-ots-requestid': '0005f55a-0000-0000-0000-000000000000',
+    };
+    expect(responseAuthorization('ak', 'sk', 'ListTable', headers)).toBe('OTS ak:wLDCBPQRHe/aYHrRMKPisSMixhk=');
+  });
+});
+
+describe('errors and protobuf', () => {
+  it('round-trips the Error body and builds TablestoreError', () => {
+    const body = encodeErrorBody('OTSObjectNotExist', 'Requested table does not exist.');
+    expect(decodeErrorBody(body)).toEqual({ code: 'OTSObjectNotExist', message: 'Requested table does not exist.' });
+    const err = errorFromResponse(404, body, 'rid-1');
+    expect(err).toBeInstanceOf(TablestoreError);
+    expect([err.code, err.httpStatus, err.requestId, err.retryable]).toEqual(['OTSObjectNotExist', 404, 'rid-1', false]);
+    expect(errorFromResponse(503, new Uint8Array([0xff])).code).toBe('OTSServerUnavailable');
+    expect(decodeErrorBody(new Uint8Array([1, 2, 3]))).toBeUndefined();
+  });
+
+  it('recovers code and message from the Node SDK error shape', () => {
+    const body = Buffer.from(encodeErrorBody('OTSConditionCheckFail', 'Condition check failed.'));
+    const err = fromNodeSdkError({ code: 403, message: `${body.toString()} requestId:abc` });
+    expect([err?.code, err?.message, err?.httpStatus, err?.requestId]).toEqual(['OTSConditionCheckFail', 'Condition check failed.', 403, 'abc']);
+  });
+
+  it('encodes int64 without precision loss and rejects missing required fields', () => {
+    const req: GetRangeRequest = {
+      table_name: 't',
+      direction: 1,
+      time_range: { start_time: 9007199254740993n },
+      inclusive_start_primary_key: new Uint8Array([1]),
+      exclusive_end_primary_key: new Uint8Array([2]),
+    };
+    const back = decodeMessage<GetRangeRequest>('GetRangeRequest', encodeMessage('GetRangeRequest', req));
+    expect(back.time_range?.start_time).toBe(9007199254740993n);
+    expect(back.columns_to_get).toEqual([]);
+    expect(() => decodeMessage<DescribeTableResponse>('DescribeTableResponse', new Uint8Array(0))).toThrow(ProtoDecodeError);
+    expect(() => decodeMessage('GetRowRequest', new Uint8Array([0xff, 0xff, 0xff]))).toThrow(ProtoDecodeError);
+  });
+});
