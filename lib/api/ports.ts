@@ -1,0 +1,127 @@
+/**
+ * What the routes need from Tablestore, in our own terms. `adapters.ts` implements these over the shared
+ * WideTableClient and TimeseriesClient; keeping the routes on this narrow surface documents exactly which
+ * Tablestore APIs (and therefore which RAM actions) each route uses.
+ */
+import type { PkBound, PkType, TsValue } from './lossless';
+
+export type PrimaryKey = Array<[name: string, value: TsValue]>;
+export type PrimaryKeyBound = Array<[name: string, value: PkBound]>;
+
+export interface PkColumn {
+  readonly name: string;
+  readonly type: PkType;
+  readonly autoIncrement?: boolean;
+}
+
+export interface WideTableInfo {
+  readonly name: string;
+  readonly primaryKey: readonly PkColumn[];
+  readonly definedColumns: ReadonlyArray<{ readonly name: string; readonly type: string }>;
+  readonly options: {
+    /** seconds; -1 = never expire */
+    readonly timeToLive?: number;
+    readonly maxVersions?: number;
+    readonly deviationCellVersionInSec?: number;
+    readonly allowUpdate?: boolean;
+  };
+  readonly reservedThroughput?: { readonly read: number; readonly write: number };
+  readonly status?: string;
+}
+
+export interface WideRow {
+  readonly primaryKey: PrimaryKey;
+  /** Latest version of each attribute column; timestamp in ms when known. */
+  readonly columns: ReadonlyArray<{ readonly name: string; readonly value: TsValue; readonly timestamp?: number }>;
+}
+
+export interface RangeQuery {
+  readonly table: string;
+  readonly direction: 'forward' | 'backward';
+  readonly start: PrimaryKeyBound;
+  readonly end: PrimaryKeyBound;
+  readonly limit: number;
+  readonly columns?: readonly string[];
+}
+
+export interface WideReader {
+  /** ots:ListTable */
+  listTables(): Promise<string[]>;
+  /** ots:DescribeTable */
+  describeTable(table: string): Promise<WideTableInfo>;
+  /** ots:GetRow; undefined when the row does not exist. */
+  getRow(table: string, primaryKey: PrimaryKey, columns?: readonly string[]): Promise<WideRow | undefined>;
+  /** ots:GetRange; `next` is the full primary key to continue from, absent when the range is done. */
+  getRange(query: RangeQuery): Promise<{ rows: WideRow[]; next?: PrimaryKey }>;
+}
+
+export interface TimeseriesTableInfo {
+  readonly name: string;
+  /** seconds; -1 = forever */
+  readonly timeToLive?: number;
+  readonly metaTimeToLive?: number;
+  readonly allowUpdateAttributes?: boolean;
+  readonly timeseriesKeys?: readonly string[];
+  readonly fieldPrimaryKeys?: readonly string[];
+  readonly status?: string;
+}
+
+export interface SeriesKey {
+  readonly measurement: string;
+  readonly source: string;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface SeriesMeta {
+  readonly key: SeriesKey;
+  readonly attributes: Readonly<Record<string, string>>;
+  /** µs since the epoch */
+  readonly updateTime?: number;
+}
+
+export interface MetaQuery {
+  readonly table: string;
+  readonly measurement?: string;
+  readonly source?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  /** µs; only series updated strictly after this time */
+  readonly updatedAfter?: number;
+  /** µs; only series updated strictly before this time */
+  readonly updatedBefore?: number;
+  readonly limit: number;
+  readonly token?: Uint8Array;
+}
+
+export interface DataQuery {
+  readonly table: string;
+  readonly key: SeriesKey;
+  /** µs, inclusive */
+  readonly begin: number;
+  /** µs, exclusive */
+  readonly end: number;
+  readonly backward: boolean;
+  readonly limit: number;
+  readonly token?: Uint8Array;
+}
+
+export interface Point {
+  /** µs since the epoch */
+  readonly time: number;
+  readonly fields: ReadonlyArray<{ readonly name: string; readonly value: TsValue }>;
+}
+
+export interface TimeseriesReader {
+  /** ots:ListTimeseriesTable */
+  listTables(): Promise<TimeseriesTableInfo[]>;
+  /** ots:DescribeTimeseriesTable */
+  describeTable(table: string): Promise<TimeseriesTableInfo>;
+  /** ots:QueryTimeseriesMeta */
+  queryMeta(query: MetaQuery): Promise<{ series: SeriesMeta[]; next?: Uint8Array }>;
+  /** ots:GetTimeseriesData */
+  getData(query: DataQuery): Promise<{ points: Point[]; next?: Uint8Array }>;
+}
+
+export interface TablestoreReaders {
+  readonly wide: WideReader;
+  readonly timeseries: TimeseriesReader;
+}

@@ -1,0 +1,400 @@
+/**
+ * The route table: the public contract of the HTTP data API. Each route lists the RAM actions it needs
+ * (policies/ and the least-privilege tests are derived from it), its parameter schemas and its response
+ * schema (both published in /openapi.json) and a plain handler of a typed request.
+ */
+import { ApiError, notFound } from '../fc/errors';
+import { toApiError } from '../fc/error-mapping';
+import type { ApiConfig } from './config';
+import { decodePkValue, encodeValue, parseJsonObjectParam, restorePk, snapshotPk, type JsonValue, type PkBound, type PkSnapshot } from './lossless';
+import type { PageTokens, TokenBinding } from './page-token';
+import { parseNameList, parseTags, parseTimeParam } from './params';
+import type { PkColumn, PrimaryKey, PrimaryKeyBound, TablestoreReaders, WideRow, WideTableInfo, TimeseriesTableInfo, SeriesKey } from './ports';
+import { TABLE_NAME, query, responses, type Schema } from './schemas';
+
+export interface RouteRequest {
+  readonly params: Readonly<Record<string, string>>;
+  /** Validated and coerced query parameters. */
+  readonly query: Readonly<Record<string, unknown>>;
+  readonly requestId: string;
+}
+
+/** Resolved lazily so that routes that need no Tablestore (health, OpenAPI) work without configuration. */
+export interface RouteDeps {
+  config(): ApiConfig;
+  readers(): Promise<TablestoreReaders>;
+  tokens(): PageTokens;
+  openapi(): unknown;
+}
+
+export interface Route {
+  readonly method: 'GET';
+  /** OpenAPI-style template, e.g. /tables/{table}/rows */
+  readonly path: string;
+  readonly operationId: string;
+  readonly summary: string;
+  readonly params: Readonly<Record<string, Schema>>;
+  readonly query: Readonly<Record<string, Schema>>;
+  readonly requiredQuery?: readonly string[];
+  readonly response: Schema;
+  /** RAM actions this route calls. */
+  readonly actions: readonly string[];
+  /** HTTP statuses the route documents besides 200. */
+  readonly errors: readonly number[];
+  handle(request: RouteRequest, deps: RouteDeps): Promise<JsonValue>;
+}
+
+/** Runs one Tablestore call and maps its failure with the action and table that failed. */
+async function call<T>(action: string, table: string | undefined, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw toApiError(error, { action, ...(table === undefined ? {} : { table }) });
+  }
+}
+
+function visible(config: ApiConfig, table: string): boolean {
+  return config.tables === undefined || config.tables.has(table);
+}
+
+function requireVisible(config: ApiConfig, table: string): void {
+  if (!visible(config, table)) throw new ApiError(404, 'TableNotFound', `Table '${table}' does not exist.`);
+}
+
+const str = (q: RouteRequest['query'], k: string): string | undefined => (typeof q[k] === 'string' ? (q[k] as string) : undefined);
+
+function binding(route: string, table: string, q: RouteRequest['query']): TokenBinding {
+  const flat: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(q)) if (v !== undefined) flat[k] = String(v);
+  return { route, table, query: flat };
+}
+
+function rowJson(row: WideRow): JsonValue {
+  const primaryKey: Record<string, JsonValue> = {};
+  for (const [name, value] of row.primaryKey) primaryKey[name] = encodeValue(value);
+  const columns: Record<string, JsonValue> = {};
+  for (const c of row.columns) if (!Object.hasOwn(columns, c.name)) columns[c.name] = encodeValue(c.value);
+  return { primaryKey, columns };
+}
+
+function tableJson(info: WideTableInfo): JsonValue {
+  const options: Record<string, JsonValue> = {};
+  for (const [k, v] of Object.entries(info.options)) if (v !== undefined) options[k] = v;
+  return {
+    table: info.name,
+    primaryKey: info.primaryKey.map((c) => ({ name: c.name, type: c.type, ...(c.autoIncrement ? { autoIncrement: true } : {}) })),
+    definedColumns: info.definedColumns.map((c) => ({ name: c.name, type: c.type })),
+    options,
+    ...(info.reservedThroughput ? { reservedThroughput: { ...info.reservedThroughput } } : {}),
+  };
+}
+
+function tsTableJson(info: TimeseriesTableInfo): JsonValue {
+  const out: Record<string, JsonValue> = { table: info.name };
+  if (info.timeToLive !== undefined) out.timeToLive = info.timeToLive;
+  if (info.metaTimeToLive !== undefined) out.metaTimeToLive = info.metaTimeToLive;
+  if (info.allowUpdateAttributes !== undefined) out.allowUpdateAttributes = info.allowUpdateAttributes;
+  if (info.timeseriesKeys && info.timeseriesKeys.length > 0) out.timeseriesKeys = [...info.timeseriesKeys];
+  if (info.fieldPrimaryKeys && info.fieldPrimaryKeys.length > 0) out.fieldPrimaryKeys = [...info.fieldPrimaryKeys];
+  if (info.status !== undefined) out.status = info.status;
+  return out;
+}
+
+/** Builds a range bound from `start`/`end` JSON, filling missing columns with the open end of the key space. */
+function rangeBound(schema: readonly PkColumn[], name: 'start' | 'end', raw: string | undefined, fill: 'INF_MIN' | 'INF_MAX'): PrimaryKeyBound {
+  const given = raw === undefined ? {} : parseJsonObjectParam(name, raw);
+  for (const key of Object.keys(given)) {
+    if (!schema.some((c) => c.name === key)) throw new ApiError(400, 'InvalidParameter', `query parameter '${name}': '${key}' is not a primary-key column`);
+  }
+  let open = false;
+  return schema.map((col): [string, PkBound] => {
+    // After the first open column the rest must be open too, or the bound would not be a prefix.
+    if (open || !Object.hasOwn(given, col.name)) {
+      open = true;
+      return [col.name, fill];
+    }
+    const v = decodePkValue(given[col.name], col.type, `query parameter '${name}' column '${col.name}'`, true);
+    if (v === 'INF_MIN' || v === 'INF_MAX') open = true;
+    return [col.name, v];
+  });
+}
+
+function fullPk(schema: readonly PkColumn[], raw: string): PrimaryKey {
+  const given = parseJsonObjectParam('pk', raw);
+  for (const key of Object.keys(given)) {
+    if (!schema.some((c) => c.name === key)) throw new ApiError(400, 'InvalidParameter', `query parameter 'pk': '${key}' is not a primary-key column`);
+  }
+  return schema.map((col) => {
+    if (!Object.hasOwn(given, col.name)) throw new ApiError(400, 'InvalidParameter', `query parameter 'pk' is missing primary-key column '${col.name}'`);
+    const v = decodePkValue(given[col.name], col.type, `query parameter 'pk' column '${col.name}'`, false);
+    return [col.name, v as Exclude<PkBound, 'INF_MIN' | 'INF_MAX'>];
+  });
+}
+
+function decodePosition(position: JsonValue): Uint8Array {
+  if (typeof position !== 'string') throw new ApiError(400, 'InvalidToken', "query parameter 'next' is not a token issued by this API");
+  return new Uint8Array(Buffer.from(position, 'base64'));
+}
+
+function seriesKeyJson(key: SeriesKey): JsonValue {
+  return { measurement: key.measurement, source: key.source, tags: { ...key.tags } };
+}
+
+const tableParam = { table: TABLE_NAME };
+
+export const routes: readonly Route[] = [
+  {
+    method: 'GET',
+    path: '/healthz',
+    operationId: 'health',
+    summary: 'Liveness and configuration check (does not call Tablestore).',
+    params: {},
+    query: {},
+    response: responses.health,
+    actions: [],
+    errors: [500],
+    async handle(_req, deps) {
+      const config = deps.config();
+      return { status: 'ok', instance: config.instance, region: config.region };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/openapi.json',
+    operationId: 'openapi',
+    summary: 'This API as an OpenAPI 3.1 document.',
+    params: {},
+    query: {},
+    response: responses.openapi,
+    actions: [],
+    errors: [],
+    async handle(_req, deps) {
+      return deps.openapi() as JsonValue;
+    },
+  },
+  {
+    method: 'GET',
+    path: '/tables',
+    operationId: 'listTables',
+    summary: 'Names of the wide tables of the instance (filtered by the allowlist when configured).',
+    params: {},
+    query: {},
+    response: responses.tables,
+    actions: ['ots:ListTable'],
+    errors: [403, 503, 504],
+    async handle(_req, deps) {
+      const config = deps.config();
+      const { wide } = await deps.readers();
+      const names = await call('ots:ListTable', undefined, () => wide.listTables());
+      // Time series tables are backed by hidden "<name>#timeseries" tables; those are not user tables.
+      return { tables: names.filter((n) => !n.includes('#') && visible(config, n)).sort() };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/tables/{table}',
+    operationId: 'describeTable',
+    summary: 'Schema and options of a wide table.',
+    params: tableParam,
+    query: {},
+    response: responses.table,
+    actions: ['ots:DescribeTable'],
+    errors: [400, 403, 404, 503, 504],
+    async handle(req, deps) {
+      const table = req.params.table;
+      requireVisible(deps.config(), table);
+      const { wide } = await deps.readers();
+      return tableJson(await call('ots:DescribeTable', table, () => wide.describeTable(table)));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/tables/{table}/rows',
+    operationId: 'getRange',
+    summary: 'A page of rows in primary-key order between start (inclusive) and end (exclusive).',
+    params: tableParam,
+    query: query.rows,
+    response: responses.rows,
+    actions: ['ots:DescribeTable', 'ots:GetRange'],
+    errors: [400, 403, 404, 503, 504],
+    async handle(req, deps) {
+      const table = req.params.table;
+      requireVisible(deps.config(), table);
+      const { wide } = await deps.readers();
+      const q = req.query;
+      const direction = q.direction === 'backward' ? 'backward' : 'forward';
+      const limit = Number(q.limit);
+      const columns = parseNameList('columns', str(q, 'columns'));
+      const info = await call('ots:DescribeTable', table, () => wide.describeTable(table));
+      const [lo, hi] = direction === 'forward' ? (['INF_MIN', 'INF_MAX'] as const) : (['INF_MAX', 'INF_MIN'] as const);
+      let start = rangeBound(info.primaryKey, 'start', str(q, 'start'), lo);
+      const end = rangeBound(info.primaryKey, 'end', str(q, 'end'), hi);
+      const bind = binding('rows', table, q);
+      const next = str(q, 'next');
+      if (next !== undefined) {
+        const position = deps.tokens().open(next, bind);
+        if (!Array.isArray(position)) throw new ApiError(400, 'InvalidToken', "query parameter 'next' is not a token issued by this API");
+        start = restorePk(position as unknown as PkSnapshot);
+      }
+      const page = await call('ots:GetRange', table, () =>
+        wide.getRange({ table, direction, start, end, limit, ...(columns ? { columns } : {}) }),
+      );
+      return {
+        table,
+        rows: page.rows.map(rowJson),
+        next: page.next ? deps.tokens().issue(bind, snapshotPk(page.next) as unknown as JsonValue) : null,
+      };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/tables/{table}/row',
+    operationId: 'getRow',
+    summary: 'One row by its full primary key; 404 when absent.',
+    params: tableParam,
+    query: query.row,
+    requiredQuery: ['pk'],
+    response: responses.row,
+    actions: ['ots:DescribeTable', 'ots:GetRow'],
+    errors: [400, 403, 404, 503, 504],
+    async handle(req, deps) {
+      const table = req.params.table;
+      requireVisible(deps.config(), table);
+      const { wide } = await deps.readers();
+      const columns = parseNameList('columns', str(req.query, 'columns'));
+      const info = await call('ots:DescribeTable', table, () => wide.describeTable(table));
+      const pk = fullPk(info.primaryKey, str(req.query, 'pk') as string);
+      const row = await call('ots:GetRow', table, () => wide.getRow(table, pk, columns));
+      if (!row) throw notFound(`No row with this primary key in table '${table}'.`, 'RowNotFound');
+      return { table, row: rowJson(row) };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/timeseries',
+    operationId: 'listTimeseriesTables',
+    summary: 'Time series tables of the instance with their options.',
+    params: {},
+    query: {},
+    response: responses.timeseriesTables,
+    actions: ['ots:ListTimeseriesTable'],
+    errors: [403, 503, 504],
+    async handle(_req, deps) {
+      const config = deps.config();
+      const { timeseries } = await deps.readers();
+      const tables = await call('ots:ListTimeseriesTable', undefined, () => timeseries.listTables());
+      return {
+        tables: tables
+          .filter((t) => visible(config, t.name))
+          .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+          .map(tsTableJson),
+      };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/timeseries/{table}',
+    operationId: 'describeTimeseriesTable',
+    summary: 'Options of a time series table.',
+    params: tableParam,
+    query: {},
+    response: responses.timeseriesTable,
+    actions: ['ots:DescribeTimeseriesTable'],
+    errors: [400, 403, 404, 503, 504],
+    async handle(req, deps) {
+      const table = req.params.table;
+      requireVisible(deps.config(), table);
+      const { timeseries } = await deps.readers();
+      return tsTableJson(await call('ots:DescribeTimeseriesTable', table, () => timeseries.describeTable(table)));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/timeseries/{table}/series',
+    operationId: 'querySeries',
+    summary: 'A page of series (meta) matching measurement, source, tags and update time.',
+    params: tableParam,
+    query: query.series,
+    response: responses.series,
+    actions: ['ots:QueryTimeseriesMeta'],
+    errors: [400, 403, 404, 503, 504],
+    async handle(req, deps) {
+      const table = req.params.table;
+      requireVisible(deps.config(), table);
+      const { timeseries } = await deps.readers();
+      const q = req.query;
+      const tags = parseTags(str(q, 'tag'));
+      const updatedAfterRaw = str(q, 'updatedAfter');
+      const bind = binding('series', table, q);
+      const next = str(q, 'next');
+      const token = next === undefined ? undefined : decodePosition(deps.tokens().open(next, bind));
+      const measurement = str(q, 'measurement');
+      const source = str(q, 'source');
+      const page = await call('ots:QueryTimeseriesMeta', table, () =>
+        timeseries.queryMeta({
+          table,
+          limit: Number(q.limit),
+          ...(measurement === undefined ? {} : { measurement }),
+          ...(source === undefined ? {} : { source }),
+          ...(Object.keys(tags).length > 0 ? { tags } : {}),
+          ...(updatedAfterRaw === undefined ? {} : { updatedAfter: parseTimeParam('updatedAfter', updatedAfterRaw) }),
+          ...(token === undefined ? {} : { token }),
+        }),
+      );
+      return {
+        table,
+        series: page.series.map((s) => ({
+          ...(seriesKeyJson(s.key) as Record<string, JsonValue>),
+          attributes: { ...s.attributes },
+          ...(s.updateTime === undefined ? {} : { updateTime: s.updateTime }),
+        })),
+        next: page.next && page.next.length > 0 ? deps.tokens().issue(bind, Buffer.from(page.next).toString('base64')) : null,
+      };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/timeseries/{table}/points',
+    operationId: 'getPoints',
+    summary: 'A page of points of one series (identified by measurement, source and its full tag set).',
+    params: tableParam,
+    query: query.points,
+    requiredQuery: ['measurement'],
+    response: responses.points,
+    actions: ['ots:GetTimeseriesData'],
+    errors: [400, 403, 404, 503, 504],
+    async handle(req, deps) {
+      const table = req.params.table;
+      requireVisible(deps.config(), table);
+      const { timeseries } = await deps.readers();
+      const q = req.query;
+      const key: SeriesKey = { measurement: str(q, 'measurement') as string, source: str(q, 'source') ?? '', tags: parseTags(str(q, 'tag')) };
+      const startRaw = str(q, 'start');
+      const endRaw = str(q, 'end');
+      const begin = startRaw === undefined ? 0 : parseTimeParam('start', startRaw);
+      const end = endRaw === undefined ? Number.MAX_SAFE_INTEGER : parseTimeParam('end', endRaw);
+      if (begin >= end) throw new ApiError(400, 'InvalidParameter', "query parameter 'start' must be before 'end'");
+      const fields = parseNameList('fields', str(q, 'fields'));
+      const bind = binding('points', table, q);
+      const next = str(q, 'next');
+      const token = next === undefined ? undefined : decodePosition(deps.tokens().open(next, bind));
+      const page = await call('ots:GetTimeseriesData', table, () =>
+        timeseries.getData({ table, key, begin, end, backward: q.backward === true, limit: Number(q.limit), ...(token === undefined ? {} : { token }) }),
+      );
+      const wanted = fields ? new Set(fields) : undefined;
+      return {
+        table,
+        series: seriesKeyJson(key),
+        points: page.points.map((p) => {
+          const out: Record<string, JsonValue> = {};
+          for (const f of p.fields) if (!wanted || wanted.has(f.name)) out[f.name] = encodeValue(f.value);
+          return { time: p.time, fields: out };
+        }),
+        next: page.next && page.next.length > 0 ? deps.tokens().issue(bind, Buffer.from(page.next).toString('base64')) : null,
+      };
+    },
+  },
+];
+
+/** Every RAM action any route calls (plus the audit's, which uses the same set). */
+export const requiredActions = (): string[] => [...new Set(routes.flatMap((r) => r.actions))].sort();

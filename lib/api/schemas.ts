@@ -1,0 +1,190 @@
+/**
+ * JSON Schemas (2020-12) of request parameters and responses. The same objects validate requests (through
+ * @middy/validator) and are published in `GET /openapi.json`, so the document cannot drift from behaviour.
+ */
+import { VALUE_SCHEMA } from './lossless';
+
+export type Schema = Record<string, unknown>;
+
+export const TABLE_NAME = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,254}$', description: 'Table name.' } as const;
+export const LIMIT = (max: number, dflt: number) =>
+  ({ type: 'integer', minimum: 1, maximum: max, default: dflt, description: `Page size, 1–${max} (default ${dflt}).` }) as const;
+export const NEXT = {
+  type: 'string',
+  maxLength: 8192,
+  description: 'Opaque token from the previous page; valid only with the same table and query parameters.',
+} as const;
+const TIME_PARAM = {
+  type: 'string',
+  pattern: '^(\\d+|\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2}))$',
+  description: 'Integer microseconds since the epoch, or ISO-8601 with a zone.',
+} as const;
+
+export const Value = VALUE_SCHEMA;
+export const NextToken = { type: ['string', 'null'], description: 'Token for the next page; null on the last page.' } as const;
+const Micros = { type: 'integer', minimum: 0, description: 'Microseconds since the epoch.' } as const;
+const StringMap = { type: 'object', additionalProperties: { type: 'string' } } as const;
+
+export const ErrorBodySchema = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message', 'requestId'],
+      properties: { code: { type: 'string' }, message: { type: 'string' }, requestId: { type: 'string' } },
+      additionalProperties: false,
+    },
+  },
+  additionalProperties: false,
+} as const;
+
+export const query = {
+  rows: {
+    start: { type: 'string', maxLength: 4096, description: 'JSON object of primary-key values (missing columns and "INF_MIN"/"INF_MAX" are open bounds). Inclusive.' },
+    end: { type: 'string', maxLength: 4096, description: 'JSON object of primary-key values, like start. Exclusive.' },
+    direction: { type: 'string', enum: ['forward', 'backward'], default: 'forward' },
+    limit: LIMIT(5000, 100),
+    columns: { type: 'string', maxLength: 8192, description: 'Comma-separated attribute columns to return (default all).' },
+    next: NEXT,
+  },
+  row: {
+    pk: { type: 'string', maxLength: 4096, description: 'JSON object with every primary-key column.' },
+    columns: { type: 'string', maxLength: 8192, description: 'Comma-separated attribute columns to return (default all).' },
+  },
+  series: {
+    measurement: { type: 'string', minLength: 1, maxLength: 128 },
+    source: { type: 'string', maxLength: 256, description: 'Data source (exact).' },
+    tag: { type: 'string', maxLength: 4096, description: 'name=value; repeat the parameter for several tags (all must match).' },
+    updatedAfter: { ...TIME_PARAM, description: 'Only series whose meta was updated after this time.' },
+    limit: LIMIT(1000, 100),
+    next: NEXT,
+  },
+  points: {
+    measurement: { type: 'string', minLength: 1, maxLength: 128 },
+    source: { type: 'string', maxLength: 256, default: '', description: 'Data source of the series (default empty).' },
+    tag: { type: 'string', maxLength: 4096, description: 'name=value; repeat for each tag of the series (the full tag set identifies it).' },
+    start: { ...TIME_PARAM, description: 'Inclusive start (default 0).' },
+    end: { ...TIME_PARAM, description: 'Exclusive end (default: unbounded).' },
+    fields: { type: 'string', maxLength: 8192, description: 'Comma-separated field names to return (default all).' },
+    backward: { type: 'boolean', default: false, description: 'Newest first.' },
+    limit: LIMIT(5000, 500),
+    next: NEXT,
+  },
+} as const;
+
+const PkColumnSchema = {
+  type: 'object',
+  required: ['name', 'type'],
+  properties: { name: { type: 'string' }, type: { enum: ['INTEGER', 'STRING', 'BINARY'] }, autoIncrement: { type: 'boolean' } },
+} as const;
+
+const RowSchema = {
+  type: 'object',
+  required: ['primaryKey', 'columns'],
+  properties: {
+    primaryKey: { type: 'object', additionalProperties: { $ref: '#/components/schemas/Value' } },
+    columns: { type: 'object', additionalProperties: { $ref: '#/components/schemas/Value' } },
+  },
+} as const;
+
+const SeriesKeyProps = {
+  measurement: { type: 'string' },
+  source: { type: 'string' },
+  tags: StringMap,
+} as const;
+
+export const responses = {
+  health: {
+    type: 'object',
+    required: ['status'],
+    properties: { status: { const: 'ok' }, instance: { type: 'string' }, region: { type: 'string' } },
+  },
+  openapi: { type: 'object', description: 'This document.' },
+  tables: { type: 'object', required: ['tables'], properties: { tables: { type: 'array', items: { type: 'string' } } } },
+  table: {
+    type: 'object',
+    required: ['table', 'primaryKey', 'definedColumns', 'options'],
+    properties: {
+      table: { type: 'string' },
+      primaryKey: { type: 'array', items: PkColumnSchema },
+      definedColumns: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, type: { type: 'string' } } } },
+      options: {
+        type: 'object',
+        properties: {
+          timeToLive: { type: 'integer', description: 'Seconds; -1 = never.' },
+          maxVersions: { type: 'integer' },
+          deviationCellVersionInSec: { type: 'integer' },
+          allowUpdate: { type: 'boolean' },
+        },
+      },
+      reservedThroughput: { type: 'object', properties: { read: { type: 'integer' }, write: { type: 'integer' } } },
+    },
+  },
+  rows: {
+    type: 'object',
+    required: ['table', 'rows', 'next'],
+    properties: { table: { type: 'string' }, rows: { type: 'array', items: RowSchema }, next: NextToken },
+  },
+  row: { type: 'object', required: ['table', 'row'], properties: { table: { type: 'string' }, row: RowSchema } },
+  timeseriesTables: {
+    type: 'object',
+    required: ['tables'],
+    properties: { tables: { type: 'array', items: { $ref: '#/components/schemas/TimeseriesTable' } } },
+  },
+  timeseriesTable: { $ref: '#/components/schemas/TimeseriesTable' },
+  series: {
+    type: 'object',
+    required: ['table', 'series', 'next'],
+    properties: {
+      table: { type: 'string' },
+      series: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['measurement', 'source', 'tags', 'attributes'],
+          properties: { ...SeriesKeyProps, attributes: StringMap, updateTime: Micros },
+        },
+      },
+      next: NextToken,
+    },
+  },
+  points: {
+    type: 'object',
+    required: ['table', 'series', 'points', 'next'],
+    properties: {
+      table: { type: 'string' },
+      series: { type: 'object', properties: SeriesKeyProps },
+      points: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['time', 'fields'],
+          properties: { time: Micros, fields: { type: 'object', additionalProperties: { $ref: '#/components/schemas/Value' } } },
+        },
+      },
+      next: NextToken,
+    },
+  },
+} as const;
+
+export const TimeseriesTableSchema = {
+  type: 'object',
+  required: ['table'],
+  properties: {
+    table: { type: 'string' },
+    timeToLive: { type: 'integer', description: 'Seconds; -1 = forever.' },
+    metaTimeToLive: { type: 'integer' },
+    allowUpdateAttributes: { type: 'boolean' },
+    timeseriesKeys: { type: 'array', items: { type: 'string' } },
+    fieldPrimaryKeys: { type: 'array', items: { type: 'string' } },
+    status: { type: 'string' },
+  },
+} as const;
+
+/** Named schemas referenced with `#/components/schemas/<name>`. */
+export const components = {
+  Value,
+  Error: ErrorBodySchema,
+  TimeseriesTable: TimeseriesTableSchema,
+} as const;

@@ -1,0 +1,135 @@
+import { ApiError } from './errors';
+
+/** What the failing call was doing, so a denial can name the RAM action and table. */
+export interface CallSite {
+  readonly action?: string;
+  readonly table?: string;
+}
+
+/** Tablestore error codes that mean "throttled or temporarily unavailable": retried by the client first. */
+const THROTTLED = new Set([
+  'OTSServerBusy',
+  'OTSNotEnoughCapacityUnit',
+  'OTSQuotaExhausted',
+  'OTSPartitionUnavailable',
+  'OTSServerUnavailable',
+  'OTSRowOperationConflict',
+  'OTSTableNotReady',
+  'OTSOperationThrottled',
+  'OTSStorageServerBusy',
+  'OTSTooFrequentReservedThroughputAdjustment',
+]);
+const TIMEOUT = new Set(['OTSTimeout', 'OTSRequestTimeout']);
+const DENIED = new Set(['OTSNoPermissionAccess', 'OTSAuthFailed', 'OTSPermissionDenied']);
+const BAD_INPUT = new Set(['OTSParameterInvalid', 'OTSInvalidPK', 'OTSMetaNotMatch', 'OTSOutOfColumnCountLimit']);
+
+/** Seconds a throttled caller should wait; Tablestore gives no hint, so this is a conservative constant. */
+export const RETRY_AFTER_SECONDS = 1;
+
+interface ErrorLike {
+  readonly name?: unknown;
+  readonly code?: unknown;
+  readonly message?: unknown;
+  readonly httpStatus?: unknown;
+  readonly cause?: unknown;
+  readonly statusCode?: unknown;
+}
+
+/**
+ * Extracts the OTS error code from our TablestoreError (code is a string) or from the official Node SDK's
+ * defective errors (code is the HTTP status and the message holds the raw protobuf Error bytes).
+ */
+export function otsCodeOf(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const e = error as ErrorLike;
+  if (typeof e.code === 'string' && e.code.startsWith('OTS')) return e.code;
+  if (typeof e.code === 'number' && typeof e.message === 'string') return /OTS[A-Za-z]+/.exec(e.message)?.[0];
+  return undefined;
+}
+
+function isTimeout(e: ErrorLike): boolean {
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return true;
+  if (typeof e.code === 'string' && /deadline|timedout|timeout/i.test(e.code) && !e.code.startsWith('OTS')) return true;
+  return typeof e.code === 'string' && (e.code === 'ETIMEDOUT' || e.code === 'ESOCKETTIMEDOUT');
+}
+
+function isNetwork(e: ErrorLike): boolean {
+  return typeof e.code === 'string' && /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EPIPE|EHOSTUNREACH|UND_ERR_)/.test(e.code);
+}
+
+/**
+ * Maps anything thrown while serving a request to an ApiError whose message is safe for callers: never a
+ * stack trace, a raw upstream body or a credential. The original error stays attached as `cause` for logs.
+ */
+export function toApiError(error: unknown, site: CallSite = {}): ApiError {
+  if (error instanceof ApiError) return error;
+  if (typeof error !== 'object' || error === null) return new ApiError(500, 'InternalError', 'Internal error.', { cause: error });
+  const e = error as ErrorLike;
+
+  const validation = fromValidator(e);
+  if (validation) return validation;
+
+  const ots = otsCodeOf(error);
+  const where = site.table ? ` on table '${site.table}'` : '';
+  if (ots !== undefined) {
+    if (ots === 'OTSObjectNotExist') {
+      return new ApiError(404, 'TableNotFound', site.table ? `Table '${site.table}' does not exist.` : 'The requested table does not exist.', { cause: error });
+    }
+    if (DENIED.has(ots)) {
+      const action = site.action ? ` ${site.action}` : '';
+      return new ApiError(403, 'AccessDenied', `The function's role is not allowed to call${action}${where} (${ots}).`, { cause: error });
+    }
+    if (BAD_INPUT.has(ots)) {
+      return new ApiError(400, 'InvalidParameter', `Tablestore rejected the request${where} (${ots}); check the primary key and parameters against the table schema.`, { cause: error });
+    }
+    if (THROTTLED.has(ots)) {
+      return new ApiError(503, 'Throttled', `Tablestore is busy${where} (${ots}) and retries were exhausted; retry later.`, {
+        headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+        cause: error,
+      });
+    }
+    if (TIMEOUT.has(ots)) return new ApiError(504, 'DeadlineExceeded', `Tablestore timed out${where} (${ots}).`, { cause: error });
+    return new ApiError(502, 'UpstreamError', `Tablestore returned an error${where} (${ots}).`, { cause: error });
+  }
+  if (isTimeout(e)) {
+    return new ApiError(504, 'DeadlineExceeded', 'The request did not complete before the function deadline.', { cause: error });
+  }
+  if (isNetwork(e)) {
+    return new ApiError(503, 'Unavailable', 'The Tablestore endpoint could not be reached; retry later.', {
+      headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+      cause: error,
+    });
+  }
+  return new ApiError(500, 'InternalError', 'Internal error.', { cause: error });
+}
+
+interface AjvIssue {
+  readonly instancePath?: string;
+  readonly keyword?: string;
+  readonly message?: string;
+  readonly params?: Record<string, unknown>;
+}
+
+/** @middy/validator throws a 400 whose cause carries ajv's errors; turn them into "which parameter and why". */
+function fromValidator(e: ErrorLike): ApiError | undefined {
+  const cause = e.cause as { package?: unknown; data?: unknown } | undefined;
+  if (!cause || cause.package !== '@middy/validator' || e.statusCode !== 400) return undefined;
+  const issues = Array.isArray(cause.data) ? (cause.data as AjvIssue[]) : [];
+  const parts = issues.map(describeIssue);
+  const message = parts.length > 0 ? [...new Set(parts)].join('; ') : 'The request is invalid.';
+  return new ApiError(400, 'InvalidParameter', message, { cause: e });
+}
+
+function describeIssue(issue: AjvIssue): string {
+  const segments = (issue.instancePath ?? '').split('/').filter(Boolean);
+  const [where, ...rest] = segments;
+  const kind = where === 'query' ? 'query parameter' : where === 'params' ? 'path parameter' : 'request';
+  if (issue.keyword === 'additionalProperties' && typeof issue.params?.additionalProperty === 'string') {
+    return `unknown ${kind} '${issue.params.additionalProperty}'`;
+  }
+  if (issue.keyword === 'required' && typeof issue.params?.missingProperty === 'string') {
+    return `${kind} '${issue.params.missingProperty}' is required`;
+  }
+  const name = rest.length > 0 ? ` '${rest.join('.')}'` : '';
+  return `${kind}${name} ${issue.message ?? 'is invalid'}`;
+}
