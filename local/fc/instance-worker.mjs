@@ -1,0 +1,163 @@
+// One Function Compute "instance": a worker thread that loads the function's code once and then serves one
+// invocation at a time, like an FC 3.0 built-in Node runtime (no per-instance concurrency). Plain JavaScript so
+// it runs in a bare worker under tsx, vitest or node alike. The parent terminates the worker on a timeout, so
+// a handler that never returns (or spins) cannot block the runner.
+// @ts-check
+import { parentPort, workerData } from 'node:worker_threads';
+import { Module } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { format as formatLog } from 'node:util';
+
+/** @type {{ codeDir: string, handler: string, initializer?: string }} */
+const config = workerData;
+const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort);
+
+let currentRequestId = '';
+
+/** FC prefixes every log line with time, request id and level. */
+function emit(level, args) {
+  const line = `${new Date().toISOString()} ${currentRequestId || '-'} [${level}] ${formatLog(...args)}`;
+  port.postMessage({ type: 'log', requestId: currentRequestId, line });
+}
+console.log = (...a) => emit('INFO', a);
+console.info = (...a) => emit('INFO', a);
+console.warn = (...a) => emit('WARN', a);
+console.error = (...a) => emit('ERROR', a);
+console.debug = (...a) => emit('DEBUG', a);
+const logger = {
+  debug: (...a) => emit('DEBUG', a),
+  info: (...a) => emit('INFO', a),
+  warn: (...a) => emit('WARN', a),
+  error: (...a) => emit('ERROR', a),
+  log: (...a) => emit('INFO', a),
+};
+
+function findFile(base) {
+  for (const ext of ['.js', '.mjs', '.cjs']) {
+    const f = join(config.codeDir, base + ext);
+    if (existsSync(f)) return f;
+  }
+  return undefined;
+}
+
+function codeDirIsModule() {
+  const pkg = join(config.codeDir, 'package.json');
+  if (!existsSync(pkg)) return false;
+  try {
+    return JSON.parse(readFileSync(pkg, 'utf8')).type === 'module';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Loads `<codeDir>/<file>` the way FC sees it: the code directory is the whole world (`/code`), so a `.js` file is
+ * CommonJS unless the code directory's own package.json says "type": "module" — whatever package.json happens to
+ * sit above it in this repository.
+ */
+const cache = new Map();
+async function loadModule(base) {
+  if (cache.has(base)) return cache.get(base);
+  const file = findFile(base);
+  if (!file) throw Object.assign(new Error(`Cannot find module '${join(config.codeDir, base)}'`), { name: 'ImportModuleError' });
+  let mod;
+  if (file.endsWith('.mjs') || (file.endsWith('.js') && codeDirIsModule())) {
+    mod = await import(pathToFileURL(file).href);
+  } else {
+    const m = new Module(file);
+    m.filename = file;
+    // @ts-ignore -- internal but stable API, the same one require() uses
+    m.paths = Module._nodeModulePaths(dirname(file));
+    try {
+      // @ts-ignore
+      m._compile(readFileSync(file, 'utf8'), file);
+      mod = m.exports;
+    } catch (e) {
+      // An ES module written as .js without a package.json: fall back to import(), as Node 20's detection would.
+      if (e instanceof SyntaxError && /import|export/.test(String(e.message))) mod = await import(pathToFileURL(file).href);
+      else throw e;
+    }
+  }
+  cache.set(base, mod);
+  return mod;
+}
+
+async function resolveExport(handlerString) {
+  const dot = handlerString.lastIndexOf('.');
+  const base = handlerString.slice(0, dot);
+  const name = handlerString.slice(dot + 1);
+  const mod = await loadModule(base);
+  const fn = mod?.[name] ?? mod?.default?.[name];
+  if (typeof fn !== 'function') {
+    throw Object.assign(new Error(`Handler '${name}' missing on module '${base}'`), { name: 'HandlerNotFound' });
+  }
+  return fn;
+}
+
+function toError(e) {
+  if (e instanceof Error) {
+    return {
+      errorMessage: e.message,
+      errorType: e.name || 'Error',
+      stackTrace: String(e.stack ?? '').split('\n'),
+    };
+  }
+  return { errorMessage: typeof e === 'string' ? e : JSON.stringify(e) ?? String(e) };
+}
+
+/** FC's conversion of a handler's return value into the invocation's response bytes. */
+function toBytes(value) {
+  if (value === undefined || value === null) return new Uint8Array(0);
+  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return new Uint8Array(value);
+  if (typeof value === 'object') return new Uint8Array(Buffer.from(JSON.stringify(value), 'utf8'));
+  return new Uint8Array(Buffer.from(String(value), 'utf8'));
+}
+
+function callHandler(fn, args) {
+  // Node <= 16 style handlers take a callback as the last argument; honour it when declared.
+  if (fn.length > args.length) {
+    return new Promise((res, rej) => {
+      const maybe = fn(...args, (err, data) => (err ? rej(err) : res(data)));
+      if (maybe && typeof maybe.then === 'function') maybe.then(res, rej);
+    });
+  }
+  return Promise.resolve().then(() => fn(...args));
+}
+
+let handlerFn;
+let initialized = false;
+
+port.on('message', async (msg) => {
+  if (msg.type === 'init') {
+    try {
+      handlerFn = await resolveExport(config.handler);
+      port.postMessage({ type: 'ready' });
+    } catch (e) {
+      port.postMessage({ type: 'init-error', error: toError(e) });
+    }
+    return;
+  }
+  if (msg.type !== 'invoke') return;
+  currentRequestId = msg.context.requestId;
+  const context = { ...msg.context, logger };
+  try {
+    if (!initialized && config.initializer) {
+      const init = await resolveExport(config.initializer);
+      try {
+        await callHandler(init, [context]);
+      } catch (e) {
+        port.postMessage({ type: 'result', id: msg.id, ok: false, errorType: 'InitializationError', error: toError(e) });
+        return;
+      }
+    }
+    initialized = true;
+    const event = Buffer.from(msg.event.buffer, msg.event.byteOffset, msg.event.byteLength);
+    const value = await callHandler(handlerFn, [event, context]);
+    const body = toBytes(value);
+    port.postMessage({ type: 'result', id: msg.id, ok: true, body }, [body.buffer]);
+  } catch (e) {
+    port.postMessage({ type: 'result', id: msg.id, ok: false, errorType: 'UnhandledInvocationError', error: toError(e) });
+  }
+});
