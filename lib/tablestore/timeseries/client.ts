@@ -1,0 +1,388 @@
+/**
+ * TimeseriesClient: the ten time series APIs over our transport, with readable types in and out.
+ * The official Node SDK has no time series support; this is written from the protocol reference (§7).
+ */
+import type { CredentialProvider } from '../../credentials/types';
+import { TablestoreError } from '../protocol/errors';
+import { crc32cSigned } from '../protocol/crc32c';
+import { encodeFlatBufferRows, FlatBufferDataType } from '../protocol/flatbuffer-rows';
+import {
+  decodeTimeseriesMessage,
+  encodeTimeseriesMessage,
+  MetaUpdateMode,
+  RowsSerializeType,
+  type PrimaryKeySchemaMsg,
+  type TimeseriesKeyMsg,
+  type TimeseriesMessageName,
+  type TimeseriesMessages,
+  type TimeseriesMetaMsg,
+  type TimeseriesTableMetaMsg,
+} from '../protocol/proto/timeseries';
+import { createTransport, ClientErrorCode, type RetryOptions, type RetryEvent, type Transport } from '../transport/index';
+import { encodeMetaCondition } from './conditions';
+import { decodePointRows } from './rows';
+import { formatTagPairs, pairsToRecord, parseTags, tagKeyProblem, tagPairs, tagValueProblem } from './tags';
+import type {
+  CreateTimeseriesTableRequest,
+  DeleteTimeseriesMetaRequest,
+  FailedRow,
+  FailedRowsResult,
+  FieldTypeName,
+  GetTimeseriesDataRequest,
+  GetTimeseriesDataResult,
+  PrimaryKeyType,
+  PutTimeseriesDataRequest,
+  PutTimeseriesDataResult,
+  QueryTimeseriesMetaRequest,
+  QueryTimeseriesMetaResult,
+  TimeInput,
+  TimeseriesKey,
+  TimeseriesMeta,
+  TimeseriesRow,
+  TimeseriesTableMeta,
+  UpdateTimeseriesMetaRequest,
+  UpdateTimeseriesTableRequest,
+} from './types';
+
+/** The table version whose tag form (`tag_list`) this client speaks. */
+export const SUPPORTED_TABLE_VERSION = 1n;
+const INT64_MAX = (1n << 63n) - 1n;
+
+export interface TimeseriesClientOptions {
+  readonly endpoint: string;
+  readonly instance: string;
+  readonly credentials: CredentialProvider;
+  readonly region?: string;
+  readonly signatureVersion?: 'v2' | 'v4';
+  readonly timeoutMs?: number;
+  readonly deadlineMs?: number;
+  readonly retry?: RetryOptions;
+  readonly onRetry?: (event: RetryEvent) => void;
+  /** Share an existing transport instead of creating one (the other options are then ignored). */
+  readonly transport?: Transport;
+}
+
+const PK_TYPE_CODE: Record<PrimaryKeyType, number> = { INTEGER: 1, STRING: 2, BINARY: 3 };
+const PK_TYPE_NAME: Record<number, PrimaryKeyType> = { 1: 'INTEGER', 2: 'STRING', 3: 'BINARY' };
+const FIELD_TYPE_CODE: Record<FieldTypeName, number> = {
+  long: FlatBufferDataType.LONG,
+  boolean: FlatBufferDataType.BOOLEAN,
+  double: FlatBufferDataType.DOUBLE,
+  string: FlatBufferDataType.STRING,
+  binary: FlatBufferDataType.BINARY,
+};
+
+export function toMicros(t: TimeInput): bigint {
+  if (t instanceof Date) return BigInt(t.getTime()) * 1000n;
+  if (typeof t === 'number') {
+    if (!Number.isInteger(t)) throw new TypeError(`time must be an integer number of microseconds, got ${t}`);
+    return BigInt(t);
+  }
+  return t;
+}
+
+function invalid(message: string): TablestoreError {
+  return new TablestoreError({ code: 'OTSParameterInvalid', message, httpStatus: 0 });
+}
+
+function keyToMsg(key: TimeseriesKey): TimeseriesKeyMsg {
+  let pairs;
+  try {
+    pairs = tagPairs(key.tags);
+  } catch (err) {
+    throw invalid((err as Error).message);
+  }
+  return { measurement: key.measurement, source: key.dataSource, tag_list: pairs };
+}
+
+function keyFromMsg(msg: TimeseriesKeyMsg): TimeseriesKey {
+  const tags = msg.tag_list && msg.tag_list.length ? pairsToRecord(msg.tag_list) : parseTags(msg.tags ?? '');
+  return { measurement: msg.measurement ?? '', dataSource: msg.source ?? '', tags };
+}
+
+function attributesText(attributes: Readonly<Record<string, string>>): string {
+  const names = Object.keys(attributes);
+  for (const n of names) {
+    const problem = tagKeyProblem(n) ?? tagValueProblem(attributes[n]);
+    if (problem) throw invalid(problem);
+  }
+  return formatTagPairs(tagPairs(attributes));
+}
+
+function metaFromMsg(msg: TimeseriesMetaMsg): TimeseriesMeta {
+  return {
+    key: keyFromMsg(msg.time_series_key),
+    attributes: parseTags(msg.attributes ?? ''),
+    updateTime: msg.update_time !== undefined ? BigInt(msg.update_time) : 0n,
+  };
+}
+
+function tableMetaFromMsg(m: TimeseriesTableMetaMsg): TimeseriesTableMeta {
+  return {
+    tableName: m.table_name,
+    timeToLive: m.table_options?.time_to_live ?? -1,
+    metaOptions: {
+      allowUpdateAttributes: m.meta_options?.allow_update_attributes ?? true,
+      metaTimeToLive: m.meta_options?.meta_time_to_live ?? -1,
+    },
+    status: m.status,
+    timeseriesKeySchema: m.timeseries_key_schema ?? [],
+    fieldPrimaryKeySchema: (m.field_primary_key_schema ?? []).map((s: PrimaryKeySchemaMsg) => ({
+      name: s.name,
+      type: PK_TYPE_NAME[s.type] ?? 'STRING',
+    })),
+    disableHashPartitionKey: m.disable_hash_partition_key ?? false,
+    disableTimeseriesMetaIndex: m.disable_timeseries_meta_index ?? false,
+  };
+}
+
+function failedRows(list: { row_index: number; error_code?: string; error_message?: string }[] | undefined): FailedRow[] {
+  return (list ?? []).map((f) => ({ index: f.row_index, code: f.error_code ?? '', message: f.error_message ?? '' }));
+}
+
+export class TimeseriesClient {
+  readonly transport: Transport;
+  private readonly ownsTransport: boolean;
+
+  constructor(options: TimeseriesClientOptions) {
+    this.ownsTransport = !options.transport;
+    this.transport =
+      options.transport ??
+      createTransport({
+        endpoint: options.endpoint,
+        instance: options.instance,
+        credentials: options.credentials,
+        region: options.region,
+        signatureVersion: options.signatureVersion,
+        timeoutMs: options.timeoutMs,
+        deadlineMs: options.deadlineMs,
+        retry: options.retry,
+        onRetry: options.onRetry,
+      });
+  }
+
+  /** Closes the transport's idle connections when this client created it. */
+  close(): void {
+    if (this.ownsTransport) this.transport.close();
+  }
+
+  private async invoke<Req extends TimeseriesMessageName, Res extends TimeseriesMessageName>(
+    api: string,
+    requestType: Req,
+    request: TimeseriesMessages[Req],
+    responseType: Res,
+  ): Promise<TimeseriesMessages[Res]> {
+    const body = encodeTimeseriesMessage(requestType, request);
+    const reply = await this.transport.call(api, body);
+    try {
+      return decodeTimeseriesMessage(responseType, reply);
+    } catch (err) {
+      throw new TablestoreError({
+        code: ClientErrorCode.BadResponse,
+        message: `${api}: cannot decode ${responseType}: ${(err as Error).message}`,
+        httpStatus: 200,
+      });
+    }
+  }
+
+  async createTimeseriesTable(request: CreateTimeseriesTableRequest): Promise<void> {
+    const meta: TimeseriesTableMetaMsg = {
+      table_name: request.tableName,
+      table_options: { time_to_live: request.timeToLive ?? -1 },
+    };
+    if (request.metaOptions) {
+      meta.meta_options = {
+        allow_update_attributes: request.metaOptions.allowUpdateAttributes,
+        meta_time_to_live: request.metaOptions.metaTimeToLive,
+      };
+    }
+    if (request.timeseriesKeySchema?.length) meta.timeseries_key_schema = [...request.timeseriesKeySchema];
+    if (request.fieldPrimaryKeySchema?.length) {
+      meta.field_primary_key_schema = request.fieldPrimaryKeySchema.map((s) => ({ name: s.name, type: PK_TYPE_CODE[s.type] }));
+    }
+    if (request.disableHashPartitionKey !== undefined) meta.disable_hash_partition_key = request.disableHashPartitionKey;
+    if (request.disableTimeseriesMetaIndex !== undefined) meta.disable_timeseries_meta_index = request.disableTimeseriesMetaIndex;
+    await this.invoke('CreateTimeseriesTable', 'CreateTimeseriesTableRequest', { table_meta: meta }, 'CreateTimeseriesTableResponse');
+  }
+
+  async listTimeseriesTables(): Promise<TimeseriesTableMeta[]> {
+    const res = await this.invoke('ListTimeseriesTable', 'ListTimeseriesTableRequest', {}, 'ListTimeseriesTableResponse');
+    return (res.table_metas ?? []).map(tableMetaFromMsg);
+  }
+
+  async describeTimeseriesTable(tableName: string): Promise<TimeseriesTableMeta> {
+    const res = await this.invoke(
+      'DescribeTimeseriesTable',
+      'DescribeTimeseriesTableRequest',
+      { table_name: tableName },
+      'DescribeTimeseriesTableResponse',
+    );
+    return tableMetaFromMsg(res.table_meta);
+  }
+
+  async updateTimeseriesTable(request: UpdateTimeseriesTableRequest): Promise<void> {
+    await this.invoke(
+      'UpdateTimeseriesTable',
+      'UpdateTimeseriesTableRequest',
+      {
+        table_name: request.tableName,
+        table_options: request.timeToLive !== undefined ? { time_to_live: request.timeToLive } : undefined,
+        meta_options: request.metaOptions
+          ? { allow_update_attributes: request.metaOptions.allowUpdateAttributes, meta_time_to_live: request.metaOptions.metaTimeToLive }
+          : undefined,
+      },
+      'UpdateTimeseriesTableResponse',
+    );
+  }
+
+  async deleteTimeseriesTable(tableName: string): Promise<void> {
+    await this.invoke('DeleteTimeseriesTable', 'DeleteTimeseriesTableRequest', { table_name: tableName }, 'DeleteTimeseriesTableResponse');
+  }
+
+  /**
+   * Writes points (FlatBuffer rows with CRC-32C). Rows the service rejects individually come back in
+   * `failedRows`; the others are stored.
+   */
+  async putTimeseriesData(request: PutTimeseriesDataRequest): Promise<PutTimeseriesDataResult> {
+    if (request.rows.length === 0) return { failedRows: [], metaUpdates: [] };
+    let rowsData: Uint8Array;
+    try {
+      rowsData = encodeFlatBufferRows(
+        request.rows.map((row) => ({
+          measurement: row.key.measurement,
+          dataSource: row.key.dataSource,
+          tagList: tagPairs(row.key.tags),
+          time: toMicros(row.time),
+          fields: row.fields,
+          metaCacheUpdateTime: row.metaCacheUpdateTime,
+        })),
+      );
+    } catch (err) {
+      if (err instanceof TablestoreError) throw err;
+      throw invalid((err as Error).message);
+    }
+    const res = await this.invoke(
+      'PutTimeseriesData',
+      'PutTimeseriesDataRequest',
+      {
+        table_name: request.tableName,
+        rows_data: { type: RowsSerializeType.FLAT_BUFFER, rows_data: rowsData, flatbuffer_crc32c: crc32cSigned(rowsData) },
+        meta_update_mode: request.metaUpdateMode === 'ignore' ? MetaUpdateMode.IGNORE : MetaUpdateMode.NORMAL,
+        supported_table_version: SUPPORTED_TABLE_VERSION,
+      },
+      'PutTimeseriesDataResponse',
+    );
+    const ids = res.meta_update_status?.row_ids ?? [];
+    const times = res.meta_update_status?.meta_update_times ?? [];
+    return {
+      failedRows: failedRows(res.failed_rows),
+      metaUpdates: ids.map((index, i) => ({ index, updateTimeSeconds: times[i] ?? 0 })),
+    };
+  }
+
+  /** One page of points of one series in [beginTime, endTime). */
+  async getTimeseriesData(request: GetTimeseriesDataRequest): Promise<GetTimeseriesDataResult> {
+    const res = await this.invoke(
+      'GetTimeseriesData',
+      'GetTimeseriesDataRequest',
+      {
+        table_name: request.tableName,
+        time_series_key: keyToMsg(request.key),
+        begin_time: request.beginTime !== undefined ? toMicros(request.beginTime) : 0n,
+        end_time: request.endTime !== undefined ? toMicros(request.endTime) : INT64_MAX,
+        token: request.nextToken,
+        limit: request.limit,
+        backward: request.backward,
+        fields_to_get: request.fieldsToGet?.map((f) => ({ name: f.name, type: FIELD_TYPE_CODE[f.type] })),
+        supported_table_version: SUPPORTED_TABLE_VERSION,
+      },
+      'GetTimeseriesDataResponse',
+    );
+    let rows: TimeseriesRow[];
+    try {
+      rows = decodePointRows(res.rows_data);
+    } catch (err) {
+      throw new TablestoreError({
+        code: ClientErrorCode.BadResponse,
+        message: `GetTimeseriesData: malformed rows: ${(err as Error).message}`,
+        httpStatus: 200,
+      });
+    }
+    return res.next_token && res.next_token.length ? { rows, nextToken: res.next_token } : { rows };
+  }
+
+  /** Every page of a GetTimeseriesData read, following `nextToken` until the range is exhausted. */
+  async *getTimeseriesDataPages(request: GetTimeseriesDataRequest): AsyncGenerator<GetTimeseriesDataResult> {
+    let token = request.nextToken;
+    for (;;) {
+      const page = await this.getTimeseriesData({ ...request, nextToken: token });
+      yield page;
+      if (!page.nextToken) return;
+      token = page.nextToken;
+    }
+  }
+
+  /** Every point of the range, page by page. */
+  async *iterateTimeseriesData(request: GetTimeseriesDataRequest): AsyncGenerator<TimeseriesRow> {
+    for await (const page of this.getTimeseriesDataPages(request)) yield* page.rows;
+  }
+
+  async queryTimeseriesMeta(request: QueryTimeseriesMetaRequest): Promise<QueryTimeseriesMetaResult> {
+    const res = await this.invoke(
+      'QueryTimeseriesMeta',
+      'QueryTimeseriesMetaRequest',
+      {
+        table_name: request.tableName,
+        condition: request.condition ? encodeMetaCondition(request.condition) : undefined,
+        get_total_hit: request.getTotalHit,
+        token: request.nextToken,
+        limit: request.limit,
+        supported_table_version: SUPPORTED_TABLE_VERSION,
+      },
+      'QueryTimeseriesMetaResponse',
+    );
+    const result: { metas: TimeseriesMeta[]; totalHit?: number; nextToken?: Uint8Array } = {
+      metas: (res.timeseries_metas ?? []).map(metaFromMsg),
+    };
+    if (request.getTotalHit && res.total_hit !== undefined) result.totalHit = Number(res.total_hit);
+    if (res.next_token && res.next_token.length) result.nextToken = res.next_token;
+    return result;
+  }
+
+  /** Every matching series meta, page by page. */
+  async *iterateTimeseriesMeta(request: QueryTimeseriesMetaRequest): AsyncGenerator<TimeseriesMeta> {
+    let token = request.nextToken;
+    for (;;) {
+      const page = await this.queryTimeseriesMeta({ ...request, nextToken: token, getTotalHit: false });
+      yield* page.metas;
+      if (!page.nextToken) return;
+      token = page.nextToken;
+    }
+  }
+
+  /** Sets the attributes of series (creating their meta when absent). */
+  async updateTimeseriesMeta(request: UpdateTimeseriesMetaRequest): Promise<FailedRowsResult> {
+    const res = await this.invoke(
+      'UpdateTimeseriesMeta',
+      'UpdateTimeseriesMetaRequest',
+      {
+        table_name: request.tableName,
+        timeseries_meta: request.metas.map((m) => ({ time_series_key: keyToMsg(m.key), attributes: attributesText(m.attributes) })),
+        supported_table_version: SUPPORTED_TABLE_VERSION,
+      },
+      'UpdateTimeseriesMetaResponse',
+    );
+    return { failedRows: failedRows(res.failed_rows) };
+  }
+
+  /** Removes series meta (the points stay). */
+  async deleteTimeseriesMeta(request: DeleteTimeseriesMetaRequest): Promise<FailedRowsResult> {
+    const res = await this.invoke(
+      'DeleteTimeseriesMeta',
+      'DeleteTimeseriesMetaRequest',
+      { table_name: request.tableName, timeseries_key: request.keys.map(keyToMsg), supported_table_version: SUPPORTED_TABLE_VERSION },
+      'DeleteTimeseriesMetaResponse',
+    );
+    return { failedRows: failedRows(res.failed_rows) };
+  }
+}

@@ -1,0 +1,17 @@
+/** Time series client for Tablestore: `new TimeseriesClient({ endpoint, instance, credentials })`. */
+export { TimeseriesClient, SUPPORTED_TABLE_VERSION, toMicros, type TimeseriesClientOptions } from './client';
+export * from './types';
+export {
+  and,
+  or,
+  not,
+  measurement,
+  source,
+  tag,
+  attribute,
+  updateTime,
+  type MetaCondition,
+  type MetaOperator,
+} from './conditions';
+export { formatTags, parseTags } from './tags';
+export { TablestoreError } from '../protocol/errors';

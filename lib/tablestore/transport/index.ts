@@ -1,0 +1,279 @@
+/**
+ * The HTTP transport every Tablestore call of ours goes through: POST /<ApiName> with a protobuf body,
+ * signed x-ots headers, keep-alive connections, per-attempt timeout, retries per the official SDKs' retry
+ * classes with jittered exponential backoff, an overall deadline, and decoded OTS errors.
+ *
+ * Credentials are asked from the provider for every attempt, so a rotating provider (STS in Function
+ * Compute) just works; after an auth failure with credentials that may have gone stale, the provider is
+ * asked once with `forceRefresh` and the call retried once if that yields different credentials.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { CredentialProvider, Credentials } from '../../credentials/types';
+import { TablestoreError, errorFromResponse, ErrorCode } from '../protocol/errors';
+import { contentMd5, signRequestHeaders } from '../protocol/sign';
+import { backoffDelayMs, isIdempotentApi, isRetryable, type FailureInfo } from '../protocol/retry-policy';
+
+/** Codes for failures that happen on our side of the wire (httpStatus 0). */
+export const ClientErrorCode = {
+  Timeout: 'OTSClientTimeout',
+  Network: 'OTSClientNetworkError',
+  DeadlineExceeded: 'OTSClientDeadlineExceeded',
+  BadResponse: 'OTSClientBadResponse',
+  Credentials: 'OTSClientCredentialsError',
+} as const;
+
+export interface RetryOptions {
+  /** Retries after the first attempt (default 10). 0 disables retrying. */
+  readonly maxRetries?: number;
+  /** Backoff ceiling of the first retry in ms (default 20); doubles per retry. */
+  readonly baseDelayMs?: number;
+  /** Upper bound of a single backoff in ms (default 2000). */
+  readonly maxDelayMs?: number;
+}
+
+export interface RetryEvent {
+  readonly apiName: string;
+  /** 1 for the first retry. */
+  readonly retry: number;
+  readonly delayMs: number;
+  readonly code: string;
+  readonly httpStatus: number;
+  readonly requestId?: string;
+}
+
+export interface TransportOptions {
+  /** `https://<instance>.<region>.ots.aliyuncs.com` or `http://127.0.0.1:port`; any path is ignored. */
+  readonly endpoint: string;
+  readonly instance: string;
+  readonly credentials: CredentialProvider;
+  /** Needed for V4 signing. */
+  readonly region?: string;
+  readonly signatureVersion?: 'v2' | 'v4';
+  /** Per-attempt timeout in ms (default 10 000). */
+  readonly timeoutMs?: number;
+  /** Overall time budget of one call including retries and backoff, in ms (default 30 000). */
+  readonly deadlineMs?: number;
+  readonly retry?: RetryOptions;
+  /** Keep-alive pool size per host (default 64). */
+  readonly maxSockets?: number;
+  /** Observability hook; receives no secrets. */
+  readonly onRetry?: (event: RetryEvent) => void;
+  /** Random source for jitter (tests). */
+  readonly random?: () => number;
+}
+
+export interface CallOptions {
+  /** Whether repeating the request is harmless; defaults to the read-only API list. */
+  readonly idempotent?: boolean;
+  /** Overrides the transport's overall deadline for this call. */
+  readonly deadlineMs?: number;
+}
+
+export interface Transport {
+  readonly endpoint: string;
+  readonly instance: string;
+  call(apiName: string, requestBytes: Uint8Array, options?: CallOptions): Promise<Uint8Array>;
+  /** Closes idle keep-alive sockets; in-flight calls finish. */
+  close(): void;
+}
+
+interface AttemptResult {
+  readonly status: number;
+  readonly body: Uint8Array;
+  readonly requestId?: string;
+  readonly md5?: string;
+}
+
+/** A failure before a complete response arrived. */
+class AttemptFailure extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'timeout' | 'network',
+    readonly requestSent: boolean,
+  ) {
+    super(message);
+  }
+}
+
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const AUTH_CODES = new Set<string>([ErrorCode.AuthFailed, ErrorCode.NoPermissionAccess]);
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function sameCredentials(a: Credentials, b: Credentials): boolean {
+  return a.accessKeyId === b.accessKeyId && a.accessKeySecret === b.accessKeySecret && a.securityToken === b.securityToken;
+}
+
+export function createTransport(options: TransportOptions): Transport {
+  const url = new URL(options.endpoint);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TypeError(`endpoint must be http(s)://host[:port], got ${url.protocol}`);
+  }
+  const secure = url.protocol === 'https:';
+  const signatureVersion = options.signatureVersion ?? 'v2';
+  if (signatureVersion === 'v4' && !options.region) throw new TypeError('V4 signing needs a region');
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const defaultDeadlineMs = options.deadlineMs ?? 30_000;
+  const maxRetries = options.retry?.maxRetries ?? 10;
+  const backoff = { baseMs: options.retry?.baseDelayMs ?? 20, capMs: options.retry?.maxDelayMs ?? 2000 };
+  const random = options.random ?? Math.random;
+  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64, scheduling: 'lifo' as const };
+  const agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+  const request = secure ? https.request : http.request;
+  const endpoint = `${url.protocol}//${url.host}`;
+
+  function attempt(apiName: string, body: Uint8Array, headers: Record<string, string>, timeout: number): Promise<AttemptResult> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const fail = (err: AttemptFailure) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(err);
+      };
+      const req = request({
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: url.port || (secure ? 443 : 80),
+        method: 'POST',
+        path: `/${apiName}`,
+        agent,
+        headers: { ...headers, 'content-length': String(body.length), 'content-type': 'application/x-protobuf' },
+      });
+      const timer = setTimeout(() => {
+        fail(new AttemptFailure(`${apiName} timed out after ${timeout} ms`, 'timeout', true));
+        req.destroy();
+      }, timeout);
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        // A stale keep-alive socket closed by the server before it read anything: the request was not run.
+        const notSent = NOT_SENT_CODES.has(err.code ?? '') || (req.reusedSocket && err.code === 'ECONNRESET');
+        fail(new AttemptFailure(`${apiName} failed on the network: ${err.code ?? err.message}`, 'network', !notSent));
+      });
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', () => fail(new AttemptFailure(`${apiName}: response interrupted`, 'network', true)));
+        res.on('aborted', () => fail(new AttemptFailure(`${apiName}: response aborted`, 'network', true)));
+        res.on('end', () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          const requestId = res.headers['x-ots-requestid'] ?? res.headers['x-ots-request-id'];
+          const md5 = res.headers['x-ots-contentmd5'];
+          resolve({
+            status: res.statusCode ?? 0,
+            body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks),
+            requestId: Array.isArray(requestId) ? requestId[0] : requestId,
+            md5: Array.isArray(md5) ? md5[0] : md5,
+          });
+        });
+      });
+      req.end(body);
+    });
+  }
+
+  async function call(apiName: string, requestBytes: Uint8Array, callOptions: CallOptions = {}): Promise<Uint8Array> {
+    const idempotent = callOptions.idempotent ?? isIdempotentApi(apiName);
+    const started = Date.now();
+    const deadline = started + (callOptions.deadlineMs ?? defaultDeadlineMs);
+    let retries = 0;
+    let forcedRefresh = false;
+    let refreshPending = false;
+    let lastCredentials: Credentials | undefined;
+    let lastAuthError: TablestoreError | undefined;
+
+    for (;;) {
+      let credentials: Credentials;
+      try {
+        credentials = await options.credentials(refreshPending ? { forceRefresh: true } : undefined);
+      } catch (err) {
+        // The provider's message may be anything; report only that it failed and its error class.
+        throw new TablestoreError({
+          code: ClientErrorCode.Credentials,
+          message: `credential provider failed (${err instanceof Error ? err.name : typeof err})`,
+          httpStatus: 0,
+        });
+      }
+      if (refreshPending) {
+        refreshPending = false;
+        if (lastAuthError && lastCredentials && sameCredentials(lastCredentials, credentials)) throw lastAuthError;
+      }
+      lastCredentials = credentials;
+      const headers = signRequestHeaders({
+        apiName,
+        body: requestBytes,
+        instance: options.instance,
+        accessKeyId: credentials.accessKeyId,
+        accessKeySecret: credentials.accessKeySecret,
+        securityToken: credentials.securityToken,
+        signatureVersion,
+        region: options.region,
+      });
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        throw new TablestoreError({
+          code: ClientErrorCode.DeadlineExceeded,
+          message: `${apiName}: deadline of ${deadline - started} ms exceeded before attempt ${retries + 1}`,
+          httpStatus: 0,
+        });
+      }
+
+      let error: TablestoreError;
+      let failure: FailureInfo;
+      try {
+        const result = await attempt(apiName, requestBytes, headers, Math.min(timeoutMs, remaining));
+        if (result.status >= 200 && result.status < 300) {
+          if (result.md5 !== undefined && result.md5 !== contentMd5(result.body)) {
+            error = new TablestoreError({
+              code: ClientErrorCode.BadResponse,
+              message: `${apiName}: response body does not match x-ots-contentmd5`,
+              httpStatus: result.status,
+              requestId: result.requestId,
+            });
+            failure = { transportFailure: true, requestSent: true };
+          } else {
+            return result.body;
+          }
+        } else {
+          error = errorFromResponse(result.status, result.body, result.requestId);
+          failure = { code: error.code, message: error.message, httpStatus: result.status };
+        }
+      } catch (err) {
+        if (!(err instanceof AttemptFailure)) throw err;
+        error = new TablestoreError({
+          code: err.kind === 'timeout' ? ClientErrorCode.Timeout : ClientErrorCode.Network,
+          message: err.message,
+          httpStatus: 0,
+        });
+        failure = { transportFailure: true, requestSent: err.requestSent };
+      }
+
+      error.retryable = isRetryable(failure, idempotent);
+
+      // Stale or replaced credentials: one forced refresh, one more try.
+      if (!forcedRefresh && error.httpStatus === 403 && AUTH_CODES.has(error.code)) {
+        forcedRefresh = true;
+        refreshPending = true;
+        lastAuthError = error;
+        continue;
+      }
+
+      if (!error.retryable || retries >= maxRetries) throw error;
+      const delay = backoffDelayMs(retries, backoff, random);
+      if (Date.now() + delay >= deadline) throw error;
+      retries++;
+      options.onRetry?.({ apiName, retry: retries, delayMs: delay, code: error.code, httpStatus: error.httpStatus, requestId: error.requestId });
+      await sleep(delay);
+    }
+  }
+
+  return {
+    endpoint,
+    instance: options.instance,
+    call,
+    close: () => agent.destroy(),
+  };
+}
