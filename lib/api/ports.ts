@@ -97,8 +97,8 @@ export interface DataQuery {
   readonly key: SeriesKey;
   /** µs, inclusive */
   readonly begin: number;
-  /** µs, exclusive */
-  readonly end: number;
+  /** µs, exclusive; absent = unbounded */
+  readonly end?: number;
   readonly backward: boolean;
   readonly limit: number;
   readonly token?: Uint8Array;

@@ -372,14 +372,14 @@ export const routes: readonly Route[] = [
       const startRaw = str(q, 'start');
       const endRaw = str(q, 'end');
       const begin = startRaw === undefined ? 0 : parseTimeParam('start', startRaw);
-      const end = endRaw === undefined ? Number.MAX_SAFE_INTEGER : parseTimeParam('end', endRaw);
-      if (begin >= end) throw new ApiError(400, 'InvalidParameter', "query parameter 'start' must be before 'end'");
+      const end = endRaw === undefined ? undefined : parseTimeParam('end', endRaw);
+      if (end !== undefined && begin >= end) throw new ApiError(400, 'InvalidParameter', "query parameter 'start' must be before 'end'");
       const fields = parseNameList('fields', str(q, 'fields'));
       const bind = binding('points', table, q);
       const next = str(q, 'next');
       const token = next === undefined ? undefined : decodePosition(deps.tokens().open(next, bind));
       const page = await call('ots:GetTimeseriesData', table, () =>
-        timeseries.getData({ table, key, begin, end, backward: q.backward === true, limit: Number(q.limit), ...(token === undefined ? {} : { token }) }),
+        timeseries.getData({ table, key, begin, ...(end === undefined ? {} : { end }), backward: q.backward === true, limit: Number(q.limit), ...(token === undefined ? {} : { token }) }),
       );
       const wanted = fields ? new Set(fields) : undefined;
       return {

@@ -69,8 +69,29 @@ export function toApiError(error: unknown, site: CallSite = {}): ApiError {
   const validation = fromValidator(e);
   if (validation) return validation;
 
+  if (e.name === 'CredentialsError') {
+    // The provider's messages describe what is missing ("the function has no role"), never a key.
+    const detail = typeof e.message === 'string' ? e.message.slice(0, 300) : 'no credentials';
+    return new ApiError(500, 'CredentialsUnavailable', `No credentials for Tablestore: ${detail}`, { cause: error });
+  }
   const ots = otsCodeOf(error);
   const where = site.table ? ` on table '${site.table}'` : '';
+  if (ots !== undefined && ots.startsWith('OTSClient')) {
+    // Failures on our side of the wire, from the shared transport.
+    if (ots === 'OTSClientDeadlineExceeded' || ots === 'OTSClientTimeout') {
+      return new ApiError(504, 'DeadlineExceeded', `Tablestore did not answer in time${where}.`, { cause: error });
+    }
+    if (ots === 'OTSClientNetworkError') {
+      return new ApiError(503, 'Unavailable', 'The Tablestore endpoint could not be reached; retry later.', {
+        headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+        cause: error,
+      });
+    }
+    if (ots === 'OTSClientCredentialsError') {
+      return new ApiError(500, 'CredentialsUnavailable', 'No credentials for Tablestore could be resolved.', { cause: error });
+    }
+    return new ApiError(502, 'UpstreamError', `Tablestore sent a response that could not be read${where}.`, { cause: error });
+  }
   if (ots !== undefined) {
     if (ots === 'OTSObjectNotExist') {
       return new ApiError(404, 'TableNotFound', site.table ? `Table '${site.table}' does not exist.` : 'The requested table does not exist.', { cause: error });
@@ -123,7 +144,7 @@ function fromValidator(e: ErrorLike): ApiError | undefined {
 function describeIssue(issue: AjvIssue): string {
   const segments = (issue.instancePath ?? '').split('/').filter(Boolean);
   const [where, ...rest] = segments;
-  const kind = where === 'query' ? 'query parameter' : where === 'params' ? 'path parameter' : 'request';
+  const kind = where === 'query' ? 'query parameter' : where === 'params' ? 'path parameter' : where === 'payload' ? 'payload field' : 'request';
   if (issue.keyword === 'additionalProperties' && typeof issue.params?.additionalProperty === 'string') {
     return `unknown ${kind} '${issue.params.additionalProperty}'`;
   }
