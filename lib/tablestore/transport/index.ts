@@ -61,6 +61,8 @@ export interface TransportOptions {
   readonly onRetry?: (event: RetryEvent) => void;
   /** Random source for jitter (tests). */
   readonly random?: () => number;
+  /** Clock used for x-ots-date and the V4 sign date (tests; default the system clock). */
+  readonly now?: () => Date;
 }
 
 export interface CallOptions {
@@ -120,6 +122,7 @@ export function createTransport(options: TransportOptions): Transport {
   const maxRetries = options.retry?.maxRetries ?? 10;
   const backoff = { baseMs: options.retry?.baseDelayMs ?? 20, capMs: options.retry?.maxDelayMs ?? 2000 };
   const random = options.random ?? Math.random;
+  const now = options.now ?? (() => new Date());
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64, scheduling: 'lifo' as const };
   const agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
   const request = secure ? https.request : http.request;
@@ -211,6 +214,7 @@ export function createTransport(options: TransportOptions): Transport {
         securityToken: credentials.securityToken,
         signatureVersion,
         region: options.region,
+        date: now(),
       });
       const remaining = deadline - Date.now();
       if (remaining <= 0) {

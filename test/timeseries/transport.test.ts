@@ -1,0 +1,312 @@
+/**
+ * The shared transport against a small scripted HTTP server on 127.0.0.1 (a test of the transport's own
+ * behaviour: signing, retries, timeouts, deadline, credential refresh — not a stand-in for Tablestore Local).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { CredentialProvider, Credentials } from '../../lib/credentials/types';
+import { encodeErrorBody, TablestoreError } from '../../lib/tablestore/protocol/errors';
+import { contentMd5, signV2 } from '../../lib/tablestore/protocol/sign';
+import { createTransport, type TransportOptions } from '../../lib/tablestore/transport/index';
+
+interface Seen {
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  socket: object;
+}
+
+type Reply = (req: Seen, res: http.ServerResponse) => void;
+
+let server: http.Server;
+let endpoint: string;
+let seen: Seen[] = [];
+let script: Reply[] = [];
+let fallback: Reply;
+const connections = new Set<object>();
+
+function otsError(status: number, code: string, message: string, requestId = 'rid-1'): Reply {
+  return (_req, res) => {
+    res.writeHead(status, { 'x-ots-requestid': requestId });
+    res.end(Buffer.from(encodeErrorBody(code, message)));
+  };
+}
+const ok =
+  (body = Buffer.from([1, 2, 3])): Reply =>
+  (_req, res) => {
+    res.writeHead(200, { 'x-ots-requestid': 'rid-ok', 'x-ots-contentmd5': contentMd5(body) });
+    res.end(body);
+  };
+const hang: Reply = () => {
+  /* never answers */
+};
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      connections.add(req.socket);
+      const s: Seen = { path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks), socket: req.socket };
+      seen.push(s);
+      (script.shift() ?? fallback)(s, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+beforeEach(() => {
+  seen = [];
+  script = [];
+  fallback = ok();
+});
+
+const staticCreds =
+  (c: Partial<Credentials> = {}): CredentialProvider =>
+  async () => ({ accessKeyId: 'ak', accessKeySecret: 'sk', source: 'test', ...c });
+
+function transport(extra: Partial<TransportOptions> = {}) {
+  return createTransport({
+    endpoint,
+    instance: 'inst',
+    credentials: staticCreds(),
+    retry: { baseDelayMs: 1, maxDelayMs: 5 },
+    ...extra,
+  });
+}
+
+describe('signing and headers', () => {
+  it('signs V2 exactly like the spec vector (DescribeTable, STS token)', async () => {
+    const t = transport({
+      credentials: staticCreds({ securityToken: 'tok' }),
+      now: () => new Date('2026-11-23T00:32:08.924Z'),
+    });
+    const out = await t.call('DescribeTable', Buffer.from('0a03616263', 'hex'));
+    expect(Buffer.from(out)).toEqual(Buffer.from([1, 2, 3]));
+    const h = seen[0].headers;
+    expect(seen[0].path).toBe('/DescribeTable');
+    expect(h['x-ots-contentmd5']).toBe('nu+hoWfdpFot9fzBQIGVaA==');
+    expect(h['x-ots-ststoken']).toBe('tok');
+    expect(h['x-ots-signature']).toBe('aTbdtM1cM1wAoYSSBLVjaCvMN8k=');
+    t.close();
+  });
+
+  it('signs V4 exactly like the spec vector (ListTable, cn-hangzhou, 20240101)', async () => {
+    const t = transport({ signatureVersion: 'v4', region: 'cn-hangzhou', now: () => new Date('2024-01-01T00:00:00.000Z') });
+    await t.call('ListTable', new Uint8Array(0));
+    const h = seen[0].headers;
+    expect(h['x-ots-contentmd5']).toBe('1B2M2Y8AsgTpgAmY7PhCfg==');
+    expect(h['x-ots-signdate']).toBe('20240101');
+    expect(h['x-ots-signregion']).toBe('cn-hangzhou');
+    expect(h['x-ots-signaturev4']).toBe('6Up+bZ8MqesBSy4ScXANX72UMTHmIW18OjA1RIr0qkE=');
+    expect(h['x-ots-signature']).toBeUndefined();
+    t.close();
+  });
+
+  it('asks the provider on every request, so rotated credentials are used at once', async () => {
+    let n = 0;
+    const t = transport({ credentials: async () => ({ accessKeyId: `ak${++n}`, accessKeySecret: `sk${n}`, source: 'test' }) });
+    await t.call('ListTable', new Uint8Array(0));
+    await t.call('ListTable', new Uint8Array(0));
+    expect(seen.map((s) => s.headers['x-ots-accesskeyid'])).toEqual(['ak1', 'ak2']);
+    // each signature verifies with the secret of its own key pair
+    seen.forEach((s, i) => expect(s.headers['x-ots-signature']).toBe(signV2(`sk${i + 1}`, 'ListTable', s.headers as Record<string, string>)));
+    t.close();
+  });
+
+  it('keeps connections alive between calls', async () => {
+    const t = transport();
+    for (let i = 0; i < 5; i++) await t.call('ListTable', new Uint8Array(0));
+    expect(new Set(seen.map((s) => s.socket)).size).toBe(1);
+    t.close();
+  });
+});
+
+describe('errors', () => {
+  it('decodes OTS errors into TablestoreError without leaking secrets', async () => {
+    script = [otsError(404, 'OTSObjectNotExist', 'Requested table does not exist.', 'rid-404')];
+    const t = transport({ credentials: staticCreds({ accessKeySecret: 'super-secret', securityToken: 'secret-token' }) });
+    const err = await t.call('DescribeTable', Buffer.from('0a0178', 'hex')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TablestoreError);
+    const e = err as TablestoreError;
+    expect([e.code, e.message, e.httpStatus, e.requestId, e.retryable]).toEqual([
+      'OTSObjectNotExist',
+      'Requested table does not exist.',
+      404,
+      'rid-404',
+      false,
+    ]);
+    const text = `${e.message} ${e.stack} ${JSON.stringify(e)}`;
+    expect(text).not.toContain('super-secret');
+    expect(text).not.toContain('secret-token');
+    expect(text).not.toContain(String(seen[0].headers['x-ots-signature']));
+    t.close();
+  });
+
+  it('rejects a 2xx body that does not match x-ots-contentmd5', async () => {
+    fallback = (_req, res) => {
+      res.writeHead(200, { 'x-ots-contentmd5': contentMd5(Buffer.from('other')) });
+      res.end(Buffer.from('body'));
+    };
+    const t = transport({ retry: { maxRetries: 1, baseDelayMs: 1 } });
+    await expect(t.call('PutRow', new Uint8Array(0))).rejects.toMatchObject({ code: 'OTSClientBadResponse' });
+    t.close();
+  });
+});
+
+describe('retries', () => {
+  it('retries throttling errors for any API, then succeeds', async () => {
+    script = [otsError(503, 'OTSServerBusy', 'Server is busy.'), otsError(409, 'OTSRowOperationConflict', 'conflict')];
+    const retries: string[] = [];
+    const t = transport({ onRetry: (e) => retries.push(e.code) });
+    await t.call('PutTimeseriesData', new Uint8Array([1]));
+    expect(seen).toHaveLength(3);
+    expect(retries).toEqual(['OTSServerBusy', 'OTSRowOperationConflict']);
+    t.close();
+  });
+
+  it('retries ambiguous failures only for idempotent operations', async () => {
+    const t = transport();
+    script = [otsError(500, 'OTSInternalServerError', 'Internal server error.')];
+    await t.call('GetTimeseriesData', new Uint8Array([1]));
+    expect(seen).toHaveLength(2);
+
+    seen = [];
+    script = [otsError(500, 'OTSInternalServerError', 'Internal server error.')];
+    const err = (await t.call('PutTimeseriesData', new Uint8Array([1])).catch((e: unknown) => e)) as TablestoreError;
+    expect(err.code).toBe('OTSInternalServerError');
+    expect(err.retryable).toBe(false);
+    expect(seen).toHaveLength(1);
+
+    seen = [];
+    script = [otsError(500, 'OTSInternalServerError', 'Internal server error.')];
+    await t.call('PutTimeseriesData', new Uint8Array([1]), { idempotent: true });
+    expect(seen).toHaveLength(2);
+    t.close();
+  });
+
+  it('retries OTSQuotaExhausted only for "Too frequent table operations."', async () => {
+    const t = transport();
+    script = [otsError(403, 'OTSQuotaExhausted', 'Too frequent table operations.')];
+    await t.call('CreateTable', new Uint8Array(0));
+    expect(seen).toHaveLength(2);
+    seen = [];
+    script = [otsError(403, 'OTSQuotaExhausted', 'Number of tables exceeded the quota.')];
+    await expect(t.call('CreateTable', new Uint8Array(0))).rejects.toMatchObject({ code: 'OTSQuotaExhausted', retryable: false });
+    expect(seen).toHaveLength(1);
+    t.close();
+  });
+
+  it('times out a hung attempt and retries it when idempotent', async () => {
+    const t = transport({ timeoutMs: 150 });
+    script = [hang];
+    await t.call('GetTimeseriesData', new Uint8Array([1]));
+    expect(seen).toHaveLength(2);
+
+    seen = [];
+    script = [hang];
+    await expect(t.call('PutTimeseriesData', new Uint8Array([1]))).rejects.toMatchObject({ code: 'OTSClientTimeout', httpStatus: 0 });
+    expect(seen).toHaveLength(1);
+    t.close();
+  });
+
+  it('gives up at the overall deadline with the last error', async () => {
+    fallback = otsError(503, 'OTSServerBusy', 'Server is busy.');
+    const t = transport({ deadlineMs: 300, retry: { maxRetries: 1000, baseDelayMs: 20, maxDelayMs: 40 } });
+    const started = Date.now();
+    await expect(t.call('PutTimeseriesData', new Uint8Array([1]))).rejects.toMatchObject({ code: 'OTSServerBusy', retryable: true });
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeLessThan(1500);
+    expect(seen.length).toBeGreaterThan(2);
+    t.close();
+  });
+
+  it('stops after maxRetries', async () => {
+    fallback = otsError(503, 'OTSServerBusy', 'Server is busy.');
+    const t = transport({ retry: { maxRetries: 3, baseDelayMs: 1 } });
+    await expect(t.call('ListTable', new Uint8Array(0))).rejects.toMatchObject({ code: 'OTSServerBusy' });
+    expect(seen).toHaveLength(4);
+    t.close();
+  });
+
+  it('retries a refused connection even for writes (the request never left)', async () => {
+    const dead = http.createServer();
+    await new Promise<void>((r) => dead.listen(0, '127.0.0.1', r));
+    const port = (dead.address() as AddressInfo).port;
+    await new Promise((r) => dead.close(r));
+    const retries: string[] = [];
+    const t = createTransport({
+      endpoint: `http://127.0.0.1:${port}`,
+      instance: 'inst',
+      credentials: staticCreds(),
+      retry: { maxRetries: 2, baseDelayMs: 1 },
+      onRetry: (e) => retries.push(e.code),
+    });
+    await expect(t.call('PutRow', new Uint8Array(0))).rejects.toMatchObject({ code: 'OTSClientNetworkError' });
+    expect(retries).toEqual(['OTSClientNetworkError', 'OTSClientNetworkError']);
+    t.close();
+  });
+});
+
+describe('credential refresh after an auth failure', () => {
+  function rotatingProvider() {
+    const calls: (boolean | undefined)[] = [];
+    let current = 'token-1';
+    const provider: CredentialProvider = async (opts) => {
+      calls.push(opts?.forceRefresh);
+      if (opts?.forceRefresh) current = 'token-2';
+      return { accessKeyId: 'STS.x', accessKeySecret: 'sk', securityToken: current, source: 'test' };
+    };
+    return { provider, calls };
+  }
+
+  it('forces one refresh and retries once when the STS token was rejected', async () => {
+    fallback = (req, res) =>
+      req.headers['x-ots-ststoken'] === 'token-1'
+        ? otsError(403, 'OTSNoPermissionAccess', 'The security token has expired.')(req, res)
+        : ok()(req, res);
+    const { provider, calls } = rotatingProvider();
+    const t = transport({ credentials: provider });
+    await t.call('PutTimeseriesData', new Uint8Array([1]));
+    expect(calls).toEqual([undefined, true]);
+    expect(seen.map((s) => s.headers['x-ots-ststoken'])).toEqual(['token-1', 'token-2']);
+    t.close();
+  });
+
+  it('does not loop when refreshed credentials are still rejected', async () => {
+    fallback = otsError(403, 'OTSAuthFailed', 'Signature mismatch.');
+    const { provider, calls } = rotatingProvider();
+    const t = transport({ credentials: provider });
+    await expect(t.call('GetTimeseriesData', new Uint8Array([1]))).rejects.toMatchObject({ code: 'OTSAuthFailed', httpStatus: 403 });
+    expect(calls).toEqual([undefined, true]);
+    expect(seen).toHaveLength(2);
+    t.close();
+  });
+
+  it('does not resend when the provider returns the same credentials', async () => {
+    fallback = otsError(403, 'OTSAuthFailed', 'The AccessKeyID does not exist.');
+    const t = transport();
+    await expect(t.call('ListTable', new Uint8Array(0))).rejects.toMatchObject({ code: 'OTSAuthFailed' });
+    expect(seen).toHaveLength(1);
+    t.close();
+  });
+
+  it('reports a failing provider without its message', async () => {
+    const t = transport({
+      credentials: async () => {
+        throw new Error('secret=abc');
+      },
+    });
+    const err = (await t.call('ListTable', new Uint8Array(0)).catch((e: unknown) => e)) as TablestoreError;
+    expect(err.code).toBe('OTSClientCredentialsError');
+    expect(err.message).not.toContain('secret=abc');
+    t.close();
+  });
+});
