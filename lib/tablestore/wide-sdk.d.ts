@@ -1,0 +1,60 @@
+/**
+ * The part of the official `tablestore` Node SDK (5.6.x, CJS, untyped) that lib/tablestore/wide.ts uses.
+ * Results are typed in wide.ts; here they stay `unknown`.
+ */
+declare module 'tablestore' {
+  import type { Agent } from 'node:http';
+
+  interface TableStoreClientConfig {
+    accessKeyId: string;
+    secretAccessKey?: string | null;
+    accessKeySecret?: string | null;
+    stsToken?: string | null;
+    securityToken?: string | null;
+    endpoint: string;
+    instancename: string;
+    maxRetries?: number;
+    httpOptions?: { timeout?: number; maxSockets?: number; agent?: Agent };
+  }
+
+  class Client {
+    constructor(config: TableStoreClientConfig);
+    config: TableStoreClientConfig;
+    listTable(params: object): Promise<unknown>;
+    describeTable(params: object): Promise<unknown>;
+    createTable(params: object): Promise<unknown>;
+    deleteTable(params: object): Promise<unknown>;
+    getRow(params: object): Promise<unknown>;
+    putRow(params: object): Promise<unknown>;
+    updateRow(params: object): Promise<unknown>;
+    deleteRow(params: object): Promise<unknown>;
+    getRange(params: object): Promise<unknown>;
+    batchGetRow(params: object): Promise<unknown>;
+    batchWriteRow(params: object): Promise<unknown>;
+  }
+
+  class Condition {
+    constructor(rowExistenceExpectation: number, columnCondition?: object | null);
+  }
+
+  interface Int64 {
+    toNumber(): number;
+    toString(radix?: number): string;
+    toBuffer(): Buffer;
+  }
+
+  const TableStore: {
+    Client: typeof Client;
+    Condition: typeof Condition;
+    Long: { fromNumber(n: number): Int64; fromString(s: string): Int64 };
+    RowExistenceExpectation: { IGNORE: 0; EXPECT_EXIST: 1; EXPECT_NOT_EXIST: 2 };
+    Direction: { FORWARD: 'FORWARD'; BACKWARD: 'BACKWARD' };
+    PrimaryKeyType: { INTEGER: 1; STRING: 2; BINARY: 3 };
+    BatchWriteType: { PUT: 1; UPDATE: 2; DELETE: 3 };
+    INF_MIN: object;
+    INF_MAX: object;
+    PK_AUTO_INCR: object;
+  };
+  export default TableStore;
+  export type { Int64, TableStoreClientConfig };
+}
