@@ -31,13 +31,17 @@ export function encodeInt64(value: bigint): JsonValue {
   return value <= MAX_SAFE && value >= MIN_SAFE ? Number(value) : { $int64: value.toString() };
 }
 
+/** int64 objects of the official SDK (int64-buffer's Int64: {buffer, offset}) or Long.js ({high, low}). */
 interface LongLike {
-  readonly high: number;
-  readonly low: number;
   toString(radix?: number): string;
 }
-const isLongLike = (v: unknown): v is LongLike =>
-  typeof v === 'object' && v !== null && typeof (v as LongLike).high === 'number' && typeof (v as LongLike).low === 'number';
+const isLongLike = (v: unknown): v is LongLike => {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  const longJs = typeof o.high === 'number' && typeof o.low === 'number';
+  const int64Buffer = o.buffer instanceof Uint8Array && typeof o.offset === 'number' && typeof o.toNumber === 'function';
+  return longJs || int64Buffer;
+};
 
 /** Encodes one value read from Tablestore (ours, or the official SDK's Long/Buffer forms). */
 export function encodeValue(value: unknown): JsonValue {

@@ -1,0 +1,8 @@
+/**
+ * FC 3.0 entry point of the HTTP data API (handler `index.handler`, HTTP trigger). The event is a Buffer
+ * holding the HTTP-trigger JSON; the result is FC's `{statusCode, headers, body}` struct.
+ */
+import { createHttpHandler } from '../../lib/api/http-app';
+import { readersFor } from '../../lib/api/readers';
+
+export const handler = createHttpHandler({ readers: readersFor });
