@@ -62,10 +62,13 @@ export class TableCatalog {
     await this.store.write([this.putWrite(record), ...extra]);
   }
 
-  /** Removes a table record and drops the given data spaces. */
+  /**
+   * Removes a table: drops its data spaces first, then the record, so a crash in between leaves the table
+   * listed (the delete was never acknowledged) rather than orphaned data that a re-created table would see.
+   */
   async delete(name: string, spaces: readonly string[] = []): Promise<void> {
     this.tables.delete(name);
-    await this.store.write([{ space: CATALOG_SPACE, key: enc.encode(name) }]);
     for (const space of spaces) await this.store.dropSpace(space);
+    await this.store.write([{ space: CATALOG_SPACE, key: enc.encode(name) }]);
   }
 }

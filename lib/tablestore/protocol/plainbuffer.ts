@@ -452,7 +452,12 @@ export function decodeRows(bytes: Uint8Array): PlainBufferRow[] {
   const header = r.u32('header');
   if (header !== HEADER) throw new PlainBufferError(`PlainBuffer header mismatch: 0x${header.toString(16)}`);
   const rows: PlainBufferRow[] = [];
-  while (r.pos < bytes.length) rows.push(readRow(r));
+  while (r.pos < bytes.length) {
+    // The Node SDK over-allocates one byte per INF_MIN / INF_MAX / AUTO_INCREMENT value and sends the
+    // zero padding after the row checksum; tolerate trailing zero bytes (and only those).
+    if (rows.length > 0 && r.peek() === 0 && bytes.subarray(r.pos).every((b) => b === 0)) break;
+    rows.push(readRow(r));
+  }
   return rows;
 }
 

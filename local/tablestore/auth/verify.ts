@@ -1,0 +1,104 @@
+/**
+ * Request authentication (spec §1, §2): required headers, x-ots-date format and skew, instance name,
+ * identity lookup (incl. x-ots-ststoken), body MD5, and the V2 or V4 signature. V2 is verified over every
+ * received x-ots-* header, then over the Go SDK's fixed list as a fallback (spec §2.1 quirk).
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { GO_SIGNED_HEADERS, contentMd5, deriveV4SigningKey, signV2, signV4 } from '../../../lib/tablestore/protocol/sign';
+import { TablestoreError } from '../../../lib/tablestore/protocol/errors';
+import { errors } from '../errors';
+import type { IdentityStore } from './identity';
+
+export interface AuthenticateInput {
+  readonly apiName: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Uint8Array;
+}
+
+export interface AuthenticateOptions {
+  readonly instance: string;
+  readonly region: string;
+  readonly identities: IdentityStore;
+  readonly clockSkewMs: number;
+  readonly now: Date;
+  /** false = accept any signature (still requires the headers); for debugging odd clients. */
+  readonly verifySignatures: boolean;
+}
+
+export interface Authenticated {
+  readonly accessKeyId: string;
+  /** Key for the response `authorization` signature: the secret (V2) or the V4 signing key text. */
+  readonly responseKey: string;
+  readonly identity: Extract<ReturnType<IdentityStore['lookup']>, { ok: true }>;
+  readonly signatureVersion: 'v2' | 'v4';
+}
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})/;
+
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v.join(',') : v;
+}
+
+function required(headers: IncomingHttpHeaders, name: string): string {
+  const v = header(headers, name);
+  if (v === undefined || v === '') throw errors.missingHeader(name);
+  return v;
+}
+
+/** Parses only `YYYY-MM-DDTHH:MM:SS` (the first 19 characters) as UTC; the rest is ignored (Go quirk). */
+export function parseOtsDate(value: string): Date | undefined {
+  const m = DATE_RE.exec(value);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s] = m;
+  const ms = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s);
+  const date = new Date(ms);
+  // Reject impossible dates such as month 13 that Date.UTC would roll over.
+  if (Number.isNaN(ms) || date.getUTCMonth() !== +mo - 1 || date.getUTCDate() !== +d || +h > 23 || +mi > 59 || +s > 59) return undefined;
+  return date;
+}
+
+function same(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export function authenticate(input: AuthenticateInput, options: AuthenticateOptions): Authenticated {
+  const { headers } = input;
+  const dateValue = required(headers, 'x-ots-date');
+  required(headers, 'x-ots-apiversion');
+  const accessKeyId = required(headers, 'x-ots-accesskeyid');
+  const instance = required(headers, 'x-ots-instancename');
+  const md5 = required(headers, 'x-ots-contentmd5');
+  const v4 = header(headers, 'x-ots-signaturev4');
+  const v2 = v4 === undefined ? required(headers, 'x-ots-signature') : undefined;
+  const signDate = v4 !== undefined ? required(headers, 'x-ots-signdate') : undefined;
+  const signRegion = v4 !== undefined ? required(headers, 'x-ots-signregion') : undefined;
+
+  const date = parseOtsDate(dateValue);
+  if (!date) throw errors.invalidDate(dateValue);
+  if (Math.abs(date.getTime() - options.now.getTime()) > options.clockSkewMs) throw errors.clockSkew(dateValue);
+
+  if (instance !== options.instance) throw errors.instanceNotFound();
+
+  const identity = options.identities.lookup(accessKeyId, header(headers, 'x-ots-ststoken'), options.now);
+  if (!identity.ok) throw new TablestoreError({ code: identity.code, message: identity.message, httpStatus: identity.httpStatus });
+
+  if (!same(md5, contentMd5(input.body))) throw errors.md5Mismatch();
+
+  if (v4 !== undefined) {
+    const key = deriveV4SigningKey(identity.secret, signDate!, signRegion!);
+    if (options.verifySignatures) {
+      const ok = signRegion === options.region && (same(v4, signV4(key, input.apiName, headers)) || same(v4, signV4(key, input.apiName, headers, GO_SIGNED_HEADERS)));
+      if (!ok) throw errors.signatureMismatch();
+    }
+    return { accessKeyId, responseKey: key, identity, signatureVersion: 'v4' };
+  }
+  if (options.verifySignatures) {
+    const ok = same(v2!, signV2(identity.secret, input.apiName, headers)) || same(v2!, signV2(identity.secret, input.apiName, headers, GO_SIGNED_HEADERS));
+    if (!ok) throw errors.signatureMismatch();
+  }
+  return { accessKeyId, responseKey: identity.secret, identity, signatureVersion: 'v2' };
+}

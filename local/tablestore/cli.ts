@@ -1,0 +1,104 @@
+/**
+ * Tablestore Local CLI:
+ *   npm run tablestore:local -- [--host 127.0.0.1] [--port 8800] [--instance local] [--region cn-hangzhou]
+ *     [--access-key ID:SECRET]... [--data-dir DIR] [--clock-skew-seconds 900] [--skip-signature-check] [--verbose]
+ * Prints `Tablestore Local listening on http://HOST:PORT (instance NAME, region REGION)` when ready, then the
+ * credentials to use. Logs (pino JSON) go to stderr and never contain secrets.
+ */
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { DEFAULTS, DEFAULT_ACCESS_KEY, startTablestoreLocal, type AccessKey } from './server';
+
+const USAGE = `Usage: npm run tablestore:local -- [options]
+  --host HOST               bind address (default ${DEFAULTS.host})
+  --port PORT               port, 0 = any free port (default ${DEFAULTS.port})
+  --instance NAME           instance name clients must send (default ${DEFAULTS.instance})
+  --region REGION           region, used for V4 signatures and RAM resources (default ${DEFAULTS.region})
+  --access-key ID:SECRET    accepted AccessKey pair; repeatable (default ${DEFAULT_ACCESS_KEY.id}:${DEFAULT_ACCESS_KEY.secret})
+  --data-dir DIR            persist tables and rows in DIR (default: in memory only)
+  --clock-skew-seconds N    accepted x-ots-date skew (default ${DEFAULTS.clockSkewMs / 1000})
+  --skip-signature-check    accept any request signature (headers are still required)
+  --verbose                 log every request to stderr
+  --help                    show this help`;
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        instance: { type: 'string' },
+        region: { type: 'string' },
+        'access-key': { type: 'string', multiple: true },
+        'data-dir': { type: 'string' },
+        'clock-skew-seconds': { type: 'string' },
+        'skip-signature-check': { type: 'boolean' },
+        verbose: { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (err) {
+    fail(err instanceof Error ? err.message : String(err));
+  }
+  const v = parsed.values;
+  if (v.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const port = v.port === undefined ? DEFAULTS.port : Number(v.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`Invalid --port: ${v.port}`);
+  const skew = v['clock-skew-seconds'] === undefined ? undefined : Number(v['clock-skew-seconds']);
+  if (skew !== undefined && !(skew >= 0)) fail(`Invalid --clock-skew-seconds: ${v['clock-skew-seconds']}`);
+  const accessKeys: AccessKey[] = (v['access-key'] ?? []).map((pair) => {
+    const i = pair.indexOf(':');
+    if (i <= 0 || i === pair.length - 1) fail('Invalid --access-key: expected ID:SECRET');
+    return { id: pair.slice(0, i), secret: pair.slice(i + 1) };
+  });
+  if (v.instance !== undefined && !/^[A-Za-z][A-Za-z0-9-]{0,39}$/.test(v.instance)) fail(`Invalid --instance: ${v.instance}`);
+
+  const logger = pino({ level: v.verbose ? 'debug' : 'info', base: { service: 'tablestore-local' } }, pino.destination(2));
+  const server = await startTablestoreLocal({
+    host: v.host,
+    port,
+    instance: v.instance,
+    region: v.region,
+    accessKeys: accessKeys.length > 0 ? accessKeys : undefined,
+    dataDir: v['data-dir'],
+    clockSkewMs: skew === undefined ? undefined : skew * 1000,
+    verifySignatures: !v['skip-signature-check'],
+    logger,
+  });
+  const lines = [`Tablestore Local listening on ${server.endpoint} (instance ${server.instance}, region ${server.region})`];
+  for (const key of server.accessKeys) lines.push(`  AccessKeyId: ${key.id}  AccessKeySecret: ${key.secret}`);
+  lines.push(`  Data: ${v['data-dir'] ? `persisted in ${v['data-dir']}` : 'in memory (use --data-dir DIR to persist)'}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    server.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err: err instanceof Error ? err.message : String(err) }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`Tablestore Local failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

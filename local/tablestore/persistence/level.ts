@@ -1,0 +1,93 @@
+/**
+ * Durable KvStore for `--data-dir`: LevelDB (classic-level) written through with `sync: true` batches, so a
+ * write is on disk (fsync'd write-ahead log) before it is acknowledged and survives kill -9. All records
+ * are loaded into the in-memory ordered index at open; reads are served from memory.
+ *
+ * LevelDB key = UTF-8 space name + 0x00 + record key (space names never contain NUL).
+ */
+import { mkdir } from 'node:fs/promises';
+import { ClassicLevel } from 'classic-level';
+import { MemoryKvStore } from './memory';
+import type { KvRecord, KvStore, KvWrite, ScanOptions } from './store';
+
+type Db = ClassicLevel<Buffer, Buffer>;
+
+function levelKey(space: string, key: Uint8Array): Buffer {
+  const s = Buffer.from(space, 'utf8');
+  const out = Buffer.allocUnsafe(s.length + 1 + key.length);
+  s.copy(out, 0);
+  out[s.length] = 0;
+  out.set(key, s.length + 1);
+  return out;
+}
+
+const DROP_CHUNK = 10_000;
+
+export class LevelKvStore implements KvStore {
+  private constructor(
+    private readonly db: Db,
+    private readonly index: MemoryKvStore,
+  ) {}
+
+  static async open(dir: string): Promise<LevelKvStore> {
+    await mkdir(dir, { recursive: true });
+    const db: Db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    try {
+      await db.open();
+    } catch (err) {
+      const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+      throw new Error(`Cannot open data directory ${dir} (is another Tablestore Local using it?)${cause}`);
+    }
+    const index = new MemoryKvStore();
+    const batch: KvWrite[] = [];
+    for await (const [k, v] of db.iterator()) {
+      const sep = k.indexOf(0);
+      if (sep < 0) continue;
+      batch.push({ space: k.subarray(0, sep).toString('utf8'), key: k.subarray(sep + 1), value: v });
+      if (batch.length >= 10_000) index.apply(batch.splice(0));
+    }
+    index.apply(batch);
+    return new LevelKvStore(db, index);
+  }
+
+  get(space: string, key: Uint8Array): Uint8Array | undefined {
+    return this.index.get(space, key);
+  }
+
+  scan(space: string, options?: ScanOptions): IterableIterator<KvRecord> {
+    return this.index.scan(space, options);
+  }
+
+  count(space: string): number {
+    return this.index.count(space);
+  }
+
+  async write(writes: readonly KvWrite[]): Promise<void> {
+    if (writes.length === 0) return;
+    this.index.apply(writes);
+    await this.db.batch(
+      writes.map((w) =>
+        w.value === undefined
+          ? { type: 'del' as const, key: levelKey(w.space, w.key) }
+          : { type: 'put' as const, key: levelKey(w.space, w.key), value: Buffer.from(w.value) },
+      ),
+      { sync: true },
+    );
+  }
+
+  async dropSpace(space: string): Promise<void> {
+    const keys = [...this.index.scan(space)].map((r) => r.key);
+    this.index.dropSpaceNow(space);
+    for (let i = 0; i < keys.length; i += DROP_CHUNK) {
+      const chunk = keys.slice(i, i + DROP_CHUNK);
+      await this.db.batch(
+        chunk.map((key) => ({ type: 'del' as const, key: levelKey(space, key) })),
+        { sync: i + DROP_CHUNK >= keys.length },
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * In-memory KvStore: one B+ tree per space ordered by Buffer.compare, so a range seek is O(log n) and each
+ * further record O(1). Writes apply to the index synchronously, at call time, which lets a handler do its
+ * read-check-write without interleaving with other requests.
+ */
+import BTreeModule from 'sorted-btree';
+import type { KvRecord, KvStore, KvWrite, ScanOptions } from './store';
+
+// sorted-btree ships CJS with a default export; under ESM interop it may arrive wrapped once more.
+const BTree = ((BTreeModule as unknown as { default?: typeof BTreeModule }).default ?? BTreeModule) as typeof BTreeModule;
+type Tree = InstanceType<typeof BTree<Buffer, Buffer>>;
+
+const compare = (a: Buffer, b: Buffer): number => Buffer.compare(a, b);
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Copies so the store never aliases a caller's (possibly pooled or reused) memory. */
+function owned(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes);
+}
+
+export class MemoryKvStore implements KvStore {
+  private readonly spaces = new Map<string, Tree>();
+
+  private tree(space: string, create: boolean): Tree | undefined {
+    let t = this.spaces.get(space);
+    if (!t && create) {
+      t = new BTree<Buffer, Buffer>(undefined, compare);
+      this.spaces.set(space, t);
+    }
+    return t;
+  }
+
+  get(space: string, key: Uint8Array): Uint8Array | undefined {
+    return this.tree(space, false)?.get(asBuffer(key));
+  }
+
+  *scan(space: string, options: ScanOptions = {}): IterableIterator<KvRecord> {
+    const tree = this.tree(space, false);
+    if (!tree) return;
+    const gte = options.gte ? asBuffer(options.gte) : undefined;
+    const lt = options.lt ? asBuffer(options.lt) : undefined;
+    if (gte && lt && Buffer.compare(gte, lt) >= 0) return;
+    if (!options.reverse) {
+      for (const [key, value] of tree.entries(gte)) {
+        if (lt && Buffer.compare(key, lt) >= 0) return;
+        yield { key, value };
+      }
+    } else {
+      const it = lt ? tree.entriesReversed(lt, undefined, true) : tree.entriesReversed();
+      for (const [key, value] of it) {
+        if (gte && Buffer.compare(key, gte) < 0) return;
+        yield { key, value };
+      }
+    }
+  }
+
+  count(space: string): number {
+    return this.tree(space, false)?.size ?? 0;
+  }
+
+  /** Applies writes to the index immediately (synchronously); used by the durable store too. */
+  apply(writes: readonly KvWrite[]): void {
+    for (const w of writes) {
+      if (w.value === undefined) this.tree(w.space, false)?.delete(asBuffer(w.key));
+      else this.tree(w.space, true)!.set(owned(w.key), owned(w.value));
+    }
+  }
+
+  write(writes: readonly KvWrite[]): Promise<void> {
+    this.apply(writes);
+    return Promise.resolve();
+  }
+
+  dropSpaceNow(space: string): void {
+    this.spaces.delete(space);
+  }
+
+  dropSpace(space: string): Promise<void> {
+    this.dropSpaceNow(space);
+    return Promise.resolve();
+  }
+
+  spaceNames(): string[] {
+    return [...this.spaces.keys()];
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,279 @@
+/**
+ * Tablestore Local: an HTTP server speaking the Tablestore wire protocol.
+ *
+ *   startTablestoreLocal(options?: TablestoreLocalOptions): Promise<TablestoreLocal>
+ *
+ * Options (all optional; stable, additive changes only):
+ *   host ('127.0.0.1'), port (8800; 0 = any free port), instance ('local'), region ('cn-hangzhou'),
+ *   accessKeys ([{ id, secret }]; default DEFAULT_ACCESS_KEY), identities (an IdentityStore; overrides
+ *   accessKeys, e.g. the local STS's), dataDir (persist with LevelDB; absent = in memory), store (inject a
+ *   KvStore instead), clockSkewMs (15 min), maxBodyBytes (5 MiB), verifySignatures (true), now (clock),
+ *   logger (pino-compatible; request lines at debug, failures at warn/error).
+ * Result: { endpoint, host, port, instance, region, accessKeys, store, catalog, stop() }.
+ *
+ * Request pipeline: method → API name → body (size cap) → auth/verify.ts → dispatch.ts handler → reply.
+ * Every reply carries x-ots-requestid, x-ots-date, x-ots-contentmd5, x-ots-contenttype and, once the caller
+ * is identified, the `authorization` response signature (spec §3), errors included (except OTSAuthFailed).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { PlainBufferError } from '../../lib/tablestore/protocol/plainbuffer';
+import { ProtoDecodeError } from '../../lib/tablestore/protocol/proto/wide';
+import { TablestoreError, encodeErrorBody } from '../../lib/tablestore/protocol/errors';
+import { contentMd5, responseAuthorization } from '../../lib/tablestore/protocol/sign';
+import { authenticate, type Authenticated } from './auth/verify';
+import { DEFAULT_ACCESS_KEY, staticIdentityStore, type AccessKey } from './auth/static';
+import type { IdentityStore } from './auth/identity';
+import { TableCatalog } from './catalog';
+import { findHandler, type HandlerContext } from './dispatch';
+import { errors } from './errors';
+import { MemoryKvStore } from './persistence/memory';
+import { LevelKvStore } from './persistence/level';
+import type { KvStore } from './persistence/store';
+
+export interface TablestoreLocalLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface TablestoreLocalOptions {
+  readonly host?: string;
+  readonly port?: number;
+  readonly instance?: string;
+  readonly region?: string;
+  readonly accessKeys?: readonly AccessKey[];
+  readonly identities?: IdentityStore;
+  readonly dataDir?: string;
+  readonly store?: KvStore;
+  readonly clockSkewMs?: number;
+  readonly maxBodyBytes?: number;
+  readonly verifySignatures?: boolean;
+  readonly now?: () => Date;
+  readonly logger?: TablestoreLocalLogger;
+}
+
+export interface TablestoreLocal {
+  /** `http://host:port` */
+  readonly endpoint: string;
+  readonly host: string;
+  readonly port: number;
+  readonly instance: string;
+  readonly region: string;
+  /** The configured static keys (empty when only `identities` was given). */
+  readonly accessKeys: readonly AccessKey[];
+  readonly store: KvStore;
+  readonly catalog: TableCatalog;
+  stop(): Promise<void>;
+}
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8800,
+  instance: 'local',
+  region: 'cn-hangzhou',
+  clockSkewMs: 15 * 60 * 1000,
+  maxBodyBytes: 5 * 1024 * 1024,
+} as const;
+
+const CONTENT_TYPE = 'protocol buffer';
+/** Beyond this many bytes of an oversized body we stop draining and drop the connection. */
+const DRAIN_LIMIT = 64 * 1024 * 1024;
+
+const noopLogger: TablestoreLocalLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+const requestIdPrefix = randomBytes(4).toString('hex');
+let requestCounter = 0;
+function newRequestId(): string {
+  requestCounter = (requestCounter + 1) % 0x1000000000000;
+  const n = requestCounter.toString(16).padStart(12, '0');
+  return `${requestIdPrefix}-${n.slice(0, 4)}-${n.slice(4, 8)}-${n.slice(8)}-${Date.now().toString(16)}`;
+}
+
+interface Reply {
+  status: number;
+  body: Uint8Array;
+  signer?: Authenticated;
+}
+
+function send(res: ServerResponse, apiName: string, requestId: string, now: Date, reply: Reply, close: boolean): void {
+  const headers: Record<string, string> = {
+    'x-ots-contentmd5': contentMd5(reply.body),
+    'x-ots-contenttype': CONTENT_TYPE,
+    'x-ots-date': now.toISOString(),
+    'x-ots-requestid': requestId,
+  };
+  if (reply.signer) headers.authorization = responseAuthorization(reply.signer.accessKeyId, reply.signer.responseKey, apiName, headers);
+  headers['content-type'] = 'application/x-protobuf';
+  headers['content-length'] = String(reply.body.length);
+  if (close) headers.connection = 'close';
+  res.writeHead(reply.status, headers);
+  res.end(reply.body);
+}
+
+function errorReply(err: TablestoreError, signer: Authenticated | undefined): Reply {
+  const unsigned = err.code === 'OTSAuthFailed';
+  return { status: err.httpStatus, body: encodeErrorBody(err.code, err.message), signer: unsigned ? undefined : signer };
+}
+
+/** Reads the body; resolves `undefined` when it exceeded `max` (the rest is drained, up to a limit). */
+function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > DRAIN_LIMIT) {
+      resolve(undefined);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        tooLarge = true;
+        chunks.length = 0;
+        if (size > DRAIN_LIMIT) req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(tooLarge ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
+    req.on('error', reject);
+  });
+}
+
+export async function startTablestoreLocal(options: TablestoreLocalOptions = {}): Promise<TablestoreLocal> {
+  const host = options.host ?? DEFAULTS.host;
+  const instance = options.instance ?? DEFAULTS.instance;
+  const region = options.region ?? DEFAULTS.region;
+  const clockSkewMs = options.clockSkewMs ?? DEFAULTS.clockSkewMs;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
+  const verifySignatures = options.verifySignatures ?? true;
+  const now = options.now ?? (() => new Date());
+  const logger = options.logger ?? noopLogger;
+  const accessKeys = options.accessKeys ?? (options.identities ? [] : [DEFAULT_ACCESS_KEY]);
+  const identities = options.identities ?? staticIdentityStore(accessKeys);
+  const ownsStore = !options.store;
+  const store: KvStore = options.store ?? (options.dataDir ? await LevelKvStore.open(options.dataDir) : new MemoryKvStore());
+  const catalog = new TableCatalog(store);
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const requestId = newRequestId();
+    const path = (req.url ?? '/').split('?')[0];
+    const apiName = path.slice(path.lastIndexOf('/') + 1);
+    let reply: Reply;
+    let close = false;
+    let principal: string | undefined;
+    let auth: Authenticated | undefined;
+    try {
+      if (req.method !== 'POST') {
+        close = true;
+        req.resume();
+        throw errors.methodNotAllowed();
+      }
+      const body = await readBody(req, maxBodyBytes);
+      if (!body) {
+        close = true;
+        throw errors.bodyTooLarge();
+      }
+      const handler = findHandler(apiName);
+      if (!handler) throw errors.unsupportedOperation(apiName);
+      auth = authenticate(
+        { apiName, headers: req.headers, body },
+        { instance, region, identities, clockSkewMs, now: now(), verifySignatures },
+      );
+      const identity = auth.identity;
+      principal = identity.principal;
+      const ctx: HandlerContext = {
+        apiName,
+        requestId,
+        instance,
+        region,
+        accountId: identity.accountId,
+        principal: identity.principal,
+        store,
+        catalog,
+        errors,
+        now,
+        authorize(action: string, tableNames: readonly string[]): void {
+          for (const table of tableNames) {
+            const decision = identity.authorize({
+              action,
+              resources: [`acs:ots:${region}:${identity.accountId}:instance/${instance}/table/${table}`],
+              region,
+              instance,
+              sourceIp: req.socket.remoteAddress ?? '',
+              secureTransport: false,
+              now: now(),
+            });
+            if (!decision.allowed) {
+              logger.warn({ requestId, api: apiName, principal: identity.principal, table, reason: decision.reason }, 'access denied');
+              throw errors.noPermission();
+            }
+          }
+        },
+      };
+      reply = { status: 200, body: await handler(ctx, body), signer: auth };
+    } catch (err) {
+      reply = errorReply(toTablestoreError(err, requestId, apiName, logger), auth);
+    }
+    if (res.destroyed) return;
+    send(res, apiName, requestId, now(), reply, close);
+    logger.debug({ requestId, api: apiName, status: reply.status, principal, ms: Math.round((performance.now() - started) * 100) / 100 }, 'request');
+  }
+
+  const server: Server = createServer({ keepAliveTimeout: 75_000, headersTimeout: 80_000, requestTimeout: 120_000 }, (req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      logger.error({ err: err instanceof Error ? err.message : String(err) }, 'unexpected failure while replying');
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
+  });
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? DEFAULTS.port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+
+  let stopped: Promise<void> | undefined;
+  return {
+    endpoint: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    host,
+    port,
+    instance,
+    region,
+    accessKeys,
+    store,
+    catalog,
+    stop() {
+      stopped ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        if (ownsStore) await store.close();
+      })();
+      return stopped;
+    },
+  };
+}
+
+function toTablestoreError(err: unknown, requestId: string, apiName: string, logger: TablestoreLocalLogger): TablestoreError {
+  if (err instanceof TablestoreError) return err;
+  if (err instanceof ProtoDecodeError || err instanceof PlainBufferError) return errors.parameterInvalid(err.message);
+  logger.error({ requestId, api: apiName, err: err instanceof Error ? (err.stack ?? err.message) : String(err) }, 'internal error');
+  return errors.internal();
+}
+
+export { DEFAULT_ACCESS_KEY };
+export type { AccessKey };
