@@ -100,21 +100,32 @@ function tsTableJson(info: TimeseriesTableInfo): JsonValue {
   return out;
 }
 
-/** Builds a range bound from `start`/`end` JSON, filling missing columns with the open end of the key space. */
-function rangeBound(schema: readonly PkColumn[], name: 'start' | 'end', raw: string | undefined, fill: 'INF_MIN' | 'INF_MAX'): PrimaryKeyBound {
-  const given = raw === undefined ? {} : parseJsonObjectParam(name, raw);
+/**
+ * Builds a range bound from `start`/`end` JSON. The given columns must be a prefix of the primary key; the
+ * rest take `fill` (forward: INF_MIN, backward: INF_MAX) so that a prefix bound sits at the first row of that
+ * prefix in scan order, for start (inclusive) and end (exclusive) alike. After an explicit INF_MIN/INF_MAX the
+ * remaining columns repeat it. An absent bound covers the whole table.
+ */
+function rangeBound(schema: readonly PkColumn[], name: 'start' | 'end', raw: string | undefined, fill: 'INF_MIN' | 'INF_MAX', whole: 'INF_MIN' | 'INF_MAX'): PrimaryKeyBound {
+  if (raw === undefined) return schema.map((col): [string, PkBound] => [col.name, whole]);
+  const given = parseJsonObjectParam(name, raw);
   for (const key of Object.keys(given)) {
     if (!schema.some((c) => c.name === key)) throw new ApiError(400, 'InvalidParameter', `query parameter '${name}': '${key}' is not a primary-key column`);
   }
-  let open = false;
+  let open: 'INF_MIN' | 'INF_MAX' | undefined;
+  let missing: string | undefined;
   return schema.map((col): [string, PkBound] => {
-    // After the first open column the rest must be open too, or the bound would not be a prefix.
-    if (open || !Object.hasOwn(given, col.name)) {
-      open = true;
+    const present = Object.hasOwn(given, col.name);
+    if (open !== undefined) return [col.name, open];
+    if (!present) {
+      missing ??= col.name;
       return [col.name, fill];
     }
+    if (missing !== undefined) {
+      throw new ApiError(400, 'InvalidParameter', `query parameter '${name}' gives '${col.name}' but not the earlier primary-key column '${missing}'`);
+    }
     const v = decodePkValue(given[col.name], col.type, `query parameter '${name}' column '${col.name}'`, true);
-    if (v === 'INF_MIN' || v === 'INF_MAX') open = true;
+    if (v === 'INF_MIN' || v === 'INF_MAX') open = v;
     return [col.name, v];
   });
 }
@@ -227,8 +238,8 @@ export const routes: readonly Route[] = [
       const columns = parseNameList('columns', str(q, 'columns'));
       const info = await call('ots:DescribeTable', table, () => wide.describeTable(table));
       const [lo, hi] = direction === 'forward' ? (['INF_MIN', 'INF_MAX'] as const) : (['INF_MAX', 'INF_MIN'] as const);
-      let start = rangeBound(info.primaryKey, 'start', str(q, 'start'), lo);
-      const end = rangeBound(info.primaryKey, 'end', str(q, 'end'), hi);
+      let start = rangeBound(info.primaryKey, 'start', str(q, 'start'), lo, lo);
+      const end = rangeBound(info.primaryKey, 'end', str(q, 'end'), lo, hi);
       const bind = binding('rows', table, q);
       const next = str(q, 'next');
       if (next !== undefined) {

@@ -50,7 +50,8 @@ export function wideReader(client: WideTableClient): WideReader {
       return {
         name: meta.tableName,
         primaryKey: meta.primaryKey.map((c) => {
-          const option = (c as { option?: unknown }).option;
+          // proto2 enums read as their first value when unset, so only an own property means "set".
+          const option = Object.hasOwn(c, 'option') ? (c as { option?: unknown }).option : undefined;
           return { name: c.name, type: PK_TYPES[String(c.type)] ?? 'STRING', ...(option === 1 || option === 'AUTO_INCREMENT' ? { autoIncrement: true } : {}) };
         }),
         definedColumns: (meta.definedColumn ?? []).map((c) => ({ name: c.name, type: String(c.type) })),

@@ -95,11 +95,14 @@ export function fcLogger(root: ScrubbingLogger, fields: Record<string, string> =
     const status = (request.response as { statusCode?: unknown } | null | undefined)?.statusCode;
     const err = request.error;
     if (err) {
-      const cause = (err as { cause?: unknown }).cause;
-      log.warn(
-        { status, durationMs, code: (err as { code?: unknown }).code, err: cause instanceof Error ? cause : err },
-        'invocation failed',
-      );
+      const code = (err as { code?: unknown }).code;
+      if (typeof status === 'number' && status < 500) {
+        // The caller's mistake: one line with what was answered, no stack.
+        log.info({ status, durationMs, code, reason: err.message }, 'invocation rejected');
+      } else {
+        const cause = (err as { cause?: unknown }).cause;
+        log.error({ status, durationMs, code, err: cause instanceof Error ? cause : err }, 'invocation failed');
+      }
     } else {
       log.info({ status, durationMs }, 'invocation completed');
     }

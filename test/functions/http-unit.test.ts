@@ -113,7 +113,7 @@ describe('http-api without Tablestore', () => {
     const lines = stream.json();
     expect(lines.length).toBeGreaterThanOrEqual(2);
     expect(lines.every((l) => typeof l.requestId === 'string' && (l.requestId as string).startsWith('ctx-'))).toBe(true);
-    expect(lines.find((l) => l.msg === 'invocation failed')).toMatchObject({ status: 404 });
+    expect(lines.find((l) => l.msg === 'invocation rejected')).toMatchObject({ status: 404, code: 'RouteNotFound' });
     expect(stream.lines.join('\n')).not.toContain(secret);
     expect(stream.lines.join('\n')).not.toContain(token);
   });
