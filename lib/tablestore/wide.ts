@@ -211,6 +211,8 @@ export class WideTableClient {
   private readonly sdk: InstanceType<typeof TableStore.Client>;
   private readonly credentials: CredentialProvider;
   private applied: Credentials | undefined;
+  /** AccessKeyIds obtained by a forced refresh (bounded). */
+  private readonly forced = new Set<string>();
 
   constructor(options: WideTableClientOptions) {
     this.endpoint = options.endpoint.replace(/\/+$/, '');
@@ -253,10 +255,19 @@ export class WideTableClient {
       return (await run()) as T;
     } catch (error) {
       const e = toTablestoreError(error);
-      // Only temporary keys can be cured by a refresh; a long-term key that is refused stays refused.
-      if (!AUTH_CODES.has(e.code) || !used.securityToken) throw e;
+      // Only temporary keys can be cured by a refresh; a long-term key that is refused stays refused. Keys
+      // that were themselves just force-refreshed are not refreshed again: a refusal then is a real policy
+      // denial (the service may use OTSNoPermissionAccess for both), and must not cost an AssumeRole each.
+      if (!AUTH_CODES.has(e.code) || !used.securityToken || this.forced.has(used.accessKeyId)) throw e;
+      // A concurrent call may already have refreshed: then use its keys instead of fetching again.
+      const alreadyRefreshed = this.applied !== undefined && this.applied.accessKeyId !== used.accessKeyId;
+      const fresh = await this.apply(!alreadyRefreshed);
+      if (!alreadyRefreshed) {
+        this.forced.add(fresh.accessKeyId);
+        if (this.forced.size > 64) this.forced.delete(this.forced.values().next().value as string);
+      }
+      if (fresh.accessKeyId === used.accessKeyId && fresh.securityToken === used.securityToken) throw e;
       this.stats.authRetries += 1;
-      await this.apply(true);
       try {
         return (await run()) as T;
       } catch (again) {
