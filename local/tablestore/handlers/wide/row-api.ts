@@ -1,6 +1,7 @@
 /** GetRow, PutRow, UpdateRow, DeleteRow, GetRange, BatchGetRow, BatchWriteRow. */
 import {
   AUTO_INCREMENT,
+  CellOp,
   decodeRow,
   encodePrimaryKey,
   encodeRow,
@@ -253,12 +254,18 @@ function planUpdate(ctx: HandlerContext, table: WideTable, rowBytesIn: Uint8Arra
   checkPrimaryKey(def, row.primaryKey, 'exact');
   if (row.attributes.length === 0) throw errors.parameterInvalid('UpdateRow needs at least one attribute column.');
   const nowMs = ctx.now().getTime();
-  validateCells(def, row.attributes, 'update', nowMs);
+  // The Node SDK's documented form for deleting one version sends the timestamp as the INTEGER value.
+  const cells = row.attributes.map((c) =>
+    c.op === CellOp.DELETE_ONE_VERSION && c.timestamp === undefined && typeof c.value === 'bigint'
+      ? { name: c.name, op: c.op, timestamp: Number(c.value) }
+      : c,
+  );
+  validateCells(def, cells, 'update', nowMs);
   const key = encodeKey(def, row.primaryKey);
   const current = ctx.store.get(table.space, key);
   const live = liveRow(def, current ? decodeStoredRow(current) : undefined, nowMs);
   checkCondition(condition, live, 'update');
-  const stored = applyUpdate(def, live, row.attributes, nowMs);
+  const stored = applyUpdate(def, live, cells, nowMs);
   const writes: KvWrite[] = stored ? [{ space: table.space, key, value: encodeStoredRow(stored) }] : [];
   return {
     writes,
