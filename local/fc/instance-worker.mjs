@@ -5,7 +5,7 @@
 // @ts-check
 import { parentPort, workerData } from 'node:worker_threads';
 import { Module } from 'node:module';
-import { existsSync, readFileSync } from 'node:fs';
+import fs, { existsSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { format as formatLog } from 'node:util';
@@ -26,6 +26,53 @@ console.info = (...a) => emit('INFO', a);
 console.warn = (...a) => emit('WARN', a);
 console.error = (...a) => emit('ERROR', a);
 console.debug = (...a) => emit('DEBUG', a);
+
+// Whatever the code writes to stdout/stderr is function log output too (FC ships both to the log store). Loggers
+// such as pino write to fd 1 with fs.writeSync, past process.stdout, so catch those writes as well. Lines are
+// forwarded as written (no prefix: only console.* lines get FC's prefix).
+const partial = { 1: '', 2: '' };
+function capture(fd, text) {
+  const lines = (partial[fd] + text).split('\n');
+  partial[fd] = lines.pop() ?? '';
+  for (const line of lines) port.postMessage({ type: 'log', requestId: currentRequestId, line });
+}
+function flushPartial() {
+  for (const fd of [1, 2]) {
+    if (partial[fd]) port.postMessage({ type: 'log', requestId: currentRequestId, line: partial[fd] });
+    partial[fd] = '';
+  }
+}
+function bytesOf(data, a, b) {
+  if (typeof data === 'string') return { text: data, n: Buffer.byteLength(data, typeof b === 'string' ? b : 'utf8') };
+  const view = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const offset = typeof a === 'number' ? a : 0;
+  const length = typeof b === 'number' ? b : view.length - offset;
+  return { text: view.subarray(offset, offset + length).toString('utf8'), n: length };
+}
+const realWriteSync = fs.writeSync;
+fs.writeSync = function writeSync(fd, data, a, b, ...rest) {
+  if (fd !== 1 && fd !== 2) return realWriteSync.call(fs, fd, data, a, b, ...rest);
+  const { text, n } = bytesOf(data, a, b);
+  capture(fd, text);
+  return n;
+};
+const realWrite = fs.write;
+fs.write = function write(fd, data, ...args) {
+  if (fd !== 1 && fd !== 2) return realWrite.call(fs, fd, data, ...args);
+  const cb = typeof args[args.length - 1] === 'function' ? args.pop() : undefined;
+  const { text, n } = bytesOf(data, args[0], args[1]);
+  capture(fd, text);
+  if (cb) process.nextTick(cb, null, n, data);
+};
+for (const [stream, fd] of [[process.stdout, 1], [process.stderr, 2]]) {
+  stream.write = (chunk, encoding, cb) => {
+    capture(fd, typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString(typeof encoding === 'string' ? encoding : 'utf8'));
+    const done = typeof encoding === 'function' ? encoding : cb;
+    if (done) process.nextTick(done);
+    return true;
+  };
+}
+
 const logger = {
   debug: (...a) => emit('DEBUG', a),
   info: (...a) => emit('INFO', a),
@@ -156,8 +203,10 @@ port.on('message', async (msg) => {
     const event = Buffer.from(msg.event.buffer, msg.event.byteOffset, msg.event.byteLength);
     const value = await callHandler(handlerFn, [event, context]);
     const body = toBytes(value);
+    flushPartial();
     port.postMessage({ type: 'result', id: msg.id, ok: true, body }, [body.buffer]);
   } catch (e) {
+    flushPartial();
     port.postMessage({ type: 'result', id: msg.id, ok: false, errorType: 'UnhandledInvocationError', error: toError(e) });
   }
 });
