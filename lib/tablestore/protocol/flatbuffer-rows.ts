@@ -373,7 +373,8 @@ class Reader {
 
 function setField(target: Record<string, TimeseriesFieldValue>, name: string, value: TimeseriesFieldValue): void {
   // defineProperty keeps a field literally named "__proto__" an ordinary own property.
-  Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
+  if (name === '__proto__') Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
+  else target[name] = value;
 }
 
 function readRow(
@@ -447,7 +448,7 @@ function readRow(
           let bytes = new Uint8Array(0);
           if (f) {
             const { start, length } = r.vector(f, 1);
-            bytes = r.bytes.slice(start, start + length);
+            bytes = new Uint8Array(r.bytes.subarray(start, start + length));
           }
           setField(fields, names[i], bytes);
           break;

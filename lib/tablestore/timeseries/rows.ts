@@ -7,7 +7,8 @@
  * last ':'; the value's own PlainBuffer type gives the field type. Extra PK columns after `_time` are
  * returned as fields, as the SDKs do.
  */
-import { decodeRows, encodeRows, type AttributeCell, type PlainBufferRow, type PrimaryKeyCell } from '../protocol/plainbuffer';
+import { encodeRows, type AttributeCell, type PlainBufferRow, type PrimaryKeyCell } from '../protocol/plainbuffer';
+import { decodeRowsFast } from './plainbuffer-reader';
 import type { TimeseriesFieldValue } from '../protocol/flatbuffer-rows';
 import { parseTags } from './tags';
 import type { TimeseriesKey, TimeseriesRow } from './types';
@@ -86,7 +87,9 @@ export function encodePointRows(points: readonly PointRowInput[]): Uint8Array {
 }
 
 function setField(target: Record<string, TimeseriesFieldValue>, name: string, value: TimeseriesFieldValue): void {
-  Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
+  // defineProperty keeps a field literally named "__proto__" an ordinary own property.
+  if (name === '__proto__') Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
+  else target[name] = value;
 }
 
 /** Turns decoded PlainBuffer rows into points. Throws TimeseriesRowFormatError when a row lacks its key. */
@@ -94,6 +97,7 @@ export function plainBufferRowsToPoints(rows: readonly PlainBufferRow[]): Timese
   const out: TimeseriesRow[] = [];
   let lastTagsText: string | undefined;
   let lastTags: Record<string, string> = {};
+  let lastKey: TimeseriesKey | undefined;
   for (const row of rows) {
     let measurement: string | undefined;
     let dataSource: string | undefined;
@@ -136,12 +140,15 @@ export function plainBufferRowsToPoints(rows: readonly PlainBufferRow[]): Timese
       const colon = cell.name.lastIndexOf(':');
       setField(fields, colon >= 0 ? cell.name.slice(0, colon) : cell.name, cell.value);
     }
-    const key: TimeseriesKey = { measurement, dataSource, tags: lastTags };
-    out.push({ key, time, fields });
+    // Rows of one response normally share one series: share its key object too.
+    if (!lastKey || lastKey.measurement !== measurement || lastKey.dataSource !== dataSource || lastKey.tags !== lastTags) {
+      lastKey = { measurement, dataSource, tags: lastTags };
+    }
+    out.push({ key: lastKey, time, fields });
   }
   return out;
 }
 
 export function decodePointRows(bytes: Uint8Array): TimeseriesRow[] {
-  return plainBufferRowsToPoints(decodeRows(bytes));
+  return plainBufferRowsToPoints(decodeRowsFast(bytes));
 }

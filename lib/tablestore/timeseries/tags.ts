@@ -87,7 +87,10 @@ export function parseTagPairs(text: string): TimeseriesTagPair[] {
 
 export function pairsToRecord(pairs: readonly TimeseriesTagPair[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const p of pairs) Object.defineProperty(out, p.name, { value: p.value, enumerable: true, writable: true, configurable: true });
+  for (const p of pairs) {
+    if (p.name === '__proto__') Object.defineProperty(out, p.name, { value: p.value, enumerable: true, writable: true, configurable: true });
+    else out[p.name] = p.value;
+  }
   return out;
 }
 

@@ -57,7 +57,7 @@ export class KeyWriter {
   }
 
   finish(): Uint8Array {
-    return Uint8Array.prototype.slice.call(this.buf, 0, this.len);
+    return new Uint8Array(this.buf.subarray(0, this.len));
   }
 }
 

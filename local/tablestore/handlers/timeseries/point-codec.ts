@@ -82,7 +82,7 @@ export function decodeFields(bytes: Uint8Array, want?: ReadonlyMap<string, numbe
       }
       default: {
         const len = b.readUInt32LE(p);
-        value = Uint8Array.prototype.slice.call(b, p + 4, p + 4 + len);
+        value = new Uint8Array(b.subarray(p + 4, p + 4 + len));
         p += 4 + len;
       }
     }
