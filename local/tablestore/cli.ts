@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { DEFAULTS, DEFAULT_ACCESS_KEY, startTablestoreLocal, type AccessKey } from './server';
+import { STS_CLI_OPTIONS, STS_CLI_USAGE, startIdentitiesFromCli } from '../sts/cli-options';
 
 const USAGE = `Usage: npm run tablestore:local -- [options]
   --host HOST               bind address (default ${DEFAULTS.host})
@@ -19,6 +20,7 @@ const USAGE = `Usage: npm run tablestore:local -- [options]
   --clock-skew-seconds N    accepted x-ots-date skew (default ${DEFAULTS.clockSkewMs / 1000})
   --skip-signature-check    accept any request signature (headers are still required)
   --verbose                 log every request to stderr
+${STS_CLI_USAGE}
   --help                    show this help`;
 
 function fail(message: string): never {
@@ -41,6 +43,7 @@ async function main(): Promise<void> {
         'skip-signature-check': { type: 'boolean' },
         verbose: { type: 'boolean' },
         help: { type: 'boolean' },
+        ...STS_CLI_OPTIONS,
       },
       strict: true,
       allowPositionals: false,
@@ -65,7 +68,12 @@ async function main(): Promise<void> {
   if (v.instance !== undefined && !/^[A-Za-z][A-Za-z0-9-]{0,39}$/.test(v.instance)) fail(`Invalid --instance: ${v.instance}`);
 
   const logger = pino({ level: v.verbose ? 'debug' : 'info', base: { service: 'tablestore-local' } }, pino.destination(2));
+  const ram = await startIdentitiesFromCli(v, {
+    host: v.host,
+    rootAccessKeys: accessKeys.length > 0 ? accessKeys : [DEFAULT_ACCESS_KEY],
+  }).catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));
   const server = await startTablestoreLocal({
+    identities: ram?.identities,
     host: v.host,
     port,
     instance: v.instance,
@@ -78,6 +86,7 @@ async function main(): Promise<void> {
   });
   const lines = [`Tablestore Local listening on ${server.endpoint} (instance ${server.instance}, region ${server.region})`];
   for (const key of server.accessKeys) lines.push(`  AccessKeyId: ${key.id}  AccessKeySecret: ${key.secret}`);
+  lines.push(...(ram?.lines ?? []));
   lines.push(`  Data: ${v['data-dir'] ? `persisted in ${v['data-dir']}` : 'in memory (use --data-dir DIR to persist)'}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 
@@ -86,7 +95,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
-    server.stop().then(
+    Promise.all([server.stop(), ram?.stop()]).then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error({ err: err instanceof Error ? err.message : String(err) }, 'error while stopping');
