@@ -32,17 +32,17 @@ export interface Fixture {
 }
 
 /**
- * `extraRoles` maps a role name to the list of actions it keeps from the policy (same resources), for the
- * least-privilege tests.
+ * `extraRoles` maps a role name to the list of actions it keeps from the policy (same resources), or to a
+ * whole policy document, for the least-privilege tests.
  */
-export async function startFixture(instance: string, extraRoles: Record<string, readonly string[]> = {}): Promise<Fixture> {
+export async function startFixture(instance: string, extraRoles: Record<string, readonly string[] | PolicyDocument> = {}): Promise<Fixture> {
   const policy = renderPolicy({ region: 'cn-hangzhou', accountId: ACCOUNT, instance });
   const roles = [
     { name: 'fc-reader', maxSessionDuration: 3600, policies: [policy] },
-    ...Object.entries(extraRoles).map(([name, actions]) => ({
+    ...Object.entries(extraRoles).map(([name, spec]) => ({
       name,
       maxSessionDuration: 3600,
-      policies: [{ ...policy, Statement: policy.Statement.map((s) => ({ ...s, Action: [...actions] })) }],
+      policies: [Array.isArray(spec) ? { ...policy, Statement: policy.Statement.map((s) => ({ ...s, Action: [...spec] })) } : spec],
     })),
   ];
   const iam = new LocalIam(

@@ -1,0 +1,114 @@
+/**
+ * The error statuses that need a misbehaving Tablestore: 503 + Retry-After when throttling outlasts the
+ * client's retries, 504 when the function deadline arrives first, and 403 when the role is refused. The
+ * functions talk to Tablestore Local through a fault-injecting proxy (real HTTP on 127.0.0.1).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpHandler } from '../../lib/api/http-app';
+import { readersFor } from '../../lib/api/readers';
+import { clearTablestoreClients } from '../../lib/tablestore/clients';
+import { createLogger } from '../../lib/fc/logger';
+import { httpEvent, memoryStream } from './fc-event';
+import { startFaultProxy, type FaultProxy } from './fault-proxy';
+import { startFixture, type Fixture } from './fixture';
+
+let f: Fixture;
+let proxy: FaultProxy;
+const logs = memoryStream();
+let handler: ReturnType<typeof createHttpHandler>;
+
+beforeAll(async () => {
+  f = await startFixture('tsfcerr');
+  await f.ts.createTimeseriesTable({ tableName: 'metrics' });
+  await f.wide.createTable({ tableName: 'items', primaryKey: [{ name: 'id', type: 'INTEGER' }] });
+  proxy = await startFaultProxy(f.local.endpoint);
+  handler = createHttpHandler({ readers: readersFor, env: f.env({ TABLESTORE_ENDPOINT: proxy.endpoint }), logger: createLogger({ destination: logs }) });
+});
+
+afterAll(async () => {
+  clearTablestoreClients();
+  await proxy?.stop();
+  await f?.stop();
+});
+
+const call = async (path: string, timeoutSeconds = 30, query: Record<string, string> = {}) => {
+  const res = await handler(httpEvent('GET', path, query), f.context('fc-reader', timeoutSeconds));
+  return { status: res.statusCode, headers: res.headers ?? {}, body: JSON.parse(res.body) as { error: { code: string; message: string; requestId: string } } };
+};
+
+describe('error statuses', () => {
+  it('works through the proxy when nothing is injected', async () => {
+    expect((await call('/timeseries')).status).toBe(200);
+    expect((await call('/tables')).status).toBe(200);
+  });
+
+  it('503 with Retry-After when Tablestore keeps answering OTSServerBusy after the client retried', async () => {
+    proxy.faults.set('ListTimeseriesTable', { kind: 'error', status: 503, code: 'OTSServerBusy', message: 'Server is busy.' });
+    try {
+      const before = proxy.seen.get('ListTimeseriesTable') ?? 0;
+      const r = await call('/timeseries');
+      expect(r.status).toBe(503);
+      expect(r.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+      expect(r.body.error.code).toBe('Throttled');
+      expect(r.body.error.message).toContain('OTSServerBusy');
+      // The client retried before giving up.
+      expect((proxy.seen.get('ListTimeseriesTable') ?? 0) - before).toBeGreaterThan(1);
+    } finally {
+      proxy.faults.delete('ListTimeseriesTable');
+    }
+  });
+
+  it('504 when the function deadline arrives before Tablestore answers', async () => {
+    proxy.faults.set('DescribeTimeseriesTable', { kind: 'hang' });
+    proxy.faults.set('DescribeTable', { kind: 'hang' });
+    try {
+      const started = Date.now();
+      const ts = await call('/timeseries/metrics', 2);
+      expect(ts.status).toBe(504);
+      expect(ts.body.error.code).toBe('DeadlineExceeded');
+      expect(Date.now() - started).toBeLessThan(2000);
+      const wide = await call('/tables/items/rows', 2);
+      expect(wide.status).toBe(504);
+    } finally {
+      proxy.faults.delete('DescribeTimeseriesTable');
+      proxy.faults.delete('DescribeTable');
+    }
+  });
+
+  it('403 when Tablestore denies the role, naming the action, never echoing upstream bytes', async () => {
+    proxy.faults.set('GetRange', {
+      kind: 'error',
+      status: 403,
+      code: 'OTSNoPermissionAccess',
+      message: 'You have no permission to access the requested resource, please contact the resource owner',
+    });
+    try {
+      const r = await call('/tables/items/rows');
+      expect(r.status).toBe(403);
+      expect(r.body.error.code).toBe('AccessDenied');
+      expect(r.body.error.message).toContain('ots:GetRange');
+      expect(r.body.error.message).toContain("'items'");
+    } finally {
+      proxy.faults.delete('GetRange');
+    }
+  });
+
+  it('never puts a stack trace or a credential in a response, and logs with the request id', async () => {
+    const ctx = f.context();
+    // A code the client does not retry, so the failure surfaces at once as 502.
+    proxy.faults.set('ListTimeseriesTable', { kind: 'error', status: 400, code: 'OTSOutOfRowSizeLimit', message: 'boom' });
+    try {
+      const res = await handler(httpEvent('GET', '/timeseries'), ctx);
+      expect(res.statusCode).toBe(502);
+      expect(JSON.parse(res.body).error.code).toBe('UpstreamError');
+      expect(res.body).not.toMatch(/\bat .*\.ts:\d+/);
+      for (const secret of [ctx.credentials.accessKeySecret, ctx.credentials.securityToken]) {
+        expect(res.body).not.toContain(secret);
+        expect(logs.lines.join('\n')).not.toContain(secret);
+      }
+      expect(logs.json().some((l) => l.requestId === ctx.requestId)).toBe(true);
+    } finally {
+      proxy.faults.delete('ListTimeseriesTable');
+    }
+  });
+});

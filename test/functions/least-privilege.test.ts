@@ -1,0 +1,102 @@
+/**
+ * Least privilege: the functions run under exactly policies/tablestore-fc-read.json (rendered for the
+ * instance) with role credentials from the local STS's RAM model. The policy holds exactly the actions the
+ * routes call, each route works under it, and removing any single action turns the routes that need it
+ * (and only those) into 403 — for the HTTP API and for the audit.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAuditHandler } from '../../lib/api/audit-app';
+import { createHttpHandler } from '../../lib/api/http-app';
+import { readersFor } from '../../lib/api/readers';
+import { requiredActions, routes } from '../../lib/api/routes';
+import { createLogger } from '../../lib/fc/logger';
+import { renderPolicy } from '../../policies/render';
+import { httpEvent, memoryStream } from './fc-event';
+import { int64, putRows, startFixture, type Fixture } from './fixture';
+
+const POLICY_ACTIONS: string[] = JSON.parse(readFileSync(join(__dirname, '../../policies/tablestore-fc-read.json'), 'utf8')).Statement[0].Action;
+
+/** One request per Tablestore-backed route. */
+const REQUESTS: Record<string, [string, Record<string, string>]> = {
+  listTables: ['/tables', {}],
+  describeTable: ['/tables/items', {}],
+  getRange: ['/tables/items/rows', {}],
+  getRow: ['/tables/items/row', { pk: '{"id":1}' }],
+  listTimeseriesTables: ['/timeseries', {}],
+  describeTimeseriesTable: ['/timeseries/metrics', {}],
+  querySeries: ['/timeseries/metrics/series', {}],
+  getPoints: ['/timeseries/metrics/points', { measurement: 'cpu', source: 'h1' }],
+};
+
+const roleFor = (action: string) => `minus-${action.replace('ots:', '')}`;
+
+let f: Fixture;
+const logger = createLogger({ destination: memoryStream() });
+let http: ReturnType<typeof createHttpHandler>;
+let audit: ReturnType<typeof createAuditHandler>;
+
+beforeAll(async () => {
+  const extra: Record<string, string[] | ReturnType<typeof renderPolicy>> = {
+    'other-instance': renderPolicy({ region: 'cn-hangzhou', accountId: '1234567890123456', instance: 'someother' }),
+  };
+  for (const action of POLICY_ACTIONS) extra[roleFor(action)] = POLICY_ACTIONS.filter((a) => a !== action);
+  f = await startFixture('tsfclp', extra);
+  await f.wide.createTable({ tableName: 'items', primaryKey: [{ name: 'id', type: 'INTEGER' }] });
+  await putRows(f.wide, 'items', [{ pk: [{ id: int64(1) }], cols: [{ v: 'one' }] }]);
+  await f.ts.createTimeseriesTable({ tableName: 'metrics' });
+  await f.ts.putTimeseriesData({
+    tableName: 'metrics',
+    rows: [{ key: { measurement: 'cpu', dataSource: 'h1', tags: {} }, time: 1_790_000_000_000_000n, fields: { v: 1.5 } }],
+  });
+  http = createHttpHandler({ readers: readersFor, env: f.env(), logger });
+  audit = createAuditHandler({ readers: readersFor, env: f.env(), logger });
+});
+
+afterAll(async () => {
+  await f?.stop();
+});
+
+async function status(role: string, operationId: string): Promise<number> {
+  const [path, query] = REQUESTS[operationId];
+  const res = await http(httpEvent('GET', path, query), f.context(role));
+  if (res.statusCode === 403) expect(JSON.parse(res.body).error.code).toBe('AccessDenied');
+  return res.statusCode;
+}
+
+describe('least privilege', () => {
+  it('the policy grants exactly the read actions the routes call, on the instance and its tables only', () => {
+    expect([...POLICY_ACTIONS].sort()).toEqual(requiredActions());
+    expect(POLICY_ACTIONS.every((a) => /^ots:(List|Describe|Get|Query)/.test(a))).toBe(true);
+    expect(f.policy.Statement[0].Resource).toEqual(['acs:ots:cn-hangzhou:1234567890123456:instance/tsfclp', 'acs:ots:cn-hangzhou:1234567890123456:instance/tsfclp/table/*']);
+  });
+
+  it('every route works under exactly the policy', async () => {
+    for (const op of Object.keys(REQUESTS)) expect(await status('fc-reader', op), op).toBe(200);
+  });
+
+  it('removing any one action turns exactly the routes that call it into 403', async () => {
+    for (const action of POLICY_ACTIONS) {
+      for (const route of routes.filter((r) => REQUESTS[r.operationId])) {
+        const expected = route.actions.includes(action) ? 403 : 200;
+        expect(await status(roleFor(action), route.operationId), `${route.operationId} without ${action}`).toBe(expected);
+      }
+    }
+  });
+
+  it('the same policy rendered for another instance grants nothing here', async () => {
+    for (const op of Object.keys(REQUESTS)) expect(await status('other-instance', op), op).toBe(403);
+  });
+
+  it('the audit reports the denied call per table instead of failing', async () => {
+    const event = Buffer.from(JSON.stringify({ triggerTime: '2026-11-23T00:00:00Z', triggerName: 't', payload: '{"staleAfterMinutes":1}' }));
+    const ok = (await audit(event, f.context())) as any;
+    expect(ok.errors).toBe(0);
+    const denied = (await audit(event, f.context(roleFor('ots:QueryTimeseriesMeta')))) as any;
+    expect(denied.errors).toBe(1);
+    expect(denied.timeseriesTables[0]).toMatchObject({ table: 'metrics', complete: false, error: { status: 403, code: 'AccessDenied' } });
+    const noList = (await audit(event, f.context(roleFor('ots:ListTable')))) as any;
+    expect(noList.wideTables[0]).toMatchObject({ table: '*', error: { status: 403 } });
+  });
+});
