@@ -15,7 +15,7 @@ const capture = (obj: object, msg?: string) => logs.push(JSON.stringify({ ...obj
 const errorOf = (res: RawResponse) => ({ status: res.status, ...decodeErrorBody(res.body) });
 const listBody = new Uint8Array(0);
 
-function expectSignedResponse(res: RawResponse, apiName: string, key: string, accessKeyId = TEST_ACCESS_KEY.id) {
+function expectSignedResponse(res: RawResponse, apiName: string, key: string, accessKeyId: string = TEST_ACCESS_KEY.id) {
   expect(res.headers['x-ots-requestid']).toMatch(/\S+/);
   expect(res.headers['x-ots-date']).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
   expect(res.headers['x-ots-contenttype']).toBeTruthy();
