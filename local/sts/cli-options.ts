@@ -75,7 +75,13 @@ export async function startIdentitiesFromCli(
     `Local STS (AssumeRole) listening on ${sts.endpoint}; trust its CA: ${sts.caCertPath}`,
     `  RAM account ${identities.accountId}: ${identities.users.length} user(s), ${identities.roles.length} role(s)` +
       (values.identities ? ` from ${values.identities}` : ' (built-in defaults)'),
-    ...identities.users.flatMap((u) => u.accessKeys.filter((k) => k.active).map((k) => `  RAM user ${u.name}: AccessKeyId ${k.id}`)),
+    ...identities.rootAccessKeys.map((k) => `  root (full access, may not AssumeRole): AccessKeyId ${k.id}`),
+    // The built-in keys are documented anyway; a user's own file keeps its secrets off the screen.
+    ...identities.users.flatMap((u) =>
+      u.accessKeys
+        .filter((k) => k.active)
+        .map((k) => `  RAM user ${u.name}: AccessKeyId ${k.id}${values.identities ? '' : `  AccessKeySecret ${k.secret}`}`),
+    ),
     ...identities.roles.map((r) => `  role ${r.arn} (max ${r.maxSessionDuration} s)`),
     `  e.g. ALIBABA_CLOUD_ACCESS_KEY_ID=… ALIBABA_CLOUD_ACCESS_KEY_SECRET=… npm run -s assume-role -- --role-arn ${identities.roles[0]?.arn ?? 'ARN'} --sts-endpoint ${sts.stsEndpoint}`,
   ];
