@@ -6,7 +6,7 @@ import { $OpenApiUtil } from '@alicloud/openapi-core';
 import { startLocalSts, type LocalSts } from '../../local/sts/server';
 import { parseIdentities } from '../../local/sts/identities';
 import { rpcSignature, rpcStringToSign } from '../../local/sts/signature';
-import { fromAssumeRole, fromStatic } from '../../lib/credentials';
+import { fromAssumeRole, fromStatic, memoize } from '../../lib/credentials';
 
 const ACCOUNT = '1111222233334444';
 const identities = parseIdentities({
@@ -95,6 +95,25 @@ describe('local STS AssumeRole', () => {
     // Tablestore Local accepts exactly these keys.
     const lookup = sts.iam.lookup(c.accessKeyId, c.securityToken, new Date());
     expect(lookup.ok).toBe(true);
+  });
+
+  it('100 concurrent cold calls through memoize make exactly one AssumeRole', async () => {
+    const provider = memoize(
+      fromAssumeRole({
+        roleArn: readerArn,
+        stsEndpoint: sts.stsEndpoint,
+        caCert: sts.caCert,
+        sourceCredentials: fromStatic({ accessKeyId: 'DEVKEY0001', accessKeySecret: 'dev-secret' }),
+      }),
+    );
+    const before = sts.stats.issued;
+    const all = await Promise.all(Array.from({ length: 100 }, () => provider()));
+    expect(sts.stats.issued - before).toBe(1);
+    expect(new Set(all.map((c) => c.securityToken)).size).toBe(1);
+    // A forced refresh is a real second AssumeRole with new keys.
+    const forced = await provider({ forceRefresh: true });
+    expect(sts.stats.issued - before).toBe(2);
+    expect(forced.accessKeyId).not.toBe(all[0]!.accessKeyId);
   });
 
   it('accepts ACS3-HMAC-SHA256 from @alicloud/sts20150401 and its v2 (RPC) mode', async () => {
