@@ -382,12 +382,18 @@ describe('meta', () => {
     expect(metas[0].updateTime >= before - 1_000_000n && metas[0].updateTime <= BigInt(Date.now()) * 1000n + 1_000_000n).toBe(true);
     expect(Number(put.metaUpdates[0].updateTimeSeconds)).toBe(Number(metas[0].updateTime / 1_000_000n));
 
-    // a writer that already knows the meta time gets no meta update status back
-    const again = await client.putTimeseriesData({
+    // a writer that already knows the meta time gets no meta update status back: the client remembers it…
+    const again = await client.putTimeseriesData({ tableName: T, rows: [{ key: k, time: 2n, fields: { used: 0.6 } }] });
+    expect(again.metaUpdates).toEqual([]);
+    // …or the caller passes it explicitly; a client without the cache is told the time again
+    const uncached = new TimeseriesClient({ transport: client.transport, metaCacheSize: 0 });
+    const told = await uncached.putTimeseriesData({ tableName: T, rows: [{ key: k, time: 2n, fields: { used: 0.6 } }] });
+    expect(told.metaUpdates).toEqual(put.metaUpdates);
+    const explicit = await uncached.putTimeseriesData({
       tableName: T,
       rows: [{ key: k, time: 2n, fields: { used: 0.6 }, metaCacheUpdateTime: put.metaUpdates[0].updateTimeSeconds }],
     });
-    expect(again.metaUpdates).toEqual([]);
+    expect(explicit.metaUpdates).toEqual([]);
 
     const upd = await client.updateTimeseriesMeta({ tableName: T, metas: [{ key: k, attributes: { owner: 'ops', tier: 'gold' } }] });
     expect(upd.failedRows).toEqual([]);

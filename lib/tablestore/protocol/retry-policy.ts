@@ -65,10 +65,11 @@ export interface FailureInfo {
   /** HTTP status, when a response arrived. */
   readonly httpStatus?: number;
   /**
-   * True when no complete response arrived (connection refused/reset, per-attempt timeout, truncated body).
-   * `requestSent` false means the request provably never left (e.g. connection refused): safe for any API.
+   * True when no usable response arrived (connection refused/reset, per-attempt timeout, truncated or
+   * corrupted body): the outcome is unknown, so only idempotent calls are retried...
    */
   readonly transportFailure?: boolean;
+  /** ...unless the request provably never left (e.g. connection refused): then any API may be retried. */
   readonly requestSent?: boolean;
 }
 

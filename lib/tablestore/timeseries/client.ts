@@ -48,7 +48,8 @@ import type {
 export const SUPPORTED_TABLE_VERSION = 1n;
 const INT64_MAX = (1n << 63n) - 1n;
 
-export interface TimeseriesClientOptions {
+/** Where and how to connect; the client builds its own transport from these. */
+export interface TimeseriesClientConnection {
   readonly endpoint: string;
   readonly instance: string;
   readonly credentials: CredentialProvider;
@@ -58,9 +59,15 @@ export interface TimeseriesClientOptions {
   readonly deadlineMs?: number;
   readonly retry?: RetryOptions;
   readonly onRetry?: (event: RetryEvent) => void;
-  /** Share an existing transport instead of creating one (the other options are then ignored). */
-  readonly transport?: Transport;
 }
+
+export type TimeseriesClientOptions = (TimeseriesClientConnection | { readonly transport: Transport }) & {
+  /**
+   * Series whose meta update time this client remembers (default 10 000; 0 disables). Writes then tell the
+   * service the time they already know (`meta_cache_update_time`), so it skips redundant meta updates.
+   */
+  readonly metaCacheSize?: number;
+};
 
 const PK_TYPE_CODE: Record<PrimaryKeyType, number> = { INTEGER: 1, STRING: 2, BINARY: 3 };
 const PK_TYPE_NAME: Record<number, PrimaryKeyType> = { 1: 'INTEGER', 2: 'STRING', 3: 'BINARY' };
@@ -143,12 +150,18 @@ function failedRows(list: { row_index: number; error_code?: string; error_messag
 export class TimeseriesClient {
   readonly transport: Transport;
   private readonly ownsTransport: boolean;
+  /** table + series → meta update time (s) last reported by the service; insertion order = age. */
+  private readonly metaCache = new Map<string, number>();
+  private readonly metaCacheSize: number;
 
   constructor(options: TimeseriesClientOptions) {
-    this.ownsTransport = !options.transport;
-    this.transport =
-      options.transport ??
-      createTransport({
+    this.metaCacheSize = options.metaCacheSize ?? 10_000;
+    if ('transport' in options) {
+      this.ownsTransport = false;
+      this.transport = options.transport;
+    } else {
+      this.ownsTransport = true;
+      this.transport = createTransport({
         endpoint: options.endpoint,
         instance: options.instance,
         credentials: options.credentials,
@@ -159,9 +172,10 @@ export class TimeseriesClient {
         retry: options.retry,
         onRetry: options.onRetry,
       });
+    }
   }
 
-  /** Closes the transport's idle connections when this client created it. */
+  /** Closes the transport's connections when this client created it (a shared transport stays open). */
   close(): void {
     if (this.ownsTransport) this.transport.close();
   }
@@ -237,6 +251,8 @@ export class TimeseriesClient {
 
   async deleteTimeseriesTable(tableName: string): Promise<void> {
     await this.invoke('DeleteTimeseriesTable', 'DeleteTimeseriesTableRequest', { table_name: tableName }, 'DeleteTimeseriesTableResponse');
+    const prefix = `${tableName}\u0000`;
+    for (const k of [...this.metaCache.keys()]) if (k.startsWith(prefix)) this.metaCache.delete(k);
   }
 
   /**
@@ -246,16 +262,22 @@ export class TimeseriesClient {
   async putTimeseriesData(request: PutTimeseriesDataRequest): Promise<PutTimeseriesDataResult> {
     if (request.rows.length === 0) return { failedRows: [], metaUpdates: [] };
     let rowsData: Uint8Array;
+    const cacheKeys: string[] = [];
     try {
       rowsData = encodeFlatBufferRows(
-        request.rows.map((row) => ({
-          measurement: row.key.measurement,
-          dataSource: row.key.dataSource,
-          tagList: tagPairs(row.key.tags),
-          time: toMicros(row.time),
-          fields: row.fields,
-          metaCacheUpdateTime: row.metaCacheUpdateTime,
-        })),
+        request.rows.map((row) => {
+          const tagList = tagPairs(row.key.tags);
+          const cacheKey = `${request.tableName}\u0000${row.key.measurement}\u0000${row.key.dataSource}\u0000${formatTagPairs(tagList)}`;
+          cacheKeys.push(cacheKey);
+          return {
+            measurement: row.key.measurement,
+            dataSource: row.key.dataSource,
+            tagList,
+            time: toMicros(row.time),
+            fields: row.fields,
+            metaCacheUpdateTime: row.metaCacheUpdateTime ?? this.metaCache.get(cacheKey),
+          };
+        }),
       );
     } catch (err) {
       if (err instanceof TablestoreError) throw err;
@@ -274,10 +296,17 @@ export class TimeseriesClient {
     );
     const ids = res.meta_update_status?.row_ids ?? [];
     const times = res.meta_update_status?.meta_update_times ?? [];
-    return {
-      failedRows: failedRows(res.failed_rows),
-      metaUpdates: ids.map((index, i) => ({ index, updateTimeSeconds: times[i] ?? 0 })),
-    };
+    const metaUpdates = ids.map((index, i) => ({ index, updateTimeSeconds: times[i] ?? 0 }));
+    if (this.metaCacheSize > 0) {
+      for (const u of metaUpdates) {
+        const k = cacheKeys[u.index];
+        if (k === undefined) continue;
+        this.metaCache.delete(k);
+        this.metaCache.set(k, u.updateTimeSeconds);
+        if (this.metaCache.size > this.metaCacheSize) this.metaCache.delete(this.metaCache.keys().next().value as string);
+      }
+    }
+    return { failedRows: failedRows(res.failed_rows), metaUpdates };
   }
 
   /** One page of points of one series in [beginTime, endTime). */
@@ -377,6 +406,14 @@ export class TimeseriesClient {
 
   /** Removes series meta (the points stay). */
   async deleteTimeseriesMeta(request: DeleteTimeseriesMetaRequest): Promise<FailedRowsResult> {
+    // Forget cached meta times first: a write that claims to know a deleted meta must not skip recreating it.
+    for (const k of request.keys) {
+      try {
+        this.metaCache.delete(`${request.tableName}\u0000${k.measurement}\u0000${k.dataSource}\u0000${formatTagPairs(tagPairs(k.tags))}`);
+      } catch {
+        // invalid key: the service reports it as a failed row
+      }
+    }
     const res = await this.invoke(
       'DeleteTimeseriesMeta',
       'DeleteTimeseriesMetaRequest',

@@ -1,5 +1,5 @@
 /** Time series client for Tablestore: `new TimeseriesClient({ endpoint, instance, credentials })`. */
-export { TimeseriesClient, SUPPORTED_TABLE_VERSION, toMicros, type TimeseriesClientOptions } from './client';
+export { TimeseriesClient, SUPPORTED_TABLE_VERSION, toMicros, type TimeseriesClientOptions, type TimeseriesClientConnection } from './client';
 export * from './types';
 export {
   and,

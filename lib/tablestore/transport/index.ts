@@ -76,7 +76,7 @@ export interface Transport {
   readonly endpoint: string;
   readonly instance: string;
   call(apiName: string, requestBytes: Uint8Array, options?: CallOptions): Promise<Uint8Array>;
-  /** Closes idle keep-alive sockets; in-flight calls finish. */
+  /** Closes the keep-alive sockets; calls still in flight fail with a network error. */
   close(): void;
 }
 
