@@ -103,6 +103,8 @@ async function main(): Promise<void> {
     process.exit(res.errorType ? 1 : 0);
   }
 
+  // Check the name before starting anything.
+  findFunction(loadProject(sYaml, { env: { TABLESTORE_INSTANCE: DEFAULT_INSTANCE, ...process.env }, config: { AccountID: accountId }, accountId }), positionals[0]);
   const quiet = { info: () => {}, warn: () => {}, error: (m: string) => process.stderr.write(`${m}\n`) };
   const stack = await startLocalStack({
     sYamlPath: sYaml,
