@@ -205,7 +205,7 @@ describe('retries', () => {
   });
 
   it('times out a hung attempt and retries it when idempotent', async () => {
-    const t = transport({ timeoutMs: 150 });
+    const t = transport({ timeoutMs: 500 });
     script = [hang];
     await t.call('GetTimeseriesData', new Uint8Array([1]));
     expect(seen).toHaveLength(2);
@@ -219,11 +219,12 @@ describe('retries', () => {
 
   it('gives up at the overall deadline with the last error', async () => {
     fallback = otsError(503, 'OTSServerBusy', 'Server is busy.');
-    const t = transport({ deadlineMs: 300, retry: { maxRetries: 1000, baseDelayMs: 20, maxDelayMs: 40 } });
+    const t = transport({ deadlineMs: 600, retry: { maxRetries: 1000, baseDelayMs: 20, maxDelayMs: 40 } });
     const started = Date.now();
     await expect(t.call('PutTimeseriesData', new Uint8Array([1]))).rejects.toMatchObject({ code: 'OTSServerBusy', retryable: true });
     const elapsed = Date.now() - started;
-    expect(elapsed).toBeLessThan(1500);
+    expect(elapsed).toBeGreaterThanOrEqual(500);
+    expect(elapsed).toBeLessThan(3000);
     expect(seen.length).toBeGreaterThan(2);
     t.close();
   });

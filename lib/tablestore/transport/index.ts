@@ -187,6 +187,7 @@ export function createTransport(options: TransportOptions): Transport {
     let refreshPending = false;
     let lastCredentials: Credentials | undefined;
     let lastAuthError: TablestoreError | undefined;
+    let lastError: TablestoreError | undefined;
 
     for (;;) {
       let credentials: Credentials;
@@ -218,6 +219,8 @@ export function createTransport(options: TransportOptions): Transport {
       });
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
+        // The failure that used up the budget says more than "deadline exceeded".
+        if (lastError) throw lastError;
         throw new TablestoreError({
           code: ClientErrorCode.DeadlineExceeded,
           message: `${apiName}: deadline of ${deadline - started} ms exceeded before attempt ${retries + 1}`,
@@ -256,6 +259,7 @@ export function createTransport(options: TransportOptions): Transport {
       }
 
       error.retryable = isRetryable(failure, idempotent);
+      lastError = error;
 
       // Stale or replaced credentials: one forced refresh, one more try.
       if (!forcedRefresh && error.httpStatus === 403 && AUTH_CODES.has(error.code)) {
