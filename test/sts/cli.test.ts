@@ -129,6 +129,16 @@ describe('local STS CLI flags', () => {
     }
   });
 
+  it('accept the example identities file shipped with the repo', async () => {
+    const started = await startIdentitiesFromCli({ identities: 'local/sts/identities.example.json', 'sts-port': '0', 'sts-cert-dir': join(dir, 'cert2') });
+    try {
+      expect(started!.lines.join('\n')).toContain('acs:ram::1234567890123456:role/orders-reader');
+      expect(started!.identities.lookup('ALICEKEY0001', undefined, new Date()).ok).toBe(true);
+    } finally {
+      await started!.stop();
+    }
+  });
+
   it('reject a broken identities file with the path and the problem', async () => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ users: [{ name: 'u', policies: ['NoSuchPolicy'] }] }));
