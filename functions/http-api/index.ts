@@ -3,6 +3,9 @@
  * holding the HTTP-trigger JSON; the result is FC's `{statusCode, headers, body}` struct.
  */
 import { createHttpHandler } from '../../lib/api/http-app';
+import { silenceWarnings } from '../../lib/fc/warnings';
 import { readersFor } from '../../lib/api/readers';
+
+silenceWarnings();
 
 export const handler = createHttpHandler({ readers: readersFor });

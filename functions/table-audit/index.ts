@@ -3,6 +3,9 @@
  * `{"staleAfterMinutes": n, "wideTables"?: [...], "timeseriesTables"?: [...]}`; the result is the summary.
  */
 import { createAuditHandler } from '../../lib/api/audit-app';
+import { silenceWarnings } from '../../lib/fc/warnings';
 import { readersFor } from '../../lib/api/readers';
+
+silenceWarnings();
 
 export const handler = createAuditHandler({ readers: readersFor });

@@ -6,3 +6,4 @@ export { fcTimerEvent, parseTimerPayload, asTimerEvent, type TimerRequest } from
 export { fcErrorResponse } from './error-response';
 export { createLogger, fcLogger, REDACTED_PATHS, type ScrubbingLogger, type LoggedContext, type RequestLogger } from './logger';
 export { withDeadline } from './deadline';
+export { silenceWarnings } from './warnings';

@@ -3,8 +3,6 @@
  * point functions/http-api, against Tablestore Local over HTTP, with role credentials under exactly the
  * policy in policies/.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { FcContext, FcHttpResponse } from '../../lib/fc/types';
@@ -310,22 +308,6 @@ describe('time series tables', () => {
     const bad = await get('/timeseries/metrics/points', { measurement: 'cpu', start: String(T0 + 5), end: String(T0) });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/start/);
-  });
-});
-
-describe('the events in events/', () => {
-  it('every HTTP event is a valid FC 3.0 event the function answers (tables from the demo data set may be absent here)', async () => {
-    const dir = join(__dirname, '../../events');
-    for (const name of ['http-healthz', 'http-openapi', 'http-list-tables', 'http-list-timeseries-tables']) {
-      const res = await handler(readFileSync(join(dir, `${name}.json`)), f.context());
-      expect(res.statusCode, name).toBe(200);
-    }
-    for (const name of ['http-describe-table', 'http-get-range', 'http-get-row', 'http-describe-timeseries-table', 'http-get-points']) {
-      const res = await handler(readFileSync(join(dir, `${name}.json`)), f.context());
-      // Routed and validated: the demo tables (orders, metrics) are answered, or 404 when not planted.
-      expect([200, 404], `${name}: ${res.body}`).toContain(res.statusCode);
-      if (res.statusCode === 404) expect(JSON.parse(res.body).error.code).toMatch(/TableNotFound|RowNotFound/);
-    }
   });
 });
 
