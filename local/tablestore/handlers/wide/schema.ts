@@ -113,79 +113,111 @@ export function checkPrimaryKey(def: WideTableDefinition, cells: readonly Primar
 
 const SIGN = 0x8000000000000000n;
 
-function writeEscaped(out: number[], bytes: Uint8Array): void {
-  for (const b of bytes) {
-    out.push(b);
-    if (b === 0) out.push(0xff);
-  }
-  out.push(0x00, 0x01);
+function escapedLength(bytes: Uint8Array): number {
+  let n = bytes.length + 2;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0) n++;
+  return n;
 }
 
-function pushValue(out: number[], type: PkType, value: PrimaryKeyValue): void {
-  if (type === PkType.INTEGER) {
-    const u = BigInt.asUintN(64, value as bigint) ^ SIGN;
-    for (let shift = 56n; shift >= 0n; shift -= 8n) out.push(Number((u >> shift) & 0xffn));
-  } else if (type === PkType.STRING) {
-    writeEscaped(out, Buffer.from(value as string, 'utf8'));
-  } else {
-    writeEscaped(out, value as Uint8Array);
+function writeEscaped(out: Buffer, pos: number, bytes: Uint8Array): number {
+  let p = pos;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    out[p++] = b;
+    if (b === 0) out[p++] = 0xff;
   }
+  out[p++] = 0x00;
+  out[p++] = 0x01;
+  return p;
+}
+
+function valueBytes(type: PkType, value: PrimaryKeyValue): Uint8Array | undefined {
+  if (type === PkType.INTEGER) return undefined;
+  return type === PkType.STRING ? Buffer.from(value as string, 'utf8') : (value as Uint8Array);
+}
+
+/** Encodes the first `count` columns (all concrete values) of a key. */
+function encodePrefix(def: WideTableDefinition, cells: readonly PrimaryKeyCell[], count: number): Buffer {
+  const parts: (Uint8Array | undefined)[] = new Array(count);
+  let size = 0;
+  for (let i = 0; i < count; i++) {
+    const bytes = valueBytes(def.primaryKey[i].type, cells[i].value);
+    parts[i] = bytes;
+    size += bytes ? escapedLength(bytes) : 8;
+  }
+  const out = Buffer.allocUnsafe(size);
+  let pos = 0;
+  for (let i = 0; i < count; i++) {
+    const bytes = parts[i];
+    if (bytes) {
+      pos = writeEscaped(out, pos, bytes);
+    } else {
+      out.writeBigUInt64BE(BigInt.asUintN(64, cells[i].value as bigint) ^ SIGN, pos);
+      pos += 8;
+    }
+  }
+  return out;
 }
 
 /** Encodes a complete, validated primary key (no markers). */
 export function encodeKey(def: WideTableDefinition, cells: readonly PrimaryKeyCell[]): Buffer {
-  const out: number[] = [];
-  for (let i = 0; i < def.primaryKey.length; i++) pushValue(out, def.primaryKey[i].type, cells[i].value);
-  return Buffer.from(out);
+  return encodePrefix(def, cells, def.primaryKey.length);
 }
 
 /** Smallest byte string greater than every string starting with `prefix`; undefined = +infinity. */
-function successor(prefix: number[]): Buffer | undefined {
-  const out = prefix.slice();
-  while (out.length > 0 && out[out.length - 1] === 0xff) out.pop();
-  if (out.length === 0) return undefined;
-  out[out.length - 1]++;
-  return Buffer.from(out);
+function successor(prefix: Buffer): Buffer | undefined {
+  let end = prefix.length;
+  while (end > 0 && prefix[end - 1] === 0xff) end--;
+  if (end === 0) return undefined;
+  const out = Buffer.from(prefix.subarray(0, end));
+  out[end - 1]++;
+  return out;
 }
 
 export type Bound = { readonly kind: 'exact'; readonly key: Buffer } | { readonly kind: 'inf'; readonly key: Buffer | undefined };
 
 /** Byte bound of a range key: exact key, or for the first INF marker the prefix (INF_MIN) or its successor (INF_MAX; undefined = +inf). */
 export function boundKey(def: WideTableDefinition, cells: readonly PrimaryKeyCell[]): Bound {
-  const out: number[] = [];
   for (let i = 0; i < def.primaryKey.length; i++) {
     const v = cells[i].value;
-    if (v === INF_MIN) return { kind: 'inf', key: Buffer.from(out) };
-    if (v === INF_MAX) return { kind: 'inf', key: successor(out) };
-    pushValue(out, def.primaryKey[i].type, v);
+    if (v === INF_MIN) return { kind: 'inf', key: encodePrefix(def, cells, i) };
+    if (v === INF_MAX) return { kind: 'inf', key: successor(encodePrefix(def, cells, i)) };
   }
-  return { kind: 'exact', key: Buffer.from(out) };
+  return { kind: 'exact', key: encodeKey(def, cells) };
 }
 
 /** Decodes a stored key back into primary-key cells. */
 export function decodeKey(def: WideTableDefinition, key: Uint8Array): PrimaryKeyCell[] {
+  const buf = Buffer.isBuffer(key) ? key : Buffer.from(key.buffer, key.byteOffset, key.byteLength);
   const cells: PrimaryKeyCell[] = [];
   let pos = 0;
   for (const col of def.primaryKey) {
     if (col.type === PkType.INTEGER) {
-      let u = 0n;
-      for (let i = 0; i < 8; i++) u = (u << 8n) | BigInt(key[pos + i]);
+      const u = buf.readBigUInt64BE(pos);
       pos += 8;
       cells.push({ name: col.name, value: BigInt.asIntN(64, u ^ SIGN) });
     } else {
-      const bytes: number[] = [];
-      for (;;) {
-        const b = key[pos++];
-        if (b === 0) {
-          const next = key[pos++];
-          if (next === 0x01) break;
-          bytes.push(0);
-        } else {
-          bytes.push(b);
+      let end = pos;
+      let zeros = 0;
+      while (!(buf[end] === 0 && buf[end + 1] === 0x01)) {
+        if (buf[end] === 0) {
+          zeros++;
+          end += 2;
+        } else end++;
+      }
+      let value: Buffer;
+      if (zeros === 0) value = Buffer.from(buf.subarray(pos, end));
+      else {
+        value = Buffer.allocUnsafe(end - pos - zeros);
+        let o = 0;
+        for (let i = pos; i < end; i++) {
+          value[o++] = buf[i];
+          if (buf[i] === 0) i++;
         }
       }
-      const buf = Buffer.from(bytes);
-      cells.push({ name: col.name, value: col.type === PkType.STRING ? buf.toString('utf8') : new Uint8Array(buf) });
+      pos = end + 2;
+      const bytesOut = value;
+      cells.push({ name: col.name, value: col.type === PkType.STRING ? bytesOut.toString('utf8') : new Uint8Array(bytesOut) });
     }
   }
   return cells;
@@ -203,11 +235,8 @@ export function compareBoundKeys(def: WideTableDefinition, a: readonly PrimaryKe
       if (rx !== ry) return rx - ry;
       return 0;
     }
-    const ex: number[] = [];
-    const ey: number[] = [];
-    pushValue(ex, def.primaryKey[i].type, x);
-    pushValue(ey, def.primaryKey[i].type, y);
-    const c = Buffer.compare(Buffer.from(ex), Buffer.from(ey));
+    const col = [def.primaryKey[i]];
+    const c = Buffer.compare(encodePrefix({ ...def, primaryKey: col }, [a[i]], 1), encodePrefix({ ...def, primaryKey: col }, [b[i]], 1));
     if (c !== 0) return c;
   }
   return 0;
