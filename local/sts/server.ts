@@ -90,6 +90,18 @@ async function certificate(certDir: string | undefined, host: string): Promise<{
   return { cert: pems.cert, key: pems.private, dir, temporary: certDir === undefined };
 }
 
+function escapeXml(text: string): string {
+  return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Objects become nested elements, the way POP services render their JSON bodies as XML. */
+function toXml(name: string, value: unknown): string {
+  if (value !== null && typeof value === 'object') {
+    return `<${name}>${Object.entries(value).map(([k, v]) => toXml(k, v)).join('')}</${name}>`;
+  }
+  return `<${name}>${escapeXml(String(value))}</${name}>`;
+}
+
 /** Decode `a=b&c=d` where `+` is a space (forms) and bad escapes are a client error. */
 function parseParams(text: string, into: Record<string, string>): void {
   if (!text) return;
@@ -178,7 +190,7 @@ export async function startLocalSts(options: LocalStsOptions = {}): Promise<Loca
     nonces.set(nonce, at);
   };
 
-  async function handle(req: IncomingMessage): Promise<{ status: number; body: object }> {
+  async function handle(req: IncomingMessage, reply: { xml: boolean }): Promise<{ status: number; body: object }> {
     const t = now();
     const body = await readBody(req);
     const url = new URL(req.url ?? '/', 'https://sts.local');
@@ -187,6 +199,7 @@ export async function startLocalSts(options: LocalStsOptions = {}): Promise<Loca
     const form: Record<string, string> = {};
     const contentType = header(req, 'content-type') ?? '';
     if (contentType.toLowerCase().startsWith('application/x-www-form-urlencoded')) parseParams(body.toString('utf8'), form);
+    reply.xml = (form.Format ?? query.Format ?? '').toUpperCase() === 'XML';
     const method = (req.method ?? 'GET').toUpperCase();
     const authorization = header(req, 'authorization');
     const sourceIp = req.socket.remoteAddress ?? '';
@@ -256,20 +269,25 @@ export async function startLocalSts(options: LocalStsOptions = {}): Promise<Loca
     return { status: 200, body: iam.assumeRole(caller.principal, params as AssumeRoleParams, { sourceIp, secureTransport: true, now: t }) };
   }
 
-  function send(res: ServerResponse, status: number, body: object): void {
-    const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json;charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  function send(res: ServerResponse, status: number, body: object, root: string, xml: boolean): void {
+    const text = xml ? `<?xml version="1.0" encoding="UTF-8"?>${toXml(root, body)}` : JSON.stringify(body);
+    res.writeHead(status, {
+      'content-type': `${xml ? 'text/xml' : 'application/json'};charset=utf-8`,
+      'content-length': Buffer.byteLength(text),
+    });
     res.end(text);
   }
 
   const server: Server = createServer({ cert, key }, (req, res) => {
     stats.requests += 1;
-    handle(req).then(
+    // RPC callers may ask for XML (Format=XML); everything else, and errors before parsing, are JSON.
+    const reply = { xml: /[?&]Format=XML(&|$)/i.test(req.url ?? '') };
+    handle(req, reply).then(
       ({ status, body }) => {
         stats.issued += 1;
         const c = (body as { AssumedRoleUser?: { Arn?: string }; Credentials?: { AccessKeyId?: string; Expiration?: string } });
         log?.(`sts AssumeRole ok ${c.AssumedRoleUser?.Arn} ${c.Credentials?.AccessKeyId} until ${c.Credentials?.Expiration}`);
-        send(res, status, body);
+        send(res, status, body, 'AssumeRoleResponse', reply.xml);
       },
       (error: unknown) => {
         stats.rejected += 1;
@@ -284,7 +302,7 @@ export async function startLocalSts(options: LocalStsOptions = {}): Promise<Loca
           Message: e.message,
           Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(e.code)}&product=Sts`,
           ...(e.accessDeniedDetail ? { AccessDeniedDetail: { ...e.accessDeniedDetail, EncodedDiagnosticMessage: '' } } : {}),
-        });
+        }, 'Error', reply.xml);
       },
     );
   });

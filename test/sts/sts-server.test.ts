@@ -20,6 +20,7 @@ const identities = parseIdentities({
   ],
   roles: [
     { name: 'reader', maxSessionDuration: 7200, policies: ['AliyunOTSReadOnlyAccess'] },
+    { name: 'chainer', policies: ['AliyunSTSAssumeRoleAccess'] },
     {
       name: 'dev-only',
       policies: ['AliyunOTSFullAccess'],
@@ -51,7 +52,7 @@ const assume = (id: string, secret: string, extra: Partial<Parameters<typeof fro
   })();
 
 /** A hand-signed RPC request, for the error paths the client libraries never produce. */
-async function rawRpc(params: Record<string, string>, secret: string): Promise<{ status: number; body: Record<string, unknown> }> {
+async function rawRpc(params: Record<string, string>, secret: string, raw = false): Promise<{ status: number; body: Record<string, unknown>; text: string }> {
   const all: Record<string, string> = {
     Version: '2015-04-01',
     Action: 'AssumeRole',
@@ -74,7 +75,10 @@ async function rawRpc(params: Record<string, string>, secret: string): Promise<{
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) }));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          resolve({ status: res.statusCode ?? 0, body: raw ? {} : JSON.parse(text), text });
+        });
       },
     );
     req.on('error', reject);
@@ -140,6 +144,27 @@ describe('local STS AssumeRole', () => {
     }
   });
 
+  it('accepts ACS3 from a role session (x-acs-security-token), i.e. role chaining', async () => {
+    const first = await assume('DEVKEY0001', 'dev-secret', { roleArn: `acs:ram::${ACCOUNT}:role/chainer` });
+    const client = new Sts20150401(
+      new $OpenApiUtil.Config({
+        accessKeyId: first.accessKeyId,
+        accessKeySecret: first.accessKeySecret,
+        securityToken: first.securityToken,
+        endpoint: sts.stsEndpoint,
+        ca: sts.caCert,
+      }),
+    );
+    const res = await client.assumeRole(new $Sts.AssumeRoleRequest({ roleArn: readerArn, roleSessionName: 'chained' }));
+    expect(res.body?.credentials?.accessKeyId).toMatch(/^STS\./);
+    const forged = new Sts20150401(
+      new $OpenApiUtil.Config({ accessKeyId: first.accessKeyId, accessKeySecret: first.accessKeySecret, securityToken: 'CAISforged', endpoint: sts.stsEndpoint, ca: sts.caCert }),
+    );
+    await expect(forged.assumeRole(new $Sts.AssumeRoleRequest({ roleArn: readerArn, roleSessionName: 'chained' }))).rejects.toMatchObject({
+      code: 'InvalidSecurityToken.MismatchWithAccessKey',
+    });
+  });
+
   it('rejects a wrong ACS3 signature with SignatureDoesNotMatch', async () => {
     const client = new Sts20150401(
       new $OpenApiUtil.Config({ accessKeyId: 'DEVKEY0001', accessKeySecret: 'not-the-secret', endpoint: sts.stsEndpoint, ca: sts.caCert }),
@@ -190,6 +215,14 @@ describe('local STS AssumeRole', () => {
   it('reports the caller and implicit deny in AccessDeniedDetail', async () => {
     const res = await rawRpc({ AccessKeyId: 'NOBODYKEY1' }, 'nobody-secret');
     expect(res.body.AccessDeniedDetail).toMatchObject({ AuthAction: 'sts:AssumeRole', AuthPrincipalDisplayName: 'nobody', NoPermissionType: 'ImplicitDeny' });
+  });
+
+  it('answers in XML when asked with Format=XML', async () => {
+    const ok = await rawRpc({ AccessKeyId: 'DEVKEY0001', Format: 'XML' }, 'dev-secret', true);
+    expect(ok.status).toBe(200);
+    expect(ok.text).toMatch(/^<\?xml .*<AssumeRoleResponse><RequestId>.*<Credentials><AccessKeyId>STS\.[^<]+<\/AccessKeyId>/);
+    const refused = await rawRpc({ AccessKeyId: 'UNKNOWN001', Format: 'XML' }, 'x', true);
+    expect(refused.text).toMatch(/<Error><RequestId>.*<Code>InvalidAccessKeyId\.NotFound<\/Code>/);
   });
 
   it('refuses a replayed nonce', async () => {
