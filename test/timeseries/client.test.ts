@@ -313,6 +313,38 @@ describe('data', () => {
     expect(bogus.code).toBe('OTSParameterInvalid');
   });
 
+  it('supports custom key columns and field primary keys (several points at one time)', async () => {
+    await client.createTimeseriesTable({
+      tableName: 'ts_fieldpk',
+      timeseriesKeySchema: ['host'],
+      fieldPrimaryKeySchema: [{ name: 'seq', type: 'INTEGER' }],
+    });
+    const meta = await client.describeTimeseriesTable('ts_fieldpk');
+    expect(meta.timeseriesKeySchema).toEqual(['host']);
+    expect(meta.fieldPrimaryKeySchema).toEqual([{ name: 'seq', type: 'INTEGER' }]);
+    const k = key('events', 'app', { host: 'h1' });
+    const res = await client.putTimeseriesData({
+      tableName: 'ts_fieldpk',
+      rows: [
+        { key: k, time: 5n, fields: { seq: 2n, msg: 'second' } },
+        { key: k, time: 5n, fields: { seq: 1n, msg: 'first' } },
+        { key: k, time: 5n, fields: { msg: 'no seq' } },
+        { key: k, time: 5n, fields: { seq: 'x', msg: 'wrong type' } },
+      ],
+    });
+    expect(res.failedRows.map((f) => f.index)).toEqual([2, 3]);
+    const page = await client.getTimeseriesData({ tableName: 'ts_fieldpk', key: k, endTime: 10 });
+    expect(page.rows.map((r) => r.fields)).toEqual([
+      { seq: 1n, msg: 'first' },
+      { seq: 2n, msg: 'second' },
+    ]);
+    const pageOne = await client.getTimeseriesData({ tableName: 'ts_fieldpk', key: k, endTime: 10, limit: 1, backward: true });
+    expect(pageOne.rows.map((r) => r.fields.seq)).toEqual([2n]);
+    const rest = await client.getTimeseriesData({ tableName: 'ts_fieldpk', key: k, endTime: 10, limit: 1, backward: true, nextToken: pageOne.nextToken });
+    expect(rest.rows.map((r) => r.fields.seq)).toEqual([1n]);
+    await client.deleteTimeseriesTable('ts_fieldpk');
+  });
+
   it('hides points older than the table TTL', async () => {
     await client.createTimeseriesTable({ tableName: 'ts_ttl', timeToLive: 86400 });
     const k = key('ttl', 'x');

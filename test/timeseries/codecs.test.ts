@@ -14,7 +14,7 @@ import {
 import { decodeTimeseriesMessage, encodeTimeseriesMessage } from '../../lib/tablestore/protocol/proto/timeseries';
 import { decodeRows, encodeRows, PlainBufferError, type PlainBufferRow } from '../../lib/tablestore/protocol/plainbuffer';
 import { decodeRowsFast } from '../../lib/tablestore/timeseries/plainbuffer-reader';
-import { decodePointRows, encodePointRows } from '../../lib/tablestore/timeseries/rows';
+import { decodePointRows, encodePointRows, encodePointRowsGeneric } from '../../lib/tablestore/timeseries/rows';
 import { formatTags, parseTags, parseTagPairs } from '../../lib/tablestore/timeseries/tags';
 import { and, attribute, decodeMetaCondition, encodeMetaCondition, measurement, not, or, source, tag, updateTime } from '../../lib/tablestore/timeseries/conditions';
 import { backoffDelayMs, isRetryable } from '../../lib/tablestore/protocol/retry-policy';
@@ -166,7 +166,7 @@ describe('GetTimeseriesData PlainBuffer rows', () => {
     fields: fc.dictionary(fieldName.filter((n) => !n.includes(':')), fieldValue, { maxKeys: 6 }),
   });
 
-  it('round-trips points (_#h first, then _m_name, _data_source, _tags, _time; fields as name:type)', () => {
+  it('round-trips points (_#h first, then _m_name, _data_source, _tags, _time; fields as name:type), byte-identical to the generic writer', () => {
     fc.assert(
       fc.property(fc.array(point, { minLength: 1, maxLength: 6 }), (points) => {
         const bytes = encodePointRows(
@@ -178,6 +178,13 @@ describe('GetTimeseriesData PlainBuffer rows', () => {
             time: p.time,
             fields: Object.entries(p.fields),
           })),
+        );
+        expect(Buffer.from(bytes)).toEqual(
+          Buffer.from(
+            encodePointRowsGeneric(
+              points.map((p) => ({ hash: 'abcd', measurement: p.measurement, dataSource: p.dataSource, tags: formatTags(p.tags), time: p.time, fields: Object.entries(p.fields) })),
+            ),
+          ),
         );
         const rows = decodeRows(bytes);
         expect(rows[0].primaryKey.map((c) => c.name)).toEqual(['_#h', '_m_name', '_data_source', '_tags', '_time']);
@@ -211,6 +218,26 @@ describe('GetTimeseriesData PlainBuffer rows', () => {
     const bad = Buffer.from(bytes);
     bad[30] ^= 0x01;
     expect(() => decodeRows(bad)).toThrow();
+  });
+
+  it('writes custom key columns before _time and field primary key columns after it', () => {
+    const points = [1n, 2n].map((t) => ({
+      hash: 'h',
+      measurement: 'm',
+      dataSource: 's',
+      tags: '["host=a"]',
+      extraKey: [{ name: 'host', value: 'a' }],
+      time: t,
+      fieldKey: [{ name: 'seq', value: t * 10n }],
+      fields: [['v', 1.5]] as [string, number][],
+    }));
+    const bytes = encodePointRows(points);
+    expect(Buffer.from(bytes)).toEqual(Buffer.from(encodePointRowsGeneric(points)));
+    expect(decodeRows(bytes)[0].primaryKey.map((c) => c.name)).toEqual(['_#h', '_m_name', '_data_source', '_tags', 'host', '_time', 'seq']);
+    expect(decodePointRows(bytes).map((p) => p.fields)).toEqual([
+      { seq: 10n, v: 1.5 },
+      { seq: 20n, v: 1.5 },
+    ]);
   });
 
   it('treats empty rows_data as no points', () => {
