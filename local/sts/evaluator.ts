@@ -36,26 +36,35 @@ function normaliseIp(ip: string): string {
   return mapped ? mapped[1]! : trimmed;
 }
 
+/** Parsed once per policy value list (policies are immutable once parsed). */
+const blockListCache = new WeakMap<readonly string[], BlockList>();
+
+function blockListFor(list: readonly string[]): BlockList {
+  let blocks = blockListCache.get(list);
+  if (blocks) return blocks;
+  blocks = new BlockList();
+  for (const entry of list) {
+    const [net, bits] = entry.trim().split('/');
+    const netAddress = normaliseIp(net ?? '');
+    const family = isIP(netAddress);
+    if (family === 0) continue;
+    const type = family === 4 ? 'ipv4' : 'ipv6';
+    if (bits === undefined) blocks.addAddress(netAddress, type);
+    else {
+      const prefix = bits.trim() === '' ? NaN : Number(bits);
+      if (!Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128)) continue;
+      blocks.addSubnet(netAddress, prefix, type);
+    }
+  }
+  blockListCache.set(list, blocks);
+  return blocks;
+}
+
 function ipInList(ip: string, list: readonly string[]): boolean {
   const address = normaliseIp(ip);
   const family = isIP(address);
   if (family === 0) return false;
-  const type = family === 4 ? 'ipv4' : 'ipv6';
-  for (const entry of list) {
-    const [net, bits] = entry.trim().split('/');
-    const netAddress = normaliseIp(net ?? '');
-    const netFamily = isIP(netAddress);
-    if (netFamily !== family) continue;
-    const blocks = new BlockList();
-    if (bits === undefined) blocks.addAddress(netAddress, type);
-    else {
-      const prefix = Number(bits);
-      if (!Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128)) continue;
-      blocks.addSubnet(netAddress, prefix, type);
-    }
-    if (blocks.check(address, type)) return true;
-  }
-  return false;
+  return blockListFor(list).check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 function toTime(value: string): number {
