@@ -276,26 +276,53 @@ describe('credential refresh after an auth failure', () => {
     const { provider, calls } = rotatingProvider();
     const t = transport({ credentials: provider });
     await t.call('PutTimeseriesData', new Uint8Array([1]));
-    expect(calls).toEqual([undefined, true]);
+    expect(calls).toEqual([undefined, undefined, true]);
     expect(seen.map((s) => s.headers['x-ots-ststoken'])).toEqual(['token-1', 'token-2']);
     t.close();
   });
 
-  it('does not loop when refreshed credentials are still rejected', async () => {
-    fallback = otsError(403, 'OTSAuthFailed', 'Signature mismatch.');
+  it('does not loop, nor refresh again, when refreshed credentials are refused (a real denial)', async () => {
+    fallback = otsError(403, 'OTSNoPermissionAccess', 'You have no permission to access the requested resource');
     const { provider, calls } = rotatingProvider();
     const t = transport({ credentials: provider });
-    await expect(t.call('GetTimeseriesData', new Uint8Array([1]))).rejects.toMatchObject({ code: 'OTSAuthFailed', httpStatus: 403 });
-    expect(calls).toEqual([undefined, true]);
+    await expect(t.call('GetTimeseriesData', new Uint8Array([1]))).rejects.toMatchObject({ code: 'OTSNoPermissionAccess', httpStatus: 403 });
+    expect(calls).toEqual([undefined, undefined, true]);
     expect(seen).toHaveLength(2);
+    // the next denied call uses keys that came from a forced refresh: no further AssumeRole-costing refresh
+    await expect(t.call('GetTimeseriesData', new Uint8Array([1]))).rejects.toMatchObject({ code: 'OTSNoPermissionAccess' });
+    expect(calls).toEqual([undefined, undefined, true, undefined]);
+    expect(seen).toHaveLength(3);
     t.close();
   });
 
-  it('does not resend when the provider returns the same credentials', async () => {
+  it('uses credentials another call already refreshed instead of forcing a new refresh', async () => {
+    let token = 'old';
+    const calls: (boolean | undefined)[] = [];
+    const provider: CredentialProvider = async (opts) => {
+      calls.push(opts?.forceRefresh);
+      const c = { accessKeyId: `STS.${token}`, accessKeySecret: 'sk', securityToken: token, source: 'test' };
+      token = 'new'; // rotated right after the first read
+      return c;
+    };
+    fallback = (req, res) => (req.headers['x-ots-ststoken'] === 'old' ? otsError(403, 'OTSAuthFailed', 'expired')(req, res) : ok()(req, res));
+    const t = transport({ credentials: provider });
+    await t.call('PutTimeseriesData', new Uint8Array([1]));
+    expect(calls).toEqual([undefined, undefined]);
+    t.close();
+  });
+
+  it('never refreshes long-term keys, and does not resend them', async () => {
     fallback = otsError(403, 'OTSAuthFailed', 'The AccessKeyID does not exist.');
-    const t = transport();
+    const calls: (boolean | undefined)[] = [];
+    const t = transport({
+      credentials: async (opts) => {
+        calls.push(opts?.forceRefresh);
+        return { accessKeyId: 'ak', accessKeySecret: 'sk', source: 'test' };
+      },
+    });
     await expect(t.call('ListTable', new Uint8Array(0))).rejects.toMatchObject({ code: 'OTSAuthFailed' });
     expect(seen).toHaveLength(1);
+    expect(calls).toEqual([undefined]);
     t.close();
   });
 

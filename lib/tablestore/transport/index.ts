@@ -4,8 +4,9 @@
  * classes with jittered exponential backoff, an overall deadline, and decoded OTS errors.
  *
  * Credentials are asked from the provider for every attempt, so a rotating provider (STS in Function
- * Compute) just works; after an auth failure with credentials that may have gone stale, the provider is
- * asked once with `forceRefresh` and the call retried once if that yields different credentials.
+ * Compute) just works. When the service refuses an STS token (403 OTSAuthFailed / OTSNoPermissionAccess),
+ * the call is retried once with newer credentials: the provider's current ones if they changed meanwhile,
+ * else a forced refresh (`credentials({ forceRefresh: true })`).
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -178,34 +179,34 @@ export function createTransport(options: TransportOptions): Transport {
     });
   }
 
+  /** AccessKeyIds obtained by a forced refresh (bounded). */
+  const forcedKeys = new Set<string>();
+
+  async function resolveCredentials(forceRefresh = false): Promise<Credentials> {
+    try {
+      return await options.credentials(forceRefresh ? { forceRefresh: true } : undefined);
+    } catch (err) {
+      // The provider's message may be anything; report only that it failed and its error class.
+      throw new TablestoreError({
+        code: ClientErrorCode.Credentials,
+        message: `credential provider failed (${err instanceof Error ? err.name : typeof err})`,
+        httpStatus: 0,
+      });
+    }
+  }
+
   async function call(apiName: string, requestBytes: Uint8Array, callOptions: CallOptions = {}): Promise<Uint8Array> {
     const idempotent = callOptions.idempotent ?? isIdempotentApi(apiName);
     const started = Date.now();
     const deadline = started + (callOptions.deadlineMs ?? defaultDeadlineMs);
     let retries = 0;
-    let forcedRefresh = false;
-    let refreshPending = false;
-    let lastCredentials: Credentials | undefined;
-    let lastAuthError: TablestoreError | undefined;
+    let authRetried = false;
+    let nextCredentials: Credentials | undefined;
     let lastError: TablestoreError | undefined;
 
     for (;;) {
-      let credentials: Credentials;
-      try {
-        credentials = await options.credentials(refreshPending ? { forceRefresh: true } : undefined);
-      } catch (err) {
-        // The provider's message may be anything; report only that it failed and its error class.
-        throw new TablestoreError({
-          code: ClientErrorCode.Credentials,
-          message: `credential provider failed (${err instanceof Error ? err.name : typeof err})`,
-          httpStatus: 0,
-        });
-      }
-      if (refreshPending) {
-        refreshPending = false;
-        if (lastAuthError && lastCredentials && sameCredentials(lastCredentials, credentials)) throw lastAuthError;
-      }
-      lastCredentials = credentials;
+      const credentials = nextCredentials ?? (await resolveCredentials());
+      nextCredentials = undefined;
       const headers = signRequestHeaders({
         apiName,
         body: requestBytes,
@@ -261,11 +262,26 @@ export function createTransport(options: TransportOptions): Transport {
       error.retryable = isRetryable(failure, idempotent);
       lastError = error;
 
-      // Stale or replaced credentials: one forced refresh, one more try.
-      if (!forcedRefresh && error.httpStatus === 403 && AUTH_CODES.has(error.code)) {
-        forcedRefresh = true;
-        refreshPending = true;
-        lastAuthError = error;
+      // An expired or replaced STS token: fresh credentials (forced if the provider has none newer) and one
+      // more try. Keys that themselves came from a forced refresh are not refreshed again: a refusal then
+      // is a real permission denial (the service may use OTSNoPermissionAccess for both) and must not cost
+      // an AssumeRole per call.
+      if (
+        !authRetried &&
+        error.httpStatus === 403 &&
+        AUTH_CODES.has(error.code) &&
+        credentials.securityToken !== undefined &&
+        !forcedKeys.has(credentials.accessKeyId)
+      ) {
+        authRetried = true;
+        let fresh = await resolveCredentials();
+        if (sameCredentials(fresh, credentials)) {
+          fresh = await resolveCredentials(true);
+          forcedKeys.add(fresh.accessKeyId);
+          if (forcedKeys.size > 64) forcedKeys.delete(forcedKeys.values().next().value as string);
+        }
+        if (sameCredentials(fresh, credentials)) throw error;
+        nextCredentials = fresh;
         continue;
       }
 
