@@ -22,7 +22,8 @@ export const ENV = {
   tokenKey: 'PAGE_TOKEN_SECRET',
 } as const;
 
-const INSTANCE = /^[A-Za-z][A-Za-z0-9-]{0,62}$/;
+// Tablestore instance names: 3–16 letters, digits and hyphens, starting with a letter, not ending with a hyphen.
+const INSTANCE = /^[A-Za-z][A-Za-z0-9-]{1,14}[A-Za-z0-9]$/;
 const TABLE = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
 const REGION = /^[a-z]{2,}(-[a-z0-9]+)+$/;
 

@@ -88,6 +88,19 @@ describe('s.yaml', () => {
     expect(mutate(good, (p) => (p.role = 'my-role'))).toBe(false);
     expect(mutate(timerGood, (p) => (p.triggers[0].triggerConfig.cronExpression = '*/5 * * * *'))).toBe(false);
     expect(mutate(timerGood, (p) => delete p.triggers[0].triggerConfig.enable)).toBe(false);
+    // The jwt configuration docs/functions.md shows passes.
+    const jwt = {
+      authType: 'jwt',
+      methods: ['GET'],
+      authConfig: {
+        jwks: { keys: [{ kty: 'RSA', alg: 'RS256', use: 'sig', kid: 'my-key-1', e: 'AQAB', n: 'xyz' }] },
+        tokenLookup: [{ readPosition: 'header', parameterName: 'Authorization', prefix: 'Bearer ' }],
+        claimPassBy: [{ claimName: 'sub', mappingParameterName: 'x-caller', mappingParameterPosition: 'header' }],
+        whitelist: ['/healthz'],
+      },
+    };
+    expect(mutate(good, (p) => (p.triggers[0].triggerConfig = jwt))).toBe(true);
+    expect(mutate(good, (p) => (p.triggers[0].triggerConfig = { ...jwt, authConfig: { ...jwt.authConfig, blacklist: ['/x'] } }))).toBe(false);
     expect(new RegExp(CRON_PATTERN).test('CRON_TZ=Asia/Shanghai 0 0 4 1 * *')).toBe(true);
     expect(new RegExp(CRON_PATTERN).test('@every 5m')).toBe(true);
   });
