@@ -162,6 +162,8 @@ export interface WideTableClientOptions {
 
 /** Codes Tablestore uses when it refuses the keys themselves (expired/replaced token → either, §6.2). */
 const AUTH_CODES = new Set(['OTSAuthFailed', 'OTSNoPermissionAccess']);
+/** Keys this young from a forced refresh cannot be stale: a refusal is a policy decision. */
+const FORCED_FRESH_MS = 60_000;
 
 export function toTablestoreError(error: unknown): TablestoreError {
   if (error instanceof TablestoreError) return error;
@@ -211,8 +213,8 @@ export class WideTableClient {
   private readonly sdk: InstanceType<typeof TableStore.Client>;
   private readonly credentials: CredentialProvider;
   private applied: Credentials | undefined;
-  /** AccessKeyIds obtained by a forced refresh (bounded). */
-  private readonly forced = new Set<string>();
+  /** AccessKeyIds obtained by a forced refresh → when; "fresh" for FORCED_FRESH_MS (bounded). */
+  private readonly forced = new Map<string, number>();
 
   constructor(options: WideTableClientOptions) {
     this.endpoint = options.endpoint.replace(/\/+$/, '');
@@ -258,13 +260,14 @@ export class WideTableClient {
       // Only temporary keys can be cured by a refresh; a long-term key that is refused stays refused. Keys
       // that were themselves just force-refreshed are not refreshed again: a refusal then is a real policy
       // denial (the service may use OTSNoPermissionAccess for both), and must not cost an AssumeRole each.
-      if (!AUTH_CODES.has(e.code) || !used.securityToken || this.forced.has(used.accessKeyId)) throw e;
+      const forcedAt = this.forced.get(used.accessKeyId);
+      if (!AUTH_CODES.has(e.code) || !used.securityToken || (forcedAt !== undefined && Date.now() - forcedAt < FORCED_FRESH_MS)) throw e;
       // A concurrent call may already have refreshed: then use its keys instead of fetching again.
       const alreadyRefreshed = this.applied !== undefined && this.applied.accessKeyId !== used.accessKeyId;
       const fresh = await this.apply(!alreadyRefreshed);
       if (!alreadyRefreshed) {
-        this.forced.add(fresh.accessKeyId);
-        if (this.forced.size > 64) this.forced.delete(this.forced.values().next().value as string);
+        this.forced.set(fresh.accessKeyId, Date.now());
+        if (this.forced.size > 64) this.forced.delete(this.forced.keys().next().value as string);
       }
       if (fresh.accessKeyId === used.accessKeyId && fresh.securityToken === used.securityToken) throw e;
       this.stats.authRetries += 1;

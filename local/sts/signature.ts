@@ -37,6 +37,15 @@ export interface Acs3Input {
   readonly hashedPayload: string;
 }
 
+/** A malformed escape is kept as sent; the signature then simply does not match. */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 export function acs3CanonicalRequest(input: Acs3Input): string {
   const query = Object.keys(input.query)
     .sort()
@@ -44,7 +53,7 @@ export function acs3CanonicalRequest(input: Acs3Input): string {
     .join('&');
   const names = [...input.signedHeaders].sort();
   const headers = names.map((n) => `${n}:${(input.headers[n] ?? '').trim()}\n`).join('');
-  const uri = input.path.split('/').map((seg) => popEncode(decodeURIComponent(seg))).join('/') || '/';
+  const uri = input.path.split('/').map((seg) => popEncode(safeDecode(seg))).join('/') || '/';
   return [input.method.toUpperCase(), uri, query, headers, names.join(';'), input.hashedPayload].join('\n');
 }
 
