@@ -17,6 +17,8 @@ import { fcContext } from './fc-event';
 
 export const ACCOUNT = '1234567890123456';
 export const ADMIN = { id: 'LTAIfunctionsAdmin0001', secret: 'functions-admin-secret' };
+/** A RAM user that may only assume roles (for AssumeRole through the local STS). */
+export const DEPLOYER = { id: 'LTAIfunctionsDeployer1', secret: 'functions-deployer-secret' };
 
 export interface Fixture {
   readonly local: LocalTablestoreHandle;
@@ -48,7 +50,10 @@ export async function startFixture(instance: string, extraRoles: Record<string, 
   const iam = new LocalIam(
     parseIdentities({
       accountId: ACCOUNT,
-      users: [{ name: 'admin', accessKeys: [ADMIN], policies: ['AliyunOTSFullAccess'] }],
+      users: [
+        { name: 'admin', accessKeys: [ADMIN], policies: ['AliyunOTSFullAccess'] },
+        { name: 'deployer', accessKeys: [DEPLOYER], policies: ['AliyunSTSAssumeRoleAccess'] },
+      ],
       roles,
     }),
   );
