@@ -22,6 +22,21 @@ const identities = parseIdentities({
     { name: 'reader', maxSessionDuration: 7200, policies: ['AliyunOTSReadOnlyAccess'] },
     { name: 'chainer', policies: ['AliyunSTSAssumeRoleAccess'] },
     {
+      name: 'partner',
+      policies: ['AliyunOTSReadOnlyAccess'],
+      trustPolicy: {
+        Version: '1',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'sts:AssumeRole',
+            Principal: { RAM: [`acs:ram::${ACCOUNT}:root`] },
+            Condition: { StringEquals: { 'sts:ExternalId': 'abcd-1234' } },
+          },
+        ],
+      },
+    },
+    {
       name: 'dev-only',
       policies: ['AliyunOTSFullAccess'],
       trustPolicy: {
@@ -163,6 +178,29 @@ describe('local STS AssumeRole', () => {
     await expect(forged.assumeRole(new $Sts.AssumeRoleRequest({ roleArn: readerArn, roleSessionName: 'chained' }))).rejects.toMatchObject({
       code: 'InvalidSecurityToken.MismatchWithAccessKey',
     });
+  });
+
+  it('enforces an ExternalId condition in the trust policy, and passes a session policy object through', async () => {
+    const partnerArn = `acs:ram::${ACCOUNT}:role/partner`;
+    await expect(assume('DEVKEY0001', 'dev-secret', { roleArn: partnerArn })).rejects.toThrow(/NoPermission/);
+    await expect(assume('DEVKEY0001', 'dev-secret', { roleArn: partnerArn, externalId: 'wrong-id' })).rejects.toThrow(/NoPermission/);
+    const c = await assume('DEVKEY0001', 'dev-secret', {
+      roleArn: partnerArn,
+      externalId: 'abcd-1234',
+      policy: { Version: '1', Statement: [{ Effect: 'Allow', Action: 'ots:ListTable', Resource: '*' }] },
+    });
+    const lookup = sts.iam.lookup(c.accessKeyId, c.securityToken, new Date());
+    const request = (action: string) => ({
+      action,
+      resources: [`acs:ots:cn-hangzhou:${ACCOUNT}:instance/i/table/*`],
+      region: 'cn-hangzhou',
+      instance: 'i',
+      sourceIp: '127.0.0.1',
+      secureTransport: false,
+      now: new Date(),
+    });
+    expect(lookup.ok && lookup.authorize(request('ots:ListTable')).allowed).toBe(true);
+    expect(lookup.ok && lookup.authorize(request('ots:GetRow')).allowed).toBe(false);
   });
 
   it('rejects a wrong ACS3 signature with SignatureDoesNotMatch', async () => {
