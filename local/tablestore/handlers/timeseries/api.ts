@@ -31,7 +31,7 @@ import { decodeMetaCondition, type MetaCondition } from '../../../../lib/tablest
 import { encodePointRows, RESERVED_FIELD_NAMES, type PointRowInput } from '../../../../lib/tablestore/timeseries/rows';
 import { formatTagPairs, parseTagPairs, tagKeyProblem, tagValueProblem } from '../../../../lib/tablestore/timeseries/tags';
 import type { KvWrite } from '../../persistence/store';
-import { concat, KeyReader, KeyWriter, keySuccessor, seriesKey } from './keys';
+import { concat, KeyReader, KeyWriter, keySuccessor, prefixEnd, seriesKey } from './keys';
 import { decodeMeta, encodeMeta, matches, MetaView, type MetaRecord } from './meta';
 import { decodeFields, encodeFields, type StoredField } from './point-codec';
 import {
@@ -429,6 +429,25 @@ function metaMsg(m: MetaRecord, version: bigint | undefined): TimeseriesMetaMsg 
   return { time_series_key: keyMsg(m, version), attributes: m.attributes, update_time: m.updateTime };
 }
 
+/** Key range implied by a measurement '=' or 'prefix' condition at the top level (or under a top-level AND). */
+function measurementRange(c: MetaCondition): { gte?: Uint8Array; lt?: Uint8Array } {
+  const candidates = c.kind === 'and' ? c.conditions : [c];
+  for (const x of candidates) {
+    if (x.kind !== 'measurement') continue;
+    if (x.op === '=') {
+      const prefix = new KeyWriter().string(x.value).finish();
+      return { gte: prefix, lt: prefixEnd(prefix) };
+    }
+    if (x.op === 'prefix' && x.value.length > 0) {
+      // The escaped bytes of the prefix without the component terminator.
+      const full = new KeyWriter().string(x.value).finish();
+      const prefix = full.subarray(0, full.length - 2);
+      return { gte: prefix, lt: prefixEnd(prefix) };
+    }
+  }
+  return {};
+}
+
 async function queryTimeseriesMeta(ctx: HandlerContext, body: Uint8Array): Promise<Uint8Array> {
   const req = decode(ctx, 'QueryTimeseriesMetaRequest', body);
   ctx.authorize('ots:QueryTimeseriesMeta', [req.table_name]);
@@ -451,11 +470,17 @@ async function queryTimeseriesMeta(ctx: HandlerContext, body: Uint8Array): Promi
   const space = metaSpace(table.name);
   const isMatch = (m: MetaRecord) => liveMeta(table, now, m) && (!condition || matches(condition, new MetaView(m)));
 
-  let gte: Uint8Array | undefined;
-  if (req.token && req.token.length) gte = Uint8Array.from(readToken(ctx, req.token, TOKEN_META, check, 0));
+  // Series keys start with the measurement, so a measurement condition that every match must satisfy
+  // narrows the scan to a key range.
+  const range = condition ? measurementRange(condition) : {};
+  let gte = range.gte;
+  if (req.token && req.token.length) {
+    const resume = Uint8Array.from(readToken(ctx, req.token, TOKEN_META, check, 0));
+    if (!gte || Buffer.compare(resume, gte) > 0) gte = resume;
+  }
   const metas: TimeseriesMetaMsg[] = [];
   let nextToken: Uint8Array | undefined;
-  for (const rec of ctx.store.scan(space, gte ? { gte } : undefined)) {
+  for (const rec of ctx.store.scan(space, { gte, lt: range.lt })) {
     const m = decodeMeta(rec.value);
     if (!isMatch(m)) continue;
     if (metas.length >= limit) {
@@ -467,7 +492,7 @@ async function queryTimeseriesMeta(ctx: HandlerContext, body: Uint8Array): Promi
   let totalHit: bigint | undefined;
   if (req.get_total_hit) {
     let n = 0n;
-    for (const rec of ctx.store.scan(space)) if (isMatch(decodeMeta(rec.value))) n++;
+    for (const rec of ctx.store.scan(space, { gte: range.gte, lt: range.lt })) if (isMatch(decodeMeta(rec.value))) n++;
     totalHit = n;
   }
   return encodeTimeseriesMessage('QueryTimeseriesMetaResponse', { timeseries_metas: metas, total_hit: totalHit, next_token: nextToken });
