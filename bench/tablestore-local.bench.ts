@@ -9,9 +9,11 @@
  * Every loop is bounded by a count or a deadline.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import { Agent, request } from 'node:http';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
+import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { encodePrimaryKey, encodeRow, INF_MAX } from '../lib/tablestore/protocol/plainbuffer';
@@ -155,6 +157,16 @@ async function startCliServer(): Promise<{ child: ChildProcess; target: Target }
   return { child, target: { endpoint, instance: 'local', accessKeyId: KEY.id, accessKeySecret: KEY.secret } };
 }
 
+/** CPU seconds (user + system) consumed so far by process `pid` (Linux /proc), or undefined elsewhere. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Runs `op` from `concurrency` loops for `ms`; returns completed operations per second. */
 async function throughput(op: () => Promise<unknown>, concurrency: number, ms: number): Promise<number> {
   const end = performance.now() + ms;
@@ -226,8 +238,19 @@ export async function runTablestoreLocalBench(log: (line: string) => void = cons
     await lean.call('PutRow', encodeMessage('PutRowRequest', { table_name: 'small', row: encodeRow({ primaryKey: pk, attributes: [{ name: 'v', value: 'hello' }] }), condition: { row_existence: 0 } }));
     const getBody = encodeMessage('GetRowRequest', { table_name: 'small', primary_key: encodePrimaryKey(pk), max_versions: 1 });
     await throughput(() => lean.call('GetRow', getBody), 64, 500);
+    const cpu0 = cpuSeconds(child.pid);
     const leanGet = await throughput(() => lean.call('GetRow', getBody), 64, 3000);
+    const cpu1 = cpuSeconds(child.pid);
     report({ name: 'GetRow requests/s, lean signed client, 64 in flight (target >= 5000)', value: Math.round(leanGet), unit: 'req/s' });
+    if (cpu0 !== undefined && cpu1 !== undefined) {
+      const perRequest = ((cpu1 - cpu0) * 1e6) / (leanGet * 3);
+      report({
+        name: 'server CPU per GetRow (load-independent)',
+        value: Math.round(perRequest),
+        unit: 'µs',
+        note: `≈ ${Math.round(1e6 / perRequest)} req/s per fully available core; ${os.cpus().length} cores here, loadavg ${os.loadavg()[0].toFixed(1)}`,
+      });
+    }
     let n = 0;
     const leanPut = await throughput(() => {
       const row = encodeRow({ primaryKey: [{ name: 'id', value: BigInt(n++ % 10_000) }], attributes: [{ name: 'v', value: 'x' }] });

@@ -2,6 +2,7 @@
  * Tablestore Local CLI:
  *   npm run tablestore:local -- [--host 127.0.0.1] [--port 8800] [--instance local] [--region cn-hangzhou]
  *     [--access-key ID:SECRET]... [--data-dir DIR] [--clock-skew-seconds 900] [--skip-signature-check] [--verbose]
+ *     [--identities FILE] [--sts-port PORT] [--sts-cert-dir DIR]   (local STS + RAM checks, see docs/credentials.md)
  * Prints `Tablestore Local listening on http://HOST:PORT (instance NAME, region REGION)` when ready, then the
  * credentials to use. Logs (pino JSON) go to stderr and never contain secrets.
  */
@@ -68,17 +69,16 @@ async function main(): Promise<void> {
   if (v.instance !== undefined && !/^[A-Za-z][A-Za-z0-9-]{0,39}$/.test(v.instance)) fail(`Invalid --instance: ${v.instance}`);
 
   const logger = pino({ level: v.verbose ? 'debug' : 'info', base: { service: 'tablestore-local' } }, pino.destination(2));
-  const ram = await startIdentitiesFromCli(v, {
-    host: v.host,
-    rootAccessKeys: accessKeys.length > 0 ? accessKeys : [DEFAULT_ACCESS_KEY],
-  }).catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));
+  // --identities / --sts-port turn on the local STS and RAM checks; the access keys stay valid as root keys.
+  const rootKeys = accessKeys.length > 0 ? accessKeys : [DEFAULT_ACCESS_KEY];
+  const ram = await startIdentitiesFromCli(v, { host: v.host, rootAccessKeys: rootKeys }).catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));
   const server = await startTablestoreLocal({
     identities: ram?.identities,
     host: v.host,
     port,
     instance: v.instance,
     region: v.region,
-    accessKeys: accessKeys.length > 0 ? accessKeys : undefined,
+    accessKeys: rootKeys,
     dataDir: v['data-dir'],
     clockSkewMs: skew === undefined ? undefined : skew * 1000,
     verifySignatures: !v['skip-signature-check'],

@@ -18,6 +18,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { inflateSync } from 'node:zlib';
 import { PlainBufferError } from '../../lib/tablestore/protocol/plainbuffer';
 import { ProtoDecodeError } from '../../lib/tablestore/protocol/proto/wide';
 import { TablestoreError, encodeErrorBody } from '../../lib/tablestore/protocol/errors';
@@ -181,8 +182,9 @@ export async function startTablestoreLocal(options: TablestoreLocalOptions = {})
       }
       const handler = findHandler(apiName);
       if (!handler) throw errors.unsupportedOperation(apiName);
+      const inflated = inflateIfCompressed(req, body, maxBodyBytes);
       auth = authenticate(
-        { apiName, headers: req.headers, body },
+        { apiName, headers: req.headers, body, inflatedBody: inflated },
         { instance, region, identities, clockSkewMs, now: now(), verifySignatures },
       );
       const identity = auth.identity;
@@ -216,7 +218,7 @@ export async function startTablestoreLocal(options: TablestoreLocalOptions = {})
           }
         },
       };
-      reply = { status: 200, body: await handler(ctx, body), signer: auth };
+      reply = { status: 200, body: await handler(ctx, inflated ?? body), signer: auth };
     } catch (err) {
       reply = errorReply(toTablestoreError(err, requestId, apiName, logger), auth);
     }
@@ -266,6 +268,28 @@ export async function startTablestoreLocal(options: TablestoreLocalOptions = {})
       return stopped;
     },
   };
+}
+
+/**
+ * Java clients may send `x-ots-request-compress-type: deflate` (zlib-wrapped) bodies. Returns the inflated
+ * body, or undefined for uncompressed requests; responses are never compressed.
+ */
+function inflateIfCompressed(req: IncomingMessage, body: Buffer, max: number): Buffer | undefined {
+  const type = req.headers['x-ots-request-compress-type'];
+  if (type === undefined) return undefined;
+  if (type !== 'deflate') throw errors.parameterInvalid(`Unsupported x-ots-request-compress-type: ${String(type)}.`);
+  let inflated: Buffer;
+  try {
+    inflated = inflateSync(body, { maxOutputLength: max });
+  } catch (err) {
+    const tooLarge = err instanceof RangeError || (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
+    throw tooLarge ? errors.bodyTooLarge() : errors.parameterInvalid('The request body is not valid deflate data.');
+  }
+  const declared = req.headers['x-ots-request-compress-size'];
+  if (declared !== undefined && Number(declared) !== inflated.length) {
+    throw errors.parameterInvalid(`x-ots-request-compress-size ${String(declared)} does not match the inflated body size ${inflated.length}.`);
+  }
+  return inflated;
 }
 
 function toTablestoreError(err: unknown, requestId: string, apiName: string, logger: TablestoreLocalLogger): TablestoreError {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { deflateSync } from 'node:zlib';
 import { TableStore, sdkClient, sdkError, startLocal, TEST_ACCESS_KEY, type LocalTablestoreHandle } from '../helpers/tablestore-local';
 import { rawCall, type RawResponse } from '../helpers/ots-raw';
 import { decodeErrorBody } from '../../lib/tablestore/protocol/errors';
@@ -124,6 +125,17 @@ describe('request validation on the wire', () => {
     // Routing uses the last path segment (Python/Go put the endpoint path in front).
     const prefixed = await rawCall(local, 'ListTable', listBody, { path: '/some/prefix/ListTable' });
     expect(prefixed.status).toBe(200);
+  });
+
+  it('accepts deflate-compressed request bodies (Java opt-in)', async () => {
+    const raw = encodeMessage('DescribeTableRequest', { table_name: 'wire' });
+    const compressed = deflateSync(raw);
+    const res = await rawCall(local, 'DescribeTable', compressed, {
+      extraHeaders: { 'x-ots-request-compress-type': 'deflate', 'x-ots-request-compress-size': String(raw.length) },
+    });
+    expect(res.status).toBe(200);
+    const bad = await rawCall(local, 'DescribeTable', Buffer.from('not deflate'), { extraHeaders: { 'x-ots-request-compress-type': 'deflate' } });
+    expect(errorOf(bad)).toMatchObject({ status: 400, code: 'OTSParameterInvalid' });
   });
 
   it('answers malformed protobuf and PlainBuffer with 400 and keeps serving', async () => {

@@ -14,6 +14,8 @@ export interface AuthenticateInput {
   readonly apiName: string;
   readonly headers: IncomingHttpHeaders;
   readonly body: Uint8Array;
+  /** The inflated body when the request was sent deflate-compressed (MD5 may cover either form). */
+  readonly inflatedBody?: Uint8Array;
 }
 
 export interface AuthenticateOptions {
@@ -86,7 +88,8 @@ export function authenticate(input: AuthenticateInput, options: AuthenticateOpti
   const identity = options.identities.lookup(accessKeyId, header(headers, 'x-ots-ststoken'), options.now);
   if (!identity.ok) throw new TablestoreError({ code: identity.code, message: identity.message, httpStatus: identity.httpStatus });
 
-  if (!same(md5, contentMd5(input.body))) throw errors.md5Mismatch();
+  const md5Ok = same(md5, contentMd5(input.body)) || (input.inflatedBody !== undefined && same(md5, contentMd5(input.inflatedBody)));
+  if (!md5Ok) throw errors.md5Mismatch();
 
   if (v4 !== undefined) {
     const key = deriveV4SigningKey(identity.secret, signDate!, signRegion!);
