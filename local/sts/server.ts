@@ -37,6 +37,8 @@ export interface LocalStsOptions {
   readonly certDir?: string;
   /** Allowed |server time − request Timestamp|, seconds; default 900. */
   readonly clockSkewSeconds?: number;
+  /** Per-account AssumeRole limit (requests per second); unlimited by default. Over it: Throttling.User. */
+  readonly assumeRoleRatePerSecond?: number;
   readonly now?: () => Date;
   /** One line per request, never with secrets. */
   readonly log?: (line: string) => void;
@@ -181,6 +183,17 @@ export async function startLocalSts(options: LocalStsOptions = {}): Promise<Loca
   const stats = { requests: 0, issued: 0, rejected: 0, rpc: 0, acs3: 0 };
   // Nonces seen within the timestamp window; a replay inside it is refused.
   const nonces = new Map<string, number>();
+  // Token bucket for the optional per-account rate limit (one account per LocalIam).
+  const rate = options.assumeRoleRatePerSecond;
+  let tokens = rate ?? 0;
+  let refilledAt = 0;
+  const throttle = (at: number): void => {
+    if (rate === undefined) return;
+    tokens = Math.min(rate, tokens + ((at - refilledAt) / 1000) * rate);
+    refilledAt = at;
+    if (tokens < 1) throw new StsError(400, 'Throttling.User', 'Request was denied due to user flow control.');
+    tokens -= 1;
+  };
 
   const rememberNonce = (nonce: string, at: number): void => {
     if (nonces.size > 100_000 || (nonces.size > 1000 && nonces.size % 1000 === 0)) {
@@ -236,6 +249,7 @@ export async function startLocalSts(options: LocalStsOptions = {}): Promise<Loca
         throw new StsError(400, 'SignatureDoesNotMatch', `Specified signature is not matched with our calculation. server string to sign is:${stringToSign}`);
       }
       rememberNonce(nonce, t.getTime());
+      throttle(t.getTime());
       stats.acs3 += 1;
       params = { ...query, ...form };
       return { status: 200, body: iam.assumeRole(caller.principal, params as AssumeRoleParams, { sourceIp, secureTransport: true, now: t }) };
@@ -265,6 +279,7 @@ export async function startLocalSts(options: LocalStsOptions = {}): Promise<Loca
       throw new StsError(400, 'SignatureDoesNotMatch', `Specified signature is not matched with our calculation. server string to sign is:${shown}`);
     }
     rememberNonce(params.SignatureNonce, t.getTime());
+    throttle(t.getTime());
     stats.rpc += 1;
     return { status: 200, body: iam.assumeRole(caller.principal, params as AssumeRoleParams, { sourceIp, secureTransport: true, now: t }) };
   }

@@ -263,6 +263,21 @@ describe('local STS AssumeRole', () => {
     expect(refused.text).toMatch(/<Error><RequestId>.*<Code>InvalidAccessKeyId\.NotFound<\/Code>/);
   });
 
+  it('throttles AssumeRole per account when a rate is configured', async () => {
+    const limited = await startLocalSts({ identities, assumeRoleRatePerSecond: 2 });
+    try {
+      const codes: string[] = [];
+      for (let i = 0; i < 4; i += 1) {
+        const provider = fromAssumeRole({ roleArn: readerArn, stsEndpoint: limited.stsEndpoint, caCert: limited.caCert, sourceCredentials: fromStatic({ accessKeyId: 'DEVKEY0001', accessKeySecret: 'dev-secret' }) });
+        codes.push(await provider().then(() => 'ok', (e: Error) => (/Throttling\.User/.test(e.message) ? 'throttled' : e.message)));
+      }
+      expect(codes.slice(0, 2)).toEqual(['ok', 'ok']);
+      expect(codes).toContain('throttled');
+    } finally {
+      await limited.stop();
+    }
+  });
+
   it('refuses a replayed nonce', async () => {
     const nonce = randomUUID();
     expect((await rawRpc({ AccessKeyId: 'DEVKEY0001', SignatureNonce: nonce }, 'dev-secret')).status).toBe(200);
