@@ -91,6 +91,8 @@ describe('table management', () => {
       const e = await errorOf(client.createTimeseriesTable(req));
       expect([e.code, e.httpStatus], JSON.stringify(req)).toEqual(['OTSParameterInvalid', 400]);
     }
+    const wrapped = await errorOf(client.createTimeseriesTable({ tableName: 'tm_opt', timeToLive: 86400 * 365 * 100 }));
+    expect([wrapped.code, wrapped.httpStatus]).toEqual(['OTSParameterInvalid', 0]); // caught before int32 wrap-around
     await client.createTimeseriesTable({
       tableName: 'tm_opt',
       timeToLive: 10_000_000,

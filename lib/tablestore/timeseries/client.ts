@@ -92,6 +92,13 @@ function invalid(message: string): TablestoreError {
   return new TablestoreError({ code: 'OTSParameterInvalid', message, httpStatus: 0 });
 }
 
+/** int32 wire fields: protobufjs would silently wrap anything larger. */
+function int32(name: string, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < -2147483648 || value > 2147483647) throw invalid(`${name} must be a 32-bit integer, got ${value}`);
+  return value;
+}
+
 function keyToMsg(key: TimeseriesKey): TimeseriesKeyMsg {
   let pairs;
   try {
@@ -202,12 +209,12 @@ export class TimeseriesClient {
   async createTimeseriesTable(request: CreateTimeseriesTableRequest): Promise<void> {
     const meta: TimeseriesTableMetaMsg = {
       table_name: request.tableName,
-      table_options: { time_to_live: request.timeToLive ?? -1 },
+      table_options: { time_to_live: int32('timeToLive', request.timeToLive ?? -1) },
     };
     if (request.metaOptions) {
       meta.meta_options = {
         allow_update_attributes: request.metaOptions.allowUpdateAttributes,
-        meta_time_to_live: request.metaOptions.metaTimeToLive,
+        meta_time_to_live: int32('metaTimeToLive', request.metaOptions.metaTimeToLive),
       };
     }
     if (request.timeseriesKeySchema?.length) meta.timeseries_key_schema = [...request.timeseriesKeySchema];
@@ -240,9 +247,9 @@ export class TimeseriesClient {
       'UpdateTimeseriesTableRequest',
       {
         table_name: request.tableName,
-        table_options: request.timeToLive !== undefined ? { time_to_live: request.timeToLive } : undefined,
+        table_options: request.timeToLive !== undefined ? { time_to_live: int32('timeToLive', request.timeToLive) } : undefined,
         meta_options: request.metaOptions
-          ? { allow_update_attributes: request.metaOptions.allowUpdateAttributes, meta_time_to_live: request.metaOptions.metaTimeToLive }
+          ? { allow_update_attributes: request.metaOptions.allowUpdateAttributes, meta_time_to_live: int32('metaTimeToLive', request.metaOptions.metaTimeToLive) }
           : undefined,
       },
       'UpdateTimeseriesTableResponse',
@@ -320,7 +327,7 @@ export class TimeseriesClient {
         begin_time: request.beginTime !== undefined ? toMicros(request.beginTime) : 0n,
         end_time: request.endTime !== undefined ? toMicros(request.endTime) : INT64_MAX,
         token: request.nextToken,
-        limit: request.limit,
+        limit: int32('limit', request.limit),
         backward: request.backward,
         fields_to_get: request.fieldsToGet?.map((f) => ({ name: f.name, type: FIELD_TYPE_CODE[f.type] })),
         supported_table_version: SUPPORTED_TABLE_VERSION,
@@ -365,7 +372,7 @@ export class TimeseriesClient {
         condition: request.condition ? encodeMetaCondition(request.condition) : undefined,
         get_total_hit: request.getTotalHit,
         token: request.nextToken,
-        limit: request.limit,
+        limit: int32('limit', request.limit),
         supported_table_version: SUPPORTED_TABLE_VERSION,
       },
       'QueryTimeseriesMetaResponse',
