@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { FcContext, FcHttpResponse } from '../../lib/fc/types';
+import { tablestoreClientStats } from '../../lib/tablestore/clients';
 import { httpEvent } from './fc-event';
 import { int64, putRows, startFixture, type Fixture } from './fixture';
 
@@ -316,6 +317,7 @@ describe('credentials', () => {
     const first = f.roleCredentials();
     const ctx1 = { ...f.context(), credentials: first };
     expect((await get('/tables', {}, ctx1)).status).toBe(200);
+    const clientsBefore = tablestoreClientStats().constructions;
     // FC rotates the role's keys; the old session stops working.
     const second = f.roleCredentials();
     expect(second.accessKeyId).not.toBe(first.accessKeyId);
@@ -324,6 +326,8 @@ describe('credentials', () => {
       const r = await get(path, {}, { ...f.context(), credentials: second });
       expect(r.status, `${path}: ${JSON.stringify(r.body)}`).toBe(200);
     }
+    // Same cached clients (and connections) throughout: only the keys changed.
+    expect(tablestoreClientStats().constructions).toBe(clientsBefore);
     // Sending the revoked keys again is refused by Tablestore: the client really uses what the context holds.
     const stale = await get('/tables', {}, { ...f.context(), credentials: first });
     expect(stale.status).toBe(403);
