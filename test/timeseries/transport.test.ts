@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CredentialProvider, Credentials } from '../../lib/credentials/types';
 import { encodeErrorBody, TablestoreError } from '../../lib/tablestore/protocol/errors';
-import { contentMd5, signV2 } from '../../lib/tablestore/protocol/sign';
+import { contentMd5, deriveV4SigningKey, signV2 } from '../../lib/tablestore/protocol/sign';
 import { createTransport, type TransportOptions } from '../../lib/tablestore/transport/index';
 
 interface Seen {
@@ -105,6 +105,7 @@ describe('signing and headers', () => {
     expect(h['x-ots-contentmd5']).toBe('1B2M2Y8AsgTpgAmY7PhCfg==');
     expect(h['x-ots-signdate']).toBe('20240101');
     expect(h['x-ots-signregion']).toBe('cn-hangzhou');
+    expect(deriveV4SigningKey('sk', '20240101', 'cn-hangzhou')).toBe('w5/N0dmYEktyXVFKz+dsydAHoiVj3jgLLXzpFaEHHvU=');
     expect(h['x-ots-signaturev4']).toBe('6Up+bZ8MqesBSy4ScXANX72UMTHmIW18OjA1RIr0qkE=');
     expect(h['x-ots-signature']).toBeUndefined();
     t.close();
