@@ -175,7 +175,10 @@ export async function startTablestoreLocal(options: TablestoreLocalOptions = {})
         req.resume();
         throw errors.methodNotAllowed();
       }
-      const body = await readBody(req, maxBodyBytes);
+      const body = await readBody(req, maxBodyBytes).catch(() => {
+        close = true;
+        throw errors.parameterInvalid('The request body could not be read.');
+      });
       if (!body) {
         close = true;
         throw errors.bodyTooLarge();

@@ -87,6 +87,12 @@ const createTable: ApiHandler = async (ctx, body) => {
   if (ctx.catalog.usedSlots() + 1 > MAX_TABLE_SLOTS) {
     throw ctx.errors.quotaExhausted(`Number of tables exceeded the quota of ${MAX_TABLE_SLOTS} per instance.`);
   }
+  // A write racing a DeleteTable can leave rows behind in a persisted space; a new table starts empty.
+  const space = dataSpace(name);
+  if (ctx.store.count(space) > 0) {
+    await ctx.store.dropSpace(space);
+    if (ctx.catalog.get(name)) throw ctx.errors.tableAlreadyExist();
+  }
   const definition: WideTableDefinition = {
     primaryKey,
     definedColumns,
