@@ -144,9 +144,8 @@ async function createTimeseriesTable(ctx: HandlerContext, body: Uint8Array): Pro
   if (ctx.catalog.usedSlots() + 2 > 64) {
     throw ctx.errors.quotaExhausted('Number of tables exceeded the quota (64 per instance; a time series table counts as 2).');
   }
-  // Leftovers of a table deleted during a crash must not leak into the new one.
-  await ctx.store.dropSpace(dataSpace(name));
-  await ctx.store.dropSpace(metaSpace(name));
+  // No await between the checks above and this put: the catalog updates its map synchronously, so two
+  // concurrent creates of one name cannot both pass. (Deletes drop the data spaces before the record.)
   await ctx.catalog.put({ name, kind: 'timeseries', createdAtMs: ctx.now().getTime(), definition });
   return EMPTY;
 }
