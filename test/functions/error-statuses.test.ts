@@ -66,7 +66,8 @@ describe('error statuses', () => {
       const ts = await call('/timeseries/metrics', 2);
       expect(ts.status).toBe(504);
       expect(ts.body.error.code).toBe('DeadlineExceeded');
-      expect(Date.now() - started).toBeLessThan(2000);
+      // Answered at the deadline (2 s − 300 ms), not after the hung call's own 10 s timeout.
+      expect(Date.now() - started).toBeLessThan(6000);
       const wide = await call('/tables/items/rows', 2);
       expect(wide.status).toBe(504);
     } finally {

@@ -13,7 +13,10 @@ import { readersFor } from '../../lib/api/readers';
 import { createLogger } from '../../lib/fc/logger';
 import type { FcContext } from '../../lib/fc/types';
 import { memoryStream } from './fc-event';
-import { int64, putRows, startFixture, type Fixture } from './fixture';
+import { fromStatic } from '../../lib/credentials/index';
+import { TimeseriesClient } from '../../lib/tablestore/timeseries/index';
+import { startTablestoreLocal } from '../../local/tablestore/server';
+import { ADMIN, int64, putRows, startFixture, type Fixture } from './fixture';
 
 let f: Fixture;
 const T = 1_790_000_000_000_000n;
@@ -22,13 +25,14 @@ const FRESH = [
   { table: 'metrics', source: 'new-0' },
   { table: 'metrics2', source: 'new-1' },
 ];
-const staleAfterMinutes = 1.5 / 60; // 1.5 s
+const staleAfterMinutes = 60;
+const TWO_DAYS_MS = 2 * 24 * 3600_000;
 
 const timerEvent = (payload: unknown) =>
   Buffer.from(JSON.stringify({ triggerTime: '2026-11-23T01:05:00Z', triggerName: 'every-5-minutes', payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }));
 
-async function plant(table: string, source: string) {
-  await f.ts.putTimeseriesData({ tableName: table, rows: [{ key: { measurement: 'temp', dataSource: source, tags: { site: 'hz' } }, time: T, fields: { v: 1.0 } }] });
+async function plant(client: TimeseriesClient, table: string, source: string) {
+  await client.putTimeseriesData({ tableName: table, rows: [{ key: { measurement: 'temp', dataSource: source, tags: { site: 'hz' } }, time: T, fields: { v: 1.0 } }] });
 }
 
 beforeAll(async () => {
@@ -38,10 +42,31 @@ beforeAll(async () => {
   await putRows(f.wide, 'orders', [{ pk: [{ id: int64(1) }], cols: [{ v: 1 }] }]);
   await f.ts.createTimeseriesTable({ tableName: 'metrics' });
   await f.ts.createTimeseriesTable({ tableName: 'metrics2' });
-  for (const s of STALE) await plant(s.table, s.source);
-  // Let the planted series age past the threshold, then write the fresh ones.
-  await new Promise((r) => setTimeout(r, 2000));
-  for (const s of FRESH) await plant(s.table, s.source);
+  // The stale series are written through a second server over the same storage whose clock runs two days
+  // behind, so their meta update time really is two days old (no sleeping, no timing window).
+  const past = await startTablestoreLocal({
+    host: '127.0.0.1',
+    port: 0,
+    instance: 'tsfcaudit',
+    region: 'cn-hangzhou',
+    identities: f.iam,
+    store: f.local.server.store,
+    now: () => new Date(Date.now() - TWO_DAYS_MS),
+    clockSkewMs: TWO_DAYS_MS + 15 * 60_000,
+  });
+  const pastClient = new TimeseriesClient({
+    endpoint: past.endpoint,
+    instance: 'tsfcaudit',
+    region: 'cn-hangzhou',
+    credentials: fromStatic({ accessKeyId: ADMIN.id, accessKeySecret: ADMIN.secret }),
+  });
+  try {
+    for (const s of STALE) await plant(pastClient, s.table, s.source);
+  } finally {
+    pastClient.close();
+    await past.stop();
+  }
+  for (const s of FRESH) await plant(f.ts, s.table, s.source);
 });
 
 afterAll(async () => {
@@ -69,6 +94,7 @@ describe('table audit', () => {
     const staleLines = lines.filter((l) => l.event === 'stale-series');
     expect(staleLines.map((l) => `${l.table}/${l.source}`).sort()).toEqual(STALE.map((s) => `${s.table}/${s.source}`).sort());
     expect(staleLines.every((l) => l.requestId === ctx.requestId && l.measurement === 'temp' && (l.tags as any).site === 'hz')).toBe(true);
+    expect(staleLines.every((l) => (l.minutesSinceUpdate as number) >= 2 * 24 * 60 - 1)).toBe(true);
     expect(lines.filter((l) => l.event === 'audit-summary')).toHaveLength(1);
   });
 
@@ -122,7 +148,7 @@ describe('table audit', () => {
       handler: (e: Buffer, c: FcContext) => Promise<any>;
     };
     const summary = await handler(readFileSync(join(__dirname, '../../events/timer-table-audit.json')), f.context());
-    expect(summary).toMatchObject({ instance: 'tsfcaudit', staleAfterMinutes: 60, partial: false, staleSeriesTotal: 0, errors: 0 });
+    expect(summary).toMatchObject({ instance: 'tsfcaudit', staleAfterMinutes: 60, partial: false, staleSeriesTotal: STALE.length, errors: 0 });
     expect(summary.timeseriesTables.map((t: any) => t.table)).toEqual(['metrics', 'metrics2']);
   });
 });
