@@ -1,4 +1,5 @@
 import https from 'node:https';
+import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { RAMRoleARNCredentialsProvider } from '@alicloud/credentials';
 import type { CredentialProvider, Credentials } from './types';
@@ -106,7 +107,8 @@ function libSource(provider: CredentialProvider) {
 export function fromAssumeRole(options: AssumeRoleOptions): CredentialProvider {
   const source = options.sourceCredentials ?? fromEnv();
   const ca = options.caCert ?? (options.caCertPath ? readFileSync(options.caCertPath, 'utf8') : undefined);
-  const agent = ca ? new https.Agent({ ca, keepAlive: true, maxSockets: 4 }) : undefined;
+  // `ca` replaces Node's trust store, so keep the public roots beside the extra CA.
+  const agent = ca ? new https.Agent({ ca: [...tls.rootCertificates, ca], keepAlive: true, maxSockets: 4 }) : undefined;
   const policy = typeof options.policy === 'object' ? JSON.stringify(options.policy) : options.policy;
 
   return async (): Promise<Credentials> => {
