@@ -49,8 +49,11 @@ export function decodePath(rawPath: string): string {
   return joined.startsWith('/') ? joined : `/${joined}`;
 }
 
-/** Normalises an FC 3.0 HTTP-trigger event into the request our routes see. */
-export function toHttpRequest(event: FcHttpEvent, fallbackRequestId: string): HttpRequest {
+/**
+ * Normalises an FC 3.0 HTTP-trigger event into the request our routes see. The request id is the
+ * invocation's (`context.requestId`, the id FC prints in its logs); the event's own id is the fallback.
+ */
+export function toHttpRequest(event: FcHttpEvent, invocationRequestId: string | undefined): HttpRequest {
   const http = event.requestContext.http;
   const body =
     event.body === undefined || event.body === null || event.body === ''
@@ -64,7 +67,7 @@ export function toHttpRequest(event: FcHttpEvent, fallbackRequestId: string): Ht
     headers,
     query: { ...(event.queryParameters ?? {}) },
     body,
-    requestId: event.requestContext.requestId || fallbackRequestId,
+    requestId: invocationRequestId || event.requestContext.requestId || 'unknown',
     ...(http.sourceIp === undefined ? {} : { sourceIp: http.sourceIp }),
     params: {},
   };

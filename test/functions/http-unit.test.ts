@@ -45,9 +45,12 @@ describe('http-api without Tablestore', () => {
 
   it('maps unknown routes to 404 and wrong methods to 405 with Allow', async () => {
     const { handler } = app();
-    const r404 = await handler(httpEvent('GET', '/nope'), fcContext());
+    const ctx = fcContext();
+    const r404 = await handler(httpEvent('GET', '/nope'), ctx);
     expect(r404.statusCode).toBe(404);
-    expect(body(r404).error).toMatchObject({ code: 'RouteNotFound', requestId: expect.stringMatching(/^1-test-/) });
+    // The envelope carries the invocation's request id, the one FC prints in its logs.
+    expect(body(r404).error).toMatchObject({ code: 'RouteNotFound', requestId: ctx.requestId });
+    expect(r404.headers?.['x-request-id']).toBe(ctx.requestId);
     const r405 = await handler(httpEvent('POST', '/tables', {}, { body: '{}' }), fcContext());
     expect(r405.statusCode).toBe(405);
     expect(r405.headers?.allow).toBe('GET');
