@@ -307,6 +307,38 @@ describe('data', () => {
     expect(n).toBe(6000);
   });
 
+  it('splits writes that exceed the request size into several requests, keeping row indexes', async () => {
+    const series = key('big', 'b');
+    const blob = 'x'.repeat(64 * 1024);
+    const rows = Array.from({ length: 120 }, (_, i) => ({
+      key: i === 77 ? key('bad#', 'b') : series,
+      time: BigInt(i),
+      fields: { payload: blob, i: BigInt(i) },
+    })); // ~7.7 MB: above the 5 MB body limit of one request
+    const retries: number[] = [];
+    const credentials = async () => ({ accessKeyId: local.accessKeyId, accessKeySecret: local.accessKeySecret, source: 'test' });
+    const unsplit = new TimeseriesClient({ endpoint: local.endpoint, instance: local.instance, credentials, maxRequestBytes: 1e9 });
+    expect((await errorOf(unsplit.putTimeseriesData({ tableName: T, rows }))).code).toBe('OTSRequestBodyTooLarge');
+    unsplit.close();
+    const counting = new TimeseriesClient({
+      endpoint: local.endpoint,
+      instance: local.instance,
+      credentials,
+      maxRequestBytes: 2 * 1024 * 1024,
+      onRetry: (e) => retries.push(e.retry),
+    });
+    const res = await counting.putTimeseriesData({ tableName: T, rows });
+    expect(res.failedRows.map((f) => f.index)).toEqual([77]);
+    let n = 0;
+    for await (const row of counting.iterateTimeseriesData({ tableName: T, key: series, endTime: 1000, fieldsToGet: [{ name: 'i', type: 'long' }] })) {
+      expect(row.fields.i).toBe(row.time);
+      n++;
+    }
+    expect(n).toBe(119);
+    expect(retries).toEqual([]);
+    counting.close();
+  });
+
   it('validates read requests', async () => {
     expect((await errorOf(client.getTimeseriesData({ tableName: T, key: cpu, beginTime: 5, endTime: 5 }))).code).toBe('OTSParameterInvalid');
     expect((await errorOf(client.getTimeseriesData({ tableName: T, key: key('', 'x'), endTime: 5 }))).code).toBe('OTSParameterInvalid');

@@ -67,6 +67,11 @@ export type TimeseriesClientOptions = (TimeseriesClientConnection | { readonly t
    * service the time they already know (`meta_cache_update_time`), so it skips redundant meta updates.
    */
   readonly metaCacheSize?: number;
+  /**
+   * putTimeseriesData splits its rows into several requests when their FlatBuffer would exceed this many
+   * bytes (default 4 MiB; the service rejects bodies above 5 MB).
+   */
+  readonly maxRequestBytes?: number;
 };
 
 const PK_TYPE_CODE: Record<PrimaryKeyType, number> = { INTEGER: 1, STRING: 2, BINARY: 3 };
@@ -160,9 +165,11 @@ export class TimeseriesClient {
   /** table + series → meta update time (s) last reported by the service; insertion order = age. */
   private readonly metaCache = new Map<string, number>();
   private readonly metaCacheSize: number;
+  private readonly maxRequestBytes: number;
 
   constructor(options: TimeseriesClientOptions) {
     this.metaCacheSize = options.metaCacheSize ?? 10_000;
+    this.maxRequestBytes = options.maxRequestBytes ?? 4 * 1024 * 1024;
     if ('transport' in options) {
       this.ownsTransport = false;
       this.transport = options.transport;
@@ -268,42 +275,59 @@ export class TimeseriesClient {
    */
   async putTimeseriesData(request: PutTimeseriesDataRequest): Promise<PutTimeseriesDataResult> {
     if (request.rows.length === 0) return { failedRows: [], metaUpdates: [] };
-    let rowsData: Uint8Array;
     const cacheKeys: string[] = [];
+    let rows;
     try {
-      rowsData = encodeFlatBufferRows(
-        request.rows.map((row) => {
-          const tagList = tagPairs(row.key.tags);
-          const cacheKey = `${request.tableName}\u0000${row.key.measurement}\u0000${row.key.dataSource}\u0000${formatTagPairs(tagList)}`;
-          cacheKeys.push(cacheKey);
-          return {
-            measurement: row.key.measurement,
-            dataSource: row.key.dataSource,
-            tagList,
-            time: toMicros(row.time),
-            fields: row.fields,
-            metaCacheUpdateTime: row.metaCacheUpdateTime ?? this.metaCache.get(cacheKey),
-          };
-        }),
-      );
+      rows = request.rows.map((row) => {
+        const tagList = tagPairs(row.key.tags);
+        const cacheKey = `${request.tableName}\u0000${row.key.measurement}\u0000${row.key.dataSource}\u0000${formatTagPairs(tagList)}`;
+        cacheKeys.push(cacheKey);
+        return {
+          measurement: row.key.measurement,
+          dataSource: row.key.dataSource,
+          tagList,
+          time: toMicros(row.time),
+          fields: row.fields,
+          metaCacheUpdateTime: row.metaCacheUpdateTime ?? this.metaCache.get(cacheKey),
+        };
+      });
     } catch (err) {
       if (err instanceof TablestoreError) throw err;
       throw invalid((err as Error).message);
     }
-    const res = await this.invoke(
-      'PutTimeseriesData',
-      'PutTimeseriesDataRequest',
-      {
-        table_name: request.tableName,
-        rows_data: { type: RowsSerializeType.FLAT_BUFFER, rows_data: rowsData, flatbuffer_crc32c: crc32cSigned(rowsData) },
-        meta_update_mode: request.metaUpdateMode === 'ignore' ? MetaUpdateMode.IGNORE : MetaUpdateMode.NORMAL,
-        supported_table_version: SUPPORTED_TABLE_VERSION,
-      },
-      'PutTimeseriesDataResponse',
-    );
-    const ids = res.meta_update_status?.row_ids ?? [];
-    const times = res.meta_update_status?.meta_update_times ?? [];
-    const metaUpdates = ids.map((index, i) => ({ index, updateTimeSeconds: times[i] ?? 0 }));
+    const failed: FailedRow[] = [];
+    const metaUpdates: { index: number; updateTimeSeconds: number }[] = [];
+    // Requests above the size limit are split in halves until each part fits (row indexes stay global).
+    const send = async (offset: number, part: typeof rows): Promise<void> => {
+      let rowsData: Uint8Array;
+      try {
+        rowsData = encodeFlatBufferRows(part);
+      } catch (err) {
+        throw invalid((err as Error).message);
+      }
+      if (rowsData.length > this.maxRequestBytes && part.length > 1) {
+        const half = Math.ceil(part.length / 2);
+        await send(offset, part.slice(0, half));
+        await send(offset + half, part.slice(half));
+        return;
+      }
+      const res = await this.invoke(
+        'PutTimeseriesData',
+        'PutTimeseriesDataRequest',
+        {
+          table_name: request.tableName,
+          rows_data: { type: RowsSerializeType.FLAT_BUFFER, rows_data: rowsData, flatbuffer_crc32c: crc32cSigned(rowsData) },
+          meta_update_mode: request.metaUpdateMode === 'ignore' ? MetaUpdateMode.IGNORE : MetaUpdateMode.NORMAL,
+          supported_table_version: SUPPORTED_TABLE_VERSION,
+        },
+        'PutTimeseriesDataResponse',
+      );
+      for (const f of failedRows(res.failed_rows)) failed.push({ ...f, index: f.index + offset });
+      const ids = res.meta_update_status?.row_ids ?? [];
+      const times = res.meta_update_status?.meta_update_times ?? [];
+      ids.forEach((id, i) => metaUpdates.push({ index: id + offset, updateTimeSeconds: times[i] ?? 0 }));
+    };
+    await send(0, rows);
     if (this.metaCacheSize > 0) {
       for (const u of metaUpdates) {
         const k = cacheKeys[u.index];
@@ -313,7 +337,7 @@ export class TimeseriesClient {
         if (this.metaCache.size > this.metaCacheSize) this.metaCache.delete(this.metaCache.keys().next().value as string);
       }
     }
-    return { failedRows: failedRows(res.failed_rows), metaUpdates };
+    return { failedRows: failed, metaUpdates };
   }
 
   /** One page of points of one series in [beginTime, endTime). */
