@@ -178,13 +178,15 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`${banner(stack, args.dataDir)}(ready in ${((performance.now() - started) / 1000).toFixed(1)} s)\n\n`);
 
-  let stopping = false;
+  let stoppingSince = 0;
   const shutdown = (signal: string): void => {
-    if (stopping) {
+    if (stoppingSince) {
+      // The same Ctrl-C can arrive twice (from the terminal and relayed by npm/tsx); a later one forces the exit.
+      if (Date.now() - stoppingSince < 2000) return;
       process.stderr.write('forced exit\n');
       process.exit(130);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     logger.info(`${signal}: stopping the runner, Tablestore Local and the STS ...`);
     stack
       .stop()

@@ -101,7 +101,9 @@ class Instance {
     this.worker.postMessage({ type: 'init' });
   }
 
-  async invoke(event: Buffer, context: FcContextData, timeoutMs: number, coldStart: boolean): Promise<InvocationOutcome> {
+  /** `makeContext` is called again right before dispatch, so the credentials are current after a cold start. */
+  async invoke(event: Buffer, makeContext: () => FcContextData, timeoutMs: number, coldStart: boolean): Promise<InvocationOutcome> {
+    const context = makeContext();
     const started = performance.now();
     const logs: string[] = [];
     const id = this.nextId++;
@@ -159,7 +161,7 @@ class Instance {
       void this.worker.terminate();
       return settled;
     }
-    if (!this.dead) this.worker.postMessage({ type: 'invoke', id, event: new Uint8Array(event), context });
+    if (!this.dead) this.worker.postMessage({ type: 'invoke', id, event: new Uint8Array(event), context: makeContext() });
     return settled;
   }
 
@@ -183,11 +185,11 @@ export class FunctionPool {
     return this.instances.size;
   }
 
-  async invoke(event: Buffer, context: FcContextData): Promise<InvocationOutcome> {
+  async invoke(event: Buffer, makeContext: () => FcContextData): Promise<InvocationOutcome> {
     if (this.closed) throw new Error(`function ${this.spec.functionName} is stopped`);
     const { instance, cold } = await this.acquire();
     try {
-      return await instance.invoke(event, context, this.spec.timeout * 1000, cold);
+      return await instance.invoke(event, makeContext, this.spec.timeout * 1000, cold);
     } finally {
       instance.busy = false;
       if (instance.dead) this.instances.delete(instance);

@@ -203,7 +203,8 @@ export async function startFcRunner(options: FcRunnerOptions = {}): Promise<FcRu
     const pool = pools.get(functionName);
     if (!fn || !pool) throw new Error(`no function named "${functionName}" in ${project.file} (have: ${[...byName.keys()].join(', ')})`);
     const bytes = Buffer.isBuffer(event) ? event : Buffer.from(typeof event === 'string' ? event : JSON.stringify(event), 'utf8');
-    const outcome = await pool.invoke(bytes, contextFor(fn, requestId, opts.qualifier ?? 'LATEST'));
+    // The context is built when the invocation reaches its instance (after a cold start), with the credentials current then.
+    const outcome = await pool.invoke(bytes, () => contextFor(fn, requestId, opts.qualifier ?? 'LATEST'));
     const record: InvocationRecord = { functionName, source: opts.source ?? 'direct', triggerName: opts.triggerName, outcome };
     for (const l of invocationListeners) l(record);
     return outcome;

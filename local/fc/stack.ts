@@ -8,8 +8,8 @@
  * filled in) — what you would set up in RAM before `s deploy`. The admin user may also call InvokeFunction.
  * Function credentials are issued the way FC gets them: the service fc.aliyuncs.com assumes the role.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve as resolvePath } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CredentialProvider, Credentials } from '../../lib/credentials/types';
 import { startTablestoreLocal, type TablestoreLocal } from '../tablestore/server';
@@ -243,17 +243,48 @@ export function identitiesDocument(root: string, project: ProjectSpec, v: { acco
 /** Builds when a function's bundle is missing or older than any source it is built from. */
 export async function ensureBuilt(root: string, project: ProjectSpec, force: boolean, log: RunnerLogger): Promise<void> {
   const bundles = project.functions.map((f) => join(f.codeDir, `${f.handler.slice(0, f.handler.lastIndexOf('.'))}.js`));
-  const sourcesNewest = Math.max(newestMtime(join(root, 'functions')), newestMtime(join(root, 'lib')));
-  const stale = force || bundles.some((b) => !existsSync(b) || statSync(b).mtimeMs < sourcesNewest);
-  if (!stale) return;
+  const isStale = (): boolean => {
+    const sourcesNewest = Math.max(newestMtime(join(root, 'functions')), newestMtime(join(root, 'lib')));
+    return bundles.some((b) => !existsSync(b) || statSync(b).mtimeMs < sourcesNewest);
+  };
+  if (!force && !isStale()) return;
   const buildScript = join(root, 'scripts', 'build.ts');
   if (!existsSync(buildScript)) throw new Error(`cannot build the functions: ${buildScript} is missing`);
-  log.info('[build] building the functions (scripts/build.ts) ...');
-  const started = performance.now();
-  const mod = (await import(buildScript)) as { buildFunctions?: () => Promise<{ name: string; bytes: number }[]> };
-  if (typeof mod.buildFunctions !== 'function') throw new Error('scripts/build.ts does not export buildFunctions()');
-  const built = await mod.buildFunctions();
-  log.info(`[build] ${built.map((b) => `${b.name} (${Math.round(b.bytes / 1024)} KiB)`).join(', ')} in ${(performance.now() - started).toFixed(0)} ms`);
+  // Several processes may start at once (npm start, npm run invoke, parallel test files): one builds, the
+  // others wait for it and then find the bundles fresh.
+  const release = await buildLock(join(root, 'dist', '.build.lock'));
+  try {
+    if (!force && !isStale()) return;
+    log.info('[build] building the functions (scripts/build.ts) ...');
+    const started = performance.now();
+    const mod = (await import(buildScript)) as { buildFunctions?: () => Promise<{ name: string; bytes: number }[]> };
+    if (typeof mod.buildFunctions !== 'function') throw new Error('scripts/build.ts does not export buildFunctions()');
+    const built = await mod.buildFunctions();
+    log.info(`[build] ${built.map((b) => `${b.name} (${Math.round(b.bytes / 1024)} KiB)`).join(', ')} in ${(performance.now() - started).toFixed(0)} ms`);
+  } finally {
+    release();
+  }
+}
+
+async function buildLock(file: string): Promise<() => void> {
+  mkdirSync(dirname(file), { recursive: true });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      closeSync(openSync(file, 'wx'));
+      return () => rmSync(file, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      // A lock left behind by a killed build is taken over after a minute.
+      try {
+        if (Date.now() - statSync(file).mtimeMs > 60_000) rmSync(file, { force: true });
+      } catch {
+        /* released meanwhile */
+      }
+      if (Date.now() > deadline) throw new Error(`waited 2 minutes for another build to finish (${file})`);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
 }
 
 function newestMtime(dir: string): number {
