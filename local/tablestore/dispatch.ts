@@ -12,7 +12,8 @@
  *     it throws 403 OTSNoPermissionAccess unless the caller's identity allows the action on every table.
  *   - Reads from `ctx.store` are synchronous; `ctx.store.write()` updates the in-memory index at call time and
  *     resolves once durable, so do the read-check-write of one request without an `await` in between and
- *     await the write before replying.
+ *     await the write before replying. Do not keep a `scan()` iterator open across an `await` (the index may
+ *     change underneath it); collect what you need first.
  *   - Table metadata lives in `ctx.catalog` (shared namespace for wide and time series tables).
  */
 import type { TableCatalog } from './catalog';

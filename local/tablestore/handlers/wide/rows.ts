@@ -263,7 +263,7 @@ export function applyUpdate(
       }
     }
   }
-  const stored = prune(def, toStored(live.exists ? nowMs : nowMs, columns), nowMs);
+  const stored = prune(def, toStored(nowMs, columns), nowMs);
   if (!live.exists && stored.columns.length === 0) return undefined;
   return stored;
 }
