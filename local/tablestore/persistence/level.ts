@@ -11,6 +11,7 @@ import { MemoryKvStore } from './memory';
 import type { KvRecord, KvStore, KvWrite, ScanOptions } from './store';
 
 type Db = ClassicLevel<Buffer, Buffer>;
+type LevelOp = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };
 
 function levelKey(space: string, key: Uint8Array): Buffer {
   const s = Buffer.from(space, 'utf8');
@@ -24,6 +25,9 @@ function levelKey(space: string, key: Uint8Array): Buffer {
 const DROP_CHUNK = 10_000;
 
 export class LevelKvStore implements KvStore {
+  /** Set when a durable write failed: memory may then be ahead of disk, so further writes are refused. */
+  private failure: Error | undefined;
+
   private constructor(
     private readonly db: Db,
     private readonly index: MemoryKvStore,
@@ -64,8 +68,9 @@ export class LevelKvStore implements KvStore {
 
   async write(writes: readonly KvWrite[]): Promise<void> {
     if (writes.length === 0) return;
+    if (this.failure) throw this.failure;
     this.index.apply(writes);
-    await this.db.batch(
+    await this.durably(
       writes.map((w) =>
         w.value === undefined
           ? { type: 'del' as const, key: levelKey(w.space, w.key) }
@@ -75,12 +80,23 @@ export class LevelKvStore implements KvStore {
     );
   }
 
+  private async durably(ops: LevelOp[], options: { sync: boolean }): Promise<void> {
+    try {
+      await this.db.batch(ops, options);
+    } catch (err) {
+      const cause = err instanceof Error ? err.message : String(err);
+      this.failure = new Error(`Tablestore Local data directory write failed (${cause}); restart the server to reload from disk`);
+      throw this.failure;
+    }
+  }
+
   async dropSpace(space: string): Promise<void> {
+    if (this.failure) throw this.failure;
     const keys = [...this.index.scan(space)].map((r) => r.key);
     this.index.dropSpaceNow(space);
     for (let i = 0; i < keys.length; i += DROP_CHUNK) {
       const chunk = keys.slice(i, i + DROP_CHUNK);
-      await this.db.batch(
+      await this.durably(
         chunk.map((key) => ({ type: 'del' as const, key: levelKey(space, key) })),
         { sync: i + DROP_CHUNK >= keys.length },
       );
