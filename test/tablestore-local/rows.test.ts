@@ -28,7 +28,7 @@ beforeAll(async () => {
   local = await startLocal();
   client = sdkClient(local);
   await createTable('rows', [{ name: 'id', type: 'STRING' }]);
-  await createTable('versions', [{ name: 'id', type: 'STRING' }], { timeToLive: -1, maxVersions: 3, deviationCellVersionInSec: 10 * 365 * 86400 });
+  await createTable('versions', [{ name: 'id', type: 'STRING' }], { timeToLive: -1, maxVersions: 3, maxTimeDeviation: 10 * 365 * 86400 });
 });
 afterAll(async () => {
   await local.stop();
@@ -144,8 +144,23 @@ describe('PutRow / GetRow / UpdateRow / DeleteRow', () => {
   });
 
   it('rejects cell timestamps outside the allowed deviation', async () => {
-    const e = await sdkError(client.putRow({ tableName: 'rows', condition: cond(RE.IGNORE), primaryKey: [{ id: 'old' }], attributeColumns: [{ a: 'x', timestamp: Date.now() - 3 * 86400_000 }] }));
+    const old = Date.now() - 3 * 86400_000;
+    const e = await sdkError(client.putRow({ tableName: 'rows', condition: cond(RE.IGNORE), primaryKey: [{ id: 'old' }], attributeColumns: [{ a: 'x', timestamp: old }] }));
     expect([e.status, e.code]).toEqual([400, 'OTSParameterInvalid']);
+    // The 'versions' table allows ten years of deviation.
+    await client.putRow({ tableName: 'versions', condition: cond(RE.IGNORE), primaryKey: [{ id: 'old' }], attributeColumns: [{ a: 'x', timestamp: old }] });
+    const got = await client.getRow({ tableName: 'versions', primaryKey: [{ id: 'old' }], maxVersions: 1 });
+    expect(attrs(got.row)).toEqual([['a', 'x', old]]);
+  });
+
+  it('refuses UpdateRow on a table with allow_update = false', async () => {
+    await createTable('no_update', [{ name: 'id', type: 'STRING' }], { timeToLive: -1, maxVersions: 1, allowUpdate: false });
+    await client.putRow({ tableName: 'no_update', condition: cond(RE.IGNORE), primaryKey: [{ id: 'a' }], attributeColumns: [{ v: '1' }] });
+    const e = await sdkError(client.updateRow({ tableName: 'no_update', condition: cond(RE.IGNORE), primaryKey: [{ id: 'a' }], updateOfAttributeColumns: [{ PUT: [{ v: '2' }] }] }));
+    expect([e.status, e.code]).toEqual([400, 'OTSParameterInvalid']);
+    await client.updateTable({ tableName: 'no_update', tableOptions: { allowUpdate: true } });
+    await client.updateRow({ tableName: 'no_update', condition: cond(RE.IGNORE), primaryKey: [{ id: 'a' }], updateOfAttributeColumns: [{ PUT: [{ v: '2' }] }] });
+    expect(values((await client.getRow({ tableName: 'no_update', primaryKey: [{ id: 'a' }], maxVersions: 1 })).row)).toEqual({ v: '2' });
   });
 
   it('assigns auto-increment primary keys and returns them with RT_PK', async () => {
