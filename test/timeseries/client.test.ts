@@ -429,6 +429,49 @@ describe('data', () => {
   });
 });
 
+describe('scan', () => {
+  const T = 'ts_scan';
+
+  it('splits a table and scans every point of every series exactly once, with time and field filters', async () => {
+    await client.createTimeseriesTable({ tableName: T });
+    const series = Array.from({ length: 23 }, (_, i) => key(i % 3 === 0 ? 'disk' : 'cpu', `h${i}`, { i: String(i) }));
+    const rows = series.flatMap((k, s) => Array.from({ length: 17 }, (_, t) => ({ key: k, time: BigInt(t * 10), fields: { v: BigInt(s * 100 + t), note: 'x' } })));
+    expect((await client.putTimeseriesData({ tableName: T, rows })).failedRows).toEqual([]);
+    const id = (r: { key: TimeseriesKey; time: bigint }) => `${r.key.measurement}/${r.key.dataSource}/${r.time}`;
+
+    const splits = await client.splitTimeseriesScanTask({ tableName: T, splitCountHint: 4 });
+    expect(splits).toHaveLength(4);
+    const seen: string[] = [];
+    for (const splitInfo of splits) {
+      for await (const r of client.iterateScanTimeseriesData({ tableName: T, splitInfo, beginTime: 30, endTime: 120, limit: 7, fieldsToGet: [{ name: 'v', type: 'long' }] })) {
+        expect(Object.keys(r.fields)).toEqual(['v']);
+        seen.push(id(r));
+      }
+    }
+    const expected = rows.filter((r) => r.time >= 30n && r.time < 120n).map(id);
+    expect(seen.sort()).toEqual(expected.sort());
+
+    const whole: string[] = [];
+    for await (const r of client.iterateScanTimeseriesData({ tableName: T, limit: 50 })) whole.push(id(r));
+    expect(whole).toHaveLength(rows.length);
+
+    const disk = await client.splitTimeseriesScanTask({ tableName: T, measurement: 'disk', splitCountHint: 100 });
+    expect(disk).toHaveLength(8); // one per series at most
+    let diskPoints = 0;
+    for (const splitInfo of disk) for await (const r of client.iterateScanTimeseriesData({ tableName: T, splitInfo })) {
+      expect(r.key.measurement).toBe('disk');
+      diskPoints++;
+    }
+    expect(diskPoints).toBe(8 * 17);
+
+    await client.createTimeseriesTable({ tableName: 'ts_scan_other' });
+    expect((await errorOf(client.scanTimeseriesData({ tableName: 'ts_scan_other', splitInfo: splits[0] }))).code).toBe('OTSParameterInvalid');
+    await client.deleteTimeseriesTable('ts_scan_other');
+    expect((await errorOf(client.splitTimeseriesScanTask({ tableName: T, splitCountHint: 0 }))).code).toBe('OTSParameterInvalid');
+    await client.deleteTimeseriesTable(T);
+  });
+});
+
 describe('meta', () => {
   const T = 'ts_meta';
 

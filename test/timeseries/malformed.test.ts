@@ -1,4 +1,4 @@
-/** Malformed requests to the ten time series APIs get OTS 4xx errors from Tablestore Local, never a 500. */
+/** Malformed requests to the time series APIs get OTS 4xx errors from Tablestore Local, never a 500. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { TablestoreError } from '../../lib/tablestore/protocol/errors';
@@ -19,6 +19,8 @@ const APIS = [
   'QueryTimeseriesMeta',
   'UpdateTimeseriesMeta',
   'DeleteTimeseriesMeta',
+  'SplitTimeseriesScanTask',
+  'ScanTimeseriesData',
 ];
 
 let local: LocalTablestoreHandle;

@@ -35,6 +35,8 @@ import type {
   PutTimeseriesDataResult,
   QueryTimeseriesMetaRequest,
   QueryTimeseriesMetaResult,
+  ScanTimeseriesDataRequest,
+  SplitTimeseriesScanTaskRequest,
   TimeInput,
   TimeseriesKey,
   TimeseriesMeta,
@@ -153,6 +155,14 @@ function tableMetaFromMsg(m: TimeseriesTableMetaMsg): TimeseriesTableMeta {
     disableHashPartitionKey: m.disable_hash_partition_key ?? false,
     disableTimeseriesMetaIndex: m.disable_timeseries_meta_index ?? false,
   };
+}
+
+function decodeRowsOrThrow(api: string, bytes: Uint8Array): TimeseriesRow[] {
+  try {
+    return decodePointRows(bytes);
+  } catch (err) {
+    throw new TablestoreError({ code: ClientErrorCode.BadResponse, message: `${api}: malformed rows: ${(err as Error).message}`, httpStatus: 200 });
+  }
 }
 
 function failedRows(list: { row_index: number; error_code?: string; error_message?: string }[] | undefined): FailedRow[] {
@@ -358,16 +368,7 @@ export class TimeseriesClient {
       },
       'GetTimeseriesDataResponse',
     );
-    let rows: TimeseriesRow[];
-    try {
-      rows = decodePointRows(res.rows_data);
-    } catch (err) {
-      throw new TablestoreError({
-        code: ClientErrorCode.BadResponse,
-        message: `GetTimeseriesData: malformed rows: ${(err as Error).message}`,
-        httpStatus: 200,
-      });
-    }
+    const rows = decodeRowsOrThrow('GetTimeseriesData', res.rows_data);
     return res.next_token && res.next_token.length ? { rows, nextToken: res.next_token } : { rows };
   }
 
@@ -415,6 +416,53 @@ export class TimeseriesClient {
     for (;;) {
       const page = await this.queryTimeseriesMeta({ ...request, nextToken: token, getTotalHit: false });
       yield* page.metas;
+      if (!page.nextToken) return;
+      token = page.nextToken;
+    }
+  }
+
+  /**
+   * Splits a table (or one measurement) into up to `splitCountHint` opaque scan ranges for parallel
+   * `scanTimeseriesData` calls.
+   */
+  async splitTimeseriesScanTask(request: SplitTimeseriesScanTaskRequest): Promise<Uint8Array[]> {
+    const res = await this.invoke(
+      'SplitTimeseriesScanTask',
+      'SplitTimeseriesScanTaskRequest',
+      { table_name: request.tableName, measurement_name: request.measurement, split_count_hint: int32('splitCountHint', request.splitCountHint) ?? 1 },
+      'SplitTimeseriesScanTaskResponse',
+    );
+    return res.split_infos ?? [];
+  }
+
+  /** One page of points of every series in a split (or the whole table), in series then time order. */
+  async scanTimeseriesData(request: ScanTimeseriesDataRequest): Promise<GetTimeseriesDataResult> {
+    const res = await this.invoke(
+      'ScanTimeseriesData',
+      'ScanTimeseriesDataRequest',
+      {
+        table_name: request.tableName,
+        split_info: request.splitInfo,
+        start_time_us: request.beginTime !== undefined ? toMicros(request.beginTime) : 0n,
+        end_time_us: request.endTime !== undefined ? toMicros(request.endTime) : INT64_MAX,
+        fields_to_get: request.fieldsToGet?.map((f) => ({ name: f.name, type: FIELD_TYPE_CODE[f.type] })),
+        limit: int32('limit', request.limit),
+        data_serialize_type: RowsSerializeType.PLAIN_BUFFER,
+        token: request.nextToken,
+        supported_table_version: SUPPORTED_TABLE_VERSION,
+      },
+      'ScanTimeseriesDataResponse',
+    );
+    const rows = decodeRowsOrThrow('ScanTimeseriesData', res.data);
+    return res.next_token && res.next_token.length ? { rows, nextToken: res.next_token } : { rows };
+  }
+
+  /** Every point of a scan, page by page. */
+  async *iterateScanTimeseriesData(request: ScanTimeseriesDataRequest): AsyncGenerator<TimeseriesRow> {
+    let token = request.nextToken;
+    for (;;) {
+      const page = await this.scanTimeseriesData({ ...request, nextToken: token });
+      yield* page.rows;
       if (!page.nextToken) return;
       token = page.nextToken;
     }

@@ -153,3 +153,24 @@ export interface DeleteTimeseriesMetaRequest {
 export interface FailedRowsResult {
   readonly failedRows: FailedRow[];
 }
+
+export interface SplitTimeseriesScanTaskRequest {
+  readonly tableName: string;
+  /** Only this measurement's series. */
+  readonly measurement?: string;
+  readonly splitCountHint: number;
+}
+
+export interface ScanTimeseriesDataRequest {
+  readonly tableName: string;
+  /** One of splitTimeseriesScanTask's results; absent = the whole table. */
+  readonly splitInfo?: Uint8Array;
+  /** Inclusive, µs (default 0). */
+  readonly beginTime?: TimeInput;
+  /** Exclusive, µs (default: the end of time). */
+  readonly endTime?: TimeInput;
+  readonly fieldsToGet?: readonly { readonly name: string; readonly type: FieldTypeName }[];
+  /** Points per page (≤ 5000). */
+  readonly limit?: number;
+  readonly nextToken?: Uint8Array;
+}

@@ -212,6 +212,29 @@ message DeleteTimeseriesMetaRequest {
   optional int64 supported_table_version = 3;
 }
 message DeleteTimeseriesMetaResponse { repeated FailedRowInfo failed_rows = 1; }
+
+message SplitTimeseriesScanTaskRequest {
+  required string table_name = 1;
+  optional string measurement_name = 2;
+  required int32 split_count_hint = 3;
+}
+message SplitTimeseriesScanTaskResponse { repeated bytes split_infos = 1; }
+message ScanTimeseriesDataRequest {
+  required string table_name = 1;
+  optional bytes split_info = 2;
+  optional int64 start_time_us = 3;
+  optional int64 end_time_us = 4;
+  repeated TimeseriesFieldsToGet fields_to_get = 5;
+  optional int32 limit = 6;
+  optional RowsSerializeType data_serialize_type = 7;
+  optional bytes token = 8;
+  optional int64 supported_table_version = 9;
+}
+message ScanTimeseriesDataResponse {
+  optional RowsSerializeType data_serialize_type = 1;
+  required bytes data = 2;
+  optional bytes next_token = 3;
+}
 `;
 
 const root = protobuf.parse(TIMESERIES_PROTO, { keepCase: true }).root;
@@ -374,6 +397,30 @@ export interface DeleteTimeseriesMetaRequestMsg {
 export interface FailedRowsResponseMsg {
   failed_rows?: FailedRowInfoMsg[];
 }
+export interface SplitTimeseriesScanTaskRequestMsg {
+  table_name: string;
+  measurement_name?: string;
+  split_count_hint: number;
+}
+export interface SplitTimeseriesScanTaskResponseMsg {
+  split_infos?: Uint8Array[];
+}
+export interface ScanTimeseriesDataRequestMsg {
+  table_name: string;
+  split_info?: Uint8Array;
+  start_time_us?: bigint;
+  end_time_us?: bigint;
+  fields_to_get?: TimeseriesFieldsToGetMsg[];
+  limit?: number;
+  data_serialize_type?: number;
+  token?: Uint8Array;
+  supported_table_version?: bigint;
+}
+export interface ScanTimeseriesDataResponseMsg {
+  data_serialize_type?: number;
+  data: Uint8Array;
+  next_token?: Uint8Array;
+}
 export type EmptyMsg = Record<string, never>;
 
 /** Message name → plain-object shape, so encode/decode are typed by name. */
@@ -409,6 +456,10 @@ export interface TimeseriesMessages {
   UpdateTimeseriesMetaResponse: FailedRowsResponseMsg;
   DeleteTimeseriesMetaRequest: DeleteTimeseriesMetaRequestMsg;
   DeleteTimeseriesMetaResponse: FailedRowsResponseMsg;
+  SplitTimeseriesScanTaskRequest: SplitTimeseriesScanTaskRequestMsg;
+  SplitTimeseriesScanTaskResponse: SplitTimeseriesScanTaskResponseMsg;
+  ScanTimeseriesDataRequest: ScanTimeseriesDataRequestMsg;
+  ScanTimeseriesDataResponse: ScanTimeseriesDataResponseMsg;
 }
 export type TimeseriesMessageName = keyof TimeseriesMessages;
 

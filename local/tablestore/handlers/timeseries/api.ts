@@ -1,5 +1,5 @@
 /**
- * The ten time series APIs of Tablestore Local.
+ * The ten time series APIs of Tablestore Local, plus SplitTimeseriesScanTask / ScanTimeseriesData.
  *
  * Storage per table: `ts:<table>:data` holds one record per point, keyed series key + time (+ field primary
  * key columns), valued with the point's fields; `ts:<table>:meta` holds one record per series. Reads are
@@ -334,6 +334,7 @@ function readToken(ctx: HandlerContext, token: Uint8Array, kind: number, check: 
 
 const TOKEN_DATA = 1;
 const TOKEN_META = 2;
+const TOKEN_SCAN = 3;
 
 async function getTimeseriesData(ctx: HandlerContext, body: Uint8Array): Promise<Uint8Array> {
   const req = decode(ctx, 'GetTimeseriesDataRequest', body);
@@ -354,16 +355,7 @@ async function getTimeseriesData(ctx: HandlerContext, body: Uint8Array): Promise
   const limit = Math.min(req.limit ?? MAX_POINTS_PER_READ, MAX_POINTS_PER_READ);
   const backward = req.backward ?? false;
 
-  let want: Map<string, number> | undefined;
-  if (req.fields_to_get && req.fields_to_get.length) {
-    want = new Map();
-    for (const f of req.fields_to_get) {
-      if (!f.name || f.type === undefined || f.type < 1 || f.type > 5) {
-        throw ctx.errors.parameterInvalid('Every fields_to_get entry needs a name and a type (1-5).');
-      }
-      want.set(f.name, f.type);
-    }
-  }
+  const want = fieldsWanted(ctx, req.fields_to_get);
 
   const def = table.definition;
   if (def.timeToLive !== -1) {
@@ -388,33 +380,227 @@ async function getTimeseriesData(ctx: HandlerContext, body: Uint8Array): Promise
   const points: PointRowInput[] = [];
   let nextToken: Uint8Array | undefined;
   if (begin < end && Buffer.compare(gte, lt) < 0) {
-    const hash = crc32c(sKey).toString(16).padStart(8, '0');
-    const extraKey: PrimaryKeyCell[] | undefined = def.timeseriesKeySchema.length
-      ? def.timeseriesKeySchema.map((name) => ({ name, value: id.pairs.find((p) => p.name === name)?.value ?? '' }))
-      : undefined;
+    const series = seriesColumns(def, sKey, id);
     let bytes = 0;
     for (const rec of ctx.store.scan(dataSpace(table.name), { gte, lt, reverse: backward })) {
       if (points.length >= limit || bytes >= MAX_READ_BYTES) {
         nextToken = makeToken(TOKEN_DATA, seriesCheck, backward ? 1 : 0, rec.key.subarray(sKey.length));
         break;
       }
-      const fields = decodeFields(rec.value, want);
-      const reader = new KeyReader(rec.key, sKey.length);
-      const time = reader.int64();
-      let fieldKey: PrimaryKeyCell[] | undefined;
-      if (def.fieldPrimaryKeySchema.length) {
-        fieldKey = def.fieldPrimaryKeySchema.map((pk) => ({
-          name: pk.name,
-          value: pk.type === 1 ? reader.int64() : pk.type === 2 ? reader.string() : reader.bytes(),
-        }));
-        if (want) fieldKey = fieldKey.filter((c) => want!.get(c.name) === (typeof c.value === 'bigint' ? 1 : typeof c.value === 'string' ? 4 : 5));
-      }
-      if (want && fields.length === 0 && !fieldKey?.length) continue;
+      const point = pointOf(def, series, rec.key, sKey.length, rec.value, want);
+      if (!point) continue;
       bytes += rec.value.length + rec.key.length;
-      points.push({ hash, measurement: id.measurement, dataSource: id.dataSource, tags: id.tags, extraKey, time, fieldKey, fields });
+      points.push(point);
     }
   }
   return encodeTimeseriesMessage('GetTimeseriesDataResponse', { rows_data: encodePointRows(points), next_token: nextToken });
+}
+
+/** The key columns every point of one series shares. */
+type SeriesColumns = Pick<PointRowInput, 'hash' | 'measurement' | 'dataSource' | 'tags' | 'extraKey'>;
+
+function seriesColumns(def: TimeseriesTable['definition'], sKey: Uint8Array, id: SeriesIdentity): SeriesColumns {
+  return {
+    hash: crc32c(sKey).toString(16).padStart(8, '0'),
+    measurement: id.measurement,
+    dataSource: id.dataSource,
+    tags: id.tags,
+    extraKey: def.timeseriesKeySchema.length
+      ? def.timeseriesKeySchema.map((name) => ({ name, value: id.pairs.find((p) => p.name === name)?.value ?? '' }))
+      : undefined,
+  };
+}
+
+/** A stored point as a response row; undefined when `want` leaves none of its fields. */
+function pointOf(
+  def: TimeseriesTable['definition'],
+  series: SeriesColumns,
+  key: Uint8Array,
+  seriesKeyLength: number,
+  value: Uint8Array,
+  want: ReadonlyMap<string, number> | undefined,
+): PointRowInput | undefined {
+  const fields = decodeFields(value, want);
+  const reader = new KeyReader(key, seriesKeyLength);
+  const time = reader.int64();
+  let fieldKey: PrimaryKeyCell[] | undefined;
+  if (def.fieldPrimaryKeySchema.length) {
+    fieldKey = def.fieldPrimaryKeySchema.map((pk) => ({
+      name: pk.name,
+      value: pk.type === 1 ? reader.int64() : pk.type === 2 ? reader.string() : reader.bytes(),
+    }));
+    if (want) fieldKey = fieldKey.filter((c) => want.get(c.name) === (typeof c.value === 'bigint' ? 1 : typeof c.value === 'string' ? 4 : 5));
+  }
+  if (want && fields.length === 0 && !fieldKey?.length) return undefined;
+  return { ...series, time, fieldKey, fields };
+}
+
+function fieldsWanted(ctx: HandlerContext, list: readonly { name?: string; type?: number }[] | undefined): Map<string, number> | undefined {
+  if (!list || list.length === 0) return undefined;
+  const want = new Map<string, number>();
+  for (const f of list) {
+    if (!f.name || f.type === undefined || f.type < 1 || f.type > 5) {
+      throw ctx.errors.parameterInvalid('Every fields_to_get entry needs a name and a type (1-5).');
+    }
+    want.set(f.name, f.type);
+  }
+  return want;
+}
+
+// ------------------------------------------------------------------------------------------------ scan
+
+/** Length of the series part of a point key (measurement, data source, tags components). */
+function seriesKeyLength(key: Uint8Array): number {
+  const r = new KeyReader(key);
+  r.bytes();
+  r.bytes();
+  r.bytes();
+  return r.pos;
+}
+
+/** Key range of one scan split: [gte, lt) over point keys, bound to its table. */
+interface SplitRange {
+  readonly table: string;
+  readonly gte?: Uint8Array;
+  readonly lt?: Uint8Array;
+}
+
+function encodeSplit(split: SplitRange): Uint8Array {
+  const table = Buffer.from(split.table, 'utf8');
+  const part = (b: Uint8Array | undefined) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(b ? b.length : 0xffffffff);
+    return b ? Buffer.concat([len, b]) : len;
+  };
+  const head = Buffer.from([0x53, 1, table.length & 0xff, table.length >> 8]);
+  return new Uint8Array(Buffer.concat([head, table, part(split.gte), part(split.lt)]));
+}
+
+function decodeSplit(ctx: HandlerContext, bytes: Uint8Array, tableName: string): SplitRange {
+  const bad = () => ctx.errors.parameterInvalid('Invalid split_info: use one returned by SplitTimeseriesScanTask for this table.');
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (b.length < 4 || b[0] !== 0x53 || b[1] !== 1) throw bad();
+  const tableLen = b.readUInt16LE(2);
+  if (b.length < 4 + tableLen) throw bad();
+  const table = b.toString('utf8', 4, 4 + tableLen);
+  if (table !== tableName) throw bad();
+  let p = 4 + tableLen;
+  const part = (): Uint8Array | undefined => {
+    if (p + 4 > b.length) throw bad();
+    const len = b.readUInt32LE(p);
+    p += 4;
+    if (len === 0xffffffff) return undefined;
+    if (p + len > b.length) throw bad();
+    const out = new Uint8Array(b.subarray(p, p + len));
+    p += len;
+    return out;
+  };
+  const gte = part();
+  const lt = part();
+  if (p !== b.length) throw bad();
+  return { table, gte, lt };
+}
+
+async function splitTimeseriesScanTask(ctx: HandlerContext, body: Uint8Array): Promise<Uint8Array> {
+  const req = decode(ctx, 'SplitTimeseriesScanTaskRequest', body);
+  ctx.authorize('ots:SplitTimeseriesScanTask', [req.table_name]);
+  const table = requireTable(ctx.catalog, ctx.errors, req.table_name);
+  if (!(req.split_count_hint >= 1)) throw ctx.errors.parameterInvalid('split_count_hint must be at least 1.');
+  const range = req.measurement_name ? measurementRange({ kind: 'measurement', op: '=', value: req.measurement_name }) : {};
+  // Distinct series in the range, found by seeking past each one.
+  const space = dataSpace(table.name);
+  const starts: Uint8Array[] = [];
+  let cursor = range.gte;
+  for (;;) {
+    const it = ctx.store.scan(space, { gte: cursor, lt: range.lt });
+    const first = it.next();
+    it.return?.();
+    if (first.done) break;
+    const prefix = first.value.key.subarray(0, seriesKeyLength(first.value.key));
+    starts.push(new Uint8Array(prefix));
+    cursor = prefixEnd(prefix);
+  }
+  const n = Math.max(1, Math.min(req.split_count_hint, starts.length));
+  const splits: Uint8Array[] = [];
+  for (let k = 0; k < n; k++) {
+    const from = Math.floor((k * starts.length) / n);
+    const to = Math.floor(((k + 1) * starts.length) / n);
+    splits.push(
+      encodeSplit({
+        table: table.name,
+        gte: k === 0 ? range.gte : starts[from],
+        lt: k === n - 1 ? range.lt : starts[to],
+      }),
+    );
+  }
+  return encodeTimeseriesMessage('SplitTimeseriesScanTaskResponse', { split_infos: splits });
+}
+
+async function scanTimeseriesData(ctx: HandlerContext, body: Uint8Array): Promise<Uint8Array> {
+  const req = decode(ctx, 'ScanTimeseriesDataRequest', body);
+  ctx.authorize('ots:ScanTimeseriesData', [req.table_name]);
+  const table = requireTable(ctx.catalog, ctx.errors, req.table_name);
+  const def = table.definition;
+  const split: SplitRange = req.split_info && req.split_info.length ? decodeSplit(ctx, req.split_info, table.name) : { table: table.name };
+  let begin = req.start_time_us !== undefined ? BigInt(req.start_time_us) : 0n;
+  const end = req.end_time_us !== undefined ? BigInt(req.end_time_us) : INT64_MAX;
+  if (begin < 0n) throw ctx.errors.parameterInvalid('start_time_us must not be negative.');
+  if (begin >= end) throw ctx.errors.parameterInvalid('start_time_us must be less than end_time_us.');
+  if (req.limit !== undefined && req.limit <= 0) throw ctx.errors.parameterInvalid('limit must be positive.');
+  const limit = Math.min(req.limit ?? MAX_POINTS_PER_READ, MAX_POINTS_PER_READ);
+  const want = fieldsWanted(ctx, req.fields_to_get);
+  if (def.timeToLive !== -1) {
+    const oldest = nowMicros(ctx) - BigInt(def.timeToLive) * 1_000_000n;
+    if (oldest > begin) begin = oldest;
+  }
+  const check = crc32c(encodeSplit(split));
+  let cursor = split.gte;
+  if (req.token && req.token.length) {
+    const resume = new Uint8Array(readToken(ctx, req.token, TOKEN_SCAN, check, 0));
+    if (!cursor || Buffer.compare(resume, cursor) > 0) cursor = resume;
+  }
+
+  const space = dataSpace(table.name);
+  const points: PointRowInput[] = [];
+  let nextToken: Uint8Array | undefined;
+  let bytes = 0;
+  let series: { prefix: Uint8Array; columns: SeriesColumns } | undefined;
+  // Walk the split in key order, seeking past the parts of each series outside [begin, end).
+  scan: while (begin < end) {
+    for (const rec of ctx.store.scan(space, { gte: cursor, lt: split.lt })) {
+      const prefixLen = seriesKeyLength(rec.key);
+      const time = new KeyReader(rec.key, prefixLen).int64();
+      const prefix = rec.key.subarray(0, prefixLen);
+      if (time < begin) {
+        cursor = concat(prefix, new KeyWriter(8).int64(begin).finish());
+        continue scan;
+      }
+      if (time >= end) {
+        cursor = prefixEnd(prefix);
+        continue scan;
+      }
+      if (points.length >= limit || bytes >= MAX_READ_BYTES) {
+        nextToken = makeToken(TOKEN_SCAN, check, 0, rec.key);
+        break scan;
+      }
+      if (!series || Buffer.compare(series.prefix, prefix) !== 0) {
+        const r = new KeyReader(rec.key);
+        const id = seriesIdentity(r.string(), r.string(), undefined, r.string());
+        if (typeof id === 'string') continue; // cannot happen for keys we wrote
+        series = { prefix: new Uint8Array(prefix), columns: seriesColumns(def, prefix, id) };
+      }
+      const point = pointOf(def, series.columns, rec.key, prefixLen, rec.value, want);
+      if (!point) continue;
+      bytes += rec.key.length + rec.value.length;
+      points.push(point);
+    }
+    break;
+  }
+  return encodeTimeseriesMessage('ScanTimeseriesDataResponse', {
+    data_serialize_type: RowsSerializeType.PLAIN_BUFFER,
+    data: encodePointRows(points),
+    next_token: nextToken,
+  });
 }
 
 // ------------------------------------------------------------------------------------------------ meta
@@ -564,4 +750,6 @@ export const api = {
   QueryTimeseriesMeta: queryTimeseriesMeta,
   UpdateTimeseriesMeta: updateTimeseriesMeta,
   DeleteTimeseriesMeta: deleteTimeseriesMeta,
+  SplitTimeseriesScanTask: splitTimeseriesScanTask,
+  ScanTimeseriesData: scanTimeseriesData,
 } as const;
