@@ -118,6 +118,9 @@ describe('HTTP trigger', () => {
     const a = (await call('/fixture-echo/count')).json().invocations;
     const b = await call('/fixture-echo/count');
     expect(b.json().invocations).toBeGreaterThan(a);
+    // The initializer ran once for this instance, with an FC context of its own.
+    expect(b.json().initializerCalls).toBe(1);
+    expect(b.json().initializerRequestId).toMatch(/^1-/);
     expect(b.headers.get('content-length')).not.toBe('1');
   });
 
