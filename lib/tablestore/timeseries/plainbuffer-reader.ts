@@ -117,6 +117,37 @@ class FastReader {
     }
   }
 
+  private readonly valueStart: number[] = [];
+  private readonly valueLen: number[] = [];
+  private readonly valueText: string[] = [];
+
+  /**
+   * STRING value of the cell at position `slot`; reuses the previous row's string when the bytes match
+   * (key columns such as measurement, data source and tags repeat on every row of a response).
+   */
+  value(slot: number, start: number, len: number): string {
+    const b = this.buf;
+    if (this.valueLen[slot] === len) {
+      const prev = this.valueStart[slot];
+      let same = true;
+      for (let i = 0; i < len; i++) {
+        if (b[prev + i] !== b[start + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) {
+        this.valueStart[slot] = start;
+        return this.valueText[slot];
+      }
+    }
+    const s = this.text(start, len, 'STRING value');
+    this.valueStart[slot] = start;
+    this.valueLen[slot] = len;
+    this.valueText[slot] = s;
+    return s;
+  }
+
   /** Name of the cell at position `slot` of the row; reuses the previous row's string when bytes match. */
   name(slot: number, start: number, len: number): string {
     const b = this.buf;
@@ -209,7 +240,7 @@ function readCell(r: FastReader, slot: number): string {
         const start = r.pos;
         r.pos += n;
         for (let i = p; i < r.pos; i++) crc = CRC8[crc ^ b[i]];
-        cellValue = vt === VT_STRING ? r.text(start, n, 'STRING value') : new Uint8Array(b.subarray(start, start + n));
+        cellValue = vt === VT_STRING ? r.value(slot, start, n) : new Uint8Array(b.subarray(start, start + n));
         break;
       }
       case VT_INF_MIN:
