@@ -315,13 +315,21 @@ export async function startFcRunner(options: FcRunnerOptions = {}): Promise<FcRu
   });
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? (process.env.PORT ? Number(process.env.PORT) : 9000);
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolveListen();
+  try {
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolveListen();
+      });
     });
-  });
+  } catch (e) {
+    // Nothing may keep running when the runner could not start (a busy port, say).
+    clearInterval(refreshTimer);
+    for (const t of timers) t.stop();
+    await Promise.all([...pools.values()].map((p) => p.close()));
+    throw e;
+  }
   const actualPort = (server.address() as AddressInfo).port;
   const endpoint = `${host}:${actualPort}`;
 

@@ -61,6 +61,25 @@ describe('s.yaml', () => {
     expect(esm.role).toBeUndefined();
   });
 
+  it('refuses to start on a port in use, leaving nothing running', async () => {
+    let calls = 0;
+    const failed = startFcRunner({
+      sYamlPath: S_YAML,
+      port: runner.port,
+      logger: quiet,
+      credentials: () => async () => {
+        calls += 1;
+        return { accessKeyId: 'STS.x', accessKeySecret: 'x', securityToken: 'x', source: 'test' };
+      },
+      credentialsRefreshMs: 20,
+    });
+    await expect(failed).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    const afterStart = calls;
+    expect(afterStart).toBe(2); // one initial fetch per function with a role
+    await new Promise((r) => setTimeout(r, 200));
+    expect(calls).toBe(afterStart); // the refresh schedule was stopped
+  });
+
   it('warns that trigger auth is not enforced locally', () => {
     expect(warnings.some((w) => w.includes('fixture-esm') && w.includes('NOT enforced'))).toBe(true);
   });
