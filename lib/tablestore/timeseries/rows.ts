@@ -133,9 +133,10 @@ function cellName(cache: Map<string, CellName>, name: string): CellName {
 function writeCell(o: Out, name: CellName, value: TimeseriesFieldValue): number {
   let payload: Uint8Array | undefined;
   let valueLen: number;
+  let textLen = 0;
   if (typeof value === 'string') {
-    payload = utf8.encode(value);
-    valueLen = 5 + payload.length;
+    textLen = Buffer.byteLength(value, 'utf8');
+    valueLen = 5 + textLen;
   } else if (value instanceof Uint8Array) {
     payload = value;
     valueLen = 5 + payload.length;
@@ -165,8 +166,13 @@ function writeCell(o: Out, name: CellName, value: TimeseriesFieldValue): number 
       b[o.len++] = 0x02;
       b[o.len++] = value ? 1 : 0;
       break;
+    case 'string':
+      b[o.len++] = 0x03;
+      o.len = b.writeUInt32LE(textLen, o.len);
+      o.len += b.write(value, o.len, textLen, 'utf8');
+      break;
     default:
-      b[o.len++] = typeof value === 'string' ? 0x03 : 0x07;
+      b[o.len++] = 0x07;
       o.len = b.writeUInt32LE(payload!.length, o.len);
       b.set(payload!, o.len);
       o.len += payload!.length;

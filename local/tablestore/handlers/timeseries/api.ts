@@ -33,7 +33,7 @@ import { formatTagPairs, parseTagPairs, tagKeyProblem, tagValueProblem } from '.
 import type { KvWrite } from '../../persistence/store';
 import { concat, KeyReader, KeyWriter, keySuccessor, prefixEnd, seriesKey } from './keys';
 import { decodeMeta, encodeMeta, matches, MetaView, type MetaRecord } from './meta';
-import { decodeFields, encodeFields, type StoredField } from './point-codec';
+import { decodeFields, encodeFields, FieldNameCache, type StoredField } from './point-codec';
 import {
   applyOptions,
   dataSpace,
@@ -381,13 +381,14 @@ async function getTimeseriesData(ctx: HandlerContext, body: Uint8Array): Promise
   let nextToken: Uint8Array | undefined;
   if (begin < end && Buffer.compare(gte, lt) < 0) {
     const series = seriesColumns(def, sKey, id);
+    const names = new FieldNameCache();
     let bytes = 0;
     for (const rec of ctx.store.scan(dataSpace(table.name), { gte, lt, reverse: backward })) {
       if (points.length >= limit || bytes >= MAX_READ_BYTES) {
         nextToken = makeToken(TOKEN_DATA, seriesCheck, backward ? 1 : 0, rec.key.subarray(sKey.length));
         break;
       }
-      const point = pointOf(def, series, rec.key, sKey.length, rec.value, want);
+      const point = pointOf(def, series, rec.key, sKey.length, rec.value, want, names);
       if (!point) continue;
       bytes += rec.value.length + rec.key.length;
       points.push(point);
@@ -419,8 +420,9 @@ function pointOf(
   seriesKeyLength: number,
   value: Uint8Array,
   want: ReadonlyMap<string, number> | undefined,
+  names: FieldNameCache,
 ): PointRowInput | undefined {
-  const fields = decodeFields(value, want);
+  const fields = decodeFields(value, want, names);
   const reader = new KeyReader(key, seriesKeyLength);
   const time = reader.int64();
   let fieldKey: PrimaryKeyCell[] | undefined;
@@ -432,7 +434,16 @@ function pointOf(
     if (want) fieldKey = fieldKey.filter((c) => want.get(c.name) === (typeof c.value === 'bigint' ? 1 : typeof c.value === 'string' ? 4 : 5));
   }
   if (want && fields.length === 0 && !fieldKey?.length) return undefined;
-  return { ...series, time, fieldKey, fields };
+  return {
+    hash: series.hash,
+    measurement: series.measurement,
+    dataSource: series.dataSource,
+    tags: series.tags,
+    extraKey: series.extraKey,
+    time,
+    fieldKey,
+    fields,
+  };
 }
 
 function fieldsWanted(ctx: HandlerContext, list: readonly { name?: string; type?: number }[] | undefined): Map<string, number> | undefined {
@@ -565,6 +576,7 @@ async function scanTimeseriesData(ctx: HandlerContext, body: Uint8Array): Promis
   let nextToken: Uint8Array | undefined;
   let bytes = 0;
   let series: { prefix: Uint8Array; columns: SeriesColumns } | undefined;
+  const names = new FieldNameCache();
   // Walk the split in key order, seeking past the parts of each series outside [begin, end).
   scan: while (begin < end) {
     for (const rec of ctx.store.scan(space, { gte: cursor, lt: split.lt })) {
@@ -589,7 +601,7 @@ async function scanTimeseriesData(ctx: HandlerContext, body: Uint8Array): Promis
         if (typeof id === 'string') continue; // cannot happen for keys we wrote
         series = { prefix: new Uint8Array(prefix), columns: seriesColumns(def, prefix, id) };
       }
-      const point = pointOf(def, series.columns, rec.key, prefixLen, rec.value, want);
+      const point = pointOf(def, series.columns, rec.key, prefixLen, rec.value, want, names);
       if (!point) continue;
       bytes += rec.key.length + rec.value.length;
       points.push(point);

@@ -65,8 +65,12 @@ export function seriesKey(measurement: string, dataSource: string, tagsText: str
   return new KeyWriter(32 + measurement.length + dataSource.length + tagsText.length).string(measurement).string(dataSource).string(tagsText).finish();
 }
 
-export function decodeInt64(bytes: Uint8Array, offset: number): bigint {
-  return BigInt.asIntN(64, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).readBigUInt64BE(offset) ^ 0x8000000000000000n);
+export function decodeInt64(b: Uint8Array, offset: number): bigint {
+  // Big-endian with the sign bit flipped: undo the flip on the high word, then combine.
+  const hi = ((b[offset] << 24) | (b[offset + 1] << 16) | (b[offset + 2] << 8) | b[offset + 3]) ^ 0x80000000; // signed
+  const lo = ((b[offset + 4] << 24) | (b[offset + 5] << 16) | (b[offset + 6] << 8) | b[offset + 7]) >>> 0;
+  if (hi >= -0x200000 && hi < 0x200000) return BigInt(hi * 4294967296 + lo);
+  return (BigInt(hi) << 32n) | BigInt(lo);
 }
 
 export function encodeInt64(value: bigint): Uint8Array {

@@ -49,8 +49,39 @@ export function encodeFields(fields: readonly StoredField[]): Uint8Array {
   return out;
 }
 
+/**
+ * Remembers the field names of the previous record by position: consecutive points of a series nearly
+ * always have the same fields, so their names are compared as bytes instead of decoded again.
+ */
+export class FieldNameCache {
+  readonly bytes: Uint8Array[] = [];
+  readonly names: string[] = [];
+}
+
+function nameAt(b: Buffer, start: number, len: number, i: number, cache: FieldNameCache | undefined): string {
+  if (cache) {
+    const prev = cache.bytes[i];
+    if (prev && prev.length === len) {
+      let same = true;
+      for (let k = 0; k < len; k++) {
+        if (prev[k] !== b[start + k]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return cache.names[i];
+    }
+  }
+  const name = dec.decode(b.subarray(start, start + len));
+  if (cache) {
+    cache.bytes[i] = new Uint8Array(b.subarray(start, start + len));
+    cache.names[i] = name;
+  }
+  return name;
+}
+
 /** Decodes stored fields; `want`, when given, maps name → required type and drops everything else. */
-export function decodeFields(bytes: Uint8Array, want?: ReadonlyMap<string, number>): StoredField[] {
+export function decodeFields(bytes: Uint8Array, want?: ReadonlyMap<string, number>, cache?: FieldNameCache): StoredField[] {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = b.readUInt16LE(0);
   let p = 2;
@@ -58,7 +89,7 @@ export function decodeFields(bytes: Uint8Array, want?: ReadonlyMap<string, numbe
   for (let i = 0; i < n; i++) {
     const nameLen = b.readUInt16LE(p);
     p += 2;
-    const name = dec.decode(b.subarray(p, p + nameLen));
+    const name = nameAt(b, p, nameLen, i, cache);
     p += nameLen;
     const type = b[p++];
     let value: TimeseriesFieldValue;
