@@ -45,6 +45,8 @@ export interface PoolOptions {
   /** Environment of a new instance (FC variables, role credentials, environmentVariables). */
   readonly instanceEnv: (instanceId: string) => Record<string, string>;
   readonly maxInstances: number;
+  /** An instance idle this long is stopped, as FC reclaims idle instances (default 10 min; 0 = never). */
+  readonly idleTimeoutMs?: number;
   /** Every log line of every instance, as it happens. */
   readonly onLog: (line: string) => void;
 }
@@ -66,6 +68,7 @@ class Instance {
   readonly worker: Worker;
   busy = false;
   dead = false;
+  idleTimer?: NodeJS.Timeout;
   private readonly ready: Promise<FcError | undefined>;
   private nextId = 1;
   private pending?: { id: number; requestId: string; logs: string[]; settle: (m: WorkerMessage | { type: 'exit'; code: number; error?: Error }) => void };
@@ -193,14 +196,27 @@ export class FunctionPool {
     } finally {
       instance.busy = false;
       if (instance.dead) this.instances.delete(instance);
+      else this.scheduleReclaim(instance);
       this.waiting.shift()?.();
     }
+  }
+
+  private scheduleReclaim(instance: Instance): void {
+    const ms = this.options.idleTimeoutMs ?? 10 * 60_000;
+    if (ms <= 0) return;
+    instance.idleTimer = setTimeout(() => {
+      if (instance.busy || instance.dead) return;
+      this.instances.delete(instance);
+      void instance.stop();
+    }, ms);
+    instance.idleTimer.unref();
   }
 
   private async acquire(): Promise<{ instance: Instance; cold: boolean }> {
     for (;;) {
       for (const i of this.instances) {
         if (!i.busy && !i.dead) {
+          clearTimeout(i.idleTimer);
           i.busy = true;
           return { instance: i, cold: false };
         }
@@ -223,7 +239,12 @@ export class FunctionPool {
   async close(): Promise<void> {
     this.closed = true;
     for (const w of this.waiting.splice(0)) w();
-    await Promise.all([...this.instances].map((i) => i.stop()));
+    await Promise.all(
+      [...this.instances].map((i) => {
+        clearTimeout(i.idleTimer);
+        return i.stop();
+      }),
+    );
     this.instances.clear();
   }
 }

@@ -55,6 +55,8 @@ export interface FcRunnerOptions {
   readonly timerOverrides?: Readonly<Record<string, string>>;
   /** Instances per function before invocations queue. Default 4. */
   readonly maxInstancesPerFunction?: number;
+  /** Idle instances are stopped after this long, like FC reclaims them. Default 10 min; 0 = never. */
+  readonly instanceIdleTimeoutMs?: number;
   /** Runner messages and function log lines. Default: console. */
   readonly logger?: RunnerLogger;
   /** Print function log lines through the logger (default true). */
@@ -176,6 +178,7 @@ export async function startFcRunner(options: FcRunnerOptions = {}): Promise<FcRu
       fn.functionName,
       new FunctionPool(fn, {
         maxInstances: options.maxInstancesPerFunction ?? 4,
+        idleTimeoutMs: options.instanceIdleTimeoutMs,
         onLog: (line) => {
           if (functionLogs) log.info(`[${fn.functionName}] ${line}`);
         },

@@ -72,7 +72,7 @@ export interface SeriesSpec {
   readonly key: TimeseriesKey;
   /** Minutes before "now" of the series' last point (0 = current; the stale series stops earlier). */
   readonly stopsMinutesAgo: number;
-  /** Field values of a point `m` minutes after the start. */
+  /** Field values of the point at minute `m` since the epoch (so the daily cycle follows UTC). */
   readonly fields: (minute: number, rnd: () => number) => Record<string, bigint | number | boolean | string>;
 }
 

@@ -209,7 +209,7 @@ async function seedTimeseries(target: SeedTarget, options: SeedOptions): Promise
       rows = [];
     };
     for (let t = startUs; t <= lastUs; t += stepUs) {
-      const minute = Number((t - startUs) / MINUTE_US);
+      const minute = Number(t / MINUTE_US); // minutes since the epoch: the daily cycle follows UTC, as the feeder's does
       rows.push({ key: spec.key, time: t, fields: spec.fields(minute, rnd) });
       if (rows.length === 1000) await flush();
     }
@@ -233,11 +233,12 @@ export function startFeeder(target: SeedTarget, intervalMs: number, log: (line: 
   const timer = setInterval(() => {
     if (busy) return;
     busy = true;
-    const now = Date.now();
+    // On the minute, like the seeded points; a second write within the same minute replaces the point.
+    const minuteMs = Math.floor(Date.now() / 60_000) * 60_000;
     const rows: TimeseriesRowInput[] = SERIES.filter((s) => s.stopsMinutesAgo === 0).map((s) => ({
       key: s.key,
-      time: BigInt(now) * 1000n,
-      fields: s.fields(Math.floor(now / 60_000), rnd),
+      time: BigInt(minuteMs) * 1000n,
+      fields: s.fields(minuteMs / 60_000, rnd),
     }));
     client
       .putTimeseriesData({ tableName: TIMESERIES_TABLE, rows })

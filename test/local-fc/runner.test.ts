@@ -296,3 +296,24 @@ function rawPost(headers: IncomingHttpHeaders, body: string): Promise<{ status: 
     req.end(body);
   });
 }
+
+describe('instance lifecycle', () => {
+  it('reclaims an idle instance; the next invocation is a cold start with fresh module state', async () => {
+    const r = await startFcRunner({ sYamlPath: S_YAML, port: 0, logger: quiet, timers: false, instanceIdleTimeoutMs: 150 });
+    try {
+      const event = JSON.stringify({ rawPath: '/x', requestContext: { http: { method: 'GET' } } });
+      const first = await r.invoke('fixture-echo', event);
+      const warm = await r.invoke('fixture-echo', event);
+      expect([first.coldStart, warm.coldStart]).toEqual([true, false]);
+      expect(warm.instanceId).toBe(first.instanceId);
+      expect(JSON.parse(JSON.parse(warm.body.toString()).body).invocations).toBe(2);
+      await new Promise((res) => setTimeout(res, 400));
+      const later = await r.invoke('fixture-echo', event);
+      expect(later.coldStart).toBe(true);
+      expect(later.instanceId).not.toBe(first.instanceId);
+      expect(JSON.parse(JSON.parse(later.body.toString()).body)).toMatchObject({ invocations: 1, initializerCalls: 1 });
+    } finally {
+      await r.stop();
+    }
+  });
+});
