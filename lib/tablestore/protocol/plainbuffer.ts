@@ -6,7 +6,7 @@
  * the INF_MIN / INF_MAX / AUTO_INCREMENT markers. Decoding validates every length and both checksums and
  * throws PlainBufferError on anything malformed, so callers can turn it into a 400 instead of crashing.
  */
-import { crc8Byte, crc8Bytes, crc8I64, crc8U32 } from './crc8';
+import { crc8Byte, crc8Bytes, crc8U32 } from './crc8';
 
 export const INF_MIN: unique symbol = Symbol.for('tablestore.INF_MIN');
 export const INF_MAX: unique symbol = Symbol.for('tablestore.INF_MAX');
@@ -130,8 +130,9 @@ function writeTypedValue(w: Writer, value: Encodable, crc: number): number {
   let c = crc;
   if (typeof value === 'bigint') {
     w.u8(VT.INTEGER);
+    const start = w.pos;
     w.i64(value);
-    c = crc8I64(crc8Byte(c, VT.INTEGER), value);
+    c = crc8Bytes(crc8Byte(c, VT.INTEGER), w.buf, start, start + 8);
   } else if (typeof value === 'number') {
     w.u8(VT.DOUBLE);
     const start = w.pos;
@@ -188,8 +189,9 @@ function writeCell(
   }
   if (timestamp !== undefined) {
     w.u8(TAG.CELL_TIMESTAMP);
+    const start = w.pos;
     w.i64(BigInt(Math.trunc(timestamp)));
-    crc = crc8I64(crc, BigInt(Math.trunc(timestamp)));
+    crc = crc8Bytes(crc, w.buf, start, start + 8);
   }
   if (op !== undefined) crc = crc8Byte(crc, op);
   w.u8(TAG.CELL_CHECKSUM);
@@ -284,9 +286,28 @@ class Reader {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function decodeUtf8(bytes: Uint8Array, what: string): string {
+/** A plain Uint8Array copy (never a Buffer view), so decoded values do not pin the request buffer. */
+function copyBytes(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  const out = new Uint8Array(end - start);
+  if (end - start > 64) out.set(bytes.subarray(start, end));
+  else for (let i = start; i < end; i++) out[i - start] = bytes[i];
+  return out;
+}
+
+/** Strict UTF-8 decoding of bytes[start, end), with a fast path for the short ASCII strings most names are. */
+function decodeUtf8(bytes: Uint8Array, start: number, end: number, what: string): string {
+  if (end - start <= 32) {
+    let out = '';
+    let i = start;
+    for (; i < end; i++) {
+      const b = bytes[i];
+      if (b > 0x7f) break;
+      out += String.fromCharCode(b);
+    }
+    if (i === end) return out;
+  }
   try {
-    return utf8.decode(bytes);
+    return utf8.decode(bytes.subarray(start, end));
   } catch {
     throw new PlainBufferError(`PlainBuffer ${what} is not valid UTF-8`);
   }
@@ -332,10 +353,10 @@ function readTypedValue(r: Reader, len: number, crcIn: number): { value: Encodab
       const start = r.pos;
       const n = r.u32('value length');
       r.need(n, 'value bytes');
-      const data = r.buf.subarray(r.pos, r.pos + n);
+      const dataStart = r.pos;
       r.pos += n;
       crc = crc8Bytes(crc, r.buf, start, r.pos);
-      value = vt === VT.STRING ? decodeUtf8(data, 'STRING value') : new Uint8Array(data);
+      value = vt === VT.STRING ? decodeUtf8(r.buf, dataStart, r.pos, 'STRING value') : copyBytes(r.buf, dataStart, r.pos);
       break;
     }
     case VT.INF_MIN:
@@ -361,10 +382,10 @@ function readCell(r: Reader): RawCell {
   r.expect(TAG.CELL_NAME, 'cell name');
   const nameLen = r.u32('cell name length');
   r.need(nameLen, 'cell name');
-  const nameBytes = r.buf.subarray(r.pos, r.pos + nameLen);
+  const nameStart = r.pos;
   r.pos += nameLen;
-  const name = decodeUtf8(nameBytes, 'cell name');
-  let crc = crc8Bytes(0, nameBytes);
+  const name = decodeUtf8(r.buf, nameStart, r.pos, 'cell name');
+  let crc = crc8Bytes(0, r.buf, nameStart, r.pos);
   const cell: RawCell = { name, crc: 0 };
   if (r.peek() === TAG.CELL_VALUE) {
     r.pos++;
@@ -379,8 +400,9 @@ function readCell(r: Reader): RawCell {
   }
   if (r.peek() === TAG.CELL_TIMESTAMP) {
     r.pos++;
+    const start = r.pos;
     const ts = r.i64('cell timestamp');
-    crc = crc8I64(crc, ts);
+    crc = crc8Bytes(crc, r.buf, start, start + 8);
     cell.timestamp = Number(ts);
   }
   if (cell.op !== undefined) crc = crc8Byte(crc, cell.op);
