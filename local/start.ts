@@ -145,7 +145,9 @@ export function banner(stack: LocalStack, dataDir: string | undefined): string {
   }
   if (!roles.size) lines.push('  (no function has a role: context.credentials is {})');
   lines.push('', 'Try:');
-  for (const c of curlExamples(runner.url)) lines.push(`  ${c}`);
+  // events/ holds HTTP events of the API function: address it directly when it is not the one at the root.
+  const apiBase = runner.defaultHttpFunction || !http.length ? runner.url : `${runner.url}/${http[0].functionName}`;
+  for (const c of curlExamples(apiBase)) lines.push(`  ${c}`);
   const timer = project.functions.find((f) => f.triggers.some((t) => t.type === 'timer'));
   if (timer) {
     const ev = 'events/timer-table-audit.json';
