@@ -76,6 +76,13 @@ describe('PlainBuffer', () => {
     expect(decodeRows(encodeRows(rows))).toEqual(rows);
   });
 
+  it('round-trips timestamps across the 32-bit boundary and long non-ASCII strings', () => {
+    for (const timestamp of [0, 1, 0xffffffff, 0x100000000, 1700000000000, Number.MAX_SAFE_INTEGER, -1, -0x100000001]) {
+      const row: PlainBufferRow = { primaryKey: [{ name: 'k', value: 'é'.repeat(40) }], attributes: [{ name: '列'.repeat(3), value: 'x'.repeat(100), timestamp }] };
+      expect(decodeRows(encodeRows([row]))).toEqual([row]);
+    }
+  });
+
   it('encodes filter column values bare', () => {
     expect(Buffer.from(encodeColumnValue(1n))).toEqual(hex('00 0100000000000000'));
     expect(Buffer.from(encodeColumnValue('ab'))).toEqual(hex('03 02000000 6162'));

@@ -76,7 +76,6 @@ export const VT = {
   AUTO_INCREMENT: 0x0b,
 } as const;
 
-const textEncoder = new TextEncoder();
 
 // ---------------------------------------------------------------------------------------------- writing
 
@@ -118,6 +117,36 @@ class Writer {
     this.buf.set(b, this.pos);
     this.pos += b.length;
   }
+  /** u32 UTF-8 length + bytes; returns the offset of the bytes. ASCII is copied directly (the common case). */
+  lengthPrefixedString(text: string): number {
+    const n = text.length;
+    let ascii = n <= 64;
+    for (let i = 0; ascii && i < n; i++) if (text.charCodeAt(i) > 0x7f) ascii = false;
+    if (ascii) {
+      this.ensure(4 + n);
+      this.buf.writeUInt32LE(n, this.pos);
+      const start = this.pos + 4;
+      for (let i = 0; i < n; i++) this.buf[start + i] = text.charCodeAt(i);
+      this.pos = start + n;
+      return start;
+    }
+    const bytes = Buffer.byteLength(text, 'utf8');
+    this.ensure(4 + bytes);
+    this.buf.writeUInt32LE(bytes, this.pos);
+    const start = this.pos + 4;
+    this.buf.write(text, start, bytes, 'utf8');
+    this.pos = start + bytes;
+    return start;
+  }
+  /** A millisecond timestamp as i64 without BigInt arithmetic (exact for safe integers). */
+  timestamp(ms: number): void {
+    this.ensure(8);
+    const v = Math.trunc(ms);
+    const hi = Math.floor(v / 0x100000000);
+    this.buf.writeUInt32LE(v - hi * 0x100000000, this.pos);
+    this.buf.writeInt32LE(hi, this.pos + 4);
+    this.pos += 8;
+  }
   result(): Uint8Array {
     return this.buf.subarray(0, this.pos);
   }
@@ -142,27 +171,22 @@ function writeTypedValue(w: Writer, value: Encodable, crc: number): number {
     w.u8(VT.BOOLEAN);
     w.u8(value ? 1 : 0);
     c = crc8Byte(crc8Byte(c, VT.BOOLEAN), value ? 1 : 0);
-  } else if (typeof value === 'string' || value instanceof Uint8Array) {
-    const vt = typeof value === 'string' ? VT.STRING : VT.BLOB;
-    const data = typeof value === 'string' ? textEncoder.encode(value) : value;
-    w.u8(vt);
-    w.u32(data.length);
-    w.bytes(data);
-    c = crc8Bytes(crc8U32(crc8Byte(c, vt), data.length), data);
+  } else if (typeof value === 'string') {
+    w.u8(VT.STRING);
+    const lenAt = w.pos;
+    w.lengthPrefixedString(value);
+    c = crc8Bytes(crc8Byte(c, VT.STRING), w.buf, lenAt, w.pos);
+  } else if (value instanceof Uint8Array) {
+    w.u8(VT.BLOB);
+    w.u32(value.length);
+    w.bytes(value);
+    c = crc8Bytes(crc8U32(crc8Byte(c, VT.BLOB), value.length), value);
   } else {
     const vt = value === INF_MIN ? VT.INF_MIN : value === INF_MAX ? VT.INF_MAX : VT.AUTO_INCREMENT;
     w.u8(vt);
     c = crc8Byte(c, vt);
   }
   return c;
-}
-
-function typedValueLength(value: Encodable): number {
-  if (typeof value === 'bigint' || typeof value === 'number') return 9;
-  if (typeof value === 'boolean') return 2;
-  if (typeof value === 'string') return 5 + Buffer.byteLength(value, 'utf8');
-  if (value instanceof Uint8Array) return 5 + value.length;
-  return 1;
 }
 
 function writeCell(
@@ -172,16 +196,17 @@ function writeCell(
   timestamp: number | undefined,
   op: number | undefined,
 ): number {
-  const nameBytes = textEncoder.encode(name);
   w.u8(TAG.CELL);
   w.u8(TAG.CELL_NAME);
-  w.u32(nameBytes.length);
-  w.bytes(nameBytes);
-  let crc = crc8Bytes(0, nameBytes);
+  const nameStart = w.lengthPrefixedString(name);
+  let crc = crc8Bytes(0, w.buf, nameStart, w.pos);
   if (value !== undefined) {
     w.u8(TAG.CELL_VALUE);
-    w.u32(typedValueLength(value));
+    // The value length is patched in once the value is written (saves measuring strings twice).
+    const lenAt = w.pos;
+    w.u32(0);
     crc = writeTypedValue(w, value, crc);
+    w.buf.writeUInt32LE(w.pos - lenAt - 4, lenAt);
   }
   if (op !== undefined) {
     w.u8(TAG.CELL_TYPE);
@@ -190,7 +215,7 @@ function writeCell(
   if (timestamp !== undefined) {
     w.u8(TAG.CELL_TIMESTAMP);
     const start = w.pos;
-    w.i64(BigInt(Math.trunc(timestamp)));
+    w.timestamp(timestamp);
     crc = crc8Bytes(crc, w.buf, start, start + 8);
   }
   if (op !== undefined) crc = crc8Byte(crc, op);
@@ -217,7 +242,7 @@ function writeRow(w: Writer, row: PlainBufferRow): void {
 
 /** Encodes rows into one blob (header + rows). Zero rows still produce the 4-byte header. */
 export function encodeRows(rows: readonly PlainBufferRow[]): Uint8Array {
-  const w = new Writer(64 + rows.length * 64);
+  const w = new Writer(256 + rows.length * 128);
   w.u32(HEADER);
   for (const row of rows) writeRow(w, row);
   return w.result();
