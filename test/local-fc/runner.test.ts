@@ -232,6 +232,17 @@ describe('InvokeFunction API (@alicloud/fc20230330)', () => {
     expect(JSON.parse(err.body.toString()).errorMessage).toBe('boom from echo');
   });
 
+  it('accepts asynchronous invocations with 202 and runs them in the background', async () => {
+    const client = createFcClient({ endpoint: runner.endpoint, accessKeyId: 'LTAI-test', accessKeySecret: 'test-secret' });
+    const res = await invokeWithSdk(client, 'fixture-jobs', Buffer.from(JSON.stringify({ triggerName: 'async-1', sleepMs: 100 })), { invocationType: 'Async' });
+    expect(res.statusCode).toBe(202);
+    expect(res.body.length).toBe(0);
+    const deadline = Date.now() + 5000;
+    const done = () => records.find((r) => r.source === 'invoke-api' && r.outcome.requestId === res.requestId);
+    while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    expect(JSON.parse(done()!.outcome.body.toString()).triggerName).toBe('async-1');
+  });
+
   it('rejects a bad signature, an unknown key and an unknown function', async () => {
     const bad = createFcClient({ endpoint: runner.endpoint, accessKeyId: 'LTAI-test', accessKeySecret: 'wrong' });
     await expect(invokeWithSdk(bad, 'fixture-jobs', Buffer.from('{}'))).rejects.toMatchObject({ code: 'SignatureDoesNotMatch', statusCode: 403 });
