@@ -302,6 +302,18 @@ describe('filters on reads', () => {
       }),
     );
     expect([tooMany.status, tooMany.code]).toEqual([400, 'OTSParameterInvalid']);
+    const dup = await client.batchWriteRow({
+      tables: [
+        {
+          tableName: 'filtered',
+          rows: [
+            { type: 'DELETE', condition: cond(RE.IGNORE), primaryKey: [{ k: Long.fromNumber(500) }] },
+            { type: 'PUT', condition: cond(RE.IGNORE), primaryKey: [{ k: Long.fromNumber(500) }], attributeColumns: [{ a: 'b' }] },
+          ],
+        },
+      ],
+    });
+    expect((dup.tables as unknown as SdkBatchRowResult[]).map((r) => [r.isOk, r.errorCode])).toEqual([[true, null], [false, 'OTSParameterInvalid']]);
   });
 });
 

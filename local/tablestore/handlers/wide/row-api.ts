@@ -179,6 +179,8 @@ const batchGetRow: ApiHandler = async (ctx, body) => {
 // ---------------------------------------------------------------------------------------------- writing
 
 interface Planned {
+  /** Encoded primary key of the row the operation addresses. */
+  readonly key: Buffer;
   readonly writes: KvWrite[];
   readonly writeCu: number;
   readonly returnRow?: Uint8Array;
@@ -240,6 +242,7 @@ function planPut(ctx: HandlerContext, table: WideTable, rowBytesIn: Uint8Array, 
   const stored = applyPut(def, row.attributes, nowMs);
   writes.push({ space: table.space, key, value: encodeStoredRow(stored) });
   return {
+    key,
     writes,
     writeCu: capacityUnits(rowBytes(pk, row.attributes)),
     returnRow: returnContent(rc, pk, liveRow(def, stored, nowMs), row.attributes.map((a) => a.name)),
@@ -268,6 +271,7 @@ function planUpdate(ctx: HandlerContext, table: WideTable, rowBytesIn: Uint8Arra
   const stored = applyUpdate(def, live, cells, nowMs);
   const writes: KvWrite[] = stored ? [{ space: table.space, key, value: encodeStoredRow(stored) }] : [];
   return {
+    key,
     writes,
     writeCu: capacityUnits(rowBytes(row.primaryKey, row.attributes)),
     returnRow: returnContent(rc, row.primaryKey, stored ? liveRow(def, stored, nowMs) : undefined, row.attributes.map((a) => a.name)),
@@ -286,6 +290,7 @@ function planDelete(ctx: HandlerContext, table: WideTable, pkBytes: Uint8Array, 
   checkCondition(condition, live, 'delete');
   const type = rc?.return_type ?? ReturnType.RT_NONE;
   return {
+    key,
     writes: current ? [{ space: table.space, key }] : [],
     writeCu: capacityUnits(rowBytes(row.primaryKey, [])),
     returnRow: type === ReturnType.RT_PK ? encodeRow({ primaryKey: row.primaryKey, attributes: [] }) : undefined,
@@ -356,12 +361,9 @@ const batchWriteRow: ApiHandler = async (ctx, body) => {
         else if (r.type === OperationType.UPDATE) planned = planUpdate(ctx, table, r.row_change, r.condition, r.return_content);
         else if (r.type === OperationType.DELETE) planned = planDelete(ctx, table, r.row_change, r.condition, r.return_content);
         else throw errors.parameterInvalid(`Invalid operation type: ${r.type}.`);
-        const rowKey = planned.writes.find((w) => w.space === table.space)?.key;
-        if (rowKey) {
-          const id = Buffer.from(rowKey).toString('base64');
-          if (seen.has(id)) throw errors.parameterInvalid('The same row appears more than once in BatchWriteRow.');
-          seen.add(id);
-        }
+        const id = planned.key.toString('latin1');
+        if (seen.has(id)) throw errors.parameterInvalid('The same row appears more than once in BatchWriteRow.');
+        seen.add(id);
         writes.push(...planned.writes);
         const res: RowInBatchWriteRowResponse = { is_ok: true, consumed: consumed(0, planned.writeCu) };
         if (planned.returnRow) res.row = planned.returnRow;
