@@ -345,6 +345,9 @@ describe('data', () => {
     expect((await errorOf(client.getTimeseriesData({ tableName: 'nope', key: cpu, endTime: 5 }))).code).toBe('OTSObjectNotExist');
     const bogus = await errorOf(client.getTimeseriesData({ tableName: T, key: cpu, endTime: 5, nextToken: new Uint8Array([1, 2, 3]) }));
     expect(bogus.code).toBe('OTSParameterInvalid');
+    const cancelled = new AbortController();
+    cancelled.abort();
+    expect((await errorOf(client.getTimeseriesData({ tableName: T, key: cpu }, { signal: cancelled.signal }))).code).toBe('OTSClientAborted');
   });
 
   it('supports custom key columns and field primary keys (several points at one time)', async () => {

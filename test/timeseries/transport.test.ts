@@ -230,6 +230,28 @@ describe('retries', () => {
     t.close();
   });
 
+  it('cancels an in-flight attempt or a backoff when the signal aborts', async () => {
+    const t = transport({ retry: { baseDelayMs: 5000, maxDelayMs: 5000 }, random: () => 1 });
+    script = [hang];
+    let started = Date.now();
+    await expect(t.call('GetTimeseriesData', new Uint8Array([1]), { signal: AbortSignal.timeout(100) })).rejects.toMatchObject({
+      code: 'OTSClientAborted',
+      httpStatus: 0,
+    });
+    expect(Date.now() - started).toBeLessThan(2000);
+
+    fallback = otsError(503, 'OTSServerBusy', 'Server is busy.');
+    started = Date.now();
+    await expect(t.call('PutTimeseriesData', new Uint8Array([1]), { signal: AbortSignal.timeout(100) })).rejects.toMatchObject({ code: 'OTSClientAborted' });
+    expect(Date.now() - started).toBeLessThan(2000); // not the 5 s backoff
+    const aborted = new AbortController();
+    aborted.abort();
+    const before = seen.length;
+    await expect(t.call('ListTable', new Uint8Array(0), { signal: aborted.signal })).rejects.toMatchObject({ code: 'OTSClientAborted' });
+    expect(seen.length).toBe(before);
+    t.close();
+  });
+
   it('stops after maxRetries', async () => {
     fallback = otsError(503, 'OTSServerBusy', 'Server is busy.');
     const t = transport({ retry: { maxRetries: 3, baseDelayMs: 1 } });

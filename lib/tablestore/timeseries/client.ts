@@ -18,7 +18,7 @@ import {
   type TimeseriesMetaMsg,
   type TimeseriesTableMetaMsg,
 } from '../protocol/proto/timeseries';
-import { createTransport, ClientErrorCode, type RetryOptions, type RetryEvent, type Transport } from '../transport/index';
+import { createTransport, ClientErrorCode, type CallOptions, type RetryOptions, type RetryEvent, type Transport } from '../transport/index';
 import { encodeMetaCondition } from './conditions';
 import { decodePointRows } from './rows';
 import { formatTagPairs, pairsToRecord, parseTags, tagKeyProblem, tagPairs, tagValueProblem } from './tags';
@@ -49,6 +49,9 @@ import type {
 /** The table version whose tag form (`tag_list`) this client speaks. */
 export const SUPPORTED_TABLE_VERSION = 1n;
 const INT64_MAX = (1n << 63n) - 1n;
+
+/** Per-call options: a deadline for this call (retries included) and cancellation. */
+export type TimeseriesCallOptions = Pick<CallOptions, 'deadlineMs' | 'signal'>;
 
 /** Where and how to connect; the client builds its own transport from these. */
 export interface TimeseriesClientConnection {
@@ -209,9 +212,10 @@ export class TimeseriesClient {
     requestType: Req,
     request: TimeseriesMessages[Req],
     responseType: Res,
+    options?: TimeseriesCallOptions,
   ): Promise<TimeseriesMessages[Res]> {
     const body = encodeTimeseriesMessage(requestType, request);
-    const reply = await this.transport.call(api, body);
+    const reply = await this.transport.call(api, body, options);
     try {
       return decodeTimeseriesMessage(responseType, reply);
     } catch (err) {
@@ -223,7 +227,7 @@ export class TimeseriesClient {
     }
   }
 
-  async createTimeseriesTable(request: CreateTimeseriesTableRequest): Promise<void> {
+  async createTimeseriesTable(request: CreateTimeseriesTableRequest, options?: TimeseriesCallOptions): Promise<void> {
     const meta: TimeseriesTableMetaMsg = {
       table_name: request.tableName,
       table_options: { time_to_live: int32('timeToLive', request.timeToLive ?? -1) },
@@ -240,25 +244,26 @@ export class TimeseriesClient {
     }
     if (request.disableHashPartitionKey !== undefined) meta.disable_hash_partition_key = request.disableHashPartitionKey;
     if (request.disableTimeseriesMetaIndex !== undefined) meta.disable_timeseries_meta_index = request.disableTimeseriesMetaIndex;
-    await this.invoke('CreateTimeseriesTable', 'CreateTimeseriesTableRequest', { table_meta: meta }, 'CreateTimeseriesTableResponse');
+    await this.invoke('CreateTimeseriesTable', 'CreateTimeseriesTableRequest', { table_meta: meta }, 'CreateTimeseriesTableResponse', options);
   }
 
-  async listTimeseriesTables(): Promise<TimeseriesTableMeta[]> {
-    const res = await this.invoke('ListTimeseriesTable', 'ListTimeseriesTableRequest', {}, 'ListTimeseriesTableResponse');
+  async listTimeseriesTables(options?: TimeseriesCallOptions): Promise<TimeseriesTableMeta[]> {
+    const res = await this.invoke('ListTimeseriesTable', 'ListTimeseriesTableRequest', {}, 'ListTimeseriesTableResponse', options);
     return (res.table_metas ?? []).map(tableMetaFromMsg);
   }
 
-  async describeTimeseriesTable(tableName: string): Promise<TimeseriesTableMeta> {
+  async describeTimeseriesTable(tableName: string, options?: TimeseriesCallOptions): Promise<TimeseriesTableMeta> {
     const res = await this.invoke(
       'DescribeTimeseriesTable',
       'DescribeTimeseriesTableRequest',
       { table_name: tableName },
       'DescribeTimeseriesTableResponse',
+      options,
     );
     return tableMetaFromMsg(res.table_meta);
   }
 
-  async updateTimeseriesTable(request: UpdateTimeseriesTableRequest): Promise<void> {
+  async updateTimeseriesTable(request: UpdateTimeseriesTableRequest, options?: TimeseriesCallOptions): Promise<void> {
     await this.invoke(
       'UpdateTimeseriesTable',
       'UpdateTimeseriesTableRequest',
@@ -270,11 +275,12 @@ export class TimeseriesClient {
           : undefined,
       },
       'UpdateTimeseriesTableResponse',
+      options,
     );
   }
 
-  async deleteTimeseriesTable(tableName: string): Promise<void> {
-    await this.invoke('DeleteTimeseriesTable', 'DeleteTimeseriesTableRequest', { table_name: tableName }, 'DeleteTimeseriesTableResponse');
+  async deleteTimeseriesTable(tableName: string, options?: TimeseriesCallOptions): Promise<void> {
+    await this.invoke('DeleteTimeseriesTable', 'DeleteTimeseriesTableRequest', { table_name: tableName }, 'DeleteTimeseriesTableResponse', options);
     const prefix = `${tableName}\u0000`;
     for (const k of [...this.metaCache.keys()]) if (k.startsWith(prefix)) this.metaCache.delete(k);
   }
@@ -283,7 +289,7 @@ export class TimeseriesClient {
    * Writes points (FlatBuffer rows with CRC-32C). Rows the service rejects individually come back in
    * `failedRows`; the others are stored.
    */
-  async putTimeseriesData(request: PutTimeseriesDataRequest): Promise<PutTimeseriesDataResult> {
+  async putTimeseriesData(request: PutTimeseriesDataRequest, options?: TimeseriesCallOptions): Promise<PutTimeseriesDataResult> {
     if (request.rows.length === 0) return { failedRows: [], metaUpdates: [] };
     const cacheKeys: string[] = [];
     let rows;
@@ -331,6 +337,7 @@ export class TimeseriesClient {
           supported_table_version: SUPPORTED_TABLE_VERSION,
         },
         'PutTimeseriesDataResponse',
+        options,
       );
       for (const f of failedRows(res.failed_rows)) failed.push({ ...f, index: f.index + offset });
       const ids = res.meta_update_status?.row_ids ?? [];
@@ -351,7 +358,7 @@ export class TimeseriesClient {
   }
 
   /** One page of points of one series in [beginTime, endTime). */
-  async getTimeseriesData(request: GetTimeseriesDataRequest): Promise<GetTimeseriesDataResult> {
+  async getTimeseriesData(request: GetTimeseriesDataRequest, options?: TimeseriesCallOptions): Promise<GetTimeseriesDataResult> {
     const res = await this.invoke(
       'GetTimeseriesData',
       'GetTimeseriesDataRequest',
@@ -367,16 +374,17 @@ export class TimeseriesClient {
         supported_table_version: SUPPORTED_TABLE_VERSION,
       },
       'GetTimeseriesDataResponse',
+      options,
     );
     const rows = decodeRowsOrThrow('GetTimeseriesData', res.rows_data);
     return res.next_token && res.next_token.length ? { rows, nextToken: res.next_token } : { rows };
   }
 
   /** Every page of a GetTimeseriesData read, following `nextToken` until the range is exhausted. */
-  async *getTimeseriesDataPages(request: GetTimeseriesDataRequest): AsyncGenerator<GetTimeseriesDataResult> {
+  async *getTimeseriesDataPages(request: GetTimeseriesDataRequest, options?: TimeseriesCallOptions): AsyncGenerator<GetTimeseriesDataResult> {
     let token = request.nextToken;
     for (;;) {
-      const page = await this.getTimeseriesData({ ...request, nextToken: token });
+      const page = await this.getTimeseriesData({ ...request, nextToken: token }, options);
       yield page;
       if (!page.nextToken) return;
       token = page.nextToken;
@@ -384,11 +392,11 @@ export class TimeseriesClient {
   }
 
   /** Every point of the range, page by page. */
-  async *iterateTimeseriesData(request: GetTimeseriesDataRequest): AsyncGenerator<TimeseriesRow> {
-    for await (const page of this.getTimeseriesDataPages(request)) yield* page.rows;
+  async *iterateTimeseriesData(request: GetTimeseriesDataRequest, options?: TimeseriesCallOptions): AsyncGenerator<TimeseriesRow> {
+    for await (const page of this.getTimeseriesDataPages(request, options)) yield* page.rows;
   }
 
-  async queryTimeseriesMeta(request: QueryTimeseriesMetaRequest): Promise<QueryTimeseriesMetaResult> {
+  async queryTimeseriesMeta(request: QueryTimeseriesMetaRequest, options?: TimeseriesCallOptions): Promise<QueryTimeseriesMetaResult> {
     const res = await this.invoke(
       'QueryTimeseriesMeta',
       'QueryTimeseriesMetaRequest',
@@ -401,6 +409,7 @@ export class TimeseriesClient {
         supported_table_version: SUPPORTED_TABLE_VERSION,
       },
       'QueryTimeseriesMetaResponse',
+      options,
     );
     const result: { metas: TimeseriesMeta[]; totalHit?: number; nextToken?: Uint8Array } = {
       metas: (res.timeseries_metas ?? []).map(metaFromMsg),
@@ -411,10 +420,10 @@ export class TimeseriesClient {
   }
 
   /** Every matching series meta, page by page. */
-  async *iterateTimeseriesMeta(request: QueryTimeseriesMetaRequest): AsyncGenerator<TimeseriesMeta> {
+  async *iterateTimeseriesMeta(request: QueryTimeseriesMetaRequest, options?: TimeseriesCallOptions): AsyncGenerator<TimeseriesMeta> {
     let token = request.nextToken;
     for (;;) {
-      const page = await this.queryTimeseriesMeta({ ...request, nextToken: token, getTotalHit: false });
+      const page = await this.queryTimeseriesMeta({ ...request, nextToken: token, getTotalHit: false }, options);
       yield* page.metas;
       if (!page.nextToken) return;
       token = page.nextToken;
@@ -425,18 +434,19 @@ export class TimeseriesClient {
    * Splits a table (or one measurement) into up to `splitCountHint` opaque scan ranges for parallel
    * `scanTimeseriesData` calls.
    */
-  async splitTimeseriesScanTask(request: SplitTimeseriesScanTaskRequest): Promise<Uint8Array[]> {
+  async splitTimeseriesScanTask(request: SplitTimeseriesScanTaskRequest, options?: TimeseriesCallOptions): Promise<Uint8Array[]> {
     const res = await this.invoke(
       'SplitTimeseriesScanTask',
       'SplitTimeseriesScanTaskRequest',
       { table_name: request.tableName, measurement_name: request.measurement, split_count_hint: int32('splitCountHint', request.splitCountHint) ?? 1 },
       'SplitTimeseriesScanTaskResponse',
+      options,
     );
     return res.split_infos ?? [];
   }
 
   /** One page of points of every series in a split (or the whole table), in series then time order. */
-  async scanTimeseriesData(request: ScanTimeseriesDataRequest): Promise<GetTimeseriesDataResult> {
+  async scanTimeseriesData(request: ScanTimeseriesDataRequest, options?: TimeseriesCallOptions): Promise<GetTimeseriesDataResult> {
     const res = await this.invoke(
       'ScanTimeseriesData',
       'ScanTimeseriesDataRequest',
@@ -452,16 +462,17 @@ export class TimeseriesClient {
         supported_table_version: SUPPORTED_TABLE_VERSION,
       },
       'ScanTimeseriesDataResponse',
+      options,
     );
     const rows = decodeRowsOrThrow('ScanTimeseriesData', res.data);
     return res.next_token && res.next_token.length ? { rows, nextToken: res.next_token } : { rows };
   }
 
   /** Every point of a scan, page by page. */
-  async *iterateScanTimeseriesData(request: ScanTimeseriesDataRequest): AsyncGenerator<TimeseriesRow> {
+  async *iterateScanTimeseriesData(request: ScanTimeseriesDataRequest, options?: TimeseriesCallOptions): AsyncGenerator<TimeseriesRow> {
     let token = request.nextToken;
     for (;;) {
-      const page = await this.scanTimeseriesData({ ...request, nextToken: token });
+      const page = await this.scanTimeseriesData({ ...request, nextToken: token }, options);
       yield* page.rows;
       if (!page.nextToken) return;
       token = page.nextToken;
@@ -469,7 +480,7 @@ export class TimeseriesClient {
   }
 
   /** Sets the attributes of series (creating their meta when absent). */
-  async updateTimeseriesMeta(request: UpdateTimeseriesMetaRequest): Promise<FailedRowsResult> {
+  async updateTimeseriesMeta(request: UpdateTimeseriesMetaRequest, options?: TimeseriesCallOptions): Promise<FailedRowsResult> {
     const res = await this.invoke(
       'UpdateTimeseriesMeta',
       'UpdateTimeseriesMetaRequest',
@@ -479,12 +490,13 @@ export class TimeseriesClient {
         supported_table_version: SUPPORTED_TABLE_VERSION,
       },
       'UpdateTimeseriesMetaResponse',
+      options,
     );
     return { failedRows: failedRows(res.failed_rows) };
   }
 
   /** Removes series meta (the points stay). */
-  async deleteTimeseriesMeta(request: DeleteTimeseriesMetaRequest): Promise<FailedRowsResult> {
+  async deleteTimeseriesMeta(request: DeleteTimeseriesMetaRequest, options?: TimeseriesCallOptions): Promise<FailedRowsResult> {
     // Forget cached meta times first: a write that claims to know a deleted meta must not skip recreating it.
     for (const k of request.keys) {
       try {
@@ -498,6 +510,7 @@ export class TimeseriesClient {
       'DeleteTimeseriesMetaRequest',
       { table_name: request.tableName, timeseries_key: request.keys.map(keyToMsg), supported_table_version: SUPPORTED_TABLE_VERSION },
       'DeleteTimeseriesMetaResponse',
+      options,
     );
     return { failedRows: failedRows(res.failed_rows) };
   }

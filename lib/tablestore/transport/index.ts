@@ -22,6 +22,7 @@ export const ClientErrorCode = {
   DeadlineExceeded: 'OTSClientDeadlineExceeded',
   BadResponse: 'OTSClientBadResponse',
   Credentials: 'OTSClientCredentialsError',
+  Aborted: 'OTSClientAborted',
 } as const;
 
 export interface RetryOptions {
@@ -71,6 +72,8 @@ export interface CallOptions {
   readonly idempotent?: boolean;
   /** Overrides the transport's overall deadline for this call. */
   readonly deadlineMs?: number;
+  /** Cancels the call (in-flight request and backoff alike); it then fails with OTSClientAborted. */
+  readonly signal?: AbortSignal;
 }
 
 export interface Transport {
@@ -92,7 +95,7 @@ interface AttemptResult {
 class AttemptFailure extends Error {
   constructor(
     message: string,
-    readonly kind: 'timeout' | 'network',
+    readonly kind: 'timeout' | 'network' | 'aborted',
     readonly requestSent: boolean,
   ) {
     super(message);
@@ -102,8 +105,21 @@ class AttemptFailure extends Error {
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 const AUTH_CODES = new Set<string>([ErrorCode.AuthFailed, ErrorCode.NoPermissionAccess]);
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms`, or early (without error) when `signal` aborts; the caller checks the signal. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+function abortedError(apiName: string): TablestoreError {
+  return new TablestoreError({ code: ClientErrorCode.Aborted, message: `${apiName} was cancelled`, httpStatus: 0 });
 }
 
 function sameCredentials(a: Credentials, b: Credentials): boolean {
@@ -129,13 +145,24 @@ export function createTransport(options: TransportOptions): Transport {
   const request = secure ? https.request : http.request;
   const endpoint = `${url.protocol}//${url.host}`;
 
-  function attempt(apiName: string, body: Uint8Array, headers: Record<string, string>, timeout: number): Promise<AttemptResult> {
+  function attempt(
+    apiName: string,
+    body: Uint8Array,
+    headers: Record<string, string>,
+    timeout: number,
+    signal: AbortSignal | undefined,
+  ): Promise<AttemptResult> {
     return new Promise((resolve, reject) => {
       let settled = false;
+      const onAbort = () => {
+        fail(new AttemptFailure(`${apiName} was cancelled`, 'aborted', true));
+        req.destroy();
+      };
       const fail = (err: AttemptFailure) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         reject(err);
       };
       const req = request({
@@ -165,6 +192,7 @@ export function createTransport(options: TransportOptions): Transport {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
           const requestId = res.headers['x-ots-requestid'] ?? res.headers['x-ots-request-id'];
           const md5 = res.headers['x-ots-contentmd5'];
           resolve({
@@ -175,6 +203,7 @@ export function createTransport(options: TransportOptions): Transport {
           });
         });
       });
+      signal?.addEventListener('abort', onAbort, { once: true });
       req.end(body);
     });
   }
@@ -204,7 +233,9 @@ export function createTransport(options: TransportOptions): Transport {
     let nextCredentials: Credentials | undefined;
     let lastError: TablestoreError | undefined;
 
+    const signal = callOptions.signal;
     for (;;) {
+      if (signal?.aborted) throw abortedError(apiName);
       const credentials = nextCredentials ?? (await resolveCredentials());
       nextCredentials = undefined;
       const headers = signRequestHeaders({
@@ -229,10 +260,11 @@ export function createTransport(options: TransportOptions): Transport {
         });
       }
 
+      if (signal?.aborted) throw abortedError(apiName);
       let error: TablestoreError;
       let failure: FailureInfo;
       try {
-        const result = await attempt(apiName, requestBytes, headers, Math.min(timeoutMs, remaining));
+        const result = await attempt(apiName, requestBytes, headers, Math.min(timeoutMs, remaining), signal);
         if (result.status >= 200 && result.status < 300) {
           if (result.md5 !== undefined && result.md5 !== contentMd5(result.body)) {
             error = new TablestoreError({
@@ -251,6 +283,7 @@ export function createTransport(options: TransportOptions): Transport {
         }
       } catch (err) {
         if (!(err instanceof AttemptFailure)) throw err;
+        if (err.kind === 'aborted') throw abortedError(apiName);
         error = new TablestoreError({
           code: err.kind === 'timeout' ? ClientErrorCode.Timeout : ClientErrorCode.Network,
           message: err.message,
@@ -290,7 +323,7 @@ export function createTransport(options: TransportOptions): Transport {
       if (Date.now() + delay >= deadline) throw error;
       retries++;
       options.onRetry?.({ apiName, retry: retries, delayMs: delay, code: error.code, httpStatus: error.httpStatus, requestId: error.requestId });
-      await sleep(delay);
+      await sleep(delay, signal);
     }
   }
 
