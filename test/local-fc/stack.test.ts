@@ -228,7 +228,14 @@ describe('npm run invoke', () => {
   }, 120_000);
 
   it('invokes in-process on fresh demo data, printing logs and result like s local invoke', async () => {
-    const r = await runInvoke(['table-audit', '-f', 'events/timer-table-audit.json']);
+    const [r, http] = await Promise.all([
+      runInvoke(['table-audit', '-f', 'events/timer-table-audit.json']),
+      runInvoke(['tablestore-fc-http-api', '--event-file', 'events/http-get-row.json']),
+    ]);
+    expect(http.code, http.stderr).toBe(0);
+    const struct = resultOf(http.stdout);
+    expect(struct.statusCode).toBe(200);
+    expect(JSON.parse(struct.body).row.primaryKey).toEqual({ customer_id: 'c0001', order_id: 100000 });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/FC Invoke Start RequestId: 1-[0-9a-f]{8}-[0-9a-f]{24}/);
     expect(r.stdout).toMatch(/FC Invoke End RequestId: .*Duration: [\d.]+ ms, Memory Size: 512 MB/);
