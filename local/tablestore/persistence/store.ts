@@ -34,7 +34,11 @@ export interface KvStore {
   scan(space: string, options?: ScanOptions): IterableIterator<KvRecord>;
   /** Number of records in a space (for stats and benchmarks). */
   count(space: string): number;
-  /** All writes of one call apply atomically (all or none after a crash). */
+  /**
+   * All writes of one call apply atomically (all or none after a crash). The in-memory index is updated
+   * synchronously, at call time, so a handler's read-check-write needs no lock; the promise settles once the
+   * writes are durable.
+   */
   write(writes: readonly KvWrite[]): Promise<void>;
   /** Removes every record of a space. */
   dropSpace(space: string): Promise<void>;
