@@ -6,6 +6,7 @@
  *   2. Small requests/s from one client process against the CLI server in a child process (target >= 5k/s):
  *      with a lean signed client (keep-alive, our signer) and with the official `tablestore` SDK.
  *   3. Memory per 1M rows (heap + external buffers after GC).
+ *   4. PutRow requests/s against a --data-dir server (every reply after fsync; concurrent writes group-commit).
  * Every loop is bounded by a count or a deadline.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -14,6 +15,8 @@ import { Agent, request } from 'node:http';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { encodePrimaryKey, encodeRow, INF_MAX } from '../lib/tablestore/protocol/plainbuffer';
@@ -142,8 +145,10 @@ async function rangeLatencies(client: ReturnType<typeof leanClient>, table: stri
   return out;
 }
 
-async function startCliServer(): Promise<{ child: ChildProcess; target: Target }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/tablestore/cli.ts', '--port', '0', '--access-key', `${KEY.id}:${KEY.secret}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function startCliServer(extraArgs: string[] = []): Promise<{ child: ChildProcess; target: Target }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/tablestore/cli.ts', '--port', '0', '--access-key', `${KEY.id}:${KEY.secret}`, ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const endpoint = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('CLI server did not start')), 30_000);
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -279,6 +284,29 @@ export async function runTablestoreLocalBench(log: (line: string) => void = cons
   } finally {
     lean.close();
     child.kill('SIGTERM');
+  }
+
+  // 4: durable writes: PutRow against a --data-dir server (fsync'd group commits).
+  const dir = await mkdtemp(join(os.tmpdir(), 'tsl-bench-'));
+  const durable = await startCliServer(['--data-dir', dir]);
+  const writer = leanClient(durable.target, 64);
+  try {
+    await createTable(writer, 'durable');
+    let n = 0;
+    const put = () => {
+      const row = encodeRow({ primaryKey: [{ name: 'id', value: BigInt(n++ % 100_000) }], attributes: [{ name: 'v', value: 'x' }] });
+      return writer.call('PutRow', encodeMessage('PutRowRequest', { table_name: 'durable', row, condition: { row_existence: 0 } }));
+    };
+    await throughput(put, 64, 500);
+    const rate = await throughput(put, 64, 2000);
+    report({ name: 'PutRow requests/s with --data-dir, 64 in flight (each acknowledged after fsync)', value: Math.round(rate), unit: 'req/s' });
+  } finally {
+    writer.close();
+    await new Promise<void>((resolve) => {
+      durable.child.once('exit', () => resolve());
+      durable.child.kill('SIGTERM');
+    });
+    await rm(dir, { recursive: true, force: true });
   }
   return figures;
 }

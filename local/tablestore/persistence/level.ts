@@ -22,11 +22,11 @@ function levelKey(space: string, key: Uint8Array): Buffer {
   return out;
 }
 
-const DROP_CHUNK = 10_000;
-
 export class LevelKvStore implements KvStore {
   /** Set when a durable write failed: memory may then be ahead of disk, so further writes are refused. */
   private failure: Error | undefined;
+  private readonly queue: { ops: LevelOp[]; resolve: () => void; reject: (err: Error) => void }[] = [];
+  private flushing = false;
 
   private constructor(
     private readonly db: Db,
@@ -66,44 +66,60 @@ export class LevelKvStore implements KvStore {
     return this.index.count(space);
   }
 
-  async write(writes: readonly KvWrite[]): Promise<void> {
-    if (writes.length === 0) return;
-    if (this.failure) throw this.failure;
+  write(writes: readonly KvWrite[]): Promise<void> {
+    if (writes.length === 0) return Promise.resolve();
+    if (this.failure) return Promise.reject(this.failure);
     this.index.apply(writes);
-    await this.durably(
+    return this.enqueue(
       writes.map((w) =>
         w.value === undefined
           ? { type: 'del' as const, key: levelKey(w.space, w.key) }
           : { type: 'put' as const, key: levelKey(w.space, w.key), value: Buffer.from(w.value) },
       ),
-      { sync: true },
     );
   }
 
-  private async durably(ops: LevelOp[], options: { sync: boolean }): Promise<void> {
-    try {
-      await this.db.batch(ops, options);
-    } catch (err) {
-      const cause = err instanceof Error ? err.message : String(err);
-      this.failure = new Error(`Tablestore Local data directory write failed (${cause}); restart the server to reload from disk`);
-      throw this.failure;
-    }
+  dropSpace(space: string): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    const ops = [...this.index.scan(space)].map((r) => ({ type: 'del' as const, key: levelKey(space, r.key) }));
+    this.index.dropSpaceNow(space);
+    return ops.length === 0 ? Promise.resolve() : this.enqueue(ops);
   }
 
-  async dropSpace(space: string): Promise<void> {
-    if (this.failure) throw this.failure;
-    const keys = [...this.index.scan(space)].map((r) => r.key);
-    this.index.dropSpaceNow(space);
-    for (let i = 0; i < keys.length; i += DROP_CHUNK) {
-      const chunk = keys.slice(i, i + DROP_CHUNK);
-      await this.durably(
-        chunk.map((key) => ({ type: 'del' as const, key: levelKey(space, key) })),
-        { sync: i + DROP_CHUNK >= keys.length },
-      );
+  /**
+   * Group commit: writes that arrive while a synced batch is in flight are combined into the next one, in
+   * arrival order. Each caller's writes stay atomic (they are inside one LevelDB batch) and are acknowledged
+   * only after that batch's fsync.
+   */
+  private enqueue(ops: LevelOp[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ops, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    while (this.queue.length > 0) {
+      const group = this.queue.splice(0);
+      if (this.failure) {
+        for (const g of group) g.reject(this.failure);
+        continue;
+      }
+      try {
+        await this.db.batch(group.length === 1 ? group[0].ops : group.flatMap((g) => g.ops), { sync: true });
+        for (const g of group) g.resolve();
+      } catch (err) {
+        const cause = err instanceof Error ? err.message : String(err);
+        this.failure = new Error(`Tablestore Local data directory write failed (${cause}); restart the server to reload from disk`);
+        for (const g of group) g.reject(this.failure);
+      }
     }
+    this.flushing = false;
   }
 
   async close(): Promise<void> {
+    while (this.flushing) await new Promise((r) => setTimeout(r, 5));
     await this.db.close();
   }
 }
