@@ -51,6 +51,16 @@ describe('PutRow / GetRow / UpdateRow / DeleteRow', () => {
     expect(missing.consumed?.capacityUnit.read).toBe(1);
   });
 
+  it('reports consumed capacity units by size (4 KB per unit, at least 1)', async () => {
+    const big = 'x'.repeat(10 * 1024);
+    const put = await client.putRow({ tableName: 'rows', condition: cond(RE.IGNORE), primaryKey: [{ id: 'cu' }], attributeColumns: [{ big }] });
+    expect(put.consumed?.capacityUnit).toMatchObject({ write: 3 });
+    const got = await client.getRow({ tableName: 'rows', primaryKey: [{ id: 'cu' }], maxVersions: 1 });
+    expect(got.consumed?.capacityUnit).toMatchObject({ read: 3 });
+    const del = await client.deleteRow({ tableName: 'rows', condition: cond(RE.IGNORE), primaryKey: [{ id: 'cu' }] });
+    expect(del.consumed?.capacityUnit).toMatchObject({ write: 1 });
+  });
+
   it('checks row existence conditions', async () => {
     const e1 = await sdkError(client.putRow({ tableName: 'rows', condition: cond(RE.EXPECT_NOT_EXIST), primaryKey: [{ id: 'r1' }], attributeColumns: [{ a: 'z' }] }));
     expect(e1).toEqual({ status: 403, code: 'OTSConditionCheckFail', message: 'Condition check failed.' });
