@@ -89,6 +89,23 @@ describe('GetRange paging over 10k rows', () => {
     expect(pages).toBe(2);
   });
 
+  it('stops scanning after 5000 rows even when a filter drops them all, and says where to resume', async () => {
+    const params = {
+      tableName: 'big',
+      direction: 'FORWARD',
+      exclusiveEndPrimaryKey: [{ p: TableStore.INF_MAX }, { n: TableStore.INF_MAX }],
+      maxVersions: 1,
+      limit: 100,
+      columnFilter: new TableStore.SingleColumnCondition('i', Long.fromNumber(-1), TableStore.ComparatorType.EQUAL),
+    };
+    const first = await client.getRange({ ...params, inclusiveStartPrimaryKey: [{ p: TableStore.INF_MIN }, { n: TableStore.INF_MIN }] });
+    expect(first.rows).toEqual([]);
+    expect(first.nextStartPrimaryKey!.map((c) => String(c.value))).toEqual(['b', '5000']);
+    const second = await client.getRange({ ...params, inclusiveStartPrimaryKey: first.nextStartPrimaryKey!.map((c) => ({ [c.name]: c.value })) });
+    expect(second.rows).toEqual([]);
+    expect(second.nextStartPrimaryKey).toBeNull();
+  });
+
   it('honours INF bounds inside a partition and exclusive end keys', async () => {
     const res = await client.getRange({
       tableName: 'big',
