@@ -11,7 +11,7 @@ import { readConfig, type ApiConfig } from './config';
 import type { TablestoreReaders } from './ports';
 
 export interface AuditAppOptions {
-  readers(config: ApiConfig, context: FcContext): Promise<TablestoreReaders> | TablestoreReaders;
+  readers(config: ApiConfig, context: FcContext, signal?: AbortSignal): Promise<TablestoreReaders> | TablestoreReaders;
   readonly logger?: ScrubbingLogger;
   readonly env?: NodeJS.ProcessEnv;
   /** Stop auditing when fewer ms than this remain (default: 10 % of the time, at least 1.5 s). */
@@ -23,6 +23,9 @@ export interface AuditFailure {
 }
 
 export type FcTimerHandler = (event: Buffer | Uint8Array | string, context: FcContext) => Promise<AuditSummary | AuditFailure>;
+
+/** Time left for writing the summary after in-flight calls are cancelled. */
+const CANCEL_MARGIN_MS = 500;
 
 type TimerMiddleware = MiddlewareObj<TimerRequest<AuditPayload>, AuditSummary | AuditFailure, Error, LoggedContext>;
 const as = (m: object): TimerMiddleware => m as TimerMiddleware;
@@ -50,15 +53,24 @@ export function createAuditHandler(options: AuditAppOptions): FcTimerHandler {
     .use(timerErrors())
     .handler(async (event, context) => {
       const config = readConfig(options.env ?? process.env);
-      const readers = await options.readers(config, context);
       const remaining = context.getRemainingTimeInMillis ?? (() => Number.POSITIVE_INFINITY);
-      return runAudit(event.payload, {
-        config,
-        readers,
-        log: context.log ?? log.logger,
-        remainingMs: remaining,
-        ...(options.reserveMs === undefined ? {} : { reserveMs: options.reserveMs }),
-      });
+      // A call still running just before the function deadline is cancelled, so the summary is returned
+      // (as partial) instead of FC killing the invocation.
+      const controller = new AbortController();
+      const budget = remaining();
+      const timer = Number.isFinite(budget) ? setTimeout(() => controller.abort(), Math.max(0, budget - CANCEL_MARGIN_MS)) : undefined;
+      try {
+        const readers = await options.readers(config, context, controller.signal);
+        return await runAudit(event.payload, {
+          config,
+          readers,
+          log: context.log ?? log.logger,
+          remainingMs: remaining,
+          ...(options.reserveMs === undefined ? {} : { reserveMs: options.reserveMs }),
+        });
+      } finally {
+        if (timer) clearTimeout(timer);
+      }
     });
   return (event, context) => chain(event as unknown as TimerRequest<AuditPayload>, withDeadline(context) as LoggedContext);
 }

@@ -97,6 +97,9 @@ const errorOf = (error: unknown, action: string, table?: string): AuditError => 
   return { status: e.status, code: e.code, message: e.message };
 };
 
+/** A call cut off by the deadline (cancelled or timed out) ends the audit as partial. */
+const isDeadline = (e: AuditError): boolean => e.status === 504;
+
 export async function runAudit(payload: AuditPayload, options: AuditOptions): Promise<AuditSummary> {
   const { config, readers, log } = options;
   const now = options.now ?? Date.now;
@@ -141,7 +144,9 @@ export async function runAudit(payload: AuditPayload, options: AuditOptions): Pr
       });
     } catch (error) {
       errors += 1;
-      wideTables.push({ table, error: errorOf(error, 'ots:DescribeTable', table) });
+      const e = errorOf(error, 'ots:DescribeTable', table);
+      if (isDeadline(e)) stopped = true;
+      wideTables.push({ table, error: e });
     }
   }
 
@@ -165,7 +170,9 @@ export async function runAudit(payload: AuditPayload, options: AuditOptions): Pr
       info = await readers.timeseries.describeTable(table);
     } catch (error) {
       errors += 1;
-      timeseriesTables.push({ table, staleSeries: 0, complete: false, error: errorOf(error, 'ots:DescribeTimeseriesTable', table) });
+      const e = errorOf(error, 'ots:DescribeTimeseriesTable', table);
+      if (isDeadline(e)) stopped = true;
+      timeseriesTables.push({ table, staleSeries: 0, complete: false, error: e });
       continue;
     }
     let stale = 0;
@@ -204,6 +211,7 @@ export async function runAudit(payload: AuditPayload, options: AuditOptions): Pr
     } catch (error) {
       errors += 1;
       failure = errorOf(error, 'ots:QueryTimeseriesMeta', table);
+      if (isDeadline(failure)) stopped = true;
     }
     staleSeriesTotal += stale;
     timeseriesTables.push({

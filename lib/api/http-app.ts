@@ -14,8 +14,11 @@ import { createRouter } from './router';
 import { routes, type RouteDeps } from './routes';
 
 export interface HttpAppOptions {
-  /** Builds the readers for this invocation (credentials come from the context on every call). */
-  readers(config: ApiConfig, context: FcContext): Promise<TablestoreReaders> | TablestoreReaders;
+  /**
+   * Builds the readers for this invocation (credentials come from the context on every call). `signal`
+   * aborts when the function deadline is reached, so in-flight Tablestore calls are cancelled.
+   */
+  readers(config: ApiConfig, context: FcContext, signal?: AbortSignal): Promise<TablestoreReaders> | TablestoreReaders;
   readonly logger?: ScrubbingLogger;
   /** Environment to read the configuration from on each invocation; process.env by default. */
   readonly env?: NodeJS.ProcessEnv;
@@ -52,12 +55,12 @@ export function createHttpHandler(options: HttpAppOptions): FcHttpHandler {
     .use(as(fcHttpEvent()))
     .use(as(httpHeaderNormalizer()))
     .use(as(fcErrorResponse()))
-    .handler(async (request, context) => {
+    .handler(async (request, context, { signal }) => {
       context.log?.debug({ method: request.method, path: request.path }, 'request');
       let config: ApiConfig | undefined;
       const deps: RouteDeps = {
         config: () => (config ??= readConfig(options.env ?? process.env)),
-        readers: async () => options.readers(deps.config(), context),
+        readers: async () => options.readers(deps.config(), context, signal),
         tokens: () => {
           const key = deps.config().tokenKey;
           let tokens = tokenCache.get(key);

@@ -11,7 +11,7 @@ import { wideReader } from './wide-adapter';
  * the ALIBABA_CLOUD_* environment), and the clients from the shared per-(region, instance, endpoint) cache, so
  * connections survive across invocations while rotated credentials take effect immediately.
  */
-export function readersFor(config: ApiConfig, context: FcContext): TablestoreReaders {
+export function readersFor(config: ApiConfig, context: FcContext, signal?: AbortSignal): TablestoreReaders {
   const clients = getTablestoreClients({
     region: config.region,
     instance: config.instance,
@@ -19,5 +19,6 @@ export function readersFor(config: ApiConfig, context: FcContext): TablestoreRea
     ...(config.network === undefined ? {} : { network: config.network }),
     credentials: fromFcInvocation(context),
   });
-  return { wide: wideReader(clients.wide), timeseries: timeseriesReader(clients.timeseries) };
+  // The wide-table client (official SDK) has no cancellation; the time series calls stop at the deadline.
+  return { wide: wideReader(clients.wide), timeseries: timeseriesReader(clients.timeseries, signal ? { signal } : {}) };
 }

@@ -1,4 +1,5 @@
 import { and, measurement, source, tag, updateTime, type MetaCondition, type TimeseriesClient } from '../tablestore/timeseries/index';
+import type { TimeseriesCallOptions } from '../tablestore/timeseries/client';
 import type { TimeseriesReader, TimeseriesTableInfo } from './ports';
 
 type TableMeta = Awaited<ReturnType<TimeseriesClient['describeTimeseriesTable']>>;
@@ -15,14 +16,14 @@ function info(meta: TableMeta): TimeseriesTableInfo {
   };
 }
 
-/** The routes' time series port over the shared TimeseriesClient. */
-export function timeseriesReader(client: TimeseriesClient): TimeseriesReader {
+/** The routes' time series port over the shared TimeseriesClient; `call` carries the invocation's abort signal. */
+export function timeseriesReader(client: TimeseriesClient, call: TimeseriesCallOptions = {}): TimeseriesReader {
   return {
     async listTables() {
-      return (await client.listTimeseriesTables()).map(info);
+      return (await client.listTimeseriesTables(call)).map(info);
     },
     async describeTable(table) {
-      return info(await client.describeTimeseriesTable(table));
+      return info(await client.describeTimeseriesTable(table, call));
     },
     async queryMeta(q) {
       const parts: MetaCondition[] = [];
@@ -37,7 +38,7 @@ export function timeseriesReader(client: TimeseriesClient): TimeseriesReader {
         limit: q.limit,
         ...(condition ? { condition } : {}),
         ...(q.token ? { nextToken: q.token } : {}),
-      });
+      }, call);
       return {
         series: page.metas.map((m) => ({
           key: { measurement: m.key.measurement, source: m.key.dataSource, tags: { ...m.key.tags } },
@@ -56,7 +57,7 @@ export function timeseriesReader(client: TimeseriesClient): TimeseriesReader {
         limit: q.limit,
         backward: q.backward,
         ...(q.token ? { nextToken: q.token } : {}),
-      });
+      }, call);
       return {
         points: page.rows.map((r) => ({
           time: Number(r.time),

@@ -78,7 +78,7 @@ export function toApiError(error: unknown, site: CallSite = {}): ApiError {
   const where = site.table ? ` on table '${site.table}'` : '';
   if (ots !== undefined && ots.startsWith('OTSClient')) {
     // Failures on our side of the wire, from the shared transport.
-    if (ots === 'OTSClientDeadlineExceeded' || ots === 'OTSClientTimeout') {
+    if (ots === 'OTSClientDeadlineExceeded' || ots === 'OTSClientTimeout' || ots === 'OTSClientAborted') {
       return new ApiError(504, 'DeadlineExceeded', `Tablestore did not answer in time${where}.`, { cause: error });
     }
     if (ots === 'OTSClientNetworkError') {

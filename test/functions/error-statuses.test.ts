@@ -4,6 +4,7 @@
  * functions talk to Tablestore Local through a fault-injecting proxy (real HTTP on 127.0.0.1).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAuditHandler } from '../../lib/api/audit-app';
 import { createHttpHandler } from '../../lib/api/http-app';
 import { readersFor } from '../../lib/api/readers';
 import { clearTablestoreClients } from '../../lib/tablestore/clients';
@@ -68,6 +69,8 @@ describe('error statuses', () => {
       expect(ts.body.error.code).toBe('DeadlineExceeded');
       // Answered at the deadline (2 s − 300 ms), not after the hung call's own 10 s timeout.
       expect(Date.now() - started).toBeLessThan(6000);
+      // The invocation's abort signal cancelled the hung time series request (no socket left dangling).
+      await expect.poll(() => proxy.abandoned.get('DescribeTimeseriesTable') ?? 0, { timeout: 3000 }).toBeGreaterThan(0);
       const wide = await call('/tables/items/rows', 2);
       expect(wide.status).toBe(504);
     } finally {
@@ -110,6 +113,25 @@ describe('error statuses', () => {
       expect(logs.json().some((l) => l.requestId === ctx.requestId)).toBe(true);
     } finally {
       proxy.faults.delete('ListTimeseriesTable');
+    }
+  });
+
+  it('the audit cancels a call still running at the deadline and returns a partial summary', async () => {
+    const audit = createAuditHandler({ readers: readersFor, env: f.env({ TABLESTORE_ENDPOINT: proxy.endpoint }), logger: createLogger({ destination: logs }) });
+    proxy.faults.set('QueryTimeseriesMeta', { kind: 'hang' });
+    try {
+      const started = Date.now();
+      const event = Buffer.from(JSON.stringify({ triggerTime: '2026-11-23T00:00:00Z', triggerName: 't', payload: '{"staleAfterMinutes":5}' }));
+      const summary = (await audit(event, f.context('fc-reader', 3))) as any;
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(summary).toMatchObject({ partial: true, stoppedBecause: 'deadline' });
+      expect(summary.wideTables).toEqual([{ table: 'items', primaryKey: ['id:INTEGER'], timeToLive: -1, maxVersions: 1 }]);
+      expect(summary.timeseriesTables).toEqual([
+        { table: 'metrics', timeToLive: -1, staleSeries: 0, complete: false, error: expect.objectContaining({ status: 504, code: 'DeadlineExceeded' }) },
+      ]);
+      await expect.poll(() => proxy.abandoned.get('QueryTimeseriesMeta') ?? 0, { timeout: 2000 }).toBeGreaterThan(0);
+    } finally {
+      proxy.faults.delete('QueryTimeseriesMeta');
     }
   });
 });

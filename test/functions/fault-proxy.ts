@@ -15,6 +15,8 @@ export interface FaultProxy {
   readonly faults: Map<string, Fault>;
   /** Requests seen per API name. */
   readonly seen: Map<string, number>;
+  /** Held ("hang") requests the client gave up on (closed the connection), per API name. */
+  readonly abandoned: Map<string, number>;
   stop(): Promise<void>;
 }
 
@@ -22,6 +24,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const upstream = new URL(target);
   const faults = new Map<string, Fault>();
   const seen = new Map<string, number>();
+  const abandoned = new Map<string, number>();
   const sockets = new Set<Socket>();
   let n = 0;
   const server = http.createServer((req, res) => {
@@ -30,6 +33,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     const fault = faults.get(api);
     if (fault?.kind === 'hang') {
       req.resume();
+      res.on('close', () => abandoned.set(api, (abandoned.get(api) ?? 0) + 1));
       return; // never answered; the socket is destroyed on stop()
     }
     if (fault?.kind === 'error') {
@@ -62,6 +66,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     endpoint: `http://127.0.0.1:${port}`,
     faults,
     seen,
+    abandoned,
     stop: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
