@@ -274,6 +274,11 @@ describe('filters on reads', () => {
     expect(absent.rows).toEqual([]);
   });
 
+  it('restricts columns to [start_column, end_column)', async () => {
+    const got = await client.getRow({ tableName: 'filtered', primaryKey: [{ k: Long.fromNumber(4) }], maxVersions: 1, startColumn: 'c2', endColumn: 'n' });
+    expect(got.row!.attributes!.map((a) => a.columnName)).toEqual(['c2', 'c3']);
+  });
+
   it('batch-gets rows from several tables with per-row results in request order', async () => {
     const res = await client.batchGetRow({
       tables: [
