@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { deflateSync } from 'node:zlib';
+import { connect } from 'node:net';
 import { TableStore, sdkClient, sdkError, startLocal, TEST_ACCESS_KEY, type LocalTablestoreHandle } from '../helpers/tablestore-local';
 import { rawCall, type RawResponse } from '../helpers/ots-raw';
 import { decodeErrorBody } from '../../lib/tablestore/protocol/errors';
@@ -160,6 +161,16 @@ describe('request validation on the wire', () => {
       }),
       { numRuns: 150 },
     );
+    // Garbage at the HTTP level: the connection gets a 400 and the server keeps serving.
+    const reply = await new Promise<string>((resolve, reject) => {
+      const url = new URL(local.endpoint);
+      const socket = connect(Number(url.port), url.hostname, () => socket.write('\x00\x01NOT HTTP\r\n\r\n'));
+      let data = '';
+      socket.on('data', (b) => (data += b.toString('latin1')));
+      socket.on('close', () => resolve(data));
+      socket.on('error', reject);
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 400/);
     expect((await rawCall(local, 'ListTable', listBody)).status).toBe(200);
     expect(logs.join('\n')).not.toMatch(/internal error/);
   });
