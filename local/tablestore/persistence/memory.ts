@@ -1,19 +1,25 @@
 /**
- * In-memory KvStore: one B+ tree per space ordered by Buffer.compare, so a range seek is O(log n) and each
- * further record O(1). Writes apply to the index synchronously, at call time, which lets a handler do its
- * read-check-write without interleaving with other requests.
+ * In-memory KvStore: one B+ tree per space, so a range seek is O(log n) and each further record O(1).
+ * Keys are held as latin1 strings (one char per byte): V8 stores them compactly and compares them natively
+ * in code-unit order, which for one-byte strings is exactly bytewise order. Writes apply to the index
+ * synchronously, at call time, which lets a handler do its read-check-write without interleaving with
+ * other requests.
  */
 import BTreeModule from 'sorted-btree';
 import type { KvRecord, KvStore, KvWrite, ScanOptions } from './store';
 
 // sorted-btree ships CJS with a default export; under ESM interop it may arrive wrapped once more.
 const BTree = ((BTreeModule as unknown as { default?: typeof BTreeModule }).default ?? BTreeModule) as typeof BTreeModule;
-type Tree = InstanceType<typeof BTree<Buffer, Buffer>>;
+type Tree = InstanceType<typeof BTree<string, Buffer>>;
 
-const compare = (a: Buffer, b: Buffer): number => Buffer.compare(a, b);
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function keyOf(bytes: Uint8Array): string {
+  return asBuffer(bytes).toString('latin1');
 }
 
 /** Copies so the store never aliases a caller's (possibly pooled or reused) memory. */
@@ -27,32 +33,32 @@ export class MemoryKvStore implements KvStore {
   private tree(space: string, create: boolean): Tree | undefined {
     let t = this.spaces.get(space);
     if (!t && create) {
-      t = new BTree<Buffer, Buffer>(undefined, compare);
+      t = new BTree<string, Buffer>(undefined, compare);
       this.spaces.set(space, t);
     }
     return t;
   }
 
   get(space: string, key: Uint8Array): Uint8Array | undefined {
-    return this.tree(space, false)?.get(asBuffer(key));
+    return this.tree(space, false)?.get(keyOf(key));
   }
 
   *scan(space: string, options: ScanOptions = {}): IterableIterator<KvRecord> {
     const tree = this.tree(space, false);
     if (!tree) return;
-    const gte = options.gte ? asBuffer(options.gte) : undefined;
-    const lt = options.lt ? asBuffer(options.lt) : undefined;
-    if (gte && lt && Buffer.compare(gte, lt) >= 0) return;
+    const gte = options.gte ? keyOf(options.gte) : undefined;
+    const lt = options.lt ? keyOf(options.lt) : undefined;
+    if (gte !== undefined && lt !== undefined && gte >= lt) return;
     if (!options.reverse) {
       for (const [key, value] of tree.entries(gte)) {
-        if (lt && Buffer.compare(key, lt) >= 0) return;
-        yield { key, value };
+        if (lt !== undefined && key >= lt) return;
+        yield { key: Buffer.from(key, 'latin1'), value };
       }
     } else {
-      const it = lt ? tree.entriesReversed(lt, undefined, true) : tree.entriesReversed();
+      const it = lt !== undefined ? tree.entriesReversed(lt, undefined, true) : tree.entriesReversed();
       for (const [key, value] of it) {
-        if (gte && Buffer.compare(key, gte) < 0) return;
-        yield { key, value };
+        if (gte !== undefined && key < gte) return;
+        yield { key: Buffer.from(key, 'latin1'), value };
       }
     }
   }
@@ -64,8 +70,8 @@ export class MemoryKvStore implements KvStore {
   /** Applies writes to the index immediately (synchronously); used by the durable store too. */
   apply(writes: readonly KvWrite[]): void {
     for (const w of writes) {
-      if (w.value === undefined) this.tree(w.space, false)?.delete(asBuffer(w.key));
-      else this.tree(w.space, true)!.set(owned(w.key), owned(w.value));
+      if (w.value === undefined) this.tree(w.space, false)?.delete(keyOf(w.key));
+      else this.tree(w.space, true)!.set(keyOf(w.key), owned(w.value));
     }
   }
 
