@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import TableStore from 'tablestore';
 import { crc8Bytes } from '../../lib/tablestore/protocol/crc8';
 import {
   AUTO_INCREMENT,
@@ -118,6 +119,86 @@ describe('PlainBuffer', () => {
         }
       }),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe('PlainBuffer decoder vs the official Node SDK reader', () => {
+  // The SDK's reader (tablestore/lib/protocol/plain_buffer_*) verifies both CRC-8s too; it knows no cell ops
+  // or delete markers, so the rows below carry neither.
+  const sdk = TableStore as unknown as {
+    PlainBufferInputStream: new (b: { buffer: Buffer; offset: number; limit: number }) => unknown;
+    PlainBufferCodedInputStream: new (s: unknown) => { readRows(): SdkRow[] };
+  };
+  interface SdkRow {
+    primaryKey: { name: string; value: unknown }[];
+    attributes: { columnName: string; columnValue: unknown; timestamp: unknown }[];
+  }
+  /** SDK values as ours: Int64LE → bigint, Buffer → plain Uint8Array. */
+  const value = (v: unknown) => (Buffer.isBuffer(v) ? Uint8Array.from(v) : typeof v === 'object' && v !== null ? BigInt(String(v)) : v);
+  const sdkDecode = (bytes: Uint8Array): PlainBufferRow[] =>
+    new sdk.PlainBufferCodedInputStream(new sdk.PlainBufferInputStream({ buffer: Buffer.from(bytes), offset: 0, limit: bytes.length }))
+      .readRows()
+      .map((r) => ({
+        primaryKey: r.primaryKey.map((c) => ({ name: c.name, value: value(c.value) as bigint })),
+        attributes: r.attributes.map((a) => ({
+          name: a.columnName,
+          value: value(a.columnValue) as bigint,
+          ...(a.timestamp === null ? {} : { timestamp: Number(String(a.timestamp)) }),
+        })),
+      }));
+
+  const int64 = fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n });
+  const name = fc.string({ minLength: 1, maxLength: 14, unit: 'grapheme' });
+  const pkValue = fc.oneof(int64, fc.string({ maxLength: 20, unit: 'grapheme' }), fc.uint8Array({ maxLength: 10 }));
+  const colValue = fc.oneof(int64, fc.double(), fc.boolean(), fc.string({ maxLength: 30, unit: 'grapheme' }), fc.uint8Array({ maxLength: 10 }));
+  const timestamp = fc.option(fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }), { nil: undefined });
+  const row: fc.Arbitrary<PlainBufferRow> = fc.record({
+    primaryKey: fc.array(fc.record({ name, value: pkValue }), { minLength: 1, maxLength: 4 }),
+    attributes: fc.array(
+      fc.record({ name, value: colValue, timestamp }).map((a) => (a.timestamp === undefined ? { name: a.name, value: a.value } : a)),
+      { maxLength: 6 },
+    ),
+  });
+  // Rows of one response repeat names and key values, which the decoder reuses from the previous row.
+  const rows = fc.oneof(
+    fc.array(row, { minLength: 1, maxLength: 5 }),
+    fc.tuple(row, fc.integer({ min: 2, max: 4 })).map(([r, n]) => Array.from({ length: n }, () => r)),
+  );
+
+  it('decodes random rows exactly as the SDK reader does (Buffer or plain Uint8Array input)', () => {
+    fc.assert(
+      fc.property(rows, (rs) => {
+        const bytes = encodeRows(rs);
+        const expected = sdkDecode(bytes);
+        expect(decodeRows(bytes)).toEqual(expected);
+        expect(decodeRows(Buffer.from(bytes))).toEqual(expected);
+        expect(decodeRows(bytes)).toEqual(rs);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('on corrupted bytes throws only PlainBufferError, and agrees with the SDK reader whenever both decode', () => {
+    fc.assert(
+      fc.property(row, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }), (r, edits) => {
+        const bytes = Uint8Array.from(encodeRows([r, r]));
+        for (const [at, v] of edits) bytes[at % bytes.length] = v;
+        let ours: PlainBufferRow[] | undefined;
+        try {
+          ours = decodeRows(bytes);
+        } catch (err) {
+          expect(err).toBeInstanceOf(PlainBufferError);
+        }
+        let theirs: PlainBufferRow[] | undefined;
+        try {
+          theirs = sdkDecode(bytes);
+        } catch {
+          theirs = undefined;
+        }
+        if (ours && theirs) expect(ours).toEqual(theirs);
+      }),
+      { numRuns: 500 },
     );
   });
 });

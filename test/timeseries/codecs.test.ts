@@ -12,8 +12,7 @@ import {
   type TimeseriesFieldValue,
 } from '../../lib/tablestore/protocol/flatbuffer-rows';
 import { decodeTimeseriesMessage, encodeTimeseriesMessage } from '../../lib/tablestore/protocol/proto/timeseries';
-import { decodeRows, encodeRows, PlainBufferError, type PlainBufferRow } from '../../lib/tablestore/protocol/plainbuffer';
-import { decodeRowsFast } from '../../lib/tablestore/timeseries/plainbuffer-reader';
+import { decodeRows } from '../../lib/tablestore/protocol/plainbuffer';
 import { decodePointRows, encodePointRows, encodePointRowsGeneric } from '../../lib/tablestore/timeseries/rows';
 import { formatTags, parseTags, parseTagPairs } from '../../lib/tablestore/timeseries/tags';
 import { and, attribute, decodeMetaCondition, encodeMetaCondition, measurement, not, or, source, tag, updateTime } from '../../lib/tablestore/timeseries/conditions';
@@ -309,57 +308,5 @@ describe('Tablestore Local storage keys', () => {
         expect(back.map(([n, v]) => [n, v instanceof Uint8Array ? Uint8Array.from(v) : v])).toEqual(entries);
       }),
     );
-  });
-});
-
-describe('fast PlainBuffer reader', () => {
-  const pkValue = fc.oneof(int64, fc.string({ maxLength: 20, unit: 'grapheme' }), fc.uint8Array({ maxLength: 10 }));
-  const colValue = fc.oneof(int64, fc.double(), fc.boolean(), fc.string({ maxLength: 30, unit: 'grapheme' }), fc.uint8Array({ maxLength: 10 }));
-  const name = fc.string({ minLength: 1, maxLength: 14, unit: 'grapheme' });
-  const plainRow: fc.Arbitrary<PlainBufferRow> = fc.record({
-    primaryKey: fc.array(fc.record({ name, value: pkValue }), { minLength: 1, maxLength: 4 }),
-    attributes: fc.array(
-      fc.record({ name, value: colValue, timestamp: fc.option(fc.integer({ min: 0, max: 2 ** 50 }), { nil: undefined }) }).map((a) =>
-        a.timestamp === undefined ? { name: a.name, value: a.value } : a,
-      ),
-      { maxLength: 6 },
-    ),
-  });
-
-  it('decodes exactly what decodeRows decodes', () => {
-    fc.assert(
-      fc.property(fc.array(plainRow, { minLength: 1, maxLength: 5 }), (rows) => {
-        const bytes = encodeRows(rows);
-        expect(decodeRowsFast(bytes)).toEqual(decodeRows(bytes));
-        expect(decodeRowsFast(Buffer.from(bytes))).toEqual(decodeRows(bytes));
-      }),
-      { numRuns: 300 },
-    );
-  });
-
-  it('agrees with decodeRows on corrupted bytes: both fail with PlainBufferError or both decode the same', () => {
-    fc.assert(
-      fc.property(plainRow, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }), (row, edits) => {
-        const bytes = encodeRows([row, row]);
-        for (const [at, v] of edits) bytes[at % bytes.length] = v;
-        const outcome = (f: (b: Uint8Array) => PlainBufferRow[]) => {
-          try {
-            return { rows: f(bytes) };
-          } catch (err) {
-            expect(err).toBeInstanceOf(PlainBufferError);
-            return { error: true };
-          }
-        };
-        expect(outcome(decodeRowsFast)).toEqual(outcome(decodeRows));
-      }),
-      { numRuns: 500 },
-    );
-  });
-
-  it('decodes the spec response vector (INTEGER pk, STRING attribute with timestamp)', () => {
-    const hex = '75000000 01 03 04 02000000 706b 05 09000000 00 0100000000000000 0a 4c 02 03 04 01000000 63 05 06000000 03 01000000 76 07 0068e5cf8b010000 0a 3b 09 12';
-    expect(decodeRowsFast(Buffer.from(hex.replace(/ /g, ''), 'hex'))).toEqual([
-      { primaryKey: [{ name: 'pk', value: 1n }], attributes: [{ name: 'c', value: 'v', timestamp: 1700000000000 }] },
-    ]);
   });
 });

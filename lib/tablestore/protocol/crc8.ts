@@ -2,7 +2,9 @@
  * CRC-8/SMBUS (poly 0x07, init 0, no reflection, xorout 0) as used by PlainBuffer cell and row checksums.
  * Multi-byte integers are folded in low byte first, which is also their little-endian wire order.
  */
-const TABLE = new Uint8Array(256);
+/** The lookup table, for hot loops that inline `TABLE[crc ^ byte]`. */
+export const CRC8_TABLE = new Uint8Array(256);
+const TABLE = CRC8_TABLE;
 for (let i = 0; i < 256; i++) {
   let c = i;
   for (let bit = 0; bit < 8; bit++) c = c & 0x80 ? ((c << 1) ^ 0x07) & 0xff : (c << 1) & 0xff;

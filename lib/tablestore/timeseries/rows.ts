@@ -7,8 +7,7 @@
  * last ':'; the value's own PlainBuffer type gives the field type. Extra PK columns after `_time` are
  * returned as fields, as the SDKs do.
  */
-import { encodeRows, type AttributeCell, type PlainBufferRow, type PrimaryKeyCell } from '../protocol/plainbuffer';
-import { decodeRowsFast } from './plainbuffer-reader';
+import { decodeRows, encodeRows, type AttributeCell, type PlainBufferRow, type PrimaryKeyCell } from '../protocol/plainbuffer';
 import type { TimeseriesFieldValue } from '../protocol/flatbuffer-rows';
 import { parseTags } from './tags';
 import type { TimeseriesKey, TimeseriesRow } from './types';
@@ -305,5 +304,5 @@ export function plainBufferRowsToPoints(rows: readonly PlainBufferRow[]): Timese
 }
 
 export function decodePointRows(bytes: Uint8Array): TimeseriesRow[] {
-  return plainBufferRowsToPoints(decodeRowsFast(bytes));
+  return plainBufferRowsToPoints(decodeRows(bytes));
 }
