@@ -134,15 +134,19 @@ export class LocalIam implements IdentityStore {
     accessKeyId: string,
     securityToken: string | undefined,
     now: Date,
-  ): { ok: true; principal: Principal; secret: string } | { ok: false; reason: 'unknown' | 'disabled' | 'missing-token' | 'bad-token' | 'expired' | 'unexpected-token' } {
+  ):
+    | { ok: true; principal: Principal; secret: string }
+    | { ok: false; reason: 'unknown' | 'disabled' | 'missing-token' | 'unexpected-token' }
+    /** `secret`: the session's AccessKeySecret, which the caller signed with although its token is refused. */
+    | { ok: false; reason: 'bad-token' | 'expired'; secret: string } {
     if (accessKeyId.startsWith('STS.')) {
       const session = this.sessions.get(accessKeyId);
       if (!session) return { ok: false, reason: 'unknown' };
       if (!securityToken) return { ok: false, reason: 'missing-token' };
       if (securityToken !== session.securityToken || session.revoked || !this.roles.has(session.role.name.toLowerCase())) {
-        return { ok: false, reason: 'bad-token' };
+        return { ok: false, reason: 'bad-token', secret: session.accessKeySecret };
       }
-      if (now.getTime() >= session.expiration.getTime()) return { ok: false, reason: 'expired' };
+      if (now.getTime() >= session.expiration.getTime()) return { ok: false, reason: 'expired', secret: session.accessKeySecret };
       return { ok: true, secret: session.accessKeySecret, principal: { kind: 'session', accountId: this.accountId, session } };
     }
     const entry = this.keys.get(accessKeyId);
@@ -171,10 +175,10 @@ export class LocalIam implements IdentityStore {
           return { ok: false, code: 'OTSAuthFailed', message: 'A security token was sent with a long-term AccessKeyID.', httpStatus: 403 };
         case 'expired':
           this.stats.rejectedTokens += 1;
-          return { ok: false, ...this.tokenFailure, message: 'The security token has expired.' };
+          return { ok: false, ...this.tokenFailure, message: 'The security token has expired.', replySecret: r.secret };
         case 'bad-token':
           this.stats.rejectedTokens += 1;
-          return { ok: false, ...this.tokenFailure, message: 'The security token is invalid, revoked or was replaced.' };
+          return { ok: false, ...this.tokenFailure, message: 'The security token is invalid, revoked or was replaced.', replySecret: r.secret };
       }
     }
     const principal = r.principal;

@@ -23,7 +23,7 @@ import { PlainBufferError } from '../../lib/tablestore/protocol/plainbuffer';
 import { ProtoDecodeError } from '../../lib/tablestore/protocol/proto/wide';
 import { TablestoreError, encodeErrorBody } from '../../lib/tablestore/protocol/errors';
 import { contentMd5, responseAuthorization } from '../../lib/tablestore/protocol/sign';
-import { authenticate, type Authenticated } from './auth/verify';
+import { SignedRefusal, authenticate, type Authenticated, type ReplySigner } from './auth/verify';
 import { DEFAULT_ACCESS_KEY, staticIdentityStore, type AccessKey } from './auth/static';
 import type { IdentityStore } from './auth/identity';
 import { TableCatalog } from './catalog';
@@ -96,7 +96,7 @@ function newRequestId(): string {
 interface Reply {
   status: number;
   body: Uint8Array;
-  signer?: Authenticated;
+  signer?: ReplySigner;
 }
 
 function send(res: ServerResponse, apiName: string, requestId: string, now: Date, reply: Reply, close: boolean): void {
@@ -114,7 +114,7 @@ function send(res: ServerResponse, apiName: string, requestId: string, now: Date
   res.end(reply.body);
 }
 
-function errorReply(err: TablestoreError, signer: Authenticated | undefined): Reply {
+function errorReply(err: TablestoreError, signer: ReplySigner | undefined): Reply {
   const unsigned = err.code === 'OTSAuthFailed';
   return { status: err.httpStatus, body: encodeErrorBody(err.code, err.message), signer: unsigned ? undefined : signer };
 }
@@ -223,7 +223,7 @@ export async function startTablestoreLocal(options: TablestoreLocalOptions = {})
       };
       reply = { status: 200, body: await handler(ctx, inflated ?? body), signer: auth };
     } catch (err) {
-      reply = errorReply(toTablestoreError(err, requestId, apiName, logger), auth);
+      reply = errorReply(toTablestoreError(err, requestId, apiName, logger), auth ?? (err instanceof SignedRefusal ? err.signer : undefined));
     }
     if (res.destroyed) return;
     send(res, apiName, requestId, now(), reply, close);

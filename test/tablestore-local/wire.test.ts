@@ -9,6 +9,8 @@ import { contentMd5, deriveV4SigningKey, GO_SIGNED_HEADERS, responseAuthorizatio
 import { decodeMessage, encodeMessage, type ListTableResponse } from '../../lib/tablestore/protocol/proto/wide';
 import { encodePrimaryKey } from '../../lib/tablestore/protocol/plainbuffer';
 import type { AuthzRequest, IdentityStore } from '../../local/tablestore/auth/identity';
+import { LocalIam } from '../../local/sts/iam';
+import { parseIdentities } from '../../local/sts/identities';
 
 let local: LocalTablestoreHandle;
 const logs: string[] = [];
@@ -223,6 +225,76 @@ describe('identities: STS tokens and RAM authorization', () => {
     } finally {
       await sts.stop();
     }
+  });
+});
+
+describe('refused STS tokens get signed error replies (spec §3.3)', () => {
+  const ACCOUNT = '1234567890123456';
+  const iam = new LocalIam(
+    parseIdentities({
+      accountId: ACCOUNT,
+      rootAccessKeys: [],
+      policies: { reader: { Version: '1', Statement: [{ Effect: 'Allow', Action: 'ots:*', Resource: '*' }] } },
+      users: [],
+      roles: [
+        {
+          name: 'reader',
+          maxSessionDuration: 3600,
+          policies: ['reader'],
+          trustPolicy: { Version: '1', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: ['fc.aliyuncs.com'] } }] },
+        },
+      ],
+    }),
+  );
+  let sts: LocalTablestoreHandle;
+  beforeAll(async () => {
+    sts = await startLocal({ identities: iam });
+  });
+  afterAll(async () => {
+    await sts.stop();
+  });
+
+  const issue = (now?: Date) => iam.issueForService('reader', 'fc.aliyuncs.com', { durationSeconds: 900, ...(now ? { now } : {}) }).Credentials;
+  const call = (c: ReturnType<typeof issue>, options: Parameters<typeof rawCall>[3] = {}) =>
+    rawCall({ ...sts, accessKeyId: c.AccessKeyId, accessKeySecret: c.AccessKeySecret }, 'ListTable', listBody, { securityToken: c.SecurityToken, ...options });
+
+  it('signs the 403 for an expired, a revoked and a replaced token with the caller\'s secret (V2 and V4)', async () => {
+    const live = issue();
+    const ok = await call(live);
+    expect(ok.status).toBe(200);
+    expectSignedResponse(ok, 'ListTable', live.AccessKeySecret, live.AccessKeyId);
+
+    const expired = issue(new Date(Date.now() - 2 * 3600_000));
+    const revoked = issue();
+    iam.revoke(revoked.AccessKeyId);
+    const replaced = { ...issue(), SecurityToken: live.SecurityToken };
+    const cases = [
+      [expired, 'The security token has expired.'],
+      [revoked, 'The security token is invalid, revoked or was replaced.'],
+      [replaced, 'The security token is invalid, revoked or was replaced.'],
+    ] as const;
+    for (const [c, message] of cases) {
+      const v2 = await call(c);
+      expect(errorOf(v2)).toEqual({ status: 403, code: 'OTSNoPermissionAccess', message });
+      expectSignedResponse(v2, 'ListTable', c.AccessKeySecret, c.AccessKeyId);
+      const v4 = await call(c, { signatureVersion: 'v4' });
+      expect(errorOf(v4)).toEqual({ status: 403, code: 'OTSNoPermissionAccess', message });
+      expectSignedResponse(v4, 'ListTable', deriveV4SigningKey(c.AccessKeySecret, v4SignDate(new Date()), sts.region), c.AccessKeyId);
+    }
+  });
+
+  it('signs nothing for a caller who cannot prove the secret: wrong signature on a refused token is OTSAuthFailed, unsigned', async () => {
+    const revoked = issue();
+    iam.revoke(revoked.AccessKeyId);
+    for (const signatureVersion of ['v2', 'v4'] as const) {
+      const res = await call(revoked, { accessKeySecret: 'guessed', signatureVersion });
+      expect(errorOf(res)).toEqual({ status: 403, code: 'OTSAuthFailed', message: 'Signature mismatch.' });
+      expect(res.headers.authorization).toBeUndefined();
+    }
+    // Refusals that stay OTSAuthFailed (here: no token at all) stay unsigned.
+    const missing = await call(revoked, { securityToken: undefined });
+    expect(errorOf(missing)).toEqual({ status: 403, code: 'OTSAuthFailed', message: 'The security token is missing.' });
+    expect(missing.headers.authorization).toBeUndefined();
   });
 });
 

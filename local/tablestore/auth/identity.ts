@@ -35,6 +35,12 @@ export type IdentityLookup =
       readonly code: string;
       readonly message: string;
       readonly httpStatus: number;
+      /**
+       * The secret the caller signed with, when the store knows it although it refuses the request (e.g. an
+       * expired, revoked or replaced STS token it issued). The server then signs the error reply with it, once
+       * the request's signature proves the caller holds it; without it the reply goes out unsigned.
+       */
+      readonly replySecret?: string;
     };
 
 export interface IdentityStore {

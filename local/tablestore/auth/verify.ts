@@ -36,6 +36,19 @@ export interface Authenticated {
   readonly signatureVersion: 'v2' | 'v4';
 }
 
+/** What signs a response: the caller's AccessKeyId and the secret (V2) or V4 signing key text. */
+export type ReplySigner = Pick<Authenticated, 'accessKeyId' | 'responseKey'>;
+
+/** A request refused after identification whose error reply is still signed (see `authenticate`). */
+export class SignedRefusal extends TablestoreError {
+  constructor(
+    options: ConstructorParameters<typeof TablestoreError>[0],
+    readonly signer: ReplySigner,
+  ) {
+    super(options);
+  }
+}
+
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})/;
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
@@ -86,22 +99,47 @@ export function authenticate(input: AuthenticateInput, options: AuthenticateOpti
   if (instance !== options.instance) throw errors.instanceNotFound();
 
   const identity = options.identities.lookup(accessKeyId, header(headers, 'x-ots-ststoken'), options.now);
-  if (!identity.ok) throw new TablestoreError({ code: identity.code, message: identity.message, httpStatus: identity.httpStatus });
+  const signature: SignatureInput = { apiName: input.apiName, headers, v2, v4, signDate, signRegion };
+  if (!identity.ok) {
+    const refused = { code: identity.code, message: identity.message, httpStatus: identity.httpStatus };
+    if (identity.replySecret === undefined) throw new TablestoreError(refused);
+    // The caller signed with a secret we know (a refused token the local STS issued), so the error reply can be
+    // signed: the Python SDK crashes on a 403 other than OTSAuthFailed without `authorization` (spec §3.3).
+    // Only once the request's signature proves the caller holds that secret; otherwise it is a mismatch.
+    const responseKey = verifySignature(signature, identity.replySecret, options);
+    throw new SignedRefusal(refused, { accessKeyId, responseKey });
+  }
 
   const md5Ok = same(md5, contentMd5(input.body)) || (input.inflatedBody !== undefined && same(md5, contentMd5(input.inflatedBody)));
   if (!md5Ok) throw errors.md5Mismatch();
 
-  if (v4 !== undefined) {
-    const key = deriveV4SigningKey(identity.secret, signDate!, signRegion!);
+  const responseKey = verifySignature(signature, identity.secret, options);
+  return { accessKeyId, responseKey, identity, signatureVersion: v4 !== undefined ? 'v4' : 'v2' };
+}
+
+interface SignatureInput {
+  readonly apiName: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly v2: string | undefined;
+  readonly v4: string | undefined;
+  readonly signDate: string | undefined;
+  readonly signRegion: string | undefined;
+}
+
+/** Checks the V4 or V2 request signature made with `secret`; returns the key that signs the response. */
+function verifySignature(sig: SignatureInput, secret: string, options: AuthenticateOptions): string {
+  const { apiName, headers } = sig;
+  if (sig.v4 !== undefined) {
+    const key = deriveV4SigningKey(secret, sig.signDate!, sig.signRegion!);
     if (options.verifySignatures) {
-      const ok = signRegion === options.region && (same(v4, signV4(key, input.apiName, headers)) || same(v4, signV4(key, input.apiName, headers, GO_SIGNED_HEADERS)));
+      const ok = sig.signRegion === options.region && (same(sig.v4, signV4(key, apiName, headers)) || same(sig.v4, signV4(key, apiName, headers, GO_SIGNED_HEADERS)));
       if (!ok) throw errors.signatureMismatch();
     }
-    return { accessKeyId, responseKey: key, identity, signatureVersion: 'v4' };
+    return key;
   }
   if (options.verifySignatures) {
-    const ok = same(v2!, signV2(identity.secret, input.apiName, headers)) || same(v2!, signV2(identity.secret, input.apiName, headers, GO_SIGNED_HEADERS));
+    const ok = same(sig.v2!, signV2(secret, apiName, headers)) || same(sig.v2!, signV2(secret, apiName, headers, GO_SIGNED_HEADERS));
     if (!ok) throw errors.signatureMismatch();
   }
-  return { accessKeyId, responseKey: identity.secret, identity, signatureVersion: 'v2' };
+  return secret;
 }
