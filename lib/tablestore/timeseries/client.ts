@@ -2,7 +2,6 @@
  * TimeseriesClient: the ten time series APIs over our transport, with readable types in and out.
  * The official Node SDK has no time series support; this is written from the protocol reference (§7).
  */
-import type { CredentialProvider } from '../../credentials/types';
 import { TablestoreError } from '../protocol/errors';
 import { crc32cSigned } from '../protocol/crc32c';
 import { encodeFlatBufferRows, FlatBufferDataType } from '../protocol/flatbuffer-rows';
@@ -18,7 +17,7 @@ import {
   type TimeseriesMetaMsg,
   type TimeseriesTableMetaMsg,
 } from '../protocol/proto/timeseries';
-import { createTransport, ClientErrorCode, type CallOptions, type RetryOptions, type RetryEvent, type Transport } from '../transport/index';
+import { createTransport, ClientErrorCode, type CallOptions, type Transport, type TransportOptions } from '../transport/index';
 import { encodeMetaCondition } from './conditions';
 import { decodePointRows } from './rows';
 import { formatTagPairs, pairsToRecord, parseTags, tagKeyProblem, tagPairs, tagValueProblem } from './tags';
@@ -54,17 +53,10 @@ const INT64_MAX = (1n << 63n) - 1n;
 export type TimeseriesCallOptions = Pick<CallOptions, 'deadlineMs' | 'signal'>;
 
 /** Where and how to connect; the client builds its own transport from these. */
-export interface TimeseriesClientConnection {
-  readonly endpoint: string;
-  readonly instance: string;
-  readonly credentials: CredentialProvider;
-  readonly region?: string;
-  readonly signatureVersion?: 'v2' | 'v4';
-  readonly timeoutMs?: number;
-  readonly deadlineMs?: number;
-  readonly retry?: RetryOptions;
-  readonly onRetry?: (event: RetryEvent) => void;
-}
+export type TimeseriesClientConnection = Pick<
+  TransportOptions,
+  'endpoint' | 'instance' | 'credentials' | 'region' | 'signatureVersion' | 'timeoutMs' | 'deadlineMs' | 'retry' | 'onRetry'
+>;
 
 export type TimeseriesClientOptions = (TimeseriesClientConnection | { readonly transport: Transport }) & {
   /**
@@ -168,6 +160,34 @@ function decodeRowsOrThrow(api: string, bytes: Uint8Array): TimeseriesRow[] {
   }
 }
 
+/** A page of points, with `nextToken` only when the service sent a non-empty one. */
+function rowsPage(api: string, rowsData: Uint8Array, nextToken: Uint8Array | undefined): GetTimeseriesDataResult {
+  const rows = decodeRowsOrThrow(api, rowsData);
+  return nextToken && nextToken.length ? { rows, nextToken } : { rows };
+}
+
+/** `[begin, end)` in microseconds; an open end is the whole int64 range. */
+function timeRangeMicros(request: { beginTime?: TimeInput; endTime?: TimeInput }): [bigint, bigint] {
+  return [request.beginTime !== undefined ? toMicros(request.beginTime) : 0n, request.endTime !== undefined ? toMicros(request.endTime) : INT64_MAX];
+}
+
+function fieldsToGetMsg(fields: GetTimeseriesDataRequest['fieldsToGet']) {
+  return fields?.map((f) => ({ name: f.name, type: FIELD_TYPE_CODE[f.type] }));
+}
+
+/** Calls `fetchPage` with each `nextToken` in turn, starting from `token`, until a page has none. */
+async function* followPages<P extends { readonly nextToken?: Uint8Array }>(
+  token: Uint8Array | undefined,
+  fetchPage: (token: Uint8Array | undefined) => Promise<P>,
+): AsyncGenerator<P> {
+  for (;;) {
+    const page = await fetchPage(token);
+    yield page;
+    if (!page.nextToken) return;
+    token = page.nextToken;
+  }
+}
+
 function failedRows(list: { row_index: number; error_code?: string; error_message?: string }[] | undefined): FailedRow[] {
   return (list ?? []).map((f) => ({ index: f.row_index, code: f.error_code ?? '', message: f.error_message ?? '' }));
 }
@@ -188,17 +208,8 @@ export class TimeseriesClient {
       this.transport = options.transport;
     } else {
       this.ownsTransport = true;
-      this.transport = createTransport({
-        endpoint: options.endpoint,
-        instance: options.instance,
-        credentials: options.credentials,
-        region: options.region,
-        signatureVersion: options.signatureVersion,
-        timeoutMs: options.timeoutMs,
-        deadlineMs: options.deadlineMs,
-        retry: options.retry,
-        onRetry: options.onRetry,
-      });
+      const { endpoint, instance, credentials, region, signatureVersion, timeoutMs, deadlineMs, retry, onRetry } = options;
+      this.transport = createTransport({ endpoint, instance, credentials, region, signatureVersion, timeoutMs, deadlineMs, retry, onRetry });
     }
   }
 
@@ -359,36 +370,31 @@ export class TimeseriesClient {
 
   /** One page of points of one series in [beginTime, endTime). */
   async getTimeseriesData(request: GetTimeseriesDataRequest, options?: TimeseriesCallOptions): Promise<GetTimeseriesDataResult> {
+    const timeSeriesKey = keyToMsg(request.key);
+    const [beginTime, endTime] = timeRangeMicros(request);
     const res = await this.invoke(
       'GetTimeseriesData',
       'GetTimeseriesDataRequest',
       {
         table_name: request.tableName,
-        time_series_key: keyToMsg(request.key),
-        begin_time: request.beginTime !== undefined ? toMicros(request.beginTime) : 0n,
-        end_time: request.endTime !== undefined ? toMicros(request.endTime) : INT64_MAX,
+        time_series_key: timeSeriesKey,
+        begin_time: beginTime,
+        end_time: endTime,
         token: request.nextToken,
         limit: int32('limit', request.limit),
         backward: request.backward,
-        fields_to_get: request.fieldsToGet?.map((f) => ({ name: f.name, type: FIELD_TYPE_CODE[f.type] })),
+        fields_to_get: fieldsToGetMsg(request.fieldsToGet),
         supported_table_version: SUPPORTED_TABLE_VERSION,
       },
       'GetTimeseriesDataResponse',
       options,
     );
-    const rows = decodeRowsOrThrow('GetTimeseriesData', res.rows_data);
-    return res.next_token && res.next_token.length ? { rows, nextToken: res.next_token } : { rows };
+    return rowsPage('GetTimeseriesData', res.rows_data, res.next_token);
   }
 
   /** Every page of a GetTimeseriesData read, following `nextToken` until the range is exhausted. */
-  async *getTimeseriesDataPages(request: GetTimeseriesDataRequest, options?: TimeseriesCallOptions): AsyncGenerator<GetTimeseriesDataResult> {
-    let token = request.nextToken;
-    for (;;) {
-      const page = await this.getTimeseriesData({ ...request, nextToken: token }, options);
-      yield page;
-      if (!page.nextToken) return;
-      token = page.nextToken;
-    }
+  getTimeseriesDataPages(request: GetTimeseriesDataRequest, options?: TimeseriesCallOptions): AsyncGenerator<GetTimeseriesDataResult> {
+    return followPages(request.nextToken, (nextToken) => this.getTimeseriesData({ ...request, nextToken }, options));
   }
 
   /** Every point of the range, page by page. */
@@ -421,13 +427,8 @@ export class TimeseriesClient {
 
   /** Every matching series meta, page by page. */
   async *iterateTimeseriesMeta(request: QueryTimeseriesMetaRequest, options?: TimeseriesCallOptions): AsyncGenerator<TimeseriesMeta> {
-    let token = request.nextToken;
-    for (;;) {
-      const page = await this.queryTimeseriesMeta({ ...request, nextToken: token, getTotalHit: false }, options);
-      yield* page.metas;
-      if (!page.nextToken) return;
-      token = page.nextToken;
-    }
+    const pages = followPages(request.nextToken, (nextToken) => this.queryTimeseriesMeta({ ...request, nextToken, getTotalHit: false }, options));
+    for await (const page of pages) yield* page.metas;
   }
 
   /**
@@ -447,15 +448,16 @@ export class TimeseriesClient {
 
   /** One page of points of every series in a split (or the whole table), in series then time order. */
   async scanTimeseriesData(request: ScanTimeseriesDataRequest, options?: TimeseriesCallOptions): Promise<GetTimeseriesDataResult> {
+    const [beginTime, endTime] = timeRangeMicros(request);
     const res = await this.invoke(
       'ScanTimeseriesData',
       'ScanTimeseriesDataRequest',
       {
         table_name: request.tableName,
         split_info: request.splitInfo,
-        start_time_us: request.beginTime !== undefined ? toMicros(request.beginTime) : 0n,
-        end_time_us: request.endTime !== undefined ? toMicros(request.endTime) : INT64_MAX,
-        fields_to_get: request.fieldsToGet?.map((f) => ({ name: f.name, type: FIELD_TYPE_CODE[f.type] })),
+        start_time_us: beginTime,
+        end_time_us: endTime,
+        fields_to_get: fieldsToGetMsg(request.fieldsToGet),
         limit: int32('limit', request.limit),
         data_serialize_type: RowsSerializeType.PLAIN_BUFFER,
         token: request.nextToken,
@@ -464,19 +466,13 @@ export class TimeseriesClient {
       'ScanTimeseriesDataResponse',
       options,
     );
-    const rows = decodeRowsOrThrow('ScanTimeseriesData', res.data);
-    return res.next_token && res.next_token.length ? { rows, nextToken: res.next_token } : { rows };
+    return rowsPage('ScanTimeseriesData', res.data, res.next_token);
   }
 
   /** Every point of a scan, page by page. */
   async *iterateScanTimeseriesData(request: ScanTimeseriesDataRequest, options?: TimeseriesCallOptions): AsyncGenerator<TimeseriesRow> {
-    let token = request.nextToken;
-    for (;;) {
-      const page = await this.scanTimeseriesData({ ...request, nextToken: token }, options);
-      yield* page.rows;
-      if (!page.nextToken) return;
-      token = page.nextToken;
-    }
+    const pages = followPages(request.nextToken, (nextToken) => this.scanTimeseriesData({ ...request, nextToken }, options));
+    for await (const page of pages) yield* page.rows;
   }
 
   /** Sets the attributes of series (creating their meta when absent). */

@@ -303,32 +303,23 @@ function writeResponse(p: Planned): Uint8Array {
   return encodeMessage<WriteRowResponse>('PutRowResponse', res);
 }
 
-const putRow: ApiHandler = async (ctx, body) => {
-  const req = decodeMessage<PutRowRequest>('PutRowRequest', body);
-  ctx.authorize('ots:PutRow', [req.table_name]);
-  const table = requireWideTable(ctx, req.table_name);
-  const planned = planPut(ctx, table, req.row, req.condition, req.return_content, new Map());
-  await ctx.store.write(planned.writes);
-  return writeResponse(planned);
-};
+/** A single-row write API: decode, authorize on the table, plan the change, write it, answer. */
+function singleRowWrite<Req extends { table_name: string }>(
+  api: 'PutRow' | 'UpdateRow' | 'DeleteRow',
+  plan: (ctx: HandlerContext, table: WideTable, req: Req) => Planned,
+): ApiHandler {
+  return async (ctx, body) => {
+    const req = decodeMessage<Req>(`${api}Request`, body);
+    ctx.authorize(`ots:${api}`, [req.table_name]);
+    const planned = plan(ctx, requireWideTable(ctx, req.table_name), req);
+    await ctx.store.write(planned.writes);
+    return writeResponse(planned);
+  };
+}
 
-const updateRow: ApiHandler = async (ctx, body) => {
-  const req = decodeMessage<UpdateRowRequest>('UpdateRowRequest', body);
-  ctx.authorize('ots:UpdateRow', [req.table_name]);
-  const table = requireWideTable(ctx, req.table_name);
-  const planned = planUpdate(ctx, table, req.row_change, req.condition, req.return_content);
-  await ctx.store.write(planned.writes);
-  return writeResponse(planned);
-};
-
-const deleteRow: ApiHandler = async (ctx, body) => {
-  const req = decodeMessage<DeleteRowRequest>('DeleteRowRequest', body);
-  ctx.authorize('ots:DeleteRow', [req.table_name]);
-  const table = requireWideTable(ctx, req.table_name);
-  const planned = planDelete(ctx, table, req.primary_key, req.condition, req.return_content);
-  await ctx.store.write(planned.writes);
-  return writeResponse(planned);
-};
+const putRow = singleRowWrite<PutRowRequest>('PutRow', (ctx, table, req) => planPut(ctx, table, req.row, req.condition, req.return_content, new Map()));
+const updateRow = singleRowWrite<UpdateRowRequest>('UpdateRow', (ctx, table, req) => planUpdate(ctx, table, req.row_change, req.condition, req.return_content));
+const deleteRow = singleRowWrite<DeleteRowRequest>('DeleteRow', (ctx, table, req) => planDelete(ctx, table, req.primary_key, req.condition, req.return_content));
 
 const batchWriteRow: ApiHandler = async (ctx, body) => {
   if (body.length > BATCH_WRITE_MAX_BYTES) throw errors.parameterInvalid(`BatchWriteRow request exceeds ${BATCH_WRITE_MAX_BYTES} bytes.`);
