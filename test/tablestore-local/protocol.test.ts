@@ -102,6 +102,14 @@ describe('PlainBuffer', () => {
     for (let n = 5; n < putVector.length; n++) expect(() => decodeRows(putVector.subarray(0, n))).toThrow(PlainBufferError);
   });
 
+  it('tolerates the Node SDK\'s trailing zero padding (only zeros, only after a row)', () => {
+    const row: PlainBufferRow = { primaryKey: [{ name: 'k', value: INF_MIN }], attributes: [] };
+    const bytes = encodeRows([row]);
+    expect(decodeRows(Buffer.concat([bytes, Buffer.alloc(3)]))).toEqual([row]);
+    expect(() => decodeRows(Buffer.concat([bytes, hex('00 01')]))).toThrow(PlainBufferError);
+    expect(() => decodeRows(hex('75000000 00'))).toThrow(PlainBufferError);
+  });
+
   it('rejects the Node SDK non-ASCII name corruption cleanly', () => {
     // Node writes the name length in UTF-16 units (1) but 3 UTF-8 bytes for "列".
     const name = Buffer.from('列');
