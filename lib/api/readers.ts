@@ -1,10 +1,19 @@
 import { fromFcInvocation } from '../credentials/index';
 import type { FcContext } from '../fc/types';
 import { getTablestoreClients } from '../tablestore/clients';
+import type { WideCallOptions } from '../tablestore/wide';
 import type { ApiConfig } from './config';
 import type { TablestoreReaders } from './ports';
 import { timeseriesReader } from './timeseries-adapter';
 import { wideReader } from './wide-adapter';
+
+/**
+ * Each Tablestore call gets the time left before the function deadline minus this reserve as its overall
+ * budget (retries and backoff included), so a call that is still throttled gives up with its own error
+ * (→ 503 + Retry-After) while there is time to answer, before the HTTP chain's early timeout (300 ms before
+ * the deadline → 504) or the audit's cancellation (500 ms before).
+ */
+export const CALL_RESERVE_MS = 600;
 
 /**
  * Readers for one invocation: credentials come from this invocation's `context.credentials` (falling back to
@@ -19,6 +28,12 @@ export function readersFor(config: ApiConfig, context: FcContext, signal?: Abort
     ...(config.network === undefined ? {} : { network: config.network }),
     credentials: fromFcInvocation(context),
   });
-  // The wide-table client (official SDK) has no cancellation; the time series calls stop at the deadline.
-  return { wide: wideReader(clients.wide), timeseries: timeseriesReader(clients.timeseries, signal ? { signal } : {}) };
+  // Read per call: the budget shrinks as the invocation goes on. `signal` (the deadline seen by middy or
+  // the audit) cancels whatever is still in flight, on both clients.
+  const remaining = context.getRemainingTimeInMillis;
+  const options = (): WideCallOptions => ({
+    ...(signal ? { signal } : {}),
+    ...(remaining ? { deadlineMs: Math.max(1, remaining() - CALL_RESERVE_MS) } : {}),
+  });
+  return { wide: wideReader(clients.wide, options), timeseries: timeseriesReader(clients.timeseries, options) };
 }

@@ -16,14 +16,18 @@ function info(meta: TableMeta): TimeseriesTableInfo {
   };
 }
 
-/** The routes' time series port over the shared TimeseriesClient; `call` carries the invocation's abort signal. */
-export function timeseriesReader(client: TimeseriesClient, call: TimeseriesCallOptions = {}): TimeseriesReader {
+/**
+ * The routes' time series port over the shared TimeseriesClient. `options` gives each call its options (the
+ * invocation's abort signal and the time left before the function deadline), read when the call starts.
+ */
+export function timeseriesReader(client: TimeseriesClient, options: TimeseriesCallOptions | (() => TimeseriesCallOptions) = {}): TimeseriesReader {
+  const next = typeof options === 'function' ? options : () => options;
   return {
     async listTables() {
-      return (await client.listTimeseriesTables(call)).map(info);
+      return (await client.listTimeseriesTables(next())).map(info);
     },
     async describeTable(table) {
-      return info(await client.describeTimeseriesTable(table, call));
+      return info(await client.describeTimeseriesTable(table, next()));
     },
     async queryMeta(q) {
       const parts: MetaCondition[] = [];
@@ -38,7 +42,7 @@ export function timeseriesReader(client: TimeseriesClient, call: TimeseriesCallO
         limit: q.limit,
         ...(condition ? { condition } : {}),
         ...(q.token ? { nextToken: q.token } : {}),
-      }, call);
+      }, next());
       return {
         series: page.metas.map((m) => ({
           key: { measurement: m.key.measurement, source: m.key.dataSource, tags: { ...m.key.tags } },
@@ -57,7 +61,7 @@ export function timeseriesReader(client: TimeseriesClient, call: TimeseriesCallO
         limit: q.limit,
         backward: q.backward,
         ...(q.token ? { nextToken: q.token } : {}),
-      }, call);
+      }, next());
       return {
         points: page.rows.map((r) => ({
           time: Number(r.time),

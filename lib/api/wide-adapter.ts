@@ -1,4 +1,4 @@
-import { INF_MAX, INF_MIN, int64, type WideRow as SdkRow, type WideTableClient, type WideValue } from '../tablestore/wide';
+import { INF_MAX, INF_MIN, int64, type WideCallOptions, type WideRow as SdkRow, type WideTableClient, type WideValue } from '../tablestore/wide';
 import type { PkBound, PkType, TsValue } from './lossless';
 import type { PrimaryKey, PrimaryKeyBound, WideReader, WideRow, WideTableInfo } from './ports';
 
@@ -37,12 +37,16 @@ function row(r: SdkRow): WideRow {
   };
 }
 
-/** The routes' wide-table port over the shared WideTableClient (official SDK underneath). */
-export function wideReader(client: WideTableClient): WideReader {
+/**
+ * The routes' wide-table port over the shared WideTableClient (official SDK underneath). `call` gives each
+ * call its options (the invocation's abort signal and the time left before the function deadline), read
+ * when the call starts.
+ */
+export function wideReader(client: WideTableClient, call: () => WideCallOptions = () => ({})): WideReader {
   return {
-    listTables: () => client.listTables(),
+    listTables: () => client.listTables(call()),
     async describeTable(table): Promise<WideTableInfo> {
-      const d = await client.describeTable(table);
+      const d = await client.describeTable(table, call());
       const meta = d.tableMeta as typeof d.tableMeta & { definedColumn?: ReadonlyArray<{ name: string; type: number | string }> };
       const options = (d.tableOptions ?? {}) as { timeToLive?: number; maxVersions?: number; deviationCellVersionInSec?: unknown; allowUpdate?: boolean };
       const cu = d.reservedThroughputDetails?.capacityUnit;
@@ -65,7 +69,7 @@ export function wideReader(client: WideTableClient): WideReader {
       };
     },
     async getRow(table, primaryKey, columns) {
-      const r = await client.getRow({ tableName: table, primaryKey: pkInput(primaryKey), ...(columns ? { columnsToGet: columns } : {}) });
+      const r = await client.getRow({ tableName: table, primaryKey: pkInput(primaryKey), ...(columns ? { columnsToGet: columns } : {}) }, call());
       return r.row && r.row.primaryKey.length > 0 ? row(r.row) : undefined;
     },
     async getRange(q) {
@@ -76,7 +80,7 @@ export function wideReader(client: WideTableClient): WideReader {
         exclusiveEndPrimaryKey: pkInput(q.end),
         limit: q.limit,
         ...(q.columns ? { columnsToGet: q.columns } : {}),
-      });
+      }, call());
       return {
         rows: r.rows.map(row),
         ...(r.nextStartPrimaryKey ? { next: r.nextStartPrimaryKey.map((c): [string, TsValue] => [c.name, fromSdk(c.value)]) } : {}),

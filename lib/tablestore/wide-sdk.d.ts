@@ -3,7 +3,7 @@
  * Results are typed in wide.ts; here they stay `unknown`.
  */
 declare module 'tablestore' {
-  import type { Agent } from 'node:http';
+  import type { Agent, ClientRequest } from 'node:http';
 
   interface TableStoreClientConfig {
     accessKeyId: string;
@@ -14,12 +14,28 @@ declare module 'tablestore' {
     endpoint: string;
     instancename: string;
     maxRetries?: number;
-    httpOptions?: { timeout?: number; maxSockets?: number; agent?: Agent };
+    /** Copied into every `http.request` options object (so `signal` cancels the request). */
+    httpOptions?: { timeout?: number; maxSockets?: number; agent?: Agent; signal?: AbortSignal };
+  }
+
+  /** What the SDK's request state machine hands to a 'retry' listener. */
+  interface SdkResponse {
+    error: { retryable?: boolean } | null;
+  }
+
+  /** One SDK call (lib/request.js): build → sign → send → retry/extract → complete. */
+  class Request {
+    constructor(config: TableStoreClientConfig, operation: string, params: object);
+    on(event: 'retry', listener: (response: SdkResponse) => void): this;
+    send(callback: (err: unknown, data: unknown) => void): Promise<unknown>;
+    readonly httpRequest: { stream?: ClientRequest };
   }
 
   class Client {
     constructor(config: TableStoreClientConfig);
     config: TableStoreClientConfig;
+    /** Attaches the SDK's build/sign/send/decode listeners to a request (what `makeRequest` does). */
+    addAllRequestListeners(request: Request): void;
     listTable(params: object): Promise<unknown>;
     describeTable(params: object): Promise<unknown>;
     createTable(params: object): Promise<unknown>;
@@ -45,6 +61,7 @@ declare module 'tablestore' {
 
   const TableStore: {
     Client: typeof Client;
+    Request: typeof Request;
     Condition: typeof Condition;
     Long: { fromNumber(n: number): Int64; fromString(s: string): Int64 };
     RowExistenceExpectation: { IGNORE: 0; EXPECT_EXIST: 1; EXPECT_NOT_EXIST: 2 };

@@ -1,14 +1,22 @@
 /**
  * WideTableClient: typed promise calls over the official `tablestore` SDK, with credentials resolved from a
- * provider before every call and swapped into the SDK's config in place (the SDK reads them at signing
- * time), errors decoded into TablestoreError (the SDK leaves the raw protobuf bytes in its message), and one
- * forced credential refresh + one retry when an STS token was refused.
+ * provider before every attempt and swapped into the SDK's config in place, errors decoded into
+ * TablestoreError (the SDK leaves the raw protobuf bytes in its message), and one forced credential
+ * refresh + one retry when an STS token was refused.
+ *
+ * Retries are ours, not the SDK's: the SDK retries on its own up to 20 times with 0.5–3 s waits (~38 s when
+ * Tablestore keeps throttling), past any function timeout, and cannot be cancelled. Each SDK request here
+ * has its own retrying switched off, and the call retries with the shared retry classes of
+ * protocol/retry-policy.ts (throttling for every API, ambiguous failures only for read APIs), jittered
+ * backoff, an overall deadline and an optional AbortSignal, exactly like the time series transport.
  */
 import http from 'node:http';
 import https from 'node:https';
 import TableStore, { type Int64 } from 'tablestore';
 import type { CredentialProvider, Credentials } from '../credentials/types';
 import { fromNodeSdkError, TablestoreError } from './protocol/errors';
+import { backoffDelayMs, isIdempotentApi, isRetryable, type FailureInfo } from './protocol/retry-policy';
+import { ClientErrorCode, type CallOptions, type RetryEvent, type RetryOptions } from './transport/index';
 
 export type { Int64 };
 /** Cell and primary-key values as the SDK takes and returns them: int64 is the SDK's Int64 (see `int64`). */
@@ -154,27 +162,118 @@ export interface WideTableClientOptions {
   readonly instance: string;
   /** Called before every request; see lib/credentials. */
   readonly credentials: CredentialProvider;
-  /** Socket timeout per request, ms (default 30 s). */
+  /** Socket idle timeout per attempt, ms (default 30 s). */
   readonly timeoutMs?: number;
+  /** Overall time budget of one call including retries and backoff, ms (default 30 000); see WideCallOptions. */
+  readonly deadlineMs?: number;
+  /** Our retries (the SDK's own are off): default 10 retries, backoff from 20 ms doubling up to 2 s. */
+  readonly retry?: RetryOptions;
+  /** Observability hook, called before each backoff; receives no secrets. */
+  readonly onRetry?: (event: RetryEvent) => void;
+  /** Random source for the backoff jitter (tests). */
+  readonly random?: () => number;
   /** Keep-alive agent shared by every request of this client; one is made when absent. */
   readonly agent?: http.Agent;
 }
+
+/**
+ * Per call, like the time series client: `deadlineMs` overrides the client's overall budget, `signal`
+ * cancels the call (in-flight request and backoff alike). The call then rejects at once with
+ * OTSClientDeadlineExceeded / OTSClientAborted and its HTTP request is destroyed.
+ */
+export type WideCallOptions = Pick<CallOptions, 'deadlineMs' | 'signal'>;
 
 /** Codes Tablestore uses when it refuses the keys themselves (expired/replaced token → either, §6.2). */
 const AUTH_CODES = new Set(['OTSAuthFailed', 'OTSNoPermissionAccess']);
 /** Keys this young from a forced refresh cannot be stale: a refusal is a policy decision. */
 const FORCED_FRESH_MS = 60_000;
 
+/** The SDK's names for failures before a response arrived → the transport's client codes. */
+const SDK_TRANSPORT_CODES: Readonly<Record<string, string>> = { TimeoutError: ClientErrorCode.Timeout, NetworkingError: ClientErrorCode.Network };
+
 export function toTablestoreError(error: unknown): TablestoreError {
   if (error instanceof TablestoreError) return error;
   const decoded = fromNodeSdkError(error);
   if (decoded) return decoded;
   const e = error as { code?: unknown; message?: unknown } | undefined;
-  const code = typeof e?.code === 'string' ? e.code : 'OTSClientError';
   const message = typeof e?.message === 'string' && e.message ? e.message : String(error);
-  // Network-level failures (ECONNRESET, TimeoutError, …) have no HTTP status; retrying them is the caller's call.
-  return new TablestoreError({ code, message, httpStatus: typeof e?.code === 'number' ? e.code : 0, retryable: typeof e?.code === 'string' });
+  const transport = typeof e?.code === 'string' ? SDK_TRANSPORT_CODES[e.code] : undefined;
+  if (transport) return new TablestoreError({ code: transport, message, httpStatus: 0 });
+  const code = typeof e?.code === 'string' ? e.code : 'OTSClientError';
+  return new TablestoreError({ code, message, httpStatus: typeof e?.code === 'number' ? e.code : 0 });
 }
+
+/** Node errors of a connection that was never made: the request provably did not reach the service. */
+const NOT_SENT_SYSCALLS = new Set(['connect', 'getaddrinfo']);
+
+/** The retry policy's view of a failed SDK attempt. */
+function failureInfo(e: TablestoreError, raw: unknown, stream: http.ClientRequest | undefined): FailureInfo {
+  if (e.code === ClientErrorCode.Timeout) return { transportFailure: true, requestSent: true };
+  if (e.code === ClientErrorCode.Network) {
+    const r = raw as { syscall?: unknown; message?: unknown };
+    const refused = typeof r.syscall === 'string' && NOT_SENT_SYSCALLS.has(r.syscall);
+    // A keep-alive socket the server had already closed: it reset before our request was read.
+    const stale = stream?.reusedSocket === true && /ECONNRESET|socket hang up/.test(String(r.message));
+    return { transportFailure: true, requestSent: !(refused || stale) };
+  }
+  return { code: e.code, message: e.message, ...(e.httpStatus > 0 ? { httpStatus: e.httpStatus } : {}) };
+}
+
+/** Turns the SDK's per-request retrying off: runs after its own RETRY_CHECK listener on the same event. */
+const noSdkRetry = (response: { error: { retryable?: boolean } | null }): void => {
+  if (response.error) response.error.retryable = false;
+};
+
+/** Rejects (and aborts `signal`) when the caller's signal aborts or the deadline passes. */
+class Cancellation {
+  readonly signal: AbortSignal;
+  readonly promise: Promise<never>;
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private reject!: (e: TablestoreError) => void;
+  private readonly onAbort = () => this.cancel(new TablestoreError({ code: ClientErrorCode.Aborted, message: `${this.api} was cancelled`, httpStatus: 0 }));
+
+  constructor(
+    private readonly api: string,
+    budgetMs: number,
+    private readonly outer: AbortSignal | undefined,
+  ) {
+    this.signal = this.controller.signal;
+    this.promise = new Promise<never>((_, reject) => (this.reject = reject));
+    this.promise.catch(() => undefined);
+    this.timer = setTimeout(
+      () => this.cancel(new TablestoreError({ code: ClientErrorCode.DeadlineExceeded, message: `${api}: deadline of ${budgetMs} ms exceeded`, httpStatus: 0 })),
+      Math.max(0, budgetMs),
+    );
+    if (outer?.aborted) this.onAbort();
+    else outer?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  get error(): TablestoreError | undefined {
+    return this.signal.aborted ? (this.signal.reason as TablestoreError) : undefined;
+  }
+
+  race<T>(p: Promise<T>): Promise<T> {
+    return Promise.race([p, this.promise]);
+  }
+
+  private cancel(e: TablestoreError): void {
+    if (this.signal.aborted) return;
+    this.controller.abort(e);
+    this.reject(e);
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.outer?.removeEventListener('abort', this.onAbort);
+  }
+}
+
+/** Resolves after `ms`; the caller races it against the call's cancellation. */
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Do not start another attempt with less time than this left: surface the last failure instead. */
+const MIN_ATTEMPT_MS = 100;
 
 function condition(input: ConditionInput | undefined): object {
   if (input === undefined) return new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null);
@@ -200,6 +299,8 @@ function hasRow(row: unknown): row is WideRow {
 
 export interface WideTableClientStats {
   calls: number;
+  /** Attempts repeated after a retryable failure (backoffs taken). */
+  retries: number;
   /** Times the SDK config received different keys. */
   credentialSwaps: number;
   /** Forced refresh + retry after the service refused an STS token. */
@@ -209,17 +310,27 @@ export interface WideTableClientStats {
 export class WideTableClient {
   readonly endpoint: string;
   readonly instance: string;
-  readonly stats: WideTableClientStats = { calls: 0, credentialSwaps: 0, authRetries: 0 };
+  readonly stats: WideTableClientStats = { calls: 0, retries: 0, credentialSwaps: 0, authRetries: 0 };
   private readonly sdk: InstanceType<typeof TableStore.Client>;
   private readonly credentials: CredentialProvider;
   private applied: Credentials | undefined;
   /** AccessKeyIds obtained by a forced refresh → when; "fresh" for FORCED_FRESH_MS (bounded). */
   private readonly forced = new Map<string, number>();
+  private readonly deadlineMs: number;
+  private readonly maxRetries: number;
+  private readonly backoff: { baseMs: number; capMs: number };
+  private readonly random: () => number;
+  private readonly onRetry: ((event: RetryEvent) => void) | undefined;
 
   constructor(options: WideTableClientOptions) {
     this.endpoint = options.endpoint.replace(/\/+$/, '');
     this.instance = options.instance;
     this.credentials = options.credentials;
+    this.deadlineMs = options.deadlineMs ?? 30_000;
+    this.maxRetries = options.retry?.maxRetries ?? 10;
+    this.backoff = { baseMs: options.retry?.baseDelayMs ?? 20, capMs: options.retry?.maxDelayMs ?? 2000 };
+    this.random = options.random ?? Math.random;
+    this.onRetry = options.onRetry;
     const agent =
       options.agent ??
       (this.endpoint.startsWith('https:') ? new https.Agent({ keepAlive: true, maxSockets: 64 }) : new http.Agent({ keepAlive: true, maxSockets: 64 }));
@@ -250,47 +361,110 @@ export class WideTableClient {
     return c;
   }
 
-  private async call<T>(run: () => Promise<unknown>): Promise<T> {
+  /**
+   * One SDK request with the SDK's retrying off, cancelled through `signal`, signed with exactly `keys`
+   * (a per-request view of the shared config, so the keys checked on refusal are the keys that were sent).
+   */
+  private send(operation: string, params: object, keys: Credentials, signal: AbortSignal): { done: Promise<unknown>; stream(): http.ClientRequest | undefined } {
+    const base = this.sdk.config;
+    const config = Object.create(base) as typeof base;
+    config.accessKeyId = keys.accessKeyId;
+    config.secretAccessKey = keys.accessKeySecret;
+    config.stsToken = keys.securityToken ?? null;
+    config.httpOptions = { ...base.httpOptions, signal };
+    const request = new TableStore.Request(config, operation, params);
+    this.sdk.addAllRequestListeners(request);
+    request.on('retry', noSdkRetry);
+    const done = new Promise<unknown>((resolve, reject) => {
+      void request.send((err, data) => (err ? reject(err) : resolve(data)));
+    });
+    return { done, stream: () => request.httpRequest.stream };
+  }
+
+  private async call<T>(api: string, operation: string, params: () => object, options: WideCallOptions = {}): Promise<T> {
     this.stats.calls += 1;
-    const used = await this.apply(false);
+    const idempotent = isIdempotentApi(api);
+    const budget = options.deadlineMs ?? this.deadlineMs;
+    const deadline = Date.now() + budget;
+    const cancel = new Cancellation(api, budget, options.signal);
+    let authRetried = false;
+    let retries = 0;
+    let nextKeys: Credentials | undefined;
     try {
-      return (await run()) as T;
-    } catch (error) {
-      const e = toTablestoreError(error);
-      // Only temporary keys can be cured by a refresh; a long-term key that is refused stays refused. Keys
-      // that were themselves just force-refreshed are not refreshed again: a refusal then is a real policy
-      // denial (the service may use OTSNoPermissionAccess for both), and must not cost an AssumeRole each.
-      const forcedAt = this.forced.get(used.accessKeyId);
-      if (!AUTH_CODES.has(e.code) || !used.securityToken || (forcedAt !== undefined && Date.now() - forcedAt < FORCED_FRESH_MS)) throw e;
-      // A concurrent call may already have refreshed: then use its keys instead of fetching again.
-      const alreadyRefreshed = this.applied !== undefined && this.applied.accessKeyId !== used.accessKeyId;
-      const fresh = await this.apply(!alreadyRefreshed);
-      if (!alreadyRefreshed) {
-        this.forced.set(fresh.accessKeyId, Date.now());
-        if (this.forced.size > 64) this.forced.delete(this.forced.keys().next().value as string);
+      for (;;) {
+        if (cancel.error) throw cancel.error;
+        const used = nextKeys ?? (await cancel.race(this.apply(false)));
+        nextKeys = undefined;
+        const attempt = this.send(operation, params(), used, cancel.signal);
+        let e: TablestoreError;
+        let failure: FailureInfo;
+        try {
+          return (await cancel.race(attempt.done)) as T;
+        } catch (error) {
+          if (cancel.error) throw cancel.error;
+          e = toTablestoreError(error);
+          failure = failureInfo(e, error, attempt.stream());
+        }
+        e.retryable = isRetryable(failure, idempotent);
+
+        if (!authRetried && AUTH_CODES.has(e.code)) {
+          authRetried = true;
+          const fresh = await cancel.race(this.refreshAfterRefusal(used));
+          if (!fresh) throw e;
+          this.stats.authRetries += 1;
+          nextKeys = fresh;
+          continue;
+        }
+
+        if (!e.retryable || retries >= this.maxRetries) throw e;
+        const delay = backoffDelayMs(retries, this.backoff, this.random);
+        // Not enough time left for the wait and a useful attempt: the failure itself is the better answer
+        // (a throttled call then surfaces as throttled, not as a deadline).
+        if (Date.now() + delay + MIN_ATTEMPT_MS >= deadline) throw e;
+        retries += 1;
+        this.stats.retries += 1;
+        this.onRetry?.({ apiName: api, retry: retries, delayMs: delay, code: e.code, httpStatus: e.httpStatus, ...(e.requestId ? { requestId: e.requestId } : {}) });
+        await cancel.race(sleep(delay));
       }
-      if (fresh.accessKeyId === used.accessKeyId && fresh.securityToken === used.securityToken) throw e;
-      this.stats.authRetries += 1;
-      try {
-        return (await run()) as T;
-      } catch (again) {
-        throw toTablestoreError(again);
-      }
+    } finally {
+      cancel.dispose();
     }
   }
 
-  async listTables(): Promise<string[]> {
-    const r = await this.call<{ tableNames?: string[] }>(() => this.sdk.listTable({}));
+  /**
+   * Newer keys after the service refused `used`, or undefined when a retry cannot help. Only temporary keys
+   * can be cured by a refresh; a long-term key that is refused stays refused. Keys that were themselves just
+   * force-refreshed are not refreshed again: a refusal then is a real policy denial (the service may use
+   * OTSNoPermissionAccess for both), and must not cost an AssumeRole each.
+   */
+  private async refreshAfterRefusal(used: Credentials): Promise<Credentials | undefined> {
+    const forcedAt = this.forced.get(used.accessKeyId);
+    if (!used.securityToken || (forcedAt !== undefined && Date.now() - forcedAt < FORCED_FRESH_MS)) return undefined;
+    // A concurrent call may already have refreshed: then use its keys instead of fetching again.
+    const alreadyRefreshed = this.applied !== undefined && this.applied.accessKeyId !== used.accessKeyId;
+    const fresh = await this.apply(!alreadyRefreshed);
+    if (!alreadyRefreshed) {
+      this.forced.set(fresh.accessKeyId, Date.now());
+      if (this.forced.size > 64) this.forced.delete(this.forced.keys().next().value as string);
+    }
+    if (fresh.accessKeyId === used.accessKeyId && fresh.securityToken === used.securityToken) return undefined;
+    return fresh;
+  }
+
+  async listTables(options?: WideCallOptions): Promise<string[]> {
+    const r = await this.call<{ tableNames?: string[] }>('ListTable', 'listTable', () => ({}), options);
     return r.tableNames ?? [];
   }
 
-  describeTable(tableName: string): Promise<DescribeTableResult> {
-    return this.call(() => this.sdk.describeTable({ tableName }));
+  describeTable(tableName: string, options?: WideCallOptions): Promise<DescribeTableResult> {
+    return this.call('DescribeTable', 'describeTable', () => ({ tableName }), options);
   }
 
-  async createTable(p: CreateTableParams): Promise<void> {
-    await this.call(() =>
-      this.sdk.createTable({
+  async createTable(p: CreateTableParams, options?: WideCallOptions): Promise<void> {
+    await this.call(
+      'CreateTable',
+      'createTable',
+      () => ({
         tableMeta: {
           tableName: p.tableName,
           primaryKey: p.primaryKey.map((k) => ({ name: k.name, type: k.type, ...(k.autoIncrement ? { option: 'AUTO_INCREMENT' } : {}) })),
@@ -298,24 +472,30 @@ export class WideTableClient {
         reservedThroughput: { capacityUnit: { read: p.reservedThroughput?.read ?? 0, write: p.reservedThroughput?.write ?? 0 } },
         tableOptions: { timeToLive: p.timeToLive ?? -1, maxVersions: p.maxVersions ?? 1 },
       }),
+      options,
     );
   }
 
-  async deleteTable(tableName: string): Promise<void> {
-    await this.call(() => this.sdk.deleteTable({ tableName }));
+  async deleteTable(tableName: string, options?: WideCallOptions): Promise<void> {
+    await this.call('DeleteTable', 'deleteTable', () => ({ tableName }), options);
   }
 
   /** `row` is undefined when the row does not exist. */
-  async getRow(p: GetRowParams): Promise<{ row: WideRow | undefined; RequestId?: string }> {
-    const r = await this.call<{ row?: unknown; RequestId?: string }>(() =>
-      this.sdk.getRow({ tableName: p.tableName, primaryKey: p.primaryKey, ...readOptions(p) }),
+  async getRow(p: GetRowParams, options?: WideCallOptions): Promise<{ row: WideRow | undefined; RequestId?: string }> {
+    const r = await this.call<{ row?: unknown; RequestId?: string }>(
+      'GetRow',
+      'getRow',
+      () => ({ tableName: p.tableName, primaryKey: p.primaryKey, ...readOptions(p) }),
+      options,
     );
     return { row: hasRow(r.row) ? r.row : undefined, ...(r.RequestId ? { RequestId: r.RequestId } : {}) };
   }
 
-  async getRange(p: GetRangeParams): Promise<GetRangeResult> {
-    const r = await this.call<{ rows?: WideRow[]; nextStartPrimaryKey?: GetRangeResult['nextStartPrimaryKey'] | null; RequestId?: string }>(() =>
-      this.sdk.getRange({
+  async getRange(p: GetRangeParams, options?: WideCallOptions): Promise<GetRangeResult> {
+    const r = await this.call<{ rows?: WideRow[]; nextStartPrimaryKey?: GetRangeResult['nextStartPrimaryKey'] | null; RequestId?: string }>(
+      'GetRange',
+      'getRange',
+      () => ({
         tableName: p.tableName,
         direction: p.direction ?? TableStore.Direction.FORWARD,
         inclusiveStartPrimaryKey: p.inclusiveStartPrimaryKey,
@@ -323,6 +503,7 @@ export class WideTableClient {
         ...(p.limit !== undefined ? { limit: p.limit } : {}),
         ...readOptions(p),
       }),
+      options,
     );
     return {
       rows: r.rows ?? [],
@@ -331,47 +512,59 @@ export class WideTableClient {
     };
   }
 
-  putRow(p: PutRowParams): Promise<RowWriteResult> {
-    return this.call(() =>
-      this.sdk.putRow({
+  putRow(p: PutRowParams, options?: WideCallOptions): Promise<RowWriteResult> {
+    return this.call(
+      'PutRow',
+      'putRow',
+      () => ({
         tableName: p.tableName,
         condition: condition(p.condition),
         primaryKey: p.primaryKey,
         attributeColumns: p.attributeColumns,
         ...(p.returnContent ? { returnContent: p.returnContent } : {}),
       }),
+      options,
     );
   }
 
-  updateRow(p: UpdateRowParams): Promise<RowWriteResult> {
-    return this.call(() =>
-      this.sdk.updateRow({
+  updateRow(p: UpdateRowParams, options?: WideCallOptions): Promise<RowWriteResult> {
+    return this.call(
+      'UpdateRow',
+      'updateRow',
+      () => ({
         tableName: p.tableName,
         condition: condition(p.condition),
         primaryKey: p.primaryKey,
         updateOfAttributeColumns: p.updateOfAttributeColumns,
       }),
+      options,
     );
   }
 
-  deleteRow(p: DeleteRowParams): Promise<RowWriteResult> {
-    return this.call(() => this.sdk.deleteRow({ tableName: p.tableName, condition: condition(p.condition), primaryKey: p.primaryKey }));
+  deleteRow(p: DeleteRowParams, options?: WideCallOptions): Promise<RowWriteResult> {
+    return this.call('DeleteRow', 'deleteRow', () => ({ tableName: p.tableName, condition: condition(p.condition), primaryKey: p.primaryKey }), options);
   }
 
-  batchGetRow(p: BatchGetRowParams): Promise<BatchGetRowResult> {
-    return this.call(() =>
-      this.sdk.batchGetRow({ tables: p.tables.map((t) => ({ tableName: t.tableName, primaryKey: t.primaryKey, ...readOptions(t) })) }),
+  batchGetRow(p: BatchGetRowParams, options?: WideCallOptions): Promise<BatchGetRowResult> {
+    return this.call(
+      'BatchGetRow',
+      'batchGetRow',
+      () => ({ tables: p.tables.map((t) => ({ tableName: t.tableName, primaryKey: t.primaryKey, ...readOptions(t) })) }),
+      options,
     );
   }
 
-  batchWriteRow(p: BatchWriteRowParams): Promise<BatchWriteRowResult> {
-    return this.call(() =>
-      this.sdk.batchWriteRow({
+  batchWriteRow(p: BatchWriteRowParams, options?: WideCallOptions): Promise<BatchWriteRowResult> {
+    return this.call(
+      'BatchWriteRow',
+      'batchWriteRow',
+      () => ({
         tables: p.tables.map((t) => ({
           tableName: t.tableName,
           rows: t.rows.map((r) => ({ ...r, condition: condition(r.condition) })),
         })),
       }),
+      options,
     );
   }
 }

@@ -59,6 +59,55 @@ describe('error statuses', () => {
     }
   });
 
+  it('wide-table routes: 503 with Retry-After within the function timeout when throttling outlasts the retries', async () => {
+    // The official SDK alone would retry OTSServerBusy 20 times over ~38 s (504 at best); our client retries
+    // with the shared policy inside the invocation's budget and lets the throttling error surface.
+    proxy.faults.set('ListTable', { kind: 'error', status: 503, code: 'OTSServerBusy', message: 'Server is busy.' });
+    proxy.faults.set('GetRange', { kind: 'error', status: 503, code: 'OTSNotEnoughCapacityUnit', message: 'Remaining CU is not enough.' });
+    try {
+      const before = proxy.seen.get('ListTable') ?? 0;
+      const started = Date.now();
+      // 3 s function: the HTTP chain would answer 504 at 2.7 s, so a 503 proves the retries stopped in time.
+      const r = await call('/tables', 3);
+      expect(r.status).toBe(503);
+      expect(r.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+      expect(r.body.error.code).toBe('Throttled');
+      expect(r.body.error.message).toContain('OTSServerBusy');
+      const attempts = (proxy.seen.get('ListTable') ?? 0) - before;
+      // Retried (more than one attempt), by us alone (at most 1 + our 10 retries, none of the SDK's own).
+      expect(attempts).toBeGreaterThan(1);
+      expect(attempts).toBeLessThanOrEqual(11);
+      expect(Date.now() - started).toBeLessThan(15_000);
+
+      const rows = await call('/tables/items/rows', 3);
+      expect(rows.status).toBe(503);
+      expect(rows.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+      expect(rows.body.error.message).toContain('OTSNotEnoughCapacityUnit');
+    } finally {
+      proxy.faults.delete('ListTable');
+      proxy.faults.delete('GetRange');
+    }
+  });
+
+  it('wide-table routes: 504 at the deadline, and the hung request is abandoned', async () => {
+    proxy.faults.set('GetRange', { kind: 'hang' });
+    try {
+      const before = proxy.abandoned.get('GetRange') ?? 0;
+      const started = Date.now();
+      const r = await call('/tables/items/rows', 2);
+      expect(r.status).toBe(504);
+      expect(r.body.error.code).toBe('DeadlineExceeded');
+      // At the deadline, not after the SDK's 30 s socket timeout.
+      expect(Date.now() - started).toBeLessThan(10_000);
+      // The call was cancelled: the client closed the held connection instead of leaving it hanging.
+      await expect.poll(() => (proxy.abandoned.get('GetRange') ?? 0) - before, { timeout: 3000 }).toBeGreaterThan(0);
+    } finally {
+      proxy.faults.delete('GetRange');
+    }
+    // The route works again right after (the abandoned socket did not poison the pool).
+    expect((await call('/tables/items/rows')).status).toBe(200);
+  });
+
   it('504 when the function deadline arrives before Tablestore answers', async () => {
     proxy.faults.set('DescribeTimeseriesTable', { kind: 'hang' });
     proxy.faults.set('DescribeTable', { kind: 'hang' });
@@ -73,6 +122,7 @@ describe('error statuses', () => {
       await expect.poll(() => proxy.abandoned.get('DescribeTimeseriesTable') ?? 0, { timeout: 3000 }).toBeGreaterThan(0);
       const wide = await call('/tables/items/rows', 2);
       expect(wide.status).toBe(504);
+      await expect.poll(() => proxy.abandoned.get('DescribeTable') ?? 0, { timeout: 3000 }).toBeGreaterThan(0);
     } finally {
       proxy.faults.delete('DescribeTimeseriesTable');
       proxy.faults.delete('DescribeTable');
