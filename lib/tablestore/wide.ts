@@ -269,8 +269,18 @@ class Cancellation {
   }
 }
 
-/** Resolves after `ms`; the caller races it against the call's cancellation. */
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms`, or early when `signal` aborts (no timer outlives a cancelled call). */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
 
 /** Do not start another attempt with less time than this left: surface the last failure instead. */
 const MIN_ATTEMPT_MS = 100;
@@ -424,7 +434,7 @@ export class WideTableClient {
         retries += 1;
         this.stats.retries += 1;
         this.onRetry?.({ apiName: api, retry: retries, delayMs: delay, code: e.code, httpStatus: e.httpStatus, ...(e.requestId ? { requestId: e.requestId } : {}) });
-        await cancel.race(sleep(delay));
+        await cancel.race(sleep(delay, cancel.signal));
       }
     } finally {
       cancel.dispose();
