@@ -61,6 +61,13 @@ function requireVisible(config: ApiConfig, table: string): void {
   if (!visible(config, table)) throw new ApiError(404, 'TableNotFound', `Table '${table}' does not exist.`);
 }
 
+/** The table named in the path, once it is known to be visible, and this invocation's readers. */
+async function openTable(req: RouteRequest, deps: RouteDeps): Promise<{ table: string; readers: TablestoreReaders }> {
+  const table = req.params.table;
+  requireVisible(deps.config(), table);
+  return { table, readers: await deps.readers() };
+}
+
 const str = (q: RouteRequest['query'], k: string): string | undefined => (typeof q[k] === 'string' ? (q[k] as string) : undefined);
 
 function binding(route: string, table: string, q: RouteRequest['query']): TokenBinding {
@@ -212,9 +219,7 @@ export const routes: readonly Route[] = [
     actions: ['ots:DescribeTable'],
     errors: [400, 403, 404, 503, 504],
     async handle(req, deps) {
-      const table = req.params.table;
-      requireVisible(deps.config(), table);
-      const { wide } = await deps.readers();
+      const { table, readers: { wide } } = await openTable(req, deps);
       return tableJson(await call('ots:DescribeTable', table, () => wide.describeTable(table)));
     },
   },
@@ -229,9 +234,7 @@ export const routes: readonly Route[] = [
     actions: ['ots:DescribeTable', 'ots:GetRange'],
     errors: [400, 403, 404, 503, 504],
     async handle(req, deps) {
-      const table = req.params.table;
-      requireVisible(deps.config(), table);
-      const { wide } = await deps.readers();
+      const { table, readers: { wide } } = await openTable(req, deps);
       const q = req.query;
       const direction = q.direction === 'backward' ? 'backward' : 'forward';
       const limit = Number(q.limit);
@@ -269,9 +272,7 @@ export const routes: readonly Route[] = [
     actions: ['ots:DescribeTable', 'ots:GetRow'],
     errors: [400, 403, 404, 503, 504],
     async handle(req, deps) {
-      const table = req.params.table;
-      requireVisible(deps.config(), table);
-      const { wide } = await deps.readers();
+      const { table, readers: { wide } } = await openTable(req, deps);
       const columns = parseNameList('columns', str(req.query, 'columns'));
       const info = await call('ots:DescribeTable', table, () => wide.describeTable(table));
       const pk = fullPk(info.primaryKey, str(req.query, 'pk') as string);
@@ -313,9 +314,7 @@ export const routes: readonly Route[] = [
     actions: ['ots:DescribeTimeseriesTable'],
     errors: [400, 403, 404, 503, 504],
     async handle(req, deps) {
-      const table = req.params.table;
-      requireVisible(deps.config(), table);
-      const { timeseries } = await deps.readers();
+      const { table, readers: { timeseries } } = await openTable(req, deps);
       return tsTableJson(await call('ots:DescribeTimeseriesTable', table, () => timeseries.describeTable(table)));
     },
   },
@@ -330,9 +329,7 @@ export const routes: readonly Route[] = [
     actions: ['ots:QueryTimeseriesMeta'],
     errors: [400, 403, 404, 503, 504],
     async handle(req, deps) {
-      const table = req.params.table;
-      requireVisible(deps.config(), table);
-      const { timeseries } = await deps.readers();
+      const { table, readers: { timeseries } } = await openTable(req, deps);
       const q = req.query;
       const tags = parseTags(str(q, 'tag'));
       const updatedAfterRaw = str(q, 'updatedAfter');
@@ -375,9 +372,7 @@ export const routes: readonly Route[] = [
     actions: ['ots:GetTimeseriesData'],
     errors: [400, 403, 404, 503, 504],
     async handle(req, deps) {
-      const table = req.params.table;
-      requireVisible(deps.config(), table);
-      const { timeseries } = await deps.readers();
+      const { table, readers: { timeseries } } = await openTable(req, deps);
       const q = req.query;
       const key: SeriesKey = { measurement: str(q, 'measurement') as string, source: str(q, 'source') ?? '', tags: parseTags(str(q, 'tag')) };
       const startRaw = str(q, 'start');
