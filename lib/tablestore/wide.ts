@@ -15,7 +15,7 @@ import https from 'node:https';
 import TableStore, { type Int64 } from 'tablestore';
 import type { CredentialProvider, Credentials } from '../credentials/types';
 import { fromNodeSdkError, TablestoreError } from './protocol/errors';
-import { backoffDelayMs, isIdempotentApi, isRetryable, type FailureInfo } from './protocol/retry-policy';
+import { backoffDelayMs, isIdempotentApi, isRetryable, MIN_ATTEMPT_MS, type FailureInfo } from './protocol/retry-policy';
 import { ClientErrorCode, type CallOptions, type RetryEvent, type RetryOptions } from './transport/index';
 
 export type { Int64 };
@@ -281,9 +281,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', done, { once: true });
   });
 }
-
-/** Do not start another attempt with less time than this left: surface the last failure instead. */
-const MIN_ATTEMPT_MS = 100;
 
 function condition(input: ConditionInput | undefined): object {
   if (input === undefined) return new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null);

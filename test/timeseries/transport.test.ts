@@ -9,6 +9,7 @@ import type { CredentialProvider, Credentials } from '../../lib/credentials/type
 import { encodeErrorBody, TablestoreError } from '../../lib/tablestore/protocol/errors';
 import { contentMd5, deriveV4SigningKey, signV2 } from '../../lib/tablestore/protocol/sign';
 import { createTransport, type TransportOptions } from '../../lib/tablestore/transport/index';
+import { MIN_ATTEMPT_MS } from '../../lib/tablestore/protocol/retry-policy';
 
 interface Seen {
   path: string;
@@ -224,9 +225,18 @@ describe('retries', () => {
     const started = Date.now();
     await expect(t.call('PutTimeseriesData', new Uint8Array([1]))).rejects.toMatchObject({ code: 'OTSServerBusy', retryable: true });
     const elapsed = Date.now() - started;
-    expect(elapsed).toBeGreaterThanOrEqual(500);
+    // It retries until the next wait (<= 40 ms) plus a minimal attempt would no longer fit before the deadline.
+    expect(elapsed).toBeGreaterThanOrEqual(600 - MIN_ATTEMPT_MS - 40);
     expect(elapsed).toBeLessThan(3000);
     expect(seen.length).toBeGreaterThan(2);
+    t.close();
+  });
+
+  it('reports the failure that used up the budget when the deadline cuts the next attempt short', async () => {
+    script = [otsError(503, 'OTSServerBusy', 'Server is busy.'), hang];
+    const t = transport({ deadlineMs: 800, timeoutMs: 10_000, retry: { baseDelayMs: 1, maxDelayMs: 1 } });
+    await expect(t.call('GetTimeseriesData', new Uint8Array([1]))).rejects.toMatchObject({ code: 'OTSServerBusy', retryable: true });
+    expect(seen.length).toBe(2); // the second attempt was sent and hung until the deadline
     t.close();
   });
 

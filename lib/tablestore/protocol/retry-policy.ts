@@ -85,6 +85,12 @@ export function isRetryable(failure: FailureInfo, idempotent: boolean): boolean 
   return false;
 }
 
+/**
+ * Do not start another attempt with less time than this left before the overall deadline: surface the last
+ * failure instead, so a throttled call reports throttling rather than a deadline it would hit anyway.
+ */
+export const MIN_ATTEMPT_MS = 100;
+
 export interface BackoffOptions {
   /** First retry waits up to this many ms (default 20). */
   readonly baseMs?: number;

@@ -13,7 +13,7 @@ import https from 'node:https';
 import type { CredentialProvider, Credentials } from '../../credentials/types';
 import { TablestoreError, errorFromResponse, ErrorCode } from '../protocol/errors';
 import { contentMd5, signRequestHeaders } from '../protocol/sign';
-import { backoffDelayMs, isIdempotentApi, isRetryable, type FailureInfo } from '../protocol/retry-policy';
+import { backoffDelayMs, isIdempotentApi, isRetryable, MIN_ATTEMPT_MS, type FailureInfo } from '../protocol/retry-policy';
 
 /** Codes for failures that happen on our side of the wire (httpStatus 0). */
 export const ClientErrorCode = {
@@ -263,6 +263,8 @@ export function createTransport(options: TransportOptions): Transport {
       if (signal?.aborted) throw abortedError(apiName);
       let error: TablestoreError;
       let failure: FailureInfo;
+      // A shortened attempt that times out was cut by the overall deadline, not by a slow server.
+      const cutByDeadline = remaining < timeoutMs;
       try {
         const result = await attempt(apiName, requestBytes, headers, Math.min(timeoutMs, remaining), signal);
         if (result.status >= 200 && result.status < 300) {
@@ -284,6 +286,8 @@ export function createTransport(options: TransportOptions): Transport {
       } catch (err) {
         if (!(err instanceof AttemptFailure)) throw err;
         if (err.kind === 'aborted') throw abortedError(apiName);
+        // The failure that used up the budget says more than the deadline that cut this attempt short.
+        if (err.kind === 'timeout' && cutByDeadline && lastError) throw lastError;
         error = new TablestoreError({
           code: err.kind === 'timeout' ? ClientErrorCode.Timeout : ClientErrorCode.Network,
           message: err.message,
@@ -320,7 +324,7 @@ export function createTransport(options: TransportOptions): Transport {
 
       if (!error.retryable || retries >= maxRetries) throw error;
       const delay = backoffDelayMs(retries, backoff, random);
-      if (Date.now() + delay >= deadline) throw error;
+      if (Date.now() + delay + MIN_ATTEMPT_MS >= deadline) throw error;
       retries++;
       options.onRetry?.({ apiName, retry: retries, delayMs: delay, code: error.code, httpStatus: error.httpStatus, requestId: error.requestId });
       await sleep(delay, signal);
