@@ -105,12 +105,14 @@ describe('local STS AssumeRole', () => {
   it('issues STS credentials to @alicloud/credentials (RPC HMAC-SHA1) trusting the printed CA', async () => {
     const before = Date.now();
     const c = await assume('DEVKEY0001', 'dev-secret', { durationSeconds: 1800 });
+    const after = Date.now();
     expect(c.accessKeyId).toMatch(/^STS\./);
     expect(c.securityToken).toBeTruthy();
     expect(c.source).toBe('assume-role');
-    const lifetime = c.expiration!.getTime() - before;
-    expect(lifetime).toBeGreaterThan(1795_000);
-    expect(lifetime).toBeLessThanOrEqual(1800_000);
+    // Issued at some instant between before and after (STS times have whole seconds), valid for 1800 s.
+    const expires = c.expiration!.getTime();
+    expect(expires).toBeGreaterThan(before - 1000 + 1800_000);
+    expect(expires).toBeLessThanOrEqual(after + 1800_000);
     // Tablestore Local accepts exactly these keys.
     const lookup = sts.iam.lookup(c.accessKeyId, c.securityToken, new Date());
     expect(lookup.ok).toBe(true);
