@@ -114,14 +114,14 @@ describe('error statuses', () => {
     try {
       const started = Date.now();
       const ts = await call('/timeseries/metrics', 2);
-      expect(ts.status).toBe(504);
+      expect(ts.status, JSON.stringify(ts.body)).toBe(504);
       expect(ts.body.error.code).toBe('DeadlineExceeded');
       // Answered at the deadline (2 s − 300 ms), not after the hung call's own 10 s timeout.
       expect(Date.now() - started).toBeLessThan(6000);
       // The invocation's abort signal cancelled the hung time series request (no socket left dangling).
       await expect.poll(() => proxy.abandoned.get('DescribeTimeseriesTable') ?? 0, { timeout: 3000 }).toBeGreaterThan(0);
       const wide = await call('/tables/items/rows', 2);
-      expect(wide.status).toBe(504);
+      expect(wide.status, JSON.stringify(wide.body)).toBe(504);
       await expect.poll(() => proxy.abandoned.get('DescribeTable') ?? 0, { timeout: 3000 }).toBeGreaterThan(0);
     } finally {
       proxy.faults.delete('DescribeTimeseriesTable');

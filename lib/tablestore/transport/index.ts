@@ -286,8 +286,9 @@ export function createTransport(options: TransportOptions): Transport {
       } catch (err) {
         if (!(err instanceof AttemptFailure)) throw err;
         if (err.kind === 'aborted') throw abortedError(apiName);
-        // The failure that used up the budget says more than the deadline that cut this attempt short.
-        if (err.kind === 'timeout' && cutByDeadline && lastError) throw lastError;
+        // An answer the service gave earlier (e.g. OTSServerBusy) says more than the deadline that cut this
+        // attempt short; an earlier client-side failure does not, so the deadline is reported then.
+        if (err.kind === 'timeout' && cutByDeadline && lastError && lastError.httpStatus > 0) throw lastError;
         error = new TablestoreError({
           code: err.kind === 'timeout' ? ClientErrorCode.Timeout : ClientErrorCode.Network,
           message: err.message,
