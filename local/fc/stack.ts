@@ -12,7 +12,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CredentialProvider, Credentials } from '../../lib/credentials/types';
-import { startTablestoreLocal, type TablestoreLocal } from '../tablestore/server';
+import { startLaggingEndpoint, startTablestoreLocal, type TablestoreLocal } from '../tablestore/server';
 import { startLocalSts, type LocalSts } from '../sts/server';
 import { LocalIam } from '../sts/iam';
 import { DEFAULT_ACCOUNT_ID, DEFAULT_IDENTITIES_DOCUMENT, parseIdentities } from '../sts/identities';
@@ -113,16 +113,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // behind, so the server records its meta update time as two days old, as if it had really gone silent.
       let past: TablestoreLocal | undefined;
       const pastTarget = async (): Promise<SeedTarget> => {
-        past = await startTablestoreLocal({
-          host: options.host,
-          port: 0,
-          instance,
-          region,
-          identities: iam,
-          store: ots.store,
-          now: () => new Date(Date.now() - TWO_DAYS_MS),
-          clockSkewMs: TWO_DAYS_MS + 15 * 60_000,
-        });
+        past = await startLaggingEndpoint(ots, TWO_DAYS_MS, { identities: iam });
         return { ...target, endpoint: past.endpoint };
       };
       try {

@@ -145,6 +145,29 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined
   });
 }
 
+/**
+ * A second endpoint over `base`'s storage whose clock runs `lagMs` behind (and which accepts request dates that
+ * far off), so writes made through it are recorded as made in the past: the demo data and the tests use it to
+ * plant a time series that really went silent days ago, with no sleeping and no timing window.
+ */
+export function startLaggingEndpoint(
+  base: TablestoreLocal,
+  lagMs: number,
+  options: Pick<TablestoreLocalOptions, 'identities' | 'logger'> = {},
+): Promise<TablestoreLocal> {
+  return startTablestoreLocal({
+    ...options,
+    host: base.host,
+    port: 0,
+    instance: base.instance,
+    region: base.region,
+    accessKeys: base.accessKeys,
+    store: base.store,
+    now: () => new Date(Date.now() - lagMs),
+    clockSkewMs: lagMs + DEFAULTS.clockSkewMs,
+  });
+}
+
 export async function startTablestoreLocal(options: TablestoreLocalOptions = {}): Promise<TablestoreLocal> {
   const host = options.host ?? DEFAULTS.host;
   const instance = options.instance ?? DEFAULTS.instance;

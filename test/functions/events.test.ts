@@ -10,7 +10,7 @@ import { createAuditHandler } from '../../lib/api/audit-app';
 import { createHttpHandler } from '../../lib/api/http-app';
 import { readersFor } from '../../lib/api/readers';
 import { createLogger } from '../../lib/fc/logger';
-import { startTablestoreLocal, type TablestoreLocal } from '../../local/tablestore/server';
+import { startLaggingEndpoint, type TablestoreLocal } from '../../local/tablestore/server';
 import { seedDemoData, type SeedTarget } from '../../local/seed/index';
 import { memoryStream } from './fc-event';
 import { ADMIN, startFixture, type Fixture } from './fixture';
@@ -34,16 +34,7 @@ beforeAll(async () => {
     await seedDemoData(target, {
       // Written through a server whose clock is two days behind, over the same storage: a really stale series.
       staleTarget: async () => {
-        past = await startTablestoreLocal({
-          host: '127.0.0.1',
-          port: 0,
-          instance: 'tsfcevents',
-          region: 'cn-hangzhou',
-          identities: f.iam,
-          store: f.local.server.store,
-          now: () => new Date(Date.now() - TWO_DAYS_MS),
-          clockSkewMs: TWO_DAYS_MS + 15 * 60_000,
-        });
+        past = await startLaggingEndpoint(f.local.server, TWO_DAYS_MS, { identities: f.iam });
         return { ...target, endpoint: past.endpoint };
       },
     });

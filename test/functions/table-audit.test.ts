@@ -15,7 +15,7 @@ import type { FcContext } from '../../lib/fc/types';
 import { memoryStream } from './fc-event';
 import { fromStatic } from '../../lib/credentials/index';
 import { TimeseriesClient } from '../../lib/tablestore/timeseries/index';
-import { startTablestoreLocal } from '../../local/tablestore/server';
+import { startLaggingEndpoint } from '../../local/tablestore/server';
 import { ADMIN, int64, putRows, startFixture, type Fixture } from './fixture';
 
 let f: Fixture;
@@ -44,16 +44,7 @@ beforeAll(async () => {
   await f.ts.createTimeseriesTable({ tableName: 'metrics2' });
   // The stale series are written through a second server over the same storage whose clock runs two days
   // behind, so their meta update time really is two days old (no sleeping, no timing window).
-  const past = await startTablestoreLocal({
-    host: '127.0.0.1',
-    port: 0,
-    instance: 'tsfcaudit',
-    region: 'cn-hangzhou',
-    identities: f.iam,
-    store: f.local.server.store,
-    now: () => new Date(Date.now() - TWO_DAYS_MS),
-    clockSkewMs: TWO_DAYS_MS + 15 * 60_000,
-  });
+  const past = await startLaggingEndpoint(f.local.server, TWO_DAYS_MS, { identities: f.iam });
   const pastClient = new TimeseriesClient({
     endpoint: past.endpoint,
     instance: 'tsfcaudit',
