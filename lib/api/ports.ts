@@ -42,7 +42,25 @@ export interface RangeQuery {
   readonly end: PrimaryKeyBound;
   readonly limit: number;
   readonly columns?: readonly string[];
+  /** Row filter evaluated by Tablestore (a page it empties still carries `next` while the range goes on). */
+  readonly filter?: ColumnFilter;
 }
+
+/**
+ * A Tablestore column filter in our own terms; the wide adapter encodes it for the wire. `passIfMissing`:
+ * a row without the column passes; `latestVersionOnly`: compare only the newest version of the column.
+ */
+export type ColumnFilter =
+  | {
+      readonly kind: 'compare';
+      readonly column: string;
+      readonly op: '=' | '!=' | '>' | '>=' | '<' | '<=';
+      readonly value: TsValue;
+      readonly passIfMissing: boolean;
+      readonly latestVersionOnly: boolean;
+    }
+  | { readonly kind: 'and' | 'or'; readonly filters: readonly ColumnFilter[] }
+  | { readonly kind: 'not'; readonly filter: ColumnFilter };
 
 export interface WideReader {
   /** ots:ListTable */
