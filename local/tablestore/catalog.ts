@@ -13,7 +13,7 @@ export interface TableRecord {
   readonly createdAtMs: number;
   /**
    * Kind-specific, JSON-serializable definition (no bigint): `WideTableDefinition` for wide tables
-   * (handlers/wide/schema.ts); the time series handlers own the shape of theirs.
+   * (handlers/wide/table.ts); the time series handlers own the shape of theirs.
    */
   readonly definition: unknown;
 }

@@ -32,4 +32,3 @@ export const errors = {
   internal: () => make(ErrorCode.InternalServerError, 500, 'Internal server error.'),
 } as const;
 
-export type ErrorFactory = typeof errors;

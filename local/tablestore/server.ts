@@ -19,15 +19,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
-import { PlainBufferError } from '../../lib/tablestore/protocol/plainbuffer';
-import { ProtoDecodeError } from '../../lib/tablestore/protocol/proto/wide';
+import { FormatError } from '../../lib/tablestore/protocol/format-error';
 import { TablestoreError, encodeErrorBody } from '../../lib/tablestore/protocol/errors';
 import { contentMd5, responseAuthorization } from '../../lib/tablestore/protocol/sign';
 import { SignedRefusal, authenticate, type Authenticated, type ReplySigner } from './auth/verify';
 import { DEFAULT_ACCESS_KEY, staticIdentityStore, type AccessKey } from './auth/static';
 import type { IdentityStore } from './auth/identity';
 import { TableCatalog } from './catalog';
-import { findHandler, type HandlerContext } from './dispatch';
+import { findHandler } from './dispatch';
+import type { HandlerContext } from './handlers/context';
 import { errors } from './errors';
 import { MemoryKvStore } from './persistence/memory';
 import { LevelKvStore } from './persistence/level';
@@ -224,7 +224,6 @@ export async function startTablestoreLocal(options: TablestoreLocalOptions = {})
         principal: identity.principal,
         store,
         catalog,
-        errors,
         now,
         authorize(action: string, tableNames: readonly string[]): void {
           for (const table of tableNames) {
@@ -320,7 +319,8 @@ function inflateIfCompressed(req: IncomingMessage, body: Buffer, max: number): B
 
 function toTablestoreError(err: unknown, requestId: string, apiName: string, logger: TablestoreLocalLogger): TablestoreError {
   if (err instanceof TablestoreError) return err;
-  if (err instanceof ProtoDecodeError || err instanceof PlainBufferError) return errors.parameterInvalid(err.message);
+  // Malformed bytes or text from any decoder (the one predicate for every API; see handlers/context.ts).
+  if (err instanceof FormatError) return errors.parameterInvalid(err.message);
   logger.error({ requestId, api: apiName, err: err instanceof Error ? (err.stack ?? err.message) : String(err) }, 'internal error');
   return errors.internal();
 }

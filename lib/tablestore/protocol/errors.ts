@@ -2,7 +2,7 @@
  * Tablestore errors: the `TablestoreError` thrown by our clients and raised by Tablestore Local, the
  * protobuf `Error` body codec (spec §4.1) and the OTS error codes (spec §4.2).
  */
-import { decodeMessage, encodeMessage, type ErrorMessage } from './proto/wide';
+import { decodeMessage, encodeMessage } from './proto/wide';
 
 export const ErrorCode = {
   AuthFailed: 'OTSAuthFailed',
@@ -64,14 +64,14 @@ export class TablestoreError extends Error {
 
 /** Serializes `Error { code, message }`. */
 export function encodeErrorBody(code: string, message: string): Uint8Array {
-  return encodeMessage<ErrorMessage>('Error', { code, message });
+  return encodeMessage('Error', { code, message });
 }
 
 /** Parses an `Error` body; undefined when the bytes are not a valid `Error` message. */
 export function decodeErrorBody(body: Uint8Array): { code: string; message: string } | undefined {
   if (body.length === 0) return undefined;
   try {
-    const e = decodeMessage<ErrorMessage>('Error', body);
+    const e = decodeMessage('Error', body);
     if (!e.code) return undefined;
     return { code: e.code, message: e.message ?? '' };
   } catch {

@@ -7,6 +7,7 @@
  * throws PlainBufferError on anything malformed, so callers can turn it into a 400 instead of crashing.
  * This is the one PlainBuffer decoder of the project (server, wide and time series clients, tests, benches).
  */
+import { FormatError } from './format-error';
 import { CRC8_TABLE, crc8Byte, crc8Bytes, crc8U32 } from './crc8';
 
 export const INF_MIN: unique symbol = Symbol.for('tablestore.INF_MIN');
@@ -47,7 +48,7 @@ export interface PlainBufferRow {
   readonly deleteMarker?: boolean;
 }
 
-export class PlainBufferError extends Error {
+export class PlainBufferError extends FormatError {
   override readonly name = 'PlainBufferError';
 }
 

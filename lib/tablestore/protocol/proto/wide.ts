@@ -2,11 +2,12 @@
  * Wide-table protobuf messages (spec §6) and filter messages (§5.7), written from the spec's field tables as
  * proto2 text and parsed by protobufjs at module load, so bundles need no .proto files at run time.
  *
- * Decoding goes through `toObject` with int64 as bigint (no precision loss), enums as numbers, bytes as
- * Uint8Array and repeated fields always present as arrays. Missing required fields and malformed bytes throw
- * (`ProtoDecodeError`), which servers map to 400 OTSParameterInvalid.
+ * `encodeMessage` / `decodeMessage` are keyed by message name and typed by `WideMessages` (proto/codec.ts).
+ * Missing required fields and malformed bytes throw `ProtoDecodeError`, which servers answer with 400
+ * OTSParameterInvalid.
  */
 import protobuf from 'protobufjs';
+import { ProtoDecodeError, protoCodec } from './codec';
 
 export const WIDE_PROTO = `
 syntax = "proto2";
@@ -259,39 +260,7 @@ message Filter { required FilterType type = 1; required bytes filter = 2; }
 
 export const wideRoot: protobuf.Root = protobuf.parse(WIDE_PROTO, { keepCase: true }).root;
 
-export class ProtoDecodeError extends Error {
-  override readonly name = 'ProtoDecodeError';
-}
-
-const typeCache = new Map<string, protobuf.Type>();
-function typeOf(root: protobuf.Root, name: string): protobuf.Type {
-  const key = name;
-  let t = root === wideRoot ? typeCache.get(key) : undefined;
-  if (!t) {
-    t = root.lookupType(name.includes('.') ? name : `ots.${name}`);
-    if (root === wideRoot) typeCache.set(key, t);
-  }
-  return t;
-}
-
-const TO_OBJECT: protobuf.IConversionOptions = { longs: BigInt as unknown as typeof String, enums: Number, arrays: true };
-
-/** Encodes a plain object (snake_case fields, bigint or number for int64) as message `name`. */
-export function encodeMessage<T extends object>(name: string, value: T, root: protobuf.Root = wideRoot): Uint8Array {
-  const type = typeOf(root, name);
-  return type.encode(type.fromObject(value as Record<string, unknown>)).finish();
-}
-
-/** Decodes message `name`; throws ProtoDecodeError on malformed bytes or missing required fields. */
-export function decodeMessage<T extends object>(name: string, bytes: Uint8Array, root: protobuf.Root = wideRoot): T {
-  const type = typeOf(root, name);
-  try {
-    return type.toObject(type.decode(bytes), TO_OBJECT) as T;
-  } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
-    throw new ProtoDecodeError(`Malformed ${name}: ${detail}`);
-  }
-}
+export { ProtoDecodeError };
 
 // ------------------------------------------------------------------------------------ typed message shapes
 
@@ -412,3 +381,68 @@ export interface SingleColumnValueFilter {
 }
 export interface CompositeColumnValueFilter { combinator: number; sub_filters: FilterMessage[] }
 export interface ColumnPaginationFilter { offset: number; limit: number }
+
+/** Message name → plain-object shape, so encode/decode are typed by name. */
+export interface WideMessages {
+  Error: ErrorMessage;
+  PrimaryKeySchema: PrimaryKeySchema;
+  DefinedColumnSchema: DefinedColumnSchema;
+  TableMeta: TableMeta;
+  TableOptions: TableOptions;
+  CapacityUnit: CapacityUnit;
+  ReservedThroughput: ReservedThroughput;
+  ReservedThroughputDetails: ReservedThroughputDetails;
+  ConsumedCapacity: ConsumedCapacity;
+  Condition: Condition;
+  TimeRange: TimeRange;
+  ReturnContent: ReturnContent;
+  StreamSpecification: StreamSpecification;
+  StreamDetails: StreamDetails;
+  IndexMeta: IndexMeta;
+  CreateTableRequest: CreateTableRequest;
+  CreateTableResponse: EmptyMessage;
+  ListTableRequest: EmptyMessage;
+  ListTableResponse: ListTableResponse;
+  DescribeTableRequest: TableNameRequest;
+  DescribeTableResponse: DescribeTableResponse;
+  DeleteTableRequest: TableNameRequest;
+  DeleteTableResponse: EmptyMessage;
+  UpdateTableRequest: UpdateTableRequest;
+  UpdateTableResponse: UpdateTableResponse;
+  GetRowRequest: GetRowRequest;
+  GetRowResponse: GetRowResponse;
+  PutRowRequest: PutRowRequest;
+  PutRowResponse: WriteRowResponse;
+  UpdateRowRequest: UpdateRowRequest;
+  UpdateRowResponse: WriteRowResponse;
+  DeleteRowRequest: DeleteRowRequest;
+  DeleteRowResponse: WriteRowResponse;
+  GetRangeRequest: GetRangeRequest;
+  GetRangeResponse: GetRangeResponse;
+  TableInBatchGetRowRequest: TableInBatchGetRowRequest;
+  BatchGetRowRequest: BatchGetRowRequest;
+  RowInBatchGetRowResponse: RowInBatchGetRowResponse;
+  BatchGetRowResponse: BatchGetRowResponse;
+  RowInBatchWriteRowRequest: RowInBatchWriteRowRequest;
+  BatchWriteRowRequest: BatchWriteRowRequest;
+  RowInBatchWriteRowResponse: RowInBatchWriteRowResponse;
+  BatchWriteRowResponse: BatchWriteRowResponse;
+  Filter: FilterMessage;
+  SingleColumnValueFilter: SingleColumnValueFilter;
+  CompositeColumnValueFilter: CompositeColumnValueFilter;
+  ColumnPaginationFilter: ColumnPaginationFilter;
+}
+export type WideMessageName = keyof WideMessages;
+export type EmptyMessage = Record<string, never>;
+
+const codec = protoCodec<WideMessages>(wideRoot, 'ots');
+
+/** Encodes a plain object (snake_case fields, bigint or number for int64) as message `name`. */
+export function encodeMessage<N extends WideMessageName>(name: N, value: WideMessages[N]): Uint8Array {
+  return codec.encode(name, value);
+}
+
+/** Decodes message `name`; throws ProtoDecodeError on malformed bytes or missing required fields. */
+export function decodeMessage<N extends WideMessageName>(name: N, bytes: Uint8Array): WideMessages[N] {
+  return codec.decode(name, bytes);
+}

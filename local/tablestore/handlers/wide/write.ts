@@ -1,182 +1,33 @@
-/** GetRow, PutRow, UpdateRow, DeleteRow, GetRange, BatchGetRow, BatchWriteRow. */
+/** PutRow, UpdateRow, DeleteRow, BatchWriteRow. */
 import {
   AUTO_INCREMENT,
   CellOp,
   decodeRow,
-  encodePrimaryKey,
   encodeRow,
-  encodeRows,
   type AttributeCell,
-  type PlainBufferRow,
   type PrimaryKeyCell,
 } from '../../../../lib/tablestore/protocol/plainbuffer';
-import { TablestoreError } from '../../../../lib/tablestore/protocol/errors';
 import {
-  Direction,
   OperationType,
   ReturnType,
   decodeMessage,
   encodeMessage,
-  type BatchGetRowRequest,
-  type BatchGetRowResponse,
-  type BatchWriteRowRequest,
-  type BatchWriteRowResponse,
   type Condition,
-  type ConsumedCapacity,
-  type DeleteRowRequest,
-  type GetRangeRequest,
-  type GetRangeResponse,
-  type GetRowRequest,
-  type GetRowResponse,
-  type PutRowRequest,
   type ReturnContent,
-  type RowInBatchGetRowResponse,
   type RowInBatchWriteRowResponse,
-  type UpdateRowRequest,
+  type WideMessages,
   type WriteRowResponse,
 } from '../../../../lib/tablestore/protocol/proto/wide';
-import type { ApiHandler, HandlerContext } from '../../dispatch';
+import type { ApiHandler, ApiHandlers, HandlerContext } from '../context';
 import type { KvWrite } from '../../persistence/store';
-import { decodeStoredRow, encodeStoredRow } from './row-codec';
-import {
-  applyPut,
-  applyUpdate,
-  capacityUnits,
-  checkCondition,
-  liveRow,
-  parseReadSpec,
-  readRow,
-  rowBytes,
-  validateCells,
-  type ReadSpec,
-} from './rows';
-import { boundKey, checkPrimaryKey, compareBoundKeys, decodeKey, encodeKey } from './schema';
-import { AUTOINC_SPACE, findWideTable, requireWideTable, type WideTable } from './table';
 import { errors } from '../../errors';
+import { encodeKey } from './keys';
+import { decodeStoredRow, encodeStoredRow } from './row-codec';
+import { applyPut, applyUpdate, capacityUnits, checkCondition, consumed, liveRow, rowBytes, rowFailure, validateCells } from './rows';
+import { AUTOINC_SPACE, checkPrimaryKey, findWideTable, requireWideTable, type WideTable } from './table';
 
-/** At most this many rows and bytes per GetRange page, whatever the limit (spec §6.3). */
-export const PAGE_MAX_ROWS = 5000;
-export const PAGE_MAX_BYTES = 4 * 1024 * 1024;
-const BATCH_GET_MAX_ROWS = 100;
 const BATCH_WRITE_MAX_ROWS = 200;
 const BATCH_WRITE_MAX_BYTES = 4 * 1024 * 1024;
-
-const consumed = (read: number, write: number): ConsumedCapacity => ({ capacity_unit: { read, write } });
-
-// ---------------------------------------------------------------------------------------------- reading
-
-function getOne(ctx: HandlerContext, table: WideTable, pkBytes: Uint8Array, spec: ReadSpec): { row?: PlainBufferRow; read: number } {
-  const pk = decodeRow(pkBytes).primaryKey;
-  checkPrimaryKey(table.def, pk, 'exact');
-  const stored = ctx.store.get(table.space, encodeKey(table.def, pk));
-  const row = stored ? decodeStoredRow(stored) : undefined;
-  const out = readRow(pk, liveRow(table.def, row, ctx.now().getTime()), spec);
-  return { row: out, read: capacityUnits(out ? rowBytes(out.primaryKey, out.attributes) : 0) };
-}
-
-const getRow: ApiHandler = async (ctx, body) => {
-  const req = decodeMessage<GetRowRequest>('GetRowRequest', body);
-  ctx.authorize('ots:GetRow', [req.table_name]);
-  const table = requireWideTable(ctx, req.table_name);
-  const spec = parseReadSpec(table.def, req);
-  const { row, read } = getOne(ctx, table, req.primary_key, spec);
-  return encodeMessage<GetRowResponse>('GetRowResponse', { consumed: consumed(read, 0), row: row ? encodeRow(row) : new Uint8Array(0) });
-};
-
-const getRange: ApiHandler = async (ctx, body) => {
-  const req = decodeMessage<GetRangeRequest>('GetRangeRequest', body);
-  ctx.authorize('ots:GetRange', [req.table_name]);
-  const table = requireWideTable(ctx, req.table_name);
-  const { def } = table;
-  const spec = parseReadSpec(def, req);
-  if (req.direction !== Direction.FORWARD && req.direction !== Direction.BACKWARD) throw errors.parameterInvalid(`Invalid direction: ${req.direction}.`);
-  if (req.limit !== undefined && req.limit <= 0) throw errors.parameterInvalid(`Invalid limit: ${req.limit}. It must be greater than 0.`);
-  const start = decodeRow(req.inclusive_start_primary_key).primaryKey;
-  const end = decodeRow(req.exclusive_end_primary_key).primaryKey;
-  checkPrimaryKey(def, start, 'bound');
-  checkPrimaryKey(def, end, 'bound');
-  const forward = req.direction === Direction.FORWARD;
-  const order = compareBoundKeys(def, start, end);
-  if (forward && order >= 0) throw errors.parameterInvalid('The start primary key must be less than the end primary key when the direction is FORWARD.');
-  if (!forward && order <= 0) throw errors.parameterInvalid('The start primary key must be greater than the end primary key when the direction is BACKWARD.');
-
-  const sb = boundKey(def, start);
-  const eb = boundKey(def, end);
-  const after = (k: Buffer) => Buffer.concat([k, Buffer.from([0])]);
-  let gte: Buffer | undefined;
-  let lt: Buffer | undefined;
-  let empty = false;
-  if (forward) {
-    gte = sb.key;
-    lt = eb.key;
-    if (sb.kind === 'inf' && sb.key === undefined) empty = true;
-  } else {
-    lt = sb.kind === 'exact' ? after(sb.key) : sb.key;
-    gte = eb.kind === 'exact' ? after(eb.key) : eb.key;
-    if (eb.kind === 'inf' && eb.key === undefined) empty = true;
-  }
-
-  const limit = Math.min(req.limit ?? PAGE_MAX_ROWS, PAGE_MAX_ROWS);
-  const nowMs = ctx.now().getTime();
-  const rows: PlainBufferRow[] = [];
-  let scanned = 0;
-  let bytes = 0;
-  let next: Uint8Array | undefined;
-  if (!empty) {
-    for (const record of ctx.store.scan(table.space, { gte, lt, reverse: !forward })) {
-      if (rows.length >= limit || scanned >= PAGE_MAX_ROWS || bytes >= PAGE_MAX_BYTES) {
-        next = record.key;
-        break;
-      }
-      scanned++;
-      bytes += record.key.length + record.value.length;
-      const out = readRow(decodeKey(def, record.key), liveRow(def, decodeStoredRow(record.value), nowMs), spec);
-      if (out) rows.push(out);
-    }
-  }
-  const res: GetRangeResponse = { consumed: consumed(capacityUnits(bytes), 0), rows: rows.length > 0 ? encodeRows(rows) : new Uint8Array(0) };
-  if (next) res.next_start_primary_key = encodePrimaryKey(decodeKey(def, next));
-  return encodeMessage<GetRangeResponse>('GetRangeResponse', res);
-};
-
-function rowError(err: unknown): { code: string; message: string } {
-  if (err instanceof TablestoreError) return { code: err.code, message: err.message };
-  if (err instanceof Error && (err.name === 'PlainBufferError' || err.name === 'ProtoDecodeError')) return { code: 'OTSParameterInvalid', message: err.message };
-  throw err;
-}
-
-const batchGetRow: ApiHandler = async (ctx, body) => {
-  const req = decodeMessage<BatchGetRowRequest>('BatchGetRowRequest', body);
-  if (req.tables.length === 0) throw errors.parameterInvalid('BatchGetRow needs at least one table.');
-  const names = req.tables.map((t) => t.table_name);
-  if (new Set(names).size !== names.length) throw errors.parameterInvalid('BatchGetRow lists a table more than once.');
-  const total = req.tables.reduce((n, t) => n + t.primary_key.length, 0);
-  if (total > BATCH_GET_MAX_ROWS) throw errors.parameterInvalid(`Rows count exceeds the upper limit: ${total} > ${BATCH_GET_MAX_ROWS}.`);
-  if (total === 0) throw errors.parameterInvalid('BatchGetRow needs at least one row.');
-  ctx.authorize('ots:BatchGetRow', names);
-  const tables = req.tables.map((t) => {
-    const table = findWideTable(ctx, t.table_name);
-    const rows: RowInBatchGetRowResponse[] = [];
-    if (!table) {
-      const err = errors.tableNotExist();
-      for (let i = 0; i < t.primary_key.length; i++) rows.push({ is_ok: false, error: { code: err.code, message: err.message } });
-      return { table_name: t.table_name, rows };
-    }
-    const spec = parseReadSpec(table.def, t);
-    for (const pk of t.primary_key) {
-      try {
-        const { row, read } = getOne(ctx, table, pk, spec);
-        rows.push({ is_ok: true, consumed: consumed(read, 0), row: row ? encodeRow(row) : new Uint8Array(0) });
-      } catch (err) {
-        rows.push({ is_ok: false, error: rowError(err) });
-      }
-    }
-    return { table_name: t.table_name, rows };
-  });
-  return encodeMessage<BatchGetRowResponse>('BatchGetRowResponse', { tables });
-};
-
-// ---------------------------------------------------------------------------------------------- writing
 
 interface Planned {
   /** Encoded primary key of the row the operation addresses. */
@@ -300,30 +151,30 @@ function planDelete(ctx: HandlerContext, table: WideTable, pkBytes: Uint8Array, 
 function writeResponse(p: Planned): Uint8Array {
   const res: WriteRowResponse = { consumed: consumed(0, p.writeCu) };
   if (p.returnRow) res.row = p.returnRow;
-  return encodeMessage<WriteRowResponse>('PutRowResponse', res);
+  return encodeMessage('PutRowResponse', res);
 }
 
 /** A single-row write API: decode, authorize on the table, plan the change, write it, answer. */
-function singleRowWrite<Req extends { table_name: string }>(
-  api: 'PutRow' | 'UpdateRow' | 'DeleteRow',
-  plan: (ctx: HandlerContext, table: WideTable, req: Req) => Planned,
+function singleRowWrite<Api extends 'PutRow' | 'UpdateRow' | 'DeleteRow'>(
+  api: Api,
+  plan: (ctx: HandlerContext, table: WideTable, req: WideMessages[`${Api}Request`]) => Planned,
 ): ApiHandler {
   return async (ctx, body) => {
-    const req = decodeMessage<Req>(`${api}Request`, body);
+    const req = decodeMessage(`${api}Request` as `${Api}Request`, body);
     ctx.authorize(`ots:${api}`, [req.table_name]);
-    const planned = plan(ctx, requireWideTable(ctx, req.table_name), req);
+    const planned = plan(ctx, requireWideTable(ctx.catalog, req.table_name), req);
     await ctx.store.write(planned.writes);
     return writeResponse(planned);
   };
 }
 
-const putRow = singleRowWrite<PutRowRequest>('PutRow', (ctx, table, req) => planPut(ctx, table, req.row, req.condition, req.return_content, new Map()));
-const updateRow = singleRowWrite<UpdateRowRequest>('UpdateRow', (ctx, table, req) => planUpdate(ctx, table, req.row_change, req.condition, req.return_content));
-const deleteRow = singleRowWrite<DeleteRowRequest>('DeleteRow', (ctx, table, req) => planDelete(ctx, table, req.primary_key, req.condition, req.return_content));
+const putRow = singleRowWrite('PutRow', (ctx, table, req) => planPut(ctx, table, req.row, req.condition, req.return_content, new Map()));
+const updateRow = singleRowWrite('UpdateRow', (ctx, table, req) => planUpdate(ctx, table, req.row_change, req.condition, req.return_content));
+const deleteRow = singleRowWrite('DeleteRow', (ctx, table, req) => planDelete(ctx, table, req.primary_key, req.condition, req.return_content));
 
 const batchWriteRow: ApiHandler = async (ctx, body) => {
   if (body.length > BATCH_WRITE_MAX_BYTES) throw errors.parameterInvalid(`BatchWriteRow request exceeds ${BATCH_WRITE_MAX_BYTES} bytes.`);
-  const req = decodeMessage<BatchWriteRowRequest>('BatchWriteRowRequest', body);
+  const req = decodeMessage('BatchWriteRowRequest', body);
   if (req.tables.length === 0) throw errors.parameterInvalid('BatchWriteRow needs at least one table.');
   const names = req.tables.map((t) => t.table_name);
   if (new Set(names).size !== names.length) throw errors.parameterInvalid('BatchWriteRow lists a table more than once.');
@@ -337,7 +188,7 @@ const batchWriteRow: ApiHandler = async (ctx, body) => {
   const writes: KvWrite[] = [];
   const auto: AutoIncState = new Map();
   const tables = req.tables.map((t) => {
-    const table = findWideTable(ctx, t.table_name);
+    const table = findWideTable(ctx.catalog, t.table_name);
     const rows: RowInBatchWriteRowResponse[] = [];
     const seen = new Set<string>();
     for (const r of t.rows) {
@@ -360,21 +211,13 @@ const batchWriteRow: ApiHandler = async (ctx, body) => {
         if (planned.returnRow) res.row = planned.returnRow;
         rows.push(res);
       } catch (err) {
-        rows.push({ is_ok: false, error: rowError(err) });
+        rows.push({ is_ok: false, error: rowFailure(err) });
       }
     }
     return { table_name: t.table_name, rows };
   });
   await ctx.store.write(writes);
-  return encodeMessage<BatchWriteRowResponse>('BatchWriteRowResponse', { tables });
+  return encodeMessage('BatchWriteRowResponse', { tables });
 };
 
-export const rowHandlers: Record<string, ApiHandler> = {
-  GetRow: getRow,
-  PutRow: putRow,
-  UpdateRow: updateRow,
-  DeleteRow: deleteRow,
-  GetRange: getRange,
-  BatchGetRow: batchGetRow,
-  BatchWriteRow: batchWriteRow,
-};
+export const writeHandlers: ApiHandlers = { PutRow: putRow, UpdateRow: updateRow, DeleteRow: deleteRow, BatchWriteRow: batchWriteRow };
