@@ -6,6 +6,7 @@
  * may only be set when allow_update_attributes is false, must not be shorter than the data TTL, and — our
  * reading of the rejected (86400, 86400, false) triple — must be -1 or at least 7 days.
  */
+import { isTableName } from '../../../../lib/tablestore/names';
 import type { TableCatalog, TableRecord } from '../../catalog';
 import { errors } from '../../errors';
 import type {
@@ -18,7 +19,6 @@ import type {
 
 export const MIN_DATA_TTL_SECONDS = 86_400;
 export const MIN_META_TTL_SECONDS = 7 * 86_400;
-const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
 const RESERVED_KEY_COLUMNS = new Set(['_m_name', '_data_source', '_tags']);
 
 export interface TimeseriesTableDefinition {
@@ -43,7 +43,7 @@ export const dataSpace = (table: string) => `ts:${table}:data`;
 export const metaSpace = (table: string) => `ts:${table}:meta`;
 
 export function validateTableName(name: string | undefined): string {
-  if (!name || !TABLE_NAME.test(name)) {
+  if (!name || !isTableName(name)) {
     throw errors.parameterInvalid(`Invalid table name: '${name ?? ''}'. It must be 1-255 characters of [A-Za-z0-9_] not starting with a digit.`);
   }
   return name;

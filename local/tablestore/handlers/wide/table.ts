@@ -10,6 +10,7 @@ import {
   type PrimaryKeyCell,
   type PrimaryKeyValue,
 } from '../../../../lib/tablestore/protocol/plainbuffer';
+import { isColumnName, isTableName } from '../../../../lib/tablestore/names';
 import type { TableCatalog } from '../../catalog';
 import { errors } from '../../errors';
 
@@ -42,10 +43,8 @@ export const MAX_ATTR_VALUE_BYTES = 2 * 1024 * 1024;
 export const MAX_COLUMNS_PER_WRITE = 1024;
 export const MAX_COLUMNS_TO_GET = 128;
 
-const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 export function validateTableName(name: string): void {
-  if (!NAME_RE.test(name) || Buffer.byteLength(name) > 255) {
+  if (!isTableName(name)) {
     throw errors.parameterInvalid(
       `Invalid table name: '${name}'. A table name must be 1 to 255 characters of letters, digits and underscores and must not start with a digit.`,
     );
@@ -53,7 +52,7 @@ export function validateTableName(name: string): void {
 }
 
 export function validateColumnName(name: string, what = 'column'): void {
-  if (!NAME_RE.test(name) || Buffer.byteLength(name) > 255) {
+  if (!isColumnName(name)) {
     throw errors.parameterInvalid(
       `Invalid ${what} name: '${name}'. A column name must be 1 to 255 characters of letters, digits and underscores and must not start with a digit.`,
     );
