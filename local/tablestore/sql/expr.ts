@@ -230,6 +230,14 @@ export function compile(node: AstNode, scope: CompileScope): Compiled {
       return compileBinary(node, scope);
     case 'function': {
       const name = functionName(node);
+      // `NOT (x)` reaches us as a call of a function named NOT.
+      if (name === 'not' && argList(node).length === 1) {
+        const e = sub(argList(node)[0]);
+        return (row) => {
+          const t = truth(e(row));
+          return t === null ? null : !t;
+        };
+      }
       if (!isKnownFunction(name)) throw sqlError(`Function ${name} is not supported.`);
       const args = argList(node).map(sub);
       const now = scope.nowMs;

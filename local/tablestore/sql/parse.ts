@@ -8,8 +8,11 @@
  * the `BOOL` type in DDL (spelled `BIT ` for the grammar; BIT maps to BOOL), and the `ENGINE=…`,
  * `ENGINE_ATTRIBUTE=…` options after CREATE TABLE's column list (blanked and read here).
  */
-import { Parser } from 'node-sql-parser';
+import nodeSqlParser from 'node-sql-parser';
 import { sqlError } from './values';
+
+// The package is CommonJS; under Node's ESM loader only its default export is reliable.
+const { Parser } = nodeSqlParser;
 
 /** A node of node-sql-parser's tree, read field by field. */
 export interface AstNode {

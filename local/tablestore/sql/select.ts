@@ -4,7 +4,7 @@
  * Without grouping or DISTINCT, and with an ORDER BY absent or following the primary key, rows stream in
  * key order (backwards for DESC) and the scan stops as soon as OFFSET + LIMIT rows have passed the filter.
  */
-import { Parser } from 'node-sql-parser';
+import nodeSqlParser from 'node-sql-parser';
 import type { KvStore } from '../persistence/store';
 import { capacityUnits } from '../handlers/wide/rows';
 import { compile, nodeKey, truth, literalValue, type CompileScope, type Compiled, type Row } from './expr';
@@ -15,6 +15,9 @@ import { columnName } from './parse';
 import { keyColumns, planRange } from './plan';
 import { scanRows, ScanStats } from './scan';
 import { compareNullable, describeValue, sqlError, SqlType, typeOfValue, valueKey, type SqlValue } from './values';
+
+// The package is CommonJS; under Node's ESM loader only its default export is reliable.
+const { Parser } = nodeSqlParser;
 
 export interface SelectEnv {
   readonly store: KvStore;
