@@ -5,8 +5,9 @@
 import type { ApiHandler } from './handlers/context';
 import { wideHandlers } from './handlers/wide';
 import { timeseriesHandlers } from './handlers/timeseries';
+import { sqlHandlers } from './handlers/sql';
 
-const registry = new Map<string, ApiHandler>([...Object.entries(wideHandlers), ...Object.entries(timeseriesHandlers)]);
+const registry = new Map<string, ApiHandler>([...Object.entries(wideHandlers), ...Object.entries(timeseriesHandlers), ...Object.entries(sqlHandlers)]);
 
 export function findHandler(apiName: string): ApiHandler | undefined {
   return registry.get(apiName);

@@ -256,6 +256,30 @@ message SingleColumnValueFilter {
 message CompositeColumnValueFilter { required LogicalOperator combinator = 1; repeated Filter sub_filters = 2; }
 message ColumnPaginationFilter { required int32 offset = 1; required int32 limit = 2; }
 message Filter { required FilterType type = 1; required bytes filter = 2; }
+
+enum SQLPayloadVersion { SQL_PLAIN_BUFFER = 1; SQL_FLAT_BUFFERS = 2; }
+enum SQLStatementType {
+  SQL_SELECT = 1; SQL_CREATE_TABLE = 2; SQL_SHOW_TABLE = 3; SQL_DESCRIBE_TABLE = 4; SQL_DROP_TABLE = 5; SQL_ALTER_TABLE = 6;
+}
+message SQLQueryRequest { required string query = 1; optional SQLPayloadVersion version = 2; }
+message TableConsumedCapacity {
+  optional string table_name = 1;
+  optional ConsumedCapacity consumed = 2;
+  optional ReservedThroughput reserved_throughput = 3;
+}
+message SearchConsumedCapacity {
+  optional string table_name = 1;
+  optional string index_name = 2;
+  optional ConsumedCapacity consumed = 3;
+  optional ReservedThroughput reserved_throughput = 4;
+}
+message SQLQueryResponse {
+  repeated TableConsumedCapacity consumes = 1;
+  optional bytes rows = 2;
+  optional SQLPayloadVersion version = 3;
+  optional SQLStatementType type = 4;
+  repeated SearchConsumedCapacity search_consumes = 5;
+}
 `;
 
 export const wideRoot: protobuf.Root = protobuf.parse(WIDE_PROTO, { keepCase: true }).root;
@@ -382,6 +406,17 @@ export interface SingleColumnValueFilter {
 export interface CompositeColumnValueFilter { combinator: number; sub_filters: FilterMessage[] }
 export interface ColumnPaginationFilter { offset: number; limit: number }
 
+export const SqlPayloadVersion = { SQL_PLAIN_BUFFER: 1, SQL_FLAT_BUFFERS: 2 } as const;
+export interface SqlQueryRequest { query: string; version?: number }
+export interface TableConsumedCapacity { table_name?: string; consumed?: ConsumedCapacity; reserved_throughput?: ReservedThroughput }
+export interface SqlQueryResponse {
+  consumes: TableConsumedCapacity[];
+  rows?: Uint8Array;
+  version?: number;
+  type?: number;
+  search_consumes?: { table_name?: string; index_name?: string; consumed?: ConsumedCapacity }[];
+}
+
 /** Message name → plain-object shape, so encode/decode are typed by name. */
 export interface WideMessages {
   Error: ErrorMessage;
@@ -431,6 +466,8 @@ export interface WideMessages {
   SingleColumnValueFilter: SingleColumnValueFilter;
   CompositeColumnValueFilter: CompositeColumnValueFilter;
   ColumnPaginationFilter: ColumnPaginationFilter;
+  SQLQueryRequest: SqlQueryRequest;
+  SQLQueryResponse: SqlQueryResponse;
 }
 export type WideMessageName = keyof WideMessages;
 export type EmptyMessage = Record<string, never>;
