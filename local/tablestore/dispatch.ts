@@ -21,6 +21,7 @@ import type { ErrorFactory } from './errors';
 import type { KvStore } from './persistence/store';
 import { wideHandlers } from './handlers/wide';
 import { timeseriesHandlers } from './handlers/timeseries';
+import { searchHandlers } from './handlers/search';
 
 export interface HandlerContext {
   readonly apiName: string;
@@ -46,7 +47,11 @@ let registry: Map<string, ApiHandler> | undefined;
 
 function handlers(): Map<string, ApiHandler> {
   // Built lazily so handler modules may import this module's types without an init-order cycle.
-  registry ??= new Map<string, ApiHandler>([...Object.entries(wideHandlers), ...Object.entries(timeseriesHandlers)]);
+  registry ??= new Map<string, ApiHandler>([
+    ...Object.entries(wideHandlers),
+    ...Object.entries(timeseriesHandlers),
+    ...Object.entries(searchHandlers),
+  ]);
   return registry;
 }
 
