@@ -167,7 +167,9 @@ export function page(index: SearchIndex, sq: SearchQueryMsg, query: Compiled, ma
   let more: boolean;
   if (collapseField) {
     const found = findField(index.def.fields, collapseField);
-    if (!found || found.nestedPath || !found.field.docValues) throw invalid(`Collapse field ${collapseField} must be a sortable, non-nested field of the index.`);
+    if (!found || found.nestedPath || found.field.isArray || !found.field.docValues || found.field.type === FieldType.GEO_POINT) {
+      throw invalid(`Collapse field ${collapseField} must be a sortable single-valued LONG, DOUBLE, DATE, BOOLEAN or KEYWORD field of the index.`);
+    }
     const seen = new Set<string>();
     ordered = items.sort((a, b) => compareKeys(a.key, b.key, spec)).filter((it) => {
       const v = it.doc.values.get(collapseField)?.[0];
