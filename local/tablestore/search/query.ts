@@ -303,7 +303,15 @@ function boolQuery(scope: Scope, bytes: Uint8Array, depth: number): Compiled {
       if (c && (!best || c.size < best.size)) best = c;
     }
     if (best) return best;
-    if (msm > 0 && should.every((s) => s.candidates)) return union(should.map((s) => s.candidates!()));
+    if (msm > 0 && should.every((s) => s.candidates)) {
+      const sets: Set<number>[] = [];
+      for (const s of should) {
+        const c = s.candidates!();
+        if (!c) return undefined; // that clause can match anything
+        sets.push(c);
+      }
+      return union(sets);
+    }
     return undefined;
   };
   return { test, score, candidates };
