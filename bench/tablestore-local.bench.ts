@@ -45,7 +45,7 @@ interface Target {
 const KEY = { id: 'bench-key', secret: 'bench-secret' };
 
 /** A lean signed client: one keep-alive agent, our V2 signer, raw protobuf in and out. */
-function leanClient(target: Target, maxSockets: number) {
+export function leanClient(target: Target, maxSockets: number) {
   const url = new URL(target.endpoint);
   const agent = new Agent({ keepAlive: true, maxSockets });
   return {
@@ -66,18 +66,18 @@ function leanClient(target: Target, maxSockets: number) {
   };
 }
 
-function percentile(sorted: number[], p: number): number {
+export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-function gc(): void {
+export function gc(): void {
   setFlagsFromString('--expose-gc');
   const collect = runInNewContext('gc') as () => void;
   collect();
   collect();
 }
 
-function memoryBytes(): number {
+export function memoryBytes(): number {
   const m = process.memoryUsage();
   return m.heapUsed + m.external;
 }

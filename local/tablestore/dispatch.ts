@@ -6,8 +6,14 @@ import type { ApiHandler } from './handlers/context';
 import { wideHandlers } from './handlers/wide';
 import { timeseriesHandlers } from './handlers/timeseries';
 import { sqlHandlers } from './handlers/sql';
+import { searchHandlers } from './handlers/search';
 
-const registry = new Map<string, ApiHandler>([...Object.entries(wideHandlers), ...Object.entries(timeseriesHandlers), ...Object.entries(sqlHandlers)]);
+const registry = new Map<string, ApiHandler>([
+  ...Object.entries(wideHandlers),
+  ...Object.entries(timeseriesHandlers),
+  ...Object.entries(sqlHandlers),
+  ...Object.entries(searchHandlers),
+]);
 
 export function findHandler(apiName: string): ApiHandler | undefined {
   return registry.get(apiName);

@@ -32,6 +32,8 @@ import { errors } from './errors';
 import { MemoryKvStore } from './persistence/memory';
 import { LevelKvStore } from './persistence/level';
 import type { KvStore } from './persistence/store';
+import { withChangeFeed } from './persistence/change-feed';
+import { attachSearchEngine } from './search/engine';
 
 export interface TablestoreLocalLogger {
   debug(obj: object, msg?: string): void;
@@ -180,7 +182,8 @@ export async function startTablestoreLocal(options: TablestoreLocalOptions = {})
   const accessKeys = options.accessKeys ?? (options.identities ? [] : [DEFAULT_ACCESS_KEY]);
   const identities = options.identities ?? staticIdentityStore(accessKeys);
   const ownsStore = !options.store;
-  const store: KvStore = options.store ?? (options.dataDir ? await LevelKvStore.open(options.dataDir) : new MemoryKvStore());
+  const store = withChangeFeed(options.store ?? (options.dataDir ? await LevelKvStore.open(options.dataDir) : new MemoryKvStore()));
+  attachSearchEngine(store);
   const catalog = new TableCatalog(store);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
