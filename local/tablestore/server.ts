@@ -248,6 +248,10 @@ export async function startTablestoreLocal(options: TablestoreLocalOptions = {})
     } catch (err) {
       reply = errorReply(toTablestoreError(err, requestId, apiName, logger), auth ?? (err instanceof SignedRefusal ? err.signer : undefined));
     }
+    // Any reply may reflect another request's write that is not durable yet: hold it until it is.
+    await store.settled().catch((err: unknown) => {
+      reply = errorReply(toTablestoreError(err, requestId, apiName, logger), auth);
+    });
     if (res.destroyed) return;
     send(res, apiName, requestId, now(), reply, close);
     logger.debug({ requestId, api: apiName, status: reply.status, principal, ms: Math.round((performance.now() - started) * 100) / 100 }, 'request');
