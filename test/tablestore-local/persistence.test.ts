@@ -165,5 +165,5 @@ describe('--data-dir visibility under kill -9', () => {
     } finally {
       await rm(rcDir, { recursive: true, force: true });
     }
-  });
+  }, 240_000);
 });
