@@ -12,6 +12,8 @@ export interface ApiConfig {
   readonly tables?: ReadonlySet<string>;
   /** Key for `next` tokens. */
   readonly tokenKey: string;
+  /** True when `tokenKey` was derived from the (public) region and instance because PAGE_TOKEN_SECRET is unset. */
+  readonly tokenKeyDerived: boolean;
 }
 
 export const ENV = {
@@ -61,6 +63,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   }
   // Without a configured key, tokens are still bound to table and query (the binding check is what stops
   // replay); the key then only needs to be stable across instances, so derive it from the instance.
+  const tokenKeyDerived = !env[ENV.tokenKey];
   const tokenKey = env[ENV.tokenKey] || createHash('sha256').update(`tablestore-fc/page-token/${region}/${instance}`).digest('hex');
   return {
     instance,
@@ -69,5 +72,22 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     ...(networkRaw === undefined ? {} : { network: networkRaw }),
     ...(tables === undefined ? {} : { tables }),
     tokenKey,
+    tokenKeyDerived,
   };
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+let warnedDerivedKey = false;
+
+/**
+ * Warns once per function instance when `next` tokens are signed with the derived key outside a local run
+ * (an endpoint on loopback): region and instance are public in the endpoint's host name, so anyone can sign
+ * a token then. Forged positions are still validated (400), but they can start a page anywhere in the table
+ * the function may read, bypassing the `start` the caller was given. See docs/functions.md, "Page tokens".
+ */
+export function warnIfDerivedTokenKey(config: ApiConfig, warn: (message: string) => void): void {
+  if (warnedDerivedKey || !config.tokenKeyDerived) return;
+  if (config.endpoint !== undefined && LOOPBACK.has(new URL(config.endpoint).hostname)) return;
+  warnedDerivedKey = true;
+  warn(`${ENV.tokenKey} is not set: next tokens are signed with a key derived from the region and instance name, which anyone can compute. Set ${ENV.tokenKey} to a random secret.`);
 }

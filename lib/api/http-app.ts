@@ -5,7 +5,7 @@ import { fcErrorResponse } from '../fc/error-response';
 import { fcHttpEvent } from '../fc/http-event';
 import { createLogger, fcLogger, type LoggedContext, type ScrubbingLogger } from '../fc/logger';
 import type { FcContext, FcHttpResponse, HttpRequest } from '../fc/types';
-import { readConfig, type ApiConfig } from './config';
+import { readConfig, warnIfDerivedTokenKey, type ApiConfig } from './config';
 import type { JsonValue } from './lossless';
 import { buildOpenApi } from './openapi';
 import { createPageTokens, type PageTokens } from './page-token';
@@ -59,7 +59,12 @@ export function createHttpHandler(options: HttpAppOptions): FcHttpHandler {
       context.log?.debug({ method: request.method, path: request.path }, 'request');
       let config: ApiConfig | undefined;
       const deps: RouteDeps = {
-        config: () => (config ??= readConfig(options.env ?? process.env)),
+        config: () => {
+          if (config) return config;
+          config = readConfig(options.env ?? process.env);
+          warnIfDerivedTokenKey(config, (message) => context.log?.warn(message));
+          return config;
+        },
         readers: async () => options.readers(deps.config(), context, signal),
         tokens: () => {
           const key = deps.config().tokenKey;

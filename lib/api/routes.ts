@@ -6,7 +6,7 @@
 import { ApiError, notFound } from '../fc/errors';
 import { toApiError } from '../fc/error-mapping';
 import type { ApiConfig } from './config';
-import { decodePkValue, encodeValue, parseJsonObjectParam, restorePk, snapshotPk, type JsonValue, type PkBound, type PkSnapshot } from './lossless';
+import { decodePkValue, encodeValue, parseJsonObjectParam, restorePk, snapshotPk, type JsonValue, type PkBound } from './lossless';
 import type { PageTokens, TokenBinding } from './page-token';
 import { parseNameList, parseTags, parseTimeParam } from './params';
 import type { PkColumn, PrimaryKey, PrimaryKeyBound, TablestoreReaders, WideRow, WideTableInfo, TimeseriesTableInfo, SeriesKey } from './ports';
@@ -246,9 +246,7 @@ export const routes: readonly Route[] = [
       const bind = binding('rows', table, q);
       const next = str(q, 'next');
       if (next !== undefined) {
-        const position = deps.tokens().open(next, bind);
-        if (!Array.isArray(position)) throw new ApiError(400, 'InvalidToken', "query parameter 'next' is not a token issued by this API");
-        start = restorePk(position as unknown as PkSnapshot);
+        start = restorePk(deps.tokens().open(next, bind), info.primaryKey);
       }
       const page = await call('ots:GetRange', table, () =>
         wide.getRange({ table, direction, start, end, limit, ...(columns ? { columns } : {}) }),

@@ -17,7 +17,6 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomBytes } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
 import { FormatError } from '../../lib/tablestore/protocol/format-error';
 import { TablestoreError, encodeErrorBody } from '../../lib/tablestore/protocol/errors';
@@ -25,6 +24,7 @@ import { contentMd5, responseAuthorization } from '../../lib/tablestore/protocol
 import { SignedRefusal, authenticate, type Authenticated, type ReplySigner } from './auth/verify';
 import { DEFAULT_ACCESS_KEY, staticIdentityStore, type AccessKey } from './auth/static';
 import type { IdentityStore } from './auth/identity';
+import { otsRequestId, readBody } from '../http/helpers';
 import { TableCatalog } from './catalog';
 import { findHandler } from './dispatch';
 import type { HandlerContext } from './handlers/context';
@@ -82,18 +82,9 @@ export const DEFAULTS = {
 } as const;
 
 const CONTENT_TYPE = 'protocol buffer';
-/** Beyond this many bytes of an oversized body we stop draining and drop the connection. */
-const DRAIN_LIMIT = 64 * 1024 * 1024;
 
 const noopLogger: TablestoreLocalLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
-const requestIdPrefix = randomBytes(4).toString('hex');
-let requestCounter = 0;
-function newRequestId(): string {
-  requestCounter = (requestCounter + 1) % 0x1000000000000;
-  const n = requestCounter.toString(16).padStart(12, '0');
-  return `${requestIdPrefix}-${n.slice(0, 4)}-${n.slice(4, 8)}-${n.slice(8)}-${Date.now().toString(16)}`;
-}
 
 interface Reply {
   status: number;
@@ -119,32 +110,6 @@ function send(res: ServerResponse, apiName: string, requestId: string, now: Date
 function errorReply(err: TablestoreError, signer: ReplySigner | undefined): Reply {
   const unsigned = err.code === 'OTSAuthFailed';
   return { status: err.httpStatus, body: encodeErrorBody(err.code, err.message), signer: unsigned ? undefined : signer };
-}
-
-/** Reads the body; resolves `undefined` when it exceeded `max` (the rest is drained, up to a limit). */
-function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > DRAIN_LIMIT) {
-      resolve(undefined);
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > max) {
-        tooLarge = true;
-        chunks.length = 0;
-        if (size > DRAIN_LIMIT) req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(tooLarge ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
-    req.on('error', reject);
-  });
 }
 
 /**
@@ -188,7 +153,7 @@ export async function startTablestoreLocal(options: TablestoreLocalOptions = {})
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
-    const requestId = newRequestId();
+    const requestId = otsRequestId();
     const path = (req.url ?? '/').split('?')[0];
     const apiName = path.slice(path.lastIndexOf('/') + 1);
     let reply: Reply;
@@ -250,6 +215,10 @@ export async function startTablestoreLocal(options: TablestoreLocalOptions = {})
     } catch (err) {
       reply = errorReply(toTablestoreError(err, requestId, apiName, logger), auth ?? (err instanceof SignedRefusal ? err.signer : undefined));
     }
+    // Any reply may reflect another request's write that is not durable yet: hold it until it is.
+    await store.settled().catch((err: unknown) => {
+      reply = errorReply(toTablestoreError(err, requestId, apiName, logger), auth);
+    });
     if (res.destroyed) return;
     send(res, apiName, requestId, now(), reply, close);
     logger.debug({ requestId, api: apiName, status: reply.status, principal, ms: Math.round((performance.now() - started) * 100) / 100 }, 'request');

@@ -73,6 +73,10 @@ export class ChangeFeedKvStore implements KvStore {
     return done;
   }
 
+  settled(): Promise<void> {
+    return this.inner.settled();
+  }
+
   dropSpace(space: string): Promise<void> {
     const done = this.inner.dropSpace(space);
     for (const o of this.observers) o.dropped?.(space);
