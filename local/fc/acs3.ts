@@ -1,7 +1,7 @@
 /**
  * ACS3-HMAC-SHA256, the signature `@alicloud/openapi-core` (used by `@alicloud/fc20230330`) puts on every
  * Function Compute 3.0 API request, recomputed on the server side from the request as received
- * (credentials-and-ram.md §2.3; openapi-core `Utils.getAuthorization`).
+ * (docs/protocol.md §10.3; openapi-core `Utils.getAuthorization`).
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 

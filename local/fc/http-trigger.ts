@@ -1,5 +1,5 @@
 /**
- * FC 3.0 HTTP trigger translation (function-compute.md §6): a real HTTP request becomes the JSON event the
+ * FC 3.0 HTTP trigger translation (docs/protocol.md §12.2): a real HTTP request becomes the JSON event the
  * handler receives as a Buffer, and the `{ statusCode, headers, isBase64Encoded, body }` struct it returns
  * becomes the HTTP response.
  */

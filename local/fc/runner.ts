@@ -375,7 +375,7 @@ export async function startFcRunner(options: FcRunnerOptions = {}): Promise<FcRu
   };
 }
 
-/** What FC injects into an instance's environment (function-compute.md §3), then the function's own variables. */
+/** What FC injects into an instance's environment (docs/protocol.md §12.1), then the function's own variables. */
 function instanceEnvironment(
   fn: FunctionSpec,
   instanceId: string,

@@ -1,4 +1,4 @@
-/** The two signatures STS clients send (credentials-and-ram.md §2.2, §2.3), computed server-side. */
+/** The two signatures STS clients send (docs/protocol.md §10.2, §10.3), computed server-side. */
 import { createHash, createHmac } from 'node:crypto';
 
 /** POP percent-encoding: RFC 3986 unreserved kept, everything else %XX upper case; space → %20. */

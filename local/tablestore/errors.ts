@@ -1,6 +1,6 @@
 /**
  * The one error factory of Tablestore Local: every failure a client sees is built here, with the OTS code,
- * HTTP status and message the real service uses (spec §4.2, credentials-and-ram §6.1).
+ * HTTP status and message the real service uses (docs/protocol.md §4.2, §11.6).
  */
 import { ErrorCode, TablestoreError } from '../../lib/tablestore/protocol/errors';
 

@@ -45,7 +45,7 @@ function transport(extra: Partial<TransportOptions> = {}) {
 }
 
 describe('signing and headers', () => {
-  it('signs V2 exactly like the spec vector (DescribeTable, STS token)', async () => {
+  it('signs V2 exactly like the vector of docs/protocol.md §2.1 (DescribeTable, STS token)', async () => {
     const t = transport({
       credentials: staticCreds({ securityToken: 'tok' }),
       now: () => new Date('2026-11-23T00:32:08.924Z'),
@@ -60,7 +60,7 @@ describe('signing and headers', () => {
     t.close();
   });
 
-  it('signs V4 exactly like the spec vector (ListTable, cn-hangzhou, 20240101)', async () => {
+  it('signs V4 exactly like the vector of docs/protocol.md §2.2 (ListTable, cn-hangzhou, 20240101)', async () => {
     const t = transport({ signatureVersion: 'v4', region: 'cn-hangzhou', now: () => new Date('2024-01-01T00:00:00.000Z') });
     await t.call('ListTable', new Uint8Array(0));
     const h = server.seen[0].headers;
