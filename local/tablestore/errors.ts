@@ -11,6 +11,8 @@ function make(code: string, httpStatus: number, message: string): TablestoreErro
 export const errors = {
   make,
   parameterInvalid: (message: string) => make(ErrorCode.ParameterInvalid, 400, message),
+  /** A request primary key that does not match the table's schema (count, name or type; docs/protocol.md §8.1). */
+  invalidPk: (message: string) => make(ErrorCode.InvalidPK, 400, message),
   missingHeader: (name: string) => make(ErrorCode.ParameterInvalid, 400, `Missing header: ${name}.`),
   invalidDate: (value: string) => make(ErrorCode.ParameterInvalid, 400, `Invalid date format: ${value}.`),
   unsupportedOperation: (api: string) => make(ErrorCode.ParameterInvalid, 400, `Unsupported operation: ${api}.`),
