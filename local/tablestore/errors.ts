@@ -27,6 +27,9 @@ export const errors = {
     make(ErrorCode.NoPermissionAccess, 403, 'You have no permission to access the requested resource, please contact the resource owner'),
   tableNotExist: () => make(ErrorCode.ObjectNotExist, 404, 'Requested table does not exist.'),
   tableAlreadyExist: () => make(ErrorCode.ObjectAlreadyExist, 409, 'Requested table already exists.'),
+  /** An atomic BatchWriteRow whose rows span partition keys (docs/protocol.md §8.5). */
+  atomicScope: (atomic: string, data: string) =>
+    make(ErrorCode.DataOutOfRange, 400, `Data out of scope of atomic. Atomic PartKey:${atomic}. Data PartKey:${data}`),
   conditionCheckFail: () => make(ErrorCode.ConditionCheckFail, 403, 'Condition check failed.'),
   quotaExhausted: (message: string) => make(ErrorCode.QuotaExhausted, 403, message),
   outOfColumnCountLimit: (message: string) => make(ErrorCode.OutOfColumnCountLimit, 400, message),

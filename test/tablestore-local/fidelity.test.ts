@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeErrorBody } from '../../lib/tablestore/protocol/errors';
-import { encodePrimaryKey } from '../../lib/tablestore/protocol/plainbuffer';
+import { encodePrimaryKey, encodeRow } from '../../lib/tablestore/protocol/plainbuffer';
 import { decodeMessage, encodeMessage } from '../../lib/tablestore/protocol/proto/wide';
 import { rawCall } from '../helpers/ots-raw';
 import {
@@ -172,6 +172,42 @@ describe('batches', () => {
       code: 'OTSParameterInvalid',
       message: "No operation is specified for table: 'one'.",
     });
+  });
+});
+
+describe('atomic BatchWriteRow (is_atomic; the Node SDK cannot set it, so these are raw requests)', () => {
+  const pk = (a: string, b: number) => [{ name: 'PK1', value: a }, { name: 'PK2', value: BigInt(b) }];
+  const put = (a: string, b: number, v: string, rowExistence = 0) => ({
+    type: 1,
+    row_change: encodeRow({ primaryKey: pk(a, b), attributes: [{ name: 'v', value: v }] }),
+    condition: { row_existence: rowExistence },
+  });
+  const batch = async (rows: ReturnType<typeof put>[]) => {
+    const res = await raw('BatchWriteRow', encodeMessage('BatchWriteRowRequest', { tables: [{ table_name: 'two', rows }], is_atomic: true }));
+    expect(res.status).toBe(200);
+    return decodeMessage('BatchWriteRowResponse', res.body).tables[0].rows.map((r) => (r.is_ok ? 'ok' : `${r.error?.code}: ${r.error?.message}`));
+  };
+  const exists = async (a: string, b: number) => {
+    const res = await raw('GetRow', encodeMessage('GetRowRequest', { table_name: 'two', primary_key: encodePrimaryKey(pk(a, b)), max_versions: 1 }));
+    return decodeMessage('GetRowResponse', res.body).row.length > 0;
+  };
+
+  it('commits rows of one partition key together', async () => {
+    expect(await batch([put('p0', 1, 'x'), put('p0', 2, 'y')])).toEqual(['ok', 'ok']);
+    expect([await exists('p0', 1), await exists('p0', 2)]).toEqual([true, true]);
+  });
+
+  it('refuses every row when the partition keys differ, as the service does', async () => {
+    const message = 'OTSDataOutOfRange: Data out of scope of atomic. Atomic PartKey:0. Data PartKey:1';
+    expect(await batch([put('0', 1, 'x'), put('1', 1, 'y'), put('2', 1, 'z')])).toEqual([message, message, message]);
+    expect([await exists('0', 1), await exists('1', 1)]).toEqual([false, false]);
+  });
+
+  it('applies none of the rows when one fails', async () => {
+    // The third row expects p1/1 not to exist, but the first row of the same batch created it.
+    const results = await batch([put('p1', 1, 'x'), put('p1', 2, 'y'), put('p1', 1, 'dup', 2)]);
+    expect(results).toEqual(Array(3).fill('OTSConditionCheckFail: Condition check failed.'));
+    expect([await exists('p1', 1), await exists('p1', 2)]).toEqual([false, false]);
   });
 });
 

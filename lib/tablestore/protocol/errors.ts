@@ -30,6 +30,7 @@ export const ErrorCode = {
   OutOfRowSizeLimit: 'OTSOutOfRowSizeLimit',
   OperationThrottled: 'OTSOperationThrottled',
   StorageServerBusy: 'OTSStorageServerBusy',
+  DataOutOfRange: 'OTSDataOutOfRange',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -6,6 +6,7 @@ import {
   encodeRow,
   type AttributeCell,
   type PrimaryKeyCell,
+  type PrimaryKeyValue,
 } from '../../../../lib/tablestore/protocol/plainbuffer';
 import {
   OperationType,
@@ -14,6 +15,7 @@ import {
   decodeMessage,
   encodeMessage,
   type Condition,
+  type ErrorMessage,
   type ReturnContent,
   type RowInBatchWriteRowResponse,
   type WideMessages,
@@ -48,10 +50,10 @@ type RowView = Pick<KvStore, 'get'>;
  */
 class PendingWrites implements RowView {
   private readonly byKey = new Map<string, KvWrite>();
-  constructor(private readonly store: KvStore) {}
+  constructor(private readonly base: RowView) {}
   get(space: string, key: Uint8Array): Uint8Array | undefined {
     const w = this.byKey.get(PendingWrites.id(space, key));
-    return w ? w.value : this.store.get(space, key);
+    return w ? w.value : this.base.get(space, key);
   }
   add(writes: readonly KvWrite[]): void {
     for (const w of writes) this.byKey.set(PendingWrites.id(w.space, w.key), w);
@@ -62,6 +64,39 @@ class PendingWrites implements RowView {
   private static id(space: string, key: Uint8Array): string {
     return `${space}\0${Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')}`;
   }
+}
+
+/**
+ * An atomic BatchWriteRow must stay within one partition key per table; otherwise every row of the table
+ * fails with OTSDataOutOfRange naming the first row's partition key and the first one that differs
+ * (docs/protocol.md §8.5). Rows whose key cannot be read are left to fail on their own.
+ */
+function atomicScopeRefusal(rows: readonly { row_change: Uint8Array }[]): ErrorMessage | undefined {
+  let atomic: PrimaryKeyValue | undefined;
+  for (const r of rows) {
+    let partKey: PrimaryKeyValue | undefined;
+    try {
+      partKey = decodeRow(r.row_change).primaryKey[0]?.value;
+    } catch {
+      continue;
+    }
+    if (partKey === undefined) continue;
+    if (atomic === undefined) atomic = partKey;
+    else if (!samePartKey(atomic, partKey)) {
+      const err = errors.atomicScope(partKeyText(atomic), partKeyText(partKey));
+      return { code: err.code, message: err.message };
+    }
+  }
+  return undefined;
+}
+
+function samePartKey(a: PrimaryKeyValue, b: PrimaryKeyValue): boolean {
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.from(a).equals(Buffer.from(b));
+  return typeof a === typeof b && a === b;
+}
+
+function partKeyText(v: PrimaryKeyValue): string {
+  return v instanceof Uint8Array ? Buffer.from(v).toString('hex') : String(v);
 }
 
 /**
@@ -229,27 +264,41 @@ const batchWriteRow: ApiHandler = async (ctx, body) => {
   const auto: AutoIncState = new Map();
   const tables = req.tables.map((t) => {
     const table = findWideTable(ctx.catalog, t.table_name);
+    if (!table) {
+      const err = errors.tableNotExist();
+      return { table_name: t.table_name, rows: t.rows.map(() => ({ is_ok: false, error: { code: err.code, message: err.message } })) };
+    }
+    if (req.is_atomic) {
+      const refusal = atomicScopeRefusal(t.rows);
+      if (refusal) return { table_name: t.table_name, rows: t.rows.map(() => ({ is_ok: false, error: refusal })) };
+    }
+    // An atomic table's rows are planned apart and kept only if every one of them succeeds.
+    const target = req.is_atomic ? new PendingWrites(pending) : pending;
     const rows: RowInBatchWriteRowResponse[] = [];
+    let firstFailure: ErrorMessage | undefined;
     for (const r of t.rows) {
-      if (!table) {
-        const err = errors.tableNotExist();
-        rows.push({ is_ok: false, error: { code: err.code, message: err.message } });
-        continue;
-      }
       try {
         let planned: Planned;
-        if (r.type === OperationType.PUT) planned = planPut(ctx, pending, table, r.row_change, r.condition, r.return_content, auto);
-        else if (r.type === OperationType.UPDATE) planned = planUpdate(ctx, pending, table, r.row_change, r.condition, r.return_content);
-        else if (r.type === OperationType.DELETE) planned = planDelete(ctx, pending, table, r.row_change, r.condition, r.return_content);
+        if (r.type === OperationType.PUT) planned = planPut(ctx, target, table, r.row_change, r.condition, r.return_content, auto);
+        else if (r.type === OperationType.UPDATE) planned = planUpdate(ctx, target, table, r.row_change, r.condition, r.return_content);
+        else if (r.type === OperationType.DELETE) planned = planDelete(ctx, target, table, r.row_change, r.condition, r.return_content);
         else throw errors.parameterInvalid(`Invalid operation type: ${r.type}.`);
-        pending.add(planned.writes);
+        target.add(planned.writes);
         const res: RowInBatchWriteRowResponse = { is_ok: true, consumed: consumed(planned.readCu, planned.writeCu) };
         if (planned.returnRow) res.row = planned.returnRow;
         rows.push(res);
       } catch (err) {
-        rows.push({ is_ok: false, error: rowFailure(err) });
+        const error = rowFailure(err);
+        firstFailure ??= error;
+        rows.push({ is_ok: false, error });
       }
     }
+    if (!req.is_atomic) return { table_name: t.table_name, rows };
+    if (firstFailure) {
+      const failure = firstFailure;
+      return { table_name: t.table_name, rows: rows.map((r) => (r.is_ok ? { is_ok: false, error: failure } : r)) };
+    }
+    pending.add(target.list());
     return { table_name: t.table_name, rows };
   });
   await ctx.store.write(pending.list());
