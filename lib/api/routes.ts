@@ -1,7 +1,8 @@
 /**
  * The route table: the public contract of the HTTP data API. Each route lists the RAM actions it needs
- * (policies/ and the least-privilege tests are derived from it), its parameter schemas and its response
- * schema (both published in /openapi.json) and a plain handler of a typed request.
+ * (policies/tablestore-fc-read.json is written by hand; the least-privilege tests check that it grants exactly
+ * these), its parameter schemas and its response schema (both published in /openapi.json) and a plain
+ * handler of a typed request.
  */
 import { ApiError, notFound } from '../fc/errors';
 import { toApiError } from '../fc/error-mapping';

@@ -19,7 +19,7 @@ export interface TableRecord {
 }
 
 export const CATALOG_SPACE = 'catalog';
-/** Tables per instance; a time series table counts twice (spec §6.3). */
+/** Tables per instance; a time series table counts twice (docs/protocol.md §8.6). */
 export const MAX_TABLE_SLOTS = 64;
 
 const enc = new TextEncoder();

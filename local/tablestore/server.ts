@@ -13,7 +13,7 @@
  *
  * Request pipeline: method → API name → body (size cap) → auth/verify.ts → dispatch.ts handler → reply.
  * Every reply carries x-ots-requestid, x-ots-date, x-ots-contentmd5, x-ots-contenttype and, once the caller
- * is identified, the `authorization` response signature (spec §3), errors included (except OTSAuthFailed).
+ * is identified, the `authorization` response signature (docs/protocol.md §3), errors included (except OTSAuthFailed).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -39,7 +39,7 @@ describe('RPC HMAC-SHA1 signature', () => {
 });
 
 describe('ACS3-HMAC-SHA256 signature', () => {
-  it('reproduces the spec vector (AssumeRole, AKIDTEST/secretTEST)', () => {
+  it('reproduces the vector of docs/protocol.md §10.3 (AssumeRole, AKIDTEST/secretTEST)', () => {
     const headers = {
       host: 'sts.aliyuncs.com',
       'x-acs-action': 'AssumeRole',

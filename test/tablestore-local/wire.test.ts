@@ -43,7 +43,7 @@ afterAll(async () => {
 });
 
 describe('signatures', () => {
-  it('accepts V2 and signs every response (spec §3)', async () => {
+  it('accepts V2 and signs every response (docs/protocol.md §3)', async () => {
     const res = await rawCall(local, 'ListTable', listBody);
     expect(res.status).toBe(200);
     expect(decodeMessage('ListTableResponse', res.body).table_names).toEqual(['wire']);
@@ -228,7 +228,7 @@ describe('identities: STS tokens and RAM authorization', () => {
   });
 });
 
-describe('refused STS tokens get signed error replies (spec §3.3)', () => {
+describe('refused STS tokens get signed error replies (docs/protocol.md §3.3)', () => {
   const ACCOUNT = '1234567890123456';
   const iam = new LocalIam(
     parseIdentities({

@@ -1,6 +1,6 @@
 /**
  * Tablestore errors: the `TablestoreError` thrown by our clients and raised by Tablestore Local, the
- * protobuf `Error` body codec (spec §4.1) and the OTS error codes (spec §4.2).
+ * protobuf `Error` body codec (docs/protocol.md §4.1) and the OTS error codes (§4.2).
  */
 import { decodeMessage, encodeMessage } from './proto/wide';
 
@@ -30,6 +30,7 @@ export const ErrorCode = {
   OutOfRowSizeLimit: 'OTSOutOfRowSizeLimit',
   OperationThrottled: 'OTSOperationThrottled',
   StorageServerBusy: 'OTSStorageServerBusy',
+  DataOutOfRange: 'OTSDataOutOfRange',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -96,7 +97,7 @@ export function errorFromResponse(httpStatus: number, body: Uint8Array, requestI
 
 /**
  * Recovers code and message from an error thrown by the official Node SDK 5.6.5, which reports
- * `code` = HTTP status and `message` = raw protobuf body bytes as text + " requestId:<id>" (spec §4.4).
+ * `code` = HTTP status and `message` = raw protobuf body bytes as text + " requestId:<id>" (docs/protocol.md §4.4).
  */
 export function fromNodeSdkError(err: unknown): TablestoreError | undefined {
   if (!err || typeof err !== 'object') return undefined;

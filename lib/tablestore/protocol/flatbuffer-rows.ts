@@ -1,6 +1,6 @@
 /**
- * FlatBuffer rows of PutTimeseriesData (`TimeseriesRows.type = RST_FLAT_BUFFER`), schema per the protocol
- * reference §7.6:
+ * FlatBuffer rows of PutTimeseriesData (`TimeseriesRows.type = RST_FLAT_BUFFER`), schema per
+ * docs/protocol.md §9.5:
  *
  *   FlatBufferRows       { row_groups: [FlatBufferRowGroup] }
  *   FlatBufferRowGroup   { measurement_name: string, field_names: [string], field_types: [byte], rows: [FlatBufferRowInGroup] }

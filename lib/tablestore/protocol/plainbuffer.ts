@@ -1,5 +1,5 @@
 /**
- * PlainBuffer: the row encoding Tablestore carries inside protobuf `bytes` fields (spec §5).
+ * PlainBuffer: the row encoding Tablestore carries inside protobuf `bytes` fields (docs/protocol.md §5).
  *
  * Values are typed by their JavaScript type so encoding is unambiguous: INTEGER = bigint, DOUBLE = number,
  * BOOLEAN = boolean, STRING = string, BINARY = Uint8Array; range bounds and auto-increment placeholders are
@@ -156,7 +156,7 @@ class Writer {
 
 type Encodable = ColumnValue | InfMin | InfMax | AutoIncrement;
 
-/** Writes `vtype payload` and returns the crc folded over them (spec §5.2). */
+/** Writes `vtype payload` and returns the crc folded over them (docs/protocol.md §5.3). */
 function writeTypedValue(w: Writer, value: Encodable, crc: number): number {
   let c = crc;
   if (typeof value === 'bigint') {

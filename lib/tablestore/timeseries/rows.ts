@@ -1,5 +1,5 @@
 /**
- * GetTimeseriesData rows: one PlainBuffer row per point (protocol reference §7.7).
+ * GetTimeseriesData rows: one PlainBuffer row per point (docs/protocol.md §9.6).
  *   PK:         _#h (hidden hash, STRING), _m_name, _data_source, _tags (string form),
  *               [custom timeseries_key_schema columns], _time (INTEGER µs), [field_primary_key_schema columns]
  *   attributes: `<field>:<typecode>` with a typed value.

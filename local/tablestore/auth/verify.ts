@@ -1,7 +1,7 @@
 /**
- * Request authentication (spec §1, §2): required headers, x-ots-date format and skew, instance name,
+ * Request authentication (docs/protocol.md §1, §2): required headers, x-ots-date format and skew, instance name,
  * identity lookup (incl. x-ots-ststoken), body MD5, and the V2 or V4 signature. V2 is verified over every
- * received x-ots-* header, then over the Go SDK's fixed list as a fallback (spec §2.1 quirk).
+ * received x-ots-* header, then over the Go SDK's fixed list as a fallback (docs/protocol.md §2.3).
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -104,7 +104,7 @@ export function authenticate(input: AuthenticateInput, options: AuthenticateOpti
     const refused = { code: identity.code, message: identity.message, httpStatus: identity.httpStatus };
     if (identity.replySecret === undefined) throw new TablestoreError(refused);
     // The caller signed with a secret we know (a refused token the local STS issued), so the error reply can be
-    // signed: the Python SDK crashes on a 403 other than OTSAuthFailed without `authorization` (spec §3.3).
+    // signed: the Python SDK crashes on a 403 other than OTSAuthFailed without `authorization` (docs/protocol.md §3.3).
     // Only once the request's signature proves the caller holds that secret; otherwise it is a mismatch.
     const responseKey = verifySignature(signature, identity.replySecret, options);
     throw new SignedRefusal(refused, { accessKeyId, responseKey });

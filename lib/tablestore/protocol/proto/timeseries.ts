@@ -1,5 +1,5 @@
 /**
- * Time series protobuf messages (proto2), written from the protocol reference's field tables. The text is
+ * Time series protobuf messages (proto2), written from the field tables of docs/protocol.md §9. The text is
  * parsed by protobufjs at module load so bundled functions need no .proto files at run time.
  *
  * Encoding and decoding go through the name-keyed codec of proto/codec.ts, typed by `TimeseriesMessages`;

@@ -1,5 +1,5 @@
 /**
- * Wide-table protobuf messages (spec §6) and filter messages (§5.7), written from the spec's field tables as
+ * Wide-table protobuf messages (docs/protocol.md §7) and filter messages (§5.7), written from the SDKs' field tables as
  * proto2 text and parsed by protobufjs at module load, so bundles need no .proto files at run time.
  *
  * `encodeMessage` / `decodeMessage` are keyed by message name and typed by `WideMessages` (proto/codec.ts).

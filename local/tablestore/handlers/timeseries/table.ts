@@ -2,7 +2,7 @@
  * Time series table definitions as kept in the catalog, their validation rules, and conversion to the
  * wire's TimeseriesTableMeta.
  *
- * Option rules (observed on the service, protocol reference §7.2): data TTL is -1 or ≥ 86400 s; a meta TTL
+ * Option rules (observed on the service, docs/protocol.md §9.2): data TTL is -1 or ≥ 86400 s; a meta TTL
  * may only be set when allow_update_attributes is false, must not be shorter than the data TTL, and — our
  * reading of the rejected (86400, 86400, false) triple — must be -1 or at least 7 days.
  */

@@ -1,5 +1,5 @@
 /**
- * Column conditions and filters (spec §5.7): parsed once per request into a small tree, then evaluated per
+ * Column conditions and filters (docs/protocol.md §5.7): parsed once per request into a small tree, then evaluated per
  * row. Values are compared only with values of the same type (INTEGER with INTEGER, ...): a type mismatch
  * never matches, except for NOT_EQUAL, which it satisfies.
  */

@@ -38,15 +38,16 @@ const getRange: ApiHandler = async (ctx, body) => {
   const { def } = table;
   const spec = parseReadSpec(def, req);
   if (req.direction !== Direction.FORWARD && req.direction !== Direction.BACKWARD) throw errors.parameterInvalid(`Invalid direction: ${req.direction}.`);
-  if (req.limit !== undefined && req.limit <= 0) throw errors.parameterInvalid(`Invalid limit: ${req.limit}. It must be greater than 0.`);
+  if (req.limit !== undefined && req.limit <= 0) throw errors.parameterInvalid('The limit must be greater than 0.');
   const start = decodeRow(req.inclusive_start_primary_key).primaryKey;
   const end = decodeRow(req.exclusive_end_primary_key).primaryKey;
   checkPrimaryKey(def, start, 'bound');
   checkPrimaryKey(def, end, 'bound');
   const forward = req.direction === Direction.FORWARD;
   const order = compareBoundKeys(def, start, end);
-  if (forward && order >= 0) throw errors.parameterInvalid('The start primary key must be less than the end primary key when the direction is FORWARD.');
-  if (!forward && order <= 0) throw errors.parameterInvalid('The start primary key must be greater than the end primary key when the direction is BACKWARD.');
+  // The service's own wording (docs/protocol.md §8.3).
+  if (forward && order >= 0) throw errors.parameterInvalid('Begin key must less than end key in FORWARD');
+  if (!forward && order <= 0) throw errors.parameterInvalid('Begin key must more than end key in BACKWARD');
 
   const sb = boundKey(def, start);
   const eb = boundKey(def, end);
@@ -89,12 +90,12 @@ const getRange: ApiHandler = async (ctx, body) => {
 
 const batchGetRow: ApiHandler = async (ctx, body) => {
   const req = decodeMessage('BatchGetRowRequest', body);
-  if (req.tables.length === 0) throw errors.parameterInvalid('BatchGetRow needs at least one table.');
+  // The service accepts a table listed twice, a row listed twice and a table entry without rows (answered
+  // with no rows); only a request without tables is refused (docs/protocol.md §8.5).
+  if (req.tables.length === 0) throw errors.parameterInvalid('No row specified in the request of BatchGetRow.');
   const names = req.tables.map((t) => t.table_name);
-  if (new Set(names).size !== names.length) throw errors.parameterInvalid('BatchGetRow lists a table more than once.');
   const total = req.tables.reduce((n, t) => n + t.primary_key.length, 0);
   if (total > BATCH_GET_MAX_ROWS) throw errors.parameterInvalid(`Rows count exceeds the upper limit: ${total} > ${BATCH_GET_MAX_ROWS}.`);
-  if (total === 0) throw errors.parameterInvalid('BatchGetRow needs at least one row.');
   ctx.authorize('ots:BatchGetRow', names);
   const tables = req.tables.map((t) => {
     const table = findWideTable(ctx.catalog, t.table_name);

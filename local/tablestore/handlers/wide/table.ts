@@ -59,7 +59,15 @@ export function validateColumnName(name: string, what = 'column'): void {
   }
 }
 
-const PK_TYPE_NAMES: Record<number, string> = { 1: 'INTEGER', 2: 'STRING', 3: 'BINARY' };
+/** The service names value types in primary-key mismatch messages like this (docs/protocol.md §8.1). */
+const PK_TYPE_NAMES: Record<number, string> = { 1: 'VT_INTEGER', 2: 'VT_STRING', 3: 'VT_BLOB' };
+
+function wireTypeName(value: PrimaryKeyValue): string {
+  if (typeof value === 'bigint') return 'VT_INTEGER';
+  if (typeof value === 'string') return 'VT_STRING';
+  if (value instanceof Uint8Array) return 'VT_BLOB';
+  return `VT_${valueTypeName(value)}`;
+}
 
 function matchesType(type: PkType, value: PrimaryKeyValue): boolean {
   if (type === PkType.INTEGER) return typeof value === 'bigint';
@@ -70,18 +78,19 @@ function matchesType(type: PkType, value: PrimaryKeyValue): boolean {
 export type PkMode = 'exact' | 'put' | 'bound';
 
 /**
- * Checks a request primary key against the schema: same count, names in schema order, matching types,
- * size limits; INF_MIN/INF_MAX only in range bounds, AUTO_INCREMENT only on the auto-increment column of a put.
+ * Checks a request primary key against the schema: same count, names in schema order, matching types
+ * (400 OTSInvalidPK with the service's wording), size limits; INF_MIN/INF_MAX only in range bounds,
+ * AUTO_INCREMENT only on the auto-increment column of a put.
  */
 export function checkPrimaryKey(def: WideTableDefinition, cells: readonly PrimaryKeyCell[], mode: PkMode): void {
   const schema = def.primaryKey;
   if (cells.length !== schema.length) {
-    throw errors.parameterInvalid(`Validate PK size fail. Input: ${cells.length}, Meta: ${schema.length}.`);
+    throw errors.invalidPk(`Validate PK size fail. Input: ${cells.length}, Meta: ${schema.length}.`);
   }
   for (let i = 0; i < schema.length; i++) {
     const col = schema[i];
     const cell = cells[i];
-    if (cell.name !== col.name) throw errors.parameterInvalid(`Validate PK name fail. Input: ${cell.name}, Meta: ${col.name}.`);
+    if (cell.name !== col.name) throw errors.invalidPk(`Validate PK name fail. Input: ${cell.name}, Meta: ${col.name}.`);
     const v = cell.value;
     if (v === INF_MIN || v === INF_MAX) {
       if (mode !== 'bound') throw errors.parameterInvalid(`INF_MIN and INF_MAX are only allowed in range bounds (column ${col.name}).`);
@@ -94,7 +103,7 @@ export function checkPrimaryKey(def: WideTableDefinition, cells: readonly Primar
       continue;
     }
     if (!matchesType(col.type, v)) {
-      throw errors.parameterInvalid(`Validate PK type fail. Input: ${valueTypeName(v)}, Meta: ${PK_TYPE_NAMES[col.type]} (column ${col.name}).`);
+      throw errors.invalidPk(`Validate PK type fail. Input: ${wireTypeName(v)}, Meta: ${PK_TYPE_NAMES[col.type]}.`);
     }
     const size = typeof v === 'string' ? Buffer.byteLength(v) : v instanceof Uint8Array ? v.length : 8;
     if (size > MAX_PK_VALUE_BYTES) {

@@ -62,7 +62,7 @@ const createTable: ApiHandler = async (ctx, body) => {
   const seen = new Set<string>();
   const primaryKey: PkColumn[] = pk.map((c, i) => {
     validateColumnName(c.name, 'primary key column');
-    if (seen.has(c.name)) throw errors.parameterInvalid(`Duplicated primary key column name: ${c.name}.`);
+    if (seen.has(c.name)) throw errors.parameterInvalid(`Duplicated primary key name: '${c.name}'.`);
     seen.add(c.name);
     if (c.type !== PkType.INTEGER && c.type !== PkType.STRING && c.type !== PkType.BINARY) {
       throw errors.parameterInvalid(`Invalid type of primary key column ${c.name}: ${c.type}.`);

@@ -6,20 +6,23 @@ import {
   encodeRow,
   type AttributeCell,
   type PrimaryKeyCell,
+  type PrimaryKeyValue,
 } from '../../../../lib/tablestore/protocol/plainbuffer';
 import {
   OperationType,
   ReturnType,
+  RowExistence,
   decodeMessage,
   encodeMessage,
   type Condition,
+  type ErrorMessage,
   type ReturnContent,
   type RowInBatchWriteRowResponse,
   type WideMessages,
   type WriteRowResponse,
 } from '../../../../lib/tablestore/protocol/proto/wide';
 import type { ApiHandler, ApiHandlers, HandlerContext } from '../context';
-import type { KvWrite } from '../../persistence/store';
+import type { KvStore, KvWrite } from '../../persistence/store';
 import { errors } from '../../errors';
 import { encodeKey } from './keys';
 import { decodeStoredRow, encodeStoredRow } from './row-codec';
@@ -33,8 +36,76 @@ interface Planned {
   /** Encoded primary key of the row the operation addresses. */
   readonly key: Buffer;
   readonly writes: KvWrite[];
+  readonly readCu: number;
   readonly writeCu: number;
   readonly returnRow?: Uint8Array;
+}
+
+/** Where a plan reads the current row: the store, or the store plus the earlier rows of the same batch. */
+type RowView = Pick<KvStore, 'get'>;
+
+/**
+ * The writes planned so far in one BatchWriteRow: the service applies a batch's rows in order, so a row
+ * listed twice sees the first change (docs/protocol.md §8.5). Later writes of a key replace earlier ones.
+ */
+class PendingWrites implements RowView {
+  private readonly byKey = new Map<string, KvWrite>();
+  constructor(private readonly base: RowView) {}
+  get(space: string, key: Uint8Array): Uint8Array | undefined {
+    const w = this.byKey.get(PendingWrites.id(space, key));
+    return w ? w.value : this.base.get(space, key);
+  }
+  add(writes: readonly KvWrite[]): void {
+    for (const w of writes) this.byKey.set(PendingWrites.id(w.space, w.key), w);
+  }
+  list(): KvWrite[] {
+    return [...this.byKey.values()];
+  }
+  private static id(space: string, key: Uint8Array): string {
+    return `${space}\0${Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')}`;
+  }
+}
+
+/**
+ * An atomic BatchWriteRow must stay within one partition key per table; otherwise every row of the table
+ * fails with OTSDataOutOfRange naming the first row's partition key and the first one that differs
+ * (docs/protocol.md §8.5). Rows whose key cannot be read are left to fail on their own.
+ */
+function atomicScopeRefusal(rows: readonly { row_change: Uint8Array }[]): ErrorMessage | undefined {
+  let atomic: PrimaryKeyValue | undefined;
+  for (const r of rows) {
+    let partKey: PrimaryKeyValue | undefined;
+    try {
+      partKey = decodeRow(r.row_change).primaryKey[0]?.value;
+    } catch {
+      continue;
+    }
+    if (partKey === undefined) continue;
+    if (atomic === undefined) atomic = partKey;
+    else if (!samePartKey(atomic, partKey)) {
+      const err = errors.atomicScope(partKeyText(atomic), partKeyText(partKey));
+      return { code: err.code, message: err.message };
+    }
+  }
+  return undefined;
+}
+
+function samePartKey(a: PrimaryKeyValue, b: PrimaryKeyValue): boolean {
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.from(a).equals(Buffer.from(b));
+  return typeof a === typeof b && a === b;
+}
+
+function partKeyText(v: PrimaryKeyValue): string {
+  return v instanceof Uint8Array ? Buffer.from(v).toString('hex') : String(v);
+}
+
+/**
+ * A conditional write (row existence other than IGNORE, or a column condition) reads the row first and
+ * consumes read CU for its primary key: max(1, ceil(PK bytes / 4 KB)) (docs/protocol.md §8.7).
+ */
+function conditionReadCu(condition: Condition, pk: readonly PrimaryKeyCell[]): number {
+  const conditional = condition.row_existence !== RowExistence.IGNORE || (condition.column_condition?.length ?? 0) > 0;
+  return conditional ? capacityUnits(rowBytes(pk, [])) : 0;
 }
 
 /** Per-request auto-increment state, so several puts in one batch get distinct, increasing values. */
@@ -77,7 +148,7 @@ function returnContent(
   throw errors.parameterInvalid(`Invalid return_type: ${type}.`);
 }
 
-function planPut(ctx: HandlerContext, table: WideTable, rowBytesIn: Uint8Array, condition: Condition, rc: ReturnContent | undefined, auto: AutoIncState): Planned {
+function planPut(ctx: HandlerContext, view: RowView, table: WideTable, rowBytesIn: Uint8Array, condition: Condition, rc: ReturnContent | undefined, auto: AutoIncState): Planned {
   const { def } = table;
   const row = decodeRow(rowBytesIn);
   if (row.deleteMarker) throw errors.parameterInvalid('A PutRow row must not carry the delete marker.');
@@ -87,7 +158,7 @@ function planPut(ctx: HandlerContext, table: WideTable, rowBytesIn: Uint8Array, 
   const writes: KvWrite[] = [];
   const pk: PrimaryKeyCell[] = row.primaryKey.map((c) => (c.value === AUTO_INCREMENT ? { name: c.name, value: nextAutoIncrement(ctx, table, auto, writes) } : c));
   const key = encodeKey(def, pk);
-  const current = ctx.store.get(table.space, key);
+  const current = view.get(table.space, key);
   const live = liveRow(def, current ? decodeStoredRow(current) : undefined, nowMs);
   checkCondition(condition, live, 'put');
   const stored = applyPut(def, row.attributes, nowMs);
@@ -95,12 +166,13 @@ function planPut(ctx: HandlerContext, table: WideTable, rowBytesIn: Uint8Array, 
   return {
     key,
     writes,
+    readCu: conditionReadCu(condition, pk),
     writeCu: capacityUnits(rowBytes(pk, row.attributes)),
     returnRow: returnContent(rc, pk, liveRow(def, stored, nowMs), row.attributes.map((a) => a.name)),
   };
 }
 
-function planUpdate(ctx: HandlerContext, table: WideTable, rowBytesIn: Uint8Array, condition: Condition, rc: ReturnContent | undefined): Planned {
+function planUpdate(ctx: HandlerContext, view: RowView, table: WideTable, rowBytesIn: Uint8Array, condition: Condition, rc: ReturnContent | undefined): Planned {
   const { def } = table;
   if (!def.options.allowUpdate) throw errors.parameterInvalid('UpdateRow is not allowed on this table (allow_update is false).');
   const row = decodeRow(rowBytesIn);
@@ -116,7 +188,7 @@ function planUpdate(ctx: HandlerContext, table: WideTable, rowBytesIn: Uint8Arra
   );
   validateCells(def, cells, 'update', nowMs);
   const key = encodeKey(def, row.primaryKey);
-  const current = ctx.store.get(table.space, key);
+  const current = view.get(table.space, key);
   const live = liveRow(def, current ? decodeStoredRow(current) : undefined, nowMs);
   checkCondition(condition, live, 'update');
   const stored = applyUpdate(def, live, cells, nowMs);
@@ -124,32 +196,34 @@ function planUpdate(ctx: HandlerContext, table: WideTable, rowBytesIn: Uint8Arra
   return {
     key,
     writes,
+    readCu: conditionReadCu(condition, row.primaryKey),
     writeCu: capacityUnits(rowBytes(row.primaryKey, row.attributes)),
     returnRow: returnContent(rc, row.primaryKey, stored ? liveRow(def, stored, nowMs) : undefined, row.attributes.map((a) => a.name)),
   };
 }
 
-function planDelete(ctx: HandlerContext, table: WideTable, pkBytes: Uint8Array, condition: Condition, rc: ReturnContent | undefined): Planned {
+function planDelete(ctx: HandlerContext, view: RowView, table: WideTable, pkBytes: Uint8Array, condition: Condition, rc: ReturnContent | undefined): Planned {
   const { def } = table;
   const row = decodeRow(pkBytes);
   if (row.attributes.length > 0) throw errors.parameterInvalid('A DeleteRow primary key must not carry attribute columns.');
   checkPrimaryKey(def, row.primaryKey, 'exact');
   const nowMs = ctx.now().getTime();
   const key = encodeKey(def, row.primaryKey);
-  const current = ctx.store.get(table.space, key);
+  const current = view.get(table.space, key);
   const live = liveRow(def, current ? decodeStoredRow(current) : undefined, nowMs);
   checkCondition(condition, live, 'delete');
   const type = rc?.return_type ?? ReturnType.RT_NONE;
   return {
     key,
     writes: current ? [{ space: table.space, key }] : [],
+    readCu: conditionReadCu(condition, row.primaryKey),
     writeCu: capacityUnits(rowBytes(row.primaryKey, [])),
     returnRow: type === ReturnType.RT_PK ? encodeRow({ primaryKey: row.primaryKey, attributes: [] }) : undefined,
   };
 }
 
 function writeResponse(p: Planned): Uint8Array {
-  const res: WriteRowResponse = { consumed: consumed(0, p.writeCu) };
+  const res: WriteRowResponse = { consumed: consumed(p.readCu, p.writeCu) };
   if (p.returnRow) res.row = p.returnRow;
   return encodeMessage('PutRowResponse', res);
 }
@@ -168,55 +242,66 @@ function singleRowWrite<Api extends 'PutRow' | 'UpdateRow' | 'DeleteRow'>(
   };
 }
 
-const putRow = singleRowWrite('PutRow', (ctx, table, req) => planPut(ctx, table, req.row, req.condition, req.return_content, new Map()));
-const updateRow = singleRowWrite('UpdateRow', (ctx, table, req) => planUpdate(ctx, table, req.row_change, req.condition, req.return_content));
-const deleteRow = singleRowWrite('DeleteRow', (ctx, table, req) => planDelete(ctx, table, req.primary_key, req.condition, req.return_content));
+const putRow = singleRowWrite('PutRow', (ctx, table, req) => planPut(ctx, ctx.store, table, req.row, req.condition, req.return_content, new Map()));
+const updateRow = singleRowWrite('UpdateRow', (ctx, table, req) => planUpdate(ctx, ctx.store, table, req.row_change, req.condition, req.return_content));
+const deleteRow = singleRowWrite('DeleteRow', (ctx, table, req) => planDelete(ctx, ctx.store, table, req.primary_key, req.condition, req.return_content));
 
 const batchWriteRow: ApiHandler = async (ctx, body) => {
   if (body.length > BATCH_WRITE_MAX_BYTES) throw errors.parameterInvalid(`BatchWriteRow request exceeds ${BATCH_WRITE_MAX_BYTES} bytes.`);
   const req = decodeMessage('BatchWriteRowRequest', body);
-  if (req.tables.length === 0) throw errors.parameterInvalid('BatchWriteRow needs at least one table.');
-  const names = req.tables.map((t) => t.table_name);
-  if (new Set(names).size !== names.length) throw errors.parameterInvalid('BatchWriteRow lists a table more than once.');
+  // The service's wording for an empty request and an empty table entry (docs/protocol.md §8.5).
+  if (req.tables.length === 0) throw errors.parameterInvalid('No row is specified in BatchWriteRow.');
+  for (const t of req.tables) {
+    if (t.rows.length === 0) throw errors.parameterInvalid(`No operation is specified for table: '${t.table_name}'.`);
+  }
   const total = req.tables.reduce((n, t) => n + t.rows.length, 0);
   if (total > BATCH_WRITE_MAX_ROWS) throw errors.parameterInvalid(`Rows count exceeds the upper limit: ${total} > ${BATCH_WRITE_MAX_ROWS}.`);
-  if (total === 0) throw errors.parameterInvalid('BatchWriteRow needs at least one row.');
-  ctx.authorize('ots:BatchWriteRow', names);
+  ctx.authorize('ots:BatchWriteRow', req.tables.map((t) => t.table_name));
 
-  // Rows are independent (a primary key may appear once per table), so all are checked against the state
-  // before the batch and their writes are committed together in one atomic, durable store write.
-  const writes: KvWrite[] = [];
+  // Rows apply in request order, each seeing the ones before it (a row may be listed more than once); a
+  // failed row changes nothing. Every planned change is committed in one atomic, durable store write.
+  const pending = new PendingWrites(ctx.store);
   const auto: AutoIncState = new Map();
   const tables = req.tables.map((t) => {
     const table = findWideTable(ctx.catalog, t.table_name);
+    if (!table) {
+      const err = errors.tableNotExist();
+      return { table_name: t.table_name, rows: t.rows.map(() => ({ is_ok: false, error: { code: err.code, message: err.message } })) };
+    }
+    if (req.is_atomic) {
+      const refusal = atomicScopeRefusal(t.rows);
+      if (refusal) return { table_name: t.table_name, rows: t.rows.map(() => ({ is_ok: false, error: refusal })) };
+    }
+    // An atomic table's rows are planned apart and kept only if every one of them succeeds.
+    const target = req.is_atomic ? new PendingWrites(pending) : pending;
     const rows: RowInBatchWriteRowResponse[] = [];
-    const seen = new Set<string>();
+    let firstFailure: ErrorMessage | undefined;
     for (const r of t.rows) {
-      if (!table) {
-        const err = errors.tableNotExist();
-        rows.push({ is_ok: false, error: { code: err.code, message: err.message } });
-        continue;
-      }
       try {
         let planned: Planned;
-        if (r.type === OperationType.PUT) planned = planPut(ctx, table, r.row_change, r.condition, r.return_content, auto);
-        else if (r.type === OperationType.UPDATE) planned = planUpdate(ctx, table, r.row_change, r.condition, r.return_content);
-        else if (r.type === OperationType.DELETE) planned = planDelete(ctx, table, r.row_change, r.condition, r.return_content);
+        if (r.type === OperationType.PUT) planned = planPut(ctx, target, table, r.row_change, r.condition, r.return_content, auto);
+        else if (r.type === OperationType.UPDATE) planned = planUpdate(ctx, target, table, r.row_change, r.condition, r.return_content);
+        else if (r.type === OperationType.DELETE) planned = planDelete(ctx, target, table, r.row_change, r.condition, r.return_content);
         else throw errors.parameterInvalid(`Invalid operation type: ${r.type}.`);
-        const id = planned.key.toString('latin1');
-        if (seen.has(id)) throw errors.parameterInvalid('The same row appears more than once in BatchWriteRow.');
-        seen.add(id);
-        writes.push(...planned.writes);
-        const res: RowInBatchWriteRowResponse = { is_ok: true, consumed: consumed(0, planned.writeCu) };
+        target.add(planned.writes);
+        const res: RowInBatchWriteRowResponse = { is_ok: true, consumed: consumed(planned.readCu, planned.writeCu) };
         if (planned.returnRow) res.row = planned.returnRow;
         rows.push(res);
       } catch (err) {
-        rows.push({ is_ok: false, error: rowFailure(err) });
+        const error = rowFailure(err);
+        firstFailure ??= error;
+        rows.push({ is_ok: false, error });
       }
     }
+    if (!req.is_atomic) return { table_name: t.table_name, rows };
+    if (firstFailure) {
+      const failure = firstFailure;
+      return { table_name: t.table_name, rows: rows.map((r) => (r.is_ok ? { is_ok: false, error: failure } : r)) };
+    }
+    pending.add(target.list());
     return { table_name: t.table_name, rows };
   });
-  await ctx.store.write(writes);
+  await ctx.store.write(pending.list());
   return encodeMessage('BatchWriteRowResponse', { tables });
 };
 
