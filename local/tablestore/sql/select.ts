@@ -140,14 +140,18 @@ class Accumulator {
       this.count++;
       return;
     }
-    const values = args.map((a) => a(row));
-    if (values.some((v) => v === null)) return;
-    if (this.seen) {
-      const k = values.map(valueKey).join('\u0001');
-      if (this.seen.has(k)) return;
-      this.seen.add(k);
+    const first = args[0](row);
+    if (first === null) return;
+    if (args.length > 1 || this.seen) {
+      const values = args.length === 1 ? [first] : args.map((a) => a(row));
+      if (values.some((x) => x === null)) return;
+      if (this.seen) {
+        const k = values.map(valueKey).join('\u0001');
+        if (this.seen.has(k)) return;
+        this.seen.add(k);
+      }
     }
-    const v = values[0] as Exclude<SqlValue, null>;
+    const v = first;
     this.count++;
     if (fn === 'SUM' || fn === 'AVG') {
       if (typeof v !== 'bigint' && typeof v !== 'number') throw sqlError(`Type mismatch: ${fn} needs numbers, got ${describeValue(v)}.`);
