@@ -98,7 +98,7 @@ it('answers 200 or 400 to random token sequences and tweaked queries, never 5xx'
     { numRuns: 300 },
   );
   expect((await sql(client, 'select count(*) from test_table')).rows).toEqual([[5n]]);
-});
+}, 300_000);
 
 it('rejects malformed request bytes and payload versions cleanly', async () => {
   for (const body of [new Uint8Array([0xff, 0xff, 0xff]), new Uint8Array([0x12, 0x01, 0x02]), new Uint8Array(0)]) {
