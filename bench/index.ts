@@ -6,6 +6,7 @@
 import { runTablestoreLocalBench, type BenchFigure } from './tablestore-local.bench';
 import { runTimeseriesBench } from './timeseries.bench';
 import { runSearchBench } from './search.bench';
+import { runSqlBench } from './sql.bench';
 
 export type { BenchFigure };
 export type BenchModule = (log: (line: string) => void) => Promise<readonly BenchFigure[]>;
@@ -14,6 +15,7 @@ const BENCHES: Record<string, BenchModule> = {
   'tablestore-local': runTablestoreLocalBench,
   timeseries: runTimeseriesBench,
   search: runSearchBench,
+  sql: runSqlBench,
 };
 
 async function main(): Promise<void> {

@@ -239,6 +239,60 @@ describe('SELECT', () => {
   });
 });
 
+describe('JOIN', () => {
+  const orders: [number, string, number, number][] = [
+    [1, 'a', 1, 10.5],
+    [2, 'a', 1, 4],
+    [3, 'a', 3, 7.25],
+    [4, 'b', 12, 1],
+    [5, 'z', 99, 3],
+  ];
+  beforeAll(async () => {
+    await client.createTable({
+      tableMeta: { tableName: 'orders', primaryKey: [{ name: 'oid', type: 'INTEGER' }] },
+      reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
+      tableOptions: { timeToLive: -1, maxVersions: 1 },
+    });
+    for (const [oid, uid, pid, amount] of orders) await put('orders', [{ oid: L(oid) }], [{ uid }, { pid: L(pid) }, { amount }]);
+    await sql(client, 'create table orders (oid bigint, uid mediumtext, pid bigint, amount double, primary key(oid))');
+  });
+
+  it('joins INNER, LEFT, RIGHT and CROSS, with ON or USING, and aggregates over the join', async () => {
+    const inner = await sql(client, 'select o.oid, u.name, o.amount from orders o join users u on u.uid = o.uid and u.pid = o.pid order by o.oid');
+    expect(inner.rows).toEqual([
+      [1n, 'user01', 10.5],
+      [2n, 'user01', 4],
+      [3n, 'user03', 7.25],
+      [4n, 'user12', 1],
+    ]);
+    const using = await sql(client, 'select oid, name from orders inner join users using (uid, pid) order by oid');
+    expect(using.rows).toEqual(inner.rows.map((r) => [r[0], r[1]]));
+    const left = await sql(client, "select u.pid, o.oid from users u left join orders o on o.uid = u.uid and o.pid = u.pid where u.uid = 'a' and u.pid < 4 order by u.pid, o.oid");
+    expect(left.rows).toEqual([
+      [0n, null],
+      [1n, 1n],
+      [1n, 2n],
+      [2n, null],
+      [3n, 3n],
+    ]);
+    const right = await sql(client, 'select o.oid, u.name from users u right join orders o on o.uid = u.uid and o.pid = u.pid where u.name is null');
+    expect(right.rows).toEqual([[5n, null]]);
+    const cross = await sql(client, "select count(*) from orders cross join users where users.uid = 'b'");
+    expect(cross.rows).toEqual([[BigInt(orders.length * 10)]]);
+    const comma = await sql(client, "select count(*) from orders, users u where u.uid = 'a' and orders.amount > 5");
+    expect(comma.rows).toEqual([[20n]]);
+    const perUser = await sql(client, 'select u.name, count(*) as n, sum(o.amount) from users u join orders o on o.uid = u.uid and o.pid = u.pid group by u.name order by n desc, u.name');
+    expect(perUser.rows).toEqual([
+      ['user01', 2n, 14.5],
+      ['user03', 1n, 7.25],
+      ['user12', 1n, 1],
+    ]);
+    const star = await sql(client, 'select * from orders o join users u on u.uid = o.uid and u.pid = o.pid where o.oid = 4');
+    expect(star.names).toEqual(['oid', 'uid', 'pid', 'amount', 'uid', 'pid', 'name', 'age', 'grade', 'vip', 'photo', 'note']);
+    expect((star.raw.consumes ?? []).map((c) => c.tableName ?? c.table_name).sort()).toEqual(['orders', 'users']);
+  });
+});
+
 describe('errors', () => {
   const failing: [string, RegExp][] = [
     ['selec * from users', /syntax at line 1, column 7/],
@@ -255,7 +309,9 @@ describe('errors', () => {
     ["insert into users values ('x', 1)", /INSERT statements are not supported/],
     ['delete from users', /not supported/],
     ['drop table users', /DROP MAPPING TABLE/],
-    ['select * from users u join users v on u.pid = v.pid', /JOIN is not supported/],
+    ['select * from users u join users u on u.pid = u.pid', /Not unique table\/alias/],
+    ['select pid from users u join users v on u.pid = v.pid', /ambiguous/],
+    ['select * from users u full join users v on u.pid = v.pid', /not supported|syntax/],
     ['select * from users union select * from users', /UNION|syntax/],
     ['select * from users limit -1', /LIMIT|syntax/],
     ['select 1; select 2', /one SQL statement/],

@@ -167,6 +167,10 @@ function argList(node: AstNode): AstNode[] {
   return args.value ?? [];
 }
 
+const CAST_TARGETS = new Set(
+  ['CHAR', 'VARCHAR', 'TEXT', 'MEDIUMTEXT', 'STRING', 'SIGNED', 'INTEGER', 'INT', 'BIGINT', 'UNSIGNED', 'DOUBLE', 'FLOAT', 'DECIMAL', 'REAL', 'BINARY', 'VARBINARY', 'BLOB', 'BOOL', 'BOOLEAN'],
+);
+
 function castTo(v: SqlValue, target: string): SqlValue {
   if (v === null) return null;
   const t = target.toUpperCase();
@@ -246,6 +250,7 @@ export function compile(node: AstNode, scope: CompileScope): Compiled {
     case 'cast': {
       const e = sub(node.expr);
       const target = ((node.target as { dataType: string }[])[0] ?? { dataType: 'CHAR' }).dataType;
+      if (!CAST_TARGETS.has(target.toUpperCase())) throw sqlError(`CAST to ${target.toUpperCase()} is not supported.`);
       return (row) => castTo(e(row), target);
     }
     case 'case': {
@@ -273,6 +278,7 @@ export function compile(node: AstNode, scope: CompileScope): Compiled {
     case 'interval':
       throw sqlError('INTERVAL expressions are not supported.');
     default:
+      if (node.type === undefined || node.ast || node.type === 'select') throw sqlError('Subqueries are not supported.');
       throw sqlError(`Expression of type ${node.type} is not supported.`);
   }
 }

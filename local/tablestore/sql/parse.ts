@@ -144,7 +144,8 @@ export function parseStatement(query: string): Statement {
   } catch (err) {
     throw syntaxError(err);
   }
-  const list = Array.isArray(parsed) ? parsed.filter((s) => s) : [parsed];
+  const list = (Array.isArray(parsed) ? parsed : [parsed]).filter((s) => s && typeof (s as { type?: unknown }).type === 'string');
+  if (list.length === 0) throw sqlError('The SQL query is empty.');
   if (list.length !== 1) throw sqlError('Only one SQL statement per request is supported.');
   const ast = list[0] as AstNode & Record<string, unknown>;
   switch (ast.type) {

@@ -1,19 +1,19 @@
 /**
- * SELECT over one SQL table: plan a key range from WHERE, scan it, filter, then either project rows
+ * SELECT: read the FROM clause (one table with the key range WHERE allows, or joined tables, see
+ * sources.ts), filter, then either project rows
  * (DISTINCT, ORDER BY, LIMIT/OFFSET) or group them (GROUP BY, aggregates, HAVING) and project groups.
  * Without grouping or DISTINCT, and with an ORDER BY absent or following the primary key, rows stream in
  * key order (backwards for DESC) and the scan stops as soon as OFFSET + LIMIT rows have passed the filter.
  */
 import nodeSqlParser from 'node-sql-parser';
 import type { KvStore } from '../persistence/store';
-import { capacityUnits } from '../handlers/wide/rows';
 import { compile, nodeKey, truth, literalValue, type CompileScope, type Compiled, type Row } from './expr';
 import type { ResultColumn } from './flatbuffer';
-import type { MappingStore, SqlTable } from './mapping';
+import type { MappingStore } from './mapping';
 import type { AstNode } from './parse';
 import { columnName } from './parse';
-import { keyColumns, planRange } from './plan';
-import { scanRows, ScanStats } from './scan';
+import { keyColumns } from './plan';
+import { FromReader, resolveFrom, type FromClause } from './sources';
 import { compareNullable, describeValue, sqlError, SqlType, typeOfValue, valueKey, type SqlValue } from './values';
 
 // The package is CommonJS; under Node's ESM loader only its default export is reliable.
@@ -91,22 +91,6 @@ interface Item {
   readonly alias?: string;
 }
 
-interface Source {
-  readonly table?: SqlTable;
-  readonly alias?: string;
-}
-
-function resolveFrom(ast: AstNode, env: SelectEnv): Source {
-  const from = ast.from as Record<string, unknown>[] | null;
-  if (!from || from.length === 0) return {};
-  if (from.length > 1 || from[0].join) throw sqlError('JOIN is not supported by Tablestore Local; query one table per statement.');
-  const f = from[0];
-  if (f.expr || !f.table) throw sqlError('Subqueries in FROM are not supported.');
-  if (f.db) throw sqlError(`Database qualifier '${String(f.db)}' is not supported; name the table alone.`);
-  const table = env.mappings.require(String(f.table));
-  return { table, alias: (f.as as string | null) ?? undefined };
-}
-
 function limitOf(ast: AstNode): { offset: number; limit?: number } {
   const l = ast.limit as { seperator?: string; value?: AstNode[] } | null;
   if (!l || !l.value || l.value.length === 0) return { offset: 0 };
@@ -140,14 +124,18 @@ class Accumulator {
       this.count++;
       return;
     }
-    const values = args.map((a) => a(row));
-    if (values.some((v) => v === null)) return;
-    if (this.seen) {
-      const k = values.map(valueKey).join('\u0001');
-      if (this.seen.has(k)) return;
-      this.seen.add(k);
+    const first = args[0](row);
+    if (first === null) return;
+    if (args.length > 1 || this.seen) {
+      const values = args.length === 1 ? [first] : args.map((a) => a(row));
+      if (values.some((x) => x === null)) return;
+      if (this.seen) {
+        const k = values.map(valueKey).join('\u0001');
+        if (this.seen.has(k)) return;
+        this.seen.add(k);
+      }
     }
-    const v = values[0] as Exclude<SqlValue, null>;
+    const v = first;
     this.count++;
     if (fn === 'SUM' || fn === 'AVG') {
       if (typeof v !== 'bigint' && typeof v !== 'number') throw sqlError(`Type mismatch: ${fn} needs numbers, got ${describeValue(v)}.`);
@@ -197,17 +185,13 @@ export function runSelect(ast: AstNode, env: SelectEnv): SelectResult {
   if (ast.with) throw sqlError('WITH is not supported.');
   if (ast._next) throw sqlError('UNION is not supported.');
   if (ast.into && (ast.into as { position?: unknown }).position) throw sqlError('SELECT ... INTO is not supported.');
-  const { table, alias } = resolveFrom(ast, env);
-  if (table) env.authorize([table.source]);
-  const columns = table?.columns ?? [];
-  const refersTo = (ref: AstNode) => !ref.table || ref.table === alias || (ref.table === table?.name && !alias);
-  const columnIndex = (qualifier: string | null, name: string): number => {
-    const i = columns.findIndex((c) => c.name === name);
-    if (i < 0 || (qualifier !== null && !refersTo({ type: 'column_ref', table: qualifier }))) {
-      throw sqlError(`Unknown column '${qualifier ? `${qualifier}.` : ''}${name}' in table '${table?.name ?? ''}'.`);
-    }
-    return i;
-  };
+  const from = resolveFrom((ast.from as Record<string, unknown>[] | null) ?? null, env.mappings);
+  if (from.sources.length > 0) env.authorize([...new Set(from.sources.map((s) => s.table.source))]);
+  const single = from.sources.length === 1 ? from.sources[0] : undefined;
+  const table = single?.table;
+  const columns = from.columns;
+  const refersTo = (ref: AstNode) => from.sourceOf(ref) === 0;
+  const columnIndex = from.resolve;
   const rowScope: CompileScope = { column: columnIndex, aggregateError: 'Invalid use of group function in WHERE or in a function argument.', nowMs: env.nowMs };
 
   // --- select list
@@ -215,9 +199,10 @@ export function runSelect(ast: AstNode, env: SelectEnv): SelectResult {
   for (const c of ast.columns as { expr: AstNode; as: string | null }[]) {
     const e = c.expr;
     if (e.type === 'column_ref' && columnName(e) === '*') {
-      if (e.table && !refersTo(e)) throw sqlError(`Unknown table '${String(e.table)}'.`);
-      if (!table) throw sqlError('SELECT * needs a FROM clause.');
-      for (const col of columns) items.push({ node: { type: 'column_ref', table: null, column: col.name }, name: col.name });
+      if (from.sources.length === 0) throw sqlError('SELECT * needs a FROM clause.');
+      const picked = e.table ? from.sources.filter((x) => x.label === e.table) : from.sources;
+      if (picked.length === 0) throw sqlError(`Unknown table '${String(e.table)}'.`);
+      for (const src of picked) for (const col of src.table.columns) items.push({ node: { type: 'column_ref', table: src.label, column: col.name }, name: col.name });
       continue;
     }
     const name = c.as ?? (e.type === 'column_ref' ? columnName(e) : exprText(e));
@@ -236,8 +221,8 @@ export function runSelect(ast: AstNode, env: SelectEnv): SelectResult {
   const { offset, limit } = limitOf(ast);
 
   // --- plan the scan
-  const stats = new ScanStats();
-  let range = table ? planRange(table, ast.where as AstNode | null, refersTo) : 'empty';
+  const reader = new FromReader(from, env.store, env.nowMs, (ast.where as AstNode | null) ?? null);
+  let range = table ? reader.range(0) : 'empty';
   const positional = (e: AstNode): number | undefined => {
     const v = literalValue(e);
     if (typeof v !== 'bigint') return undefined;
@@ -258,12 +243,11 @@ export function runSelect(ast: AstNode, env: SelectEnv): SelectResult {
     }
   }
   const rows = function* (): Generator<Row> {
-    if (!table) {
+    if (from.sources.length === 0) {
       yield [];
       return;
     }
-    if (range === 'empty') return;
-    for (const row of scanRows(env.store, table, range, env.nowMs, stats)) {
+    for (const row of table ? reader.scan(0, range) : reader.joined()) {
       if (where && truth(where(row)) !== true) continue;
       yield row;
     }
@@ -290,7 +274,7 @@ export function runSelect(ast: AstNode, env: SelectEnv): SelectResult {
         if (stopAfter !== undefined && output.length >= stopAfter) break;
       }
     }
-    staticTypes = items.map((i) => staticType(i.node, table));
+    staticTypes = items.map((i) => staticType(i.node, from));
     output = finish(output, sorters.map((s) => s.desc), distinct, stopAfter === undefined ? orderBy.length > 0 : false);
   } else {
     // --- grouping
@@ -380,7 +364,7 @@ export function runSelect(ast: AstNode, env: SelectEnv): SelectResult {
       const values = projections.map((p) => p(post));
       output.push({ values, sort: sorters.map((s) => (s.fn ? s.fn(post) : values[s.projected!])) });
     }
-    staticTypes = items.map((i) => staticType(i.node, table));
+    staticTypes = items.map((i) => staticType(i.node, from));
     output = finish(output, sorters.map((s) => s.desc), distinct, orderBy.length > 0);
   }
 
@@ -395,7 +379,7 @@ export function runSelect(ast: AstNode, env: SelectEnv): SelectResult {
   return {
     columns: resultColumns,
     rowCount: page.length,
-    consumed: table ? [{ table: table.source, read: capacityUnits(stats.bytes) }] : [],
+    consumed: reader.consumed(),
   };
 }
 
@@ -428,14 +412,14 @@ function finish(
 }
 
 /** Column type to announce when a result column has no non-NULL value to show its type. */
-function staticType(node: AstNode, table: SqlTable | undefined): SqlType {
-  if (node.type === 'column_ref') return table?.columns.find((c) => c.name === columnName(node))?.type ?? SqlType.STRING;
+function staticType(node: AstNode, from: FromClause): SqlType {
+  if (node.type === 'column_ref') return from.columns[from.resolve((node.table as string | null) ?? null, columnName(node))]?.type ?? SqlType.STRING;
   if (node.type === 'aggr_func') {
     const fn = String(node.name).toUpperCase();
     if (fn === 'COUNT') return SqlType.LONG;
     if (fn === 'AVG') return SqlType.DOUBLE;
     const arg = (node.args as { expr?: AstNode } | undefined)?.expr;
-    return arg ? staticType(arg, table) : SqlType.STRING;
+    return arg ? staticType(arg, from) : SqlType.STRING;
   }
   const lit = literalValue(node);
   if (lit !== undefined && lit !== null) return typeOfValue(lit);
