@@ -209,3 +209,28 @@ describe('search indexes with --data-dir', () => {
     }
   });
 });
+
+describe('search index TTL', () => {
+  it('hides rows whose newest cell is older than the index TTL (server clock moved forward)', async () => {
+    let shiftMs = 0;
+    const timed = await startLocal({ now: () => new Date(Date.now() + shiftMs), clockSkewMs: 10 * 86400_000 });
+    try {
+      const c = asSearch(sdkClient(timed));
+      await createIndexedTable(c, 'ttl');
+      await c.updateSearchIndex({ tableName: 'ttl', indexName: 'idx', timeToLive: 86400 });
+      await c.putRow({ tableName: 'ttl', condition: IGNORE(), primaryKey: pk(1), attributeColumns: putCols('x', 1) });
+      shiftMs = 2 * 86400_000;
+      await c.putRow({ tableName: 'ttl', condition: IGNORE(), primaryKey: pk(2), attributeColumns: putCols('x', 2) });
+      const res = await c.search({
+        tableName: 'ttl',
+        indexName: 'idx',
+        searchQuery: { offset: 0, limit: 10, query: { queryType: Q.TERM_QUERY, query: { fieldName: 'k', term: 'x' } }, getTotalCount: true },
+        columnToGet: { returnType: Sdk.ColumnReturnType.RETURN_NONE },
+      });
+      expect((res.rows ?? []).map((r: SdkRow) => Number(String(r.primaryKey![0].value)))).toEqual([2]);
+      expect(Number(res.totalCounts)).toBe(1);
+    } finally {
+      await timed.stop();
+    }
+  });
+});

@@ -194,6 +194,57 @@ describe('Search (official SDK)', () => {
     expect(pkString(none.rows![0])).toBe('pic_id_4|4');
   });
 
+  it('sorts by score and serves top_rows, date_histogram with a time zone, and sub-aggregation group sorts', async () => {
+    const Q2 = Sdk.QueryType;
+    const scored = await search(
+      { queryType: Q2.MATCH_QUERY, query: { fieldName: 'analyzer_split', text: 'a1,b1', operator: Sdk.QueryOperator.OR } },
+      { sort: { sorters: [{ scoreSort: { order: Sdk.SortOrder.SORT_ORDER_DESC } }, { primaryKeySort: { order: Sdk.SortOrder.SORT_ORDER_ASC } }] } },
+    );
+    // a{i%4},b{i%5}: rows with both tokens (i % 20 == 1) come first.
+    expect(ids(scored.rows).slice(0, 2)).toEqual(['pic_id_1', 'pic_id_21']);
+    expect(total(scored)).toBe(8 + 6 - 2);
+    const A = Sdk.AggregationType;
+    const G = Sdk.GroupByType;
+    const res = await search(
+      { queryType: Q2.MATCH_ALL_QUERY },
+      {
+        limit: 0,
+        aggs: { aggs: [{ name: 'top', type: A.AGG_TOP_ROWS, body: { limit: 2, sort: { sorters: [{ fieldSort: { fieldName: 'count', order: Sdk.SortOrder.SORT_ORDER_DESC } }] } } }] },
+        groupBys: {
+          groupBys: [
+            {
+              name: 'perDay',
+              type: G.GROUP_BY_DATE_HISTOGRAM,
+              body: { fieldName: 'date', interval: { value: 1, unit: Sdk.DateTimeUnit.DAY }, timeZone: '+12:00', minDocCount: 1 },
+            },
+            {
+              name: 'byTag',
+              type: G.GROUP_BY_FIELD,
+              body: {
+                fieldName: 'tags',
+                size: 3,
+                sort: { sorters: [{ subAggSort: { subAggName: 'maxCount', order: Sdk.SortOrder.SORT_ORDER_DESC } }] },
+                subAggs: { aggs: [{ name: 'maxCount', type: A.AGG_MAX, body: { fieldName: 'count' } }] },
+              },
+            },
+          ],
+        },
+      },
+    );
+    expect(res.rows).toEqual([]);
+    const top = (res.aggs as { aggResults: { aggResult: { rows: SdkRow[] } }[] }).aggResults[0].aggResult.rows;
+    expect(ids(top)).toEqual(['pic_id_29', 'pic_id_28']);
+    const groups = (res.groupBys as { groupByResults: { name: string; groupByResult: { items: { key?: string; timeStamp?: unknown; rowCount: unknown }[] } }[] }).groupByResults;
+    const perDay = groups.find((g) => g.name === 'perDay')!.groupByResult.items;
+    // 10:00 UTC is 22:00 at +12:00, still the same local day; buckets start at local midnight.
+    expect(perDay.map((i) => Number(String(i.timeStamp)))).toEqual(Array.from({ length: 9 }, (_, d) => Date.UTC(2024, 0, d + 1) - 12 * 3600_000));
+    expect(perDay.map((i) => Number(String(i.rowCount)))).toEqual([4, 4, 4, 3, 3, 3, 3, 3, 3]);
+    const byTag = groups.find((g) => g.name === 'byTag')!.groupByResult.items;
+    // t{i%3} and u{i%5}: the largest count (29) is in t2 and u4.
+    expect(byTag.map((i) => i.key).slice(0, 2).sort()).toEqual(['t2', 'u4']);
+    expect(byTag).toHaveLength(3);
+  });
+
   it('pages with next_token in a stable order (searchPaginateByToken)', async () => {
     const Q2 = Sdk.QueryType;
     const first = await client.search({

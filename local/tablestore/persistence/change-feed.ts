@@ -88,7 +88,15 @@ export class ChangeFeedKvStore implements KvStore {
   }
 }
 
-/** Wraps a store once: a store that already has a change feed is returned as it is. */
+const feeds = new WeakMap<KvStore, ChangeFeedKvStore>();
+
+/**
+ * The change feed of a store, made once per store: a feed is returned as it is, and servers sharing one
+ * underlying store share its feed (so each sees the others' writes).
+ */
 export function withChangeFeed(store: KvStore): ChangeFeedKvStore {
-  return store instanceof ChangeFeedKvStore ? store : new ChangeFeedKvStore(store);
+  if (store instanceof ChangeFeedKvStore) return store;
+  let feed = feeds.get(store);
+  if (!feed) feeds.set(store, (feed = new ChangeFeedKvStore(store)));
+  return feed;
 }

@@ -63,7 +63,7 @@ export const DEFAULT_LIMIT = 10;
 const MAX_LIMIT_FROM_TABLE = 100;
 const MAX_LIMIT_FROM_INDEX = 1000;
 const MAX_SCAN_LIMIT = 2000;
-const DOCS_PER_SPLIT = 100_000;
+const DOCS_PER_SPLIT = 10_000;
 const MAX_SPLITS = 16;
 
 export class SearchEngine implements KvObserver {

@@ -14,7 +14,7 @@ import {
 } from './proto';
 import type { FieldValue, IndexField, TextValue } from './schema';
 import { notSupported } from './schema';
-import type { SearchIndex } from './search-index';
+import { addIds, asSet, type Posting, type SearchIndex } from './search-index';
 import { findField, variantFor } from './sort-spec';
 
 export type Values = ReadonlyMap<string, readonly FieldValue[]>;
@@ -62,9 +62,9 @@ function resolve(scope: Scope, name: string | undefined): Resolved {
   return { field: found.field, key: found.field.name, indexed: true };
 }
 
-function union(sets: Iterable<Set<number> | undefined>): Set<number> {
+function union(sets: Iterable<Posting | undefined>): Set<number> {
   const out = new Set<number>();
-  for (const s of sets) if (s) for (const id of s) out.add(id);
+  for (const s of sets) addIds(out, s);
   return out;
 }
 
@@ -128,7 +128,7 @@ function termScan(scope: Scope, r: Resolved, accept: (term: string) => boolean):
   if (!r.indexed || !map) return undefined;
   return () => {
     const out = new Set<number>();
-    for (const [term, ids] of map) if (accept(term)) for (const id of ids) out.add(id);
+    for (const [term, ids] of map) if (accept(term)) addIds(out, ids);
     return out;
   };
 }
@@ -199,7 +199,7 @@ function matchQuery(scope: Scope, bytes: Uint8Array): Compiled {
     score: (doc) => (terms.length === 0 ? 0 : (weight * count(doc)) / terms.length),
     candidates:
       r.indexed && map
-        ? () => (and ? intersect(terms.map((t) => map.get(t) ?? new Set<number>())) : union(terms.map((t) => map.get(t))))
+        ? () => (and ? intersect(terms.map((t) => asSet(map.get(t)))) : union(terms.map((t) => map.get(t))))
         : undefined,
   };
 }
@@ -218,7 +218,7 @@ function matchPhraseQuery(scope: Scope, bytes: Uint8Array): Compiled {
   return {
     test: (doc) => (doc.get(r.key) ?? []).some((v) => hasPhrase((v as TextValue).tokens, phrase)),
     score: () => weight,
-    candidates: r.indexed && map ? () => intersect(phrase.map((t) => map.get(t.term) ?? new Set<number>())) : undefined,
+    candidates: r.indexed && map ? () => intersect(phrase.map((t) => asSet(map.get(t.term)))) : undefined,
   };
 }
 
@@ -247,7 +247,7 @@ function rangeQuery(scope: Scope, bytes: Uint8Array): Compiled {
           const low = from === undefined ? -Infinity : Number(from);
           const high = to === undefined ? Infinity : Number(to);
           tree.forRange(low, high, true, (k, ids) => {
-            if (inRange(k)) for (const id of ids) out.add(id);
+            if (inRange(k)) addIds(out, ids);
           });
           return out;
         }

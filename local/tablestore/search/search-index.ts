@@ -8,7 +8,41 @@ import { FieldType } from './proto';
 import type { FieldValue, IndexDefinition, IndexField, TextValue } from './schema';
 
 const BTree = ((BTreeModule as unknown as { default?: typeof BTreeModule }).default ?? BTreeModule) as typeof BTreeModule;
-export type NumericTree = InstanceType<typeof BTree<number, Set<number>>>;
+
+/** Row ids holding a term or value: a bare id while there is one (most values are unique), else a set. */
+export type Posting = number | Set<number>;
+export type NumericTree = InstanceType<typeof BTree<number, Posting>>;
+
+export function postingSize(p: Posting | undefined): number {
+  return p === undefined ? 0 : typeof p === 'number' ? 1 : p.size;
+}
+
+export function addIds(out: Set<number>, p: Posting | undefined): void {
+  if (p === undefined) return;
+  if (typeof p === 'number') out.add(p);
+  else for (const id of p) out.add(id);
+}
+
+export function asSet(p: Posting | undefined): Set<number> {
+  if (p === undefined) return new Set();
+  return typeof p === 'number' ? new Set([p]) : p;
+}
+
+function withId(p: Posting | undefined, id: number): Posting {
+  if (p === undefined || p === id) return id;
+  if (typeof p === 'number') return new Set([p, id]);
+  p.add(id);
+  return p;
+}
+
+/** The posting without `id`; undefined when it becomes empty. */
+function withoutId(p: Posting | undefined, id: number): Posting | undefined {
+  if (p === undefined || p === id) return undefined;
+  if (typeof p === 'number') return p;
+  p.delete(id);
+  if (p.size === 1) return p.values().next().value as number;
+  return p;
+}
 
 export interface Doc {
   readonly id: number;
@@ -30,7 +64,7 @@ export class SearchIndex {
   private readonly byKey = new Map<string, number>();
   private readonly freeIds: number[] = [];
   /** field → term → doc ids (KEYWORD values, BOOLEAN "true"/"false", TEXT tokens). */
-  readonly terms = new Map<string, Map<string, Set<number>>>();
+  readonly terms = new Map<string, Map<string, Posting>>();
   /** field → value → doc ids (LONG, DOUBLE, DATE). */
   readonly numeric = new Map<string, NumericTree>();
   size = 0;
@@ -39,7 +73,7 @@ export class SearchIndex {
     for (const f of def.fields) {
       if (!f.index) continue;
       if (f.type === FieldType.LONG || f.type === FieldType.DOUBLE || f.type === FieldType.DATE) {
-        this.numeric.set(f.name, new BTree<number, Set<number>>(undefined, (a, b) => a - b));
+        this.numeric.set(f.name, new BTree<number, Posting>(undefined, (a, b) => a - b));
       } else if (f.type === FieldType.KEYWORD || f.type === FieldType.BOOLEAN || f.type === FieldType.TEXT) {
         this.terms.set(f.name, new Map());
       }
@@ -59,14 +93,9 @@ export class SearchIndex {
       if (tree) {
         for (const v of values) {
           const n = v as number;
-          let set = tree.get(n);
-          if (add) {
-            if (!set) tree.set(n, (set = new Set()));
-            set.add(doc.id);
-          } else if (set) {
-            set.delete(doc.id);
-            if (set.size === 0) tree.delete(n);
-          }
+          const next = add ? withId(tree.get(n), doc.id) : withoutId(tree.get(n), doc.id);
+          if (next === undefined) tree.delete(n);
+          else tree.set(n, next);
         }
         continue;
       }
@@ -75,14 +104,9 @@ export class SearchIndex {
       for (const v of values) {
         const terms = f.type === FieldType.TEXT ? (v as TextValue).tokens.map((t) => t.term) : [termOf(f, v)!];
         for (const term of terms) {
-          let set = map.get(term);
-          if (add) {
-            if (!set) map.set(term, (set = new Set()));
-            set.add(doc.id);
-          } else if (set) {
-            set.delete(doc.id);
-            if (set.size === 0) map.delete(term);
-          }
+          const next = add ? withId(map.get(term), doc.id) : withoutId(map.get(term), doc.id);
+          if (next === undefined) map.delete(term);
+          else map.set(term, next);
         }
       }
     }
