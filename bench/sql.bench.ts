@@ -9,10 +9,11 @@
 import { Agent, request } from 'node:http';
 import { ByteBuffer } from 'flatbuffers';
 import { encodePrimaryKey, INF_MAX, INF_MIN } from '../lib/tablestore/protocol/plainbuffer';
-import { decodeMessage, encodeMessage, type GetRangeResponse, type SqlQueryResponse } from '../lib/tablestore/protocol/proto/wide';
+import { decodeMessage, encodeMessage, type GetRangeResponse } from '../lib/tablestore/protocol/proto/wide';
 import { signRequestHeaders } from '../lib/tablestore/protocol/sign';
 import { encodeStoredRow } from '../local/tablestore/handlers/wide/row-codec';
-import { encodeKey, type WideTableDefinition } from '../local/tablestore/handlers/wide/schema';
+import { encodeKey } from '../local/tablestore/handlers/wide/keys';
+import type { WideTableDefinition } from '../local/tablestore/handlers/wide/table';
 import { dataSpace } from '../local/tablestore/handlers/wide/table';
 import type { KvWrite } from '../local/tablestore/persistence/store';
 import { startTablestoreLocal } from '../local/tablestore/server';
@@ -117,7 +118,7 @@ export async function runSqlBench(log: (line: string) => void = console.log): Pr
     preload((w) => void store.write(w), 'sql1m', GROUPS);
     preload((w) => void store.write(w), 'sql100k', 100);
     log(`  (preloaded 1.1M rows in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
-    const sql = async (query: string) => decodeMessage<SqlQueryResponse>('SQLQueryResponse', await client.call('SQLQuery', encodeMessage('SQLQueryRequest', { query, version: 2 })));
+    const sql = async (query: string) => decodeMessage('SQLQueryResponse', await client.call('SQLQuery', encodeMessage('SQLQueryRequest', { query, version: 2 })));
     for (const t of ['sql1m', 'sql100k']) await sql(`CREATE TABLE ${t} (g VARCHAR(1024), n BIGINT, name MEDIUMTEXT, ratio DOUBLE, score BIGINT, PRIMARY KEY(g, n))`);
 
     const viaSql = async (g: string) => {
@@ -143,7 +144,7 @@ export async function runSqlBench(log: (line: string) => void = console.log): Pr
         ]),
       });
       const start = performance.now();
-      const res = decodeMessage<GetRangeResponse>('GetRangeResponse', await client.call('GetRange', body));
+      const res = decodeMessage('GetRangeResponse', await client.call('GetRange', body));
       const ms = performance.now() - start;
       if (res.next_start_primary_key || res.rows.length === 0) throw new Error('bench self-check failed: GetRange did not return the whole group');
       return ms;

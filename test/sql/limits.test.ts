@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sdkClient, sdkError, startLocal, type LocalTablestoreHandle, type SdkClient } from '../helpers/tablestore-local';
 import { encodeStoredRow } from '../../local/tablestore/handlers/wide/row-codec';
-import { encodeKey, type WideTableDefinition } from '../../local/tablestore/handlers/wide/schema';
+import { encodeKey } from '../../local/tablestore/handlers/wide/keys';
+import type { WideTableDefinition } from '../../local/tablestore/handlers/wide/table';
 import { dataSpace } from '../../local/tablestore/handlers/wide/table';
 import type { KvWrite } from '../../local/tablestore/persistence/store';
 import { MAX_SCAN_ROWS } from '../../local/tablestore/sql/scan';
