@@ -22,6 +22,7 @@ import type { KvStore } from './persistence/store';
 import { wideHandlers } from './handlers/wide';
 import { timeseriesHandlers } from './handlers/timeseries';
 import { searchHandlers } from './handlers/search';
+import { indexHandlers } from './indexes/api';
 
 export interface HandlerContext {
   readonly apiName: string;
@@ -51,6 +52,7 @@ function handlers(): Map<string, ApiHandler> {
     ...Object.entries(wideHandlers),
     ...Object.entries(timeseriesHandlers),
     ...Object.entries(searchHandlers),
+    ...Object.entries(indexHandlers),
   ]);
   return registry;
 }

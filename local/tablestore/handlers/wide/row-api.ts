@@ -53,6 +53,7 @@ import {
 import { boundKey, checkPrimaryKey, compareBoundKeys, decodeKey, encodeKey } from './schema';
 import { AUTOINC_SPACE, findWideTable, requireWideTable, type WideTable } from './table';
 import { errors } from '../../errors';
+import { indexErrors } from '../../indexes/definition';
 
 /** At most this many rows and bytes per GetRange page, whatever the limit (spec §6.3). */
 export const PAGE_MAX_ROWS = 5000;
@@ -77,7 +78,7 @@ function getOne(ctx: HandlerContext, table: WideTable, pkBytes: Uint8Array, spec
 const getRow: ApiHandler = async (ctx, body) => {
   const req = decodeMessage<GetRowRequest>('GetRowRequest', body);
   ctx.authorize('ots:GetRow', [req.table_name]);
-  const table = requireWideTable(ctx, req.table_name);
+  const table = requireWideTable(ctx, req.table_name, { indexes: true });
   const spec = parseReadSpec(table.def, req);
   const { row, read } = getOne(ctx, table, req.primary_key, spec);
   return encodeMessage<GetRowResponse>('GetRowResponse', { consumed: consumed(read, 0), row: row ? encodeRow(row) : new Uint8Array(0) });
@@ -86,7 +87,7 @@ const getRow: ApiHandler = async (ctx, body) => {
 const getRange: ApiHandler = async (ctx, body) => {
   const req = decodeMessage<GetRangeRequest>('GetRangeRequest', body);
   ctx.authorize('ots:GetRange', [req.table_name]);
-  const table = requireWideTable(ctx, req.table_name);
+  const table = requireWideTable(ctx, req.table_name, { indexes: true });
   const { def } = table;
   const spec = parseReadSpec(def, req);
   if (req.direction !== Direction.FORWARD && req.direction !== Direction.BACKWARD) throw errors.parameterInvalid(`Invalid direction: ${req.direction}.`);
@@ -155,7 +156,7 @@ const batchGetRow: ApiHandler = async (ctx, body) => {
   if (total === 0) throw errors.parameterInvalid('BatchGetRow needs at least one row.');
   ctx.authorize('ots:BatchGetRow', names);
   const tables = req.tables.map((t) => {
-    const table = findWideTable(ctx, t.table_name);
+    const table = findWideTable(ctx, t.table_name, { indexes: true });
     const rows: RowInBatchGetRowResponse[] = [];
     if (!table) {
       const err = errors.tableNotExist();
@@ -311,7 +312,9 @@ function singleRowWrite<Req extends { table_name: string }>(
   return async (ctx, body) => {
     const req = decodeMessage<Req>(`${api}Request`, body);
     ctx.authorize(`ots:${api}`, [req.table_name]);
-    const planned = plan(ctx, requireWideTable(ctx, req.table_name), req);
+    const table = requireWideTable(ctx, req.table_name, { indexes: true });
+    if (table.indexOf) throw indexErrors.readOnly(table.name);
+    const planned = plan(ctx, table, req);
     await ctx.store.write(planned.writes);
     return writeResponse(planned);
   };
@@ -337,12 +340,12 @@ const batchWriteRow: ApiHandler = async (ctx, body) => {
   const writes: KvWrite[] = [];
   const auto: AutoIncState = new Map();
   const tables = req.tables.map((t) => {
-    const table = findWideTable(ctx, t.table_name);
+    const table = findWideTable(ctx, t.table_name, { indexes: true });
     const rows: RowInBatchWriteRowResponse[] = [];
     const seen = new Set<string>();
     for (const r of t.rows) {
-      if (!table) {
-        const err = errors.tableNotExist();
+      if (!table || table.indexOf) {
+        const err = table ? indexErrors.readOnly(table.name) : errors.tableNotExist();
         rows.push({ is_ok: false, error: { code: err.code, message: err.message } });
         continue;
       }

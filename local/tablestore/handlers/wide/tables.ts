@@ -14,6 +14,8 @@ import type { ApiHandler, HandlerContext } from '../../dispatch';
 import { MAX_TABLE_SLOTS } from '../../catalog';
 import { MAX_PK_COLUMNS, PkType, validateColumnName, validateTableName, type PkColumn, type WideTableDefinition } from './schema';
 import { AUTOINC_SPACE, EMPTY, dataSpace, requireWideTable } from './table';
+import { checkBaseOptions } from '../../indexes/definition';
+import { describeIndexes, indexSpacesOf, nameTaken, prepareTableIndexes, tableIndexWrites, usedSlotsWithIndexes } from '../../indexes/api';
 
 const DEFAULT_OPTIONS = { timeToLive: -1, maxVersions: 1, deviationCellVersionInSec: 86400, allowUpdate: true };
 const MIN_TTL_SECONDS = 86400;
@@ -76,22 +78,21 @@ const createTable: ApiHandler = async (ctx, body) => {
     if (!DEFINED_COLUMN_TYPES.has(c.type)) throw ctx.errors.parameterInvalid(`Invalid type of defined column ${c.name}: ${c.type}.`);
     return { name: c.name, type: c.type };
   });
-  if ((req.index_metas ?? []).length > 0) {
-    throw ctx.errors.parameterInvalid('Secondary indexes are not supported by Tablestore Local.');
-  }
   const options = mergeOptions(ctx, DEFAULT_OPTIONS, req.table_options);
   const cu = req.reserved_throughput.capacity_unit;
   checkThroughput(ctx, cu.read, cu.write);
   const nowMs = ctx.now().getTime();
-  if (ctx.catalog.get(name)) throw ctx.errors.tableAlreadyExist();
-  if (ctx.catalog.usedSlots() + 1 > MAX_TABLE_SLOTS) {
+  const indexMetas = req.index_metas ?? [];
+  await prepareTableIndexes(ctx, indexMetas);
+  if (nameTaken(ctx, name)) throw ctx.errors.tableAlreadyExist();
+  if (usedSlotsWithIndexes(ctx) + 1 > MAX_TABLE_SLOTS) {
     throw ctx.errors.quotaExhausted(`Number of tables exceeded the quota of ${MAX_TABLE_SLOTS} per instance.`);
   }
   // A write racing a DeleteTable can leave rows behind in a persisted space; a new table starts empty.
   const space = dataSpace(name);
   if (ctx.store.count(space) > 0) {
     await ctx.store.dropSpace(space);
-    if (ctx.catalog.get(name)) throw ctx.errors.tableAlreadyExist();
+    if (nameTaken(ctx, name)) throw ctx.errors.tableAlreadyExist();
   }
   const definition: WideTableDefinition = {
     primaryKey,
@@ -102,7 +103,8 @@ const createTable: ApiHandler = async (ctx, body) => {
       ? { enabled: true, expirationTime: req.stream_spec.expiration_time ?? 24, lastEnableTime: nowMs * 1000 }
       : undefined,
   };
-  await ctx.catalog.put({ name, kind: 'wide', createdAtMs: nowMs, definition });
+  const indexWrites = tableIndexWrites(ctx, name, definition, indexMetas);
+  await ctx.catalog.put({ name, kind: 'wide', createdAtMs: nowMs, definition }, indexWrites);
   return EMPTY;
 };
 
@@ -137,7 +139,7 @@ function streamDetails(name: string, def: WideTableDefinition): DescribeTableRes
 const describeTable: ApiHandler = async (ctx, body) => {
   const req = decodeMessage<TableNameRequest>('DescribeTableRequest', body);
   ctx.authorize('ots:DescribeTable', [req.table_name]);
-  const { name, def } = requireWideTable(ctx, req.table_name);
+  const { name, def } = requireWideTable(ctx, req.table_name, { indexes: true });
   return encodeMessage<DescribeTableResponse>('DescribeTableResponse', {
     table_meta: {
       table_name: name,
@@ -148,6 +150,7 @@ const describeTable: ApiHandler = async (ctx, body) => {
     table_options: tableOptions(def),
     table_status: 1,
     stream_details: streamDetails(name, def),
+    index_metas: describeIndexes(ctx, name),
   });
 };
 
@@ -184,6 +187,7 @@ const updateTable: ApiHandler = async (ctx, body) => {
       : undefined;
   }
   const next: WideTableDefinition = { ...def, options, reservedThroughput, stream };
+  if (describeIndexes(ctx, table.name).length > 0) checkBaseOptions(table.name, next);
   await ctx.catalog.put({ ...record, definition: next });
   return encodeMessage<UpdateTableResponse>('UpdateTableResponse', {
     reserved_throughput_details: throughputDetails(next),
@@ -197,7 +201,7 @@ const deleteTable: ApiHandler = async (ctx, body) => {
   ctx.authorize('ots:DeleteTable', [req.table_name]);
   const table = requireWideTable(ctx, req.table_name);
   await ctx.store.write([{ space: AUTOINC_SPACE, key: Buffer.from(table.name) }]);
-  await ctx.catalog.delete(table.name, [dataSpace(table.name)]);
+  await ctx.catalog.delete(table.name, [dataSpace(table.name), ...indexSpacesOf(ctx, table.name)]);
   return EMPTY;
 };
 
