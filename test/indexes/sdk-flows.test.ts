@@ -150,6 +150,11 @@ describe('the samples flow: createTableWithGlobalIndex â†’ getRowByGlobalIndex â
     const again = await sdkError(client.dropIndex({ mainTableName: T, indexName: 'sdkIndex1' }));
     expect([again.status, again.code]).toEqual([404, 'OTSObjectNotExist']);
   });
+  it('getRowByGlobalIndex.js as written: GetRow on index1 by [pk2, pk1], no max_versions', async () => {
+    await client.createIndex({ mainTableName: T, includeBaseData: true, indexMeta: { name: 'index1', primaryKey: ['pk2'], definedColumn: ['col1'] } });
+    const got = await client.getRow({ tableName: 'index1', primaryKey: [{ pk2: Long.fromNumber(2) }, { pk1: Long.fromNumber(1) }] });
+    expect([pkOf(got.row!), attrsOf(got.row!)]).toEqual([[2n, 1n], { col1: 30n }]);
+  });
 });
 
 describe('index rules and refusals', () => {
