@@ -68,10 +68,10 @@ describe('the samples flow: createTableWithGlobalIndex â†’ getRowByGlobalIndex â
       }),
     );
     const d = await client.describeTable({ tableName: T });
-    const metas = d.indexMetas as { name: string; primaryKey: string[]; definedColumn: string[]; indexType: number; indexUpdateMode: number }[];
-    expect(metas.map((m) => [m.name, m.primaryKey, m.definedColumn, m.indexType, m.indexUpdateMode])).toEqual([
-      ['sdkIndex1', ['pk2'], ['col1', 'col2'], Sdk.IndexType.IT_GLOBAL_INDEX, Sdk.IndexUpdateMode.IUM_ASYNC_INDEX],
-      ['sdkIndex2', ['col1'], ['col2'], Sdk.IndexType.IT_GLOBAL_INDEX, Sdk.IndexUpdateMode.IUM_ASYNC_INDEX],
+    const metas = d.indexMetas as { name: string; primaryKey: string[]; definedColumn: string[]; indexType: number; indexUpdateMode: number; indexSyncPhase: unknown }[];
+    expect(metas.map((m) => [m.name, m.primaryKey, m.definedColumn, m.indexType, m.indexUpdateMode, m.indexSyncPhase])).toEqual([
+      ['sdkIndex1', ['pk2'], ['col1', 'col2'], Sdk.IndexType.IT_GLOBAL_INDEX, Sdk.IndexUpdateMode.IUM_ASYNC_INDEX, Sdk.SyncPhase.INCR],
+      ['sdkIndex2', ['col1'], ['col2'], Sdk.IndexType.IT_GLOBAL_INDEX, Sdk.IndexUpdateMode.IUM_ASYNC_INDEX, Sdk.SyncPhase.INCR],
     ]);
     // Index tables are reached through their base table: ListTable names base tables only.
     expect((await client.listTable({})).tableNames).toEqual([T]);

@@ -15,6 +15,7 @@ export interface IndexSdk {
   readonly IndexUpdateMode: Record<'IUM_ASYNC_INDEX' | 'IUM_SYNC_INDEX', number>;
   readonly IndexType: Record<'IT_GLOBAL_INDEX' | 'IT_LOCAL_INDEX', number>;
   readonly DefinedColumnType: Record<'DCT_INTEGER' | 'DCT_DOUBLE' | 'DCT_BOOLEAN' | 'DCT_STRING', number>;
+  readonly SyncPhase: Record<'FULL' | 'INCR', unknown>;
 }
 
 export const Sdk = TableStore as unknown as IndexSdk & typeof TableStore;

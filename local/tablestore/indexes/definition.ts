@@ -119,7 +119,10 @@ export function indexTableDefinition(base: WideTableDefinition, index: Secondary
   };
 }
 
-/** IndexMeta as DescribeTable lists it. */
+/** Index sync phases on the wire: ISP_FULL = 1 (building from base data), ISP_INCR = 2 (caught up). */
+const ISP_INCR = 2;
+
+/** IndexMeta as DescribeTable lists it; indexes here are always caught up (built in the creating batch). */
 export function indexMetaMessage(index: SecondaryIndexDefinition): IndexMeta {
   return {
     name: index.name,
@@ -127,6 +130,7 @@ export function indexMetaMessage(index: SecondaryIndexDefinition): IndexMeta {
     defined_column: [...index.attributes],
     index_update_mode: index.updateMode,
     index_type: index.type,
+    index_sync_phase: ISP_INCR,
   };
 }
 

@@ -87,6 +87,7 @@ message IndexMeta {
   repeated string defined_column = 3;
   required IndexUpdateMode index_update_mode = 4;
   required IndexType index_type = 5;
+  optional int32 index_sync_phase = 6;
 }
 
 message CreateTableRequest {
@@ -337,7 +338,7 @@ export interface TimeRange { start_time?: Int64; end_time?: Int64; specific_time
 export interface ReturnContent { return_type?: number; return_column_names?: string[] }
 export interface StreamSpecification { enable_stream: boolean; expiration_time?: number }
 export interface StreamDetails { enable_stream: boolean; stream_id?: string; expiration_time?: number; last_enable_time?: Int64 }
-export interface IndexMeta { name: string; primary_key?: string[]; defined_column?: string[]; index_update_mode: number; index_type: number }
+export interface IndexMeta { name: string; primary_key?: string[]; defined_column?: string[]; index_update_mode: number; index_type: number; index_sync_phase?: number }
 
 export interface CreateTableRequest {
   table_meta: TableMeta;
