@@ -7,6 +7,7 @@ import { runTablestoreLocalBench, type BenchFigure } from './tablestore-local.be
 import { runTimeseriesBench } from './timeseries.bench';
 import { runSearchBench } from './search.bench';
 import { runSqlBench } from './sql.bench';
+import { runSecondaryIndexBench } from './sindex.bench';
 
 export type { BenchFigure };
 export type BenchModule = (log: (line: string) => void) => Promise<readonly BenchFigure[]>;
@@ -16,6 +17,7 @@ const BENCHES: Record<string, BenchModule> = {
   timeseries: runTimeseriesBench,
   search: runSearchBench,
   sql: runSqlBench,
+  sindex: runSecondaryIndexBench,
 };
 
 async function main(): Promise<void> {

@@ -7,12 +7,14 @@ import { wideHandlers } from './handlers/wide';
 import { timeseriesHandlers } from './handlers/timeseries';
 import { sqlHandlers } from './handlers/sql';
 import { searchHandlers } from './handlers/search';
+import { indexHandlers } from './indexes/api';
 
 const registry = new Map<string, ApiHandler>([
   ...Object.entries(wideHandlers),
   ...Object.entries(timeseriesHandlers),
   ...Object.entries(sqlHandlers),
   ...Object.entries(searchHandlers),
+  ...Object.entries(indexHandlers),
 ]);
 
 export function findHandler(apiName: string): ApiHandler | undefined {

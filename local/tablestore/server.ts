@@ -33,6 +33,7 @@ import { MemoryKvStore } from './persistence/memory';
 import { LevelKvStore } from './persistence/level';
 import type { KvStore } from './persistence/store';
 import { withChangeFeed } from './persistence/change-feed';
+import { attachIndexMaintainer } from './indexes/maintainer';
 import { attachSearchEngine } from './search/engine';
 
 export interface TablestoreLocalLogger {
@@ -149,6 +150,7 @@ export async function startTablestoreLocal(options: TablestoreLocalOptions = {})
   const ownsStore = !options.store;
   const store = withChangeFeed(options.store ?? (options.dataDir ? await LevelKvStore.open(options.dataDir) : new MemoryKvStore()));
   attachSearchEngine(store);
+  attachIndexMaintainer(store);
   const catalog = new TableCatalog(store);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -88,6 +88,16 @@ message IndexMeta {
   repeated string defined_column = 3;
   required IndexUpdateMode index_update_mode = 4;
   required IndexType index_type = 5;
+  optional int32 index_sync_phase = 6;
+}
+message CreateIndexRequest {
+  required string main_table_name = 1;
+  required IndexMeta index_meta = 2;
+  optional bool include_base_data = 3;
+}
+message DropIndexRequest {
+  required string main_table_name = 1;
+  required string index_name = 2;
 }
 
 message CreateTableRequest {
@@ -330,7 +340,10 @@ export interface TimeRange { start_time?: Int64; end_time?: Int64; specific_time
 export interface ReturnContent { return_type?: number; return_column_names?: string[] }
 export interface StreamSpecification { enable_stream: boolean; expiration_time?: number }
 export interface StreamDetails { enable_stream: boolean; stream_id?: string; expiration_time?: number; last_enable_time?: Int64 }
-export interface IndexMeta { name: string; primary_key?: string[]; defined_column?: string[]; index_update_mode: number; index_type: number }
+export interface IndexMeta { name: string; primary_key?: string[]; defined_column?: string[]; index_update_mode: number; index_type: number; index_sync_phase?: number }
+
+export interface CreateIndexRequest { main_table_name: string; index_meta: IndexMeta; include_base_data?: boolean }
+export interface DropIndexRequest { main_table_name: string; index_name: string }
 
 export interface CreateTableRequest {
   table_meta: TableMeta;
@@ -467,6 +480,10 @@ export interface WideMessages {
   CompositeColumnValueFilter: CompositeColumnValueFilter;
   ColumnPaginationFilter: ColumnPaginationFilter;
   SQLQueryRequest: SqlQueryRequest;
+  CreateIndexRequest: CreateIndexRequest;
+  CreateIndexResponse: EmptyMessage;
+  DropIndexRequest: DropIndexRequest;
+  DropIndexResponse: EmptyMessage;
   SQLQueryResponse: SqlQueryResponse;
 }
 export type WideMessageName = keyof WideMessages;

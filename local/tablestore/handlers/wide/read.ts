@@ -3,6 +3,7 @@ import { decodeRow, encodePrimaryKey, encodeRow, encodeRows, type PlainBufferRow
 import { Direction, decodeMessage, encodeMessage, type GetRangeResponse, type RowInBatchGetRowResponse } from '../../../../lib/tablestore/protocol/proto/wide';
 import type { ApiHandler, ApiHandlers, HandlerContext } from '../context';
 import { errors } from '../../errors';
+import { requireTableOrIndex, findTableOrIndex } from '../../indexes/lookup';
 import { boundKey, compareBoundKeys, decodeKey, encodeKey } from './keys';
 import { decodeStoredRow } from './row-codec';
 import { capacityUnits, consumed, liveRow, parseReadSpec, readRow, rowBytes, rowFailure, type ReadSpec } from './rows';
@@ -25,7 +26,7 @@ function getOne(ctx: HandlerContext, table: WideTable, pkBytes: Uint8Array, spec
 const getRow: ApiHandler = async (ctx, body) => {
   const req = decodeMessage('GetRowRequest', body);
   ctx.authorize('ots:GetRow', [req.table_name]);
-  const table = requireWideTable(ctx.catalog, req.table_name);
+  const table = requireTableOrIndex(ctx.catalog, ctx.store, req.table_name);
   const spec = parseReadSpec(table.def, req);
   const { row, read } = getOne(ctx, table, req.primary_key, spec);
   return encodeMessage('GetRowResponse', { consumed: consumed(read, 0), row: row ? encodeRow(row) : new Uint8Array(0) });
@@ -34,7 +35,7 @@ const getRow: ApiHandler = async (ctx, body) => {
 const getRange: ApiHandler = async (ctx, body) => {
   const req = decodeMessage('GetRangeRequest', body);
   ctx.authorize('ots:GetRange', [req.table_name]);
-  const table = requireWideTable(ctx.catalog, req.table_name);
+  const table = requireTableOrIndex(ctx.catalog, ctx.store, req.table_name);
   const { def } = table;
   const spec = parseReadSpec(def, req);
   if (req.direction !== Direction.FORWARD && req.direction !== Direction.BACKWARD) throw errors.parameterInvalid(`Invalid direction: ${req.direction}.`);
@@ -98,7 +99,7 @@ const batchGetRow: ApiHandler = async (ctx, body) => {
   if (total > BATCH_GET_MAX_ROWS) throw errors.parameterInvalid(`Rows count exceeds the upper limit: ${total} > ${BATCH_GET_MAX_ROWS}.`);
   ctx.authorize('ots:BatchGetRow', names);
   const tables = req.tables.map((t) => {
-    const table = findWideTable(ctx.catalog, t.table_name);
+    const table = findTableOrIndex(ctx.catalog, ctx.store, t.table_name);
     const rows: RowInBatchGetRowResponse[] = [];
     if (!table) {
       const err = errors.tableNotExist();

@@ -121,6 +121,8 @@ export interface WideTable {
   readonly def: WideTableDefinition;
   /** KvStore space holding the rows (key = encoded primary key). */
   readonly space: string;
+  /** Set for a secondary index's table (read-only): the base table's name. */
+  readonly indexOf?: string;
 }
 
 export const AUTOINC_SPACE = 'wide-autoinc';

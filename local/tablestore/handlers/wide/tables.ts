@@ -7,6 +7,7 @@ import {
 } from '../../../../lib/tablestore/protocol/proto/wide';
 import type { ApiHandler, ApiHandlers } from '../context';
 import { errors } from '../../errors';
+import { requireTableOrIndex } from '../../indexes/lookup';
 import { MAX_TABLE_SLOTS } from '../../catalog';
 import {
   AUTOINC_SPACE,
@@ -20,6 +21,8 @@ import {
   type PkColumn,
   type WideTableDefinition,
 } from './table';
+import { checkBaseOptions } from '../../indexes/definition';
+import { describeIndexes, indexSpacesOf, nameTaken, prepareTableIndexes, tableIndexWrites, usedSlotsWithIndexes } from '../../indexes/api';
 
 const DEFAULT_OPTIONS = { timeToLive: -1, maxVersions: 1, deviationCellVersionInSec: 86400, allowUpdate: true };
 const MIN_TTL_SECONDS = 86400;
@@ -82,22 +85,21 @@ const createTable: ApiHandler = async (ctx, body) => {
     if (!DEFINED_COLUMN_TYPES.has(c.type)) throw errors.parameterInvalid(`Invalid type of defined column ${c.name}: ${c.type}.`);
     return { name: c.name, type: c.type };
   });
-  if ((req.index_metas ?? []).length > 0) {
-    throw errors.parameterInvalid('Secondary indexes are not supported by Tablestore Local.');
-  }
   const options = mergeOptions(DEFAULT_OPTIONS, req.table_options);
   const cu = req.reserved_throughput.capacity_unit;
   checkThroughput(cu.read, cu.write);
   const nowMs = ctx.now().getTime();
-  if (ctx.catalog.get(name)) throw errors.tableAlreadyExist();
-  if (ctx.catalog.usedSlots() + 1 > MAX_TABLE_SLOTS) {
+  const indexMetas = req.index_metas ?? [];
+  await prepareTableIndexes(ctx, indexMetas);
+  if (nameTaken(ctx, name)) throw errors.tableAlreadyExist();
+  if (usedSlotsWithIndexes(ctx) + 1 > MAX_TABLE_SLOTS) {
     throw errors.quotaExhausted(`Number of tables exceeded the quota of ${MAX_TABLE_SLOTS} per instance.`);
   }
   // A write racing a DeleteTable can leave rows behind in a persisted space; a new table starts empty.
   const space = dataSpace(name);
   if (ctx.store.count(space) > 0) {
     await ctx.store.dropSpace(space);
-    if (ctx.catalog.get(name)) throw errors.tableAlreadyExist();
+    if (nameTaken(ctx, name)) throw errors.tableAlreadyExist();
   }
   const definition: WideTableDefinition = {
     primaryKey,
@@ -108,7 +110,8 @@ const createTable: ApiHandler = async (ctx, body) => {
       ? { enabled: true, expirationTime: req.stream_spec.expiration_time ?? 24, lastEnableTime: nowMs * 1000 }
       : undefined,
   };
-  await ctx.catalog.put({ name, kind: 'wide', createdAtMs: nowMs, definition });
+  const indexWrites = tableIndexWrites(ctx, name, definition, indexMetas);
+  await ctx.catalog.put({ name, kind: 'wide', createdAtMs: nowMs, definition }, indexWrites);
   return EMPTY;
 };
 
@@ -143,7 +146,7 @@ function streamDetails(name: string, def: WideTableDefinition): DescribeTableRes
 const describeTable: ApiHandler = async (ctx, body) => {
   const req = decodeMessage('DescribeTableRequest', body);
   ctx.authorize('ots:DescribeTable', [req.table_name]);
-  const { name, def } = requireWideTable(ctx.catalog, req.table_name);
+  const { name, def } = requireTableOrIndex(ctx.catalog, ctx.store, req.table_name);
   return encodeMessage('DescribeTableResponse', {
     table_meta: {
       table_name: name,
@@ -154,6 +157,7 @@ const describeTable: ApiHandler = async (ctx, body) => {
     table_options: tableOptions(def),
     table_status: 1,
     stream_details: streamDetails(name, def),
+    index_metas: describeIndexes(ctx, name),
   });
 };
 
@@ -190,6 +194,7 @@ const updateTable: ApiHandler = async (ctx, body) => {
       : undefined;
   }
   const next: WideTableDefinition = { ...def, options, reservedThroughput, stream };
+  if (describeIndexes(ctx, table.name).length > 0) checkBaseOptions(table.name, next);
   await ctx.catalog.put({ ...record, definition: next });
   return encodeMessage('UpdateTableResponse', {
     reserved_throughput_details: throughputDetails(next),
@@ -203,7 +208,7 @@ const deleteTable: ApiHandler = async (ctx, body) => {
   ctx.authorize('ots:DeleteTable', [req.table_name]);
   const table = requireWideTable(ctx.catalog, req.table_name);
   await ctx.store.write([{ space: AUTOINC_SPACE, key: Buffer.from(table.name) }]);
-  await ctx.catalog.delete(table.name, [dataSpace(table.name)]);
+  await ctx.catalog.delete(table.name, [dataSpace(table.name), ...indexSpacesOf(ctx, table.name)]);
   return EMPTY;
 };
 

@@ -24,6 +24,8 @@ import {
 import type { ApiHandler, ApiHandlers, HandlerContext } from '../context';
 import type { KvStore, KvWrite } from '../../persistence/store';
 import { errors } from '../../errors';
+import { requireTableOrIndex, findTableOrIndex } from '../../indexes/lookup';
+import { indexErrors } from '../../indexes/definition';
 import { encodeKey } from './keys';
 import { decodeStoredRow, encodeStoredRow } from './row-codec';
 import { applyPut, applyUpdate, capacityUnits, checkCondition, consumed, liveRow, rowBytes, rowFailure, validateCells } from './rows';
@@ -236,7 +238,9 @@ function singleRowWrite<Api extends 'PutRow' | 'UpdateRow' | 'DeleteRow'>(
   return async (ctx, body) => {
     const req = decodeMessage(`${api}Request` as `${Api}Request`, body);
     ctx.authorize(`ots:${api}`, [req.table_name]);
-    const planned = plan(ctx, requireWideTable(ctx.catalog, req.table_name), req);
+    const table = requireTableOrIndex(ctx.catalog, ctx.store, req.table_name);
+    if (table.indexOf) throw indexErrors.readOnly(table.name);
+    const planned = plan(ctx, table, req);
     await ctx.store.write(planned.writes);
     return writeResponse(planned);
   };
@@ -263,9 +267,9 @@ const batchWriteRow: ApiHandler = async (ctx, body) => {
   const pending = new PendingWrites(ctx.store);
   const auto: AutoIncState = new Map();
   const tables = req.tables.map((t) => {
-    const table = findWideTable(ctx.catalog, t.table_name);
-    if (!table) {
-      const err = errors.tableNotExist();
+    const table = findTableOrIndex(ctx.catalog, ctx.store, t.table_name);
+    if (!table || table.indexOf) {
+      const err = table ? indexErrors.readOnly(table.name) : errors.tableNotExist();
       return { table_name: t.table_name, rows: t.rows.map(() => ({ is_ok: false, error: { code: err.code, message: err.message } })) };
     }
     if (req.is_atomic) {
