@@ -184,6 +184,12 @@ describe('index rules and refusals', () => {
     expect(await code(client.createTable(tableParams('mv', { tableOptions: { timeToLive: -1, maxVersions: 2 }, indexMetas: [{ name: 'mv_i', primaryKey: ['col1'] }] })))).toBe(
       '400 OTSParameterInvalid',
     );
+    // A TTL needs allow_update false.
+    const ttl = (name: string, allowUpdate: boolean) =>
+      client.createTable(tableParams(name, { tableOptions: { timeToLive: 86400, maxVersions: 1, allowUpdate }, indexMetas: [{ name: `${name}_i`, primaryKey: ['col1'] }] }));
+    expect(await code(ttl('ttl_upd', true))).toBe('400 OTSParameterInvalid');
+    await ttl('ttl_ro', false);
+    await client.deleteTable({ tableName: 'ttl_ro' });
     for (let i = 0; i < 5; i++) await client.createIndex({ mainTableName: 'rules', indexMeta: meta(`r${i}`, ['col1']) });
     expect(await code(client.createIndex({ mainTableName: 'rules', indexMeta: meta('r5', ['col1']) }))).toBe('403 OTSQuotaExhausted');
     // A table with indexes keeps one version.
