@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { REPO_ROOT, startLocalStack, type LocalStack } from '../../local/fc/stack';
-import { launchChromium, skipBrowserTests, type Browser } from './chromium';
+import { CHROMIUM_PATH, chromiumMissing, launchChromium, mustRun, skipBrowserTests, type Browser } from './chromium';
 import { see } from './see';
 
 const TZ = 'Asia/Shanghai';
@@ -74,7 +74,13 @@ async function waitForUrl(pattern: RegExp): Promise<URL> {
 
 const skip = skipBrowserTests();
 
-describe.skipIf(skip)('explorer in headless Chromium', () => {
+if (chromiumMissing && mustRun) {
+  it('finds Chromium (CI never skips the browser tests)', () => {
+    throw new Error(`CI=true but no Chromium at ${CHROMIUM_PATH}; .ci/run installs the Debian package "chromium"`);
+  });
+}
+
+describe.skipIf(skip || chromiumMissing)('explorer in headless Chromium', () => {
   beforeAll(async () => {
     stack = await startLocalStack({ port: 0, tablestorePort: 0, feederIntervalMs: 0, timers: false, functionLogs: false });
     base = stack.runner.url;
