@@ -127,7 +127,8 @@ function render(): void {
     work = Promise.resolve(fill(main, card('Not found', h('p', null, 'The explorer has no page at this address. '), link('/ui/tables', 'Go to the tables'))));
   }
   work.catch((e: unknown) => {
-    if (!controller.signal.aborted) fill(main, errorBox(e));
+    // Keep the page's heading (the table asked for) above what the API said.
+    if (!controller.signal.aborted) fill(main, main.querySelector('.page-head'), errorBox(e));
   });
 }
 

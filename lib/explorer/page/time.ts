@@ -60,6 +60,14 @@ export function durationText(ms: number): string {
     [60_000, 'min'],
     [1000, 's'],
   ];
-  for (const [size, name] of units) if (ms >= size && ms % size === 0) return `${ms / size} ${name}`;
-  return `${(ms / 1000).toFixed(1)} s`;
+  // The two largest units, e.g. "6 d 22 h" or "90 s"; "0 s" for less than a second.
+  const parts: string[] = [];
+  let rest = Math.round(ms);
+  for (const [size, name] of units) {
+    if (rest >= size && parts.length < 2) {
+      parts.push(`${Math.floor(rest / size)} ${name}`);
+      rest %= size;
+    } else if (parts.length > 0) break;
+  }
+  return parts.length > 0 ? parts.join(' ') : '0 s';
 }

@@ -99,7 +99,7 @@ function boundFields(info: WideTable, which: Bound, given: Record<string, Lossle
         ['value', 'INF_MIN', 'INF_MAX'].map((k) => h('option', { value: k, selected: k === kind }, k === 'value' ? 'value' : k)),
       );
       const input = inputFor(col, `${which}.${col.name}`, kind === 'value' ? valueText(v) : '', false);
-      input.placeholder = `${input.placeholder} (empty: prefix ends here)`;
+      input.placeholder = col.type === 'INTEGER' ? 'integer' : col.type === 'BINARY' ? 'base64' : 'text';
       return h('label', { class: 'field' }, h('span', { class: 'field-label' }, col.name, h('span', { class: 'type' }, col.type)), h('span', { class: 'inline' }, select, input));
     }),
   );
@@ -150,7 +150,7 @@ function rangeForm(info: WideTable, q: URLSearchParams): HTMLElement {
     if (columns) query.push(['columns', columns]);
     go(uiUrl(['tables', info.table, 'rows'], query));
   });
-  return card('Browse a range', h('p', { class: 'hint' }, 'Give a prefix of the key, or INF_MIN / INF_MAX; empty bounds cover the whole table.'), form);
+  return card('Browse a range', h('p', { class: 'hint' }, 'Fill the first columns for a prefix (later columns empty), or pick INF_MIN / INF_MAX. Empty bounds cover the whole table.'), form);
 }
 
 function rowsTable(info: WideTable, rows: readonly Row[], firstIndex: number): HTMLElement {
