@@ -273,12 +273,10 @@ export async function renderPoints(main: HTMLElement, table: string, q: URLSearc
     h('label', { class: 'field inline-field' }, h('span', { class: 'field-label' }, 'To'), endInput),
     h('button', { type: 'submit', class: 'small' }, 'Apply'),
     h('span', { class: 'spacer' }),
-    link(here(startMs - width, startMs), '← Earlier', 'button small', ),
-    link(here(endMs, endMs + width), 'Later →', 'button small'),
+    h('a', { href: here(startMs - width, startMs), class: 'button small', id: 'earlier' }, '← Earlier'),
+    h('a', { href: here(endMs, endMs + width), class: 'button small', id: 'later' }, 'Later →'),
     link(here(Math.ceil(Date.now() / MINUTE) * MINUTE - width, Math.ceil(Date.now() / MINUTE) * MINUTE), 'Now', 'button small'),
   );
-  rangeForm.querySelectorAll('a')[PRESETS.length].id = 'earlier';
-  rangeForm.querySelectorAll('a')[PRESETS.length + 1].id = 'later';
   rangeForm.addEventListener('submit', (e) => {
     e.preventDefault();
     const s = fromLocalInput(startInput.value);
