@@ -5,7 +5,7 @@
 import { expect } from 'vitest';
 import type { Locator } from 'playwright-core';
 
-export function see(locator: Locator, timeout = 20_000) {
+export function see(locator: Locator, timeout = 30_000) {
   const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout, interval: 100 });
   return {
     hasText: (text: string | RegExp) => (typeof text === 'string' ? poll(() => locator.textContent()).toBe(text) : poll(async () => (await locator.textContent()) ?? '').toMatch(text)),
