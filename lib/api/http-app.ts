@@ -12,6 +12,7 @@ import { createPageTokens, type PageTokens } from './page-token';
 import type { TablestoreReaders } from './ports';
 import { createRouter } from './router';
 import { routes, type RouteDeps } from './routes';
+import { isExplorerPath } from '../explorer/paths';
 
 export interface HttpAppOptions {
   /**
@@ -57,6 +58,9 @@ export function createHttpHandler(options: HttpAppOptions): FcHttpHandler {
     .use(as(fcErrorResponse()))
     .handler(async (request, context, { signal }) => {
       context.log?.debug({ method: request.method, path: request.path }, 'request');
+      // The browser explorer (HTML, not part of the JSON contract, so not in /openapi.json): its module and files
+      // are loaded on the first page request only, so JSON requests never pay for them.
+      if (isExplorerPath(request.path)) return (await import('../explorer/serve')).serveExplorer(request);
       let config: ApiConfig | undefined;
       const deps: RouteDeps = {
         config: () => {
