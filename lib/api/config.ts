@@ -11,6 +11,8 @@ export interface ApiConfig {
   readonly tables?: ReadonlySet<string>;
   /** Key for `next` tokens. */
   readonly tokenKey: string;
+  /** Request signatures; V4 unless TABLESTORE_SIGNATURE_VERSION=v2. */
+  readonly signatureVersion?: 'v2' | 'v4';
 }
 
 export const ENV = {
@@ -20,6 +22,7 @@ export const ENV = {
   tables: 'TABLESTORE_TABLES',
   region: 'FC_REGION',
   tokenKey: 'PAGE_TOKEN_SECRET',
+  signatureVersion: 'TABLESTORE_SIGNATURE_VERSION',
 } as const;
 
 // Tablestore instance names: 3–16 letters, digits and hyphens, starting with a letter, not ending with a hyphen.
@@ -56,6 +59,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   if (networkRaw !== undefined && networkRaw !== 'public' && networkRaw !== 'vpc') {
     throw misconfigured(`${ENV.network} must be 'public' or 'vpc'.`);
   }
+  const signatureRaw = env[ENV.signatureVersion]?.trim().toLowerCase() || undefined;
+  if (signatureRaw !== undefined && signatureRaw !== 'v2' && signatureRaw !== 'v4') {
+    throw misconfigured(`${ENV.signatureVersion} must be 'v2' or 'v4'.`);
+  }
   let tables: Set<string> | undefined;
   const tablesRaw = env[ENV.tables]?.trim();
   if (tablesRaw) {
@@ -71,6 +78,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     ...(endpoint === undefined ? {} : { endpoint: endpoint.replace(/\/$/, '') }),
     ...(networkRaw === undefined ? {} : { network: networkRaw }),
     ...(tables === undefined ? {} : { tables }),
+    ...(signatureRaw === undefined ? {} : { signatureVersion: signatureRaw }),
     tokenKey,
   };
 }

@@ -4,7 +4,7 @@ import { startLocalSts, type LocalSts } from '../../local/sts/server';
 import { parseIdentities } from '../../local/sts/identities';
 import { fromAssumeRole, fromFcContext, fromStatic, memoize, type CredentialProvider } from '../../lib/credentials';
 import { clearTablestoreClients, getTablestoreClients, tablestoreClientStats, tablestoreEndpoint } from '../../lib/tablestore/clients';
-import { int64, WideTableClient } from '../../lib/tablestore/wide';
+import { WideTableClient } from '../../lib/tablestore/wide';
 import { TablestoreError } from '../../lib/tablestore/protocol/errors';
 
 const ACCOUNT = '1029384756000001';
@@ -30,13 +30,13 @@ beforeAll(async () => {
   sts = await startLocalSts({ identities });
   ots = await startTablestoreLocal({ port: 0, instance: INSTANCE, region: REGION, identities: sts.iam });
   const admin = new WideTableClient({ endpoint: ots.endpoint, instance: INSTANCE, credentials: fromStatic(ADMIN) });
-  await admin.createTable({ tableName: 'orders', primaryKey: [{ name: 'id', type: 'INTEGER' }] });
-  await admin.createTable({ tableName: 'audit', primaryKey: [{ name: 'id', type: 'INTEGER' }] });
+  await admin.createTable({ table: 'orders', primaryKey: [{ name: 'id', type: 'INTEGER' }] });
+  await admin.createTable({ table: 'audit', primaryKey: [{ name: 'id', type: 'INTEGER' }] });
   await admin.batchWriteRow({
     tables: [
       {
-        tableName: 'orders',
-        rows: Array.from({ length: 100 }, (_, i) => ({ type: 'PUT' as const, primaryKey: [{ id: int64(i) }], attributeColumns: [{ item: `item-${i}` }] })),
+        table: 'orders',
+        rows: Array.from({ length: 100 }, (_, i) => ({ type: 'put' as const, primaryKey: { id: i }, columns: { item: `item-${i}` } })),
       },
     ],
   });
@@ -67,13 +67,13 @@ describe('cached clients with rotating role credentials', () => {
     );
     const { wide, timeseries } = getTablestoreClients({ region: REGION, instance: INSTANCE, endpoint: ots.endpoint, credentials });
     expect(await wide.listTables()).toEqual(expect.arrayContaining(['orders', 'audit']));
-    const { row } = await wide.getRow({ tableName: 'orders', primaryKey: [{ id: int64(7) }] });
-    expect(row?.attributes[0]).toMatchObject({ columnName: 'item', columnValue: 'item-7' });
+    const row = await wide.getRow({ table: 'orders', primaryKey: { id: 7 } });
+    expect(row).toEqual({ primaryKey: { id: 7 }, columns: { item: 'item-7' } });
     expect(Array.isArray(await timeseries.listTimeseriesTables())).toBe(true);
 
     const before = { ...wide.stats };
     const refused = await wide
-      .putRow({ tableName: 'orders', primaryKey: [{ id: int64(1000) }], attributeColumns: [{ item: 'x' }] })
+      .putRow({ table: 'orders', primaryKey: { id: 1000 }, columns: { item: 'x' } })
       .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(TablestoreError);
     expect(refused).toMatchObject({ code: 'OTSNoPermissionAccess', httpStatus: 403 });
@@ -81,10 +81,10 @@ describe('cached clients with rotating role credentials', () => {
     expect(String((refused as Error).message)).not.toContain(c.accessKeySecret);
     expect(String((refused as Error).message)).not.toContain(c.securityToken!);
     // A second refusal with the same (freshly refreshed) keys is a policy denial: no more refreshes.
-    await expect(wide.deleteRow({ tableName: 'orders', primaryKey: [{ id: int64(1) }] })).rejects.toMatchObject({ code: 'OTSNoPermissionAccess' });
+    await expect(wide.deleteRow({ table: 'orders', primaryKey: { id: 1 } })).rejects.toMatchObject({ code: 'OTSNoPermissionAccess' });
     expect(wide.stats.authRetries - before.authRetries).toBeLessThanOrEqual(1);
     expect(sts.stats.issued).toBeLessThanOrEqual(2);
-    expect((await wide.getRow({ tableName: 'orders', primaryKey: [{ id: int64(1) }] })).row).toBeDefined();
+    expect(await wide.getRow({ table: 'orders', primaryKey: { id: 1 } })).toBeDefined();
   });
 
   it('10 000 calls, credentials rotating every 100: one client construction, every request signed with the current token', async () => {
@@ -112,9 +112,9 @@ describe('cached clients with rotating role credentials', () => {
       expect(clients.wide).toBe(first.wide);
       expect(clients.timeseries).toBe(first.timeseries);
       const rows = await Promise.all(
-        Array.from({ length: 100 }, (_, i) => clients.wide.getRow({ tableName: 'orders', primaryKey: [{ id: int64(i) }] })),
+        Array.from({ length: 100 }, (_, i) => clients.wide.getRow({ table: 'orders', primaryKey: { id: i } })),
       );
-      expect(rows.every((r, i) => r.row?.attributes[0]?.columnValue === `item-${i}`)).toBe(true);
+      expect(rows.every((r, i) => r?.columns.item === `item-${i}`)).toBe(true);
       if (batch === 0) socketsAfterFirstBatch = tablestoreClientStats().socketsCreated;
     }
     const end = tablestoreClientStats();
@@ -161,7 +161,7 @@ describe('cached clients with rotating role credentials', () => {
       return { ...(o?.forceRefresh ? fresh : expired), expiration: new Date(Date.now() + 3_600_000), source: 'skewed' };
     };
     const client = new WideTableClient({ endpoint: ots.endpoint, instance: INSTANCE, credentials: provider });
-    const { row } = await client.getRow({ tableName: 'orders', primaryKey: [{ id: int64(3) }] });
+    const row = await client.getRow({ table: 'orders', primaryKey: { id: 3 } });
     expect(row).toBeDefined();
     expect(calls).toEqual([undefined, true]);
     expect(client.stats.authRetries).toBe(1);
@@ -192,7 +192,7 @@ describe('cached clients with rotating role credentials', () => {
   it('decodes OTS error bodies into TablestoreError', async () => {
     const admin = new WideTableClient({ endpoint: ots.endpoint, instance: INSTANCE, credentials: fromStatic(ADMIN) });
     await expect(admin.describeTable('no_such_table')).rejects.toMatchObject({ name: 'TablestoreError', code: 'OTSObjectNotExist', httpStatus: 404 });
-    await expect(admin.createTable({ tableName: 'orders', primaryKey: [{ name: 'id', type: 'INTEGER' }] })).rejects.toMatchObject({
+    await expect(admin.createTable({ table: 'orders', primaryKey: [{ name: 'id', type: 'INTEGER' }] })).rejects.toMatchObject({
       code: 'OTSObjectAlreadyExist',
     });
   });

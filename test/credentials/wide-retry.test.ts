@@ -1,18 +1,21 @@
 /**
- * WideTableClient's own retrying (the official SDK's is switched off per request), against a scripted
- * Tablestore on 127.0.0.1 that answers each API from a queue: an OTS error, a success body, a held request
- * or a dropped connection. Proves the retry classes (throttling retried for every API, ambiguous failures
+ * The one retry engine (the transport's) as both clients see it, against a scripted Tablestore on 127.0.0.1
+ * that answers each API from a queue: an OTS error, a success body, a held request or a dropped
+ * connection. The shared scenarios run table-driven against WideTableClient and TimeseriesClient; the
+ * wide-specific ones prove the retry classes per API (throttling retried for every API, ambiguous failures
  * only for reads), the retry limit, the overall deadline and cancellation. No timing assertions beyond
  * generous bounds; attempt counts are exact.
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fromStatic } from '../../lib/credentials';
+import { fromStatic, type CredentialProvider } from '../../lib/credentials';
+import { encodeTimeseriesMessage } from '../../lib/tablestore/protocol/proto/timeseries';
+import { TimeseriesClient } from '../../lib/tablestore/timeseries/index';
 import { encodeErrorBody, TablestoreError } from '../../lib/tablestore/protocol/errors';
 import { encodeMessage } from '../../lib/tablestore/protocol/proto/wide';
 import type { RetryEvent } from '../../lib/tablestore/transport/index';
-import { int64, WideTableClient, type WideTableClientOptions } from '../../lib/tablestore/wide';
+import { WideTableClient, type WideTableClientConnection } from '../../lib/tablestore/wide';
 
 type Step = { error: [status: number, code: string, message?: string] } | 'hang' | 'drop';
 
@@ -23,6 +26,7 @@ const SUCCESS: Record<string, () => Uint8Array> = {
   PutRow: () => encodeMessage('PutRowResponse', { consumed: consumed(0, 1) }),
   UpdateRow: () => encodeMessage('UpdateRowResponse', { consumed: consumed(0, 1) }),
   DeleteRow: () => encodeMessage('DeleteRowResponse', { consumed: consumed(0, 1) }),
+  ListTimeseriesTable: () => encodeTimeseriesMessage('ListTimeseriesTableResponse', { table_metas: [] }),
 };
 
 const script = new Map<string, Step[]>();
@@ -75,7 +79,7 @@ beforeEach(() => {
   attempts.clear();
 });
 
-function client(extra: Partial<WideTableClientOptions> = {}, events: RetryEvent[] = []): WideTableClient {
+function client(extra: Partial<WideTableClientConnection> = {}, events: RetryEvent[] = []): WideTableClient {
   return new WideTableClient({
     endpoint,
     instance: 'scripted',
@@ -86,13 +90,14 @@ function client(extra: Partial<WideTableClientOptions> = {}, events: RetryEvent[
   });
 }
 
-const pk = [{ id: int64(1) }];
+const pk = { id: 1 };
 const calls: Record<string, (c: WideTableClient) => Promise<unknown>> = {
   ListTable: (c) => c.listTables(),
-  GetRow: (c) => c.getRow({ tableName: 't', primaryKey: pk }),
-  PutRow: (c) => c.putRow({ tableName: 't', primaryKey: pk, attributeColumns: [{ v: 'x' }] }),
-  UpdateRow: (c) => c.updateRow({ tableName: 't', primaryKey: pk, updateOfAttributeColumns: [{ PUT: [{ v: 'y' }] }] }),
-  DeleteRow: (c) => c.deleteRow({ tableName: 't', primaryKey: pk }),
+  // A missing row is `undefined`: report that the call succeeded.
+  GetRow: (c) => c.getRow({ table: 't', primaryKey: pk }).then(() => 'ok'),
+  PutRow: (c) => c.putRow({ table: 't', primaryKey: pk, columns: { v: 'x' } }),
+  UpdateRow: (c) => c.updateRow({ table: 't', primaryKey: pk, put: { v: 'y' } }),
+  DeleteRow: (c) => c.deleteRow({ table: 't', primaryKey: pk }),
 };
 
 const fail = (status: number, code: string, message?: string): Step => ({ error: [status, code, ...(message === undefined ? [] : [message])] as [number, string, string?] });
@@ -178,7 +183,7 @@ describe('WideTableClient deadline and cancellation', () => {
     forever.set('GetRow', 'hang');
     const before = abandoned.get('GetRow') ?? 0;
     const started = Date.now();
-    await expect(client().getRow({ tableName: 't', primaryKey: pk }, { deadlineMs: 300 })).rejects.toMatchObject({
+    await expect(client().getRow({ table: 't', primaryKey: pk }, { deadlineMs: 300 })).rejects.toMatchObject({
       code: 'OTSClientDeadlineExceeded',
       httpStatus: 0,
     });
@@ -197,7 +202,7 @@ describe('WideTableClient deadline and cancellation', () => {
     forever.set('PutRow', 'hang');
     const before = abandoned.get('PutRow') ?? 0;
     const controller = new AbortController();
-    const pending = client().putRow({ tableName: 't', primaryKey: pk, attributeColumns: [{ v: 'x' }] }, { signal: controller.signal });
+    const pending = client().putRow({ table: 't', primaryKey: pk, columns: { v: 'x' } }, { signal: controller.signal });
     await expect.poll(() => attempts.get('PutRow') ?? 0, { timeout: 3000 }).toBe(1);
     controller.abort();
     await expect(pending).rejects.toMatchObject({ code: 'OTSClientAborted', httpStatus: 0 });
@@ -211,7 +216,7 @@ describe('WideTableClient deadline and cancellation', () => {
     forever.set('GetRow', fail(503, 'OTSServerBusy'));
     const controller = new AbortController();
     const c = client({ retry: { maxRetries: 5, baseDelayMs: 60_000, maxDelayMs: 60_000 }, random: () => 1, onRetry: () => controller.abort() });
-    await expect(c.getRow({ tableName: 't', primaryKey: pk }, { signal: controller.signal, deadlineMs: 600_000 })).rejects.toMatchObject({
+    await expect(c.getRow({ table: 't', primaryKey: pk }, { signal: controller.signal, deadlineMs: 600_000 })).rejects.toMatchObject({
       code: 'OTSClientAborted',
     });
     expect(attempts.get('GetRow')).toBe(1);
@@ -238,5 +243,97 @@ describe('WideTableClient network failures', () => {
     const c = client({ endpoint: `http://127.0.0.1:${port}`, retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 5 } }, events);
     await expect(calls.PutRow(c)).rejects.toMatchObject({ code: 'OTSClientNetworkError', retryable: true });
     expect(events.map((e) => e.code)).toEqual(['OTSClientNetworkError', 'OTSClientNetworkError']);
+  });
+});
+
+/** One read API of each client, through the same transport engine. */
+interface Subject {
+  readonly name: string;
+  readonly api: string;
+  read(options: Partial<WideTableClientConnection>, call?: { deadlineMs?: number; signal?: AbortSignal }): Promise<unknown>;
+}
+
+const base = (credentials: CredentialProvider, extra: Partial<WideTableClientConnection>): WideTableClientConnection => ({
+  endpoint,
+  instance: 'scripted',
+  credentials,
+  retry: { baseDelayMs: 1, maxDelayMs: 5 },
+  ...extra,
+});
+
+const subjects: Subject[] = [
+  {
+    name: 'WideTableClient',
+    api: 'ListTable',
+    read: (o, call) => new WideTableClient(base(o.credentials ?? fromStatic({ accessKeyId: 'AKID0000001', accessKeySecret: 'secret' }), o)).listTables(call),
+  },
+  {
+    name: 'TimeseriesClient',
+    api: 'ListTimeseriesTable',
+    read: (o, call) => new TimeseriesClient(base(o.credentials ?? fromStatic({ accessKeyId: 'AKID0000001', accessKeySecret: 'secret' }), o)).listTimeseriesTables(call),
+  },
+];
+
+/** STS-style keys whose access key id changes on every forced refresh; counts the refreshes. */
+function rotatingProvider(): { provider: CredentialProvider; forced: () => number } {
+  let generation = 0;
+  let forced = 0;
+  const provider: CredentialProvider = async (o) => {
+    if (o?.forceRefresh) {
+      forced++;
+      generation++;
+    }
+    return { accessKeyId: `STS.key${generation}`, accessKeySecret: `secret${generation}`, securityToken: `token${generation}`, source: 'test' };
+  };
+  return { provider, forced: () => forced };
+}
+
+describe.each(subjects)('one engine, same scenarios: $name', (subject) => {
+  it('throttling is retried with backoff until it clears', async () => {
+    script.set(subject.api, [fail(503, 'OTSServerBusy'), fail(503, 'OTSServerBusy')]);
+    const events: RetryEvent[] = [];
+    await expect(subject.read({ onRetry: (e) => events.push(e) })).resolves.toBeDefined();
+    expect(attempts.get(subject.api)).toBe(3);
+    expect(events.map((e) => [e.apiName, e.code, e.retry])).toEqual([
+      [subject.api, 'OTSServerBusy', 1],
+      [subject.api, 'OTSServerBusy', 2],
+    ]);
+    expect(events.every((e) => e.delayMs >= 1)).toBe(true);
+  });
+
+  it('a refused STS token: exactly one forced refresh, then success with the new keys', async () => {
+    script.set(subject.api, [fail(403, 'OTSAuthFailed')]);
+    const { provider, forced } = rotatingProvider();
+    await expect(subject.read({ credentials: provider })).resolves.toBeDefined();
+    expect(forced()).toBe(1);
+    expect(attempts.get(subject.api)).toBe(2);
+  });
+
+  it('refused fresh keys: no second refresh, the refusal is the answer', async () => {
+    forever.set(subject.api, fail(403, 'OTSNoPermissionAccess'));
+    const { provider, forced } = rotatingProvider();
+    await expect(subject.read({ credentials: provider })).rejects.toMatchObject({ code: 'OTSNoPermissionAccess', httpStatus: 403 });
+    expect(forced()).toBe(1);
+    expect(attempts.get(subject.api)).toBe(2);
+  });
+
+  it('the deadline after a service error reports that error, not a deadline', async () => {
+    forever.set(subject.api, fail(503, 'OTSServerBusy'));
+    await expect(subject.read({ retry: { maxRetries: 10_000, baseDelayMs: 10, maxDelayMs: 40 } }, { deadlineMs: 800 })).rejects.toMatchObject({
+      code: 'OTSServerBusy',
+      httpStatus: 503,
+    });
+    expect(attempts.get(subject.api)).toBeGreaterThan(1);
+  });
+
+  it('an abort during the backoff ends the call at once, without another attempt', async () => {
+    forever.set(subject.api, fail(503, 'OTSServerBusy'));
+    const controller = new AbortController();
+    const pending = subject.read(
+      { retry: { maxRetries: 5, baseDelayMs: 60_000, maxDelayMs: 60_000 }, random: () => 1, onRetry: () => controller.abort() },
+      { signal: controller.signal, deadlineMs: 600_000 },
+    );
+    await expect(pending).rejects.toMatchObject({ code: 'OTSClientAborted' });
+    expect(attempts.get(subject.api)).toBe(1);
   });
 });
