@@ -1,4 +1,4 @@
-import { fromFcInvocation } from '../credentials/index';
+import { fromFcInvocation } from '../credentials/fc-invocation';
 import type { FcContext } from '../fc/types';
 import { getTablestoreClients } from '../tablestore/clients';
 import type { WideCallOptions } from '../tablestore/wide';

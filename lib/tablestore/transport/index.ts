@@ -347,9 +347,8 @@ export function createTransport(options: TransportOptions): Transport {
         (forcedAt === undefined || Date.now() - forcedAt >= FORCED_FRESH_MS)
       ) {
         authRetried = true;
-        // A concurrent call may already have signed with newer keys: then take the provider's current ones
-        // instead of forcing another refresh.
-        let fresh = lastSigned !== undefined && !sameCredentials(lastSigned, credentials) ? await resolveCredentials() : credentials;
+        // Another call (or client) may already have refreshed: the provider's current keys then differ.
+        let fresh = await resolveCredentials();
         if (sameCredentials(fresh, credentials)) {
           fresh = await resolveCredentials(true);
           forcedKeys.set(fresh.accessKeyId, Date.now());
