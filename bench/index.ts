@@ -3,6 +3,7 @@
  * prints their figures. A module is an async function `(log) => Promise<BenchFigure[]>`; register one by
  * adding a single line to BENCHES. Every module bounds its own loops.
  */
+import { runFunctionsBench } from './functions.bench';
 import { runTablestoreLocalBench, type BenchFigure } from './tablestore-local.bench';
 import { runTimeseriesBench } from './timeseries.bench';
 
@@ -12,6 +13,7 @@ export type BenchModule = (log: (line: string) => void) => Promise<readonly Benc
 const BENCHES: Record<string, BenchModule> = {
   'tablestore-local': runTablestoreLocalBench,
   timeseries: runTimeseriesBench,
+  functions: runFunctionsBench,
 };
 
 async function main(): Promise<void> {

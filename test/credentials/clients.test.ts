@@ -130,7 +130,7 @@ describe('cached clients with rotating role credentials', () => {
     sts.iam.revoke(replaced.accessKeyId);
     const stale = new WideTableClient({ endpoint: ots.endpoint, instance: INSTANCE, credentials: fromStatic(replaced) });
     await expect(stale.listTables()).rejects.toMatchObject({ code: 'OTSNoPermissionAccess', httpStatus: 403 });
-  });
+  }, 240_000);
 
   it('a refused (revoked) STS token triggers one forced refresh and one retry', async () => {
     const credentials = memoize(
