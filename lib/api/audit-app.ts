@@ -1,7 +1,7 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import validator from '@middy/validator';
 import { withDeadline } from '../fc/deadline';
-import { toApiError } from '../fc/error-mapping';
+import { toApiError } from './error-mapping';
 import { createLogger, fcLogger, type LoggedContext, type ScrubbingLogger } from '../fc/logger';
 import { fcTimerEvent, type TimerRequest } from '../fc/timer-event';
 import type { FcContext } from '../fc/types';

@@ -4,7 +4,7 @@
  * schema (both published in /openapi.json) and a plain handler of a typed request.
  */
 import { ApiError, notFound } from '../fc/errors';
-import { toApiError } from '../fc/error-mapping';
+import { toApiError } from './error-mapping';
 import type { ApiConfig } from './config';
 import { decodePkValue, encodeValue, parseJsonObjectParam, restorePk, snapshotPk, type JsonValue, type PkBound, type PkSnapshot } from './lossless';
 import type { PageTokens, TokenBinding } from './page-token';
