@@ -109,8 +109,9 @@ export async function buildFunctions(names: readonly string[] = functionNames(),
       plugins: [precompiledValidators(validators)],
       // Loaded on demand by TablestoreClients.sdk(), never bundled.
       external: ['tablestore'],
-      // Stack traces in FC logs point at our TypeScript sources.
-      banner: { js: 'process.setSourceMapsEnabled&&process.setSourceMapsEnabled(true);' },
+      // Strict mode for the whole file (the directive must come first), and stack traces in FC logs that
+      // point at our TypeScript sources.
+      banner: { js: '"use strict";process.setSourceMapsEnabled&&process.setSourceMapsEnabled(true);' },
     });
     // The repository is "type": "module"; this marker keeps the bundle CommonJS when run from the checkout
     // (s local, the local FC runner) exactly as on FC, where the folder is uploaded alone.

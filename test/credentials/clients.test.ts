@@ -200,6 +200,25 @@ describe('cached clients with rotating role credentials', () => {
   });
 });
 
+describe('sdk(): the official SDK for what our clients do not cover', () => {
+  it('is imported on first use and signs with the provider current keys, which follow rotation', async () => {
+    clearTablestoreClients();
+    const first = sessionCredentials(sts.iam.issueForService('reader', 'fc.aliyuncs.com').Credentials);
+    const clients = getTablestoreClients({ region: REGION, instance: INSTANCE, endpoint: ots.endpoint, credentials: fromFcContext({ credentials: first }) });
+    const sdk = (await clients.sdk()) as unknown as { listTable(p: object): Promise<{ tableNames: string[] }>; config: Record<string, unknown> };
+    expect((await sdk.listTable({})).tableNames).toEqual(expect.arrayContaining(['orders']));
+    expect(sdk.config.accessKeyId).toBe(first.accessKeyId);
+    // A later invocation's rotated keys: the same SDK client, now signing with them; the old token is dead.
+    const next = sessionCredentials(sts.iam.issueForService('reader', 'fc.aliyuncs.com').Credentials);
+    sts.iam.revoke(first.accessKeyId);
+    const again = getTablestoreClients({ region: REGION, instance: INSTANCE, endpoint: ots.endpoint, credentials: fromFcContext({ credentials: next }) });
+    const sdk2 = (await again.sdk()) as unknown as typeof sdk;
+    expect(sdk2).toBe(sdk);
+    expect(sdk2.config.accessKeyId).toBe(next.accessKeyId);
+    expect((await sdk2.listTable({})).tableNames).toEqual(expect.arrayContaining(['orders']));
+  });
+});
+
 describe('endpoints and cache keys', () => {
   it('derives public and VPC endpoints from region + instance, and honours an explicit one', () => {
     expect(tablestoreEndpoint('cn-hangzhou', 'MyInst')).toBe('https://myinst.cn-hangzhou.ots.aliyuncs.com');
