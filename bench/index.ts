@@ -3,6 +3,7 @@
  * prints their figures. A module is an async function `(log) => Promise<BenchFigure[]>`; register one by
  * adding a single line to BENCHES. Every module bounds its own loops.
  */
+import { runFunctionsBench } from './functions.bench';
 import { runTablestoreLocalBench, type BenchFigure } from './tablestore-local.bench';
 import { runTimeseriesBench } from './timeseries.bench';
 import { runSearchBench } from './search.bench';
@@ -18,6 +19,7 @@ const BENCHES: Record<string, BenchModule> = {
   search: runSearchBench,
   sql: runSqlBench,
   sindex: runSecondaryIndexBench,
+  functions: runFunctionsBench,
 };
 
 async function main(): Promise<void> {

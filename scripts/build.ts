@@ -1,12 +1,16 @@
 /**
  * Bundles each function into dist/<function>/index.js: one CommonJS file per function (FC's default module
- * format), node20, minified, with a source map beside it. Everything, the official tablestore SDK included,
- * is inlined, so the folder s.yaml uploads needs no node_modules.
+ * format), node20, minified, with a source map beside it. Everything a function calls is inlined, so the
+ * folder s.yaml uploads needs no node_modules; the official `tablestore` SDK is not (our clients replace
+ * it; `sdk()` of lib/tablestore/clients.ts imports it from node_modules only when called).
+ *
+ * Request validators are compiled here, once: lib/api/validators.ts is replaced in every bundle by ajv
+ * standalone code for each schema of lib/api/validator-schemas.ts, so no Ajv runs at cold start.
  *
  *   npm run build                 # all functions
  *   npm run build -- http-api     # only the named ones
  */
-import { build, type Metafile } from 'esbuild';
+import { build, type Metafile, type Plugin } from 'esbuild';
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,15 +38,64 @@ export function functionNames(): string[] {
     .sort();
 }
 
+/** A bundle: its entry module and where its folder goes under dist/. Add entries here (web pages, …). */
+export interface EntryPoint {
+  readonly name: string;
+  readonly entry: string;
+}
+
+export function entryPoints(names: readonly string[] = functionNames()): EntryPoint[] {
+  return names.map((name) => ({ name, entry: join(root, 'functions', name, 'index.ts') }));
+}
+
+/** ajv standalone code of every validator, as the ES module that replaces lib/api/validators.ts. */
+export async function standaloneValidators(): Promise<string> {
+  const [{ default: Ajv2020 }, { default: standaloneCode }, { validatorSchemas }] = await Promise.all([
+    import('ajv/dist/2020.js'),
+    import('ajv/dist/standalone/index.js'),
+    import('../lib/api/validator-schemas'),
+  ]);
+  // The options @middy/validator's transpiler uses (query strings are coerced; defaults are filled in).
+  const ajv = new Ajv2020({ strict: true, coerceTypes: 'array', allErrors: true, useDefaults: 'empty', messages: true, code: { source: true, esm: true } });
+  const exportsById: Record<string, string> = {};
+  const ids = Object.entries(validatorSchemas());
+  ids.forEach(([id, schema], i) => {
+    ajv.addSchema(schema, id);
+    exportsById[`v${i}`] = id;
+  });
+  const table = ids.map(([id], i) => `${JSON.stringify(id)}: v${i}`).join(',\n  ');
+  return `${standaloneCode(ajv, exportsById)}
+const compiled = {
+  ${table}
+};
+export function eventValidator(id) {
+  const v = compiled[id];
+  if (!v) throw new Error('no precompiled validator ' + id + ' (list it in lib/api/validator-schemas.ts)');
+  return v;
+}
+`;
+}
+
+function precompiledValidators(code: string): Plugin {
+  const target = join(root, 'lib', 'api', 'validators.ts');
+  return {
+    name: 'precompiled-validators',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]lib[\\/]api[\\/]validators\.ts$/ }, (args) => (resolve(args.path) === target ? { contents: code, loader: 'js', resolveDir: root } : undefined));
+    },
+  };
+}
+
 export async function buildFunctions(names: readonly string[] = functionNames(), outRoot = join(root, 'dist')): Promise<BuiltFunction[]> {
   const built: BuiltFunction[] = [];
-  for (const name of names) {
+  const validators = await standaloneValidators();
+  for (const { name, entry } of entryPoints(names)) {
     const outdir = join(outRoot, name);
     rmSync(outdir, { recursive: true, force: true });
     mkdirSync(outdir, { recursive: true });
     const outfile = join(outdir, 'index.js');
     const result = await build({
-      entryPoints: [join(root, 'functions', name, 'index.ts')],
+      entryPoints: [entry],
       outfile,
       bundle: true,
       platform: 'node',
@@ -54,8 +107,12 @@ export async function buildFunctions(names: readonly string[] = functionNames(),
       legalComments: 'external',
       metafile: true,
       logLevel: 'warning',
-      // Stack traces in FC logs point at our TypeScript sources.
-      banner: { js: 'process.setSourceMapsEnabled&&process.setSourceMapsEnabled(true);' },
+      plugins: [precompiledValidators(validators)],
+      // Loaded on demand by TablestoreClients.sdk(), never bundled.
+      external: ['tablestore'],
+      // Strict mode for the whole file (the directive must come first), and stack traces in FC logs that
+      // point at our TypeScript sources.
+      banner: { js: '"use strict";process.setSourceMapsEnabled&&process.setSourceMapsEnabled(true);' },
     });
     // The repository is "type": "module"; this marker keeps the bundle CommonJS when run from the checkout
     // (s local, the local FC runner) exactly as on FC, where the folder is uploaded alone.
@@ -63,6 +120,9 @@ export async function buildFunctions(names: readonly string[] = functionNames(),
     // The HTTP function also serves the browser explorer: its page and assets sit beside the bundle, read only
     // when a page is asked for (lib/explorer/serve.ts).
     if (name === 'http-api') await buildExplorerAssets(join(outdir, 'explorer'));
+    // Outside the uploaded folder: what each bundle is made of (`npm run bench` prints the largest parts).
+    mkdirSync(join(outRoot, '.meta'), { recursive: true });
+    writeFileSync(join(outRoot, '.meta', `${name}.json`), JSON.stringify(result.metafile));
     const bytes = outputBytes(result.metafile, outfile);
     built.push({ name, outfile, bytes });
   }

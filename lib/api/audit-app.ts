@@ -1,13 +1,13 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import validator from '@middy/validator';
-import { transpileSchema } from '@middy/validator/transpile';
 import { withDeadline } from '../fc/deadline';
-import { toApiError } from '../fc/error-mapping';
+import { toApiError } from './error-mapping';
 import { createLogger, fcLogger, type LoggedContext, type ScrubbingLogger } from '../fc/logger';
 import { fcTimerEvent, type TimerRequest } from '../fc/timer-event';
 import type { FcContext } from '../fc/types';
 import { AUDIT_PAYLOAD_SCHEMA, runAudit, type AuditPayload, type AuditSummary } from './audit';
 import { readConfig, type ApiConfig } from './config';
+import { eventValidator } from './validators';
 import type { TablestoreReaders } from './ports';
 
 export interface AuditAppOptions {
@@ -44,12 +44,15 @@ function timerErrors(): TimerMiddleware {
   };
 }
 
+/** The timer event the audit validates (its payload). */
+export const AUDIT_EVENT_SCHEMA: Record<string, unknown> = { type: 'object', required: ['payload'], properties: { payload: AUDIT_PAYLOAD_SCHEMA } };
+
 export function createAuditHandler(options: AuditAppOptions): FcTimerHandler {
   const log = options.logger ?? createLogger();
   const chain = middy<TimerRequest<AuditPayload>, AuditSummary | AuditFailure, Error, LoggedContext>({ timeoutEarlyInMillis: 0 })
     .use(as(fcLogger(log, { trigger: 'timer' })))
     .use(as(fcTimerEvent()))
-    .use(as(validator({ eventSchema: transpileSchema({ type: 'object', required: ['payload'], properties: { payload: AUDIT_PAYLOAD_SCHEMA } }) })))
+    .use(as(validator({ eventSchema: eventValidator('auditEvent', AUDIT_EVENT_SCHEMA) })))
     .use(timerErrors())
     .handler(async (event, context) => {
       const config = readConfig(options.env ?? process.env);

@@ -4,7 +4,7 @@
  * before the function deadline and then reports what it covered as a partial result.
  */
 import type { Logger } from 'pino';
-import { toApiError } from '../fc/error-mapping';
+import { toApiError } from './error-mapping';
 import type { ApiConfig } from './config';
 import type { TablestoreReaders, TimeseriesTableInfo } from './ports';
 import { TABLE_NAME } from './schemas';

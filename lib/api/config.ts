@@ -14,6 +14,8 @@ export interface ApiConfig {
   readonly tokenKey: string;
   /** True when `tokenKey` was derived from the (public) region and instance because PAGE_TOKEN_SECRET is unset. */
   readonly tokenKeyDerived: boolean;
+  /** Request signatures; V4 unless TABLESTORE_SIGNATURE_VERSION=v2. */
+  readonly signatureVersion?: 'v2' | 'v4';
 }
 
 export const ENV = {
@@ -23,6 +25,7 @@ export const ENV = {
   tables: 'TABLESTORE_TABLES',
   region: 'FC_REGION',
   tokenKey: 'PAGE_TOKEN_SECRET',
+  signatureVersion: 'TABLESTORE_SIGNATURE_VERSION',
 } as const;
 
 
@@ -55,6 +58,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   if (networkRaw !== undefined && networkRaw !== 'public' && networkRaw !== 'vpc') {
     throw misconfigured(`${ENV.network} must be 'public' or 'vpc'.`);
   }
+  const signatureRaw = env[ENV.signatureVersion]?.trim().toLowerCase() || undefined;
+  if (signatureRaw !== undefined && signatureRaw !== 'v2' && signatureRaw !== 'v4') {
+    throw misconfigured(`${ENV.signatureVersion} must be 'v2' or 'v4'.`);
+  }
   let tables: Set<string> | undefined;
   const tablesRaw = env[ENV.tables]?.trim();
   if (tablesRaw) {
@@ -71,6 +78,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     ...(endpoint === undefined ? {} : { endpoint: endpoint.replace(/\/$/, '') }),
     ...(networkRaw === undefined ? {} : { network: networkRaw }),
     ...(tables === undefined ? {} : { tables }),
+    ...(signatureRaw === undefined ? {} : { signatureVersion: signatureRaw }),
     tokenKey,
     tokenKeyDerived,
   };

@@ -2,6 +2,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { withDeadline } from '../fc/deadline';
 import { fcErrorResponse } from '../fc/error-response';
+import { toApiError } from './error-mapping';
 import { fcHttpEvent } from '../fc/http-event';
 import { createLogger, fcLogger, type LoggedContext, type ScrubbingLogger } from '../fc/logger';
 import type { FcContext, FcHttpResponse, HttpRequest } from '../fc/types';
@@ -55,7 +56,7 @@ export function createHttpHandler(options: HttpAppOptions): FcHttpHandler {
     .use(as(fcLogger(log, { trigger: 'http' })))
     .use(as(fcHttpEvent()))
     .use(as(httpHeaderNormalizer()))
-    .use(as(fcErrorResponse()))
+    .use(as(fcErrorResponse(toApiError)))
     .handler(async (request, context, { signal }) => {
       context.log?.debug({ method: request.method, path: request.path }, 'request');
       // The browser explorer (HTML, not part of the JSON contract, so not in /openapi.json): its module and files

@@ -1,5 +1,5 @@
 /**
- * What the routes need from Tablestore, in our own terms. `wide-adapter.ts` and `timeseries-adapter.ts` implement
+ * What the routes need from Tablestore, in our own terms. wide-adapter.ts and timeseries-adapter.ts implement
  * these over the shared WideTableClient and TimeseriesClient; keeping the routes on this narrow surface documents exactly which
  * Tablestore APIs (and therefore which RAM actions) each route uses.
  */
@@ -67,6 +67,8 @@ export interface WideReader {
   listTables(): Promise<string[]>;
   /** ots:DescribeTable */
   describeTable(table: string): Promise<WideTableInfo>;
+  /** ots:DescribeTable, answered from a short-lived per-caller cache (what /rows and /row need). */
+  schema(table: string): Promise<WideTableInfo>;
   /** ots:GetRow; undefined when the row does not exist. */
   getRow(table: string, primaryKey: PrimaryKey, columns?: readonly string[]): Promise<WideRow | undefined>;
   /** ots:GetRange; `next` is the full primary key to continue from, absent when the range is done. */

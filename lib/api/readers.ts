@@ -1,4 +1,4 @@
-import { fromFcInvocation } from '../credentials/index';
+import { fromFcInvocation } from '../credentials/fc-invocation';
 import type { FcContext } from '../fc/types';
 import { getTablestoreClients } from '../tablestore/clients';
 import type { WideCallOptions } from '../tablestore/wide';
@@ -21,12 +21,14 @@ export const CALL_RESERVE_MS = 600;
  * connections survive across invocations while rotated credentials take effect immediately.
  */
 export function readersFor(config: ApiConfig, context: FcContext, signal?: AbortSignal): TablestoreReaders {
+  const credentials = fromFcInvocation(context);
   const clients = getTablestoreClients({
     region: config.region,
     instance: config.instance,
     ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
     ...(config.network === undefined ? {} : { network: config.network }),
-    credentials: fromFcInvocation(context),
+    ...(config.signatureVersion === undefined ? {} : { signatureVersion: config.signatureVersion }),
+    credentials,
   });
   // Read per call: the budget shrinks as the invocation goes on. `signal` (the deadline seen by middy or
   // the audit) cancels whatever is still in flight, on both clients.
@@ -35,5 +37,6 @@ export function readersFor(config: ApiConfig, context: FcContext, signal?: Abort
     ...(signal ? { signal } : {}),
     ...(remaining ? { deadlineMs: Math.max(1, remaining() - CALL_RESERVE_MS) } : {}),
   });
-  return { wide: wideReader(clients.wide, options), timeseries: timeseriesReader(clients.timeseries, options) };
+  const caller = async () => (await credentials()).accessKeyId;
+  return { wide: wideReader(clients.wide, options, caller), timeseries: timeseriesReader(clients.timeseries, options) };
 }

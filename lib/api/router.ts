@@ -1,10 +1,13 @@
 import middy from '@middy/core';
 import validator from '@middy/validator';
-import { transpileSchema } from '@middy/validator/transpile';
 import { ApiError } from '../fc/errors';
 import type { HttpRequest } from '../fc/types';
 import type { JsonValue } from './lossless';
 import type { Route, RouteDeps } from './routes';
+import { eventValidator } from './validators';
+
+/** The id of a route's request validator (validators.ts, validator-schemas.ts). */
+export const routeValidatorId = (route: Route): string => `route:${route.method} ${route.path}`;
 
 interface ValidatedEvent {
   params: Record<string, string>;
@@ -39,10 +42,10 @@ interface Compiled {
 }
 
 function innerHandler(c: Compiled): Inner {
-  // Each route is its own small middy chain so @middy/validator can use that route's schema; schemas are
-  // compiled on first use to keep cold starts short.
+  // Each route is its own small middy chain so @middy/validator can use that route's validator, made on
+  // first use (bundles carry them precompiled).
   c.inner ??= middy<ValidatedEvent, JsonValue>()
-    .use(validator({ eventSchema: transpileSchema(requestSchema(c.route)) }))
+    .use(validator({ eventSchema: eventValidator(routeValidatorId(c.route), requestSchema(c.route)) }))
     .handler((event) => c.route.handle({ params: event.params, query: event.query, requestId: event.requestId }, event.deps)) as unknown as Inner;
   return c.inner;
 }

@@ -5,7 +5,7 @@
  * handler of a typed request.
  */
 import { ApiError, notFound } from '../fc/errors';
-import { toApiError } from '../fc/error-mapping';
+import { toApiError } from './error-mapping';
 import type { ApiConfig } from './config';
 import { decodePkValue, encodeValue, parseJsonObjectParam, restorePk, snapshotPk, type JsonValue, type PkBound } from './lossless';
 import type { PageTokens, TokenBinding } from './page-token';
@@ -240,7 +240,7 @@ export const routes: readonly Route[] = [
       const direction = q.direction === 'backward' ? 'backward' : 'forward';
       const limit = Number(q.limit);
       const columns = parseNameList('columns', str(q, 'columns'));
-      const info = await call('ots:DescribeTable', table, () => wide.describeTable(table));
+      const info = await call('ots:DescribeTable', table, () => wide.schema(table));
       const [lo, hi] = direction === 'forward' ? (['INF_MIN', 'INF_MAX'] as const) : (['INF_MAX', 'INF_MIN'] as const);
       let start = rangeBound(info.primaryKey, 'start', str(q, 'start'), lo, lo);
       const end = rangeBound(info.primaryKey, 'end', str(q, 'end'), lo, hi);
@@ -273,7 +273,7 @@ export const routes: readonly Route[] = [
     async handle(req, deps) {
       const { table, readers: { wide } } = await openTable(req, deps);
       const columns = parseNameList('columns', str(req.query, 'columns'));
-      const info = await call('ots:DescribeTable', table, () => wide.describeTable(table));
+      const info = await call('ots:DescribeTable', table, () => wide.schema(table));
       const pk = fullPk(info.primaryKey, str(req.query, 'pk') as string);
       const row = await call('ots:GetRow', table, () => wide.getRow(table, pk, columns));
       if (!row) throw notFound(`No row with this primary key in table '${table}'.`, 'RowNotFound');

@@ -1,5 +1,6 @@
 import { and, measurement, source, tag, updateTime, type MetaCondition, type TimeseriesClient } from '../tablestore/timeseries/index';
 import type { TimeseriesCallOptions } from '../tablestore/timeseries/client';
+import type { TsValue } from './lossless';
 import type { TimeseriesReader, TimeseriesTableInfo } from './ports';
 
 type TableMeta = Awaited<ReturnType<TimeseriesClient['describeTimeseriesTable']>>;
@@ -63,12 +64,12 @@ export function timeseriesReader(client: TimeseriesClient, options: TimeseriesCa
         ...(q.token ? { nextToken: q.token } : {}),
       }, next());
       return {
-        points: page.rows.map((r) => ({
-          time: Number(r.time),
-          fields: Object.entries(r.fields)
-            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-            .map(([name, value]) => ({ name, value })),
-        })),
+        // Fields in the order the rows carry them: the response is an object keyed by name anyway.
+        points: page.rows.map((r) => {
+          const fields: { name: string; value: TsValue }[] = [];
+          for (const name in r.fields) fields.push({ name, value: r.fields[name] });
+          return { time: Number(r.time), fields };
+        }),
         ...(page.nextToken ? { next: page.nextToken } : {}),
       };
     },

@@ -1,90 +1,110 @@
-import { INF_MAX, INF_MIN, int64, type WideCallOptions, type WideRow as SdkRow, type WideTableClient, type WideValue } from '../tablestore/wide';
-import type { PkBound, PkType, TsValue } from './lossless';
-import type { PrimaryKey, PrimaryKeyBound, WideReader, WideRow, WideTableInfo } from './ports';
+import type { ColumnFilter as ClientFilter, PrimaryKeyInput, Row, TableDescription, WideCallOptions, WideTableClient } from '../tablestore/wide';
+import { INF_MAX, INF_MIN } from '../tablestore/wide';
+import { ErrorCode } from '../tablestore/protocol/errors';
+import type { PkBound, TsValue } from './lossless';
+import type { ColumnFilter, PrimaryKey, PrimaryKeyBound, WideReader, WideRow, WideTableInfo } from './ports';
 
-const PK_TYPES: Record<string, PkType> = { '1': 'INTEGER', '2': 'STRING', '3': 'BINARY', INTEGER: 'INTEGER', STRING: 'STRING', BINARY: 'BINARY' };
+/** How long a table's schema is reused before DescribeTable is called again. */
+export const SCHEMA_TTL_MS = 60_000;
+const SCHEMA_CACHE_MAX = 512;
 
-/** Our typed value → the SDK's input form (Int64 for integers, Buffer for binary, marker objects for ±∞). */
-function toSdk(value: PkBound): WideValue {
-  if (value === 'INF_MIN') return INF_MIN;
-  if (value === 'INF_MAX') return INF_MAX;
-  if (typeof value === 'bigint') return int64(value);
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-  return value;
+/** Answers meaning the table is not what the cached schema says: drop the entry. */
+const SCHEMA_ERRORS = new Set<string>([ErrorCode.ParameterInvalid, ErrorCode.InvalidPK, ErrorCode.MetaNotMatch, ErrorCode.ObjectNotExist]);
+
+/** (endpoint, instance, caller key, table) → schema; insertion order = age. */
+const schemas = new Map<string, { readonly info: WideTableInfo; readonly expires: number }>();
+
+/** Drops every cached schema (tests; a process that changed tables behind our back). */
+export function clearSchemaCache(): void {
+  schemas.clear();
 }
 
-const pkInput = (pk: PrimaryKeyBound | PrimaryKey) => pk.map(([name, v]) => ({ [name]: toSdk(v) }));
-
-/** The SDK's output values → ours (Int64 → bigint, Buffer → Uint8Array). */
-function fromSdk(value: unknown): TsValue {
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return value;
-  if (value instanceof Uint8Array) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  if (typeof value === 'object' && value !== null && typeof (value as { toString?: unknown }).toString === 'function') {
-    const text = String(value);
-    if (/^-?\d+$/.test(text)) return BigInt(text);
-  }
-  throw new TypeError('unexpected value type from the tablestore SDK');
+function pkInput(pk: PrimaryKeyBound | PrimaryKey): PrimaryKeyInput {
+  const out: Record<string, PrimaryKeyInput[string]> = {};
+  for (const [name, v] of pk) out[name] = v === 'INF_MIN' ? INF_MIN : v === 'INF_MAX' ? INF_MAX : (v as Exclude<PkBound, 'INF_MIN' | 'INF_MAX' | boolean>);
+  return out;
 }
 
-function row(r: SdkRow): WideRow {
+function row(r: Row): WideRow {
+  const primaryKey: [string, TsValue][] = [];
+  for (const name in r.primaryKey) primaryKey.push([name, r.primaryKey[name]]);
+  const columns: { name: string; value: TsValue }[] = [];
+  for (const name in r.columns) columns.push({ name, value: r.columns[name] });
+  return { primaryKey, columns };
+}
+
+/** Our filter terms → the client's (the same shape; the client fills in its defaults). */
+const clientFilter = (f: ColumnFilter): ClientFilter => f;
+
+function info(d: TableDescription): WideTableInfo {
   return {
-    primaryKey: r.primaryKey.map((c): [string, TsValue] => [c.name, fromSdk(c.value)]),
-    columns: (r.attributes ?? []).map((a) => ({
-      name: a.columnName,
-      value: fromSdk(a.columnValue),
-      ...(a.timestamp === undefined ? {} : { timestamp: Number(String(a.timestamp)) }),
-    })),
+    name: d.name,
+    primaryKey: d.primaryKey.map((c) => ({ name: c.name, type: c.type, ...(c.autoIncrement ? { autoIncrement: true } : {}) })),
+    definedColumns: d.definedColumns.map((c) => ({ name: c.name, type: c.type })),
+    options: { ...d.options },
+    reservedThroughput: { ...d.reservedThroughput },
+    ...(d.status === undefined ? {} : { status: d.status }),
   };
 }
 
 /**
- * The routes' wide-table port over the shared WideTableClient (official SDK underneath). `call` gives each
- * call its options (the invocation's abort signal and the time left before the function deadline), read
- * when the call starts.
+ * The routes' wide-table port over the shared WideTableClient. `call` gives each call its options (the
+ * invocation's abort signal and the time left before the function deadline), read when the call starts.
+ * `caller` names the keys in use: cached schemas are per caller, so a role that may not DescribeTable is
+ * never served a schema another role fetched.
  */
-export function wideReader(client: WideTableClient, call: () => WideCallOptions = () => ({})): WideReader {
+export function wideReader(client: WideTableClient, call: () => WideCallOptions = () => ({}), caller: () => Promise<string> | string = () => ''): WideReader {
+  async function cacheKey(table: string): Promise<string> {
+    return `${client.endpoint}\u0000${client.instance}\u0000${await caller()}\u0000${table}`;
+  }
+  async function describe(table: string): Promise<WideTableInfo> {
+    const described = info(await client.describeTable(table, call()));
+    const key = await cacheKey(table);
+    schemas.delete(key);
+    schemas.set(key, { info: described, expires: Date.now() + SCHEMA_TTL_MS });
+    if (schemas.size > SCHEMA_CACHE_MAX) schemas.delete(schemas.keys().next().value as string);
+    return described;
+  }
+  /** Runs a read; a schema or parameter error drops the table's cached schema before it is rethrown. */
+  async function reading<T>(table: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      if (typeof code === 'string' && SCHEMA_ERRORS.has(code)) schemas.delete(await cacheKey(table));
+      throw error;
+    }
+  }
   return {
     listTables: () => client.listTables(call()),
-    async describeTable(table): Promise<WideTableInfo> {
-      const d = await client.describeTable(table, call());
-      const meta = d.tableMeta as typeof d.tableMeta & { definedColumn?: ReadonlyArray<{ name: string; type: number | string }> };
-      const options = (d.tableOptions ?? {}) as { timeToLive?: number; maxVersions?: number; deviationCellVersionInSec?: unknown; allowUpdate?: boolean };
-      const cu = d.reservedThroughputDetails?.capacityUnit;
-      const deviation = options.deviationCellVersionInSec === undefined ? undefined : Number(String(options.deviationCellVersionInSec));
-      return {
-        name: meta.tableName,
-        primaryKey: meta.primaryKey.map((c) => {
-          // proto2 enums read as their first value when unset, so only an own property means "set".
-          const option = Object.hasOwn(c, 'option') ? (c as { option?: unknown }).option : undefined;
-          return { name: c.name, type: PK_TYPES[String(c.type)] ?? 'STRING', ...(option === 1 || option === 'AUTO_INCREMENT' ? { autoIncrement: true } : {}) };
-        }),
-        definedColumns: (meta.definedColumn ?? []).map((c) => ({ name: c.name, type: String(c.type) })),
-        options: {
-          ...(options.timeToLive === undefined ? {} : { timeToLive: options.timeToLive }),
-          ...(options.maxVersions === undefined ? {} : { maxVersions: options.maxVersions }),
-          ...(deviation === undefined || Number.isNaN(deviation) ? {} : { deviationCellVersionInSec: deviation }),
-          ...(options.allowUpdate === undefined ? {} : { allowUpdate: options.allowUpdate }),
-        },
-        ...(cu ? { reservedThroughput: { read: cu.read ?? 0, write: cu.write ?? 0 } } : {}),
-      };
+    describeTable: describe,
+    async schema(table) {
+      const hit = schemas.get(await cacheKey(table));
+      if (hit && hit.expires > Date.now()) return hit.info;
+      return describe(table);
     },
-    async getRow(table, primaryKey, columns) {
-      const r = await client.getRow({ tableName: table, primaryKey: pkInput(primaryKey), ...(columns ? { columnsToGet: columns } : {}) }, call());
-      return r.row && r.row.primaryKey.length > 0 ? row(r.row) : undefined;
-    },
-    async getRange(q) {
-      const r = await client.getRange({
-        tableName: q.table,
-        direction: q.direction === 'backward' ? 'BACKWARD' : 'FORWARD',
-        inclusiveStartPrimaryKey: pkInput(q.start),
-        exclusiveEndPrimaryKey: pkInput(q.end),
-        limit: q.limit,
-        ...(q.columns ? { columnsToGet: q.columns } : {}),
-      }, call());
-      return {
-        rows: r.rows.map(row),
-        ...(r.nextStartPrimaryKey ? { next: r.nextStartPrimaryKey.map((c): [string, TsValue] => [c.name, fromSdk(c.value)]) } : {}),
-      };
-    },
+    getRow: (table, primaryKey, columns) =>
+      reading(table, async () => {
+        const r = await client.getRow({ table, primaryKey: pkInput(primaryKey), ...(columns ? { columns } : {}) }, call());
+        return r ? row(r) : undefined;
+      }),
+    getRange: (q) =>
+      reading(q.table, async () => {
+        const r = await client.getRange(
+          {
+            table: q.table,
+            direction: q.direction,
+            start: pkInput(q.start),
+            end: pkInput(q.end),
+            limit: q.limit,
+            ...(q.columns ? { columns: q.columns } : {}),
+            ...(q.filter ? { filter: clientFilter(q.filter) } : {}),
+          },
+          call(),
+        );
+        const rows = new Array<WideRow>(r.rows.length);
+        for (let i = 0; i < rows.length; i++) rows[i] = row(r.rows[i]);
+        return { rows, ...(r.next ? { next: Object.entries(r.next) } : {}) };
+      }),
   };
 }

@@ -1,14 +1,15 @@
 import type { MiddlewareObj } from '@middy/core';
-import { toApiError } from './error-mapping';
-import { errorResponse } from './errors';
+import { ApiError, errorResponse } from './errors';
 import type { FcContext, FcHttpResponse, HttpRequest } from './types';
 
 /**
- * middy `onError`: turns whatever was thrown into `{error: {code, message, requestId}}` with the mapped HTTP
+ * middy `onError`: turns whatever was thrown (through `toApiError`, the application's mapping) into `{error: {code, message, requestId}}` with the mapped HTTP
  * status. Replaces @middy/http-error-handler, whose body is the bare error message rather than our envelope.
  * `request.error` is replaced by the mapped ApiError (whose `cause` keeps the original) for the logger.
  */
-export function fcErrorResponse(): MiddlewareObj<unknown, FcHttpResponse, Error, FcContext> {
+export function fcErrorResponse(
+  toApiError: (error: unknown) => ApiError = (error) => (error instanceof ApiError ? error : new ApiError(500, 'InternalError', 'Internal error.', { cause: error })),
+): MiddlewareObj<unknown, FcHttpResponse, Error, FcContext> {
   return {
     onError: (request) => {
       const apiError = toApiError(request.error);

@@ -1,8 +1,12 @@
 /**
  * One wide-table client and one time series client per (region, instance, endpoint), kept for the life of
- * the process (i.e. across FC invocations). Credentials are not part of the key: each call may bring a new
- * provider (FC hands every invocation fresh `context.credentials`) and the cached clients switch to it in
- * place: same client objects, same keep-alive sockets.
+ * the process (i.e. across FC invocations), both on one transport (one keep-alive pool, one retry engine).
+ * Credentials are not part of the key: each call may bring a new provider (FC hands every invocation fresh
+ * `context.credentials`) and the cached clients switch to it in place: same client objects, same sockets.
+ *
+ * `sdk()` is the escape hatch for APIs our clients do not cover (search, SQL, indexes): the official
+ * `tablestore` SDK, imported on first use only (it is not bundled; install it beside your function), with
+ * the current keys of the same provider written into its config on every `sdk()` call.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -11,6 +15,7 @@ import type { CredentialProvider } from '../credentials/types';
 import { memoize } from '../credentials/compose';
 import { isInstanceName, isRegionId } from './names';
 import { TimeseriesClient } from './timeseries';
+import { createTransport, type Transport } from './transport/index';
 import { WideTableClient } from './wide';
 
 export type TablestoreNetwork = 'public' | 'vpc';
@@ -26,12 +31,22 @@ export interface TablestoreClientsOptions {
   /** This call's credentials; they replace the previous call's for both clients. */
   readonly credentials: CredentialProvider;
   readonly timeoutMs?: number;
+  /** Request signatures (default V4; Tablestore also accepts V2). Part of the cache key. */
+  readonly signatureVersion?: 'v2' | 'v4';
+}
+
+/** The official SDK's client, as far as `sdk()` types it (the SDK ships no types). */
+export interface OfficialSdkClient {
+  readonly config: Record<string, unknown>;
+  [method: string]: unknown;
 }
 
 export interface TablestoreClients {
   readonly wide: WideTableClient;
   readonly timeseries: TimeseriesClient;
   readonly endpoint: string;
+  /** The official `tablestore` SDK client with the provider's current keys; imported on the first call. */
+  sdk(): Promise<OfficialSdkClient>;
 }
 
 /** `https://<instance>.<region>.ots.aliyuncs.com`, or the VPC form `…<region>.vpc.tablestore.aliyuncs.com`. */
@@ -45,6 +60,7 @@ export function tablestoreEndpoint(region: string, instance: string, network: Ta
 interface Entry {
   readonly clients: TablestoreClients;
   readonly agent: http.Agent;
+  readonly transport: Transport;
   source: CredentialProvider;
   current: CredentialProvider;
 }
@@ -66,20 +82,39 @@ function countingAgent(secure: boolean): http.Agent {
 
 export function getTablestoreClients(options: TablestoreClientsOptions): TablestoreClients {
   const endpoint = (options.endpoint ?? tablestoreEndpoint(options.region, options.instance, options.network)).replace(/\/+$/, '');
-  const key = `${options.region}\u0000${options.instance.toLowerCase()}\u0000${endpoint}`;
+  const signatureVersion = options.signatureVersion ?? 'v4';
+  const key = `${options.region}\u0000${options.instance.toLowerCase()}\u0000${endpoint}\u0000${signatureVersion}`;
   let entry = cache.get(key);
   if (!entry) {
     const agent = countingAgent(endpoint.startsWith('https:'));
     // The clients call through the entry, so a later call's provider takes over without rebuilding them.
     const delegate: CredentialProvider = (o) => entry!.current(o);
+    const transport = createTransport({
+      endpoint,
+      instance: options.instance,
+      region: options.region,
+      signatureVersion,
+      credentials: delegate,
+      agent,
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    });
+    let sdk: Promise<OfficialSdkClient> | undefined;
     entry = {
       agent,
+      transport,
       source: options.credentials,
       current: memoize(options.credentials),
       clients: {
         endpoint,
-        wide: new WideTableClient({ endpoint, instance: options.instance, credentials: delegate, agent, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) }),
-        timeseries: new TimeseriesClient({ endpoint, instance: options.instance, region: options.region, credentials: delegate, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) }),
+        wide: new WideTableClient({ transport }),
+        timeseries: new TimeseriesClient({ transport }),
+        async sdk() {
+          sdk ??= loadSdk(endpoint, options.instance, agent);
+          const [client, keys] = await Promise.all([sdk, delegate()]);
+          // One synchronous block: a request is never signed with half-swapped keys.
+          Object.assign(client.config, { accessKeyId: keys.accessKeyId, secretAccessKey: keys.accessKeySecret, accessKeySecret: null, stsToken: keys.securityToken ?? null, securityToken: null });
+          return client;
+        },
       },
     };
     cache.set(key, entry);
@@ -92,6 +127,14 @@ export function getTablestoreClients(options: TablestoreClientsOptions): Tablest
   return entry.clients;
 }
 
+async function loadSdk(endpoint: string, instance: string, agent: http.Agent): Promise<OfficialSdkClient> {
+  // A variable specifier keeps bundlers from inlining the SDK: it is loaded from node_modules on first use.
+  const name = 'tablestore';
+  const mod = (await import(name)) as { default?: unknown; Client?: unknown };
+  const TableStore = (mod.default ?? mod) as { Client: new (config: object) => OfficialSdkClient };
+  return new TableStore.Client({ accessKeyId: '', secretAccessKey: '', endpoint, instancename: instance, httpOptions: { maxSockets: 64, agent } });
+}
+
 /** Diagnostics (and test evidence): client constructions and sockets opened by the wide-table pools. */
 export function tablestoreClientStats(): { constructions: number; entries: number; socketsCreated: number } {
   return { ...counters, entries: cache.size };
@@ -99,9 +142,6 @@ export function tablestoreClientStats(): { constructions: number; entries: numbe
 
 /** Drop every cached client and close idle sockets (tests, or a process that changes its mind). */
 export function clearTablestoreClients(): void {
-  for (const entry of cache.values()) {
-    entry.agent.destroy();
-    entry.clients.timeseries.close();
-  }
+  for (const entry of cache.values()) entry.transport.close();
   cache.clear();
 }

@@ -1,6 +1,6 @@
 /**
- * The part of the official `tablestore` Node SDK (5.6.x, CJS, untyped) that lib/tablestore/wide.ts uses.
- * Results are typed in wide.ts; here they stay `unknown`.
+ * The part of the official `tablestore` Node SDK (5.6.x, CJS, untyped) that the tests and benchmarks use as
+ * the judge and baseline (our clients do not use it; `sdk()` of clients.ts hands it out untyped).
  */
 declare module 'tablestore' {
   import type { Agent, ClientRequest } from 'node:http';

@@ -1,577 +1,633 @@
 /**
- * WideTableClient: typed promise calls over the official `tablestore` SDK, with credentials resolved from a
- * provider before every attempt and swapped into the SDK's config in place, errors decoded into
- * TablestoreError (the SDK leaves the raw protobuf bytes in its message), and one forced credential
- * refresh + one retry when an STS token was refused.
+ * WideTableClient: the wide-table APIs (tables, single-row and batch reads and writes, ranges) over the
+ * project's own transport, the same one the time series client uses, so both models share one retry,
+ * forced-refresh, deadline and cancellation engine (transport/index.ts). Requests are protobuf messages
+ * (protocol/proto/wide.ts) carrying rows as PlainBuffer (protocol/plainbuffer.ts); see
+ * docs/protocol-wide-client.md for the wire facts this relies on.
  *
- * Retries are ours, not the SDK's: the SDK retries on its own up to 20 times with 0.5–3 s waits (~38 s when
- * Tablestore keeps throttling), past any function timeout, and cannot be cancelled. Each SDK request here
- * has its own retrying switched off, and the call retries with the shared retry classes of
- * protocol/retry-policy.ts (throttling for every API, ambiguous failures only for read APIs), jittered
- * backoff, an overall deadline and an optional AbortSignal, exactly like the time series transport.
+ * Rows are plain objects: `{ primaryKey: { id: 1 }, columns: { name: 'x' } }`, with every version of each
+ * column under `versions` when a read asks for them. Values: see values.ts.
  */
-import http from 'node:http';
-import https from 'node:https';
-import TableStore, { type Int64 } from 'tablestore';
-import type { CredentialProvider, Credentials } from '../credentials/types';
-import { fromNodeSdkError, TablestoreError } from './protocol/errors';
-import { backoffDelayMs, isIdempotentApi, isRetryable, MIN_ATTEMPT_MS, type FailureInfo } from './protocol/retry-policy';
-import { ClientErrorCode, type CallOptions, type RetryEvent, type RetryOptions } from './transport/index';
+import { encodeFilter, type ColumnFilter } from './filter';
+import { TablestoreError, ErrorCode } from './protocol/errors';
+import {
+  CellOp,
+  decodeReadRows,
+  encodePrimaryKey,
+  encodeRow,
+  PlainBufferError,
+  type AttributeCell,
+  type PrimaryKeyCell,
+  type ReadRow,
+} from './protocol/plainbuffer';
+import {
+  decodeMessage,
+  DefinedColumnType,
+  Direction,
+  encodeMessage,
+  OperationType,
+  ReturnType,
+  RowExistence,
+  type BatchGetRowRequest,
+  type BatchGetRowResponse,
+  type BatchWriteRowRequest,
+  type BatchWriteRowResponse,
+  type Condition,
+  type WideMessageName,
+  type WideMessages,
+  type CreateTableRequest,
+  type DescribeTableResponse,
+  type GetRangeRequest,
+  type GetRangeResponse,
+  type GetRowRequest,
+  type GetRowResponse,
+  type ListTableResponse,
+  type ReadOptions as ReadOptionsMsg,
+  type RowInBatchWriteRowRequest,
+  type TableOptions as TableOptionsMsg,
+  type UpdateTableRequest,
+  type UpdateTableResponse,
+  type WriteRowResponse,
+} from './protocol/proto/wide';
+import { ClientErrorCode, createTransport, type CallOptions, type Transport, type TransportOptions, type TransportStats } from './transport/index';
+import {
+  toColumnValue,
+  toPrimaryKeyValue,
+  type CellValue,
+  type ColumnInput,
+  type PrimaryKey,
+  type PrimaryKeyCellValue,
+  type PrimaryKeyInput,
+} from './values';
 
-export type { Int64 };
-/** Cell and primary-key values as the SDK takes and returns them: int64 is the SDK's Int64 (see `int64`). */
-export type WideValue = string | number | boolean | Uint8Array | Int64 | WideMarker;
-/** TableStore.INF_MIN / INF_MAX / PK_AUTO_INCR (opaque marker objects). */
-export type WideMarker = object;
-export const INF_MIN: WideMarker = TableStore.INF_MIN;
-export const INF_MAX: WideMarker = TableStore.INF_MAX;
-export const PK_AUTO_INCR: WideMarker = TableStore.PK_AUTO_INCR;
-/** An int64 value for the SDK (use a string beyond 2^53). */
-export const int64 = (value: number | string | bigint): Int64 =>
-  typeof value === 'number' ? TableStore.Long.fromNumber(value) : TableStore.Long.fromString(String(value));
+export { AUTO_INCREMENT, double, DoubleValue, INF_MAX, INF_MIN, type CellValue, type ColumnInput, type PrimaryKey, type PrimaryKeyCellValue, type PrimaryKeyInput } from './values';
+export type { ColumnFilter, CompareOp } from './filter';
 
-/** `[{ pk1: value }, { pk2: value }]`, in schema order. */
-export type PrimaryKeyInput = ReadonlyArray<Readonly<Record<string, WideValue>>>;
-/** `[{ col: value }, …]`; a `{ col: value, timestamp }` entry sets the cell version. */
-export type AttributeColumnsInput = ReadonlyArray<Readonly<Record<string, WideValue>>>;
-export type RowExistence = 'IGNORE' | 'EXPECT_EXIST' | 'EXPECT_NOT_EXIST';
-/** A row-existence expectation, or an SDK `TableStore.Condition` (with a column condition). */
-export type ConditionInput = RowExistence | object;
+/** Per call: `deadlineMs` overrides the client's overall budget, `signal` cancels the call. */
+export type WideCallOptions = Pick<CallOptions, 'deadlineMs' | 'signal'>;
 
-export interface WideRow {
-  readonly primaryKey: ReadonlyArray<{ readonly name: string; readonly value: WideValue }>;
-  readonly attributes: ReadonlyArray<{ readonly columnName: string; readonly columnValue: WideValue; readonly timestamp?: Int64 }>;
+export interface Version {
+  readonly value: CellValue;
+  /** ms since the epoch */
+  readonly timestamp: number;
+}
+
+export interface Row {
+  readonly primaryKey: PrimaryKey;
+  /** The newest version of each returned column. */
+  readonly columns: Record<string, CellValue>;
+  /** Every returned version, newest first; only when the read asked for `versions`. */
+  readonly versions?: Record<string, Version[]>;
 }
 
 export interface CapacityUnit {
-  readonly read?: number;
-  readonly write?: number;
+  readonly read: number;
+  readonly write: number;
 }
 
-export interface DescribeTableResult {
-  readonly tableMeta: { readonly tableName: string; readonly primaryKey: ReadonlyArray<{ readonly name: string; readonly type: number | string }> };
-  readonly tableOptions?: { readonly timeToLive?: number; readonly maxVersions?: number };
-  readonly reservedThroughputDetails?: { readonly capacityUnit?: CapacityUnit };
-  readonly tableStatus?: number | string;
-  readonly RequestId?: string;
-}
+export type PrimaryKeyType = 'INTEGER' | 'STRING' | 'BINARY';
+export type DefinedColumnTypeName = 'INTEGER' | 'DOUBLE' | 'BOOLEAN' | 'STRING' | 'BINARY';
 
-interface ReadColumnsOptions {
-  readonly columnsToGet?: readonly string[];
+export interface TableOptions {
+  /** Seconds; -1 = forever. */
+  readonly timeToLive?: number;
   readonly maxVersions?: number;
-  /** An SDK filter (TableStore.SingleColumnCondition / CompositeCondition). */
-  readonly columnFilter?: object;
+  readonly deviationCellVersionInSec?: number;
+  readonly allowUpdate?: boolean;
 }
 
-export interface GetRowParams extends ReadColumnsOptions {
-  readonly tableName: string;
+export interface TableDescription {
+  readonly name: string;
+  readonly primaryKey: ReadonlyArray<{ readonly name: string; readonly type: PrimaryKeyType; readonly autoIncrement?: boolean }>;
+  readonly definedColumns: ReadonlyArray<{ readonly name: string; readonly type: DefinedColumnTypeName }>;
+  readonly options: TableOptions;
+  readonly reservedThroughput: CapacityUnit;
+  readonly status?: string;
+}
+
+/** Which columns, versions and rows a read returns. */
+export interface ReadOptions {
+  /** Attribute columns to return (default all). */
+  readonly columns?: readonly string[];
+  /** Versions per column (default 1 unless a time range is given). */
+  readonly maxVersions?: number;
+  /** Cell versions in [start, end) ms, or exactly `at`. */
+  readonly timeRange?: { readonly start?: number; readonly end?: number } | { readonly at: number };
+  /** Rows that fail it are left out (a page may then be short or empty yet carry `next`). */
+  readonly filter?: ColumnFilter;
+  /** Return every version of each column under `row.versions`. */
+  readonly versions?: boolean;
+}
+
+export interface GetRowParams extends ReadOptions {
+  readonly table: string;
   readonly primaryKey: PrimaryKeyInput;
 }
 
-export interface GetRangeParams extends ReadColumnsOptions {
-  readonly tableName: string;
-  readonly direction?: 'FORWARD' | 'BACKWARD';
-  readonly inclusiveStartPrimaryKey: PrimaryKeyInput;
-  readonly exclusiveEndPrimaryKey: PrimaryKeyInput;
+export interface GetRangeParams extends ReadOptions {
+  readonly table: string;
+  /** Inclusive; INF_MIN / INF_MAX for open bounds. */
+  readonly start: PrimaryKeyInput;
+  /** Exclusive. */
+  readonly end: PrimaryKeyInput;
+  readonly direction?: 'forward' | 'backward';
   readonly limit?: number;
 }
 
 export interface GetRangeResult {
-  readonly rows: readonly WideRow[];
-  /** Where the next page starts; absent at the end of the range. */
-  readonly nextStartPrimaryKey?: ReadonlyArray<{ readonly name: string; readonly value: WideValue }>;
-  readonly RequestId?: string;
+  readonly rows: Row[];
+  /** Where the next page starts; absent once the range is done. */
+  readonly next?: PrimaryKey;
+  readonly consumed: CapacityUnit;
 }
 
-export interface PutRowParams {
-  readonly tableName: string;
+export type RowExistenceExpectation = 'IGNORE' | 'EXPECT_EXIST' | 'EXPECT_NOT_EXIST';
+/** A row-existence expectation, optionally with a column condition the row must meet. */
+export type WriteCondition = RowExistenceExpectation | { readonly row?: RowExistenceExpectation; readonly columns?: ColumnFilter };
+
+interface WriteCommon {
   readonly primaryKey: PrimaryKeyInput;
-  readonly attributeColumns: AttributeColumnsInput;
-  readonly condition?: ConditionInput;
-  readonly returnContent?: { readonly returnType: number };
+  readonly condition?: WriteCondition;
+  /** Return the row's primary key (e.g. an auto-increment value the service filled in). */
+  readonly returnPrimaryKey?: boolean;
 }
 
-export interface UpdateRowParams {
-  readonly tableName: string;
-  readonly primaryKey: PrimaryKeyInput;
-  /** `[{ PUT: [{ col: v }] }, { DELETE: [{ col: ts }] }, { DELETE_ALL: ['col'] }, { INCREMENT: [{ col: int64 }] }]` */
-  readonly updateOfAttributeColumns: ReadonlyArray<Readonly<Record<string, unknown>>>;
-  readonly condition?: ConditionInput;
+export interface PutRowChange extends WriteCommon {
+  readonly columns: Readonly<Record<string, ColumnInput>>;
+  /** Version of every written cell, ms (default: the service's time). */
+  readonly timestamp?: number;
 }
 
-export interface DeleteRowParams {
-  readonly tableName: string;
-  readonly primaryKey: PrimaryKeyInput;
-  readonly condition?: ConditionInput;
+export interface UpdateRowChange extends WriteCommon {
+  readonly put?: Readonly<Record<string, ColumnInput>>;
+  /** Version of the `put` cells, ms. */
+  readonly timestamp?: number;
+  /** Column → the one version (ms) to delete. */
+  readonly deleteVersions?: Readonly<Record<string, number>>;
+  /** Columns to delete with every version. */
+  readonly deleteColumns?: readonly string[];
+  /** Column → integer to add. */
+  readonly increment?: Readonly<Record<string, number | bigint>>;
 }
 
-export interface RowWriteResult {
-  readonly row?: WideRow;
-  readonly consumed?: { readonly capacityUnit?: CapacityUnit };
-  readonly RequestId?: string;
+export type DeleteRowChange = WriteCommon;
+
+export interface WriteResult {
+  readonly consumed: CapacityUnit;
+  /** The primary key written, with `returnPrimaryKey`. */
+  readonly row?: Row;
 }
 
 export interface BatchGetRowParams {
-  readonly tables: ReadonlyArray<ReadColumnsOptions & { readonly tableName: string; readonly primaryKey: readonly PrimaryKeyInput[] }>;
+  readonly tables: ReadonlyArray<ReadOptions & { readonly table: string; readonly primaryKeys: readonly PrimaryKeyInput[] }>;
 }
 
 /** Per-row outcome: batch calls succeed as a whole and report row failures here. */
-export interface BatchRowResult {
-  readonly isOk: boolean;
-  readonly tableName?: string;
-  readonly errorCode?: string;
-  readonly errorMessage?: string;
-  readonly row?: WideRow;
-}
+export type BatchRowResult =
+  | { readonly ok: true; readonly row: Row | undefined; readonly consumed: CapacityUnit }
+  | { readonly ok: false; readonly code: string; readonly message: string };
 
 export interface BatchGetRowResult {
-  readonly tables: ReadonlyArray<readonly BatchRowResult[]>;
-  readonly RequestId?: string;
+  readonly tables: ReadonlyArray<{ readonly table: string; readonly rows: readonly BatchRowResult[] }>;
 }
 
+export type BatchWriteRowChange =
+  | ({ readonly type: 'put' } & PutRowChange)
+  | ({ readonly type: 'update' } & UpdateRowChange)
+  | ({ readonly type: 'delete' } & DeleteRowChange);
+
 export interface BatchWriteRowParams {
-  readonly tables: ReadonlyArray<{
-    readonly tableName: string;
-    readonly rows: ReadonlyArray<{
-      readonly type: 'PUT' | 'UPDATE' | 'DELETE';
-      readonly primaryKey: PrimaryKeyInput;
-      readonly attributeColumns?: AttributeColumnsInput | ReadonlyArray<Readonly<Record<string, unknown>>>;
-      readonly condition?: ConditionInput;
-      readonly returnContent?: { readonly returnType: number };
-    }>;
-  }>;
+  readonly tables: ReadonlyArray<{ readonly table: string; readonly rows: readonly BatchWriteRowChange[] }>;
 }
 
 export interface BatchWriteRowResult {
-  readonly tables: readonly BatchRowResult[];
-  readonly RequestId?: string;
+  readonly tables: ReadonlyArray<{ readonly table: string; readonly rows: readonly BatchRowResult[] }>;
 }
 
 export interface CreateTableParams {
-  readonly tableName: string;
-  readonly primaryKey: ReadonlyArray<{ readonly name: string; readonly type: 'INTEGER' | 'STRING' | 'BINARY'; readonly autoIncrement?: boolean }>;
+  readonly table: string;
+  readonly primaryKey: ReadonlyArray<{ readonly name: string; readonly type: PrimaryKeyType; readonly autoIncrement?: boolean }>;
+  readonly definedColumns?: ReadonlyArray<{ readonly name: string; readonly type: DefinedColumnTypeName }>;
   /** Seconds; -1 = forever (default). */
   readonly timeToLive?: number;
+  /** Default 1. */
   readonly maxVersions?: number;
-  readonly reservedThroughput?: CapacityUnit;
+  readonly deviationCellVersionInSec?: number;
+  readonly reservedThroughput?: Partial<CapacityUnit>;
 }
 
-export interface WideTableClientOptions {
-  /** `http(s)://host[:port]` */
-  readonly endpoint: string;
-  readonly instance: string;
-  /** Called before every request; see lib/credentials. */
-  readonly credentials: CredentialProvider;
-  /** Socket idle timeout per attempt, ms (default 30 s). */
-  readonly timeoutMs?: number;
-  /** Overall time budget of one call including retries and backoff, ms (default 30 000); see WideCallOptions. */
-  readonly deadlineMs?: number;
-  /** Our retries (the SDK's own are off): default 10 retries, backoff from 20 ms doubling up to 2 s. */
-  readonly retry?: RetryOptions;
-  /** Observability hook, called before each backoff; receives no secrets. */
-  readonly onRetry?: (event: RetryEvent) => void;
-  /** Random source for the backoff jitter (tests). */
-  readonly random?: () => number;
-  /** Keep-alive agent shared by every request of this client; one is made when absent. */
-  readonly agent?: http.Agent;
+export interface UpdateTableParams extends TableOptions {
+  readonly table: string;
+  readonly reservedThroughput?: Partial<CapacityUnit>;
 }
 
-/**
- * Per call, like the time series client: `deadlineMs` overrides the client's overall budget, `signal`
- * cancels the call (in-flight request and backoff alike). The call then rejects at once with
- * OTSClientDeadlineExceeded / OTSClientAborted and its HTTP request is destroyed.
- */
-export type WideCallOptions = Pick<CallOptions, 'deadlineMs' | 'signal'>;
+/** Where and how to connect; V4 signing when the region is known, V2 otherwise (or when chosen). */
+export type WideTableClientConnection = Pick<
+  TransportOptions,
+  'endpoint' | 'instance' | 'credentials' | 'region' | 'signatureVersion' | 'timeoutMs' | 'deadlineMs' | 'retry' | 'onRetry' | 'random' | 'agent' | 'maxSockets'
+>;
 
-/** Codes Tablestore uses when it refuses the keys themselves (expired/replaced token → either, docs/protocol.md §11.6). */
-const AUTH_CODES = new Set(['OTSAuthFailed', 'OTSNoPermissionAccess']);
-/** Keys this young from a forced refresh cannot be stale: a refusal is a policy decision. */
-const FORCED_FRESH_MS = 60_000;
+export type WideTableClientOptions = WideTableClientConnection | { readonly transport: Transport };
 
-/** The SDK's names for failures before a response arrived → the transport's client codes. */
-const SDK_TRANSPORT_CODES: Readonly<Record<string, string>> = { TimeoutError: ClientErrorCode.Timeout, NetworkingError: ClientErrorCode.Network };
-
-export function toTablestoreError(error: unknown): TablestoreError {
-  if (error instanceof TablestoreError) return error;
-  const decoded = fromNodeSdkError(error);
-  if (decoded) return decoded;
-  const e = error as { code?: unknown; message?: unknown } | undefined;
-  const message = typeof e?.message === 'string' && e.message ? e.message : String(error);
-  const transport = typeof e?.code === 'string' ? SDK_TRANSPORT_CODES[e.code] : undefined;
-  if (transport) return new TablestoreError({ code: transport, message, httpStatus: 0 });
-  const code = typeof e?.code === 'string' ? e.code : 'OTSClientError';
-  return new TablestoreError({ code, message, httpStatus: typeof e?.code === 'number' ? e.code : 0 });
-}
-
-/** Node errors of a connection that was never made: the request provably did not reach the service. */
-const NOT_SENT_SYSCALLS = new Set(['connect', 'getaddrinfo']);
-
-/** The retry policy's view of a failed SDK attempt. */
-function failureInfo(e: TablestoreError, raw: unknown, stream: http.ClientRequest | undefined): FailureInfo {
-  if (e.code === ClientErrorCode.Timeout) return { transportFailure: true, requestSent: true };
-  if (e.code === ClientErrorCode.Network) {
-    const r = raw as { syscall?: unknown; message?: unknown };
-    const refused = typeof r.syscall === 'string' && NOT_SENT_SYSCALLS.has(r.syscall);
-    // A keep-alive socket the server had already closed: it reset before our request was read.
-    const stale = stream?.reusedSocket === true && /ECONNRESET|socket hang up/.test(String(r.message));
-    return { transportFailure: true, requestSent: !(refused || stale) };
-  }
-  return { code: e.code, message: e.message, ...(e.httpStatus > 0 ? { httpStatus: e.httpStatus } : {}) };
-}
-
-/** Turns the SDK's per-request retrying off: runs after its own RETRY_CHECK listener on the same event. */
-const noSdkRetry = (response: { error: { retryable?: boolean } | null }): void => {
-  if (response.error) response.error.retryable = false;
+const PK_TYPE_CODE: Record<PrimaryKeyType, number> = { INTEGER: 1, STRING: 2, BINARY: 3 };
+const PK_TYPE_NAME: Record<number, PrimaryKeyType> = { 1: 'INTEGER', 2: 'STRING', 3: 'BINARY' };
+const DEFINED_TYPE_CODE: Record<DefinedColumnTypeName, number> = {
+  INTEGER: DefinedColumnType.DCT_INTEGER,
+  DOUBLE: DefinedColumnType.DCT_DOUBLE,
+  BOOLEAN: DefinedColumnType.DCT_BOOLEAN,
+  STRING: DefinedColumnType.DCT_STRING,
+  BINARY: DefinedColumnType.DCT_BLOB,
 };
+const DEFINED_TYPE_NAME: Record<number, DefinedColumnTypeName> = { 1: 'INTEGER', 2: 'DOUBLE', 3: 'BOOLEAN', 4: 'STRING', 7: 'BINARY' };
+const TABLE_STATUS: Record<number, string> = { 1: 'ACTIVE', 2: 'INACTIVE', 3: 'LOADING', 4: 'UNLOADING', 5: 'UPDATING' };
 
-/** Rejects (and aborts `signal`) when the caller's signal aborts or the deadline passes. */
-class Cancellation {
-  readonly signal: AbortSignal;
-  readonly promise: Promise<never>;
-  private readonly controller = new AbortController();
-  private readonly timer: NodeJS.Timeout;
-  private reject!: (e: TablestoreError) => void;
-  private readonly onAbort = () => this.cancel(new TablestoreError({ code: ClientErrorCode.Aborted, message: `${this.api} was cancelled`, httpStatus: 0 }));
+/** A mistake in the call's input, reported like the service's own parameter errors (never sent). */
+function invalid(message: string): TablestoreError {
+  return new TablestoreError({ code: ErrorCode.ParameterInvalid, message, httpStatus: 0 });
+}
 
-  constructor(
-    private readonly api: string,
-    budgetMs: number,
-    private readonly outer: AbortSignal | undefined,
-  ) {
-    this.signal = this.controller.signal;
-    this.promise = new Promise<never>((_, reject) => (this.reject = reject));
-    this.promise.catch(() => undefined);
-    this.timer = setTimeout(
-      () => this.cancel(new TablestoreError({ code: ClientErrorCode.DeadlineExceeded, message: `${api}: deadline of ${budgetMs} ms exceeded`, httpStatus: 0 })),
-      Math.max(0, budgetMs),
-    );
-    if (outer?.aborted) this.onAbort();
-    else outer?.addEventListener('abort', this.onAbort, { once: true });
-  }
+function badResponse(api: string, detail: string): TablestoreError {
+  return new TablestoreError({ code: ClientErrorCode.BadResponse, message: `${api}: malformed response: ${detail}`, httpStatus: 200 });
+}
 
-  get error(): TablestoreError | undefined {
-    return this.signal.aborted ? (this.signal.reason as TablestoreError) : undefined;
-  }
+const INT64_MAX = (1n << 63n) - 1n;
+const safeInt = (v: bigint | number | undefined): number | undefined => (v === undefined ? undefined : Number(v));
 
-  race<T>(p: Promise<T>): Promise<T> {
-    return Promise.race([p, this.promise]);
-  }
+/** Assigns `obj[key]` as an own property even for a column named `__proto__`. */
+function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
 
-  private cancel(e: TablestoreError): void {
-    if (this.signal.aborted) return;
-    this.controller.abort(e);
-    this.reject(e);
-  }
+function primaryKeyCells(pk: PrimaryKeyInput, where: string): PrimaryKeyCell[] {
+  if (typeof pk !== 'object' || pk === null) throw invalid(`${where}: primary key must be an object`);
+  const cells: PrimaryKeyCell[] = [];
+  for (const name of Object.keys(pk)) cells.push({ name, value: toPrimaryKeyValue(pk[name], `${where} column "${name}"`) });
+  if (cells.length === 0) throw invalid(`${where}: primary key is empty`);
+  return cells;
+}
 
-  dispose(): void {
-    clearTimeout(this.timer);
-    this.outer?.removeEventListener('abort', this.onAbort);
+function putCells(columns: Readonly<Record<string, ColumnInput>> | undefined, timestamp: number | undefined, out: AttributeCell[]): void {
+  if (!columns) return;
+  for (const name of Object.keys(columns)) {
+    const value = toColumnValue(columns[name], `column "${name}"`);
+    out.push(timestamp === undefined ? { name, value } : { name, value, timestamp });
   }
 }
 
-/** Resolves after `ms`, or early when `signal` aborts (no timer outlives a cancelled call). */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
-function condition(input: ConditionInput | undefined): object {
-  if (input === undefined) return new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null);
-  if (typeof input === 'string') {
-    const expectation = TableStore.RowExistenceExpectation[input];
-    if (expectation === undefined) throw new TypeError(`unknown row existence expectation ${input}`);
-    return new TableStore.Condition(expectation, null);
+function updateCells(change: UpdateRowChange): AttributeCell[] {
+  const cells: AttributeCell[] = [];
+  putCells(change.put, change.timestamp, cells);
+  for (const [name, timestamp] of Object.entries(change.deleteVersions ?? {})) cells.push({ name, timestamp, op: CellOp.DELETE_ONE_VERSION });
+  for (const name of change.deleteColumns ?? []) cells.push({ name, op: CellOp.DELETE_ALL_VERSIONS });
+  for (const [name, by] of Object.entries(change.increment ?? {})) {
+    const value = toColumnValue(by, `increment of column "${name}"`);
+    if (typeof value !== 'bigint') throw invalid(`increment of column "${name}" must be an integer`);
+    cells.push({ name, value, op: CellOp.INCREMENT });
   }
-  return input;
+  if (cells.length === 0) throw invalid('an update changes no column');
+  return cells;
 }
 
-function readOptions(o: ReadColumnsOptions): Record<string, unknown> {
-  return {
-    ...(o.columnsToGet ? { columnsToGet: [...o.columnsToGet] } : {}),
-    maxVersions: o.maxVersions ?? 1,
-    ...(o.columnFilter ? { columnFilter: o.columnFilter } : {}),
-  };
+function condition(c: WriteCondition | undefined): Condition {
+  if (c === undefined) return { row_existence: RowExistence.IGNORE };
+  const { row, columns } = typeof c === 'string' ? { row: c, columns: undefined } : c;
+  const existence = RowExistence[row ?? 'IGNORE'];
+  if (existence === undefined) throw invalid(`unknown row existence expectation ${String(row)}`);
+  return columns ? { row_existence: existence, column_condition: encodeFilter(columns) } : { row_existence: existence };
 }
 
-function hasRow(row: unknown): row is WideRow {
-  return typeof row === 'object' && row !== null && Array.isArray((row as { primaryKey?: unknown }).primaryKey);
+const returnContent = (w: WriteCommon) => (w.returnPrimaryKey ? { return_content: { return_type: ReturnType.RT_PK } } : {});
+
+function readOptions(o: ReadOptions): ReadOptionsMsg {
+  const msg: ReadOptionsMsg = {};
+  if (o.columns && o.columns.length > 0) msg.columns_to_get = [...o.columns];
+  if (o.timeRange) {
+    msg.time_range = 'at' in o.timeRange ? { specific_time: o.timeRange.at } : { start_time: o.timeRange.start ?? 0, end_time: o.timeRange.end ?? INT64_MAX };
+  }
+  if (o.maxVersions !== undefined) msg.max_versions = o.maxVersions;
+  else if (!o.timeRange) msg.max_versions = 1;
+  if (o.filter) msg.filter = encodeFilter(o.filter);
+  return msg;
 }
 
-export interface WideTableClientStats {
-  calls: number;
-  /** Attempts repeated after a retryable failure (backoffs taken). */
-  retries: number;
-  /** Times the SDK config received different keys. */
-  credentialSwaps: number;
-  /** Forced refresh + retry after the service refused an STS token. */
-  authRetries: number;
+function toRow(r: ReadRow, withVersions: boolean): Row {
+  const primaryKey: PrimaryKey = {};
+  for (const c of r.primaryKey) setOwn(primaryKey, c.name, c.value as PrimaryKeyCellValue);
+  const columns: Record<string, CellValue> = {};
+  if (!withVersions) {
+    // Versions of a column come newest first: the first one read is the one to keep.
+    for (const a of r.attributes) if (a.value !== undefined && !Object.hasOwn(columns, a.name)) setOwn(columns, a.name, a.value);
+    return { primaryKey, columns };
+  }
+  const versions: Record<string, Version[]> = {};
+  for (const a of r.attributes) {
+    if (a.value === undefined) continue;
+    let list = Object.hasOwn(versions, a.name) ? versions[a.name] : undefined;
+    if (!list) {
+      list = [];
+      setOwn(versions, a.name, list);
+      setOwn(columns, a.name, a.value);
+    }
+    list.push({ value: a.value, timestamp: a.timestamp ?? 0 });
+  }
+  return { primaryKey, columns, versions };
 }
+
+function decodeRowsOf(api: string, bytes: Uint8Array | undefined): ReadRow[] {
+  if (!bytes || bytes.length === 0) return [];
+  try {
+    return decodeReadRows(bytes);
+  } catch (err) {
+    if (err instanceof PlainBufferError) throw badResponse(api, err.message);
+    throw err;
+  }
+}
+
+function singleRow(api: string, bytes: Uint8Array | undefined, withVersions: boolean): Row | undefined {
+  const rows = decodeRowsOf(api, bytes);
+  return rows.length > 0 && rows[0].primaryKey.length > 0 ? toRow(rows[0], withVersions) : undefined;
+}
+
+const capacity = (c: { capacity_unit?: { read?: number; write?: number } } | undefined): CapacityUnit => ({
+  read: c?.capacity_unit?.read ?? 0,
+  write: c?.capacity_unit?.write ?? 0,
+});
+
+function tableOptionsMsg(o: TableOptions): TableOptionsMsg {
+  const msg: TableOptionsMsg = {};
+  if (o.timeToLive !== undefined) msg.time_to_live = o.timeToLive;
+  if (o.maxVersions !== undefined) msg.max_versions = o.maxVersions;
+  if (o.deviationCellVersionInSec !== undefined) msg.deviation_cell_version_in_sec = o.deviationCellVersionInSec;
+  if (o.allowUpdate !== undefined) msg.allow_update = o.allowUpdate;
+  return msg;
+}
+
+function tableOptions(msg: TableOptionsMsg | undefined): TableOptions {
+  const out: { -readonly [K in keyof TableOptions]: TableOptions[K] } = {};
+  if (msg?.time_to_live !== undefined) out.timeToLive = msg.time_to_live;
+  if (msg?.max_versions !== undefined) out.maxVersions = msg.max_versions;
+  if (msg?.deviation_cell_version_in_sec !== undefined) out.deviationCellVersionInSec = safeInt(msg.deviation_cell_version_in_sec);
+  if (msg?.allow_update !== undefined) out.allowUpdate = msg.allow_update;
+  return out;
+}
+
+function rowChange(change: BatchWriteRowChange | (PutRowChange & { type?: 'put' }), where: string): Uint8Array {
+  const primaryKey = primaryKeyCells(change.primaryKey, where);
+  switch (change.type) {
+    case 'update':
+      return encodeRow({ primaryKey, attributes: updateCells(change) });
+    case 'delete':
+      return encodePrimaryKey(primaryKey, true);
+    default: {
+      const attributes: AttributeCell[] = [];
+      putCells((change as PutRowChange).columns, (change as PutRowChange).timestamp, attributes);
+      return encodeRow({ primaryKey, attributes });
+    }
+  }
+}
+
+const OPERATION: Record<BatchWriteRowChange['type'], number> = { put: OperationType.PUT, update: OperationType.UPDATE, delete: OperationType.DELETE };
 
 export class WideTableClient {
-  readonly endpoint: string;
-  readonly instance: string;
-  readonly stats: WideTableClientStats = { calls: 0, retries: 0, credentialSwaps: 0, authRetries: 0 };
-  private readonly sdk: InstanceType<typeof TableStore.Client>;
-  private readonly credentials: CredentialProvider;
-  private applied: Credentials | undefined;
-  /** AccessKeyIds obtained by a forced refresh → when; "fresh" for FORCED_FRESH_MS (bounded). */
-  private readonly forced = new Map<string, number>();
-  private readonly deadlineMs: number;
-  private readonly maxRetries: number;
-  private readonly backoff: { baseMs: number; capMs: number };
-  private readonly random: () => number;
-  private readonly onRetry: ((event: RetryEvent) => void) | undefined;
+  readonly transport: Transport;
+  private readonly ownsTransport: boolean;
 
   constructor(options: WideTableClientOptions) {
-    this.endpoint = options.endpoint.replace(/\/+$/, '');
-    this.instance = options.instance;
-    this.credentials = options.credentials;
-    this.deadlineMs = options.deadlineMs ?? 30_000;
-    this.maxRetries = options.retry?.maxRetries ?? 10;
-    this.backoff = { baseMs: options.retry?.baseDelayMs ?? 20, capMs: options.retry?.maxDelayMs ?? 2000 };
-    this.random = options.random ?? Math.random;
-    this.onRetry = options.onRetry;
-    const agent =
-      options.agent ??
-      (this.endpoint.startsWith('https:') ? new https.Agent({ keepAlive: true, maxSockets: 64 }) : new http.Agent({ keepAlive: true, maxSockets: 64 }));
-    this.sdk = new TableStore.Client({
-      // Filled in from the provider before the first request.
-      accessKeyId: '',
-      secretAccessKey: '',
-      endpoint: this.endpoint,
-      instancename: options.instance,
-      httpOptions: { timeout: options.timeoutMs ?? 30_000, maxSockets: 64, agent },
-    });
-  }
-
-  private async apply(forceRefresh: boolean): Promise<Credentials> {
-    const c = await this.credentials(forceRefresh ? { forceRefresh: true } : undefined);
-    const a = this.applied;
-    if (!a || a.accessKeyId !== c.accessKeyId || a.accessKeySecret !== c.accessKeySecret || a.securityToken !== c.securityToken) {
-      // One synchronous block: a request is never signed with half-swapped keys.
-      const cfg = this.sdk.config;
-      cfg.accessKeyId = c.accessKeyId;
-      cfg.secretAccessKey = c.accessKeySecret;
-      cfg.accessKeySecret = null;
-      cfg.stsToken = c.securityToken ?? null;
-      cfg.securityToken = null;
-      this.applied = c;
-      this.stats.credentialSwaps += 1;
+    if ('transport' in options) {
+      this.transport = options.transport;
+      this.ownsTransport = false;
+    } else {
+      // V4 needs the region; without one, V2 (which Tablestore also accepts).
+      const signatureVersion = options.signatureVersion ?? (options.region ? 'v4' : 'v2');
+      this.transport = createTransport({ ...options, signatureVersion });
+      this.ownsTransport = true;
     }
-    return c;
   }
 
-  /**
-   * One SDK request with the SDK's retrying off, cancelled through `signal`, signed with exactly `keys`
-   * (a per-request view of the shared config, so the keys checked on refusal are the keys that were sent).
-   */
-  private send(operation: string, params: object, keys: Credentials, signal: AbortSignal): { done: Promise<unknown>; stream(): http.ClientRequest | undefined } {
-    const base = this.sdk.config;
-    const config = Object.create(base) as typeof base;
-    config.accessKeyId = keys.accessKeyId;
-    config.secretAccessKey = keys.accessKeySecret;
-    config.stsToken = keys.securityToken ?? null;
-    config.httpOptions = { ...base.httpOptions, signal };
-    const request = new TableStore.Request(config, operation, params);
-    this.sdk.addAllRequestListeners(request);
-    request.on('retry', noSdkRetry);
-    const done = new Promise<unknown>((resolve, reject) => {
-      void request.send((err, data) => (err ? reject(err) : resolve(data)));
-    });
-    return { done, stream: () => request.httpRequest.stream };
+  get endpoint(): string {
+    return this.transport.endpoint;
   }
 
-  private async call<T>(api: string, operation: string, params: () => object, options: WideCallOptions = {}): Promise<T> {
-    this.stats.calls += 1;
-    const idempotent = isIdempotentApi(api);
-    const budget = options.deadlineMs ?? this.deadlineMs;
-    const deadline = Date.now() + budget;
-    const cancel = new Cancellation(api, budget, options.signal);
-    let authRetried = false;
-    let retries = 0;
-    let nextKeys: Credentials | undefined;
+  get instance(): string {
+    return this.transport.instance;
+  }
+
+  /** The transport's counters (shared with any other client on the same transport). */
+  get stats(): Readonly<TransportStats> {
+    return this.transport.stats;
+  }
+
+  /** Closes the transport's connections when this client created it. */
+  close(): void {
+    if (this.ownsTransport) this.transport.close();
+  }
+
+  /** Encodes (input mistakes become OTSParameterInvalid before anything is sent), calls, decodes. */
+  private async call<R extends WideMessageName>(api: string, build: () => Uint8Array, responseName: R, options?: WideCallOptions): Promise<WideMessages[R]> {
+    let body: Uint8Array;
     try {
-      for (;;) {
-        if (cancel.error) throw cancel.error;
-        const used = nextKeys ?? (await cancel.race(this.apply(false)));
-        nextKeys = undefined;
-        const attempt = this.send(operation, params(), used, cancel.signal);
-        let e: TablestoreError;
-        let failure: FailureInfo;
-        try {
-          return (await cancel.race(attempt.done)) as T;
-        } catch (error) {
-          if (cancel.error) throw cancel.error;
-          e = toTablestoreError(error);
-          failure = failureInfo(e, error, attempt.stream());
-        }
-        e.retryable = isRetryable(failure, idempotent);
-
-        if (!authRetried && AUTH_CODES.has(e.code)) {
-          authRetried = true;
-          const fresh = await cancel.race(this.refreshAfterRefusal(used));
-          if (!fresh) throw e;
-          this.stats.authRetries += 1;
-          nextKeys = fresh;
-          continue;
-        }
-
-        if (!e.retryable || retries >= this.maxRetries) throw e;
-        const delay = backoffDelayMs(retries, this.backoff, this.random);
-        // Not enough time left for the wait and a useful attempt: the failure itself is the better answer
-        // (a throttled call then surfaces as throttled, not as a deadline).
-        if (Date.now() + delay + MIN_ATTEMPT_MS >= deadline) throw e;
-        retries += 1;
-        this.stats.retries += 1;
-        this.onRetry?.({ apiName: api, retry: retries, delayMs: delay, code: e.code, httpStatus: e.httpStatus, ...(e.requestId ? { requestId: e.requestId } : {}) });
-        await cancel.race(sleep(delay, cancel.signal));
-      }
-    } finally {
-      cancel.dispose();
+      body = build();
+    } catch (err) {
+      if (err instanceof TablestoreError) throw err;
+      throw invalid(`${api}: ${err instanceof Error ? err.message : String(err)}`);
     }
-  }
-
-  /**
-   * Newer keys after the service refused `used`, or undefined when a retry cannot help. Only temporary keys
-   * can be cured by a refresh; a long-term key that is refused stays refused. Keys that were themselves just
-   * force-refreshed are not refreshed again: a refusal then is a real policy denial (the service may use
-   * OTSNoPermissionAccess for both), and must not cost an AssumeRole each.
-   */
-  private async refreshAfterRefusal(used: Credentials): Promise<Credentials | undefined> {
-    const forcedAt = this.forced.get(used.accessKeyId);
-    if (!used.securityToken || (forcedAt !== undefined && Date.now() - forcedAt < FORCED_FRESH_MS)) return undefined;
-    // A concurrent call may already have refreshed: then use its keys instead of fetching again.
-    const alreadyRefreshed = this.applied !== undefined && this.applied.accessKeyId !== used.accessKeyId;
-    const fresh = await this.apply(!alreadyRefreshed);
-    if (!alreadyRefreshed) {
-      this.forced.set(fresh.accessKeyId, Date.now());
-      if (this.forced.size > 64) this.forced.delete(this.forced.keys().next().value as string);
+    const reply = await this.transport.call(api, body, options);
+    try {
+      return decodeMessage(responseName, reply);
+    } catch (err) {
+      throw badResponse(api, err instanceof Error ? err.message : String(err));
     }
-    if (fresh.accessKeyId === used.accessKeyId && fresh.securityToken === used.securityToken) return undefined;
-    return fresh;
   }
 
   async listTables(options?: WideCallOptions): Promise<string[]> {
-    const r = await this.call<{ tableNames?: string[] }>('ListTable', 'listTable', () => ({}), options);
-    return r.tableNames ?? [];
+    const r = await this.call('ListTable', () => encodeMessage('ListTableRequest', {}), 'ListTableResponse', options);
+    return r.table_names ?? [];
   }
 
-  describeTable(tableName: string, options?: WideCallOptions): Promise<DescribeTableResult> {
-    return this.call('DescribeTable', 'describeTable', () => ({ tableName }), options);
+  async describeTable(table: string, options?: WideCallOptions): Promise<TableDescription> {
+    const r = await this.call('DescribeTable', () => encodeMessage('DescribeTableRequest', { table_name: table }), 'DescribeTableResponse', options);
+    const meta = r.table_meta;
+    return {
+      name: meta.table_name,
+      primaryKey: (meta.primary_key ?? []).map((c) => ({ name: c.name, type: PK_TYPE_NAME[c.type] ?? 'STRING', ...(c.option === 1 ? { autoIncrement: true } : {}) })),
+      definedColumns: (meta.defined_column ?? []).map((c) => ({ name: c.name, type: DEFINED_TYPE_NAME[c.type] ?? 'STRING' })),
+      options: tableOptions(r.table_options),
+      reservedThroughput: capacity(r.reserved_throughput_details),
+      ...(r.table_status !== undefined && TABLE_STATUS[r.table_status] ? { status: TABLE_STATUS[r.table_status] } : {}),
+    };
   }
 
   async createTable(p: CreateTableParams, options?: WideCallOptions): Promise<void> {
     await this.call(
       'CreateTable',
-      'createTable',
-      () => ({
-        tableMeta: {
-          tableName: p.tableName,
-          primaryKey: p.primaryKey.map((k) => ({ name: k.name, type: k.type, ...(k.autoIncrement ? { option: 'AUTO_INCREMENT' } : {}) })),
-        },
-        reservedThroughput: { capacityUnit: { read: p.reservedThroughput?.read ?? 0, write: p.reservedThroughput?.write ?? 0 } },
-        tableOptions: { timeToLive: p.timeToLive ?? -1, maxVersions: p.maxVersions ?? 1 },
-      }),
+      () =>
+        encodeMessage('CreateTableRequest', {
+          table_meta: {
+            table_name: p.table,
+            primary_key: p.primaryKey.map((k) => ({ name: k.name, type: PK_TYPE_CODE[k.type], ...(k.autoIncrement ? { option: 1 } : {}) })),
+            defined_column: (p.definedColumns ?? []).map((c) => ({ name: c.name, type: DEFINED_TYPE_CODE[c.type] })),
+          },
+          reserved_throughput: { capacity_unit: { read: p.reservedThroughput?.read ?? 0, write: p.reservedThroughput?.write ?? 0 } },
+          table_options: tableOptionsMsg({ timeToLive: p.timeToLive ?? -1, maxVersions: p.maxVersions ?? 1, deviationCellVersionInSec: p.deviationCellVersionInSec ?? 86_400 }),
+        }),
+      'CreateTableResponse',
       options,
     );
   }
 
-  async deleteTable(tableName: string, options?: WideCallOptions): Promise<void> {
-    await this.call('DeleteTable', 'deleteTable', () => ({ tableName }), options);
+  async updateTable(p: UpdateTableParams, options?: WideCallOptions): Promise<{ options: TableOptions; reservedThroughput: CapacityUnit }> {
+    const r = await this.call(
+      'UpdateTable',
+      () =>
+        encodeMessage('UpdateTableRequest', {
+          table_name: p.table,
+          ...(p.reservedThroughput ? { reserved_throughput: { capacity_unit: { ...p.reservedThroughput } } } : {}),
+          table_options: tableOptionsMsg(p),
+        }),
+      'UpdateTableResponse',
+      options,
+    );
+    return { options: tableOptions(r.table_options), reservedThroughput: capacity(r.reserved_throughput_details) };
   }
 
-  /** `row` is undefined when the row does not exist. */
-  async getRow(p: GetRowParams, options?: WideCallOptions): Promise<{ row: WideRow | undefined; RequestId?: string }> {
-    const r = await this.call<{ row?: unknown; RequestId?: string }>(
+  async deleteTable(table: string, options?: WideCallOptions): Promise<void> {
+    await this.call('DeleteTable', () => encodeMessage('DeleteTableRequest', { table_name: table }), 'DeleteTableResponse', options);
+  }
+
+  /** `undefined` when the row does not exist (or the filter left it out). */
+  async getRow(p: GetRowParams, options?: WideCallOptions): Promise<Row | undefined> {
+    const r = await this.call(
       'GetRow',
-      'getRow',
-      () => ({ tableName: p.tableName, primaryKey: p.primaryKey, ...readOptions(p) }),
+      () =>
+        encodeMessage('GetRowRequest', {
+          table_name: p.table,
+          primary_key: encodePrimaryKey(primaryKeyCells(p.primaryKey, 'primaryKey')),
+          ...readOptions(p),
+        }),
+      'GetRowResponse',
       options,
     );
-    return { row: hasRow(r.row) ? r.row : undefined, ...(r.RequestId ? { RequestId: r.RequestId } : {}) };
+    return singleRow('GetRow', r.row, p.versions === true);
   }
 
   async getRange(p: GetRangeParams, options?: WideCallOptions): Promise<GetRangeResult> {
-    const r = await this.call<{ rows?: WideRow[]; nextStartPrimaryKey?: GetRangeResult['nextStartPrimaryKey'] | null; RequestId?: string }>(
+    const r = await this.call(
       'GetRange',
-      'getRange',
-      () => ({
-        tableName: p.tableName,
-        direction: p.direction ?? TableStore.Direction.FORWARD,
-        inclusiveStartPrimaryKey: p.inclusiveStartPrimaryKey,
-        exclusiveEndPrimaryKey: p.exclusiveEndPrimaryKey,
-        ...(p.limit !== undefined ? { limit: p.limit } : {}),
-        ...readOptions(p),
-      }),
+      () =>
+        encodeMessage('GetRangeRequest', {
+          table_name: p.table,
+          direction: p.direction === 'backward' ? Direction.BACKWARD : Direction.FORWARD,
+          inclusive_start_primary_key: encodePrimaryKey(primaryKeyCells(p.start, 'start')),
+          exclusive_end_primary_key: encodePrimaryKey(primaryKeyCells(p.end, 'end')),
+          ...(p.limit !== undefined ? { limit: p.limit } : {}),
+          ...readOptions(p),
+        }),
+      'GetRangeResponse',
+      options,
+    );
+    const withVersions = p.versions === true;
+    const decoded = decodeRowsOf('GetRange', r.rows);
+    const rows = new Array<Row>(decoded.length);
+    for (let i = 0; i < decoded.length; i++) rows[i] = toRow(decoded[i], withVersions);
+    const next = r.next_start_primary_key && r.next_start_primary_key.length > 0 ? decodeRowsOf('GetRange', r.next_start_primary_key)[0] : undefined;
+    return { rows, ...(next ? { next: toRow(next, false).primaryKey } : {}), consumed: capacity(r.consumed) };
+  }
+
+  async putRow(p: PutRowChange & { readonly table: string }, options?: WideCallOptions): Promise<WriteResult> {
+    return this.write('PutRow', 'PutRowRequest', 'PutRowResponse', () => ({
+      table_name: p.table,
+      row: rowChange(p, 'primaryKey'),
+      condition: condition(p.condition),
+      ...returnContent(p),
+    }), options);
+  }
+
+  async updateRow(p: UpdateRowChange & { readonly table: string }, options?: WideCallOptions): Promise<WriteResult> {
+    return this.write('UpdateRow', 'UpdateRowRequest', 'UpdateRowResponse', () => ({
+      table_name: p.table,
+      row_change: rowChange({ ...p, type: 'update' }, 'primaryKey'),
+      condition: condition(p.condition),
+      ...returnContent(p),
+    }), options);
+  }
+
+  async deleteRow(p: DeleteRowChange & { readonly table: string }, options?: WideCallOptions): Promise<WriteResult> {
+    return this.write('DeleteRow', 'DeleteRowRequest', 'DeleteRowResponse', () => ({
+      table_name: p.table,
+      primary_key: rowChange({ ...p, type: 'delete' }, 'primaryKey'),
+      condition: condition(p.condition),
+      ...returnContent(p),
+    }), options);
+  }
+
+  private async write<Q extends 'PutRowRequest' | 'UpdateRowRequest' | 'DeleteRowRequest'>(
+    api: string,
+    requestName: Q,
+    responseName: 'PutRowResponse' | 'UpdateRowResponse' | 'DeleteRowResponse',
+    request: () => WideMessages[Q],
+    options?: WideCallOptions,
+  ): Promise<WriteResult> {
+    const r = await this.call(api, () => encodeMessage(requestName, request()), responseName, options);
+    const row = singleRow(api, r.row, false);
+    return { consumed: capacity(r.consumed), ...(row ? { row } : {}) };
+  }
+
+  async batchGetRow(p: BatchGetRowParams, options?: WideCallOptions): Promise<BatchGetRowResult> {
+    const r = await this.call(
+      'BatchGetRow',
+      () =>
+        encodeMessage('BatchGetRowRequest', {
+          tables: p.tables.map((t) => ({
+            table_name: t.table,
+            primary_key: t.primaryKeys.map((pk, i) => encodePrimaryKey(primaryKeyCells(pk, `${t.table} primaryKeys[${i}]`))),
+            ...readOptions(t),
+          })),
+        }),
+      'BatchGetRowResponse',
       options,
     );
     return {
-      rows: r.rows ?? [],
-      ...(r.nextStartPrimaryKey ? { nextStartPrimaryKey: r.nextStartPrimaryKey } : {}),
-      ...(r.RequestId ? { RequestId: r.RequestId } : {}),
+      tables: (r.tables ?? []).map((t, i) => {
+        const withVersions = p.tables[i]?.versions === true;
+        return {
+          table: t.table_name,
+          rows: (t.rows ?? []).map((row): BatchRowResult =>
+            row.is_ok
+              ? { ok: true, row: singleRow('BatchGetRow', row.row, withVersions), consumed: capacity(row.consumed) }
+              : { ok: false, code: row.error?.code ?? '', message: row.error?.message ?? '' },
+          ),
+        };
+      }),
     };
   }
 
-  putRow(p: PutRowParams, options?: WideCallOptions): Promise<RowWriteResult> {
-    return this.call(
-      'PutRow',
-      'putRow',
-      () => ({
-        tableName: p.tableName,
-        condition: condition(p.condition),
-        primaryKey: p.primaryKey,
-        attributeColumns: p.attributeColumns,
-        ...(p.returnContent ? { returnContent: p.returnContent } : {}),
-      }),
-      options,
-    );
-  }
-
-  updateRow(p: UpdateRowParams, options?: WideCallOptions): Promise<RowWriteResult> {
-    return this.call(
-      'UpdateRow',
-      'updateRow',
-      () => ({
-        tableName: p.tableName,
-        condition: condition(p.condition),
-        primaryKey: p.primaryKey,
-        updateOfAttributeColumns: p.updateOfAttributeColumns,
-      }),
-      options,
-    );
-  }
-
-  deleteRow(p: DeleteRowParams, options?: WideCallOptions): Promise<RowWriteResult> {
-    return this.call('DeleteRow', 'deleteRow', () => ({ tableName: p.tableName, condition: condition(p.condition), primaryKey: p.primaryKey }), options);
-  }
-
-  batchGetRow(p: BatchGetRowParams, options?: WideCallOptions): Promise<BatchGetRowResult> {
-    return this.call(
-      'BatchGetRow',
-      'batchGetRow',
-      () => ({ tables: p.tables.map((t) => ({ tableName: t.tableName, primaryKey: t.primaryKey, ...readOptions(t) })) }),
-      options,
-    );
-  }
-
-  batchWriteRow(p: BatchWriteRowParams, options?: WideCallOptions): Promise<BatchWriteRowResult> {
-    return this.call(
+  async batchWriteRow(p: BatchWriteRowParams, options?: WideCallOptions): Promise<BatchWriteRowResult> {
+    const r = await this.call(
       'BatchWriteRow',
-      'batchWriteRow',
-      () => ({
-        tables: p.tables.map((t) => ({
-          tableName: t.tableName,
-          rows: t.rows.map((r) => ({ ...r, condition: condition(r.condition) })),
-        })),
-      }),
+      () =>
+        encodeMessage('BatchWriteRowRequest', {
+          tables: p.tables.map((t) => ({
+            table_name: t.table,
+            rows: t.rows.map((row, i): RowInBatchWriteRowRequest => {
+              const type = OPERATION[row.type];
+              if (type === undefined) throw invalid(`${t.table} rows[${i}]: unknown type ${String(row.type)}`);
+              return { type, row_change: rowChange(row, `${t.table} rows[${i}]`), condition: condition(row.condition), ...returnContent(row) };
+            }),
+          })),
+        }),
+      'BatchWriteRowResponse',
       options,
     );
+    return {
+      tables: (r.tables ?? []).map((t) => ({
+        table: t.table_name,
+        rows: (t.rows ?? []).map((row): BatchRowResult =>
+          row.is_ok
+            ? { ok: true, row: singleRow('BatchWriteRow', row.row, false), consumed: capacity(row.consumed) }
+            : { ok: false, code: row.error?.code ?? '', message: row.error?.message ?? '' },
+        ),
+      })),
+    };
   }
 }

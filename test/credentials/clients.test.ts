@@ -4,7 +4,7 @@ import { startLocalSts, type LocalSts } from '../../local/sts/server';
 import { parseIdentities } from '../../local/sts/identities';
 import { fromAssumeRole, fromFcContext, fromStatic, memoize, type CredentialProvider } from '../../lib/credentials';
 import { clearTablestoreClients, getTablestoreClients, tablestoreClientStats, tablestoreEndpoint } from '../../lib/tablestore/clients';
-import { int64, WideTableClient } from '../../lib/tablestore/wide';
+import { WideTableClient } from '../../lib/tablestore/wide';
 import { TablestoreError } from '../../lib/tablestore/protocol/errors';
 
 const ACCOUNT = '1029384756000001';
@@ -30,13 +30,13 @@ beforeAll(async () => {
   sts = await startLocalSts({ identities });
   ots = await startTablestoreLocal({ port: 0, instance: INSTANCE, region: REGION, identities: sts.iam });
   const admin = new WideTableClient({ endpoint: ots.endpoint, instance: INSTANCE, credentials: fromStatic(ADMIN) });
-  await admin.createTable({ tableName: 'orders', primaryKey: [{ name: 'id', type: 'INTEGER' }] });
-  await admin.createTable({ tableName: 'audit', primaryKey: [{ name: 'id', type: 'INTEGER' }] });
+  await admin.createTable({ table: 'orders', primaryKey: [{ name: 'id', type: 'INTEGER' }] });
+  await admin.createTable({ table: 'audit', primaryKey: [{ name: 'id', type: 'INTEGER' }] });
   await admin.batchWriteRow({
     tables: [
       {
-        tableName: 'orders',
-        rows: Array.from({ length: 100 }, (_, i) => ({ type: 'PUT' as const, primaryKey: [{ id: int64(i) }], attributeColumns: [{ item: `item-${i}` }] })),
+        table: 'orders',
+        rows: Array.from({ length: 100 }, (_, i) => ({ type: 'put' as const, primaryKey: { id: i }, columns: { item: `item-${i}` } })),
       },
     ],
   });
@@ -67,13 +67,13 @@ describe('cached clients with rotating role credentials', () => {
     );
     const { wide, timeseries } = getTablestoreClients({ region: REGION, instance: INSTANCE, endpoint: ots.endpoint, credentials });
     expect(await wide.listTables()).toEqual(expect.arrayContaining(['orders', 'audit']));
-    const { row } = await wide.getRow({ tableName: 'orders', primaryKey: [{ id: int64(7) }] });
-    expect(row?.attributes[0]).toMatchObject({ columnName: 'item', columnValue: 'item-7' });
+    const row = await wide.getRow({ table: 'orders', primaryKey: { id: 7 } });
+    expect(row).toEqual({ primaryKey: { id: 7 }, columns: { item: 'item-7' } });
     expect(Array.isArray(await timeseries.listTimeseriesTables())).toBe(true);
 
     const before = { ...wide.stats };
     const refused = await wide
-      .putRow({ tableName: 'orders', primaryKey: [{ id: int64(1000) }], attributeColumns: [{ item: 'x' }] })
+      .putRow({ table: 'orders', primaryKey: { id: 1000 }, columns: { item: 'x' } })
       .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(TablestoreError);
     expect(refused).toMatchObject({ code: 'OTSNoPermissionAccess', httpStatus: 403 });
@@ -81,10 +81,10 @@ describe('cached clients with rotating role credentials', () => {
     expect(String((refused as Error).message)).not.toContain(c.accessKeySecret);
     expect(String((refused as Error).message)).not.toContain(c.securityToken!);
     // A second refusal with the same (freshly refreshed) keys is a policy denial: no more refreshes.
-    await expect(wide.deleteRow({ tableName: 'orders', primaryKey: [{ id: int64(1) }] })).rejects.toMatchObject({ code: 'OTSNoPermissionAccess' });
+    await expect(wide.deleteRow({ table: 'orders', primaryKey: { id: 1 } })).rejects.toMatchObject({ code: 'OTSNoPermissionAccess' });
     expect(wide.stats.authRetries - before.authRetries).toBeLessThanOrEqual(1);
     expect(sts.stats.issued).toBeLessThanOrEqual(2);
-    expect((await wide.getRow({ tableName: 'orders', primaryKey: [{ id: int64(1) }] })).row).toBeDefined();
+    expect(await wide.getRow({ table: 'orders', primaryKey: { id: 1 } })).toBeDefined();
   });
 
   it('10 000 calls, credentials rotating every 100: one client construction, every request signed with the current token', async () => {
@@ -112,9 +112,9 @@ describe('cached clients with rotating role credentials', () => {
       expect(clients.wide).toBe(first.wide);
       expect(clients.timeseries).toBe(first.timeseries);
       const rows = await Promise.all(
-        Array.from({ length: 100 }, (_, i) => clients.wide.getRow({ tableName: 'orders', primaryKey: [{ id: int64(i) }] })),
+        Array.from({ length: 100 }, (_, i) => clients.wide.getRow({ table: 'orders', primaryKey: { id: i } })),
       );
-      expect(rows.every((r, i) => r.row?.attributes[0]?.columnValue === `item-${i}`)).toBe(true);
+      expect(rows.every((r, i) => r?.columns.item === `item-${i}`)).toBe(true);
       if (batch === 0) socketsAfterFirstBatch = tablestoreClientStats().socketsCreated;
     }
     const end = tablestoreClientStats();
@@ -130,7 +130,7 @@ describe('cached clients with rotating role credentials', () => {
     sts.iam.revoke(replaced.accessKeyId);
     const stale = new WideTableClient({ endpoint: ots.endpoint, instance: INSTANCE, credentials: fromStatic(replaced) });
     await expect(stale.listTables()).rejects.toMatchObject({ code: 'OTSNoPermissionAccess', httpStatus: 403 });
-  });
+  }, 240_000);
 
   it('a refused (revoked) STS token triggers one forced refresh and one retry', async () => {
     const credentials = memoize(
@@ -161,9 +161,10 @@ describe('cached clients with rotating role credentials', () => {
       return { ...(o?.forceRefresh ? fresh : expired), expiration: new Date(Date.now() + 3_600_000), source: 'skewed' };
     };
     const client = new WideTableClient({ endpoint: ots.endpoint, instance: INSTANCE, credentials: provider });
-    const { row } = await client.getRow({ tableName: 'orders', primaryKey: [{ id: int64(3) }] });
+    const row = await client.getRow({ table: 'orders', primaryKey: { id: 3 } });
     expect(row).toBeDefined();
-    expect(calls).toEqual([undefined, true]);
+    // The provider's current keys are asked first (another call may have refreshed), then one forced refresh.
+    expect(calls).toEqual([undefined, undefined, true]);
     expect(client.stats.authRetries).toBe(1);
   });
 
@@ -178,7 +179,8 @@ describe('cached clients with rotating role credentials', () => {
     };
     const client = new WideTableClient({ endpoint: ots.endpoint, instance: INSTANCE, credentials: always });
     await expect(client.listTables()).rejects.toMatchObject({ code: 'OTSNoPermissionAccess' });
-    expect(calls).toBe(2);
+    // First attempt, the current keys after the refusal, one forced refresh: then it gives up.
+    expect(calls).toBe(3);
 
     const wrongKey = new WideTableClient({
       endpoint: ots.endpoint,
@@ -192,9 +194,28 @@ describe('cached clients with rotating role credentials', () => {
   it('decodes OTS error bodies into TablestoreError', async () => {
     const admin = new WideTableClient({ endpoint: ots.endpoint, instance: INSTANCE, credentials: fromStatic(ADMIN) });
     await expect(admin.describeTable('no_such_table')).rejects.toMatchObject({ name: 'TablestoreError', code: 'OTSObjectNotExist', httpStatus: 404 });
-    await expect(admin.createTable({ tableName: 'orders', primaryKey: [{ name: 'id', type: 'INTEGER' }] })).rejects.toMatchObject({
+    await expect(admin.createTable({ table: 'orders', primaryKey: [{ name: 'id', type: 'INTEGER' }] })).rejects.toMatchObject({
       code: 'OTSObjectAlreadyExist',
     });
+  });
+});
+
+describe('sdk(): the official SDK for what our clients do not cover', () => {
+  it('is imported on first use and signs with the provider current keys, which follow rotation', async () => {
+    clearTablestoreClients();
+    const first = sessionCredentials(sts.iam.issueForService('reader', 'fc.aliyuncs.com').Credentials);
+    const clients = getTablestoreClients({ region: REGION, instance: INSTANCE, endpoint: ots.endpoint, credentials: fromFcContext({ credentials: first }) });
+    const sdk = (await clients.sdk()) as unknown as { listTable(p: object): Promise<{ tableNames: string[] }>; config: Record<string, unknown> };
+    expect((await sdk.listTable({})).tableNames).toEqual(expect.arrayContaining(['orders']));
+    expect(sdk.config.accessKeyId).toBe(first.accessKeyId);
+    // A later invocation's rotated keys: the same SDK client, now signing with them; the old token is dead.
+    const next = sessionCredentials(sts.iam.issueForService('reader', 'fc.aliyuncs.com').Credentials);
+    sts.iam.revoke(first.accessKeyId);
+    const again = getTablestoreClients({ region: REGION, instance: INSTANCE, endpoint: ots.endpoint, credentials: fromFcContext({ credentials: next }) });
+    const sdk2 = (await again.sdk()) as unknown as typeof sdk;
+    expect(sdk2).toBe(sdk);
+    expect(sdk2.config.accessKeyId).toBe(next.accessKeyId);
+    expect((await sdk2.listTable({})).tableNames).toEqual(expect.arrayContaining(['orders']));
   });
 });
 

@@ -3,7 +3,9 @@ import fc from 'fast-check';
 import { decodePkValue, encodeValue, restorePk, snapshotPk, type PkBound } from '../../lib/api/lossless';
 import { createPageTokens } from '../../lib/api/page-token';
 import { parseTags, parseTimeParam } from '../../lib/api/params';
-import { toApiError } from '../../lib/fc/error-mapping';
+import { THROTTLED, toApiError } from '../../lib/api/error-mapping';
+import { RETRYABLE_FOR_ANY_API, RETRYABLE_IF_IDEMPOTENT } from '../../lib/tablestore/protocol/retry-policy';
+import { TablestoreError } from '../../lib/tablestore/protocol/errors';
 import { toHttpRequest, asFcHttpEvent, decodePayload } from '../../lib/fc/http-event';
 import { parseTimerPayload } from '../../lib/fc/timer-event';
 import { httpEvent } from './fc-event';
@@ -142,5 +144,26 @@ describe('error mapping', () => {
     expect(toApiError(sdk).status).toBe(403);
     const internal = toApiError(new Error('secret-ish detail at /x.ts:1'));
     expect(internal).toMatchObject({ status: 500, message: 'Internal error.' });
+  });
+});
+
+describe('Tablestore → HTTP error mapping and the retry classes', () => {
+  const status = (code: string) => toApiError(new TablestoreError({ code, message: 'm', httpStatus: 503 }), { table: 't' });
+
+  it('every code the client retries for any API is 503 Throttled with Retry-After once retries are used up', () => {
+    for (const code of RETRYABLE_FOR_ANY_API) {
+      expect(THROTTLED.has(code), code).toBe(true);
+      expect(status(code)).toMatchObject({ status: 503, code: 'Throttled', headers: { 'retry-after': '1' } });
+    }
+  });
+
+  it('outcome-unknown codes (retried for reads only) map by what the caller can do: unavailable 503, timeout 504, internal 502', () => {
+    const expected: Record<string, number> = { OTSServerUnavailable: 503, OTSTimeout: 504, OTSInternalServerError: 502, OTSTunnelServerUnavailable: 502 };
+    for (const code of RETRYABLE_IF_IDEMPOTENT) expect(status(code).status, code).toBe(expected[code]);
+  });
+
+  it('throttled adds only codes the client does not retry for every API: hard quota, unavailability, throughput adjustments', () => {
+    const extra = [...THROTTLED].filter((c) => !RETRYABLE_FOR_ANY_API.has(c)).sort();
+    expect(extra).toEqual(['OTSQuotaExhausted', 'OTSServerUnavailable', 'OTSTooFrequentReservedThroughputAdjustment']);
   });
 });

@@ -21,7 +21,7 @@ let handler: ReturnType<typeof createHttpHandler>;
 beforeAll(async () => {
   f = await startFixture('tsfcerr');
   await f.ts.createTimeseriesTable({ tableName: 'metrics' });
-  await f.wide.createTable({ tableName: 'items', primaryKey: [{ name: 'id', type: 'INTEGER' }] });
+  await f.wide.createTable({ table: 'items', primaryKey: [{ name: 'id', type: 'INTEGER' }] });
   proxy = await startScriptedTablestore({ upstream: f.local.endpoint });
   handler = createHttpHandler({ readers: readersFor, env: f.env({ TABLESTORE_ENDPOINT: proxy.endpoint }), logger: createLogger({ destination: logs }) });
 });

@@ -8,7 +8,7 @@
 import { startLocal, type LocalTablestoreHandle } from '../helpers/tablestore-local';
 import { fromStatic } from '../../lib/credentials/index';
 import { TimeseriesClient } from '../../lib/tablestore/timeseries/index';
-import { WideTableClient, int64 } from '../../lib/tablestore/wide';
+import { WideTableClient, type ColumnInput, type PrimaryKeyInput } from '../../lib/tablestore/wide';
 import { LocalIam } from '../../local/sts/iam';
 import { parseIdentities } from '../../local/sts/identities';
 import { renderPolicy, type PolicyDocument } from '../../policies/render';
@@ -81,25 +81,23 @@ export async function startFixture(instance: string, extraRoles: Record<string, 
   };
 }
 
-export { int64 };
+/** An INTEGER value (bigint, so values beyond 2^53 stay exact). */
+export const int64 = (value: number | string | bigint): bigint => BigInt(value);
 
 /** Writes rows in batches of 200 (BatchWriteRow's limit). */
 export async function putRows(
   wide: WideTableClient,
   table: string,
-  rows: ReadonlyArray<{ pk: Array<Record<string, unknown>>; cols: Array<Record<string, unknown>> }>,
+  rows: ReadonlyArray<{ pk: ReadonlyArray<Readonly<Record<string, PrimaryKeyInput[string] | undefined>>>; cols: ReadonlyArray<Readonly<Record<string, ColumnInput | undefined>>> }>,
 ): Promise<void> {
+  // `[{ a: 1 }, { b: 2 }]` (one column per entry, in schema order) → `{ a: 1, b: 2 }`.
+  const merge = <T,>(parts: ReadonlyArray<Readonly<Record<string, T | undefined>>>): Record<string, T> => Object.assign({}, ...parts) as Record<string, T>;
   for (let i = 0; i < rows.length; i += 200) {
     const chunk = rows.slice(i, i + 200);
     const res = await wide.batchWriteRow({
-      tables: [
-        {
-          tableName: table,
-          rows: chunk.map((r) => ({ type: 'PUT' as const, primaryKey: r.pk as never, attributeColumns: r.cols as never, condition: 'IGNORE' as const })),
-        },
-      ],
+      tables: [{ table, rows: chunk.map((r) => ({ type: 'put' as const, primaryKey: merge(r.pk), columns: merge(r.cols) })) }],
     });
-    const failed = res.tables.filter((t) => !t.isOk);
-    if (failed.length > 0) throw new Error(`batch write failed: ${failed[0].errorCode} ${failed[0].errorMessage}`);
+    const failed = res.tables.flatMap((t) => t.rows).filter((r) => !r.ok);
+    if (failed.length > 0) throw new Error(`batch write failed: ${JSON.stringify(failed[0])}`);
   }
 }

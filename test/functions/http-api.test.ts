@@ -39,8 +39,8 @@ beforeAll(async () => {
   Object.assign(process.env, f.env());
   ({ handler } = (await import('../../functions/http-api/index')) as unknown as { handler: typeof handler });
 
-  await f.wide.createTable({ tableName: 'items', primaryKey: [{ name: 'part', type: 'STRING' }, { name: 'id', type: 'INTEGER' }] });
-  await f.wide.createTable({ tableName: 'blobs', primaryKey: [{ name: 'k', type: 'BINARY' }] });
+  await f.wide.createTable({ table: 'items', primaryKey: [{ name: 'part', type: 'STRING' }, { name: 'id', type: 'INTEGER' }] });
+  await f.wide.createTable({ table: 'blobs', primaryKey: [{ name: 'k', type: 'BINARY' }] });
   const rows = PARTS.flatMap((part) =>
     Array.from({ length: ROWS_PER_PART }, (_, i) => ({ pk: [{ part }, { id: int64(i * 3) }], cols: [{ n: int64(i) }, { label: `${part}-${i}` }] })),
   );

@@ -46,7 +46,7 @@ beforeAll(async () => {
   };
   for (const action of POLICY_ACTIONS) extra[roleFor(action)] = POLICY_ACTIONS.filter((a) => a !== action);
   f = await startFixture('tsfclp', extra);
-  await f.wide.createTable({ tableName: 'items', primaryKey: [{ name: 'id', type: 'INTEGER' }] });
+  await f.wide.createTable({ table: 'items', primaryKey: [{ name: 'id', type: 'INTEGER' }] });
   await putRows(f.wide, 'items', [{ pk: [{ id: int64(1) }], cols: [{ v: 'one' }] }]);
   await f.ts.createTimeseriesTable({ tableName: 'metrics' });
   await f.ts.putTimeseriesData({

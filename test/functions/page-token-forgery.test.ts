@@ -37,7 +37,7 @@ beforeAll(async () => {
   ({ handler } = (await import('../../functions/http-api/index')) as unknown as { handler: typeof handler });
   context = f.context();
   await f.wide.createTable({
-    tableName: 'keyed',
+    table: 'keyed',
     primaryKey: [
       { name: 's', type: 'STRING' },
       { name: 'i', type: 'INTEGER' },

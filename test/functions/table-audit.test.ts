@@ -37,8 +37,8 @@ async function plant(client: TimeseriesClient, table: string, source: string) {
 
 beforeAll(async () => {
   f = await startFixture('tsfcaudit');
-  await f.wide.createTable({ tableName: 'orders', primaryKey: [{ name: 'id', type: 'INTEGER' }] });
-  await f.wide.createTable({ tableName: 'users', primaryKey: [{ name: 'name', type: 'STRING' }] });
+  await f.wide.createTable({ table: 'orders', primaryKey: [{ name: 'id', type: 'INTEGER' }] });
+  await f.wide.createTable({ table: 'users', primaryKey: [{ name: 'name', type: 'STRING' }] });
   await putRows(f.wide, 'orders', [{ pk: [{ id: int64(1) }], cols: [{ v: 1 }] }]);
   await f.ts.createTimeseriesTable({ tableName: 'metrics' });
   await f.ts.createTimeseriesTable({ tableName: 'metrics2' });

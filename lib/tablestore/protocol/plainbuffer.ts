@@ -398,12 +398,17 @@ function readInt64(b: Uint8Array, p: number): bigint {
   return (BigInt(hi) << 32n) | BigInt(lo);
 }
 
+/** INTEGER as a number when |value| < 2^53 (client reads: values go to JSON as they are); set per decode. */
+let safeIntegersAsNumbers = false;
+
 // Per-cell results, returned through module state instead of allocating an object per cell (decoding is
 // synchronous, so no two decodes interleave).
 let cellValue: Encodable | undefined;
 let cellTimestamp: number | undefined;
 let cellOp: number | undefined;
 let cellCrc = 0;
+/** The value type byte of the last cell read (-1 when it had no value). */
+let cellType = -1;
 
 /** Reads `vtype payload` of exactly `len` bytes into `cellValue`; returns the crc folded over it. */
 function readTypedValue(r: Reader, slot: number, len: number, crcIn: number): number {
@@ -412,12 +417,19 @@ function readTypedValue(r: Reader, slot: number, len: number, crcIn: number): nu
   if (len < 1) fail('PlainBuffer cell value is empty');
   const valueEnd = r.pos + len;
   const vt = b[r.pos++];
+  cellType = vt;
   let crc = CRC8_TABLE[crcIn ^ vt];
   const p = r.pos;
   switch (vt) {
     case VT.INTEGER:
       r.need(8, 'INTEGER');
-      cellValue = readInt64(b, p);
+      if (safeIntegersAsNumbers) {
+        const hi = b[p + 4] | (b[p + 5] << 8) | (b[p + 6] << 16) | (b[p + 7] << 24);
+        cellValue =
+          hi >= -0x200000 && hi < 0x200000 ? hi * 4294967296 + ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0) : readInt64(b, p);
+      } else {
+        cellValue = readInt64(b, p);
+      }
       crc = crcRange(crc, b, p, p + 8);
       r.pos = p + 8;
       break;
@@ -476,6 +488,7 @@ function readCell(r: Reader, slot: number): string {
   cellValue = undefined;
   cellTimestamp = undefined;
   cellOp = undefined;
+  cellType = -1;
   if (r.at(TAG.CELL_VALUE)) {
     r.pos++;
     crc = readTypedValue(r, slot, r.u32('cell value length'), crc);
@@ -511,9 +524,9 @@ function readRow(r: Reader): PlainBufferRow {
     const name = readCell(r, slot++);
     const v = cellValue;
     if (v === undefined) fail(`PlainBuffer primary key column "${name}" has no value`);
-    if (typeof v === 'number' || typeof v === 'boolean') fail(`PlainBuffer primary key column "${name}" has an invalid type`);
+    if (cellType === VT.DOUBLE || cellType === VT.BOOLEAN) fail(`PlainBuffer primary key column "${name}" has an invalid type`);
     if (cellOp !== undefined || cellTimestamp !== undefined) fail(`PlainBuffer primary key column "${name}" may not carry an op or timestamp`);
-    primaryKey.push({ name, value: v });
+    primaryKey.push({ name, value: v as PrimaryKeyValue });
     rowCrc = CRC8_TABLE[rowCrc ^ cellCrc];
   }
   const attributes: AttributeCell[] = [];
@@ -555,6 +568,26 @@ function readRow(r: Reader): PlainBufferRow {
 function zeroTail(bytes: Uint8Array, from: number): boolean {
   for (let i = from; i < bytes.length; i++) if (bytes[i] !== 0) return false;
   return true;
+}
+
+/** A decoded row whose INTEGER values are numbers when safe (bigint otherwise), as clients hand them out. */
+export interface ReadRow {
+  readonly primaryKey: ReadonlyArray<{ readonly name: string; readonly value: PrimaryKeyValue | number }>;
+  readonly attributes: readonly AttributeCell[];
+}
+
+/**
+ * Decodes rows for a reader: like decodeRows, but INTEGER values within ±(2^53−1) come out as numbers
+ * (so they go to JSON untouched) and only larger ones as bigint. DOUBLE values are numbers too: the
+ * schema, not the JavaScript type, tells them apart.
+ */
+export function decodeReadRows(bytes: Uint8Array): ReadRow[] {
+  safeIntegersAsNumbers = true;
+  try {
+    return decodeRows(bytes);
+  } finally {
+    safeIntegersAsNumbers = false;
+  }
 }
 
 /** Decodes a blob into rows. Empty input means no rows (servers send empty bytes for "no row"). */

@@ -10,6 +10,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { CredentialsError } from '../../credentials/errors';
 import type { CredentialProvider, Credentials } from '../../credentials/types';
 import { TablestoreError, errorFromResponse, ErrorCode } from '../protocol/errors';
 import { contentMd5, signRequestHeaders } from '../protocol/sign';
@@ -65,6 +66,19 @@ export interface TransportOptions {
   readonly random?: () => number;
   /** Clock used for x-ots-date and the V4 sign date (tests; default the system clock). */
   readonly now?: () => Date;
+  /** Keep-alive agent to send through (e.g. one shared with other clients); one is made when absent. */
+  readonly agent?: http.Agent;
+}
+
+/** Counters of one transport (diagnostics and test evidence). */
+export interface TransportStats {
+  calls: number;
+  /** Attempts repeated after a retryable failure (backoffs taken). */
+  retries: number;
+  /** Attempts signed with different keys than the attempt before. */
+  credentialSwaps: number;
+  /** Retries with newer keys after the service refused an STS token. */
+  authRetries: number;
 }
 
 export interface CallOptions {
@@ -79,6 +93,7 @@ export interface CallOptions {
 export interface Transport {
   readonly endpoint: string;
   readonly instance: string;
+  readonly stats: TransportStats;
   call(apiName: string, requestBytes: Uint8Array, options?: CallOptions): Promise<Uint8Array>;
   /** Closes the keep-alive sockets; calls still in flight fail with a network error. */
   close(): void;
@@ -104,9 +119,12 @@ class AttemptFailure extends Error {
 
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 const AUTH_CODES = new Set<string>([ErrorCode.AuthFailed, ErrorCode.NoPermissionAccess]);
+/** Keys this young from a forced refresh cannot be stale: a refusal then is a policy decision. */
+const FORCED_FRESH_MS = 60_000;
 
 /** Resolves after `ms`, or early (without error) when `signal` aborts; the caller checks the signal. */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
@@ -141,7 +159,7 @@ export function createTransport(options: TransportOptions): Transport {
   const random = options.random ?? Math.random;
   const now = options.now ?? (() => new Date());
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64, scheduling: 'lifo' as const };
-  const agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+  const agent = options.agent ?? (secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions));
   const request = secure ? https.request : http.request;
   const endpoint = `${url.protocol}//${url.host}`;
 
@@ -208,14 +226,18 @@ export function createTransport(options: TransportOptions): Transport {
     });
   }
 
-  /** AccessKeyIds obtained by a forced refresh (bounded). */
-  const forcedKeys = new Set<string>();
+  /** AccessKeyIds obtained by a forced refresh → when (bounded). */
+  const forcedKeys = new Map<string, number>();
+  const stats: TransportStats = { calls: 0, retries: 0, credentialSwaps: 0, authRetries: 0 };
+  let lastSigned: Credentials | undefined;
 
   async function resolveCredentials(forceRefresh = false): Promise<Credentials> {
     try {
       return await options.credentials(forceRefresh ? { forceRefresh: true } : undefined);
     } catch (err) {
-      // The provider's message may be anything; report only that it failed and its error class.
+      // Our own providers' errors say what is missing (never a key): they pass through as they are.
+      if (err instanceof CredentialsError) throw err;
+      // Any other provider's message may be anything; report only that it failed and its error class.
       throw new TablestoreError({
         code: ClientErrorCode.Credentials,
         message: `credential provider failed (${err instanceof Error ? err.name : typeof err})`,
@@ -234,10 +256,15 @@ export function createTransport(options: TransportOptions): Transport {
     let lastError: TablestoreError | undefined;
 
     const signal = callOptions.signal;
+    stats.calls++;
     for (;;) {
       if (signal?.aborted) throw abortedError(apiName);
       const credentials = nextCredentials ?? (await resolveCredentials());
       nextCredentials = undefined;
+      if (lastSigned === undefined || !sameCredentials(lastSigned, credentials)) {
+        lastSigned = credentials;
+        stats.credentialSwaps++;
+      }
       const headers = signRequestHeaders({
         apiName,
         body: requestBytes,
@@ -288,7 +315,14 @@ export function createTransport(options: TransportOptions): Transport {
         if (err.kind === 'aborted') throw abortedError(apiName);
         // An answer the service gave earlier (e.g. OTSServerBusy) says more than the deadline that cut this
         // attempt short; an earlier client-side failure does not, so the deadline is reported then.
-        if (err.kind === 'timeout' && cutByDeadline && lastError && lastError.httpStatus > 0) throw lastError;
+        if (err.kind === 'timeout' && cutByDeadline) {
+          if (lastError && lastError.httpStatus > 0) throw lastError;
+          throw new TablestoreError({
+            code: ClientErrorCode.DeadlineExceeded,
+            message: `${apiName}: deadline of ${deadline - started} ms exceeded during attempt ${retries + 1}`,
+            httpStatus: 0,
+          });
+        }
         error = new TablestoreError({
           code: err.kind === 'timeout' ? ClientErrorCode.Timeout : ClientErrorCode.Network,
           message: err.message,
@@ -304,21 +338,24 @@ export function createTransport(options: TransportOptions): Transport {
       // more try. Keys that themselves came from a forced refresh are not refreshed again: a refusal then
       // is a real permission denial (the service may use OTSNoPermissionAccess for both) and must not cost
       // an AssumeRole per call.
+      const forcedAt = forcedKeys.get(credentials.accessKeyId);
       if (
         !authRetried &&
         error.httpStatus === 403 &&
         AUTH_CODES.has(error.code) &&
         credentials.securityToken !== undefined &&
-        !forcedKeys.has(credentials.accessKeyId)
+        (forcedAt === undefined || Date.now() - forcedAt >= FORCED_FRESH_MS)
       ) {
         authRetried = true;
+        // Another call (or client) may already have refreshed: the provider's current keys then differ.
         let fresh = await resolveCredentials();
         if (sameCredentials(fresh, credentials)) {
           fresh = await resolveCredentials(true);
-          forcedKeys.add(fresh.accessKeyId);
-          if (forcedKeys.size > 64) forcedKeys.delete(forcedKeys.values().next().value as string);
+          forcedKeys.set(fresh.accessKeyId, Date.now());
+          if (forcedKeys.size > 64) forcedKeys.delete(forcedKeys.keys().next().value as string);
         }
         if (sameCredentials(fresh, credentials)) throw error;
+        stats.authRetries++;
         nextCredentials = fresh;
         continue;
       }
@@ -327,6 +364,7 @@ export function createTransport(options: TransportOptions): Transport {
       const delay = backoffDelayMs(retries, backoff, random);
       if (Date.now() + delay + MIN_ATTEMPT_MS >= deadline) throw error;
       retries++;
+      stats.retries++;
       options.onRetry?.({ apiName, retry: retries, delayMs: delay, code: error.code, httpStatus: error.httpStatus, requestId: error.requestId });
       await sleep(delay, signal);
     }
@@ -335,6 +373,7 @@ export function createTransport(options: TransportOptions): Transport {
   return {
     endpoint,
     instance: options.instance,
+    stats,
     call,
     close: () => agent.destroy(),
   };

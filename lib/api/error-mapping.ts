@@ -1,4 +1,14 @@
-import { ApiError } from './errors';
+/**
+ * Tablestore → HTTP: what the data API answers when a Tablestore call (or anything else) fails. Built on
+ * the OTS error codes and the retry classes of lib/tablestore/protocol: every code the client retries for
+ * any API (the service did not run the request: throttling, contention, a busy partition) is "Throttled"
+ * (503 + Retry-After) once the client's retries are used up, and so are the codes that mean the same to a
+ * caller of a read-only API (a hard quota, an unavailable server). Test: test/functions/api-unit.test.ts.
+ */
+import { ApiError } from '../fc/errors';
+import { ErrorCode } from '../tablestore/protocol/errors';
+import { RETRYABLE_FOR_ANY_API } from '../tablestore/protocol/retry-policy';
+import { ClientErrorCode } from '../tablestore/transport/index';
 
 /** What the failing call was doing, so a denial can name the RAM action and table. */
 export interface CallSite {
@@ -6,22 +16,20 @@ export interface CallSite {
   readonly table?: string;
 }
 
-/** Tablestore error codes that mean "throttled or temporarily unavailable": retried by the client first. */
-const THROTTLED = new Set([
-  'OTSServerBusy',
-  'OTSNotEnoughCapacityUnit',
-  'OTSQuotaExhausted',
-  'OTSPartitionUnavailable',
-  'OTSServerUnavailable',
-  'OTSRowOperationConflict',
-  'OTSTableNotReady',
-  'OTSOperationThrottled',
-  'OTSStorageServerBusy',
+/**
+ * Codes answered 503 Throttled: the retry-for-any-API class, plus OTSQuotaExhausted (retried only in its
+ * "too frequent" flavour, a hard quota is no better for the caller now), OTSServerUnavailable (retried for
+ * reads; for the caller it is unavailability) and the reserved-throughput adjustment limit.
+ */
+export const THROTTLED: ReadonlySet<string> = new Set([
+  ...RETRYABLE_FOR_ANY_API,
+  ErrorCode.QuotaExhausted,
+  ErrorCode.ServerUnavailable,
   'OTSTooFrequentReservedThroughputAdjustment',
 ]);
-const TIMEOUT = new Set(['OTSTimeout', 'OTSRequestTimeout']);
-const DENIED = new Set(['OTSNoPermissionAccess', 'OTSAuthFailed', 'OTSPermissionDenied']);
-const BAD_INPUT = new Set(['OTSParameterInvalid', 'OTSInvalidPK', 'OTSMetaNotMatch', 'OTSOutOfColumnCountLimit']);
+const TIMEOUT: ReadonlySet<string> = new Set([ErrorCode.Timeout, ErrorCode.RequestTimeout]);
+const DENIED: ReadonlySet<string> = new Set([ErrorCode.NoPermissionAccess, ErrorCode.AuthFailed, 'OTSPermissionDenied']);
+const BAD_INPUT: ReadonlySet<string> = new Set([ErrorCode.ParameterInvalid, ErrorCode.InvalidPK, ErrorCode.MetaNotMatch, ErrorCode.OutOfColumnCountLimit]);
 
 /** Seconds a throttled caller should wait; Tablestore gives no hint, so this is a conservative constant. */
 export const RETRY_AFTER_SECONDS = 1;
@@ -78,22 +86,22 @@ export function toApiError(error: unknown, site: CallSite = {}): ApiError {
   const where = site.table ? ` on table '${site.table}'` : '';
   if (ots !== undefined && ots.startsWith('OTSClient')) {
     // Failures on our side of the wire, from the shared transport.
-    if (ots === 'OTSClientDeadlineExceeded' || ots === 'OTSClientTimeout' || ots === 'OTSClientAborted') {
+    if (ots === ClientErrorCode.DeadlineExceeded || ots === ClientErrorCode.Timeout || ots === ClientErrorCode.Aborted) {
       return new ApiError(504, 'DeadlineExceeded', `Tablestore did not answer in time${where}.`, { cause: error });
     }
-    if (ots === 'OTSClientNetworkError') {
+    if (ots === ClientErrorCode.Network) {
       return new ApiError(503, 'Unavailable', 'The Tablestore endpoint could not be reached; retry later.', {
         headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
         cause: error,
       });
     }
-    if (ots === 'OTSClientCredentialsError') {
+    if (ots === ClientErrorCode.Credentials) {
       return new ApiError(500, 'CredentialsUnavailable', 'No credentials for Tablestore could be resolved.', { cause: error });
     }
     return new ApiError(502, 'UpstreamError', `Tablestore sent a response that could not be read${where}.`, { cause: error });
   }
   if (ots !== undefined) {
-    if (ots === 'OTSObjectNotExist') {
+    if (ots === ErrorCode.ObjectNotExist) {
       return new ApiError(404, 'TableNotFound', site.table ? `Table '${site.table}' does not exist.` : 'The requested table does not exist.', { cause: error });
     }
     if (DENIED.has(ots)) {

@@ -1,0 +1,1 @@
+import { buildFunctions } from './scripts/build.ts';

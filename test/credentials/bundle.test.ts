@@ -1,0 +1,67 @@
+/**
+ * The built http-api bundle as FC runs it: strict mode throughout, within its size budget, without the
+ * official SDK, protobufjs or a run-time Ajv, and serving /rows against Tablestore Local from a fresh
+ * process (precompiled validators included).
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fromStatic } from '../../lib/credentials/static';
+import { WideTableClient } from '../../lib/tablestore/wide';
+import { buildFunctions } from '../../scripts/build';
+import { startLocal, type LocalTablestoreHandle } from '../helpers/tablestore-local';
+
+let out: string;
+let local: LocalTablestoreHandle;
+let bundle: string;
+
+beforeAll(async () => {
+  out = mkdtempSync(join(tmpdir(), 'tsfc-bundle-'));
+  const [built] = await buildFunctions(['http-api'], out);
+  bundle = built.outfile;
+  local = await startLocal({ instance: 'bundleinst', region: 'cn-hangzhou' });
+  const wide = new WideTableClient({ endpoint: local.endpoint, instance: local.instance, region: local.region, credentials: fromStatic({ accessKeyId: local.accessKeyId, accessKeySecret: local.accessKeySecret }) });
+  await wide.createTable({ table: 'orders', primaryKey: [{ name: 'id', type: 'INTEGER' }] });
+  await wide.batchWriteRow({ tables: [{ table: 'orders', rows: Array.from({ length: 5 }, (_, i) => ({ type: 'put' as const, primaryKey: { id: i }, columns: { n: i, big: 9007199254740993n } })) }] });
+  wide.close();
+}, 120_000);
+
+afterAll(async () => {
+  await local?.stop();
+  rmSync(out, { recursive: true, force: true });
+});
+
+describe('dist/http-api bundle', () => {
+  it('is strict, within 250 KiB, and carries no SDK, protobufjs or run-time Ajv', () => {
+    const code = readFileSync(bundle, 'utf8');
+    expect(code.startsWith('"use strict";')).toBe(true);
+    expect(code.length).toBeLessThanOrEqual(250 * 1024);
+    expect(code).not.toMatch(/new Ajv|protobufjs|plian_buffer|tablestore_compiled_proto/);
+  });
+
+  it('answers /rows and rejects a bad parameter from a fresh strict process', async () => {
+    const event = (query: Record<string, string>) =>
+      JSON.stringify({ version: 'v1', rawPath: '/tables/orders/rows', headers: {}, queryParameters: query, requestContext: { requestId: 'r', http: { method: 'GET', path: '/tables/orders/rows' } } });
+    const script = `const { handler } = require(${JSON.stringify(bundle)});
+      const ctx = { requestId: 'c', credentials: ${JSON.stringify({ accessKeyId: local.accessKeyId, accessKeySecret: local.accessKeySecret })}, function: { name: 'http-api', timeout: 30 }, region: 'cn-hangzhou' };
+      Promise.all([handler(Buffer.from(${JSON.stringify(event({ limit: '3' }))}), ctx), handler(Buffer.from(${JSON.stringify(event({ limit: '0' }))}), ctx)])
+        .then((r) => process.stdout.write(JSON.stringify(r)));`;
+    // Asynchronously: Tablestore Local answers from this process.
+    const child = await promisify(execFile)(process.execPath, ['--use-strict', '-e', script], {
+      env: { PATH: process.env.PATH ?? '', TABLESTORE_INSTANCE: local.instance, TABLESTORE_ENDPOINT: local.endpoint, FC_REGION: 'cn-hangzhou', LOG_LEVEL: 'silent' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(child.stderr).toBe('');
+    const [ok, bad] = JSON.parse(child.stdout) as Array<{ statusCode: number; body: string }>;
+    expect(ok.statusCode).toBe(200);
+    const body = JSON.parse(ok.body) as { rows: Array<{ primaryKey: { id: number }; columns: Record<string, unknown> }>; next: string | null };
+    expect(body.rows).toEqual([0, 1, 2].map((i) => ({ primaryKey: { id: i }, columns: { n: i, big: { $int64: '9007199254740993' } } })));
+    expect(body.next).toEqual(expect.any(String));
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.parse(bad.body).error.message).toMatch(/limit/);
+  }, 90_000);
+});
