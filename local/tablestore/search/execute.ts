@@ -6,7 +6,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { errors } from '../errors';
 import { distanceMeters, type GeoPoint } from './geo';
-import { compileQuery, type Compiled } from './query';
+import type { Compiled } from './query';
 import type { SearchQueryMsg } from './proto';
 import { FieldType } from './proto';
 import type { Doc, SearchIndex } from './search-index';
@@ -197,8 +197,4 @@ export function page(index: SearchIndex, sq: SearchQueryMsg, query: Compiled, ma
   const last = ordered[ordered.length - 1];
   const nextToken = more && last && limit > 0 ? encodeToken({ v: 1, index: index.def.name, sort: spec, after: last.key }) : undefined;
   return { matched, page: ordered.map((it) => it.doc), nextToken };
-}
-
-export function compile(index: SearchIndex, sq: SearchQueryMsg): Compiled {
-  return compileQuery(index, sq.query);
 }
