@@ -25,6 +25,7 @@ interface Row {
   arr?: string[];
   g?: { lat: number; lon: number };
   dt?: number;
+  nest?: { name: string; w: number }[];
 }
 
 const KEYS = ['a', 'ab', 'abc', 'b', 'ba', 'bca', 'c', 'ca'];
@@ -43,6 +44,7 @@ const rowArb = (id: number): fc.Arbitrary<Row> =>
       arr: fc.uniqueArray(fc.constantFrom(...KEYS), { minLength: 1, maxLength: 3 }),
       g: fc.record({ lat: fc.integer({ min: -4, max: 4 }).map((x) => x / 2), lon: fc.integer({ min: -4, max: 4 }).map((x) => x / 2) }),
       dt: fc.integer({ min: 0, max: 40 }).map((h) => T0 + h * 6 * 3600_000),
+      nest: fc.array(fc.record({ name: fc.constantFrom('p', 'q', 'r'), w: fc.integer({ min: 0, max: 5 }) }), { minLength: 1, maxLength: 3 }),
     },
     { requiredKeys: [] },
   ).map((r) => ({ id, ...r }));
@@ -63,6 +65,7 @@ type Query =
   | { kind: 'phrase'; text: string }
   | { kind: 'geoDistance'; lat: number; lon: number; meters: number }
   | { kind: 'box'; top: number; left: number; bottom: number; right: number }
+  | { kind: 'nested'; name?: string; wFrom?: number }
   | { kind: 'bool'; must: Query[]; mustNot: Query[]; filter: Query[]; should: Query[]; msm: number };
 
 const leafArb: fc.Arbitrary<Query> = fc.oneof(
@@ -90,7 +93,7 @@ const leafArb: fc.Arbitrary<Query> = fc.oneof(
     .map((r): Query => ({ kind: 'range', field: 'dt', lo: r.lo, hi: r.hi, from: r.from === undefined ? undefined : T0 + r.from * 6 * 3600_000, to: r.to === undefined ? undefined : T0 + r.to * 6 * 3600_000 })),
   fc.constantFrom('a', 'ab', 'b', 'c', 'abc', 'x').map((value): Query => ({ kind: 'prefix', value })),
   fc.constantFrom('a*', '*a', '?b*', 'b?a', '*', 'ab?', '*c*').map((value): Query => ({ kind: 'wildcard', value })),
-  fc.constantFrom<Query & { kind: 'exists' }>(...(['k', 'n', 'd', 'b', 't', 'arr', 'g', 'dt'] as const).map((field) => ({ kind: 'exists' as const, field }))),
+  fc.constantFrom<Query & { kind: 'exists' }>(...(['k', 'n', 'd', 'b', 't', 'arr', 'g', 'dt', 'nest'] as const).map((field) => ({ kind: 'exists' as const, field }))),
   fc
     .record({ words: fc.array(fc.constantFrom(...WORDS, 'cat'), { minLength: 1, maxLength: 3 }), and: fc.boolean(), msm: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }) })
     .map((r): Query => ({ kind: 'match', text: r.words.join(' '), and: r.and, msm: r.msm })),
@@ -103,10 +106,15 @@ const leafArb: fc.Arbitrary<Query> = fc.oneof(
     .map((r): Query => ({ kind: 'box', top: Math.max(r.a, r.b) / 2, bottom: Math.min(r.a, r.b) / 2, left: Math.min(r.c, r.d) / 2, right: Math.max(r.c, r.d) / 2 })),
 );
 
+const nestedArb: fc.Arbitrary<Query> = fc
+  .record({ name: fc.option(fc.constantFrom('p', 'q', 'r'), { nil: undefined }), wFrom: fc.option(fc.integer({ min: 0, max: 5 }), { nil: undefined }) })
+  .map((r): Query => ({ kind: 'nested', ...r }));
+
 const queryArb: fc.Arbitrary<Query> = fc.letrec<{ q: Query }>((tie) => ({
   q: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     leafArb,
+    nestedArb,
     fc
       .record({
         must: fc.array(tie('q'), { maxLength: 2 }),
@@ -159,6 +167,14 @@ function toSdk(q: Query): object {
       return { queryType: Q.GEO_DISTANCE_QUERY, query: { fieldName: 'g', centerPoint: `${q.lat},${q.lon}`, distance: q.meters } };
     case 'box':
       return { queryType: Q.GEO_BOUNDING_BOX_QUERY, query: { fieldName: 'g', topLeft: `${q.top},${q.left}`, bottomRight: `${q.bottom},${q.right}` } };
+    case 'nested': {
+      // Both conditions must hold on the same element.
+      const inner: object[] = [];
+      if (q.name !== undefined) inner.push({ queryType: Q.TERM_QUERY, query: { fieldName: 'nest.name', term: q.name } });
+      if (q.wFrom !== undefined) inner.push({ queryType: Q.RANGE_QUERY, query: { fieldName: 'nest.w', rangeFrom: Long.fromNumber(q.wFrom), includeLower: true } });
+      const query = inner.length === 0 ? { queryType: Q.MATCH_ALL_QUERY } : { queryType: Q.BOOL_QUERY, query: { mustQueries: inner, minimumShouldMatch: 0 } };
+      return { queryType: Q.NESTED_QUERY, query: { path: 'nest', query } };
+    }
     case 'bool':
       return {
         queryType: Q.BOOL_QUERY,
@@ -228,6 +244,8 @@ function matches(q: Query, r: Row): boolean {
       return r.g !== undefined && haversine({ lat: q.lat, lon: q.lon }, r.g) <= q.meters;
     case 'box':
       return r.g !== undefined && r.g.lat <= q.top && r.g.lat >= q.bottom && r.g.lon >= q.left && r.g.lon <= q.right;
+    case 'nested':
+      return (r.nest ?? []).some((e) => (q.name === undefined || e.name === q.name) && (q.wFrom === undefined || e.w >= q.wFrom));
     case 'bool': {
       if (!q.must.every((m) => matches(m, r)) || !q.filter.every((m) => matches(m, r)) || q.mustNot.some((m) => matches(m, r))) return false;
       // The SDK always sends minimum_should_match; an explicit 0 makes should clauses optional.
@@ -264,6 +282,14 @@ async function loadTable(rows: readonly Row[]): Promise<string> {
         { fieldName: 'arr', fieldType: F.KEYWORD, index: true, enableSortAndAgg: true, isAnArray: true },
         { fieldName: 'g', fieldType: F.GEO_POINT, index: true, enableSortAndAgg: true },
         { fieldName: 'dt', fieldType: F.DATE, index: true, enableSortAndAgg: true },
+        {
+          fieldName: 'nest',
+          fieldType: F.NESTED,
+          fieldSchemas: [
+            { fieldName: 'name', fieldType: F.KEYWORD, index: true, enableSortAndAgg: true },
+            { fieldName: 'w', fieldType: F.LONG, index: true, enableSortAndAgg: true },
+          ],
+        },
       ],
     },
   });
@@ -282,6 +308,7 @@ async function loadTable(rows: readonly Row[]): Promise<string> {
             if (r.arr !== undefined) cols.push({ arr: JSON.stringify(r.arr) });
             if (r.g !== undefined) cols.push({ g: `${r.g.lat},${r.g.lon}` });
             if (r.dt !== undefined) cols.push({ dt: Long.fromNumber(r.dt) });
+            if (r.nest !== undefined) cols.push({ nest: JSON.stringify(r.nest) });
             if (cols.length === 0) cols.push({ other: 'x' });
             return {
               type: 'PUT',
@@ -315,7 +342,7 @@ afterAll(async () => {
 const RUNS = { numRuns: 12 };
 
 describe('Search equals brute force (random rows, random queries)', () => {
-  it('queries: the same rows match (Term, Terms, Range, Prefix, Wildcard, Exists, Match, MatchPhrase, geo, Bool)', async () => {
+  it('queries: the same rows match (Term, Terms, Range, Prefix, Wildcard, Exists, Match, MatchPhrase, geo, Nested, Bool)', async () => {
     await fc.assert(
       fc.asyncProperty(rowsArb, fc.array(queryArb, { minLength: 1, maxLength: 6 }), async (rows, queries) => {
         const table = await loadTable(rows);

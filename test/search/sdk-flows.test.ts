@@ -290,6 +290,9 @@ describe('Search (official SDK)', () => {
     expect(geoGrid.message).toContain('GROUP_BY_GEO_GRID is not supported');
     const missingIndex = await sdkError(client.search({ tableName: T, indexName: 'nope', searchQuery: { query: { queryType: Q2.MATCH_ALL_QUERY } }, columnToGet: { returnType: Sdk.ColumnReturnType.RETURN_NONE } }));
     expect(missingIndex.code).toBe('OTSObjectNotExist');
+    const forged = Buffer.concat([Buffer.alloc(16), Buffer.from(JSON.stringify({ v: 1, index: I, sort: [{ kind: 'geo' }], after: [] }))]);
+    const badToken = await sdkError(search({ queryType: Q2.MATCH_ALL_QUERY }, { token: forged }));
+    expect(badToken).toMatchObject({ status: 400, code: 'OTSParameterInvalid' });
   });
 });
 

@@ -3,9 +3,10 @@
  * order (the request's sort, else the index sort, else primary key; primary key always breaks ties, so the
  * order is total and stable), collapse, offset/limit, and next_token = the sort plus the last row's sort key.
  */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { errors } from '../errors';
 import { distanceMeters, type GeoPoint } from './geo';
-import { compileQuery, type Compiled } from './query';
+import type { Compiled } from './query';
 import type { SearchQueryMsg } from './proto';
 import { FieldType } from './proto';
 import type { Doc, SearchIndex } from './search-index';
@@ -124,18 +125,27 @@ export function matchDocs(index: SearchIndex, query: Compiled, nowMs: number): D
   return out;
 }
 
+/** Tokens are MACed with a per-process key, so a token's sort and key are ours and need no re-validation. */
+const TOKEN_KEY = randomBytes(32);
+const MAC_BYTES = 16;
+
+function mac(json: Buffer): Buffer {
+  return createHmac('sha256', TOKEN_KEY).update(json).digest().subarray(0, MAC_BYTES);
+}
+
 export function encodeToken(body: TokenBody): Uint8Array {
-  return Buffer.from(JSON.stringify(body), 'utf8');
+  const json = Buffer.from(JSON.stringify(body), 'utf8');
+  return Buffer.concat([mac(json), json]);
 }
 
 export function decodeToken(bytes: Uint8Array, indexName: string): TokenBody {
-  try {
-    const body = JSON.parse(Buffer.from(bytes).toString('utf8')) as TokenBody;
-    if (body.v === 1 && body.index === indexName && Array.isArray(body.sort) && Array.isArray(body.after)) return body;
-  } catch {
-    // fall through
+  const buf = Buffer.from(bytes);
+  const json = buf.subarray(MAC_BYTES);
+  if (buf.length > MAC_BYTES && timingSafeEqual(mac(json), buf.subarray(0, MAC_BYTES))) {
+    const body = JSON.parse(json.toString('utf8')) as TokenBody;
+    if (body.index === indexName) return body;
   }
-  throw invalid('Invalid next_token: it does not belong to this index or is malformed.');
+  throw invalid('Invalid next_token: it was not issued for this index by this server (tokens do not survive a restart).');
 }
 
 export interface PageResult {
@@ -187,8 +197,4 @@ export function page(index: SearchIndex, sq: SearchQueryMsg, query: Compiled, ma
   const last = ordered[ordered.length - 1];
   const nextToken = more && last && limit > 0 ? encodeToken({ v: 1, index: index.def.name, sort: spec, after: last.key }) : undefined;
   return { matched, page: ordered.map((it) => it.doc), nextToken };
-}
-
-export function compile(index: SearchIndex, sq: SearchQueryMsg): Compiled {
-  return compileQuery(index, sq.query);
 }

@@ -80,7 +80,6 @@ function intersect(sets: Set<number>[]): Set<number> {
 }
 
 const isNumeric = (f: IndexField) => f.type === FieldType.LONG || f.type === FieldType.DOUBLE || f.type === FieldType.DATE;
-const isTermField = (f: IndexField) => f.type === FieldType.KEYWORD || f.type === FieldType.BOOLEAN || f.type === FieldType.TEXT;
 
 /** The strings a document holds for term-like tests: KEYWORD values, BOOLEAN as text, TEXT tokens. */
 function termsOf(field: IndexField, values: readonly FieldValue[]): string[] {
@@ -419,4 +418,4 @@ export function compileQuery(index: SearchIndex, msg: QueryMsg | undefined): Com
   return compileIn({ index, fields: index.def.fields, prefix: '' }, msg, 0);
 }
 
-export { isNumeric, isTermField, termsOf };
+

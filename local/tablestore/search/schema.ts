@@ -246,7 +246,7 @@ function jsonValues(field: IndexField, raw: unknown): FieldValue[] {
   const items = Array.isArray(raw) ? raw : [raw];
   const out: FieldValue[] = [];
   for (const item of items) {
-    const v = scalar(field, field.type === FieldType.LONG && typeof item === 'number' && Number.isInteger(item) ? BigInt(item) : item);
+    const v = scalar(field, item);
     if (v !== undefined) out.push(v);
   }
   return out;
