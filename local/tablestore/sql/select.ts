@@ -5,19 +5,16 @@
  * Without grouping or DISTINCT, and with an ORDER BY absent or following the primary key, rows stream in
  * key order (backwards for DESC) and the scan stops as soon as OFFSET + LIMIT rows have passed the filter.
  */
-import nodeSqlParser from 'node-sql-parser';
 import type { KvStore } from '../persistence/store';
 import { compile, nodeKey, truth, literalValue, type CompileScope, type Compiled, type Row } from './expr';
 import type { ResultColumn } from './flatbuffer';
 import type { MappingStore, SqlTable } from './mapping';
 import type { AstNode } from './parse';
-import { columnName } from './parse';
+import { columnName, sqlParser } from './parse';
 import { keyColumns } from './plan';
 import { FromReader, resolveFrom, type FromClause } from './sources';
 import { compareNullable, describeValue, sqlError, SqlType, typeOfValue, valueKey, type SqlValue } from './values';
 
-// The package is CommonJS; under Node's ESM loader only its default export is reliable.
-const { Parser } = nodeSqlParser;
 
 export interface SelectEnv {
   readonly store: KvStore;
@@ -34,11 +31,10 @@ export interface SelectResult {
   readonly consumed: { readonly table: string; readonly read: number }[];
 }
 
-const sqlifier = new Parser();
 
 function exprText(node: AstNode): string {
   try {
-    const text = sqlifier.sqlify({ type: 'select', columns: [{ expr: node, as: null }], from: null } as never, { database: 'MySQL' });
+    const text = sqlParser.sqlify({ type: 'select', columns: [{ expr: node, as: null }], from: null } as never, { database: 'MySQL' });
     return text.replace(/^SELECT\s+/i, '').replace(/`/g, '');
   } catch {
     return node.type;
