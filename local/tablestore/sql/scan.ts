@@ -45,11 +45,15 @@ function typeMismatch(table: string, column: string, declared: number, v: Exclud
   );
 }
 
-/** Rows of `table` in key order within `range`; the caller stops iterating when it has enough. */
-export function* scanRows(store: KvStore, table: SqlTable, range: KeyRange, nowMs: number, stats: ScanStats): Generator<Row> {
+/**
+ * Rows of `table` in key order within `range`; the caller stops iterating when it has enough. With
+ * `keyColumns` false the wide-table key columns are left NULL (no query reference needs them), which spares
+ * decoding every key.
+ */
+export function* scanRows(store: KvStore, table: SqlTable, range: KeyRange, nowMs: number, stats: ScanStats, keyColumns = true): Generator<Row> {
   switch (table.kind) {
     case 'wide':
-      yield* scanWide(store, table, range, nowMs, stats);
+      yield* scanWide(store, table, range, nowMs, stats, keyColumns);
       return;
     case 'ts-data':
       yield* scanPoints(store, table, range, nowMs, stats);
@@ -60,7 +64,14 @@ export function* scanRows(store: KvStore, table: SqlTable, range: KeyRange, nowM
   }
 }
 
-function* scanWide(store: KvStore, table: Extract<SqlTable, { kind: 'wide' }>, range: KeyRange, nowMs: number, stats: ScanStats): Generator<Row> {
+function* scanWide(
+  store: KvStore,
+  table: Extract<SqlTable, { kind: 'wide' }>,
+  range: KeyRange,
+  nowMs: number,
+  stats: ScanStats,
+  keyColumns: boolean,
+): Generator<Row> {
   const def = table.def;
   const width = table.columns.length;
   const pkCount = def.primaryKey.length;
@@ -73,8 +84,10 @@ function* scanWide(store: KvStore, table: Extract<SqlTable, { kind: 'wide' }>, r
     const live = liveRow(def, decodeStoredRow(rec.value), nowMs);
     if (!live.exists) continue;
     const row: Row = new Array<SqlValue>(width).fill(null);
-    const pk = decodeKey(def, rec.key);
-    for (let i = 0; i < pkCount; i++) row[i] = pk[i].value as SqlValue;
+    if (keyColumns) {
+      const pk = decodeKey(def, rec.key);
+      for (let i = 0; i < pkCount; i++) row[i] = pk[i].value as SqlValue;
+    }
     for (const c of live.columns) {
       const i = attrIndex.get(c.name);
       if (i === undefined) continue;

@@ -5,19 +5,16 @@
  * Without grouping or DISTINCT, and with an ORDER BY absent or following the primary key, rows stream in
  * key order (backwards for DESC) and the scan stops as soon as OFFSET + LIMIT rows have passed the filter.
  */
-import nodeSqlParser from 'node-sql-parser';
 import type { KvStore } from '../persistence/store';
 import { compile, nodeKey, truth, literalValue, type CompileScope, type Compiled, type Row } from './expr';
 import type { ResultColumn } from './flatbuffer';
-import type { MappingStore } from './mapping';
+import type { MappingStore, SqlTable } from './mapping';
 import type { AstNode } from './parse';
-import { columnName } from './parse';
+import { columnName, sqlParser } from './parse';
 import { keyColumns } from './plan';
 import { FromReader, resolveFrom, type FromClause } from './sources';
 import { compareNullable, describeValue, sqlError, SqlType, typeOfValue, valueKey, type SqlValue } from './values';
 
-// The package is CommonJS; under Node's ESM loader only its default export is reliable.
-const { Parser } = nodeSqlParser;
 
 export interface SelectEnv {
   readonly store: KvStore;
@@ -34,11 +31,10 @@ export interface SelectResult {
   readonly consumed: { readonly table: string; readonly read: number }[];
 }
 
-const sqlifier = new Parser();
 
 function exprText(node: AstNode): string {
   try {
-    const text = sqlifier.sqlify({ type: 'select', columns: [{ expr: node, as: null }], from: null } as never, { database: 'MySQL' });
+    const text = sqlParser.sqlify({ type: 'select', columns: [{ expr: node, as: null }], from: null } as never, { database: 'MySQL' });
     return text.replace(/^SELECT\s+/i, '').replace(/`/g, '');
   } catch {
     return node.type;
@@ -221,7 +217,7 @@ export function runSelect(ast: AstNode, env: SelectEnv): SelectResult {
   const { offset, limit } = limitOf(ast);
 
   // --- plan the scan
-  const reader = new FromReader(from, env.store, env.nowMs, (ast.where as AstNode | null) ?? null);
+  const reader = new FromReader(from, env.store, env.nowMs, (ast.where as AstNode | null) ?? null, !table || namesKeyColumn(ast, items, table));
   let range = table ? reader.range(0) : 'empty';
   const positional = (e: AstNode): number | undefined => {
     const v = literalValue(e);
@@ -381,6 +377,17 @@ export function runSelect(ast: AstNode, env: SelectEnv): SelectResult {
     rowCount: page.length,
     consumed: reader.consumed(),
   };
+}
+
+/** Whether the select list (expanded) or any clause refers to a key column of `table`. */
+function namesKeyColumn(ast: AstNode, items: readonly Item[], table: SqlTable): boolean {
+  const keys = new Set(table.columns.filter((c) => c.pk).map((c) => c.name));
+  let found = false;
+  walk([items.map((i) => i.node), ast.where, ast.groupby, ast.having, ast.orderby], (n) => {
+    if (n.type === 'column_ref' && keys.has(columnName(n))) found = true;
+    return !found;
+  });
+  return found;
 }
 
 function finish(

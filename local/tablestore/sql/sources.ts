@@ -107,6 +107,8 @@ export class FromReader {
     private readonly store: KvStore,
     private readonly nowMs: number,
     private readonly where: AstNode | null,
+    /** False when no part of the query names a key column of a single source (see scanRows). */
+    private readonly keyColumns = true,
   ) {
     this.stats = from.sources.map(() => new ScanStats());
   }
@@ -118,7 +120,7 @@ export class FromReader {
 
   scan(i: number, range: KeyRange | 'empty' = this.range(i)): Iterable<Row> {
     if (range === 'empty') return [];
-    return scanRows(this.store, this.from.sources[i].table, range, this.nowMs, this.stats[i]);
+    return scanRows(this.store, this.from.sources[i].table, range, this.nowMs, this.stats[i], this.keyColumns || this.from.sources.length > 1);
   }
 
   /** Combined rows of a FROM with joins (materialized; one source streams through `scan`). */
