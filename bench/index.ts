@@ -5,6 +5,7 @@
  */
 import { runTablestoreLocalBench, type BenchFigure } from './tablestore-local.bench';
 import { runTimeseriesBench } from './timeseries.bench';
+import { runRunnerBench } from './runner.bench';
 
 export type { BenchFigure };
 export type BenchModule = (log: (line: string) => void) => Promise<readonly BenchFigure[]>;
@@ -12,6 +13,7 @@ export type BenchModule = (log: (line: string) => void) => Promise<readonly Benc
 const BENCHES: Record<string, BenchModule> = {
   'tablestore-local': runTablestoreLocalBench,
   timeseries: runTimeseriesBench,
+  runner: runRunnerBench,
 };
 
 async function main(): Promise<void> {
