@@ -9,6 +9,7 @@ import { runTimeseriesBench } from './timeseries.bench';
 import { runSearchBench } from './search.bench';
 import { runSqlBench } from './sql.bench';
 import { runSecondaryIndexBench } from './sindex.bench';
+import { runRunnerBench } from './runner.bench';
 
 export type { BenchFigure };
 export type BenchModule = (log: (line: string) => void) => Promise<readonly BenchFigure[]>;
@@ -20,6 +21,7 @@ const BENCHES: Record<string, BenchModule> = {
   sql: runSqlBench,
   sindex: runSecondaryIndexBench,
   functions: runFunctionsBench,
+  runner: runRunnerBench,
 };
 
 async function main(): Promise<void> {

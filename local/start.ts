@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT, startLocalStack, type LocalStack } from './fc/stack';
 import type { RunnerLogger } from './fc/runner';
+import { SYamlError } from './fc/config';
 
 const HELP = `Usage: npm start -- [options]
 
@@ -157,8 +158,23 @@ export function banner(stack: LocalStack, dataDir: string | undefined): string {
   return lines.join('\n');
 }
 
+/** Mistakes a user can fix from the message alone: one line, no stack trace. */
+function userMistake(e: unknown): string | undefined {
+  const err = e as NodeJS.ErrnoException;
+  if (err instanceof SYamlError) return err.message;
+  if (err.code === 'EADDRINUSE') return `A port is already in use (${err.message}). Use --port / --tablestore-port, or stop the other process.`;
+  if (err.code === 'DATA_DIR_UNAVAILABLE' || err.code === 'EACCES' || err.code?.startsWith('ERR_PARSE_ARGS_')) return err.message;
+  return undefined;
+}
+
 async function main(): Promise<void> {
-  const args = parse();
+  let args: ReturnType<typeof parse>;
+  try {
+    args = parse();
+  } catch (e) {
+    process.stderr.write(`npm start: ${userMistake(e) ?? (e as Error).message} (see npm start -- --help)\n`);
+    process.exit(2);
+  }
   const started = performance.now();
   let stack: LocalStack;
   try {
@@ -173,9 +189,9 @@ async function main(): Promise<void> {
       logger,
     });
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'EADDRINUSE') process.stderr.write(`\nA port is already in use (${err.message}). Use --port / --tablestore-port, or stop the other process.\n`);
-    else process.stderr.write(`\nnpm start failed: ${err.stack ?? err.message}\n`);
+    const mistake = userMistake(e);
+    if (mistake !== undefined) process.stderr.write(`npm start: ${mistake.replace(/\s*\n\s*/g, ' ')}\n`);
+    else process.stderr.write(`\nnpm start failed: ${(e as Error).stack ?? String(e)}\n`);
     process.exit(1);
   }
   process.stdout.write(`${banner(stack, args.dataDir)}(ready in ${((performance.now() - started) / 1000).toFixed(1)} s)\n\n`);

@@ -2,6 +2,7 @@
  * Calling InvokeFunction through the official `@alicloud/fc20230330` SDK, against FC in the cloud or against
  * the local runner (plain HTTP on 127.0.0.1). Used by the invoke CLI's `--remote` mode and the tests.
  */
+import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import * as FcModule from '@alicloud/fc20230330';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
@@ -74,6 +75,62 @@ export async function invokeWithSdk(
     statusCode: res.statusCode ?? 0,
     headers: h,
     body: Buffer.concat(chunks),
+    requestId: h['x-fc-request-id'],
+    errorType: h['x-fc-error-type'],
+    logTail: h['x-fc-log-result'] ? Buffer.from(h['x-fc-log-result'], 'base64').toString('utf8') : undefined,
+  };
+}
+
+interface Fc2Client {
+  version: string;
+  request(
+    method: string,
+    path: string,
+    query: Record<string, string> | null,
+    body: Buffer,
+    headers?: Record<string, string>,
+    opts?: { rawBuf?: boolean },
+  ): Promise<{ headers: Record<string, string>; data: Buffer | string }>;
+}
+type Fc2Class = new (
+  accountId: string,
+  config: { accessKeyID: string; accessKeySecret: string; securityToken?: string; region: string; endpoint: string; timeout?: number },
+) => Fc2Client;
+
+/**
+ * The same invocation through `@alicloud/fc2` (`FC <AccessKeyId>:<signature>` scheme), on the 2023-03-30 path as
+ * the fc3 component drives it (`client.version = '2023-03-30'`). A development dependency: `--sdk fc2` only.
+ */
+export async function invokeWithFc2(
+  o: FcSdkOptions & { readonly accountId: string },
+  functionName: string,
+  event: Buffer,
+  options: { qualifier?: string; logTail?: boolean } = {},
+): Promise<SdkInvokeResult> {
+  const loopback = /^(127\.|localhost|\[?::1\]?)/.test(o.endpoint);
+  const FC2 = createRequire(import.meta.url)('@alicloud/fc2') as Fc2Class;
+  const client = new FC2(o.accountId, {
+    accessKeyID: o.accessKeyId,
+    accessKeySecret: o.accessKeySecret,
+    ...(o.securityToken ? { securityToken: o.securityToken } : {}),
+    region: o.regionId ?? 'cn-hangzhou',
+    endpoint: `${o.protocol ?? (loopback ? 'http' : 'https')}://${o.endpoint}`,
+    timeout: o.readTimeoutMs ?? 120_000,
+  });
+  client.version = '2023-03-30';
+  const res = await client.request(
+    'POST',
+    `/functions/${encodeURIComponent(functionName)}/invocations`,
+    options.qualifier ? { qualifier: options.qualifier } : null,
+    event,
+    { 'x-fc-log-type': options.logTail ? 'Tail' : 'None', 'x-fc-invocation-type': 'Sync' },
+    { rawBuf: true },
+  );
+  const h = res.headers;
+  return {
+    statusCode: 200,
+    headers: h,
+    body: Buffer.isBuffer(res.data) ? res.data : Buffer.from(String(res.data), 'utf8'),
     requestId: h['x-fc-request-id'],
     errorType: h['x-fc-error-type'],
     logTail: h['x-fc-log-result'] ? Buffer.from(h['x-fc-log-result'], 'base64').toString('utf8') : undefined,

@@ -16,6 +16,11 @@ const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPor
 
 let currentRequestId = '';
 
+// Node reads NODE_OPTIONS when a process starts; a worker does not, so apply the one option FC functions set
+// (s.yaml: NODE_OPTIONS=--enable-source-maps) here, before any function code is compiled: maps must be
+// enabled when a module is loaded for its stack frames to point at the TypeScript sources.
+if (/(^|\s)--enable-source-maps(\s|$)/.test(process.env.NODE_OPTIONS ?? '')) process.setSourceMapsEnabled(true);
+
 /** FC prefixes every log line with time, request id and level. */
 function emit(level, args) {
   const line = `${new Date().toISOString()} ${currentRequestId || '-'} [${level}] ${formatLog(...args)}`;

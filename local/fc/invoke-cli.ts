@@ -13,7 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadProject, type FunctionSpec, type ProjectSpec } from './config';
-import { createFcClient, invokeWithSdk } from './fc-sdk';
+import { createFcClient, invokeWithFc2, invokeWithSdk } from './fc-sdk';
 import { ADMIN_KEY, DEFAULT_INSTANCE, REPO_ROOT, startLocalStack } from './stack';
 import { DEFAULT_ACCOUNT_ID } from './runner';
 
@@ -24,6 +24,7 @@ const HELP = `Usage: npm run invoke -- <function> [options]
   -e, --event TEXT        event payload text (e.g. '{"staleAfterMinutes":5}')
   --qualifier Q           version/alias (default LATEST)
   --remote                invoke through @alicloud/fc20230330 instead of in-process
+  --sdk fc3|fc2           with --remote: @alicloud/fc20230330 (fc3, default) or @alicloud/fc2 (FC signature)
   --endpoint HOST[:PORT]  FC endpoint for --remote (default <accountId>.<region>.fc.aliyuncs.com)
   --data-dir DIR          local mode: use this Tablestore Local data (default: fresh demo data in memory)
   --sfile FILE            s.yaml to read (default ./s.yaml)
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
       event: { type: 'string', short: 'e' },
       qualifier: { type: 'string' },
       remote: { type: 'boolean' },
+      sdk: { type: 'string' },
       endpoint: { type: 'string' },
       'data-dir': { type: 'string' },
       sfile: { type: 'string' },
@@ -69,6 +71,9 @@ async function main(): Promise<void> {
   const sYaml = resolvePath(values.sfile ?? (existsSync('s.yaml') ? 's.yaml' : join(REPO_ROOT, 's.yaml')));
   const accountId = process.env.ALIBABA_CLOUD_ACCOUNT_ID ?? process.env.FC_ACCOUNT_ID ?? DEFAULT_ACCOUNT_ID;
 
+  const sdk = values.sdk ?? 'fc3';
+  if (sdk !== 'fc3' && sdk !== 'fc2') fail(`--sdk must be fc3 or fc2, not '${sdk}'`);
+  if (values.sdk !== undefined && !values.remote) fail('--sdk only applies with --remote');
   if (values.remote) {
     const project = loadProject(sYaml, {
       env: { TABLESTORE_INSTANCE: DEFAULT_INSTANCE, ...process.env },
@@ -82,21 +87,18 @@ async function main(): Promise<void> {
     const accessKeyId = process.env.ALIBABA_CLOUD_ACCESS_KEY_ID ?? (local ? ADMIN_KEY.id : undefined);
     const accessKeySecret = process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET ?? (local ? ADMIN_KEY.secret : undefined);
     if (!accessKeyId || !accessKeySecret) fail('--remote needs ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET');
-    const client = createFcClient({
-      endpoint,
-      accessKeyId,
-      accessKeySecret,
-      securityToken: process.env.ALIBABA_CLOUD_SECURITY_TOKEN,
-      regionId: fn.region,
-    });
+    const sdkOptions = { endpoint, accessKeyId, accessKeySecret, securityToken: process.env.ALIBABA_CLOUD_SECURITY_TOKEN, regionId: fn.region };
     let res;
     try {
-      res = await invokeWithSdk(client, fn.functionName, event, { qualifier: values.qualifier, logTail: true });
+      res =
+        sdk === 'fc2'
+          ? await invokeWithFc2({ ...sdkOptions, accountId }, fn.functionName, event, { qualifier: values.qualifier, logTail: true })
+          : await invokeWithSdk(createFcClient(sdkOptions), fn.functionName, event, { qualifier: values.qualifier, logTail: true });
     } catch (e) {
       const err = e as Error & { code?: string; statusCode?: number };
       fail(`InvokeFunction ${fn.functionName} at ${endpoint} failed: ${err.code ?? ''} ${err.message}`, 1);
     }
-    process.stdout.write(`FC Invoke Start RequestId: ${res.requestId ?? '-'}  (${endpoint}, via @alicloud/fc20230330)\n`);
+    process.stdout.write(`FC Invoke Start RequestId: ${res.requestId ?? '-'}  (${endpoint}, via ${sdk === 'fc2' ? '@alicloud/fc2' : '@alicloud/fc20230330'})\n`);
     if (res.logTail) process.stdout.write(res.logTail.endsWith('\n') ? res.logTail : `${res.logTail}\n`);
     process.stdout.write(`FC Invoke End RequestId: ${res.requestId ?? '-'}${res.errorType ? `, Error: ${res.errorType}` : ''}\n\nFC Invoke Result:\n`);
     process.stdout.write(`${res.body.toString('utf8')}\n`);

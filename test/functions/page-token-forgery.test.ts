@@ -101,7 +101,7 @@ describe('forged page tokens', () => {
     expect(fives).toEqual([]);
     // Most forged positions are refused as tokens; the valid-looking ones are served.
     expect(statuses.get(400) ?? 0).toBeGreaterThan(FORGED / 2);
-  });
+  }, 600_000);
 
   it('refuses the cases that used to reach Tablestore: wrong arity, a number for a string key, int64 overflow', async () => {
     const first = await get('/tables/keyed/rows', { limit: '4' });

@@ -29,9 +29,8 @@ const validate = ajv.compile(fc3PropsSchema);
 describe('s.yaml', () => {
   it('is a Serverless Devs v3 project whose global actions build before deploy and local runs', () => {
     expect(raw.edition).toBe('3.0.0');
-    for (const hook of ['pre-deploy', 'pre-local']) {
-      expect(raw.actions[hook]).toEqual([{ run: 'npm run build', path: './' }]);
-    }
+    expect(raw.actions['pre-local']).toEqual([{ run: 'npm run build', path: './' }]);
+    expect(raw.actions['pre-deploy'].at(-1)).toEqual({ run: 'npm run build', path: './' });
     for (const res of Object.values<any>(raw.resources)) expect(res.component).toMatch(/^fc3(@[0-9.]+)?$/);
   });
 

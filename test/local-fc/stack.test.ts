@@ -227,6 +227,13 @@ describe('npm run invoke', () => {
     expect(failures).toEqual([]);
   }, 120_000);
 
+  it('invokes through @alicloud/fc2 with --remote --sdk fc2', async () => {
+    const r = await runInvoke(['http-api', '--event-file', 'events/http-list-tables.json', '--remote', '--sdk', 'fc2', '--endpoint', stack.runner.endpoint]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('via @alicloud/fc2');
+    expect(resultOf(r.stdout).statusCode).toBe(200);
+  }, 120_000);
+
   it('invokes in-process on fresh demo data, printing logs and result like s local invoke', async () => {
     const [r, http] = await Promise.all([
       runInvoke(['table-audit', '-f', 'events/timer-table-audit.json']),

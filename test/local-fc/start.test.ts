@@ -67,3 +67,37 @@ describe('npm start', () => {
     }
   }, 120_000);
 });
+
+describe('npm start user mistakes', () => {
+  function start(args: string[]): Promise<{ code: number | null; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+  }
+  const lines = (text: string): string[] => text.split('\n').filter((l) => l.trim() !== '');
+
+  it('prints one line, no stack trace, for a locked data directory and an unknown option', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { LevelKvStore } = await import('../../local/tablestore/persistence/level');
+    const dir = await mkdtemp(join(tmpdir(), 'start-locked-'));
+    const holder = await LevelKvStore.open(dir);
+    try {
+      const locked = await start(['--data-dir', dir, '--port', '0', '--tablestore-port', '0', '--no-timers', '--quiet']);
+      expect(locked.code).toBe(1);
+      expect(lines(locked.stderr), locked.stderr).toHaveLength(1);
+      expect(locked.stderr).toMatch(/^npm start: Cannot open data directory .* \(is another Tablestore Local using it\?\)/);
+      const unknown = await start(['--no-such-option']);
+      expect(unknown.code).toBe(2);
+      expect(lines(unknown.stderr)).toHaveLength(1);
+      expect(unknown.stderr).toMatch(/^npm start: .*--no-such-option/);
+    } finally {
+      await holder.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});

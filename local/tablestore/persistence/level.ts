@@ -43,7 +43,8 @@ export class LevelKvStore implements KvStore {
       await db.open();
     } catch (err) {
       const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
-      throw new Error(`Cannot open data directory ${dir} (is another Tablestore Local using it?)${cause}`);
+      // A user mistake (usually a second server on the same directory): `code` lets CLIs print one line.
+      throw Object.assign(new Error(`Cannot open data directory ${dir} (is another Tablestore Local using it?)${cause}`), { code: 'DATA_DIR_UNAVAILABLE' });
     }
     const index = new MemoryKvStore();
     const batch: KvWrite[] = [];
