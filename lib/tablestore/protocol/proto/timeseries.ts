@@ -157,6 +157,21 @@ message TimeseriesRows {
   required bytes rows_data = 2;
   optional int32 flatbuffer_crc32c = 3;
 }
+message TimeseriesField {
+  optional string field_name = 1;
+  optional int64 value_int = 2;
+  optional string value_string = 3;
+  optional bool value_bool = 4;
+  optional double value_double = 5;
+  optional bytes value_binary = 6;
+}
+message TimeseriesRow {
+  optional TimeseriesKey timeseries_key = 1;
+  optional int64 time = 2;
+  repeated TimeseriesField fields = 3;
+  optional uint32 meta_cache_update_time = 4;
+}
+message TimeseriesPBRows { repeated TimeseriesRow rows = 1; }
 enum MetaUpdateMode { MUM_NORMAL = 0; MUM_IGNORE = 1; }
 message PutTimeseriesDataRequest {
   required string table_name = 1;
@@ -326,6 +341,24 @@ export interface TimeseriesKeyMsg {
   tags?: string;
   tag_list?: TimeseriesTagMsg[];
 }
+/** One field of a protobuf row (`RST_PROTO_BUFFER`, the Go SDK's alternative to FlatBuffer rows). */
+export interface TimeseriesFieldMsg {
+  field_name?: string;
+  value_int?: bigint;
+  value_string?: string;
+  value_bool?: boolean;
+  value_double?: number;
+  value_binary?: Uint8Array;
+}
+export interface TimeseriesRowMsg {
+  timeseries_key?: TimeseriesKeyMsg;
+  time?: bigint;
+  fields?: TimeseriesFieldMsg[];
+  meta_cache_update_time?: number;
+}
+export interface TimeseriesPBRowsMsg {
+  rows?: TimeseriesRowMsg[];
+}
 export interface TimeseriesMetaMsg {
   time_series_key: TimeseriesKeyMsg;
   attributes?: string;
@@ -445,6 +478,7 @@ export interface TimeseriesMessages {
   MetaQueryUpdateTimeCondition: MetaQueryUpdateTimeConditionMsg;
   MetaQueryAttributeCondition: MetaQueryAttributeConditionMsg;
   TimeseriesKey: TimeseriesKeyMsg;
+  TimeseriesPBRows: TimeseriesPBRowsMsg;
   TimeseriesMeta: TimeseriesMetaMsg;
   QueryTimeseriesMetaRequest: QueryTimeseriesMetaRequestMsg;
   QueryTimeseriesMetaResponse: QueryTimeseriesMetaResponseMsg;
