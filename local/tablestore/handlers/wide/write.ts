@@ -26,7 +26,8 @@ import type { KvStore, KvWrite } from '../../persistence/store';
 import { errors } from '../../errors';
 import { encodeKey } from './keys';
 import { decodeStoredRow, encodeStoredRow } from './row-codec';
-import { applyPut, applyUpdate, capacityUnits, checkCondition, consumed, liveRow, rowBytes, rowFailure, validateCells } from './rows';
+import { capacityUnits, consumed, rowBytes, rowFailure } from './capacity';
+import { applyPut, applyUpdate, checkCondition, liveRow, validateCells } from './rows';
 import { AUTOINC_SPACE, checkPrimaryKey, findWideTable, requireWideTable, type WideTable } from './table';
 
 const BATCH_WRITE_MAX_ROWS = 200;
