@@ -78,7 +78,7 @@ describe('@alicloud/fc2 against the runner', () => {
           .catch(reject);
       });
     });
-    const send = () => fetch(`${runner.url}${captured.url}`, { method: 'POST', headers: captured.headers, body: captured.body });
+    const send = () => fetch(`${runner.url}${captured.url}`, { method: 'POST', headers: captured.headers, body: new Uint8Array(captured.body) });
     expect((await send()).status).toBe(200);
     const replay = await send();
     expect(replay.status).toBe(403);

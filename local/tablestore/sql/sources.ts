@@ -8,7 +8,7 @@
  * hash table on the right side (HASH JOIN); without them it compares every pair.
  */
 import type { KvStore } from '../persistence/store';
-import { capacityUnits } from '../handlers/wide/rows';
+import { capacityUnits } from '../handlers/wide/capacity';
 import { compile, truth, type Compiled, type CompileScope, type Row } from './expr';
 import type { MappedColumn, MappingStore, SqlTable } from './mapping';
 import type { AstNode } from './parse';

@@ -109,6 +109,9 @@ export const TIMESERIES: Descriptors = {
   SplitTimeseriesScanTaskResponse: [[1, 'split_infos', 5, 2]],
   ScanTimeseriesDataRequest: [[1, 'table_name', 4, 1], [2, 'split_info', 5, 0], [3, 'start_time_us', 2, 0], [4, 'end_time_us', 2, 0], [5, 'fields_to_get', 7, 2, 'TimeseriesFieldsToGet'], [6, 'limit', 0, 0], [7, 'data_serialize_type', 6, 0], [8, 'token', 5, 0], [9, 'supported_table_version', 2, 0]],
   ScanTimeseriesDataResponse: [[1, 'data_serialize_type', 6, 0], [2, 'data', 5, 1], [3, 'next_token', 5, 0]],
+  TimeseriesField: [[1, 'field_name', 4, 0], [2, 'value_int', 2, 0], [3, 'value_string', 4, 0], [4, 'value_bool', 3, 0], [5, 'value_double', 8, 0], [6, 'value_binary', 5, 0]],
+  TimeseriesRow: [[1, 'timeseries_key', 7, 0, 'TimeseriesKey'], [2, 'time', 2, 0], [3, 'fields', 7, 2, 'TimeseriesField'], [4, 'meta_cache_update_time', 1, 0]],
+  TimeseriesPBRows: [[1, 'rows', 7, 2, 'TimeseriesRow']],
 };
 
 export const SEARCH: Descriptors = {

@@ -93,6 +93,24 @@ export interface TimeseriesKeyMsg {
   tags?: string;
   tag_list?: TimeseriesTagMsg[];
 }
+/** One field of a protobuf row (`RST_PROTO_BUFFER`, the Go SDK's alternative to FlatBuffer rows). */
+export interface TimeseriesFieldMsg {
+  field_name?: string;
+  value_int?: bigint;
+  value_string?: string;
+  value_bool?: boolean;
+  value_double?: number;
+  value_binary?: Uint8Array;
+}
+export interface TimeseriesRowMsg {
+  timeseries_key?: TimeseriesKeyMsg;
+  time?: bigint;
+  fields?: TimeseriesFieldMsg[];
+  meta_cache_update_time?: number;
+}
+export interface TimeseriesPBRowsMsg {
+  rows?: TimeseriesRowMsg[];
+}
 export interface TimeseriesMetaMsg {
   time_series_key: TimeseriesKeyMsg;
   attributes?: string;
@@ -212,6 +230,7 @@ export interface TimeseriesMessages {
   MetaQueryUpdateTimeCondition: MetaQueryUpdateTimeConditionMsg;
   MetaQueryAttributeCondition: MetaQueryAttributeConditionMsg;
   TimeseriesKey: TimeseriesKeyMsg;
+  TimeseriesPBRows: TimeseriesPBRowsMsg;
   TimeseriesMeta: TimeseriesMetaMsg;
   QueryTimeseriesMetaRequest: QueryTimeseriesMetaRequestMsg;
   QueryTimeseriesMetaResponse: QueryTimeseriesMetaResponseMsg;

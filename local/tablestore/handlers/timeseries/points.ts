@@ -6,7 +6,12 @@ import { errors } from '../../errors';
 import { KeyReader } from './keys';
 import { decodeFields, type FieldNameCache } from './point-codec';
 import type { SeriesIdentity } from './series';
-import type { TimeseriesTable } from './table';
+import { RESERVED_KEY_COLUMNS, type TimeseriesTable } from './table';
+
+/** The tag keys of a custom `timeseries_key_schema` (the reserved columns are always emitted anyway). */
+function customKeys(def: TimeseriesTable['definition']): string[] {
+  return def.timeseriesKeySchema.filter((k) => !RESERVED_KEY_COLUMNS.has(k));
+}
 
 /** GetTimeseriesData and ScanTimeseriesData return at most this many points per call. */
 export const MAX_POINTS_PER_READ = 5000;
@@ -23,8 +28,8 @@ export function seriesColumns(def: TimeseriesTable['definition'], sKey: Uint8Arr
     measurement: id.measurement,
     dataSource: id.dataSource,
     tags: id.tags,
-    extraKey: def.timeseriesKeySchema.length
-      ? def.timeseriesKeySchema.map((name) => ({ name, value: id.pairs.find((p) => p.name === name)?.value ?? '' }))
+    extraKey: customKeys(def).length
+      ? customKeys(def).map((name) => ({ name, value: id.pairs.find((p) => p.name === name)?.value ?? '' }))
       : undefined,
   };
 }

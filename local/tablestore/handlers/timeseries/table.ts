@@ -19,7 +19,8 @@ import type {
 
 export const MIN_DATA_TTL_SECONDS = 86_400;
 export const MIN_META_TTL_SECONDS = 7 * 86_400;
-const RESERVED_KEY_COLUMNS = new Set(['_m_name', '_data_source', '_tags']);
+/** Key columns every series has; a custom `timeseries_key_schema` may name them among its tag keys. */
+export const RESERVED_KEY_COLUMNS: ReadonlySet<string> = new Set(['_m_name', '_data_source', '_tags']);
 
 export interface TimeseriesTableDefinition {
   timeToLive: number;
@@ -98,7 +99,8 @@ export function definitionFromCreate(
   if (fieldPk.length > 4) throw errors.parameterInvalid('At most 4 field_primary_key_schema columns are allowed.');
   return {
     ...options,
-    timeseriesKeySchema: keySchema.filter((k) => !RESERVED_KEY_COLUMNS.has(k)),
+    // Described back as given, reserved names included, as the service does (docs/protocol.md §9.2).
+    timeseriesKeySchema: [...keySchema],
     fieldPrimaryKeySchema: fieldPk,
     disableHashPartitionKey: meta.disable_hash_partition_key ?? false,
     disableTimeseriesMetaIndex: meta.disable_timeseries_meta_index ?? false,

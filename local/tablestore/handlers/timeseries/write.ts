@@ -1,4 +1,4 @@
-/** PutTimeseriesData: FlatBuffer rows → points, with series meta kept up to date. */
+/** PutTimeseriesData: FlatBuffer or protobuf rows → points, with series meta kept up to date. */
 import { crc32c } from '../../../../lib/tablestore/protocol/crc32c';
 import { compareUtf8, decodeFlatBufferRows, type FlatBufferRow, type TimeseriesFieldValue } from '../../../../lib/tablestore/protocol/flatbuffer-rows';
 import {
@@ -7,6 +7,7 @@ import {
   MetaUpdateMode,
   RowsSerializeType,
   type FailedRowInfoMsg,
+  type TimeseriesRowMsg,
 } from '../../../../lib/tablestore/protocol/proto/timeseries';
 import { RESERVED_FIELD_NAMES } from '../../../../lib/tablestore/timeseries/rows';
 import type { KvWrite } from '../../persistence/store';
@@ -64,21 +65,51 @@ function prepareRow(table: TimeseriesTable, row: FlatBufferRow): PreparedRow | s
   return { id, seriesKey: sKey, pointKey: w.finish(), value: encodeFields(stored), metaCacheUpdateTime: row.metaCacheUpdateTime };
 }
 
+/**
+ * A protobuf row (`RST_PROTO_BUFFER`) in the shape of a decoded FlatBuffer row, or the problem that fails it:
+ * each field carries exactly one value_* member (docs/protocol.md §9.5).
+ */
+function rowFromProto(row: TimeseriesRowMsg): FlatBufferRow | string {
+  const key = row.timeseries_key ?? {};
+  if (row.time === undefined) return 'a row needs its time.';
+  const fields: Record<string, TimeseriesFieldValue> = {};
+  for (const f of row.fields ?? []) {
+    const name = f.field_name ?? '';
+    const present = [f.value_int, f.value_string, f.value_bool, f.value_double, f.value_binary].filter((v) => v !== undefined);
+    if (present.length !== 1) return `field '${name}' must carry exactly one value.`;
+    if (Object.prototype.hasOwnProperty.call(fields, name)) return `field '${name}' appears more than once.`;
+    fields[name] = present[0] as TimeseriesFieldValue;
+  }
+  return {
+    measurement: key.measurement ?? '',
+    dataSource: key.source ?? '',
+    tags: key.tags,
+    tagList: (key.tag_list ?? []).map((t) => ({ name: t.name, value: t.value })),
+    time: BigInt(row.time),
+    fields,
+    metaCacheUpdateTime: row.meta_cache_update_time ?? 0,
+  };
+}
+
 const putTimeseriesData: ApiHandler = async (ctx, body) => {
   const req = decodeTimeseriesMessage('PutTimeseriesDataRequest', body);
   ctx.authorize('ots:PutTimeseriesData', [req.table_name]);
   const table = requireTimeseriesTable(ctx.catalog, req.table_name);
   const rowsMsg = req.rows_data;
-  if (rowsMsg.type !== RowsSerializeType.FLAT_BUFFER) {
-    throw errors.parameterInvalid(`Unsupported rows serialize type ${rowsMsg.type}; use RST_FLAT_BUFFER.`);
+  if (rowsMsg.type !== RowsSerializeType.FLAT_BUFFER && rowsMsg.type !== RowsSerializeType.PROTO_BUFFER) {
+    throw errors.parameterInvalid(`Unsupported rows serialize type ${rowsMsg.type}; use RST_FLAT_BUFFER or RST_PROTO_BUFFER.`);
   }
+  // The checksum covers rows_data whatever its form (the Go SDK fills it for protobuf rows too; docs/protocol.md §9.5).
   if (rowsMsg.flatbuffer_crc32c !== undefined) {
     const actual = crc32c(rowsMsg.rows_data) | 0;
     if (actual !== rowsMsg.flatbuffer_crc32c) {
       throw errors.parameterInvalid(`flatbuffer_crc32c mismatch: rows_data has CRC-32C ${actual}, request says ${rowsMsg.flatbuffer_crc32c}.`);
     }
   }
-  const rows = decodeFlatBufferRows(rowsMsg.rows_data);
+  const rows: (FlatBufferRow | string)[] =
+    rowsMsg.type === RowsSerializeType.FLAT_BUFFER
+      ? decodeFlatBufferRows(rowsMsg.rows_data)
+      : (decodeTimeseriesMessage('TimeseriesPBRows', rowsMsg.rows_data).rows ?? []).map(rowFromProto);
   if (rows.length === 0) throw errors.parameterInvalid('rows_data holds no rows.');
 
   const now = nowMicros(ctx);
@@ -92,7 +123,8 @@ const putTimeseriesData: ApiHandler = async (ctx, body) => {
   const statusTimes: number[] = [];
 
   for (let i = 0; i < rows.length; i++) {
-    const p = prepareRow(table, rows[i]);
+    const row = rows[i];
+    const p = typeof row === 'string' ? row : prepareRow(table, row);
     if (typeof p === 'string') {
       failures.push(failed(i, p));
       continue;

@@ -6,7 +6,8 @@ import { errors } from '../../errors';
 import { requireTableOrIndex, findTableOrIndex } from '../../indexes/lookup';
 import { boundKey, compareBoundKeys, decodeKey, encodeKey } from './keys';
 import { decodeStoredRow } from './row-codec';
-import { capacityUnits, consumed, liveRow, parseReadSpec, readRow, rowBytes, rowFailure, type ReadSpec } from './rows';
+import { capacityUnits, consumed, rowBytes, rowFailure } from './capacity';
+import { liveRow, parseReadSpec, readRow, type ReadSpec } from './rows';
 import { checkPrimaryKey, findWideTable, requireWideTable, type WideTable } from './table';
 
 /** At most this many rows and bytes per GetRange page, whatever the limit (docs/protocol.md §8.3). */

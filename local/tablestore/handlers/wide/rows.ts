@@ -1,18 +1,15 @@
 /**
  * Row semantics shared by the wide-table handlers: what a stored row looks like at a given time (TTL,
  * table max versions), read options (columns_to_get, time range, max versions, filters), write validation
- * and application (PutRow, UpdateRow cell ops), row conditions and capacity units.
+ * and application (PutRow, UpdateRow cell ops) and row conditions.
  */
 import {
   CellOp,
   type AttributeCell,
-  type ColumnValue,
   type PlainBufferRow,
   type PrimaryKeyCell,
 } from '../../../../lib/tablestore/protocol/plainbuffer';
-import { FormatError } from '../../../../lib/tablestore/protocol/format-error';
-import { ErrorCode, TablestoreError } from '../../../../lib/tablestore/protocol/errors';
-import { RowExistence, type Condition, type ConsumedCapacity, type ErrorMessage, type ReadOptions } from '../../../../lib/tablestore/protocol/proto/wide';
+import { RowExistence, type Condition, type ReadOptions } from '../../../../lib/tablestore/protocol/proto/wide';
 import { errors } from '../../errors';
 import { evaluateFilter, parseFilter, type FilterNode } from './filter';
 import type { Column, StoredRow, Version } from './row-codec';
@@ -289,36 +286,4 @@ export function checkCondition(condition: Condition, live: LiveRow, operation: '
     const byName = new Map(live.columns.map((c) => [c.name, c]));
     if (!evaluateFilter(columnCondition, (n) => byName.get(n))) throw errors.conditionCheckFail();
   }
-}
-
-// -------------------------------------------------------------------------------------- capacity units
-
-const CU_BYTES = 4096;
-
-export const consumed = (read: number, write: number): ConsumedCapacity => ({ capacity_unit: { read, write } });
-
-export function capacityUnits(bytes: number): number {
-  return Math.max(1, Math.ceil(bytes / CU_BYTES));
-}
-
-export function rowBytes(primaryKey: readonly PrimaryKeyCell[], attributes: readonly { name: string; value?: ColumnValue }[]): number {
-  let n = 0;
-  for (const c of primaryKey) {
-    const v = c.value;
-    n += c.name.length + (typeof v === 'string' ? Buffer.byteLength(v) : v instanceof Uint8Array ? v.length : 8);
-  }
-  for (const a of attributes) n += a.name.length + (a.value === undefined ? 0 : valueSize(a.value));
-  return n;
-}
-
-// --------------------------------------------------------------------------------------- batch results
-
-/**
- * The per-row error of a batch answer: an OTS error or malformed row bytes fail that row only (as on the
- * service); anything else is a bug and fails the request.
- */
-export function rowFailure(err: unknown): ErrorMessage {
-  if (err instanceof TablestoreError) return { code: err.code, message: err.message };
-  if (err instanceof FormatError) return { code: ErrorCode.ParameterInvalid, message: err.message };
-  throw err;
 }

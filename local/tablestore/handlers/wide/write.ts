@@ -28,7 +28,8 @@ import { requireTableOrIndex, findTableOrIndex } from '../../indexes/lookup';
 import { indexErrors } from '../../indexes/definition';
 import { encodeKey } from './keys';
 import { decodeStoredRow, encodeStoredRow } from './row-codec';
-import { applyPut, applyUpdate, capacityUnits, checkCondition, consumed, liveRow, rowBytes, rowFailure, validateCells } from './rows';
+import { capacityUnits, consumed, rowBytes, rowFailure } from './capacity';
+import { applyPut, applyUpdate, checkCondition, liveRow, validateCells } from './rows';
 import { AUTOINC_SPACE, checkPrimaryKey, findWideTable, requireWideTable, type WideTable } from './table';
 
 const BATCH_WRITE_MAX_ROWS = 200;
