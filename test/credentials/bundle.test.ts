@@ -65,3 +65,26 @@ describe('dist/http-api bundle', () => {
     expect(JSON.parse(bad.body).error.message).toMatch(/limit/);
   }, 90_000);
 });
+
+describe('TABLESTORE_SIGNATURE_VERSION', () => {
+  it('selects V2 for the functions (V4 by default); anything else is a configuration error', async () => {
+    const { readConfig } = await import('../../lib/api/config');
+    const env = { TABLESTORE_INSTANCE: local.instance, FC_REGION: 'cn-hangzhou' };
+    expect(readConfig(env).signatureVersion).toBeUndefined();
+    expect(readConfig({ ...env, TABLESTORE_SIGNATURE_VERSION: 'V2' }).signatureVersion).toBe('v2');
+    expect(() => readConfig({ ...env, TABLESTORE_SIGNATURE_VERSION: 'v3' })).toThrow(/TABLESTORE_SIGNATURE_VERSION/);
+    // Both signatures are accepted by Tablestore Local through the cached clients.
+    const { getTablestoreClients, clearTablestoreClients } = await import('../../lib/tablestore/clients');
+    for (const signatureVersion of ['v2', 'v4'] as const) {
+      const { wide } = getTablestoreClients({
+        region: 'cn-hangzhou',
+        instance: local.instance,
+        endpoint: local.endpoint,
+        signatureVersion,
+        credentials: fromStatic({ accessKeyId: local.accessKeyId, accessKeySecret: local.accessKeySecret }),
+      });
+      expect(await wide.listTables()).toContain('orders');
+    }
+    clearTablestoreClients();
+  });
+});

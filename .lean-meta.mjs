@@ -1,1 +1,0 @@
-import { buildFunctions } from './scripts/build.ts';
