@@ -6,6 +6,7 @@
 import { ApiError, notFound } from '../fc/errors';
 import { toApiError } from '../fc/error-mapping';
 import type { ApiConfig } from './config';
+import { compileFilter, filterColumns, filterSchema, needsAllVersions } from './filter';
 import { decodePkValue, encodeValue, parseJsonObjectParam, restorePk, snapshotPk, type JsonValue, type PkBound, type PkSnapshot } from './lossless';
 import type { PageTokens, TokenBinding } from './page-token';
 import { parseNameList, parseTags, parseTimeParam } from './params';
@@ -250,12 +251,27 @@ export const routes: readonly Route[] = [
         if (!Array.isArray(position)) throw new ApiError(400, 'InvalidToken', "query parameter 'next' is not a token issued by this API");
         start = restorePk(position as unknown as PkSnapshot);
       }
+      const filterRaw = str(q, 'filter');
+      const filter = filterRaw === undefined ? undefined : compileFilter(filterRaw, filterSchema(info));
+      // Tablestore evaluates a filter on the columns it reads: fetch the filtered columns too, return only the asked ones.
+      const read = columns && filter ? [...new Set([...columns, ...filterColumns(filter)])] : columns;
       const page = await call('ots:GetRange', table, () =>
-        wide.getRange({ table, direction, start, end, limit, ...(columns ? { columns } : {}) }),
+        wide.getRange({
+          table,
+          direction,
+          start,
+          end,
+          limit,
+          ...(read ? { columns: read } : {}),
+          ...(filter ? { filter } : {}),
+          // rowJson keeps the newest version of each column, so reading older ones changes only what the filter sees.
+          ...(filter && needsAllVersions(filter) && (info.options.maxVersions ?? 1) > 1 ? { maxVersions: info.options.maxVersions } : {}),
+        }),
       );
+      const asked = read !== columns && columns ? new Set(columns) : undefined;
       return {
         table,
-        rows: page.rows.map(rowJson),
+        rows: page.rows.map((r) => rowJson(asked ? { ...r, columns: r.columns.filter((c) => asked.has(c.name)) } : r)),
         next: page.next ? deps.tokens().issue(bind, snapshotPk(page.next) as unknown as JsonValue) : null,
       };
     },

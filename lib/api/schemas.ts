@@ -46,6 +46,13 @@ export const query = {
     direction: { type: 'string', enum: ['forward', 'backward'], default: 'forward' },
     limit: LIMIT(5000, 100),
     columns: { type: 'string', maxLength: 8192, description: 'Comma-separated attribute columns to return (default all).' },
+    filter: {
+      type: 'string',
+      maxLength: 8192,
+      description:
+        'JSON row filter evaluated by Tablestore: {"column","op","value"} with op = != > >= < <=, combined with {"and":[…]}, {"or":[…]}, {"not":…}; ' +
+        'optional passIfMissing (default false) and latestVersionOnly (default true). A page the filter empties still carries next.',
+    },
     next: NEXT,
   },
   row: {

@@ -1,6 +1,7 @@
 import { INF_MAX, INF_MIN, int64, type WideCallOptions, type WideRow as SdkRow, type WideTableClient, type WideValue } from '../tablestore/wide';
 import type { PkBound, PkType, TsValue } from './lossless';
 import type { PrimaryKey, PrimaryKeyBound, WideReader, WideRow, WideTableInfo } from './ports';
+import { sdkColumnFilter } from './sdk-filter';
 
 const PK_TYPES: Record<string, PkType> = { '1': 'INTEGER', '2': 'STRING', '3': 'BINARY', INTEGER: 'INTEGER', STRING: 'STRING', BINARY: 'BINARY' };
 
@@ -80,6 +81,8 @@ export function wideReader(client: WideTableClient, call: () => WideCallOptions 
         exclusiveEndPrimaryKey: pkInput(q.end),
         limit: q.limit,
         ...(q.columns ? { columnsToGet: q.columns } : {}),
+        ...(q.filter ? { columnFilter: sdkColumnFilter(q.filter) } : {}),
+        ...(q.maxVersions ? { maxVersions: q.maxVersions } : {}),
       }, call());
       return {
         rows: r.rows.map(row),
