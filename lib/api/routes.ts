@@ -449,7 +449,8 @@ export const routes: readonly Route[] = [
           ? {
               select: {
                 ...(measurement === undefined ? {} : { measurement }),
-                ...(str(q, 'source') === undefined ? {} : { source: str(q, 'source') as string }),
+                // The parameter defaults to '' (the exact-series default); for a meta query '' means any source.
+                ...(str(q, 'source') ? { source: str(q, 'source') as string } : {}),
                 tags,
                 ...(updatedAfterRaw === undefined ? {} : { updatedAfter: parseTimeParam('updatedAfter', updatedAfterRaw) }),
               },

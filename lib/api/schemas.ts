@@ -69,7 +69,7 @@ export const query = {
   },
   points: {
     measurement: { type: 'string', minLength: 1, maxLength: 128 },
-    source: { type: 'string', maxLength: 256, default: '', description: 'Data source of the series (default empty).' },
+    source: { type: 'string', maxLength: 256, default: '', description: 'Data source of the series (default empty; with match=meta, empty = any source).' },
     tag: { type: 'string', maxLength: 4096, description: 'name=value; repeat for each tag of the series (the full tag set identifies it).' },
     start: { ...TIME_PARAM, description: 'Inclusive start (default 0).' },
     end: { ...TIME_PARAM, description: 'Exclusive end (default: unbounded).' },

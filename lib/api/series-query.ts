@@ -182,7 +182,7 @@ export async function readPoints(
           ...(metaToken === undefined ? {} : { token: unb64(metaToken) }),
         }),
       );
-      keys = page.series.map((s) => s.key);
+      keys = page.series.map((s) => s.key)
       nextMeta = page.next && page.next.length > 0 ? b64(page.next) : undefined;
     }
     if (expectKey !== undefined) {
