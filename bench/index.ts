@@ -5,6 +5,7 @@
  */
 import { runTablestoreLocalBench, type BenchFigure } from './tablestore-local.bench';
 import { runTimeseriesBench } from './timeseries.bench';
+import { runQueryBench } from './query.bench';
 
 export type { BenchFigure };
 export type BenchModule = (log: (line: string) => void) => Promise<readonly BenchFigure[]>;
@@ -12,6 +13,7 @@ export type BenchModule = (log: (line: string) => void) => Promise<readonly Benc
 const BENCHES: Record<string, BenchModule> = {
   'tablestore-local': runTablestoreLocalBench,
   timeseries: runTimeseriesBench,
+  query: runQueryBench,
 };
 
 async function main(): Promise<void> {
