@@ -59,6 +59,8 @@ export function filterSchema(info: WideTableInfo): FilterSchema {
 const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** Tablestore's column naming rule. */
+const COLUMN_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
 
 class Compiler {
   private conditions = 0;
@@ -89,7 +91,7 @@ class Compiler {
     }
     this.only(o, path, ['column', 'op', 'value', 'passIfMissing', 'latestVersionOnly']);
     const column = o.column;
-    if (typeof column !== 'string' || column.length === 0 || column.length > 255) this.fail(path, "'column' must be a column name (1–255 characters)");
+    if (typeof column !== 'string' || !COLUMN_NAME.test(column)) this.fail(path, "'column' must be a column name (a letter or _, then up to 254 letters, digits or _)");
     if (this.schema.primaryKey.has(column)) this.fail(path, `'${column}' is a primary-key column; filters apply to attribute columns (bound the range with start/end instead)`);
     if (typeof o.op !== 'string' || !(OPS as readonly string[]).includes(o.op)) this.fail(path, `'op' must be one of ${OPS.join(' ')}`);
     if (!Object.hasOwn(o, 'value')) this.fail(path, "'value' is missing");
