@@ -12,8 +12,9 @@
  *
  * Values are lossless JSON (lossless.ts): numbers, strings, booleans, {"$int64": "…"}, {"$binary": "…"},
  * {"$double": …}, {"$string": "…"}. Tablestore compares a column only with a value of the same type, so when
- * the table declares the column (defined columns) the value is converted to that type or refused; otherwise
- * an integral JSON number is an INTEGER and any other number a DOUBLE.
+ * the table declares the column (defined columns) the value is converted to that type or refused. Otherwise a
+ * fractional JSON number is a DOUBLE, and an integral one is compared both as an INTEGER and as a DOUBLE
+ * (`amount >= 900` matches 950 and 950.5); {"$int64"} / {"$double"} pin one type.
  */
 import { ApiError } from '../fc/errors';
 import type { TsValue } from './lossless';
@@ -95,14 +96,18 @@ class Compiler {
     if (this.schema.primaryKey.has(column)) this.fail(path, `'${column}' is a primary-key column; filters apply to attribute columns (bound the range with start/end instead)`);
     if (typeof o.op !== 'string' || !(OPS as readonly string[]).includes(o.op)) this.fail(path, `'op' must be one of ${OPS.join(' ')}`);
     if (!Object.hasOwn(o, 'value')) this.fail(path, "'value' is missing");
+    const type = this.schema.columns.get(column);
+    const value = this.value(o.value, type, `${path}/value`);
+    const compare = (v: TsValue): ColumnFilter => ({ kind: 'compare', column, op: o.op as Op, value: v, ...inherited });
+    // An integral JSON number on an undeclared column may be meant for an INTEGER or a DOUBLE column, and
+    // Tablestore never matches across types: compare with both (either matches; for != both must hold).
+    if (type === undefined && typeof o.value === 'number' && typeof value === 'bigint') {
+      this.conditions += 2;
+      if (this.conditions > MAX_FILTER_CONDITIONS) this.fail(path, `more than ${MAX_FILTER_CONDITIONS} comparisons (a plain integer on an undeclared column counts twice)`);
+      return { kind: o.op === '!=' ? 'and' : 'or', filters: [compare(value), compare(o.value)] };
+    }
     if (++this.conditions > MAX_FILTER_CONDITIONS) this.fail(path, `more than ${MAX_FILTER_CONDITIONS} comparisons`);
-    return {
-      kind: 'compare',
-      column,
-      op: o.op as Op,
-      value: this.value(o.value, this.schema.columns.get(column), `${path}/value`),
-      ...inherited,
-    };
+    return compare(value);
   }
 
   private only(o: Record<string, unknown>, path: string, allowed: readonly string[]): void {
