@@ -4,6 +4,7 @@
  * policy: every page followed to the end equals what was written (each point once), buckets equal a
  * brute-force computation over the written points, bad input answers 400 naming the parameter.
  */
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAgg, parseInterval } from '../../lib/api/aggregate';
@@ -198,6 +199,35 @@ describe('latest', () => {
     }
     const fields = await get('/timeseries/m/latest', { measurement: 'long', fields: 'nope' });
     expect(fields.body.series[0].point).toEqual({ time: T0 + (LONG_POINTS - 1) * 1_000_000, fields: {} });
+  });
+});
+
+describe('OpenAPI', () => {
+  it('publishes the new routes and parameters, and every answer conforms to the published response schema', async () => {
+    const doc = (await get('/openapi.json')).body;
+    const ajv = new Ajv2020({ strict: false });
+    ajv.addSchema({ $id: 'doc', components: doc.components });
+    const conforms = (route: string, body: unknown) => {
+      const schema = doc.paths[route].get.responses['200'].content['application/json'].schema;
+      const validate = ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll('"#/components', '"doc#/components')));
+      expect(validate(body), `${route}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+    };
+    const params = (route: string) => doc.paths[route].get.parameters.map((p: any) => p.name);
+    expect(params('/timeseries/{table}/points')).toEqual(expect.arrayContaining(['match', 'updatedAfter', 'maxSeries', 'interval', 'agg']));
+    expect(params('/tables/{table}/rows')).toContain('filter');
+    expect(params('/timeseries/{table}/latest')).toEqual(expect.arrayContaining(['measurement', 'source', 'tag', 'updatedAfter', 'fields', 'limit', 'next']));
+    const queries: Array<Record<string, string>> = [
+      { measurement: 'cpu', source: 'h1', tag: 'env=prod,rack=r1', limit: '3' },
+      { measurement: 'cpu', source: 'h1', tag: 'env=prod,rack=r1', interval: '5m', agg: 'avg', limit: '3' },
+      { match: 'meta', measurement: 'cpu', limit: '3' },
+      { match: 'meta', interval: '1h', agg: 'n:sum', limit: '3' },
+    ];
+    for (const q of queries) {
+      const r = await get('/timeseries/m/points', q);
+      expect(r.status).toBe(200);
+      conforms('/timeseries/{table}/points', r.body);
+    }
+    conforms('/timeseries/{table}/latest', (await get('/timeseries/m/latest', { limit: '3' })).body);
   });
 });
 
