@@ -14,7 +14,8 @@
  * {"$double": …}, {"$string": "…"}. Tablestore compares a column only with a value of the same type, so when
  * the table declares the column (defined columns) the value is converted to that type or refused. Otherwise a
  * fractional JSON number is a DOUBLE, and an integral one is compared both as an INTEGER and as a DOUBLE
- * (`amount >= 900` matches 950 and 950.5); {"$int64"} / {"$double"} pin one type.
+ * (`amount >= 900` matches 950 and 950.5); {"$int64"} / {"$double"} pin one type. Wire facts:
+ * docs/protocol-filters.md §1.
  */
 import { ApiError } from '../fc/errors';
 import type { TsValue } from './lossless';

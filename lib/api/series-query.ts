@@ -11,7 +11,7 @@
  *
  * Aggregation streams GetTimeseriesData pages through a Bucketer, so memory is bounded by the page, not by
  * the series. A request reads at most SCAN_BUDGET raw points when aggregating and then ends its page at the
- * next bucket boundary.
+ * next bucket boundary. Wire facts: docs/protocol-filters.md §2.
  */
 import { ApiError } from '../fc/errors';
 import { Bucketer, type AggSpec } from './aggregate';
