@@ -103,6 +103,7 @@ class Compiler {
     // An integral JSON number on an undeclared column may be meant for an INTEGER or a DOUBLE column, and
     // Tablestore never matches across types: compare with both (either matches; for != both must hold).
     if (type === undefined && typeof o.value === 'number' && typeof value === 'bigint') {
+      if (depth + 1 > MAX_FILTER_DEPTH) this.fail(path, `nested deeper than ${MAX_FILTER_DEPTH} levels (a plain integer on an undeclared column adds one; use {"$int64"} or {"$double"})`);
       this.conditions += 2;
       if (this.conditions > MAX_FILTER_CONDITIONS) this.fail(path, `more than ${MAX_FILTER_CONDITIONS} comparisons (a plain integer on an undeclared column counts twice)`);
       return { kind: o.op === '!=' ? 'and' : 'or', filters: [compare(value), compare(o.value)] };

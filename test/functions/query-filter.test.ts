@@ -278,6 +278,7 @@ describe('filters on ranges', () => {
       [JSON.stringify({ or: Array.from({ length: 33 }, () => ({ column: 'n', op: '=', value: 1 })) }), /more than 32 comparisons/],
       ['{"not":'.repeat(12) + '{"column":"n","op":"=","value":1}' + '}'.repeat(12), /nested deeper than 10/],
       ['{"column":"n","op":"=","value":[1]}', /expected a value/],
+      ['{"not":'.repeat(10) + '{"column":"n","op":"=","value":1}' + '}'.repeat(10), /nested deeper than 10 levels \(a plain integer/],
     ];
     for (const [filter, pattern] of cases) {
       const r = await get('/tables/fz/rows', { filter });
