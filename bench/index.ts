@@ -5,6 +5,9 @@
  */
 import { runTablestoreLocalBench, type BenchFigure } from './tablestore-local.bench';
 import { runTimeseriesBench } from './timeseries.bench';
+import { runSearchBench } from './search.bench';
+import { runSqlBench } from './sql.bench';
+import { runSecondaryIndexBench } from './sindex.bench';
 import { runQueryBench } from './query.bench';
 
 export type { BenchFigure };
@@ -13,6 +16,9 @@ export type BenchModule = (log: (line: string) => void) => Promise<readonly Benc
 const BENCHES: Record<string, BenchModule> = {
   'tablestore-local': runTablestoreLocalBench,
   timeseries: runTimeseriesBench,
+  search: runSearchBench,
+  sql: runSqlBench,
+  sindex: runSecondaryIndexBench,
   query: runQueryBench,
 };
 

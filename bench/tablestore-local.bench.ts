@@ -20,11 +20,11 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { encodePrimaryKey, encodeRow, INF_MAX } from '../lib/tablestore/protocol/plainbuffer';
-import { decodeMessage, encodeMessage, type GetRangeResponse } from '../lib/tablestore/protocol/proto/wide';
+import { decodeMessage, encodeMessage } from '../lib/tablestore/protocol/proto/wide';
 import { signRequestHeaders } from '../lib/tablestore/protocol/sign';
 import { encodeStoredRow } from '../local/tablestore/handlers/wide/row-codec';
-import { encodeKey, type WideTableDefinition } from '../local/tablestore/handlers/wide/schema';
-import { dataSpace } from '../local/tablestore/handlers/wide/table';
+import { encodeKey } from '../local/tablestore/handlers/wide/keys';
+import { dataSpace, type WideTableDefinition } from '../local/tablestore/handlers/wide/table';
 import { startTablestoreLocal } from '../local/tablestore/server';
 import type { KvWrite } from '../local/tablestore/persistence/store';
 
@@ -45,7 +45,7 @@ interface Target {
 const KEY = { id: 'bench-key', secret: 'bench-secret' };
 
 /** A lean signed client: one keep-alive agent, our V2 signer, raw protobuf in and out. */
-function leanClient(target: Target, maxSockets: number) {
+export function leanClient(target: Target, maxSockets: number) {
   const url = new URL(target.endpoint);
   const agent = new Agent({ keepAlive: true, maxSockets });
   return {
@@ -66,18 +66,18 @@ function leanClient(target: Target, maxSockets: number) {
   };
 }
 
-function percentile(sorted: number[], p: number): number {
+export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-function gc(): void {
+export function gc(): void {
   setFlagsFromString('--expose-gc');
   const collect = runInNewContext('gc') as () => void;
   collect();
   collect();
 }
 
-function memoryBytes(): number {
+export function memoryBytes(): number {
   const m = process.memoryUsage();
   return m.heapUsed + m.external;
 }
@@ -136,7 +136,7 @@ async function rangeLatencies(client: ReturnType<typeof leanClient>, table: stri
       exclusive_end_primary_key: encodePrimaryKey([{ name: 'id', value: INF_MAX }]),
     });
     const t0 = performance.now();
-    const res = decodeMessage<GetRangeResponse>('GetRangeResponse', await client.call('GetRange', body));
+    const res = decodeMessage('GetRangeResponse', await client.call('GetRange', body));
     out.push(performance.now() - t0);
     if (!res.next_start_primary_key || res.rows.length < 1000) {
       if (!res.next_start_primary_key) throw new Error('bench self-check failed: expected a next page');

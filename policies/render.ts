@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isInstanceName, isRegionId } from '../lib/tablestore/names';
 
 export interface PolicyDocument {
   Version: '1';
@@ -23,9 +24,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const READ_POLICY_FILE = join(here, 'tablestore-fc-read.json');
 
 export function renderPolicy(target: PolicyTarget, file = READ_POLICY_FILE): PolicyDocument {
-  if (!/^[a-z0-9-]+$/.test(target.region)) throw new Error(`bad region '${target.region}'`);
+  if (!isRegionId(target.region)) throw new Error(`bad region '${target.region}'`);
   if (!/^\d+$/.test(target.accountId)) throw new Error(`bad account id '${target.accountId}'`);
-  if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(target.instance)) throw new Error(`bad instance name '${target.instance}'`);
+  if (!isInstanceName(target.instance)) throw new Error(`bad instance name '${target.instance}'`);
   const text = readFileSync(file, 'utf8')
     .replaceAll('${Region}', target.region)
     .replaceAll('${AccountId}', target.accountId)

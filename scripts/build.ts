@@ -10,6 +10,7 @@ import { build, type Metafile } from 'esbuild';
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildExplorerAssets } from '../lib/explorer/build-assets';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -59,6 +60,9 @@ export async function buildFunctions(names: readonly string[] = functionNames(),
     // The repository is "type": "module"; this marker keeps the bundle CommonJS when run from the checkout
     // (s local, the local FC runner) exactly as on FC, where the folder is uploaded alone.
     writeFileSync(join(outdir, 'package.json'), `${JSON.stringify({ type: 'commonjs', private: true }, null, 2)}\n`);
+    // The HTTP function also serves the browser explorer: its page and assets sit beside the bundle, read only
+    // when a page is asked for (lib/explorer/serve.ts).
+    if (name === 'http-api') await buildExplorerAssets(join(outdir, 'explorer'));
     const bytes = outputBytes(result.metafile, outfile);
     built.push({ name, outfile, bytes });
   }

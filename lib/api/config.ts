@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ApiError } from '../fc/errors';
+import { isInstanceName, isRegionId, isTableName } from '../tablestore/names';
 
 /** Runtime configuration of the functions, read from the environment on every invocation (it is cheap). */
 export interface ApiConfig {
@@ -11,6 +12,8 @@ export interface ApiConfig {
   readonly tables?: ReadonlySet<string>;
   /** Key for `next` tokens. */
   readonly tokenKey: string;
+  /** True when `tokenKey` was derived from the (public) region and instance because PAGE_TOKEN_SECRET is unset. */
+  readonly tokenKeyDerived: boolean;
 }
 
 export const ENV = {
@@ -22,10 +25,6 @@ export const ENV = {
   tokenKey: 'PAGE_TOKEN_SECRET',
 } as const;
 
-// Tablestore instance names: 3–16 letters, digits and hyphens, starting with a letter, not ending with a hyphen.
-const INSTANCE = /^[A-Za-z][A-Za-z0-9-]{1,14}[A-Za-z0-9]$/;
-const TABLE = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
-const REGION = /^[a-z]{2,}(-[a-z0-9]+)+$/;
 
 const misconfigured = (message: string): ApiError => new ApiError(500, 'InvalidConfiguration', message);
 
@@ -36,10 +35,10 @@ const misconfigured = (message: string): ApiError => new ApiError(500, 'InvalidC
 export function readConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const instance = env[ENV.instance]?.trim();
   if (!instance) throw misconfigured(`${ENV.instance} is not set; set it to the Tablestore instance name.`);
-  if (!INSTANCE.test(instance)) throw misconfigured(`${ENV.instance} '${instance.slice(0, 70)}' is not a valid instance name.`);
+  if (!isInstanceName(instance)) throw misconfigured(`${ENV.instance} '${instance.slice(0, 70)}' is not a valid instance name.`);
   const region = env[ENV.region]?.trim();
   if (!region) throw misconfigured(`${ENV.region} is not set (Function Compute sets it; set it when running elsewhere).`);
-  if (!REGION.test(region)) throw misconfigured(`${ENV.region} '${region.slice(0, 40)}' is not a region id.`);
+  if (!isRegionId(region)) throw misconfigured(`${ENV.region} '${region.slice(0, 40)}' is not a region id.`);
   const endpoint = env[ENV.endpoint]?.trim() || undefined;
   if (endpoint !== undefined) {
     let url: URL | undefined;
@@ -60,10 +59,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const tablesRaw = env[ENV.tables]?.trim();
   if (tablesRaw) {
     tables = new Set(tablesRaw.split(',').map((t) => t.trim()).filter(Boolean));
-    for (const t of tables) if (!TABLE.test(t)) throw misconfigured(`${ENV.tables} contains '${t.slice(0, 70)}', which is not a table name.`);
+    for (const t of tables) if (!isTableName(t)) throw misconfigured(`${ENV.tables} contains '${t.slice(0, 70)}', which is not a table name.`);
   }
   // Without a configured key, tokens are still bound to table and query (the binding check is what stops
   // replay); the key then only needs to be stable across instances, so derive it from the instance.
+  const tokenKeyDerived = !env[ENV.tokenKey];
   const tokenKey = env[ENV.tokenKey] || createHash('sha256').update(`tablestore-fc/page-token/${region}/${instance}`).digest('hex');
   return {
     instance,
@@ -72,5 +72,22 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     ...(networkRaw === undefined ? {} : { network: networkRaw }),
     ...(tables === undefined ? {} : { tables }),
     tokenKey,
+    tokenKeyDerived,
   };
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+let warnedDerivedKey = false;
+
+/**
+ * Warns once per function instance when `next` tokens are signed with the derived key outside a local run
+ * (an endpoint on loopback): region and instance are public in the endpoint's host name, so anyone can sign
+ * a token then. Forged positions are still validated (400), but they can start a page anywhere in the table
+ * the function may read, bypassing the `start` the caller was given. See docs/functions.md, "Page tokens".
+ */
+export function warnIfDerivedTokenKey(config: ApiConfig, warn: (message: string) => void): void {
+  if (warnedDerivedKey || !config.tokenKeyDerived) return;
+  if (config.endpoint !== undefined && LOOPBACK.has(new URL(config.endpoint).hostname)) return;
+  warnedDerivedKey = true;
+  warn(`${ENV.tokenKey} is not set: next tokens are signed with a key derived from the region and instance name, which anyone can compute. Set ${ENV.tokenKey} to a random secret.`);
 }

@@ -5,13 +5,14 @@ import { fcErrorResponse } from '../fc/error-response';
 import { fcHttpEvent } from '../fc/http-event';
 import { createLogger, fcLogger, type LoggedContext, type ScrubbingLogger } from '../fc/logger';
 import type { FcContext, FcHttpResponse, HttpRequest } from '../fc/types';
-import { readConfig, type ApiConfig } from './config';
+import { readConfig, warnIfDerivedTokenKey, type ApiConfig } from './config';
 import type { JsonValue } from './lossless';
 import { buildOpenApi } from './openapi';
 import { createPageTokens, type PageTokens } from './page-token';
 import type { TablestoreReaders } from './ports';
 import { createRouter } from './router';
 import { routes, type RouteDeps } from './routes';
+import { isExplorerPath } from '../explorer/paths';
 
 export interface HttpAppOptions {
   /**
@@ -57,9 +58,17 @@ export function createHttpHandler(options: HttpAppOptions): FcHttpHandler {
     .use(as(fcErrorResponse()))
     .handler(async (request, context, { signal }) => {
       context.log?.debug({ method: request.method, path: request.path }, 'request');
+      // The browser explorer (HTML, not part of the JSON contract, so not in /openapi.json): its module and files
+      // are loaded on the first page request only, so JSON requests never pay for them.
+      if (isExplorerPath(request.path)) return (await import('../explorer/serve')).serveExplorer(request);
       let config: ApiConfig | undefined;
       const deps: RouteDeps = {
-        config: () => (config ??= readConfig(options.env ?? process.env)),
+        config: () => {
+          if (config) return config;
+          config = readConfig(options.env ?? process.env);
+          warnIfDerivedTokenKey(config, (message) => context.log?.warn(message));
+          return config;
+        },
         readers: async () => options.readers(deps.config(), context, signal),
         tokens: () => {
           const key = deps.config().tokenKey;

@@ -151,19 +151,43 @@ export function snapshotPk(pk: ReadonlyArray<readonly [string, PkBound]>): PkSna
   });
 }
 
-export function restorePk(snapshot: PkSnapshot): Array<[string, PkBound]> {
-  return snapshot.map(([name, tag, value]): [string, PkBound] => {
-    switch (tag) {
-      case 'x':
-        return [name, value as InfMarker];
-      case 'i':
-        return [name, BigInt(value)];
-      case 's':
-        return [name, value];
-      case 'b':
-        return [name, new Uint8Array(Buffer.from(value, 'base64'))];
-      case 'n':
-        return [name, BigInt(value)];
+const badToken = (why: string): ApiError => new ApiError(400, 'InvalidToken', `query parameter 'next' ${why}`);
+const TAG_TYPES: Readonly<Record<string, PkType | undefined>> = { i: 'INTEGER', n: 'INTEGER', s: 'STRING', b: 'BINARY' };
+
+/**
+ * Rebuilds a position from a page token. The HMAC proves only that some key holder issued the token; when
+ * the key is derived from public names (no PAGE_TOKEN_SECRET) anyone can sign one, so every element is
+ * checked against the table's current primary-key schema: same names in the same order, a tag that fits the
+ * column's type, int64 range, canonical base64. Anything else is a 400 `InvalidToken`, never a value the
+ * service would reject with a 5xx or, worse, silently wrap.
+ */
+export function restorePk(snapshot: unknown, schema: ReadonlyArray<{ readonly name: string; readonly type: PkType }>): Array<[string, PkBound]> {
+  if (!Array.isArray(snapshot) || snapshot.length !== schema.length) throw badToken('does not match the primary key of this table');
+  return schema.map((col, i): [string, PkBound] => {
+    const entry: unknown = snapshot[i];
+    if (!Array.isArray(entry) || entry.length !== 3) throw badToken('is not a token issued by this API');
+    const [name, tag, value] = entry as unknown[];
+    if (name !== col.name || typeof tag !== 'string' || typeof value !== 'string') throw badToken('does not match the primary key of this table');
+    if (tag === 'x') {
+      if (value !== 'INF_MIN' && value !== 'INF_MAX') throw badToken('is not a token issued by this API');
+      return [col.name, value];
+    }
+    if (TAG_TYPES[tag] !== col.type) throw badToken(`holds a value of the wrong type for column '${col.name}'`);
+    switch (col.type) {
+      case 'INTEGER': {
+        if (!/^-?[0-9]{1,19}$/.test(value)) throw badToken(`holds an invalid integer for column '${col.name}'`);
+        const v = BigInt(value);
+        if (v < INT64_MIN || v > INT64_MAX) throw badToken(`holds an integer outside the int64 range for column '${col.name}'`);
+        return [col.name, v];
+      }
+      case 'STRING':
+        return [col.name, value];
+      case 'BINARY': {
+        const bytes = Buffer.from(value, 'base64');
+        // Only the canonical encoding round-trips; anything else was not written by snapshotPk.
+        if (value.length % 4 !== 0 || !BASE64.test(value) || bytes.toString('base64') !== value) throw badToken(`holds invalid base64 for column '${col.name}'`);
+        return [col.name, new Uint8Array(bytes)];
+      }
     }
   });
 }

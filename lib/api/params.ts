@@ -39,22 +39,41 @@ export function parseNameList(name: string, raw: string | undefined): string[] |
   return names;
 }
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
+const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:(Z)|([+-])(\d{2}):(\d{2}))$/;
 
-/** A time as integer microseconds since the epoch, or ISO-8601 with a zone (fractions down to µs kept). */
+const timeError = (name: string, why: string): ApiError => new ApiError(400, 'InvalidParameter', `query parameter '${name}' ${why}`);
+
+/**
+ * A time as integer microseconds since the epoch, or ISO-8601 with a zone (fractions down to µs kept). Each
+ * field is checked before any arithmetic, because `Date` rolls impossible values over (Feb 30 → Mar 2,
+ * 24:00 → the next day); the result must be a safe integer, as an integer parameter must be.
+ */
 export function parseTimeParam(name: string, raw: string): number {
   if (/^-?\d+$/.test(raw)) {
     const v = Number(raw);
-    if (!Number.isSafeInteger(v) || v < 0) throw new ApiError(400, 'InvalidParameter', `query parameter '${name}' is out of range (microseconds since the epoch)`);
+    if (!Number.isSafeInteger(v) || v < 0) throw timeError(name, 'is out of range (microseconds since the epoch, up to 2^53-1)');
     return v;
   }
   const m = ISO.exec(raw);
-  const ms = m ? Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${m[8]}`) : Number.NaN;
-  if (!m || Number.isNaN(ms)) {
-    throw new ApiError(400, 'InvalidParameter', `query parameter '${name}' must be integer microseconds or ISO-8601 with a zone, e.g. 2026-11-23T01:02:03.456789Z`);
+  if (!m) throw timeError(name, 'must be integer microseconds or ISO-8601 with a zone, e.g. 2026-11-23T01:02:03.456789Z');
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const daysInMonth = month >= 1 && month <= 12 ? new Date(Date.UTC(year, month, 0)).getUTCDate() : 0;
+  if (daysInMonth === 0 || day < 1 || day > daysInMonth) throw timeError(name, `is not a calendar date: '${raw.slice(0, 10)}'`);
+  if (hour > 23 || minute > 59 || second > 59) throw timeError(name, `has an impossible time of day: '${raw.slice(11, 19)}'`);
+  let offsetMinutes = 0;
+  if (m[8] === undefined) {
+    const oh = Number(m[10]);
+    const om = Number(m[11]);
+    if (oh > 23 || om > 59) throw timeError(name, `has an impossible zone offset: '${m[9]}${m[10]}:${m[11]}'`);
+    offsetMinutes = (m[9] === '-' ? -1 : 1) * (oh * 60 + om);
   }
-  const micros = Number(((m[7] ?? '') + '000000').slice(0, 6));
-  const value = ms * 1000 + micros;
-  if (value < 0) throw new ApiError(400, 'InvalidParameter', `query parameter '${name}' is before 1970`);
+  // Date.UTC maps years 0–99 to 1900–1999; setUTCFullYear does not.
+  const base = new Date(Date.UTC(2000, 0, 1));
+  base.setUTCFullYear(year, month - 1, day);
+  base.setUTCHours(hour, minute, second, 0);
+  const ms = base.getTime() - offsetMinutes * 60_000;
+  const value = ms * 1000 + Number(((m[7] ?? '') + '000000').slice(0, 6));
+  if (value < 0) throw timeError(name, 'is before 1970');
+  if (!Number.isSafeInteger(value)) throw timeError(name, 'is out of range: microseconds since the epoch must stay below 2^53 (about the year 2255)');
   return value;
 }

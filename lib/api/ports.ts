@@ -1,6 +1,6 @@
 /**
- * What the routes need from Tablestore, in our own terms. `adapters.ts` implements these over the shared
- * WideTableClient and TimeseriesClient; keeping the routes on this narrow surface documents exactly which
+ * What the routes need from Tablestore, in our own terms. `wide-adapter.ts` and `timeseries-adapter.ts` implement
+ * these over the shared WideTableClient and TimeseriesClient; keeping the routes on this narrow surface documents exactly which
  * Tablestore APIs (and therefore which RAM actions) each route uses.
  */
 import type { PkBound, PkType, TsValue } from './lossless';

@@ -81,7 +81,6 @@ export function createRouter(routes: readonly Route[]): Router {
           allowed.push(c.route.method);
           continue;
         }
-        request.params = params;
         const event: ValidatedEvent = { params: { ...params }, query: { ...request.query }, requestId: request.requestId, deps };
         return innerHandler(c)(event, {});
       }

@@ -1,13 +1,14 @@
 /**
  * The route table: the public contract of the HTTP data API. Each route lists the RAM actions it needs
- * (policies/ and the least-privilege tests are derived from it), its parameter schemas and its response
- * schema (both published in /openapi.json) and a plain handler of a typed request.
+ * (policies/tablestore-fc-read.json is written by hand; the least-privilege tests check that it grants exactly
+ * these), its parameter schemas and its response schema (both published in /openapi.json) and a plain
+ * handler of a typed request.
  */
 import { ApiError, notFound } from '../fc/errors';
 import { toApiError } from '../fc/error-mapping';
 import type { ApiConfig } from './config';
 import { compileFilter, filterColumns, filterSchema, needsAllVersions } from './filter';
-import { decodePkValue, encodeValue, parseJsonObjectParam, restorePk, snapshotPk, type JsonValue, type PkBound, type PkSnapshot } from './lossless';
+import { decodePkValue, encodeValue, parseJsonObjectParam, restorePk, snapshotPk, type JsonValue, type PkBound } from './lossless';
 import type { PageTokens, TokenBinding } from './page-token';
 import { parseNameList, parseTags, parseTimeParam } from './params';
 import type { PkColumn, Point, PrimaryKey, PrimaryKeyBound, TablestoreReaders, WideRow, WideTableInfo, TimeseriesTableInfo, SeriesKey } from './ports';
@@ -251,9 +252,7 @@ export const routes: readonly Route[] = [
       const bind = binding('rows', table, q);
       const next = str(q, 'next');
       if (next !== undefined) {
-        const position = deps.tokens().open(next, bind);
-        if (!Array.isArray(position)) throw new ApiError(400, 'InvalidToken', "query parameter 'next' is not a token issued by this API");
-        start = restorePk(position as unknown as PkSnapshot);
+        start = restorePk(deps.tokens().open(next, bind), info.primaryKey);
       }
       const filterRaw = str(q, 'filter');
       const filter = filterRaw === undefined ? undefined : compileFilter(filterRaw, filterSchema(info));

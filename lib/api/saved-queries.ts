@@ -108,7 +108,6 @@ export async function runSavedQuery(q: SavedQuery, options: SavedQueryOptions): 
         query: { ...query, ...(next === undefined ? {} : { next }) },
         body: Buffer.alloc(0),
         requestId: `saved-query-${q.name}`,
-        params: {},
       };
       const body = await router.dispatch(request, deps);
       pages += 1;

@@ -2,11 +2,12 @@
  * JSON Schemas (2020-12) of request parameters and responses. The same objects validate requests (through
  * @middy/validator) and are published in `GET /openapi.json`, so the document cannot drift from behaviour.
  */
+import { TABLE_NAME_PATTERN } from '../tablestore/names';
 import { VALUE_SCHEMA } from './lossless';
 
 export type Schema = Record<string, unknown>;
 
-export const TABLE_NAME = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,254}$', description: 'Table name.' } as const;
+export const TABLE_NAME = { type: 'string', pattern: TABLE_NAME_PATTERN, description: 'Table name.' } as const;
 export const LIMIT = (max: number, dflt: number) =>
   ({ type: 'integer', minimum: 1, maximum: max, default: dflt, description: `Page size, 1–${max} (default ${dflt}).` }) as const;
 export const NEXT = {

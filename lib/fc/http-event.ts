@@ -69,7 +69,6 @@ export function toHttpRequest(event: FcHttpEvent, invocationRequestId: string | 
     body,
     requestId: invocationRequestId || event.requestContext.requestId || 'unknown',
     ...(http.sourceIp === undefined ? {} : { sourceIp: http.sourceIp }),
-    params: {},
   };
 }
 

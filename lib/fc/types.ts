@@ -101,6 +101,4 @@ export interface HttpRequest {
   readonly body: Buffer;
   readonly requestId: string;
   readonly sourceIp?: string;
-  /** Path parameters, filled by the router. */
-  params: Record<string, string>;
 }

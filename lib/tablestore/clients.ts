@@ -9,6 +9,7 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { CredentialProvider } from '../credentials/types';
 import { memoize } from '../credentials/compose';
+import { isInstanceName, isRegionId } from './names';
 import { TimeseriesClient } from './timeseries';
 import { WideTableClient } from './wide';
 
@@ -33,13 +34,10 @@ export interface TablestoreClients {
   readonly endpoint: string;
 }
 
-const INSTANCE = /^[a-zA-Z][a-zA-Z0-9-]{2,15}$/;
-const REGION = /^[a-z]{2,}(-[a-z0-9]+)+$/;
-
 /** `https://<instance>.<region>.ots.aliyuncs.com`, or the VPC form `…<region>.vpc.tablestore.aliyuncs.com`. */
 export function tablestoreEndpoint(region: string, instance: string, network: TablestoreNetwork = 'public'): string {
-  if (!REGION.test(region)) throw new TypeError(`invalid region ${JSON.stringify(region)}`);
-  if (!INSTANCE.test(instance)) throw new TypeError(`invalid instance name ${JSON.stringify(instance)}`);
+  if (!isRegionId(region)) throw new TypeError(`invalid region ${JSON.stringify(region)}`);
+  if (!isInstanceName(instance)) throw new TypeError(`invalid instance name ${JSON.stringify(instance)}`);
   const name = instance.toLowerCase();
   return network === 'vpc' ? `https://${name}.${region}.vpc.tablestore.aliyuncs.com` : `https://${name}.${region}.ots.aliyuncs.com`;
 }

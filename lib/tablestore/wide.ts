@@ -183,7 +183,7 @@ export interface WideTableClientOptions {
  */
 export type WideCallOptions = Pick<CallOptions, 'deadlineMs' | 'signal'>;
 
-/** Codes Tablestore uses when it refuses the keys themselves (expired/replaced token → either, §6.2). */
+/** Codes Tablestore uses when it refuses the keys themselves (expired/replaced token → either, docs/protocol.md §11.6). */
 const AUTH_CODES = new Set(['OTSAuthFailed', 'OTSNoPermissionAccess']);
 /** Keys this young from a forced refresh cannot be stale: a refusal is a policy decision. */
 const FORCED_FRESH_MS = 60_000;

@@ -1,7 +1,7 @@
 /**
  * Reads an s.yaml (Serverless Devs v3, component fc3) into the function specs the runner serves. Only fc3
  * resources are taken; props are resolved with the magic variables in yaml-vars.ts, then checked as strictly
- * as the runner needs (fc3 itself barely validates, see function-compute.md §9.3).
+ * as the runner needs (fc3 itself barely validates, see docs/protocol.md §12.5).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * FC 3.0 HTTP trigger translation (function-compute.md §6): a real HTTP request becomes the JSON event the
+ * FC 3.0 HTTP trigger translation (docs/protocol-fc.md §2): a real HTTP request becomes the JSON event the
  * handler receives as a Buffer, and the `{ statusCode, headers, isBase64Encoded, body }` struct it returns
  * becomes the HTTP response.
  */
@@ -40,16 +40,26 @@ export interface EventInput {
 
 const TEXT_TYPES = /^(text\/|application\/(json|[\w.+-]*\+json|xml|[\w.+-]*\+xml|x-www-form-urlencoded|javascript))/i;
 
+/**
+ * A header name as FC's front end hands it on (docs/protocol-fc.md §2.2): the first letter and every letter
+ * after a hyphen upper case, the rest lower case (`accept-encoding` → `Accept-Encoding`). Names with a
+ * character outside the HTTP token set are passed unchanged, as that canonicalisation does.
+ */
+export function canonicalHeaderName(name: string): string {
+  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) return name;
+  return name.toLowerCase().replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+}
+
 export function buildHttpEvent(input: EventInput): HttpTriggerEvent {
   const { req } = input;
   const headers: Record<string, string> = {};
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i];
-    // Header names keep the client's casing; repeated headers are joined with ',' (no arrays).
-    const existing = Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase());
-    if (existing) headers[existing] = `${headers[existing]},${raw[i + 1]}`;
-    else headers[name] = raw[i + 1];
+    const name = canonicalHeaderName(raw[i]);
+    // Host is FC's own (the trigger's domain), not part of the event's headers.
+    if (name === 'Host') continue;
+    // Repeated headers are joined with ',' (no arrays).
+    headers[name] = Object.hasOwn(headers, name) ? `${headers[name]},${raw[i + 1]}` : raw[i + 1];
   }
   const queryParameters: Record<string, string> = {};
   for (const [k, v] of new URLSearchParams(input.rawQuery)) {

@@ -1,18 +1,31 @@
 /**
- * Function Compute 3.0 InvokeFunction, as `@alicloud/fc20230330` calls it:
- * `POST /2023-03-30/functions/<name>/invocations[?qualifier=]`, ACS3-HMAC-SHA256 signed, raw event bytes in
- * the body (`content-type: application/octet-stream`), optional `x-fc-invocation-type: Sync|Async` and
- * `x-fc-log-type: None|Tail`. The reply carries the function's response bytes, `x-fc-request-id`, and on a
- * function error `x-fc-error-type` with FC's error JSON; `Tail` adds the base64 log tail in `x-fc-log-result`.
- * API-level failures (signature, permission, unknown function) are POP-style JSON `{Code, Message, RequestId}`.
+ * Function Compute's InvokeFunction API on the runner (docs/protocol-fc.md §4–§6):
+ *  - `POST /2023-03-30/functions/<name>/invocations[?qualifier=]`, ACS3-HMAC-SHA256 signed as
+ *    `@alicloud/fc20230330` sends it, or `FC <AccessKeyId>:<signature>` signed as `@alicloud/fc2` sends it
+ *    with `client.version = '2023-03-30'` (what the fc3 component does);
+ *  - `POST /2016-08-15/services/<service>[.<qualifier>]/functions/<name>/invocations`, `FC`-signed
+ *    (`@alicloud/fc2`'s default), resolved to the function `<service>$<name>` if there is one, else `<name>`.
+ * Raw event bytes in the body, optional `x-fc-invocation-type: Sync|Async` and `x-fc-log-type: None|Tail`.
+ * The reply carries the function's response bytes, `x-fc-request-id`, and on a function error
+ * `x-fc-error-type` with FC's error JSON; `Tail` adds the base64 log tail in `x-fc-log-result`. API-level
+ * failures are JSON: `{Code, Message, RequestId}` for ACS3 callers, `{ErrorCode, ErrorMessage}` for FC ones.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { IdentityStore } from '../tablestore/auth/identity';
-import { canonicalRequest, parseAuthorization, sha256Hex, sign, signaturesEqual, stringToSign } from './acs3';
+import { createHash } from 'node:crypto';
+import { fcRequestId, headerValue as header, safeDecode } from '../http/helpers';
+import { fcSignature, fcStringToSign, parseAcs3Authorization, parseFcAuthorization, sameText, sha256Hex, verifyAcs3 } from '../http/signatures';
 import type { FunctionSpec } from './config';
 import type { InvocationOutcome } from './instance-pool';
 
-export const INVOKE_PATH = /^\/2023-03-30\/functions\/([^/]+)\/invocations\/?$/;
+const V3_INVOKE = /^\/2023-03-30\/functions\/([^/]+)\/invocations\/?$/;
+const V2_INVOKE = /^\/2016-08-15\/services\/([^/]+)\/functions\/([^/]+)\/invocations\/?$/;
+/** Paths in Function Compute's API namespace: never handed to an HTTP trigger. */
+export const API_PATH = /^\/(2023-03-30|2016-08-15)(\/|$)/;
+export const SERVED_APIS = [
+  'POST /2023-03-30/functions/{functionName}/invocations (ACS3-HMAC-SHA256 or FC signature)',
+  'POST /2016-08-15/services/{serviceName}/functions/{functionName}/invocations (FC signature)',
+] as const;
 
 export interface InvokeApiRequest {
   readonly req: IncomingMessage;
@@ -22,7 +35,7 @@ export interface InvokeApiRequest {
   readonly body: Buffer;
   readonly identities: IdentityStore;
   readonly accountId: string;
-  /** Seen signature nonces → expiry time (replay protection within the skew window). */
+  /** Seen signature nonces (ACS3) or signatures (FC, which has no nonce) → expiry time: replay protection. */
   readonly nonces: Map<string, number>;
   readonly clockSkewMs: number;
   readonly lookupFunction: (name: string) => FunctionSpec | undefined;
@@ -44,62 +57,118 @@ export function staticKeyStore(keys: readonly { readonly id: string; readonly se
 
 const TAIL_BYTES = 4096;
 
+interface Target {
+  readonly name: string;
+  readonly qualifier: string | undefined;
+}
+
+/** Where an API request is going, or undefined for a path in the API namespace that is not served. */
+function target(rawPath: string, query: URLSearchParams): (Target & { version: '2023-03-30' | '2016-08-15'; service?: string }) | undefined {
+  const v3 = V3_INVOKE.exec(rawPath);
+  if (v3) return { version: '2023-03-30', name: safeDecode(v3[1]!), qualifier: query.get('qualifier') ?? undefined };
+  const v2 = V2_INVOKE.exec(rawPath);
+  if (!v2) return undefined;
+  const service = safeDecode(v2[1]!);
+  const dot = service.indexOf('.');
+  return {
+    version: '2016-08-15',
+    service: dot < 0 ? service : service.slice(0, dot),
+    name: safeDecode(v2[2]!),
+    qualifier: dot < 0 ? undefined : service.slice(dot + 1),
+  };
+}
+
 export async function handleInvokeApi(r: InvokeApiRequest): Promise<void> {
   const { req, res } = r;
-  const requestId = randomRequestId();
+  const requestId = fcRequestId();
+  const authorization = header(req, 'authorization');
+  const scheme = authorization?.startsWith('FC ') ? 'fc' : 'acs3';
   const fail = (status: number, code: string, message: string): void => {
+    const body = scheme === 'fc' ? { ErrorCode: code, ErrorMessage: message, RequestId: requestId } : { Code: code, Message: message, RequestId: requestId };
     res.writeHead(status, { 'content-type': 'application/json', 'x-acs-request-id': requestId, 'x-fc-request-id': requestId });
-    res.end(JSON.stringify({ Code: code, Message: message, RequestId: requestId }));
+    res.end(JSON.stringify(body));
     r.log.warn(`[fc] InvokeFunction rejected: ${status} ${code}`);
   };
-  if (req.method !== 'POST') return fail(405, 'MethodNotAllowed', 'InvokeFunction must be a POST');
-  const name = safeDecode(INVOKE_PATH.exec(r.rawPath)?.[1] ?? '');
-
-  // --- authentication: recompute the ACS3-HMAC-SHA256 signature -------------------------------------------
-  const auth = parseAuthorization(header(req, 'authorization'));
-  if (!auth) return fail(400, 'IncompleteSignature', 'The Authorization header is missing or not ACS3-HMAC-SHA256.');
-  for (const h of ['host', 'x-acs-date', 'x-acs-signature-nonce', 'x-acs-content-sha256', 'x-acs-action', 'x-acs-version']) {
-    if (!auth.signedHeaders.includes(h) || header(req, h) === undefined) return fail(400, 'IncompleteSignature', `Header ${h} must be present and signed.`);
+  const query = new URLSearchParams(r.rawQuery);
+  const to = target(r.rawPath, query);
+  if (!to || req.method !== 'POST') {
+    return fail(404, 'ApiNotServed', `${req.method} ${r.rawPath} is not served by the local runner; it serves: ${SERVED_APIS.join('; ')}`);
   }
-  for (const h of Object.keys(req.headers)) {
-    if (h.startsWith('x-acs-') && !auth.signedHeaders.includes(h)) return fail(400, 'IncompleteSignature', `Header ${h} must be signed.`);
-  }
-  if (header(req, 'x-acs-action') !== 'InvokeFunction' || header(req, 'x-acs-version') !== '2023-03-30') {
-    return fail(400, 'InvalidAction.NotFound', `Only InvokeFunction (version 2023-03-30) is served locally.`);
-  }
-  const date = Date.parse(header(req, 'x-acs-date') ?? '');
   const now = Date.now();
-  if (!Number.isFinite(date) || Math.abs(now - date) > r.clockSkewMs) {
-    return fail(403, 'InvalidTimeStamp.Expired', `x-acs-date ${header(req, 'x-acs-date')} is outside the allowed clock skew.`);
-  }
   const payloadHash = sha256Hex(r.body);
-  if (header(req, 'x-acs-content-sha256') !== payloadHash) return fail(400, 'InvalidContentSha256', 'x-acs-content-sha256 does not match the request body.');
-  const token = header(req, 'x-acs-security-token');
-  const identity = r.identities.lookup(auth.accessKeyId, token, new Date(now));
-  if (!identity.ok) return fail(identity.httpStatus || 403, identity.code.startsWith('OTS') ? 'InvalidAccessKeyId.NotFound' : identity.code, identity.message);
-  const headers: Record<string, string[] | undefined> = {};
-  for (const [k, v] of Object.entries(req.headersDistinct)) headers[k] = v;
-  const toSign = stringToSign(
-    canonicalRequest({
-      method: req.method,
-      rawPath: r.rawPath,
-      query: [...new URLSearchParams(r.rawQuery)],
-      headers,
-      signedHeaders: auth.signedHeaders,
-      payloadSha256Hex: payloadHash,
-    }),
-  );
-  if (!signaturesEqual(sign(identity.secret, toSign), auth.signature)) {
-    return fail(403, 'SignatureDoesNotMatch', `Specified signature is not matched with our calculation. server string to sign is:${toSign}`);
+
+  // --- authentication ---------------------------------------------------------------------------------------
+  let accessKeyId: string;
+  let token: string | undefined;
+  let check: (secret: string) => string | undefined; // returns the failure message
+  let replayKey: string;
+  if (scheme === 'fc') {
+    const auth = parseFcAuthorization(authorization);
+    if (!auth) return fail(400, 'InvalidArgument', 'The Authorization header is not "FC <AccessKeyId>:<signature>".');
+    const date = Date.parse(header(req, 'date') ?? '');
+    if (!Number.isFinite(date) || Math.abs(now - date) > r.clockSkewMs) {
+      return fail(403, 'RequestTimeTooSkewed', `The Date header ${JSON.stringify(header(req, 'date') ?? '')} is outside the allowed clock skew.`);
+    }
+    const md5 = header(req, 'content-md5');
+    if (md5 !== undefined) {
+      const hex = createHash('md5').update(r.body).digest('hex');
+      // @alicloud/fc2 sends base64 of the hex digest; RFC 1864 says base64 of the raw digest: accept both.
+      if (md5 !== Buffer.from(hex, 'utf8').toString('base64') && md5 !== Buffer.from(hex, 'hex').toString('base64')) {
+        return fail(400, 'InvalidArgument', 'Content-MD5 does not match the request body.');
+      }
+    } else if (r.body.length > 0) return fail(400, 'InvalidArgument', 'Content-MD5 is required with a request body.');
+    const accountHeader = header(req, 'x-fc-account-id');
+    if (accountHeader !== undefined && accountHeader !== r.accountId) return fail(403, 'AccessDenied', `x-fc-account-id ${accountHeader} is not this account.`);
+    accessKeyId = auth.accessKeyId;
+    token = header(req, 'x-fc-security-token');
+    const lower: Record<string, string | undefined> = {};
+    for (const k of Object.keys(req.headers)) lower[k] = header(req, k);
+    const toSign = fcStringToSign({ method: req.method, path: r.rawPath, headers: lower });
+    check = (secret) => (sameText(fcSignature(toSign, secret), auth.signature) ? undefined : 'The request signature we calculated does not match the signature you provided.');
+    // FC signatures carry no nonce: the same signature twice within the clock-skew window is a replay.
+    replayKey = `fc:${auth.signature}`;
+  } else {
+    const auth = parseAcs3Authorization(authorization);
+    if (!auth) return fail(400, 'IncompleteSignature', 'The Authorization header is missing or not ACS3-HMAC-SHA256 or FC.');
+    for (const h of ['host', 'x-acs-date', 'x-acs-signature-nonce', 'x-acs-content-sha256', 'x-acs-action', 'x-acs-version']) {
+      if (!auth.signedHeaders.includes(h) || header(req, h) === undefined) return fail(400, 'IncompleteSignature', `Header ${h} must be present and signed.`);
+    }
+    for (const h of Object.keys(req.headers)) {
+      if (h.startsWith('x-acs-') && !auth.signedHeaders.includes(h)) return fail(400, 'IncompleteSignature', `Header ${h} must be signed.`);
+    }
+    if (header(req, 'x-acs-action') !== 'InvokeFunction' || header(req, 'x-acs-version') !== '2023-03-30' || to.version !== '2023-03-30') {
+      return fail(400, 'InvalidAction.NotFound', `Only InvokeFunction (version 2023-03-30) is served locally.`);
+    }
+    const date = Date.parse(header(req, 'x-acs-date') ?? '');
+    if (!Number.isFinite(date) || Math.abs(now - date) > r.clockSkewMs) {
+      return fail(403, 'InvalidTimeStamp.Expired', `x-acs-date ${header(req, 'x-acs-date')} is outside the allowed clock skew.`);
+    }
+    if (header(req, 'x-acs-content-sha256') !== payloadHash) return fail(400, 'InvalidContentSha256', 'x-acs-content-sha256 does not match the request body.');
+    accessKeyId = auth.accessKeyId;
+    token = header(req, 'x-acs-security-token');
+    check = (secret) => {
+      const v = verifyAcs3(
+        { method: req.method ?? 'POST', path: r.rawPath, query, headers: req.headersDistinct, signedHeaders: auth.signedHeaders, hashedPayload: payloadHash },
+        auth,
+        secret,
+      );
+      return v.ok ? undefined : `Specified signature is not matched with our calculation. server string to sign is:${v.stringToSign}`;
+    };
+    replayKey = `acs3:${header(req, 'x-acs-signature-nonce') ?? ''}`;
   }
-  const nonce = header(req, 'x-acs-signature-nonce') ?? '';
+  const identity = r.identities.lookup(accessKeyId, token, new Date(now));
+  if (!identity.ok) return fail(identity.httpStatus || 403, identity.code.startsWith('OTS') ? 'InvalidAccessKeyId.NotFound' : identity.code, identity.message);
+  const mismatch = check(identity.secret);
+  if (mismatch !== undefined) return fail(403, 'SignatureDoesNotMatch', mismatch);
   for (const [n, exp] of r.nonces) if (exp < now) r.nonces.delete(n);
-  if (r.nonces.has(nonce)) return fail(403, 'SignatureNonceUsed', 'The request signature nonce has been used.');
-  r.nonces.set(nonce, now + 2 * r.clockSkewMs);
+  if (r.nonces.has(replayKey)) {
+    return fail(403, scheme === 'fc' ? 'SignatureReplayed' : 'SignatureNonceUsed', scheme === 'fc' ? 'This signed request was already received (an FC signature has no nonce; identical requests in the same second look like a replay).' : 'The request signature nonce has been used.');
+  }
+  r.nonces.set(replayKey, now + 2 * r.clockSkewMs);
 
   // --- authorization and dispatch -----------------------------------------------------------------------------
-  const fn = r.lookupFunction(name);
-  if (!fn) return fail(404, 'FunctionNotFound', `function '${name}' does not exist`);
+  const fn = (to.service !== undefined ? r.lookupFunction(`${to.service}$${to.name}`) : undefined) ?? r.lookupFunction(to.name);
+  if (!fn) return fail(404, 'FunctionNotFound', `function '${to.name}' does not exist`);
   const decision = identity.authorize({
     action: 'fc:InvokeFunction',
     resources: [`acs:fc:${fn.region}:${identity.accountId}:functions/${fn.functionName}`],
@@ -111,8 +180,7 @@ export async function handleInvokeApi(r: InvokeApiRequest): Promise<void> {
   });
   if (!decision.allowed) return fail(403, 'AccessDenied', `${identity.principal} is not allowed fc:InvokeFunction on ${fn.functionName}: ${decision.reason}`);
 
-  const query = new URLSearchParams(r.rawQuery);
-  const qualifier = query.get('qualifier') ?? 'LATEST';
+  const qualifier = to.qualifier ?? 'LATEST';
   const invocationType = header(req, 'x-fc-invocation-type') ?? 'Sync';
   if (invocationType === 'Async' || invocationType === 'Task') {
     const asyncId = header(req, 'x-fc-async-task-id');
@@ -136,23 +204,5 @@ export async function handleInvokeApi(r: InvokeApiRequest): Promise<void> {
   }
   res.writeHead(200, out);
   res.end(outcome.body);
-  r.log.info(`[fc] InvokeFunction ${fn.functionName} by ${identity.principal} -> ${outcome.ok ? 'ok' : outcome.errorType} ${outcome.durationMs.toFixed(0)}ms ${requestId}`);
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v.join(',') : v;
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
-
-function randomRequestId(): string {
-  const hex = [...crypto.getRandomValues(new Uint8Array(12))].map((b) => b.toString(16).padStart(2, '0')).join('');
-  return `1-${Math.floor(Date.now() / 1000).toString(16).padStart(8, '0')}-${hex}`;
+  r.log.info(`[fc] InvokeFunction ${fn.functionName} by ${identity.principal} (${scheme}) -> ${outcome.ok ? 'ok' : outcome.errorType} ${outcome.durationMs.toFixed(0)}ms ${requestId}`);
 }

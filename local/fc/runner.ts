@@ -10,13 +10,13 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomBytes } from 'node:crypto';
 import type { CredentialProvider, Credentials } from '../../lib/credentials/types';
 import type { IdentityStore } from '../tablestore/auth/identity';
 import { loadProject, type FunctionSpec, type ProjectSpec, type TimerTriggerSpec } from './config';
 import { FunctionPool, type FcContextData, type InvocationOutcome } from './instance-pool';
 import { buildHttpEvent, toHttpReply } from './http-trigger';
-import { handleInvokeApi, INVOKE_PATH, staticKeyStore } from './invoke-api';
+import { API_PATH, handleInvokeApi, staticKeyStore } from './invoke-api';
+import { fcRequestId, readBody, safeDecode } from '../http/helpers';
 import { schedule, type ScheduledTimer } from './timers';
 
 export type { FunctionSpec, ProjectSpec, InvocationOutcome };
@@ -112,9 +112,7 @@ export const DEFAULT_ACCOUNT_ID = '1234567890123456';
 const MAX_BODY = 32 * 1024 * 1024;
 
 /** FC 3.0 request ids look like `1-<8 hex seconds>-<24 hex>`. */
-export function newRequestId(now = Date.now()): string {
-  return `1-${Math.floor(now / 1000).toString(16).padStart(8, '0')}-${randomBytes(12).toString('hex')}`;
-}
+export const newRequestId = fcRequestId;
 
 const consoleLogger: RunnerLogger = {
   info: (m) => console.log(m),
@@ -277,23 +275,14 @@ export async function startFcRunner(options: FcRunnerOptions = {}): Promise<FcRu
   };
 
   const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooBig = false;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) tooBig = true;
-      else chunks.push(c);
-    });
-    req.on('error', () => res.destroy());
-    req.on('end', () => {
-      const url = req.url ?? '/';
-      const q = url.indexOf('?');
-      const rawPath = q < 0 ? url : url.slice(0, q);
-      const rawQuery = q < 0 ? '' : url.slice(q + 1);
-      if (tooBig) return sendJson(res, 413, newRequestId(), { code: 'PayloadTooLarge', message: `request body exceeds ${MAX_BODY} bytes` });
-      const body = Buffer.concat(chunks);
-      const work = INVOKE_PATH.test(rawPath) && (req.headers['x-acs-action'] !== undefined || req.headers.authorization !== undefined)
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const rawPath = q < 0 ? url : url.slice(0, q);
+    const rawQuery = q < 0 ? '' : url.slice(q + 1);
+    const work = readBody(req, MAX_BODY).then((body) => {
+      if (!body) return sendJson(res, 413, newRequestId(), { code: 'PayloadTooLarge', message: `request body exceeds ${MAX_BODY} bytes` });
+      // The API namespace is never a trigger path: unserved API calls get a 404 naming what is served.
+      return API_PATH.test(rawPath)
         ? handleInvokeApi({
             req,
             res,
@@ -309,11 +298,11 @@ export async function startFcRunner(options: FcRunnerOptions = {}): Promise<FcRu
             log,
           })
         : serveTrigger(req, res, rawPath, rawQuery, body);
-      work.catch((e: unknown) => {
-        log.error(`[fc] ${req.method} ${url}: ${(e as Error).stack ?? String(e)}`);
-        if (!res.headersSent) sendJson(res, 500, newRequestId(), { code: 'InternalError', message: (e as Error).message });
-        else res.destroy();
-      });
+    });
+    work.catch((e: unknown) => {
+      log.error(`[fc] ${req.method} ${url}: ${(e as Error).stack ?? String(e)}`);
+      if (!res.headersSent) sendJson(res, 500, newRequestId(), { code: 'InternalError', message: (e as Error).message });
+      else res.destroy();
     });
   });
   const host = options.host ?? '127.0.0.1';
@@ -375,8 +364,18 @@ export async function startFcRunner(options: FcRunnerOptions = {}): Promise<FcRu
   };
 }
 
-/** What FC injects into an instance's environment (function-compute.md §3), then the function's own variables. */
-function instanceEnvironment(
+/**
+ * Debian 10 runtimes (nodejs20 and older) name the version variable FC_VER_ID, newer images
+ * FC_FUNCTION_VERSION (docs/protocol-fc.md §3).
+ */
+const versionVariable = (runtime: string): string => (/^nodejs(\d+)$/.test(runtime) && Number(/\d+/.exec(runtime)![0]) <= 20 ? 'FC_VER_ID' : 'FC_FUNCTION_VERSION');
+
+/**
+ * Exactly the variables FC 3.0 documents for an instance (docs/protocol-fc.md §3), plus the host's PATH and
+ * HOME so the process works; then the function's own variables. `FC_RUNTIME`/`FC_TIMEOUT` are not among them
+ * (only `s local` sets those), so a function that reads them fails here as it would in the cloud.
+ */
+export function instanceEnvironment(
   fn: FunctionSpec,
   instanceId: string,
   accountId: string,
@@ -387,8 +386,6 @@ function instanceEnvironment(
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     HOME: process.env.HOME ?? '/tmp',
     FC_FUNC_CODE_PATH: fn.codeDir,
-    FC_RUNTIME: fn.runtime,
-    FC_TIMEOUT: String(fn.timeout),
     FC_ACCOUNT_ID: accountId,
     FC_FUNCTION_HANDLER: fn.handler,
     FC_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
@@ -396,6 +393,7 @@ function instanceEnvironment(
     FC_REGION: fn.region,
     FC_CUSTOM_LISTEN_PORT: '9000',
     FC_INSTANCE_ID: instanceId,
+    [versionVariable(fn.runtime)]: 'LATEST',
   };
   if (credentials) {
     env.ALIBABA_CLOUD_ACCESS_KEY_ID = credentials.accessKeyId;
@@ -403,14 +401,6 @@ function instanceEnvironment(
     if (credentials.securityToken) env.ALIBABA_CLOUD_SECURITY_TOKEN = credentials.securityToken;
   }
   return { ...env, ...fn.environmentVariables, ...(overrides ?? {}) };
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }
 
 export function sendJson(res: ServerResponse, status: number, requestId: string, body: unknown, extraHeaders: Record<string, string> = {}): void {

@@ -1,5 +1,5 @@
 /**
- * Timer trigger schedules as FC reads them (function-compute.md §7): six-field cron
+ * Timer trigger schedules as FC reads them (docs/protocol.md §12.4): six-field cron
  * `second minute hour day-of-month month day-of-week` in UTC unless prefixed `CRON_TZ=<IANA zone> `, or the
  * fixed rate `@every <duration>` (Go duration syntax: `90s`, `5m`, `1h30m`).
  */

@@ -9,7 +9,7 @@ import { conditionsHold, evaluateAccess, wildcardMatch, type RequestContext } fr
 import { parsePolicy, PolicyGrammarError, type Policy } from './policy';
 import type { AccessKey, Identities, Role, User } from './identities';
 
-/** An STS error as the service reports it (credentials-and-ram.md §2.4). */
+/** An STS error as the service reports it (docs/protocol.md §10.4). */
 export class StsError extends Error {
   constructor(
     readonly httpStatus: number,
@@ -68,7 +68,7 @@ export interface AssumeRoleResult {
 export interface LocalIamOptions {
   /**
    * How Tablestore Local rejects an expired, revoked or mismatched token. The real service's choice is not
-   * documented (credentials-and-ram.md §6.2); default 403 OTSNoPermissionAccess.
+   * documented (docs/protocol.md §11.6); default 403 OTSNoPermissionAccess.
    */
   readonly tokenFailure?: { readonly code: string; readonly httpStatus: number };
   /** `strict` denies; `soft` allows but reports through onDenied (like LocalStack's soft mode); `off` allows. */

@@ -112,7 +112,7 @@ export function parsePolicy(document: unknown, name = 'inline'): Policy {
 const allowAll = (name: string, actions: string[]): Policy =>
   parsePolicy({ Version: '1', Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }] }, name);
 
-/** System policies as documented (credentials-and-ram.md §5). */
+/** System policies as documented (docs/protocol.md §11.5). */
 export const SYSTEM_POLICIES: Readonly<Record<string, Policy>> = {
   AliyunOTSFullAccess: allowAll('AliyunOTSFullAccess', ['ots:*']),
   AliyunOTSReadOnlyAccess: allowAll('AliyunOTSReadOnlyAccess', [

@@ -7,21 +7,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { generate } from 'selfsigned';
 import { LocalIam, StsError, type AssumeRoleParams, type LocalIamOptions } from './iam';
 import { defaultIdentities, loadIdentities, type Identities } from './identities';
-import {
-  acs3CanonicalRequest,
-  acs3Signature,
-  acs3StringToSign,
-  parseAcs3Authorization,
-  popEncode,
-  rpcSignature,
-  rpcStringToSign,
-  sha256Hex,
-} from './signature';
+import { headerValue as header, readBody } from '../http/helpers';
+import { parseAcs3Authorization, popEncode, rpcSignature, rpcStringToSign, sameText, sha256Hex, verifyAcs3 } from '../http/signatures';
 
 export interface LocalStsOptions {
   /** Default 127.0.0.1. */
@@ -120,35 +112,6 @@ function parseParams(text: string, into: Record<string, string>): void {
   }
 }
 
-function sameText(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v.join(',') : v;
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new StsError(413, 'InvalidParameter.BodyTooLarge', 'The request body is too large.'));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 /** Checks every Alibaba client-side timestamp format we see: `…Z` with optional fraction. */
 function checkTimestamp(value: string | undefined, now: Date, skewSeconds: number, name: string): void {
   if (!value) throw new StsError(400, `Missing${name}`, `${name} is mandatory for this action.`);
@@ -205,7 +168,8 @@ export async function startLocalSts(options: LocalStsOptions = {}): Promise<Loca
 
   async function handle(req: IncomingMessage, reply: { xml: boolean }): Promise<{ status: number; body: object }> {
     const t = now();
-    const body = await readBody(req);
+    const body = await readBody(req, MAX_BODY);
+    if (!body) throw new StsError(413, 'InvalidParameter.BodyTooLarge', 'The request body is too large.');
     const url = new URL(req.url ?? '/', 'https://sts.local');
     const query: Record<string, string> = {};
     parseParams(url.search.slice(1), query);
@@ -240,12 +204,12 @@ export async function startLocalSts(options: LocalStsOptions = {}): Promise<Loca
       }
       const caller = iam.resolve(auth.accessKeyId, header(req, 'x-acs-security-token'), t);
       if (!caller.ok) throw new StsError(...CALLER_ERRORS[caller.reason]!);
-      const headers: Record<string, string> = {};
-      for (const name of auth.signedHeaders) headers[name] = header(req, name) ?? '';
-      const stringToSign = acs3StringToSign(
-        acs3CanonicalRequest({ method, path: url.pathname, query, headers, signedHeaders: auth.signedHeaders, hashedPayload: payloadHash }),
+      const { ok, stringToSign } = verifyAcs3(
+        { method, path: url.pathname, query: Object.entries(query), headers: req.headersDistinct, signedHeaders: auth.signedHeaders, hashedPayload: payloadHash },
+        auth,
+        caller.secret,
       );
-      if (!sameText(acs3Signature(stringToSign, caller.secret), auth.signature.toLowerCase())) {
+      if (!ok) {
         throw new StsError(400, 'SignatureDoesNotMatch', `Specified signature is not matched with our calculation. server string to sign is:${stringToSign}`);
       }
       rememberNonce(nonce, t.getTime());

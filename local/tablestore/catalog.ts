@@ -13,13 +13,13 @@ export interface TableRecord {
   readonly createdAtMs: number;
   /**
    * Kind-specific, JSON-serializable definition (no bigint): `WideTableDefinition` for wide tables
-   * (handlers/wide/schema.ts); the time series handlers own the shape of theirs.
+   * (handlers/wide/table.ts); the time series handlers own the shape of theirs.
    */
   readonly definition: unknown;
 }
 
 export const CATALOG_SPACE = 'catalog';
-/** Tables per instance; a time series table counts twice (spec §6.3). */
+/** Tables per instance; a time series table counts twice (docs/protocol.md §8.6). */
 export const MAX_TABLE_SLOTS = 64;
 
 const enc = new TextEncoder();

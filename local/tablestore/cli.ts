@@ -6,6 +6,7 @@
  * Prints `Tablestore Local listening on http://HOST:PORT (instance NAME, region REGION)` when ready, then the
  * credentials to use. Logs (pino JSON) go to stderr and never contain secrets.
  */
+import { isInstanceName } from '../../lib/tablestore/names';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { DEFAULTS, DEFAULT_ACCESS_KEY, startTablestoreLocal, type AccessKey } from './server';
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
     if (i <= 0 || i === pair.length - 1) fail('Invalid --access-key: expected ID:SECRET');
     return { id: pair.slice(0, i), secret: pair.slice(i + 1) };
   });
-  if (v.instance !== undefined && !/^[A-Za-z][A-Za-z0-9-]{0,39}$/.test(v.instance)) fail(`Invalid --instance: ${v.instance}`);
+  if (v.instance !== undefined && !isInstanceName(v.instance)) fail(`Invalid --instance: ${v.instance}`);
 
   const logger = pino({ level: v.verbose ? 'debug' : 'info', base: { service: 'tablestore-local' } }, pino.destination(2));
   // --identities / --sts-port turn on the local STS and RAM checks; the access keys stay valid as root keys.

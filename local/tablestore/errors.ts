@@ -1,6 +1,6 @@
 /**
  * The one error factory of Tablestore Local: every failure a client sees is built here, with the OTS code,
- * HTTP status and message the real service uses (spec §4.2, credentials-and-ram §6.1).
+ * HTTP status and message the real service uses (docs/protocol.md §4.2, §11.6).
  */
 import { ErrorCode, TablestoreError } from '../../lib/tablestore/protocol/errors';
 
@@ -11,6 +11,8 @@ function make(code: string, httpStatus: number, message: string): TablestoreErro
 export const errors = {
   make,
   parameterInvalid: (message: string) => make(ErrorCode.ParameterInvalid, 400, message),
+  /** A request primary key that does not match the table's schema (count, name or type; docs/protocol.md §8.1). */
+  invalidPk: (message: string) => make(ErrorCode.InvalidPK, 400, message),
   missingHeader: (name: string) => make(ErrorCode.ParameterInvalid, 400, `Missing header: ${name}.`),
   invalidDate: (value: string) => make(ErrorCode.ParameterInvalid, 400, `Invalid date format: ${value}.`),
   unsupportedOperation: (api: string) => make(ErrorCode.ParameterInvalid, 400, `Unsupported operation: ${api}.`),
@@ -25,6 +27,9 @@ export const errors = {
     make(ErrorCode.NoPermissionAccess, 403, 'You have no permission to access the requested resource, please contact the resource owner'),
   tableNotExist: () => make(ErrorCode.ObjectNotExist, 404, 'Requested table does not exist.'),
   tableAlreadyExist: () => make(ErrorCode.ObjectAlreadyExist, 409, 'Requested table already exists.'),
+  /** An atomic BatchWriteRow whose rows span partition keys (docs/protocol.md §8.5). */
+  atomicScope: (atomic: string, data: string) =>
+    make(ErrorCode.DataOutOfRange, 400, `Data out of scope of atomic. Atomic PartKey:${atomic}. Data PartKey:${data}`),
   conditionCheckFail: () => make(ErrorCode.ConditionCheckFail, 403, 'Condition check failed.'),
   quotaExhausted: (message: string) => make(ErrorCode.QuotaExhausted, 403, message),
   outOfColumnCountLimit: (message: string) => make(ErrorCode.OutOfColumnCountLimit, 400, message),
@@ -32,4 +37,3 @@ export const errors = {
   internal: () => make(ErrorCode.InternalServerError, 500, 'Internal server error.'),
 } as const;
 
-export type ErrorFactory = typeof errors;

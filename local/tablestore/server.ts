@@ -13,25 +13,28 @@
  *
  * Request pipeline: method → API name → body (size cap) → auth/verify.ts → dispatch.ts handler → reply.
  * Every reply carries x-ots-requestid, x-ots-date, x-ots-contentmd5, x-ots-contenttype and, once the caller
- * is identified, the `authorization` response signature (spec §3), errors included (except OTSAuthFailed).
+ * is identified, the `authorization` response signature (docs/protocol.md §3), errors included (except OTSAuthFailed).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomBytes } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
-import { PlainBufferError } from '../../lib/tablestore/protocol/plainbuffer';
-import { ProtoDecodeError } from '../../lib/tablestore/protocol/proto/wide';
+import { FormatError } from '../../lib/tablestore/protocol/format-error';
 import { TablestoreError, encodeErrorBody } from '../../lib/tablestore/protocol/errors';
 import { contentMd5, responseAuthorization } from '../../lib/tablestore/protocol/sign';
 import { SignedRefusal, authenticate, type Authenticated, type ReplySigner } from './auth/verify';
 import { DEFAULT_ACCESS_KEY, staticIdentityStore, type AccessKey } from './auth/static';
 import type { IdentityStore } from './auth/identity';
+import { otsRequestId, readBody } from '../http/helpers';
 import { TableCatalog } from './catalog';
-import { findHandler, type HandlerContext } from './dispatch';
+import { findHandler } from './dispatch';
+import type { HandlerContext } from './handlers/context';
 import { errors } from './errors';
 import { MemoryKvStore } from './persistence/memory';
 import { LevelKvStore } from './persistence/level';
 import type { KvStore } from './persistence/store';
+import { withChangeFeed } from './persistence/change-feed';
+import { attachIndexMaintainer } from './indexes/maintainer';
+import { attachSearchEngine } from './search/engine';
 
 export interface TablestoreLocalLogger {
   debug(obj: object, msg?: string): void;
@@ -80,18 +83,9 @@ export const DEFAULTS = {
 } as const;
 
 const CONTENT_TYPE = 'protocol buffer';
-/** Beyond this many bytes of an oversized body we stop draining and drop the connection. */
-const DRAIN_LIMIT = 64 * 1024 * 1024;
 
 const noopLogger: TablestoreLocalLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
-const requestIdPrefix = randomBytes(4).toString('hex');
-let requestCounter = 0;
-function newRequestId(): string {
-  requestCounter = (requestCounter + 1) % 0x1000000000000;
-  const n = requestCounter.toString(16).padStart(12, '0');
-  return `${requestIdPrefix}-${n.slice(0, 4)}-${n.slice(4, 8)}-${n.slice(8)}-${Date.now().toString(16)}`;
-}
 
 interface Reply {
   status: number;
@@ -117,32 +111,6 @@ function send(res: ServerResponse, apiName: string, requestId: string, now: Date
 function errorReply(err: TablestoreError, signer: ReplySigner | undefined): Reply {
   const unsigned = err.code === 'OTSAuthFailed';
   return { status: err.httpStatus, body: encodeErrorBody(err.code, err.message), signer: unsigned ? undefined : signer };
-}
-
-/** Reads the body; resolves `undefined` when it exceeded `max` (the rest is drained, up to a limit). */
-function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > DRAIN_LIMIT) {
-      resolve(undefined);
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > max) {
-        tooLarge = true;
-        chunks.length = 0;
-        if (size > DRAIN_LIMIT) req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(tooLarge ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
-    req.on('error', reject);
-  });
 }
 
 /**
@@ -180,12 +148,14 @@ export async function startTablestoreLocal(options: TablestoreLocalOptions = {})
   const accessKeys = options.accessKeys ?? (options.identities ? [] : [DEFAULT_ACCESS_KEY]);
   const identities = options.identities ?? staticIdentityStore(accessKeys);
   const ownsStore = !options.store;
-  const store: KvStore = options.store ?? (options.dataDir ? await LevelKvStore.open(options.dataDir) : new MemoryKvStore());
+  const store = withChangeFeed(options.store ?? (options.dataDir ? await LevelKvStore.open(options.dataDir) : new MemoryKvStore()));
+  attachSearchEngine(store);
+  attachIndexMaintainer(store);
   const catalog = new TableCatalog(store);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
-    const requestId = newRequestId();
+    const requestId = otsRequestId();
     const path = (req.url ?? '/').split('?')[0];
     const apiName = path.slice(path.lastIndexOf('/') + 1);
     let reply: Reply;
@@ -224,7 +194,6 @@ export async function startTablestoreLocal(options: TablestoreLocalOptions = {})
         principal: identity.principal,
         store,
         catalog,
-        errors,
         now,
         authorize(action: string, tableNames: readonly string[]): void {
           for (const table of tableNames) {
@@ -248,6 +217,10 @@ export async function startTablestoreLocal(options: TablestoreLocalOptions = {})
     } catch (err) {
       reply = errorReply(toTablestoreError(err, requestId, apiName, logger), auth ?? (err instanceof SignedRefusal ? err.signer : undefined));
     }
+    // Any reply may reflect another request's write that is not durable yet: hold it until it is.
+    await store.settled().catch((err: unknown) => {
+      reply = errorReply(toTablestoreError(err, requestId, apiName, logger), auth);
+    });
     if (res.destroyed) return;
     send(res, apiName, requestId, now(), reply, close);
     logger.debug({ requestId, api: apiName, status: reply.status, principal, ms: Math.round((performance.now() - started) * 100) / 100 }, 'request');
@@ -320,7 +293,8 @@ function inflateIfCompressed(req: IncomingMessage, body: Buffer, max: number): B
 
 function toTablestoreError(err: unknown, requestId: string, apiName: string, logger: TablestoreLocalLogger): TablestoreError {
   if (err instanceof TablestoreError) return err;
-  if (err instanceof ProtoDecodeError || err instanceof PlainBufferError) return errors.parameterInvalid(err.message);
+  // Malformed bytes or text from any decoder (the one predicate for every API; see handlers/context.ts).
+  if (err instanceof FormatError) return errors.parameterInvalid(err.message);
   logger.error({ requestId, api: apiName, err: err instanceof Error ? (err.stack ?? err.message) : String(err) }, 'internal error');
   return errors.internal();
 }

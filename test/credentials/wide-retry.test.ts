@@ -6,15 +6,14 @@
  * generous bounds; attempt counts are exact.
  */
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fromStatic } from '../../lib/credentials';
-import { encodeErrorBody, TablestoreError } from '../../lib/tablestore/protocol/errors';
+import { TablestoreError } from '../../lib/tablestore/protocol/errors';
 import { encodeMessage } from '../../lib/tablestore/protocol/proto/wide';
 import type { RetryEvent } from '../../lib/tablestore/transport/index';
 import { int64, WideTableClient, type WideTableClientOptions } from '../../lib/tablestore/wide';
-
-type Step = { error: [status: number, code: string, message?: string] } | 'hang' | 'drop';
+import { drop, hang, ok, otsError, startScriptedTablestore, type ScriptedTablestore } from '../helpers/scripted-tablestore';
 
 const consumed = (read: number, write: number) => ({ capacity_unit: { read, write } });
 const SUCCESS: Record<string, () => Uint8Array> = {
@@ -25,54 +24,20 @@ const SUCCESS: Record<string, () => Uint8Array> = {
   DeleteRow: () => encodeMessage('DeleteRowResponse', { consumed: consumed(0, 1) }),
 };
 
-const script = new Map<string, Step[]>();
-/** A step that repeats forever once the queue is down to it. */
-const forever = new Map<string, Step>();
-const attempts = new Map<string, number>();
-const abandoned = new Map<string, number>();
-const sockets = new Set<Socket>();
-let server: http.Server;
+let server: ScriptedTablestore;
 let endpoint: string;
-let n = 0;
+const succeed = ok((req) => SUCCESS[req.api]());
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    const api = (req.url ?? '/').slice(1);
-    attempts.set(api, (attempts.get(api) ?? 0) + 1);
-    const step = script.get(api)?.shift() ?? forever.get(api);
-    req.resume();
-    req.on('end', () => {
-      if (step === 'hang') {
-        res.on('close', () => abandoned.set(api, (abandoned.get(api) ?? 0) + 1));
-        return;
-      }
-      if (step === 'drop') {
-        req.socket.destroy();
-        return;
-      }
-      n += 1;
-      const body = step ? Buffer.from(encodeErrorBody(step.error[1], step.error[2] ?? 'scripted')) : Buffer.from(SUCCESS[api]());
-      res.writeHead(step ? step.error[0] : 200, { 'content-type': 'application/x-protobuf', 'x-ots-requestid': `req-${n}`, 'content-length': body.length });
-      res.end(body);
-    });
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startScriptedTablestore();
+  endpoint = server.endpoint;
 });
 
-afterAll(async () => {
-  for (const s of sockets) s.destroy();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => server.stop());
 
 beforeEach(() => {
-  script.clear();
-  forever.clear();
-  attempts.clear();
+  server.reset();
+  server.fallback = succeed;
 });
 
 function client(extra: Partial<WideTableClientOptions> = {}, events: RetryEvent[] = []): WideTableClient {
@@ -95,7 +60,7 @@ const calls: Record<string, (c: WideTableClient) => Promise<unknown>> = {
   DeleteRow: (c) => c.deleteRow({ tableName: 't', primaryKey: pk }),
 };
 
-const fail = (status: number, code: string, message?: string): Step => ({ error: [status, code, ...(message === undefined ? [] : [message])] as [number, string, string?] });
+const fail = (status: number, code: string, message?: string) => otsError(status, code, message);
 
 describe('WideTableClient retry classes', () => {
   it.each([
@@ -106,11 +71,11 @@ describe('WideTableClient retry classes', () => {
     [403, 'OTSQuotaExhausted', 'Too frequent table operations.'],
   ])('%i %s is retried for every API, writes included', async (status, code, message) => {
     for (const api of ['GetRow', 'PutRow', 'UpdateRow', 'DeleteRow']) {
-      script.set(api, [fail(status, code, message), fail(status, code, message)]);
+      server.queue.set(api, [fail(status, code, message), fail(status, code, message)]);
       const events: RetryEvent[] = [];
       const c = client({}, events);
       await expect(calls[api](c)).resolves.toBeDefined();
-      expect(attempts.get(api)).toBe(3);
+      expect(server.attempts.get(api)).toBe(3);
       expect(c.stats.retries).toBe(2);
       expect(events.map((e) => [e.apiName, e.code])).toEqual([
         [api, code],
@@ -125,58 +90,58 @@ describe('WideTableClient retry classes', () => {
     [503, 'OTSTimeout'],
   ])('%i %s (outcome unknown) is retried for reads but not for writes', async (status, code) => {
     for (const api of ['ListTable', 'GetRow']) {
-      script.set(api, [fail(status, code)]);
+      server.queue.set(api, [fail(status, code)]);
       await expect(calls[api](client())).resolves.toBeDefined();
-      expect(attempts.get(api)).toBe(2);
+      expect(server.attempts.get(api)).toBe(2);
     }
     for (const api of ['PutRow', 'UpdateRow', 'DeleteRow']) {
-      script.set(api, [fail(status, code)]);
+      server.queue.set(api, [fail(status, code)]);
       const c = client();
       const err = await calls[api](c).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(TablestoreError);
       expect(err).toMatchObject({ code, httpStatus: status, retryable: false });
-      expect(attempts.get(api)).toBe(1);
+      expect(server.attempts.get(api)).toBe(1);
       expect(c.stats.retries).toBe(0);
     }
   });
 
   it('errors that a repeat cannot fix fail at once', async () => {
-    script.set('GetRow', [fail(400, 'OTSParameterInvalid')]);
+    server.queue.set('GetRow', [fail(400, 'OTSParameterInvalid')]);
     await expect(calls.GetRow(client())).rejects.toMatchObject({ code: 'OTSParameterInvalid', httpStatus: 400, retryable: false });
-    expect(attempts.get('GetRow')).toBe(1);
+    expect(server.attempts.get('GetRow')).toBe(1);
     // A hard quota limit (any other message) is not the retryable "too frequent" flavour.
-    script.set('PutRow', [fail(403, 'OTSQuotaExhausted', 'Number of tables exceeded the quota.')]);
+    server.queue.set('PutRow', [fail(403, 'OTSQuotaExhausted', 'Number of tables exceeded the quota.')]);
     await expect(calls.PutRow(client())).rejects.toMatchObject({ code: 'OTSQuotaExhausted' });
-    expect(attempts.get('PutRow')).toBe(1);
+    expect(server.attempts.get('PutRow')).toBe(1);
   });
 
   it('persistent throttling: exactly 1 + maxRetries attempts (none of the SDK’s own), then the last error', async () => {
-    forever.set('GetRow', fail(503, 'OTSServerBusy', 'Server is busy.'));
+    server.standing.set('GetRow', fail(503, 'OTSServerBusy', 'Server is busy.'));
     const events: RetryEvent[] = [];
     const c = client({ retry: { maxRetries: 3, baseDelayMs: 1, maxDelayMs: 5 } }, events);
     const err = (await calls.GetRow(c).catch((e: unknown) => e)) as TablestoreError;
     expect(err).toMatchObject({ name: 'TablestoreError', code: 'OTSServerBusy', httpStatus: 503, retryable: true });
-    expect(attempts.get('GetRow')).toBe(4);
+    expect(server.attempts.get('GetRow')).toBe(4);
     expect(events.map((e) => e.retry)).toEqual([1, 2, 3]);
     // The error is the last attempt's (its request id is the latest the server issued).
-    expect(err.requestId).toBe(`req-${n}`);
+    expect(err.requestId).toBe(`req-${server.replies}`);
   });
 
   it('the overall deadline stops retrying with the throttling error itself, not a deadline error', async () => {
-    forever.set('ListTable', fail(503, 'OTSServerBusy'));
+    server.standing.set('ListTable', fail(503, 'OTSServerBusy'));
     const c = client({ retry: { maxRetries: 10_000, baseDelayMs: 10, maxDelayMs: 40 } });
     const started = Date.now();
     await expect(c.listTables({ deadlineMs: 1500 })).rejects.toMatchObject({ code: 'OTSServerBusy', httpStatus: 503 });
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(attempts.get('ListTable')).toBeGreaterThan(1);
-    expect(attempts.get('ListTable')).toBeLessThan(10_000);
+    expect(server.attempts.get('ListTable')).toBeGreaterThan(1);
+    expect(server.attempts.get('ListTable')).toBeLessThan(10_000);
   });
 });
 
 describe('WideTableClient deadline and cancellation', () => {
   it('a request still unanswered at the deadline fails with OTSClientDeadlineExceeded and its connection is closed', async () => {
-    forever.set('GetRow', 'hang');
-    const before = abandoned.get('GetRow') ?? 0;
+    server.standing.set('GetRow', hang);
+    const before = server.abandoned.get('GetRow') ?? 0;
     const started = Date.now();
     await expect(client().getRow({ tableName: 't', primaryKey: pk }, { deadlineMs: 300 })).rejects.toMatchObject({
       code: 'OTSClientDeadlineExceeded',
@@ -184,49 +149,49 @@ describe('WideTableClient deadline and cancellation', () => {
     });
     // Well before the SDK's own 30 s socket timeout.
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(attempts.get('GetRow')).toBe(1);
-    await expect.poll(() => (abandoned.get('GetRow') ?? 0) - before, { timeout: 3000 }).toBe(1);
+    expect(server.attempts.get('GetRow')).toBe(1);
+    await expect.poll(() => (server.abandoned.get('GetRow') ?? 0) - before, { timeout: 3000 }).toBe(1);
   });
 
   it('the client-wide deadline applies when the call gives none', async () => {
-    forever.set('ListTable', 'hang');
+    server.standing.set('ListTable', hang);
     await expect(client({ deadlineMs: 200 }).listTables()).rejects.toMatchObject({ code: 'OTSClientDeadlineExceeded' });
   });
 
   it('an aborted signal cancels the in-flight request with OTSClientAborted; an already-aborted one sends nothing', async () => {
-    forever.set('PutRow', 'hang');
-    const before = abandoned.get('PutRow') ?? 0;
+    server.standing.set('PutRow', hang);
+    const before = server.abandoned.get('PutRow') ?? 0;
     const controller = new AbortController();
     const pending = client().putRow({ tableName: 't', primaryKey: pk, attributeColumns: [{ v: 'x' }] }, { signal: controller.signal });
-    await expect.poll(() => attempts.get('PutRow') ?? 0, { timeout: 3000 }).toBe(1);
+    await expect.poll(() => server.attempts.get('PutRow') ?? 0, { timeout: 3000 }).toBe(1);
     controller.abort();
     await expect(pending).rejects.toMatchObject({ code: 'OTSClientAborted', httpStatus: 0 });
-    await expect.poll(() => (abandoned.get('PutRow') ?? 0) - before, { timeout: 3000 }).toBe(1);
+    await expect.poll(() => (server.abandoned.get('PutRow') ?? 0) - before, { timeout: 3000 }).toBe(1);
 
     await expect(client().listTables({ signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'OTSClientAborted' });
-    expect(attempts.get('ListTable')).toBeUndefined();
+    expect(server.attempts.get('ListTable')).toBeUndefined();
   });
 
   it('an abort during the backoff ends the call without another attempt', async () => {
-    forever.set('GetRow', fail(503, 'OTSServerBusy'));
+    server.standing.set('GetRow', fail(503, 'OTSServerBusy'));
     const controller = new AbortController();
     const c = client({ retry: { maxRetries: 5, baseDelayMs: 60_000, maxDelayMs: 60_000 }, random: () => 1, onRetry: () => controller.abort() });
     await expect(c.getRow({ tableName: 't', primaryKey: pk }, { signal: controller.signal, deadlineMs: 600_000 })).rejects.toMatchObject({
       code: 'OTSClientAborted',
     });
-    expect(attempts.get('GetRow')).toBe(1);
+    expect(server.attempts.get('GetRow')).toBe(1);
   });
 });
 
 describe('WideTableClient network failures', () => {
   it('a connection dropped after the request was sent is retried for reads only', async () => {
-    script.set('GetRow', ['drop']);
+    server.queue.set('GetRow', [drop]);
     await expect(calls.GetRow(client())).resolves.toBeDefined();
-    expect(attempts.get('GetRow')).toBe(2);
+    expect(server.attempts.get('GetRow')).toBe(2);
 
-    script.set('PutRow', ['drop']);
+    server.queue.set('PutRow', [drop]);
     await expect(calls.PutRow(client())).rejects.toMatchObject({ code: 'OTSClientNetworkError', httpStatus: 0, retryable: false });
-    expect(attempts.get('PutRow')).toBe(1);
+    expect(server.attempts.get('PutRow')).toBe(1);
   });
 
   it('a refused connection (request never sent) is retried for writes too', async () => {

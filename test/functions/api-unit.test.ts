@@ -53,7 +53,13 @@ describe('lossless JSON', () => {
       ['c', new Uint8Array([0, 255, 7])],
       ['d', 'INF_MAX'],
     ];
-    expect(restorePk(JSON.parse(JSON.stringify(snapshotPk(pk))))).toEqual(pk);
+    const schema = [
+      { name: 'a', type: 'STRING' as const },
+      { name: 'b', type: 'INTEGER' as const },
+      { name: 'c', type: 'BINARY' as const },
+      { name: 'd', type: 'INTEGER' as const },
+    ];
+    expect(restorePk(JSON.parse(JSON.stringify(snapshotPk(pk))), schema)).toEqual(pk);
   });
 });
 

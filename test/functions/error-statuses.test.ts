@@ -10,11 +10,11 @@ import { readersFor } from '../../lib/api/readers';
 import { clearTablestoreClients } from '../../lib/tablestore/clients';
 import { createLogger } from '../../lib/fc/logger';
 import { httpEvent, memoryStream } from './fc-event';
-import { startFaultProxy, type FaultProxy } from './fault-proxy';
+import { hang, otsError, startScriptedTablestore, type ScriptedTablestore } from '../helpers/scripted-tablestore';
 import { startFixture, type Fixture } from './fixture';
 
 let f: Fixture;
-let proxy: FaultProxy;
+let proxy: ScriptedTablestore;
 const logs = memoryStream();
 let handler: ReturnType<typeof createHttpHandler>;
 
@@ -22,7 +22,7 @@ beforeAll(async () => {
   f = await startFixture('tsfcerr');
   await f.ts.createTimeseriesTable({ tableName: 'metrics' });
   await f.wide.createTable({ tableName: 'items', primaryKey: [{ name: 'id', type: 'INTEGER' }] });
-  proxy = await startFaultProxy(f.local.endpoint);
+  proxy = await startScriptedTablestore({ upstream: f.local.endpoint });
   handler = createHttpHandler({ readers: readersFor, env: f.env({ TABLESTORE_ENDPOINT: proxy.endpoint }), logger: createLogger({ destination: logs }) });
 });
 
@@ -44,28 +44,28 @@ describe('error statuses', () => {
   });
 
   it('503 with Retry-After when Tablestore keeps answering OTSServerBusy after the client retried', async () => {
-    proxy.faults.set('ListTimeseriesTable', { kind: 'error', status: 503, code: 'OTSServerBusy', message: 'Server is busy.' });
+    proxy.standing.set('ListTimeseriesTable', otsError(503, 'OTSServerBusy', 'Server is busy.'));
     try {
-      const before = proxy.seen.get('ListTimeseriesTable') ?? 0;
+      const before = proxy.attempts.get('ListTimeseriesTable') ?? 0;
       const r = await call('/timeseries');
       expect(r.status).toBe(503);
       expect(r.headers['retry-after']).toMatch(/^[1-9]\d*$/);
       expect(r.body.error.code).toBe('Throttled');
       expect(r.body.error.message).toContain('OTSServerBusy');
       // The client retried before giving up.
-      expect((proxy.seen.get('ListTimeseriesTable') ?? 0) - before).toBeGreaterThan(1);
+      expect((proxy.attempts.get('ListTimeseriesTable') ?? 0) - before).toBeGreaterThan(1);
     } finally {
-      proxy.faults.delete('ListTimeseriesTable');
+      proxy.standing.delete('ListTimeseriesTable');
     }
   });
 
   it('wide-table routes: 503 with Retry-After within the function timeout when throttling outlasts the retries', async () => {
     // The official SDK alone would retry OTSServerBusy 20 times over ~38 s (504 at best); our client retries
     // with the shared policy inside the invocation's budget and lets the throttling error surface.
-    proxy.faults.set('ListTable', { kind: 'error', status: 503, code: 'OTSServerBusy', message: 'Server is busy.' });
-    proxy.faults.set('GetRange', { kind: 'error', status: 503, code: 'OTSNotEnoughCapacityUnit', message: 'Remaining CU is not enough.' });
+    proxy.standing.set('ListTable', otsError(503, 'OTSServerBusy', 'Server is busy.'));
+    proxy.standing.set('GetRange', otsError(503, 'OTSNotEnoughCapacityUnit', 'Remaining CU is not enough.'));
     try {
-      const before = proxy.seen.get('ListTable') ?? 0;
+      const before = proxy.attempts.get('ListTable') ?? 0;
       const started = Date.now();
       // 3 s function: the HTTP chain would answer 504 at 2.7 s, so a 503 proves the retries stopped in time.
       const r = await call('/tables', 3);
@@ -73,7 +73,7 @@ describe('error statuses', () => {
       expect(r.headers['retry-after']).toMatch(/^[1-9]\d*$/);
       expect(r.body.error.code).toBe('Throttled');
       expect(r.body.error.message).toContain('OTSServerBusy');
-      const attempts = (proxy.seen.get('ListTable') ?? 0) - before;
+      const attempts = (proxy.attempts.get('ListTable') ?? 0) - before;
       // Retried (more than one attempt), by us alone (at most 1 + our 10 retries, none of the SDK's own).
       expect(attempts).toBeGreaterThan(1);
       expect(attempts).toBeLessThanOrEqual(11);
@@ -84,13 +84,13 @@ describe('error statuses', () => {
       expect(rows.headers['retry-after']).toMatch(/^[1-9]\d*$/);
       expect(rows.body.error.message).toContain('OTSNotEnoughCapacityUnit');
     } finally {
-      proxy.faults.delete('ListTable');
-      proxy.faults.delete('GetRange');
+      proxy.standing.delete('ListTable');
+      proxy.standing.delete('GetRange');
     }
   });
 
   it('wide-table routes: 504 at the deadline, and the hung request is abandoned', async () => {
-    proxy.faults.set('GetRange', { kind: 'hang' });
+    proxy.standing.set('GetRange', hang);
     try {
       const before = proxy.abandoned.get('GetRange') ?? 0;
       const started = Date.now();
@@ -102,15 +102,15 @@ describe('error statuses', () => {
       // The call was cancelled: the client closed the held connection instead of leaving it hanging.
       await expect.poll(() => (proxy.abandoned.get('GetRange') ?? 0) - before, { timeout: 3000 }).toBeGreaterThan(0);
     } finally {
-      proxy.faults.delete('GetRange');
+      proxy.standing.delete('GetRange');
     }
     // The route works again right after (the abandoned socket did not poison the pool).
     expect((await call('/tables/items/rows')).status).toBe(200);
   });
 
   it('504 when the function deadline arrives before Tablestore answers', async () => {
-    proxy.faults.set('DescribeTimeseriesTable', { kind: 'hang' });
-    proxy.faults.set('DescribeTable', { kind: 'hang' });
+    proxy.standing.set('DescribeTimeseriesTable', hang);
+    proxy.standing.set('DescribeTable', hang);
     try {
       const started = Date.now();
       const ts = await call('/timeseries/metrics', 2);
@@ -124,18 +124,13 @@ describe('error statuses', () => {
       expect(wide.status, JSON.stringify(wide.body)).toBe(504);
       await expect.poll(() => proxy.abandoned.get('DescribeTable') ?? 0, { timeout: 3000 }).toBeGreaterThan(0);
     } finally {
-      proxy.faults.delete('DescribeTimeseriesTable');
-      proxy.faults.delete('DescribeTable');
+      proxy.standing.delete('DescribeTimeseriesTable');
+      proxy.standing.delete('DescribeTable');
     }
   });
 
   it('403 when Tablestore denies the role, naming the action, never echoing upstream bytes', async () => {
-    proxy.faults.set('GetRange', {
-      kind: 'error',
-      status: 403,
-      code: 'OTSNoPermissionAccess',
-      message: 'You have no permission to access the requested resource, please contact the resource owner',
-    });
+    proxy.standing.set('GetRange', otsError(403, 'OTSNoPermissionAccess', 'You have no permission to access the requested resource, please contact the resource owner'));
     try {
       const r = await call('/tables/items/rows');
       expect(r.status).toBe(403);
@@ -143,14 +138,14 @@ describe('error statuses', () => {
       expect(r.body.error.message).toContain('ots:GetRange');
       expect(r.body.error.message).toContain("'items'");
     } finally {
-      proxy.faults.delete('GetRange');
+      proxy.standing.delete('GetRange');
     }
   });
 
   it('never puts a stack trace or a credential in a response, and logs with the request id', async () => {
     const ctx = f.context();
     // A code the client does not retry, so the failure surfaces at once as 502.
-    proxy.faults.set('ListTimeseriesTable', { kind: 'error', status: 400, code: 'OTSOutOfRowSizeLimit', message: 'boom' });
+    proxy.standing.set('ListTimeseriesTable', otsError(400, 'OTSOutOfRowSizeLimit', 'boom'));
     try {
       const res = await handler(httpEvent('GET', '/timeseries'), ctx);
       expect(res.statusCode).toBe(502);
@@ -162,13 +157,13 @@ describe('error statuses', () => {
       }
       expect(logs.json().some((l) => l.requestId === ctx.requestId)).toBe(true);
     } finally {
-      proxy.faults.delete('ListTimeseriesTable');
+      proxy.standing.delete('ListTimeseriesTable');
     }
   });
 
   it('the audit cancels a call still running at the deadline and returns a partial summary', async () => {
     const audit = createAuditHandler({ readers: readersFor, env: f.env({ TABLESTORE_ENDPOINT: proxy.endpoint }), logger: createLogger({ destination: logs }) });
-    proxy.faults.set('QueryTimeseriesMeta', { kind: 'hang' });
+    proxy.standing.set('QueryTimeseriesMeta', hang);
     try {
       const started = Date.now();
       const event = Buffer.from(JSON.stringify({ triggerTime: '2026-11-23T00:00:00Z', triggerName: 't', payload: '{"staleAfterMinutes":5}' }));
@@ -181,7 +176,7 @@ describe('error statuses', () => {
       ]);
       await expect.poll(() => proxy.abandoned.get('QueryTimeseriesMeta') ?? 0, { timeout: 2000 }).toBeGreaterThan(0);
     } finally {
-      proxy.faults.delete('QueryTimeseriesMeta');
+      proxy.standing.delete('QueryTimeseriesMeta');
     }
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Our own JSON Schema (2020-12) for the fc3 props this project uses, written from the fc3 facts
- * (function-compute.md §6.3, §7, §8.3) plus the rules fc3 itself skips: trigger configs keyed on triggerType
+ * (docs/protocol.md §12.3, §12.4, §12.5) plus the rules fc3 itself skips: trigger configs keyed on triggerType
  * (http authType enum and methods, jwt needs authConfig, timer cron format), memorySize a multiple of 64,
  * runtime pinned to nodejs20, no unknown props (fc3 lets misspelt prop names through).
  */

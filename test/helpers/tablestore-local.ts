@@ -140,7 +140,7 @@ export function sdkClient(
 
 /**
  * The SDK reports errors as `{ code: <HTTP status>, message: <raw Error body> + " requestId:..." }`
- * (spec §4.4); this decodes them into `{ status, code, message }` for assertions.
+ * (docs/protocol.md §4.4); this decodes them into `{ status, code, message }` for assertions.
  */
 export async function sdkError(promise: Promise<unknown>): Promise<{ status: number; code: string; message: string }> {
   try {

@@ -117,6 +117,47 @@ describe('HTTP trigger', () => {
     expect(env.ALIBABA_CLOUD_ACCESS_KEY_ID).toMatch(/^STS\.fixture-echo\./);
   });
 
+  it('canonicalises header names as FC does, joins repeated values and keeps Host out of the event', async () => {
+    const res = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(`${runner.url}/fixture-echo/h`, {
+        method: 'GET',
+        headers: { 'accept-encoding': 'gzip', 'X-LOUD-NAME': 'a', 'x-multi': ['one', 'two'], 'x-fc-trace-id': 't' },
+      });
+      req.on('response', (r) => {
+        let text = '';
+        r.on('data', (c: Buffer) => (text += c.toString()));
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(res.status).toBe(200);
+    const { event } = JSON.parse(res.text);
+    expect(event.headers).toMatchObject({ 'Accept-Encoding': 'gzip', 'X-Loud-Name': 'a', 'X-Multi': 'one,two', 'X-Fc-Trace-Id': 't' });
+    for (const name of Object.keys(event.headers)) expect(name.toLowerCase()).not.toBe('host');
+    expect(Object.keys(event.headers).filter((n) => /^[a-z]|-[a-z]/.test(n))).toEqual([]);
+  });
+
+  it("sets exactly FC 3.0's documented environment variables (docs/protocol-fc.md §3)", async () => {
+    const { platformEnv } = (await call('/fixture-echo/env')).json();
+    expect(platformEnv).toEqual(
+      [
+        'ALIBABA_CLOUD_ACCESS_KEY_ID',
+        'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+        'ALIBABA_CLOUD_SECURITY_TOKEN',
+        'FC_ACCOUNT_ID',
+        'FC_CUSTOM_LISTEN_PORT',
+        'FC_FUNCTION_HANDLER',
+        'FC_FUNCTION_MEMORY_SIZE',
+        'FC_FUNCTION_NAME',
+        'FC_FUNC_CODE_PATH',
+        'FC_INSTANCE_ID',
+        'FC_REGION',
+        'FC_VER_ID',
+      ].sort(),
+    );
+  });
+
   it('base64-encodes binary request bodies and decodes base64 response bodies', async () => {
     const r = await call('/fixture-echo/upload', { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array([0xff, 0x00, 0x41]) });
     const { event } = r.json();

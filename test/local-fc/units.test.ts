@@ -6,44 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { canonicalRequest, EMPTY_SHA256, parseAuthorization, sign, stringToSign } from '../../local/fc/acs3';
 import { parseDuration, parseSchedule } from '../../local/fc/timers';
 import { loadProject, SYamlError } from '../../local/fc/config';
-
-describe('ACS3-HMAC-SHA256', () => {
-  it('reproduces the AssumeRole test vector (POST /, query params, x-acs-* headers)', () => {
-    const headers = {
-      host: ['sts.aliyuncs.com'],
-      'x-acs-action': ['AssumeRole'],
-      'x-acs-version': ['2015-04-01'],
-      'x-acs-date': ['2024-01-01T00:00:00Z'],
-      'x-acs-signature-nonce': ['nonce-1'],
-      'x-acs-content-sha256': [EMPTY_SHA256],
-    };
-    const signed = ['host', 'x-acs-action', 'x-acs-content-sha256', 'x-acs-date', 'x-acs-signature-nonce', 'x-acs-version'];
-    const canonical = canonicalRequest({
-      method: 'POST',
-      rawPath: '/',
-      query: [
-        ['RoleSessionName', 'fc-test'],
-        ['DurationSeconds', '900'],
-        ['RoleArn', 'acs:ram::1234567890:role/r'],
-      ],
-      headers,
-      signedHeaders: signed,
-      payloadSha256Hex: EMPTY_SHA256,
-    });
-    expect(sign('secretTEST', stringToSign(canonical))).toBe('4ddc2a08547f3bba4e1c422f678f69477a7f1c37784bfd7839bba7abf35c412c');
-  });
-
-  it('parses the Authorization header and refuses malformed ones', () => {
-    const a = parseAuthorization(`ACS3-HMAC-SHA256 Credential=AK1,SignedHeaders=host;x-acs-date,Signature=${'a'.repeat(64)}`);
-    expect(a).toEqual({ accessKeyId: 'AK1', signedHeaders: ['host', 'x-acs-date'], signature: 'a'.repeat(64) });
-    expect(parseAuthorization('ACS3-HMAC-SHA256 Credential=AK1,SignedHeaders=host')).toBeUndefined();
-    expect(parseAuthorization(`HMAC-SHA1 Credential=AK1,SignedHeaders=host,Signature=${'a'.repeat(64)}`)).toBeUndefined();
-    expect(parseAuthorization(undefined)).toBeUndefined();
-  });
-});
 
 describe('timer schedules', () => {
   it('accepts six-field cron in UTC, CRON_TZ zones and @every durations', () => {

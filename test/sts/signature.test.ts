@@ -8,7 +8,7 @@ import {
   popEncode,
   rpcSignature,
   rpcStringToSign,
-} from '../../local/sts/signature';
+} from '../../local/http/signatures';
 
 describe('RPC HMAC-SHA1 signature', () => {
   it('reproduces the documented vector (CreateUser, secret testsecret)', () => {
@@ -39,7 +39,7 @@ describe('RPC HMAC-SHA1 signature', () => {
 });
 
 describe('ACS3-HMAC-SHA256 signature', () => {
-  it('reproduces the spec vector (AssumeRole, AKIDTEST/secretTEST)', () => {
+  it('reproduces the vector of docs/protocol.md §10.3 (AssumeRole, AKIDTEST/secretTEST)', () => {
     const headers = {
       host: 'sts.aliyuncs.com',
       'x-acs-action': 'AssumeRole',
@@ -53,7 +53,7 @@ describe('ACS3-HMAC-SHA256 signature', () => {
     const canonical = acs3CanonicalRequest({
       method: 'POST',
       path: '/',
-      query: { RoleSessionName: 'fc-test', DurationSeconds: '900', RoleArn: 'acs:ram::1234567890:role/r' },
+      query: Object.entries({ RoleSessionName: 'fc-test', DurationSeconds: '900', RoleArn: 'acs:ram::1234567890:role/r' }),
       headers,
       signedHeaders,
       hashedPayload: EMPTY_SHA256,
@@ -65,9 +65,11 @@ describe('ACS3-HMAC-SHA256 signature', () => {
 
   it('parses the Authorization header and rejects malformed ones', () => {
     const parsed = parseAcs3Authorization(
-      'ACS3-HMAC-SHA256 Credential=AKIDTEST,SignedHeaders=host;x-acs-date,Signature=abc123',
+      `ACS3-HMAC-SHA256 Credential=AKIDTEST,SignedHeaders=host;x-acs-date,Signature=${'AB12'.repeat(16)}`,
     );
-    expect(parsed).toEqual({ accessKeyId: 'AKIDTEST', signedHeaders: ['host', 'x-acs-date'], signature: 'abc123' });
+    expect(parsed).toEqual({ accessKeyId: 'AKIDTEST', signedHeaders: ['host', 'x-acs-date'], signature: 'ab12'.repeat(16) });
+    expect(parseAcs3Authorization('ACS3-HMAC-SHA256 Credential=AK,SignedHeaders=host,Signature=abc123')).toBeUndefined();
+    expect(parseAcs3Authorization(undefined)).toBeUndefined();
     expect(parseAcs3Authorization('ACS3-HMAC-SHA256 Credential=AK,Signature=x')).toBeUndefined();
     expect(parseAcs3Authorization('OTS ak:sig')).toBeUndefined();
   });

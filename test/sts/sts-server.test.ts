@@ -5,7 +5,7 @@ import Sts20150401, * as $Sts from '@alicloud/sts20150401';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
 import { startLocalSts, type LocalSts } from '../../local/sts/server';
 import { parseIdentities } from '../../local/sts/identities';
-import { rpcSignature, rpcStringToSign } from '../../local/sts/signature';
+import { rpcSignature, rpcStringToSign } from '../../local/http/signatures';
 import { fromAssumeRole, fromStatic, memoize } from '../../lib/credentials';
 
 const ACCOUNT = '1111222233334444';

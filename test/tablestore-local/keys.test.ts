@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodeKey, encodeKey, type WideTableDefinition } from '../../local/tablestore/handlers/wide/schema';
+import { decodeKey, encodeKey } from '../../local/tablestore/handlers/wide/keys';
+import type { WideTableDefinition } from '../../local/tablestore/handlers/wide/table';
 import { MemoryKvStore } from '../../local/tablestore/persistence/memory';
 
 const def: WideTableDefinition = {

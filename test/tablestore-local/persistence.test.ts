@@ -100,3 +100,70 @@ describe('--data-dir persistence', () => {
     await kill9(second.child);
   });
 });
+
+describe('--data-dir visibility under kill -9', () => {
+  const KILLS = 5;
+
+  it(`no reader sees a row that kill -9 then takes away, and no acknowledged write is lost (${KILLS} kills)`, async () => {
+    const rcDir = await mkdtemp(join(tmpdir(), 'tablestore-local-rc-'));
+    try {
+      const acked = new Set<number>();
+      const seen = new Set<number>();
+      let nextKey = 0;
+      for (let round = 0; round <= KILLS; round += 1) {
+        const { child, client } = await startCli(rcDir);
+        // Everything acknowledged or read in earlier rounds must be here after the restart.
+        const present = new Set<number>();
+        let from: unknown = TableStore.INF_MIN;
+        if (round === 0) {
+          await client.createTable({ tableMeta: { tableName: 'rc', primaryKey: [{ name: 'k', type: 'INTEGER' }] }, reservedThroughput: { capacityUnit: { read: 0, write: 0 } }, tableOptions: { timeToLive: -1, maxVersions: 1 } });
+        }
+        while (from !== undefined) {
+          const page = await client.getRange({ tableName: 'rc', direction: 'FORWARD', inclusiveStartPrimaryKey: [{ k: from }], exclusiveEndPrimaryKey: [{ k: TableStore.INF_MAX }], maxVersions: 1, limit: 5000 });
+          for (const row of page.rows ?? []) present.add((row.primaryKey![0].value as { toNumber(): number }).toNumber());
+          from = page.nextStartPrimaryKey?.[0].value;
+        }
+        expect([...acked].filter((k) => !present.has(k)), 'acknowledged writes lost').toEqual([]);
+        expect([...seen].filter((k) => !present.has(k)), 'rows read, then lost').toEqual([]);
+        if (round === KILLS) {
+          await kill9(child);
+          break;
+        }
+        // Load: writers put fresh keys (concurrent puts share fsync'd batches); readers poll the newest rows.
+        let running = true;
+        const writer = async () => {
+          while (running) {
+            const k = nextKey++;
+            try {
+              await client.putRow({ tableName: 'rc', condition: IGNORE(), primaryKey: [{ k: Long.fromNumber(k) }], attributeColumns: [{ v: k }] });
+              acked.add(k);
+            } catch {
+              return; // the server is gone
+            }
+          }
+        };
+        const reader = async () => {
+          while (running) {
+            try {
+              const page = await client.getRange({ tableName: 'rc', direction: 'BACKWARD', inclusiveStartPrimaryKey: [{ k: TableStore.INF_MAX }], exclusiveEndPrimaryKey: [{ k: TableStore.INF_MIN }], maxVersions: 1, limit: 20 });
+              for (const row of page.rows ?? []) seen.add((row.primaryKey![0].value as { toNumber(): number }).toNumber());
+              const one = await client.getRow({ tableName: 'rc', primaryKey: [{ k: Long.fromNumber(nextKey - 1) }], maxVersions: 1 });
+              if (one.row?.primaryKey?.length) seen.add((one.row.primaryKey[0].value as { toNumber(): number }).toNumber());
+            } catch {
+              return;
+            }
+          }
+        };
+        const load = [...Array.from({ length: 16 }, writer), ...Array.from({ length: 16 }, reader)];
+        await new Promise((r) => setTimeout(r, 400 + Math.floor(Math.random() * 600)));
+        await kill9(child);
+        running = false;
+        await Promise.all(load);
+      }
+      expect(acked.size).toBeGreaterThan(100);
+      expect(seen.size).toBeGreaterThan(20);
+    } finally {
+      await rm(rcDir, { recursive: true, force: true });
+    }
+  }, 240_000);
+});

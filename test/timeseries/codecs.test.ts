@@ -44,7 +44,7 @@ const row = fc.record({
 });
 
 describe('CRC-32C', () => {
-  it('matches the check value of the spec (123456789 → 0xE3069283, signed −486108541)', () => {
+  it('matches the check value of docs/protocol.md §6 (123456789 → 0xE3069283, signed −486108541)', () => {
     const data = new TextEncoder().encode('123456789');
     expect(crc32c(data)).toBe(0xe3069283);
     expect(crc32cSigned(data)).toBe(-486108541);

@@ -6,67 +6,28 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CredentialProvider, Credentials } from '../../lib/credentials/types';
-import { encodeErrorBody, TablestoreError } from '../../lib/tablestore/protocol/errors';
+import { TablestoreError } from '../../lib/tablestore/protocol/errors';
 import { contentMd5, deriveV4SigningKey, signV2 } from '../../lib/tablestore/protocol/sign';
 import { createTransport, type TransportOptions } from '../../lib/tablestore/transport/index';
 import { MIN_ATTEMPT_MS } from '../../lib/tablestore/protocol/retry-policy';
+import { hang, ok as okReply, otsError as otsReply, startScriptedTablestore, type Reply, type ScriptedTablestore } from '../helpers/scripted-tablestore';
 
-interface Seen {
-  path: string;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-  socket: object;
-}
-
-type Reply = (req: Seen, res: http.ServerResponse) => void;
-
-let server: http.Server;
+let server: ScriptedTablestore;
 let endpoint: string;
-let seen: Seen[] = [];
-let script: Reply[] = [];
-let fallback: Reply;
-const connections = new Set<object>();
 
-function otsError(status: number, code: string, message: string, requestId = 'rid-1'): Reply {
-  return (_req, res) => {
-    res.writeHead(status, { 'x-ots-requestid': requestId });
-    res.end(Buffer.from(encodeErrorBody(code, message)));
-  };
-}
-const ok =
-  (body = Buffer.from([1, 2, 3])): Reply =>
-  (_req, res) => {
-    res.writeHead(200, { 'x-ots-requestid': 'rid-ok', 'x-ots-contentmd5': contentMd5(body) });
-    res.end(body);
-  };
-const hang: Reply = () => {
-  /* never answers */
-};
+const otsError = (status: number, code: string, message: string, requestId = 'rid-1'): Reply => otsReply(status, code, message, requestId);
+const ok = (body: Uint8Array = Buffer.from([1, 2, 3])): Reply => okReply(body, 'rid-ok');
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      connections.add(req.socket);
-      const s: Seen = { path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks), socket: req.socket };
-      seen.push(s);
-      (script.shift() ?? fallback)(s, res);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startScriptedTablestore();
+  endpoint = server.endpoint;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => server.stop());
 
 beforeEach(() => {
-  seen = [];
-  script = [];
-  fallback = ok();
+  server.reset();
+  server.fallback = ok();
 });
 
 const staticCreds =
@@ -84,25 +45,25 @@ function transport(extra: Partial<TransportOptions> = {}) {
 }
 
 describe('signing and headers', () => {
-  it('signs V2 exactly like the spec vector (DescribeTable, STS token)', async () => {
+  it('signs V2 exactly like the vector of docs/protocol.md §2.1 (DescribeTable, STS token)', async () => {
     const t = transport({
       credentials: staticCreds({ securityToken: 'tok' }),
       now: () => new Date('2026-11-23T00:32:08.924Z'),
     });
     const out = await t.call('DescribeTable', Buffer.from('0a03616263', 'hex'));
     expect(Buffer.from(out)).toEqual(Buffer.from([1, 2, 3]));
-    const h = seen[0].headers;
-    expect(seen[0].path).toBe('/DescribeTable');
+    const h = server.seen[0].headers;
+    expect(server.seen[0].path).toBe('/DescribeTable');
     expect(h['x-ots-contentmd5']).toBe('nu+hoWfdpFot9fzBQIGVaA==');
     expect(h['x-ots-ststoken']).toBe('tok');
     expect(h['x-ots-signature']).toBe('aTbdtM1cM1wAoYSSBLVjaCvMN8k=');
     t.close();
   });
 
-  it('signs V4 exactly like the spec vector (ListTable, cn-hangzhou, 20240101)', async () => {
+  it('signs V4 exactly like the vector of docs/protocol.md §2.2 (ListTable, cn-hangzhou, 20240101)', async () => {
     const t = transport({ signatureVersion: 'v4', region: 'cn-hangzhou', now: () => new Date('2024-01-01T00:00:00.000Z') });
     await t.call('ListTable', new Uint8Array(0));
-    const h = seen[0].headers;
+    const h = server.seen[0].headers;
     expect(h['x-ots-contentmd5']).toBe('1B2M2Y8AsgTpgAmY7PhCfg==');
     expect(h['x-ots-signdate']).toBe('20240101');
     expect(h['x-ots-signregion']).toBe('cn-hangzhou');
@@ -117,23 +78,23 @@ describe('signing and headers', () => {
     const t = transport({ credentials: async () => ({ accessKeyId: `ak${++n}`, accessKeySecret: `sk${n}`, source: 'test' }) });
     await t.call('ListTable', new Uint8Array(0));
     await t.call('ListTable', new Uint8Array(0));
-    expect(seen.map((s) => s.headers['x-ots-accesskeyid'])).toEqual(['ak1', 'ak2']);
+    expect(server.seen.map((s) => s.headers['x-ots-accesskeyid'])).toEqual(['ak1', 'ak2']);
     // each signature verifies with the secret of its own key pair
-    seen.forEach((s, i) => expect(s.headers['x-ots-signature']).toBe(signV2(`sk${i + 1}`, 'ListTable', s.headers as Record<string, string>)));
+    server.seen.forEach((s, i) => expect(s.headers['x-ots-signature']).toBe(signV2(`sk${i + 1}`, 'ListTable', s.headers as Record<string, string>)));
     t.close();
   });
 
   it('keeps connections alive between calls', async () => {
     const t = transport();
     for (let i = 0; i < 5; i++) await t.call('ListTable', new Uint8Array(0));
-    expect(new Set(seen.map((s) => s.socket)).size).toBe(1);
+    expect(new Set(server.seen.map((s) => s.socket)).size).toBe(1);
     t.close();
   });
 });
 
 describe('errors', () => {
   it('decodes OTS errors into TablestoreError without leaking secrets', async () => {
-    script = [otsError(404, 'OTSObjectNotExist', 'Requested table does not exist.', 'rid-404')];
+    server.script = [otsError(404, 'OTSObjectNotExist', 'Requested table does not exist.', 'rid-404')];
     const t = transport({ credentials: staticCreds({ accessKeySecret: 'super-secret', securityToken: 'secret-token' }) });
     const err = await t.call('DescribeTable', Buffer.from('0a0178', 'hex')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TablestoreError);
@@ -148,12 +109,12 @@ describe('errors', () => {
     const text = `${e.message} ${e.stack} ${JSON.stringify(e)}`;
     expect(text).not.toContain('super-secret');
     expect(text).not.toContain('secret-token');
-    expect(text).not.toContain(String(seen[0].headers['x-ots-signature']));
+    expect(text).not.toContain(String(server.seen[0].headers['x-ots-signature']));
     t.close();
   });
 
   it('rejects a 2xx body that does not match x-ots-contentmd5', async () => {
-    fallback = (_req, res) => {
+    server.fallback = (_req, res) => {
       res.writeHead(200, { 'x-ots-contentmd5': contentMd5(Buffer.from('other')) });
       res.end(Buffer.from('body'));
     };
@@ -165,62 +126,62 @@ describe('errors', () => {
 
 describe('retries', () => {
   it('retries throttling errors for any API, then succeeds', async () => {
-    script = [otsError(503, 'OTSServerBusy', 'Server is busy.'), otsError(409, 'OTSRowOperationConflict', 'conflict')];
+    server.script = [otsError(503, 'OTSServerBusy', 'Server is busy.'), otsError(409, 'OTSRowOperationConflict', 'conflict')];
     const retries: string[] = [];
     const t = transport({ onRetry: (e) => retries.push(e.code) });
     await t.call('PutTimeseriesData', new Uint8Array([1]));
-    expect(seen).toHaveLength(3);
+    expect(server.seen).toHaveLength(3);
     expect(retries).toEqual(['OTSServerBusy', 'OTSRowOperationConflict']);
     t.close();
   });
 
   it('retries ambiguous failures only for idempotent operations', async () => {
     const t = transport();
-    script = [otsError(500, 'OTSInternalServerError', 'Internal server error.')];
+    server.script = [otsError(500, 'OTSInternalServerError', 'Internal server error.')];
     await t.call('GetTimeseriesData', new Uint8Array([1]));
-    expect(seen).toHaveLength(2);
+    expect(server.seen).toHaveLength(2);
 
-    seen = [];
-    script = [otsError(500, 'OTSInternalServerError', 'Internal server error.')];
+    server.seen.length = 0;
+    server.script = [otsError(500, 'OTSInternalServerError', 'Internal server error.')];
     const err = (await t.call('PutTimeseriesData', new Uint8Array([1])).catch((e: unknown) => e)) as TablestoreError;
     expect(err.code).toBe('OTSInternalServerError');
     expect(err.retryable).toBe(false);
-    expect(seen).toHaveLength(1);
+    expect(server.seen).toHaveLength(1);
 
-    seen = [];
-    script = [otsError(500, 'OTSInternalServerError', 'Internal server error.')];
+    server.seen.length = 0;
+    server.script = [otsError(500, 'OTSInternalServerError', 'Internal server error.')];
     await t.call('PutTimeseriesData', new Uint8Array([1]), { idempotent: true });
-    expect(seen).toHaveLength(2);
+    expect(server.seen).toHaveLength(2);
     t.close();
   });
 
   it('retries OTSQuotaExhausted only for "Too frequent table operations."', async () => {
     const t = transport();
-    script = [otsError(403, 'OTSQuotaExhausted', 'Too frequent table operations.')];
+    server.script = [otsError(403, 'OTSQuotaExhausted', 'Too frequent table operations.')];
     await t.call('CreateTable', new Uint8Array(0));
-    expect(seen).toHaveLength(2);
-    seen = [];
-    script = [otsError(403, 'OTSQuotaExhausted', 'Number of tables exceeded the quota.')];
+    expect(server.seen).toHaveLength(2);
+    server.seen.length = 0;
+    server.script = [otsError(403, 'OTSQuotaExhausted', 'Number of tables exceeded the quota.')];
     await expect(t.call('CreateTable', new Uint8Array(0))).rejects.toMatchObject({ code: 'OTSQuotaExhausted', retryable: false });
-    expect(seen).toHaveLength(1);
+    expect(server.seen).toHaveLength(1);
     t.close();
   });
 
   it('times out a hung attempt and retries it when idempotent', async () => {
     const t = transport({ timeoutMs: 500 });
-    script = [hang];
+    server.script = [hang];
     await t.call('GetTimeseriesData', new Uint8Array([1]));
-    expect(seen).toHaveLength(2);
+    expect(server.seen).toHaveLength(2);
 
-    seen = [];
-    script = [hang];
+    server.seen.length = 0;
+    server.script = [hang];
     await expect(t.call('PutTimeseriesData', new Uint8Array([1]))).rejects.toMatchObject({ code: 'OTSClientTimeout', httpStatus: 0 });
-    expect(seen).toHaveLength(1);
+    expect(server.seen).toHaveLength(1);
     t.close();
   });
 
   it('gives up at the overall deadline with the last error', async () => {
-    fallback = otsError(503, 'OTSServerBusy', 'Server is busy.');
+    server.fallback = otsError(503, 'OTSServerBusy', 'Server is busy.');
     const t = transport({ deadlineMs: 600, retry: { maxRetries: 1000, baseDelayMs: 20, maxDelayMs: 40 } });
     const started = Date.now();
     await expect(t.call('PutTimeseriesData', new Uint8Array([1]))).rejects.toMatchObject({ code: 'OTSServerBusy', retryable: true });
@@ -228,21 +189,21 @@ describe('retries', () => {
     // It retries until the next wait (<= 40 ms) plus a minimal attempt would no longer fit before the deadline.
     expect(elapsed).toBeGreaterThanOrEqual(600 - MIN_ATTEMPT_MS - 40);
     expect(elapsed).toBeLessThan(3000);
-    expect(seen.length).toBeGreaterThan(2);
+    expect(server.seen.length).toBeGreaterThan(2);
     t.close();
   });
 
   it('reports the failure that used up the budget when the deadline cuts the next attempt short', async () => {
-    script = [otsError(503, 'OTSServerBusy', 'Server is busy.'), hang];
+    server.script = [otsError(503, 'OTSServerBusy', 'Server is busy.'), hang];
     const t = transport({ deadlineMs: 800, timeoutMs: 10_000, retry: { baseDelayMs: 1, maxDelayMs: 1 } });
     await expect(t.call('GetTimeseriesData', new Uint8Array([1]))).rejects.toMatchObject({ code: 'OTSServerBusy', retryable: true });
-    expect(seen.length).toBe(2); // the second attempt was sent and hung until the deadline
+    expect(server.seen.length).toBe(2); // the second attempt was sent and hung until the deadline
     t.close();
   });
 
   it('cancels an in-flight attempt or a backoff when the signal aborts', async () => {
     const t = transport({ retry: { baseDelayMs: 5000, maxDelayMs: 5000 }, random: () => 1 });
-    script = [hang];
+    server.script = [hang];
     let started = Date.now();
     await expect(t.call('GetTimeseriesData', new Uint8Array([1]), { signal: AbortSignal.timeout(100) })).rejects.toMatchObject({
       code: 'OTSClientAborted',
@@ -250,23 +211,23 @@ describe('retries', () => {
     });
     expect(Date.now() - started).toBeLessThan(2000);
 
-    fallback = otsError(503, 'OTSServerBusy', 'Server is busy.');
+    server.fallback = otsError(503, 'OTSServerBusy', 'Server is busy.');
     started = Date.now();
     await expect(t.call('PutTimeseriesData', new Uint8Array([1]), { signal: AbortSignal.timeout(100) })).rejects.toMatchObject({ code: 'OTSClientAborted' });
     expect(Date.now() - started).toBeLessThan(2000); // not the 5 s backoff
     const aborted = new AbortController();
     aborted.abort();
-    const before = seen.length;
+    const before = server.seen.length;
     await expect(t.call('ListTable', new Uint8Array(0), { signal: aborted.signal })).rejects.toMatchObject({ code: 'OTSClientAborted' });
-    expect(seen.length).toBe(before);
+    expect(server.seen.length).toBe(before);
     t.close();
   });
 
   it('stops after maxRetries', async () => {
-    fallback = otsError(503, 'OTSServerBusy', 'Server is busy.');
+    server.fallback = otsError(503, 'OTSServerBusy', 'Server is busy.');
     const t = transport({ retry: { maxRetries: 3, baseDelayMs: 1 } });
     await expect(t.call('ListTable', new Uint8Array(0))).rejects.toMatchObject({ code: 'OTSServerBusy' });
-    expect(seen).toHaveLength(4);
+    expect(server.seen).toHaveLength(4);
     t.close();
   });
 
@@ -302,29 +263,29 @@ describe('credential refresh after an auth failure', () => {
   }
 
   it('forces one refresh and retries once when the STS token was rejected', async () => {
-    fallback = (req, res) =>
+    server.fallback = (req, res, s) =>
       req.headers['x-ots-ststoken'] === 'token-1'
-        ? otsError(403, 'OTSNoPermissionAccess', 'The security token has expired.')(req, res)
-        : ok()(req, res);
+        ? otsError(403, 'OTSNoPermissionAccess', 'The security token has expired.')(req, res, s)
+        : ok()(req, res, s);
     const { provider, calls } = rotatingProvider();
     const t = transport({ credentials: provider });
     await t.call('PutTimeseriesData', new Uint8Array([1]));
     expect(calls).toEqual([undefined, undefined, true]);
-    expect(seen.map((s) => s.headers['x-ots-ststoken'])).toEqual(['token-1', 'token-2']);
+    expect(server.seen.map((s) => s.headers['x-ots-ststoken'])).toEqual(['token-1', 'token-2']);
     t.close();
   });
 
   it('does not loop, nor refresh again, when refreshed credentials are refused (a real denial)', async () => {
-    fallback = otsError(403, 'OTSNoPermissionAccess', 'You have no permission to access the requested resource');
+    server.fallback = otsError(403, 'OTSNoPermissionAccess', 'You have no permission to access the requested resource');
     const { provider, calls } = rotatingProvider();
     const t = transport({ credentials: provider });
     await expect(t.call('GetTimeseriesData', new Uint8Array([1]))).rejects.toMatchObject({ code: 'OTSNoPermissionAccess', httpStatus: 403 });
     expect(calls).toEqual([undefined, undefined, true]);
-    expect(seen).toHaveLength(2);
+    expect(server.seen).toHaveLength(2);
     // the next denied call uses keys that came from a forced refresh: no further AssumeRole-costing refresh
     await expect(t.call('GetTimeseriesData', new Uint8Array([1]))).rejects.toMatchObject({ code: 'OTSNoPermissionAccess' });
     expect(calls).toEqual([undefined, undefined, true, undefined]);
-    expect(seen).toHaveLength(3);
+    expect(server.seen).toHaveLength(3);
     t.close();
   });
 
@@ -337,7 +298,7 @@ describe('credential refresh after an auth failure', () => {
       token = 'new'; // rotated right after the first read
       return c;
     };
-    fallback = (req, res) => (req.headers['x-ots-ststoken'] === 'old' ? otsError(403, 'OTSAuthFailed', 'expired')(req, res) : ok()(req, res));
+    server.fallback = (req, res, s) => (req.headers['x-ots-ststoken'] === 'old' ? otsError(403, 'OTSAuthFailed', 'expired')(req, res, s) : ok()(req, res, s));
     const t = transport({ credentials: provider });
     await t.call('PutTimeseriesData', new Uint8Array([1]));
     expect(calls).toEqual([undefined, undefined]);
@@ -345,7 +306,7 @@ describe('credential refresh after an auth failure', () => {
   });
 
   it('never refreshes long-term keys, and does not resend them', async () => {
-    fallback = otsError(403, 'OTSAuthFailed', 'The AccessKeyID does not exist.');
+    server.fallback = otsError(403, 'OTSAuthFailed', 'The AccessKeyID does not exist.');
     const calls: (boolean | undefined)[] = [];
     const t = transport({
       credentials: async (opts) => {
@@ -354,7 +315,7 @@ describe('credential refresh after an auth failure', () => {
       },
     });
     await expect(t.call('ListTable', new Uint8Array(0))).rejects.toMatchObject({ code: 'OTSAuthFailed' });
-    expect(seen).toHaveLength(1);
+    expect(server.seen).toHaveLength(1);
     expect(calls).toEqual([undefined]);
     t.close();
   });

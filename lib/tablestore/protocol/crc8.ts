@@ -26,14 +26,3 @@ export function crc8U32(crc: number, value: number): number {
   for (let i = 0; i < 4; i++) c = TABLE[(c ^ ((value >>> (8 * i)) & 0xff)) & 0xff];
   return c;
 }
-
-/** Folds the 8 little-endian bytes of a signed 64-bit integer. */
-export function crc8I64(crc: number, value: bigint): number {
-  let c = crc;
-  let v = BigInt.asUintN(64, value);
-  for (let i = 0; i < 8; i++) {
-    c = TABLE[(c ^ Number(v & 0xffn)) & 0xff];
-    v >>= 8n;
-  }
-  return c;
-}

@@ -1,8 +1,8 @@
 /**
  * Tablestore errors: the `TablestoreError` thrown by our clients and raised by Tablestore Local, the
- * protobuf `Error` body codec (spec §4.1) and the OTS error codes (spec §4.2).
+ * protobuf `Error` body codec (docs/protocol.md §4.1) and the OTS error codes (§4.2).
  */
-import { decodeMessage, encodeMessage, type ErrorMessage } from './proto/wide';
+import { decodeMessage, encodeMessage } from './proto/wide';
 
 export const ErrorCode = {
   AuthFailed: 'OTSAuthFailed',
@@ -30,6 +30,7 @@ export const ErrorCode = {
   OutOfRowSizeLimit: 'OTSOutOfRowSizeLimit',
   OperationThrottled: 'OTSOperationThrottled',
   StorageServerBusy: 'OTSStorageServerBusy',
+  DataOutOfRange: 'OTSDataOutOfRange',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -64,14 +65,14 @@ export class TablestoreError extends Error {
 
 /** Serializes `Error { code, message }`. */
 export function encodeErrorBody(code: string, message: string): Uint8Array {
-  return encodeMessage<ErrorMessage>('Error', { code, message });
+  return encodeMessage('Error', { code, message });
 }
 
 /** Parses an `Error` body; undefined when the bytes are not a valid `Error` message. */
 export function decodeErrorBody(body: Uint8Array): { code: string; message: string } | undefined {
   if (body.length === 0) return undefined;
   try {
-    const e = decodeMessage<ErrorMessage>('Error', body);
+    const e = decodeMessage('Error', body);
     if (!e.code) return undefined;
     return { code: e.code, message: e.message ?? '' };
   } catch {
@@ -96,7 +97,7 @@ export function errorFromResponse(httpStatus: number, body: Uint8Array, requestI
 
 /**
  * Recovers code and message from an error thrown by the official Node SDK 5.6.5, which reports
- * `code` = HTTP status and `message` = raw protobuf body bytes as text + " requestId:<id>" (spec §4.4).
+ * `code` = HTTP status and `message` = raw protobuf body bytes as text + " requestId:<id>" (docs/protocol.md §4.4).
  */
 export function fromNodeSdkError(err: unknown): TablestoreError | undefined {
   if (!err || typeof err !== 'object') return undefined;

@@ -1,6 +1,6 @@
 /**
- * FlatBuffer rows of PutTimeseriesData (`TimeseriesRows.type = RST_FLAT_BUFFER`), schema per the protocol
- * reference §7.6:
+ * FlatBuffer rows of PutTimeseriesData (`TimeseriesRows.type = RST_FLAT_BUFFER`), schema per
+ * docs/protocol.md §9.5:
  *
  *   FlatBufferRows       { row_groups: [FlatBufferRowGroup] }
  *   FlatBufferRowGroup   { measurement_name: string, field_names: [string], field_types: [byte], rows: [FlatBufferRowInGroup] }
@@ -13,6 +13,7 @@
  * Encoding uses the `flatbuffers` Builder; decoding uses its ByteBuffer with our own bounds checks on every
  * offset, so hostile bytes raise FlatBufferFormatError instead of reading garbage or looping for long.
  */
+import { FormatError } from './format-error';
 import { Builder, ByteBuffer } from 'flatbuffers';
 
 export const FlatBufferDataType = { NONE: 0, LONG: 1, BOOLEAN: 2, DOUBLE: 3, STRING: 4, BINARY: 5 } as const;
@@ -68,7 +69,7 @@ export interface FlatBufferRowInput {
   readonly metaCacheUpdateTime?: number;
 }
 
-export class FlatBufferFormatError extends Error {
+export class FlatBufferFormatError extends FormatError {
   override readonly name = 'FlatBufferFormatError';
 }
 

@@ -1,5 +1,5 @@
 /**
- * PlainBuffer: the row encoding Tablestore carries inside protobuf `bytes` fields (spec §5).
+ * PlainBuffer: the row encoding Tablestore carries inside protobuf `bytes` fields (docs/protocol.md §5).
  *
  * Values are typed by their JavaScript type so encoding is unambiguous: INTEGER = bigint, DOUBLE = number,
  * BOOLEAN = boolean, STRING = string, BINARY = Uint8Array; range bounds and auto-increment placeholders are
@@ -7,6 +7,7 @@
  * throws PlainBufferError on anything malformed, so callers can turn it into a 400 instead of crashing.
  * This is the one PlainBuffer decoder of the project (server, wide and time series clients, tests, benches).
  */
+import { FormatError } from './format-error';
 import { CRC8_TABLE, crc8Byte, crc8Bytes, crc8U32 } from './crc8';
 
 export const INF_MIN: unique symbol = Symbol.for('tablestore.INF_MIN');
@@ -47,7 +48,7 @@ export interface PlainBufferRow {
   readonly deleteMarker?: boolean;
 }
 
-export class PlainBufferError extends Error {
+export class PlainBufferError extends FormatError {
   override readonly name = 'PlainBufferError';
 }
 
@@ -155,7 +156,7 @@ class Writer {
 
 type Encodable = ColumnValue | InfMin | InfMax | AutoIncrement;
 
-/** Writes `vtype payload` and returns the crc folded over them (spec §5.2). */
+/** Writes `vtype payload` and returns the crc folded over them (docs/protocol.md §5.3). */
 function writeTypedValue(w: Writer, value: Encodable, crc: number): number {
   let c = crc;
   if (typeof value === 'bigint') {

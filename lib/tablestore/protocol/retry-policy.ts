@@ -1,5 +1,5 @@
 /**
- * Which failures are worth retrying, following the official SDKs' retry classes (protocol reference §4.3):
+ * Which failures are worth retrying, following the official SDKs' retry classes (docs/protocol.md §4.3):
  * throttling/contention codes are retried for every API, because the service did not apply the request;
  * ambiguous failures (server-side timeouts, internal errors, 5xx, broken connections) only for idempotent
  * operations, because a write may already have happened.

@@ -1,5 +1,5 @@
 /**
- * Tablestore request and response signatures (spec §2, §3.2): V2 (HMAC-SHA1 over the canonical x-ots
+ * Tablestore request and response signatures (docs/protocol.md §2, §3.2): V2 (HMAC-SHA1 over the canonical x-ots
  * headers), V4 (HMAC-SHA256 with a date/region-scoped signing key), the response `authorization` header and
  * the Base64 MD5 of bodies. Used by clients to sign and by Tablestore Local to verify and to sign replies.
  */
@@ -86,7 +86,7 @@ export function signV4(signingKey: string, apiName: string, headers: HeaderBag, 
   return createHmac('sha256', Buffer.from(signingKey, 'utf8')).update(stringToSignV4(apiName, headers, only), 'utf8').digest('base64');
 }
 
-/** Response signature (spec §3.2): HMAC-SHA1 over the canonical x-ots response headers + "/" + ApiName. */
+/** Response signature (docs/protocol.md §3.2): HMAC-SHA1 over the canonical x-ots response headers + "/" + ApiName. */
 export function signResponse(secret: string, apiName: string, headers: HeaderBag): string {
   const text = `${canonicalHeaders(headers)}/${apiName}`;
   return createHmac('sha1', Buffer.from(secret, 'utf8')).update(text, 'utf8').digest('base64');

@@ -1,6 +1,6 @@
 /**
  * TimeseriesClient: the ten time series APIs over our transport, with readable types in and out.
- * The official Node SDK has no time series support; this is written from the protocol reference (§7).
+ * The official Node SDK has no time series support; this is written from the time series facts of docs/protocol.md §9.
  */
 import { TablestoreError } from '../protocol/errors';
 import { crc32cSigned } from '../protocol/crc32c';

@@ -4,8 +4,9 @@
  *   and(measurement('=', 'cpu'), or(tag('region', 'prefix', 'cn-'), not(source('=', 'host-9'))))
  *
  * On the wire a condition is `MetaQueryCondition { type, proto_data }` where proto_data is the serialized
- * concrete message, recursively for composites (protocol reference §7.3).
+ * concrete message, recursively for composites (docs/protocol.md §9.3).
  */
+import { FormatError } from '../protocol/format-error';
 import {
   decodeTimeseriesMessage,
   encodeTimeseriesMessage,
@@ -91,7 +92,7 @@ export function encodeMetaCondition(c: MetaCondition): MetaQueryConditionMsg {
   }
 }
 
-export class MetaConditionError extends Error {
+export class MetaConditionError extends FormatError {
   override readonly name = 'MetaConditionError';
 }
 

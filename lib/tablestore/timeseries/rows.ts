@@ -1,5 +1,5 @@
 /**
- * GetTimeseriesData rows: one PlainBuffer row per point (protocol reference §7.7).
+ * GetTimeseriesData rows: one PlainBuffer row per point (docs/protocol.md §9.6).
  *   PK:         _#h (hidden hash, STRING), _m_name, _data_source, _tags (string form),
  *               [custom timeseries_key_schema columns], _time (INTEGER µs), [field_primary_key_schema columns]
  *   attributes: `<field>:<typecode>` with a typed value.
@@ -7,6 +7,7 @@
  * last ':'; the value's own PlainBuffer type gives the field type. Extra PK columns after `_time` are
  * returned as fields, as the SDKs do.
  */
+import { FormatError } from '../protocol/format-error';
 import { decodeRows, encodeRows, type AttributeCell, type PlainBufferRow, type PrimaryKeyCell } from '../protocol/plainbuffer';
 import type { TimeseriesFieldValue } from '../protocol/flatbuffer-rows';
 import { parseTags } from './tags';
@@ -47,7 +48,7 @@ export function fieldTypeCode(value: TimeseriesFieldValue): string {
   }
 }
 
-export class TimeseriesRowFormatError extends Error {
+export class TimeseriesRowFormatError extends FormatError {
   override readonly name = 'TimeseriesRowFormatError';
 }
 

@@ -1,10 +1,11 @@
 /**
  * The string form of tags and attributes: `["k1=v1","k2=v2"]`, sorted by key (bytewise), no spaces, `[]`
- * when empty (protocol reference §7.5). The same text is the `_tags` key column and `TimeseriesMeta.attributes`.
+ * when empty (docs/protocol.md §9.4). The same text is the `_tags` key column and `TimeseriesMeta.attributes`.
  */
+import { FormatError } from '../protocol/format-error';
 import { compareUtf8, type TimeseriesTagPair } from '../protocol/flatbuffer-rows';
 
-export class TagFormatError extends Error {
+export class TagFormatError extends FormatError {
   override readonly name = 'TagFormatError';
 }
 

@@ -1,7 +1,7 @@
 /**
- * Request authentication (spec §1, §2): required headers, x-ots-date format and skew, instance name,
+ * Request authentication (docs/protocol.md §1, §2): required headers, x-ots-date format and skew, instance name,
  * identity lookup (incl. x-ots-ststoken), body MD5, and the V2 or V4 signature. V2 is verified over every
- * received x-ots-* header, then over the Go SDK's fixed list as a fallback (spec §2.1 quirk).
+ * received x-ots-* header, then over the Go SDK's fixed list as a fallback (docs/protocol.md §2.3).
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -99,12 +99,12 @@ export function authenticate(input: AuthenticateInput, options: AuthenticateOpti
   if (instance !== options.instance) throw errors.instanceNotFound();
 
   const identity = options.identities.lookup(accessKeyId, header(headers, 'x-ots-ststoken'), options.now);
-  const signature: SignatureInput = { apiName: input.apiName, headers, v2, v4, signDate, signRegion };
+  const signature: SignatureInput = { apiName: input.apiName, headers, v2, v4, signDate, signRegion, date };
   if (!identity.ok) {
     const refused = { code: identity.code, message: identity.message, httpStatus: identity.httpStatus };
     if (identity.replySecret === undefined) throw new TablestoreError(refused);
     // The caller signed with a secret we know (a refused token the local STS issued), so the error reply can be
-    // signed: the Python SDK crashes on a 403 other than OTSAuthFailed without `authorization` (spec §3.3).
+    // signed: the Python SDK crashes on a 403 other than OTSAuthFailed without `authorization` (docs/protocol.md §3.3).
     // Only once the request's signature proves the caller holds that secret; otherwise it is a mismatch.
     const responseKey = verifySignature(signature, identity.replySecret, options);
     throw new SignedRefusal(refused, { accessKeyId, responseKey });
@@ -124,7 +124,12 @@ interface SignatureInput {
   readonly v4: string | undefined;
   readonly signDate: string | undefined;
   readonly signRegion: string | undefined;
+  /** The parsed x-ots-date. */
+  readonly date: Date;
 }
+
+/** `yyyyMMdd` of the UTC day of `date`: the only sign date a V4 request made at that time can carry. */
+const utcDay = (date: Date): string => date.toISOString().slice(0, 10).replaceAll('-', '');
 
 /** Checks the V4 or V2 request signature made with `secret`; returns the key that signs the response. */
 function verifySignature(sig: SignatureInput, secret: string, options: AuthenticateOptions): string {
@@ -132,6 +137,9 @@ function verifySignature(sig: SignatureInput, secret: string, options: Authentic
   if (sig.v4 !== undefined) {
     const key = deriveV4SigningKey(secret, sig.signDate!, sig.signRegion!);
     if (options.verifySignatures) {
+      // The V4 key is derived per day; a key derived for another day (e.g. a leaked one from years ago) must
+      // not sign today's request, so the sign date has to be the UTC day of x-ots-date.
+      if (sig.signDate !== utcDay(sig.date)) throw errors.authFailed(`x-ots-signdate ${sig.signDate!.slice(0, 8)} is not the UTC day of x-ots-date.`);
       const ok = sig.signRegion === options.region && (same(sig.v4, signV4(key, apiName, headers)) || same(sig.v4, signV4(key, apiName, headers, GO_SIGNED_HEADERS)));
       if (!ok) throw errors.signatureMismatch();
     }

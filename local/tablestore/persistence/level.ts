@@ -1,7 +1,8 @@
 /**
  * Durable KvStore for `--data-dir`: LevelDB (classic-level) written through with `sync: true` batches, so a
  * write is on disk (fsync'd write-ahead log) before it is acknowledged and survives kill -9. All records
- * are loaded into the in-memory ordered index at open; reads are served from memory.
+ * are loaded into the in-memory ordered index at open; reads are served from memory. Writes reach the index
+ * before the disk; `settled()` is what keeps readers from acting on them early (see store.ts).
  *
  * LevelDB key = UTF-8 space name + 0x00 + record key (space names never contain NUL).
  */
@@ -27,6 +28,8 @@ export class LevelKvStore implements KvStore {
   private failure: Error | undefined;
   private readonly queue: { ops: LevelOp[]; resolve: () => void; reject: (err: Error) => void }[] = [];
   private flushing = false;
+  /** The most recently enqueued batch: batches commit in order, so once it settles every earlier one has. */
+  private last: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly db: Db,
@@ -92,10 +95,16 @@ export class LevelKvStore implements KvStore {
    * only after that batch's fsync.
    */
   private enqueue(ops: LevelOp[]): Promise<void> {
-    return new Promise((resolve, reject) => {
+    const done = new Promise<void>((resolve, reject) => {
       this.queue.push({ ops, resolve, reject });
       if (!this.flushing) void this.flush();
     });
+    this.last = done;
+    return done;
+  }
+
+  settled(): Promise<void> {
+    return this.failure ? Promise.reject(this.failure) : this.last;
   }
 
   private async flush(): Promise<void> {

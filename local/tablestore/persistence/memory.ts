@@ -80,6 +80,10 @@ export class MemoryKvStore implements KvStore {
     return Promise.resolve();
   }
 
+  settled(): Promise<void> {
+    return Promise.resolve();
+  }
+
   dropSpaceNow(space: string): void {
     this.spaces.delete(space);
   }

@@ -6,6 +6,11 @@
  * Reads are synchronous against an in-memory ordered index (O(log n) seek); writes resolve once durable
  * (immediately for the in-memory store, after fsync for a --data-dir store), so an acknowledged write
  * survives kill -9.
+ *
+ * Visibility: every write applies to the index at call time, so all requests see one latest state in one
+ * order (a conditional write or an auto-increment reads what every earlier write left: serializable without
+ * locks). That state may include writes not yet durable, so the server holds every reply — success or
+ * error, read or write — until `settled()`: no client ever learns of a write a crash can still take away.
  */
 export interface KvRecord {
   readonly key: Uint8Array;
@@ -40,6 +45,11 @@ export interface KvStore {
    * writes are durable.
    */
   write(writes: readonly KvWrite[]): Promise<void>;
+  /**
+   * Resolves once every write applied so far is durable (at once when nothing is pending); rejects when a
+   * durable write failed, since the index may then show what the disk does not hold.
+   */
+  settled(): Promise<void>;
   /** Removes every record of a space. */
   dropSpace(space: string): Promise<void>;
   close(): Promise<void>;

@@ -1,12 +1,12 @@
 /**
- * Time series protobuf messages (proto2), written from the protocol reference's field tables. The text is
+ * Time series protobuf messages (proto2), written from the field tables of docs/protocol.md §9. The text is
  * parsed by protobufjs at module load so bundled functions need no .proto files at run time.
  *
- * Encoding goes through `Type.fromObject` (it turns bigint into protobufjs Longs; a raw bigint handed to
- * `encode` would silently become 0) and decoding through `toObject` with `longs: BigInt`, so int64 values
- * never lose precision.
+ * Encoding and decoding go through the name-keyed codec of proto/codec.ts, typed by `TimeseriesMessages`;
+ * int64 values are bigint and never lose precision.
  */
 import protobuf from 'protobufjs';
+import { protoCodec } from './codec';
 
 export const TIMESERIES_PROTO = `
 syntax = "proto2";
@@ -463,40 +463,16 @@ export interface TimeseriesMessages {
 }
 export type TimeseriesMessageName = keyof TimeseriesMessages;
 
-const typeCache = new Map<string, protobuf.Type>();
-function messageType(name: string): protobuf.Type {
-  let t = typeCache.get(name);
-  if (!t) {
-    t = root.lookupType(`ots.timeseries.${name}`);
-    typeCache.set(name, t);
-  }
-  return t;
+const codec = protoCodec<TimeseriesMessages>(root, 'ots.timeseries', { verifyOnEncode: true });
+
+/** Encodes message `name`; throws when a required field is missing. */
+export function encodeTimeseriesMessage<N extends TimeseriesMessageName>(name: N, value: TimeseriesMessages[N]): Uint8Array {
+  return codec.encode(name, value);
 }
 
-const DECODE_OPTIONS: protobuf.IConversionOptions = { longs: BigInt, arrays: true };
-
-export function encodeTimeseriesMessage<N extends TimeseriesMessageName>(
-  name: N,
-  value: TimeseriesMessages[N],
-): Uint8Array {
-  const type = messageType(name);
-  const message = type.fromObject(value as unknown as Record<string, unknown>);
-  const missing = type.verify(message);
-  if (missing) throw new Error(`${name}: ${missing}`);
-  return type.encode(message).finish();
-}
-
-/**
- * Decodes a message; throws protobufjs' error (a missing required field, truncated bytes) for malformed
- * input, which callers turn into their own typed error.
- */
-export function decodeTimeseriesMessage<N extends TimeseriesMessageName>(
-  name: N,
-  bytes: Uint8Array,
-): TimeseriesMessages[N] {
-  const type = messageType(name);
-  const message = type.decode(bytes);
-  return type.toObject(message, DECODE_OPTIONS) as unknown as TimeseriesMessages[N];
+/** Decodes message `name`; throws ProtoDecodeError on malformed bytes or a missing required field. */
+export function decodeTimeseriesMessage<N extends TimeseriesMessageName>(name: N, bytes: Uint8Array): TimeseriesMessages[N] {
+  return codec.decode(name, bytes);
 }
 
 export const MetaQueryConditionType = {

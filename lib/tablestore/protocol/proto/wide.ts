@@ -1,12 +1,13 @@
 /**
- * Wide-table protobuf messages (spec §6) and filter messages (§5.7), written from the spec's field tables as
+ * Wide-table protobuf messages (docs/protocol.md §7) and filter messages (§5.7), written from the SDKs' field tables as
  * proto2 text and parsed by protobufjs at module load, so bundles need no .proto files at run time.
  *
- * Decoding goes through `toObject` with int64 as bigint (no precision loss), enums as numbers, bytes as
- * Uint8Array and repeated fields always present as arrays. Missing required fields and malformed bytes throw
- * (`ProtoDecodeError`), which servers map to 400 OTSParameterInvalid.
+ * `encodeMessage` / `decodeMessage` are keyed by message name and typed by `WideMessages` (proto/codec.ts).
+ * Missing required fields and malformed bytes throw `ProtoDecodeError`, which servers answer with 400
+ * OTSParameterInvalid.
  */
 import protobuf from 'protobufjs';
+import { ProtoDecodeError, protoCodec } from './codec';
 
 export const WIDE_PROTO = `
 syntax = "proto2";
@@ -87,6 +88,16 @@ message IndexMeta {
   repeated string defined_column = 3;
   required IndexUpdateMode index_update_mode = 4;
   required IndexType index_type = 5;
+  optional int32 index_sync_phase = 6;
+}
+message CreateIndexRequest {
+  required string main_table_name = 1;
+  required IndexMeta index_meta = 2;
+  optional bool include_base_data = 3;
+}
+message DropIndexRequest {
+  required string main_table_name = 1;
+  required string index_name = 2;
 }
 
 message CreateTableRequest {
@@ -255,43 +266,35 @@ message SingleColumnValueFilter {
 message CompositeColumnValueFilter { required LogicalOperator combinator = 1; repeated Filter sub_filters = 2; }
 message ColumnPaginationFilter { required int32 offset = 1; required int32 limit = 2; }
 message Filter { required FilterType type = 1; required bytes filter = 2; }
+
+enum SQLPayloadVersion { SQL_PLAIN_BUFFER = 1; SQL_FLAT_BUFFERS = 2; }
+enum SQLStatementType {
+  SQL_SELECT = 1; SQL_CREATE_TABLE = 2; SQL_SHOW_TABLE = 3; SQL_DESCRIBE_TABLE = 4; SQL_DROP_TABLE = 5; SQL_ALTER_TABLE = 6;
+}
+message SQLQueryRequest { required string query = 1; optional SQLPayloadVersion version = 2; }
+message TableConsumedCapacity {
+  optional string table_name = 1;
+  optional ConsumedCapacity consumed = 2;
+  optional ReservedThroughput reserved_throughput = 3;
+}
+message SearchConsumedCapacity {
+  optional string table_name = 1;
+  optional string index_name = 2;
+  optional ConsumedCapacity consumed = 3;
+  optional ReservedThroughput reserved_throughput = 4;
+}
+message SQLQueryResponse {
+  repeated TableConsumedCapacity consumes = 1;
+  optional bytes rows = 2;
+  optional SQLPayloadVersion version = 3;
+  optional SQLStatementType type = 4;
+  repeated SearchConsumedCapacity search_consumes = 5;
+}
 `;
 
 export const wideRoot: protobuf.Root = protobuf.parse(WIDE_PROTO, { keepCase: true }).root;
 
-export class ProtoDecodeError extends Error {
-  override readonly name = 'ProtoDecodeError';
-}
-
-const typeCache = new Map<string, protobuf.Type>();
-function typeOf(root: protobuf.Root, name: string): protobuf.Type {
-  const key = name;
-  let t = root === wideRoot ? typeCache.get(key) : undefined;
-  if (!t) {
-    t = root.lookupType(name.includes('.') ? name : `ots.${name}`);
-    if (root === wideRoot) typeCache.set(key, t);
-  }
-  return t;
-}
-
-const TO_OBJECT: protobuf.IConversionOptions = { longs: BigInt as unknown as typeof String, enums: Number, arrays: true };
-
-/** Encodes a plain object (snake_case fields, bigint or number for int64) as message `name`. */
-export function encodeMessage<T extends object>(name: string, value: T, root: protobuf.Root = wideRoot): Uint8Array {
-  const type = typeOf(root, name);
-  return type.encode(type.fromObject(value as Record<string, unknown>)).finish();
-}
-
-/** Decodes message `name`; throws ProtoDecodeError on malformed bytes or missing required fields. */
-export function decodeMessage<T extends object>(name: string, bytes: Uint8Array, root: protobuf.Root = wideRoot): T {
-  const type = typeOf(root, name);
-  try {
-    return type.toObject(type.decode(bytes), TO_OBJECT) as T;
-  } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
-    throw new ProtoDecodeError(`Malformed ${name}: ${detail}`);
-  }
-}
+export { ProtoDecodeError };
 
 // ------------------------------------------------------------------------------------ typed message shapes
 
@@ -337,7 +340,10 @@ export interface TimeRange { start_time?: Int64; end_time?: Int64; specific_time
 export interface ReturnContent { return_type?: number; return_column_names?: string[] }
 export interface StreamSpecification { enable_stream: boolean; expiration_time?: number }
 export interface StreamDetails { enable_stream: boolean; stream_id?: string; expiration_time?: number; last_enable_time?: Int64 }
-export interface IndexMeta { name: string; primary_key?: string[]; defined_column?: string[]; index_update_mode: number; index_type: number }
+export interface IndexMeta { name: string; primary_key?: string[]; defined_column?: string[]; index_update_mode: number; index_type: number; index_sync_phase?: number }
+
+export interface CreateIndexRequest { main_table_name: string; index_meta: IndexMeta; include_base_data?: boolean }
+export interface DropIndexRequest { main_table_name: string; index_name: string }
 
 export interface CreateTableRequest {
   table_meta: TableMeta;
@@ -412,3 +418,85 @@ export interface SingleColumnValueFilter {
 }
 export interface CompositeColumnValueFilter { combinator: number; sub_filters: FilterMessage[] }
 export interface ColumnPaginationFilter { offset: number; limit: number }
+
+export const SqlPayloadVersion = { SQL_PLAIN_BUFFER: 1, SQL_FLAT_BUFFERS: 2 } as const;
+export interface SqlQueryRequest { query: string; version?: number }
+export interface TableConsumedCapacity { table_name?: string; consumed?: ConsumedCapacity; reserved_throughput?: ReservedThroughput }
+export interface SqlQueryResponse {
+  consumes: TableConsumedCapacity[];
+  rows?: Uint8Array;
+  version?: number;
+  type?: number;
+  search_consumes?: { table_name?: string; index_name?: string; consumed?: ConsumedCapacity }[];
+}
+
+/** Message name → plain-object shape, so encode/decode are typed by name. */
+export interface WideMessages {
+  Error: ErrorMessage;
+  PrimaryKeySchema: PrimaryKeySchema;
+  DefinedColumnSchema: DefinedColumnSchema;
+  TableMeta: TableMeta;
+  TableOptions: TableOptions;
+  CapacityUnit: CapacityUnit;
+  ReservedThroughput: ReservedThroughput;
+  ReservedThroughputDetails: ReservedThroughputDetails;
+  ConsumedCapacity: ConsumedCapacity;
+  Condition: Condition;
+  TimeRange: TimeRange;
+  ReturnContent: ReturnContent;
+  StreamSpecification: StreamSpecification;
+  StreamDetails: StreamDetails;
+  IndexMeta: IndexMeta;
+  CreateTableRequest: CreateTableRequest;
+  CreateTableResponse: EmptyMessage;
+  ListTableRequest: EmptyMessage;
+  ListTableResponse: ListTableResponse;
+  DescribeTableRequest: TableNameRequest;
+  DescribeTableResponse: DescribeTableResponse;
+  DeleteTableRequest: TableNameRequest;
+  DeleteTableResponse: EmptyMessage;
+  UpdateTableRequest: UpdateTableRequest;
+  UpdateTableResponse: UpdateTableResponse;
+  GetRowRequest: GetRowRequest;
+  GetRowResponse: GetRowResponse;
+  PutRowRequest: PutRowRequest;
+  PutRowResponse: WriteRowResponse;
+  UpdateRowRequest: UpdateRowRequest;
+  UpdateRowResponse: WriteRowResponse;
+  DeleteRowRequest: DeleteRowRequest;
+  DeleteRowResponse: WriteRowResponse;
+  GetRangeRequest: GetRangeRequest;
+  GetRangeResponse: GetRangeResponse;
+  TableInBatchGetRowRequest: TableInBatchGetRowRequest;
+  BatchGetRowRequest: BatchGetRowRequest;
+  RowInBatchGetRowResponse: RowInBatchGetRowResponse;
+  BatchGetRowResponse: BatchGetRowResponse;
+  RowInBatchWriteRowRequest: RowInBatchWriteRowRequest;
+  BatchWriteRowRequest: BatchWriteRowRequest;
+  RowInBatchWriteRowResponse: RowInBatchWriteRowResponse;
+  BatchWriteRowResponse: BatchWriteRowResponse;
+  Filter: FilterMessage;
+  SingleColumnValueFilter: SingleColumnValueFilter;
+  CompositeColumnValueFilter: CompositeColumnValueFilter;
+  ColumnPaginationFilter: ColumnPaginationFilter;
+  SQLQueryRequest: SqlQueryRequest;
+  CreateIndexRequest: CreateIndexRequest;
+  CreateIndexResponse: EmptyMessage;
+  DropIndexRequest: DropIndexRequest;
+  DropIndexResponse: EmptyMessage;
+  SQLQueryResponse: SqlQueryResponse;
+}
+export type WideMessageName = keyof WideMessages;
+export type EmptyMessage = Record<string, never>;
+
+const codec = protoCodec<WideMessages>(wideRoot, 'ots');
+
+/** Encodes a plain object (snake_case fields, bigint or number for int64) as message `name`. */
+export function encodeMessage<N extends WideMessageName>(name: N, value: WideMessages[N]): Uint8Array {
+  return codec.encode(name, value);
+}
+
+/** Decodes message `name`; throws ProtoDecodeError on malformed bytes or missing required fields. */
+export function decodeMessage<N extends WideMessageName>(name: N, bytes: Uint8Array): WideMessages[N] {
+  return codec.decode(name, bytes);
+}

@@ -1,8 +1,9 @@
-/**
- * Time series API handlers (CreateTimeseriesTable, PutTimeseriesData, ...), keyed by API name.
- * Owned by the time series work (issue #3); Tablestore Local's dispatch registers whatever is listed here.
- */
-import type { ApiHandler } from '../../dispatch';
-import { api } from './api';
+/** Time series API handlers (tables, data, scan, meta), keyed by API name. */
+import type { ApiHandlers } from '../context';
+import { metaHandlers } from './meta';
+import { readHandlers } from './read';
+import { scanHandlers } from './scan';
+import { tableHandlers } from './tables';
+import { writeHandlers } from './write';
 
-export const timeseriesHandlers: Record<string, ApiHandler> = { ...api };
+export const timeseriesHandlers: ApiHandlers = { ...tableHandlers, ...writeHandlers, ...readHandlers, ...scanHandlers, ...metaHandlers };

@@ -8,6 +8,7 @@
  * component tuples and no key is a prefix of another of the same shape. i64() is big-endian with the sign
  * bit flipped, so negative times sort before positive ones.
  */
+import { FormatError } from '../../../../lib/tablestore/protocol/format-error';
 
 const enc = new TextEncoder();
 
@@ -109,7 +110,7 @@ export function startsWith(key: Uint8Array, prefix: Uint8Array): boolean {
   return true;
 }
 
-export class KeyFormatError extends Error {
+export class KeyFormatError extends FormatError {
   override readonly name = 'KeyFormatError';
 }
 

@@ -2,12 +2,13 @@
  * Time series table definitions as kept in the catalog, their validation rules, and conversion to the
  * wire's TimeseriesTableMeta.
  *
- * Option rules (observed on the service, protocol reference §7.2): data TTL is -1 or ≥ 86400 s; a meta TTL
+ * Option rules (observed on the service, docs/protocol.md §9.2): data TTL is -1 or ≥ 86400 s; a meta TTL
  * may only be set when allow_update_attributes is false, must not be shorter than the data TTL, and — our
  * reading of the rejected (86400, 86400, false) triple — must be -1 or at least 7 days.
  */
+import { isTableName } from '../../../../lib/tablestore/names';
 import type { TableCatalog, TableRecord } from '../../catalog';
-import type { ErrorFactory } from '../../errors';
+import { errors } from '../../errors';
 import type {
   PrimaryKeySchemaMsg,
   TimeseriesAnalyticalStoreMsg,
@@ -18,7 +19,6 @@ import type {
 
 export const MIN_DATA_TTL_SECONDS = 86_400;
 export const MIN_META_TTL_SECONDS = 7 * 86_400;
-const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
 const RESERVED_KEY_COLUMNS = new Set(['_m_name', '_data_source', '_tags']);
 
 export interface TimeseriesTableDefinition {
@@ -42,8 +42,8 @@ export interface TimeseriesTable {
 export const dataSpace = (table: string) => `ts:${table}:data`;
 export const metaSpace = (table: string) => `ts:${table}:meta`;
 
-export function validateTableName(errors: ErrorFactory, name: string | undefined): string {
-  if (!name || !TABLE_NAME.test(name)) {
+export function validateTableName(name: string | undefined): string {
+  if (!name || !isTableName(name)) {
     throw errors.parameterInvalid(`Invalid table name: '${name ?? ''}'. It must be 1-255 characters of [A-Za-z0-9_] not starting with a digit.`);
   }
   return name;
@@ -51,7 +51,6 @@ export function validateTableName(errors: ErrorFactory, name: string | undefined
 
 /** Applies option changes on top of `base` and enforces the option rules. */
 export function applyOptions(
-  errors: ErrorFactory,
   base: Pick<TimeseriesTableDefinition, 'timeToLive' | 'allowUpdateAttributes' | 'metaTimeToLive'>,
   tableOptions: TimeseriesTableOptionsMsg | undefined,
   metaOptions: TimeseriesMetaOptionsMsg | undefined,
@@ -77,12 +76,11 @@ export function applyOptions(
 }
 
 export function definitionFromCreate(
-  errors: ErrorFactory,
   meta: TimeseriesTableMetaMsg,
   analyticalStores: readonly TimeseriesAnalyticalStoreMsg[],
   lastpointIndexes: readonly string[],
 ): TimeseriesTableDefinition {
-  const options = applyOptions(errors, { timeToLive: -1, allowUpdateAttributes: true, metaTimeToLive: -1 }, meta.table_options, meta.meta_options);
+  const options = applyOptions({ timeToLive: -1, allowUpdateAttributes: true, metaTimeToLive: -1 }, meta.table_options, meta.meta_options);
   const keySchema = meta.timeseries_key_schema ?? [];
   const seen = new Set<string>();
   for (const k of keySchema) {
@@ -127,12 +125,12 @@ function isTimeseries(record: TableRecord | undefined): record is TableRecord & 
 }
 
 /** The time series table `name`, or 404 OTSObjectNotExist (also when `name` is a wide table). */
-export function requireTable(catalog: TableCatalog, errors: ErrorFactory, name: string): TimeseriesTable {
+export function requireTimeseriesTable(catalog: TableCatalog, name: string): TimeseriesTable {
   const record = catalog.get(name);
   if (!isTimeseries(record)) throw errors.tableNotExist();
   return { name: record.name, definition: record.definition };
 }
 
-export function listTables(catalog: TableCatalog): TimeseriesTable[] {
+export function listTimeseriesTables(catalog: TableCatalog): TimeseriesTable[] {
   return catalog.list('timeseries').map((r) => ({ name: r.name, definition: r.definition as TimeseriesTableDefinition }));
 }

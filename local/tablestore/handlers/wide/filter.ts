@@ -1,5 +1,5 @@
 /**
- * Column conditions and filters (spec §5.7): parsed once per request into a small tree, then evaluated per
+ * Column conditions and filters (docs/protocol.md §5.7): parsed once per request into a small tree, then evaluated per
  * row. Values are compared only with values of the same type (INTEGER with INTEGER, ...): a type mismatch
  * never matches, except for NOT_EQUAL, which it satisfies.
  */
@@ -9,10 +9,7 @@ import {
   FilterType,
   LogicalOperator,
   decodeMessage,
-  type ColumnPaginationFilter,
-  type CompositeColumnValueFilter,
   type FilterMessage,
-  type SingleColumnValueFilter,
 } from '../../../../lib/tablestore/protocol/proto/wide';
 import { errors } from '../../errors';
 import type { Column } from './row-codec';
@@ -36,7 +33,7 @@ function parseNode(msg: FilterMessage, depth: number, counter: { n: number }): F
   if (depth > 10) throw errors.parameterInvalid('Filter is nested too deeply.');
   switch (msg.type) {
     case FilterType.FT_SINGLE_COLUMN_VALUE: {
-      const f = decodeMessage<SingleColumnValueFilter>('SingleColumnValueFilter', msg.filter);
+      const f = decodeMessage('SingleColumnValueFilter', msg.filter);
       if (f.comparator < 1 || f.comparator > 8) throw errors.parameterInvalid(`Invalid comparator: ${f.comparator}.`);
       if (++counter.n > MAX_SUB_CONDITIONS) throw errors.parameterInvalid(`A filter may have at most ${MAX_SUB_CONDITIONS} conditions.`);
       const needsValue = f.comparator !== ComparatorType.CT_EXIST && f.comparator !== ComparatorType.CT_NOT_EXIST;
@@ -60,7 +57,7 @@ function parseNode(msg: FilterMessage, depth: number, counter: { n: number }): F
       };
     }
     case FilterType.FT_COMPOSITE_COLUMN_VALUE: {
-      const f = decodeMessage<CompositeColumnValueFilter>('CompositeColumnValueFilter', msg.filter);
+      const f = decodeMessage('CompositeColumnValueFilter', msg.filter);
       if (f.combinator < 1 || f.combinator > 3) throw errors.parameterInvalid(`Invalid logical operator: ${f.combinator}.`);
       if (f.sub_filters.length === 0) throw errors.parameterInvalid('A composite filter needs at least one sub-condition.');
       if (f.combinator === LogicalOperator.LO_NOT && f.sub_filters.length !== 1) {
@@ -71,7 +68,7 @@ function parseNode(msg: FilterMessage, depth: number, counter: { n: number }): F
       return { kind: 'composite', op: f.combinator, subs };
     }
     case FilterType.FT_COLUMN_PAGINATION: {
-      const f = decodeMessage<ColumnPaginationFilter>('ColumnPaginationFilter', msg.filter);
+      const f = decodeMessage('ColumnPaginationFilter', msg.filter);
       if (f.offset < 0 || f.limit < 0) throw errors.parameterInvalid('Pagination filter offset and limit must not be negative.');
       return { kind: 'pagination', offset: f.offset, limit: f.limit };
     }
@@ -82,7 +79,7 @@ function parseNode(msg: FilterMessage, depth: number, counter: { n: number }): F
 
 /** Parses a serialized `Filter`; `allowPagination` is false for row conditions. */
 export function parseFilter(bytes: Uint8Array, allowPagination: boolean): FilterNode {
-  const node = parseNode(decodeMessage<FilterMessage>('Filter', bytes), 0, { n: 0 });
+  const node = parseNode(decodeMessage('Filter', bytes), 0, { n: 0 });
   if (node.kind === 'pagination' && !allowPagination) throw errors.parameterInvalid('A pagination filter cannot be used as a row condition.');
   return node;
 }

@@ -1,6 +1,7 @@
 /** Wide-table API handlers, keyed by API name. */
-import type { ApiHandler } from '../../dispatch';
-import { rowHandlers } from './row-api';
+import type { ApiHandlers } from '../context';
+import { readHandlers } from './read';
 import { tableHandlers } from './tables';
+import { writeHandlers } from './write';
 
-export const wideHandlers: Record<string, ApiHandler> = { ...tableHandlers, ...rowHandlers };
+export const wideHandlers: ApiHandlers = { ...tableHandlers, ...readHandlers, ...writeHandlers };

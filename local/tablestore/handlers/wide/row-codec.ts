@@ -136,10 +136,3 @@ export function decodeStoredRow(bytes: Uint8Array): StoredRow {
   }
   return { rowTs, columns };
 }
-
-/** Approximate stored size, for capacity units and the 4 MB page cap. */
-export function storedRowSize(row: StoredRow): number {
-  let size = 0;
-  for (const c of row.columns) for (const v of c.versions) size += c.name.length + 8 + valueSize(v.value);
-  return size;
-}

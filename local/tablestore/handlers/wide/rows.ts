@@ -10,12 +10,14 @@ import {
   type PlainBufferRow,
   type PrimaryKeyCell,
 } from '../../../../lib/tablestore/protocol/plainbuffer';
-import { RowExistence, type Condition, type ReadOptions } from '../../../../lib/tablestore/protocol/proto/wide';
+import { FormatError } from '../../../../lib/tablestore/protocol/format-error';
+import { ErrorCode, TablestoreError } from '../../../../lib/tablestore/protocol/errors';
+import { RowExistence, type Condition, type ConsumedCapacity, type ErrorMessage, type ReadOptions } from '../../../../lib/tablestore/protocol/proto/wide';
 import { errors } from '../../errors';
 import { evaluateFilter, parseFilter, type FilterNode } from './filter';
 import type { Column, StoredRow, Version } from './row-codec';
 import { valueSize } from './row-codec';
-import { MAX_ATTR_VALUE_BYTES, MAX_COLUMNS_PER_WRITE, MAX_COLUMNS_TO_GET, validateColumnName, type WideTableDefinition } from './schema';
+import { MAX_ATTR_VALUE_BYTES, MAX_COLUMNS_PER_WRITE, MAX_COLUMNS_TO_GET, validateColumnName, type WideTableDefinition } from './table';
 
 // ------------------------------------------------------------------------------------------- visibility
 
@@ -293,6 +295,8 @@ export function checkCondition(condition: Condition, live: LiveRow, operation: '
 
 const CU_BYTES = 4096;
 
+export const consumed = (read: number, write: number): ConsumedCapacity => ({ capacity_unit: { read, write } });
+
 export function capacityUnits(bytes: number): number {
   return Math.max(1, Math.ceil(bytes / CU_BYTES));
 }
@@ -305,4 +309,16 @@ export function rowBytes(primaryKey: readonly PrimaryKeyCell[], attributes: read
   }
   for (const a of attributes) n += a.name.length + (a.value === undefined ? 0 : valueSize(a.value));
   return n;
+}
+
+// --------------------------------------------------------------------------------------- batch results
+
+/**
+ * The per-row error of a batch answer: an OTS error or malformed row bytes fail that row only (as on the
+ * service); anything else is a bug and fails the request.
+ */
+export function rowFailure(err: unknown): ErrorMessage {
+  if (err instanceof TablestoreError) return { code: err.code, message: err.message };
+  if (err instanceof FormatError) return { code: ErrorCode.ParameterInvalid, message: err.message };
+  throw err;
 }

@@ -2,24 +2,33 @@
 import {
   decodeMessage,
   encodeMessage,
-  type CreateTableRequest,
   type DescribeTableResponse,
-  type ListTableResponse,
-  type TableNameRequest,
   type TableOptions,
-  type UpdateTableRequest,
-  type UpdateTableResponse,
 } from '../../../../lib/tablestore/protocol/proto/wide';
-import type { ApiHandler, HandlerContext } from '../../dispatch';
+import type { ApiHandler, ApiHandlers } from '../context';
+import { errors } from '../../errors';
+import { requireTableOrIndex } from '../../indexes/lookup';
 import { MAX_TABLE_SLOTS } from '../../catalog';
-import { MAX_PK_COLUMNS, PkType, validateColumnName, validateTableName, type PkColumn, type WideTableDefinition } from './schema';
-import { AUTOINC_SPACE, EMPTY, dataSpace, requireWideTable } from './table';
+import {
+  AUTOINC_SPACE,
+  EMPTY,
+  MAX_PK_COLUMNS,
+  PkType,
+  dataSpace,
+  requireWideTable,
+  validateColumnName,
+  validateTableName,
+  type PkColumn,
+  type WideTableDefinition,
+} from './table';
+import { checkBaseOptions } from '../../indexes/definition';
+import { describeIndexes, indexSpacesOf, nameTaken, prepareTableIndexes, tableIndexWrites, usedSlotsWithIndexes } from '../../indexes/api';
 
 const DEFAULT_OPTIONS = { timeToLive: -1, maxVersions: 1, deviationCellVersionInSec: 86400, allowUpdate: true };
 const MIN_TTL_SECONDS = 86400;
 const DEFINED_COLUMN_TYPES = new Set([1, 2, 3, 4, 7]);
 
-function mergeOptions(ctx: HandlerContext, base: WideTableDefinition['options'], o: TableOptions | undefined): WideTableDefinition['options'] {
+function mergeOptions(base: WideTableDefinition['options'], o: TableOptions | undefined): WideTableDefinition['options'] {
   const next = {
     timeToLive: o?.time_to_live ?? base.timeToLive,
     maxVersions: o?.max_versions ?? base.maxVersions,
@@ -27,71 +36,70 @@ function mergeOptions(ctx: HandlerContext, base: WideTableDefinition['options'],
     allowUpdate: o?.allow_update ?? base.allowUpdate,
   };
   if (next.timeToLive !== -1 && next.timeToLive < MIN_TTL_SECONDS) {
-    throw ctx.errors.parameterInvalid(`Invalid time_to_live: ${next.timeToLive}. It must be -1 (forever) or at least ${MIN_TTL_SECONDS} seconds.`);
+    throw errors.parameterInvalid(`Invalid time_to_live: ${next.timeToLive}. It must be -1 (forever) or at least ${MIN_TTL_SECONDS} seconds.`);
   }
   if (!Number.isInteger(next.maxVersions) || next.maxVersions < 1) {
-    throw ctx.errors.parameterInvalid(`Invalid max_versions: ${next.maxVersions}. It must be at least 1.`);
+    throw errors.parameterInvalid(`Invalid max_versions: ${next.maxVersions}. It must be at least 1.`);
   }
   if (!Number.isSafeInteger(next.deviationCellVersionInSec) || next.deviationCellVersionInSec <= 0) {
-    throw ctx.errors.parameterInvalid(`Invalid deviation_cell_version_in_sec: ${next.deviationCellVersionInSec}. It must be greater than 0.`);
+    throw errors.parameterInvalid(`Invalid deviation_cell_version_in_sec: ${next.deviationCellVersionInSec}. It must be greater than 0.`);
   }
   return next;
 }
 
-function checkThroughput(ctx: HandlerContext, read: number | undefined, write: number | undefined): void {
+function checkThroughput(read: number | undefined, write: number | undefined): void {
   for (const [what, v] of [['read', read], ['write', write]] as const) {
-    if (v !== undefined && (v < 0 || v > 100000)) throw ctx.errors.parameterInvalid(`Invalid reserved ${what} capacity unit: ${v}.`);
+    if (v !== undefined && (v < 0 || v > 100000)) throw errors.parameterInvalid(`Invalid reserved ${what} capacity unit: ${v}.`);
   }
 }
 
 const createTable: ApiHandler = async (ctx, body) => {
-  const req = decodeMessage<CreateTableRequest>('CreateTableRequest', body);
+  const req = decodeMessage('CreateTableRequest', body);
   const name = req.table_meta.table_name;
   ctx.authorize('ots:CreateTable', [name]);
   validateTableName(name);
   const pk = req.table_meta.primary_key ?? [];
   if (pk.length < 1 || pk.length > MAX_PK_COLUMNS) {
-    throw ctx.errors.parameterInvalid(`The number of primary key columns must be in range [1, ${MAX_PK_COLUMNS}], got ${pk.length}.`);
+    throw errors.parameterInvalid(`The number of primary key columns must be in range [1, ${MAX_PK_COLUMNS}], got ${pk.length}.`);
   }
   const seen = new Set<string>();
   const primaryKey: PkColumn[] = pk.map((c, i) => {
     validateColumnName(c.name, 'primary key column');
-    if (seen.has(c.name)) throw ctx.errors.parameterInvalid(`Duplicated primary key column name: ${c.name}.`);
+    if (seen.has(c.name)) throw errors.parameterInvalid(`Duplicated primary key name: '${c.name}'.`);
     seen.add(c.name);
     if (c.type !== PkType.INTEGER && c.type !== PkType.STRING && c.type !== PkType.BINARY) {
-      throw ctx.errors.parameterInvalid(`Invalid type of primary key column ${c.name}: ${c.type}.`);
+      throw errors.parameterInvalid(`Invalid type of primary key column ${c.name}: ${c.type}.`);
     }
-    if (c.option !== undefined && c.option !== 1) throw ctx.errors.parameterInvalid(`Invalid option of primary key column ${c.name}.`);
+    if (c.option !== undefined && c.option !== 1) throw errors.parameterInvalid(`Invalid option of primary key column ${c.name}.`);
     const autoIncrement = c.option === 1;
     if (autoIncrement && (c.type !== PkType.INTEGER || i === 0)) {
-      throw ctx.errors.parameterInvalid(`Auto-increment column ${c.name} must be an INTEGER column other than the partition key.`);
+      throw errors.parameterInvalid(`Auto-increment column ${c.name} must be an INTEGER column other than the partition key.`);
     }
     return autoIncrement ? { name: c.name, type: c.type, autoIncrement } : { name: c.name, type: c.type as PkType };
   });
-  if (primaryKey.filter((c) => c.autoIncrement).length > 1) throw ctx.errors.parameterInvalid('A table may have at most one auto-increment column.');
+  if (primaryKey.filter((c) => c.autoIncrement).length > 1) throw errors.parameterInvalid('A table may have at most one auto-increment column.');
   const definedColumns = (req.table_meta.defined_column ?? []).map((c) => {
     validateColumnName(c.name, 'defined column');
-    if (seen.has(c.name)) throw ctx.errors.parameterInvalid(`Duplicated column name: ${c.name}.`);
+    if (seen.has(c.name)) throw errors.parameterInvalid(`Duplicated column name: ${c.name}.`);
     seen.add(c.name);
-    if (!DEFINED_COLUMN_TYPES.has(c.type)) throw ctx.errors.parameterInvalid(`Invalid type of defined column ${c.name}: ${c.type}.`);
+    if (!DEFINED_COLUMN_TYPES.has(c.type)) throw errors.parameterInvalid(`Invalid type of defined column ${c.name}: ${c.type}.`);
     return { name: c.name, type: c.type };
   });
-  if ((req.index_metas ?? []).length > 0) {
-    throw ctx.errors.parameterInvalid('Secondary indexes are not supported by Tablestore Local.');
-  }
-  const options = mergeOptions(ctx, DEFAULT_OPTIONS, req.table_options);
+  const options = mergeOptions(DEFAULT_OPTIONS, req.table_options);
   const cu = req.reserved_throughput.capacity_unit;
-  checkThroughput(ctx, cu.read, cu.write);
+  checkThroughput(cu.read, cu.write);
   const nowMs = ctx.now().getTime();
-  if (ctx.catalog.get(name)) throw ctx.errors.tableAlreadyExist();
-  if (ctx.catalog.usedSlots() + 1 > MAX_TABLE_SLOTS) {
-    throw ctx.errors.quotaExhausted(`Number of tables exceeded the quota of ${MAX_TABLE_SLOTS} per instance.`);
+  const indexMetas = req.index_metas ?? [];
+  await prepareTableIndexes(ctx, indexMetas);
+  if (nameTaken(ctx, name)) throw errors.tableAlreadyExist();
+  if (usedSlotsWithIndexes(ctx) + 1 > MAX_TABLE_SLOTS) {
+    throw errors.quotaExhausted(`Number of tables exceeded the quota of ${MAX_TABLE_SLOTS} per instance.`);
   }
   // A write racing a DeleteTable can leave rows behind in a persisted space; a new table starts empty.
   const space = dataSpace(name);
   if (ctx.store.count(space) > 0) {
     await ctx.store.dropSpace(space);
-    if (ctx.catalog.get(name)) throw ctx.errors.tableAlreadyExist();
+    if (nameTaken(ctx, name)) throw errors.tableAlreadyExist();
   }
   const definition: WideTableDefinition = {
     primaryKey,
@@ -102,13 +110,14 @@ const createTable: ApiHandler = async (ctx, body) => {
       ? { enabled: true, expirationTime: req.stream_spec.expiration_time ?? 24, lastEnableTime: nowMs * 1000 }
       : undefined,
   };
-  await ctx.catalog.put({ name, kind: 'wide', createdAtMs: nowMs, definition });
+  const indexWrites = tableIndexWrites(ctx, name, definition, indexMetas);
+  await ctx.catalog.put({ name, kind: 'wide', createdAtMs: nowMs, definition }, indexWrites);
   return EMPTY;
 };
 
 const listTable: ApiHandler = async (ctx) => {
   ctx.authorize('ots:ListTable', ['*']);
-  return encodeMessage<ListTableResponse>('ListTableResponse', { table_names: ctx.catalog.list('wide').map((t) => t.name) });
+  return encodeMessage('ListTableResponse', { table_names: ctx.catalog.list('wide').map((t) => t.name) });
 };
 
 function throughputDetails(def: WideTableDefinition): DescribeTableResponse['reserved_throughput_details'] {
@@ -135,10 +144,10 @@ function streamDetails(name: string, def: WideTableDefinition): DescribeTableRes
 }
 
 const describeTable: ApiHandler = async (ctx, body) => {
-  const req = decodeMessage<TableNameRequest>('DescribeTableRequest', body);
+  const req = decodeMessage('DescribeTableRequest', body);
   ctx.authorize('ots:DescribeTable', [req.table_name]);
-  const { name, def } = requireWideTable(ctx, req.table_name);
-  return encodeMessage<DescribeTableResponse>('DescribeTableResponse', {
+  const { name, def } = requireTableOrIndex(ctx.catalog, ctx.store, req.table_name);
+  return encodeMessage('DescribeTableResponse', {
     table_meta: {
       table_name: name,
       primary_key: def.primaryKey.map((c) => (c.autoIncrement ? { name: c.name, type: c.type, option: 1 } : { name: c.name, type: c.type })),
@@ -148,24 +157,25 @@ const describeTable: ApiHandler = async (ctx, body) => {
     table_options: tableOptions(def),
     table_status: 1,
     stream_details: streamDetails(name, def),
+    index_metas: describeIndexes(ctx, name),
   });
 };
 
 const updateTable: ApiHandler = async (ctx, body) => {
-  const req = decodeMessage<UpdateTableRequest>('UpdateTableRequest', body);
+  const req = decodeMessage('UpdateTableRequest', body);
   ctx.authorize('ots:UpdateTable', [req.table_name]);
-  const table = requireWideTable(ctx, req.table_name);
+  const table = requireWideTable(ctx.catalog, req.table_name);
   const record = ctx.catalog.get(table.name)!;
   const def = table.def;
   if (!req.reserved_throughput && !req.table_options && !req.stream_spec) {
-    throw ctx.errors.parameterInvalid('UpdateTable needs at least one of reserved_throughput, table_options and stream_spec.');
+    throw errors.parameterInvalid('UpdateTable needs at least one of reserved_throughput, table_options and stream_spec.');
   }
-  const options = mergeOptions(ctx, def.options, req.table_options);
+  const options = mergeOptions(def.options, req.table_options);
   const nowSec = Math.floor(ctx.now().getTime() / 1000);
   let reservedThroughput = def.reservedThroughput;
   if (req.reserved_throughput) {
     const cu = req.reserved_throughput.capacity_unit;
-    checkThroughput(ctx, cu.read, cu.write);
+    checkThroughput(cu.read, cu.write);
     const read = cu.read ?? reservedThroughput.read;
     const write = cu.write ?? reservedThroughput.write;
     const up = read > reservedThroughput.read || write > reservedThroughput.write;
@@ -184,8 +194,9 @@ const updateTable: ApiHandler = async (ctx, body) => {
       : undefined;
   }
   const next: WideTableDefinition = { ...def, options, reservedThroughput, stream };
+  if (describeIndexes(ctx, table.name).length > 0) checkBaseOptions(table.name, next);
   await ctx.catalog.put({ ...record, definition: next });
-  return encodeMessage<UpdateTableResponse>('UpdateTableResponse', {
+  return encodeMessage('UpdateTableResponse', {
     reserved_throughput_details: throughputDetails(next),
     table_options: tableOptions(next),
     stream_details: streamDetails(table.name, next),
@@ -193,15 +204,15 @@ const updateTable: ApiHandler = async (ctx, body) => {
 };
 
 const deleteTable: ApiHandler = async (ctx, body) => {
-  const req = decodeMessage<TableNameRequest>('DeleteTableRequest', body);
+  const req = decodeMessage('DeleteTableRequest', body);
   ctx.authorize('ots:DeleteTable', [req.table_name]);
-  const table = requireWideTable(ctx, req.table_name);
+  const table = requireWideTable(ctx.catalog, req.table_name);
   await ctx.store.write([{ space: AUTOINC_SPACE, key: Buffer.from(table.name) }]);
-  await ctx.catalog.delete(table.name, [dataSpace(table.name)]);
+  await ctx.catalog.delete(table.name, [dataSpace(table.name), ...indexSpacesOf(ctx, table.name)]);
   return EMPTY;
 };
 
-export const tableHandlers: Record<string, ApiHandler> = {
+export const tableHandlers: ApiHandlers = {
   CreateTable: createTable,
   ListTable: listTable,
   DescribeTable: describeTable,

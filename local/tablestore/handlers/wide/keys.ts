@@ -1,115 +1,14 @@
 /**
- * Wide-table definitions, name rules, primary-key validation and the order-preserving key encoding.
- *
- * Key encoding (bytewise order = Tablestore PK order, column by column):
+ * The order-preserving key encoding of wide-table rows (the KvStore key of a row); bytewise order of encoded
+ * keys = Tablestore primary-key order, column by column:
  *   INTEGER  8 bytes big-endian with the sign bit flipped (numeric order);
  *   STRING   UTF-8 bytes, BINARY raw bytes, each with 0x00 escaped as 0x00 0xFF and terminated by 0x00 0x01,
  *            so a shorter value sorts before its extensions and no key is a prefix of another key.
  * INF_MIN / INF_MAX in a bound at position i stand for "every key with the preceding columns" from below /
  * above: the bound is the encoded prefix itself, or the prefix's successor (see `boundKey`).
  */
-import {
-  AUTO_INCREMENT,
-  INF_MAX,
-  INF_MIN,
-  valueTypeName,
-  type PrimaryKeyCell,
-  type PrimaryKeyValue,
-} from '../../../../lib/tablestore/protocol/plainbuffer';
-import { errors } from '../../errors';
-
-export const PkType = { INTEGER: 1, STRING: 2, BINARY: 3 } as const;
-export type PkType = (typeof PkType)[keyof typeof PkType];
-
-export interface PkColumn {
-  readonly name: string;
-  readonly type: PkType;
-  readonly autoIncrement?: boolean;
-}
-
-export interface WideTableDefinition {
-  readonly primaryKey: readonly PkColumn[];
-  readonly definedColumns: readonly { readonly name: string; readonly type: number }[];
-  readonly options: {
-    /** Seconds; -1 = keep forever. */
-    readonly timeToLive: number;
-    readonly maxVersions: number;
-    readonly deviationCellVersionInSec: number;
-    readonly allowUpdate: boolean;
-  };
-  readonly reservedThroughput: { readonly read: number; readonly write: number; readonly lastIncreaseTime: number; readonly lastDecreaseTime?: number };
-  readonly stream?: { readonly enabled: boolean; readonly expirationTime?: number; readonly lastEnableTime?: number };
-}
-
-export const MAX_PK_COLUMNS = 4;
-export const MAX_PK_VALUE_BYTES = 1024;
-export const MAX_ATTR_VALUE_BYTES = 2 * 1024 * 1024;
-export const MAX_COLUMNS_PER_WRITE = 1024;
-export const MAX_COLUMNS_TO_GET = 128;
-
-const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-export function validateTableName(name: string): void {
-  if (!NAME_RE.test(name) || Buffer.byteLength(name) > 255) {
-    throw errors.parameterInvalid(
-      `Invalid table name: '${name}'. A table name must be 1 to 255 characters of letters, digits and underscores and must not start with a digit.`,
-    );
-  }
-}
-
-export function validateColumnName(name: string, what = 'column'): void {
-  if (!NAME_RE.test(name) || Buffer.byteLength(name) > 255) {
-    throw errors.parameterInvalid(
-      `Invalid ${what} name: '${name}'. A column name must be 1 to 255 characters of letters, digits and underscores and must not start with a digit.`,
-    );
-  }
-}
-
-const PK_TYPE_NAMES: Record<number, string> = { 1: 'INTEGER', 2: 'STRING', 3: 'BINARY' };
-
-function matchesType(type: PkType, value: PrimaryKeyValue): boolean {
-  if (type === PkType.INTEGER) return typeof value === 'bigint';
-  if (type === PkType.STRING) return typeof value === 'string';
-  return value instanceof Uint8Array;
-}
-
-export type PkMode = 'exact' | 'put' | 'bound';
-
-/**
- * Checks a request primary key against the schema: same count, names in schema order, matching types,
- * size limits; INF_MIN/INF_MAX only in range bounds, AUTO_INCREMENT only on the auto-increment column of a put.
- */
-export function checkPrimaryKey(def: WideTableDefinition, cells: readonly PrimaryKeyCell[], mode: PkMode): void {
-  const schema = def.primaryKey;
-  if (cells.length !== schema.length) {
-    throw errors.parameterInvalid(`Validate PK size fail. Input: ${cells.length}, Meta: ${schema.length}.`);
-  }
-  for (let i = 0; i < schema.length; i++) {
-    const col = schema[i];
-    const cell = cells[i];
-    if (cell.name !== col.name) throw errors.parameterInvalid(`Validate PK name fail. Input: ${cell.name}, Meta: ${col.name}.`);
-    const v = cell.value;
-    if (v === INF_MIN || v === INF_MAX) {
-      if (mode !== 'bound') throw errors.parameterInvalid(`INF_MIN and INF_MAX are only allowed in range bounds (column ${col.name}).`);
-      continue;
-    }
-    if (v === AUTO_INCREMENT) {
-      if (mode !== 'put' || !col.autoIncrement) {
-        throw errors.parameterInvalid(`AUTO_INCREMENT is only allowed when putting a row, on an auto-increment column (column ${col.name}).`);
-      }
-      continue;
-    }
-    if (!matchesType(col.type, v)) {
-      throw errors.parameterInvalid(`Validate PK type fail. Input: ${valueTypeName(v)}, Meta: ${PK_TYPE_NAMES[col.type]} (column ${col.name}).`);
-    }
-    const size = typeof v === 'string' ? Buffer.byteLength(v) : v instanceof Uint8Array ? v.length : 8;
-    if (size > MAX_PK_VALUE_BYTES) {
-      throw errors.parameterInvalid(`The length of primary key column ${col.name} exceeds the limit of ${MAX_PK_VALUE_BYTES} bytes.`);
-    }
-  }
-}
-
-// -------------------------------------------------------------------------------------------- key codec
+import { INF_MAX, INF_MIN, type PrimaryKeyCell, type PrimaryKeyValue } from '../../../../lib/tablestore/protocol/plainbuffer';
+import { PkType, type WideTableDefinition } from './table';
 
 const SIGN = 0x8000000000000000n;
 

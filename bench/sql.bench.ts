@@ -1,0 +1,193 @@
+/**
+ * SQL benchmarks (`npm run bench -- sql`):
+ *   1. `SELECT * … WHERE <first pk column> = …` (1,000 of 1M rows) vs the equivalent GetRange, both over
+ *      HTTP with V2 signatures, interleaved rounds, medians side by side; target ratio SQL / GetRange <= 2
+ *      (the planner turns the prefix into a key range, so neither scans the other 999,000 rows).
+ *   2. A GROUP BY aggregate over 100k rows (the per-query scan limit): rows/s.
+ * Rows are preloaded in-process through the KvStore with the handlers' own key and row codecs.
+ */
+import { Agent, request } from 'node:http';
+import { ByteBuffer } from 'flatbuffers';
+import { encodePrimaryKey, INF_MAX, INF_MIN } from '../lib/tablestore/protocol/plainbuffer';
+import { decodeMessage, encodeMessage, type GetRangeResponse } from '../lib/tablestore/protocol/proto/wide';
+import { signRequestHeaders } from '../lib/tablestore/protocol/sign';
+import { encodeStoredRow } from '../local/tablestore/handlers/wide/row-codec';
+import { encodeKey } from '../local/tablestore/handlers/wide/keys';
+import type { WideTableDefinition } from '../local/tablestore/handlers/wide/table';
+import { dataSpace } from '../local/tablestore/handlers/wide/table';
+import type { KvWrite } from '../local/tablestore/persistence/store';
+import { startTablestoreLocal } from '../local/tablestore/server';
+import type { BenchFigure } from './tablestore-local.bench';
+
+const KEY = { id: 'bench-key', secret: 'bench-secret' };
+const GROUPS = 1000;
+const PER_GROUP = 1000;
+
+const DEF: WideTableDefinition = {
+  primaryKey: [
+    { name: 'g', type: 2 },
+    { name: 'n', type: 1 },
+  ],
+  definedColumns: [],
+  options: { timeToLive: -1, maxVersions: 1, deviationCellVersionInSec: 86400, allowUpdate: true },
+  reservedThroughput: { read: 0, write: 0, lastIncreaseTime: 0 },
+};
+
+const group = (i: number) => `g${String(i).padStart(4, '0')}`;
+
+function preload(write: (w: KvWrite[]) => void, table: string, groups: number): void {
+  const space = dataSpace(table);
+  const ts = Date.now();
+  let batch: KvWrite[] = [];
+  for (let g = 0; g < groups; g++) {
+    for (let n = 0; n < PER_GROUP; n++) {
+      const key = encodeKey(DEF, [
+        { name: 'g', value: group(g) },
+        { name: 'n', value: BigInt(n) },
+      ]);
+      const value = encodeStoredRow({
+        rowTs: ts,
+        columns: [
+          { name: 'name', versions: [{ ts, value: `user-${n}` }] },
+          { name: 'ratio', versions: [{ ts, value: n / 7 }] },
+          { name: 'score', versions: [{ ts, value: BigInt(n % 1000) }] },
+        ],
+      });
+      batch.push({ space, key, value });
+      if (batch.length === 10_000) {
+        write(batch);
+        batch = [];
+      }
+    }
+  }
+  if (batch.length) write(batch);
+}
+
+function leanClient(endpoint: string, instance: string) {
+  const url = new URL(endpoint);
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  return {
+    call(apiName: string, body: Uint8Array): Promise<Buffer> {
+      const headers = signRequestHeaders({ apiName, body, instance, accessKeyId: KEY.id, accessKeySecret: KEY.secret });
+      return new Promise((resolve, reject) => {
+        const req = request({ host: url.hostname, port: url.port, method: 'POST', path: `/${apiName}`, agent, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`${apiName} -> HTTP ${res.statusCode}: ${Buffer.concat(chunks).toString()}`))));
+          res.on('error', reject);
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    },
+    close: () => agent.destroy(),
+  };
+}
+
+/** row_count of an SQL_FLAT_BUFFERS payload (SQLResponseColumns field 1). */
+function rowCount(rows: Uint8Array): bigint {
+  const bb = new ByteBuffer(rows);
+  const root = bb.readInt32(bb.position()) + bb.position();
+  const o = bb.__offset(root, 6);
+  return o ? bb.readInt64(root + o) : 0n;
+}
+
+const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export async function runSqlBench(log: (line: string) => void = console.log): Promise<BenchFigure[]> {
+  const figures: BenchFigure[] = [];
+  const report = (f: BenchFigure) => {
+    figures.push(f);
+    log(`  ${f.name}: ${f.value} ${f.unit}${f.note ? `  (${f.note})` : ''}`);
+  };
+  const server = await startTablestoreLocal({ port: 0, accessKeys: [KEY] });
+  const client = leanClient(server.endpoint, server.instance);
+  try {
+    for (const t of ['sql1m', 'sql100k']) {
+      await client.call(
+        'CreateTable',
+        encodeMessage('CreateTableRequest', {
+          table_meta: { table_name: t, primary_key: [{ name: 'g', type: 2 }, { name: 'n', type: 1 }] },
+          reserved_throughput: { capacity_unit: { read: 0, write: 0 } },
+          table_options: { time_to_live: -1, max_versions: 1 },
+        }),
+      );
+    }
+    const store = server.store as { write(w: KvWrite[]): Promise<void> };
+    const t0 = performance.now();
+    preload((w) => void store.write(w), 'sql1m', GROUPS);
+    preload((w) => void store.write(w), 'sql100k', 100);
+    log(`  (preloaded 1.1M rows in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    const sql = async (query: string) => decodeMessage('SQLQueryResponse', await client.call('SQLQuery', encodeMessage('SQLQueryRequest', { query, version: 2 })));
+    for (const t of ['sql1m', 'sql100k']) await sql(`CREATE TABLE ${t} (g VARCHAR(1024), n BIGINT, name MEDIUMTEXT, ratio DOUBLE, score BIGINT, PRIMARY KEY(g, n))`);
+
+    const viaSql = async (g: string) => {
+      const start = performance.now();
+      const res = await sql(`SELECT * FROM sql1m WHERE g = '${g}'`);
+      const ms = performance.now() - start;
+      if (rowCount(res.rows!) !== BigInt(PER_GROUP)) throw new Error('bench self-check failed: SQL returned the wrong row count');
+      return ms;
+    };
+    const viaRange = async (g: string) => {
+      const body = encodeMessage('GetRangeRequest', {
+        table_name: 'sql1m',
+        direction: 0,
+        max_versions: 1,
+        limit: PER_GROUP,
+        inclusive_start_primary_key: encodePrimaryKey([
+          { name: 'g', value: g },
+          { name: 'n', value: INF_MIN },
+        ]),
+        exclusive_end_primary_key: encodePrimaryKey([
+          { name: 'g', value: g },
+          { name: 'n', value: INF_MAX },
+        ]),
+      });
+      const start = performance.now();
+      const res = decodeMessage('GetRangeResponse', await client.call('GetRange', body));
+      const ms = performance.now() - start;
+      if (res.next_start_primary_key || res.rows.length === 0) throw new Error('bench self-check failed: GetRange did not return the whole group');
+      return ms;
+    };
+    const pick = () => group(Math.floor(Math.random() * GROUPS));
+    for (let i = 0; i < 20; i++) {
+      await viaSql(pick());
+      await viaRange(pick());
+    }
+    const sqlMs: number[] = [];
+    const rangeMs: number[] = [];
+    for (let round = 0; round < 10; round++) {
+      for (let i = 0; i < 15; i++) sqlMs.push(await viaSql(pick()));
+      for (let i = 0; i < 15; i++) rangeMs.push(await viaRange(pick()));
+    }
+    const s = median(sqlMs);
+    const r = median(rangeMs);
+    report({ name: `SELECT * WHERE g = … (${PER_GROUP} of 1M rows) p50`, value: Math.round(s * 1000) / 1000, unit: 'ms', note: `${sqlMs.length} samples` });
+    report({ name: `GetRange of the same ${PER_GROUP} rows p50`, value: Math.round(r * 1000) / 1000, unit: 'ms', note: `${rangeMs.length} samples` });
+    report({ name: 'SQL / GetRange p50 ratio (target <= 2)', value: Math.round((s / r) * 100) / 100, unit: 'x' });
+
+    const aggregate = 'SELECT score % 10 AS bucket, COUNT(*), SUM(score), AVG(ratio), MIN(name), MAX(n) FROM sql100k GROUP BY bucket ORDER BY bucket';
+    const check = await sql(aggregate);
+    if (rowCount(check.rows!) !== 10n) throw new Error('bench self-check failed: aggregate should give 10 buckets');
+    const aggMs: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const start = performance.now();
+      await sql(aggregate);
+      aggMs.push(performance.now() - start);
+    }
+    const a = median(aggMs);
+    report({ name: 'GROUP BY aggregate over 100k rows p50', value: Math.round(a), unit: 'ms', note: `${aggMs.length} samples` });
+    report({ name: 'GROUP BY aggregate throughput', value: Math.round(100_000 / (a / 1000)), unit: 'rows/s' });
+  } finally {
+    client.close();
+    await server.stop();
+  }
+  return figures;
+}
+
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  runSqlBench().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,257 @@
+/// <reference lib="dom" />
+/**
+ * Wide tables: details, a row lookup form typed by the primary-key schema, and range browsing (prefix and
+ * INF_MIN/INF_MAX bounds, direction, columns, limit) that follows the API's `next` tokens page by page.
+ */
+import { getJson } from './api';
+import { fill, fmtInt, h } from './dom';
+import { navigate as go, uiUrl } from './nav';
+import type { Lossless, PkType, Row, RowsPage, WideTable } from './types';
+import { card, errorBox, kv, link, loading } from './ui';
+import { renderValue, valueText } from './values';
+
+type PkCol = WideTable['primaryKey'][number];
+type Bound = 'start' | 'end';
+
+const apiPath = (table: string, sub = ''): string => `/tables/${encodeURIComponent(table)}${sub}`;
+
+/** Parses a JSON object from the URL; anything else counts as absent (the API would reject it anyway). */
+function parseObject(raw: string | null): Record<string, Lossless> {
+  if (!raw) return {};
+  try {
+    const v = JSON.parse(raw) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, Lossless>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function inputFor(col: PkCol, name: string, value: string, required: boolean): HTMLInputElement {
+  const typed: Record<PkType, Record<string, string>> = {
+    STRING: { placeholder: 'text' },
+    INTEGER: { inputmode: 'numeric', pattern: '-?[0-9]+', placeholder: 'integer (exact, any size)', title: 'A decimal integer; int64 values are sent exactly' },
+    BINARY: { placeholder: 'base64', pattern: '[A-Za-z0-9+/]*={0,2}', title: 'Base64 bytes' },
+  };
+  return h('input', { type: 'text', name, value, required, autocomplete: 'off', spellcheck: 'false', 'data-type': col.type, ...typed[col.type] });
+}
+
+/** A key value as the API takes it: INTEGER as a decimal string (exact), BINARY as base64, STRING verbatim. */
+function keyValue(col: PkCol, text: string, bound: boolean): Lossless {
+  if (bound && col.type === 'STRING' && (text === 'INF_MIN' || text === 'INF_MAX')) return { $string: text };
+  return text;
+}
+
+function details(info: WideTable): HTMLElement {
+  const opts = info.options;
+  const ttl = typeof opts.timeToLive === 'number' ? (opts.timeToLive < 0 ? 'never expires (-1)' : `${fmtInt(opts.timeToLive)} s`) : '—';
+  return card(
+    'Details',
+    h(
+      'div',
+      { class: 'details' },
+      kv([
+        ['Primary key', h('ol', { class: 'pk-list' }, info.primaryKey.map((c) => h('li', null, h('code', null, c.name), ' ', h('span', { class: 'type' }, c.type), c.autoIncrement ? h('span', { class: 'badge' }, 'auto-increment') : null)))],
+        ['Defined columns', info.definedColumns.length === 0 ? h('span', { class: 'muted' }, 'none') : h('ul', { class: 'pk-list' }, info.definedColumns.map((c) => h('li', null, h('code', null, c.name), ' ', h('span', { class: 'type' }, c.type))))],
+        ['Indexes', info.indexes && info.indexes.length > 0 ? h('ul', { class: 'pk-list' }, info.indexes.map((i) => h('li', null, h('code', null, String(i.name ?? i.indexName ?? JSON.stringify(i)))))) : h('span', { class: 'muted' }, 'none')],
+      ]),
+      kv([
+        ['Time to live', ttl],
+        ['Max versions', String(opts.maxVersions ?? '—')],
+        ['Version deviation', typeof opts.deviationCellVersionInSec === 'number' ? `${fmtInt(opts.deviationCellVersionInSec)} s` : '—'],
+        ['Allow update', String(opts.allowUpdate ?? '—')],
+        ['Reserved throughput', info.reservedThroughput ? `read ${info.reservedThroughput.read} · write ${info.reservedThroughput.write} CU` : '—'],
+      ]),
+    ),
+  );
+}
+
+function lookupForm(info: WideTable, q: URLSearchParams): HTMLElement {
+  const pk = parseObject(q.get('pk'));
+  const form = h(
+    'form',
+    { class: 'form', id: 'lookup-form' },
+    info.primaryKey.map((col) =>
+      h('label', { class: 'field' }, h('span', { class: 'field-label' }, col.name, h('span', { class: 'type' }, col.type)), inputFor(col, `pk.${col.name}`, valueText(pk[col.name]), true)),
+    ),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Look up')),
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const data = new FormData(form);
+    const key: Record<string, Lossless> = {};
+    for (const col of info.primaryKey) key[col.name] = keyValue(col, String(data.get(`pk.${col.name}`) ?? ''), false);
+    go(uiUrl(['tables', info.table, 'row'], [['pk', JSON.stringify(key)]]));
+  });
+  return card('Look up a row', h('p', { class: 'hint' }, 'Every primary-key column, typed as the table defines it.'), form);
+}
+
+function boundFields(info: WideTable, which: Bound, given: Record<string, Lossless>): HTMLElement {
+  return h(
+    'fieldset',
+    { class: 'bound' },
+    h('legend', null, which === 'start' ? 'Start (inclusive)' : 'End (exclusive)'),
+    info.primaryKey.map((col) => {
+      const v = given[col.name];
+      const kind = v === 'INF_MIN' || v === 'INF_MAX' ? v : 'value';
+      const select = h(
+        'select',
+        { name: `${which}.${col.name}.kind`, 'aria-label': `${which} ${col.name} kind` },
+        ['value', 'INF_MIN', 'INF_MAX'].map((k) => h('option', { value: k, selected: k === kind }, k === 'value' ? 'value' : k)),
+      );
+      const input = inputFor(col, `${which}.${col.name}`, kind === 'value' ? valueText(v) : '', false);
+      input.placeholder = col.type === 'INTEGER' ? 'integer' : col.type === 'BINARY' ? 'base64' : 'text';
+      return h('label', { class: 'field' }, h('span', { class: 'field-label' }, col.name, h('span', { class: 'type' }, col.type)), h('span', { class: 'inline' }, select, input));
+    }),
+  );
+}
+
+/** Reads one bound: columns in key order until an empty value (a prefix) or an INF marker (the rest repeat it). */
+function readBound(info: WideTable, which: Bound, data: FormData): Record<string, Lossless> | undefined {
+  const out: Record<string, Lossless> = {};
+  for (const col of info.primaryKey) {
+    const kind = String(data.get(`${which}.${col.name}.kind`) ?? 'value');
+    if (kind === 'INF_MIN' || kind === 'INF_MAX') {
+      out[col.name] = kind;
+      break;
+    }
+    const text = String(data.get(`${which}.${col.name}`) ?? '');
+    if (text === '') break;
+    out[col.name] = keyValue(col, text, true);
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+function rangeForm(info: WideTable, q: URLSearchParams): HTMLElement {
+  const form = h(
+    'form',
+    { class: 'form', id: 'range-form' },
+    h('div', { class: 'bounds' }, boundFields(info, 'start', parseObject(q.get('start'))), boundFields(info, 'end', parseObject(q.get('end')))),
+    h(
+      'div',
+      { class: 'row-fields' },
+      h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'Direction'), h('select', { name: 'direction' }, ['forward', 'backward'].map((d) => h('option', { value: d, selected: (q.get('direction') ?? 'forward') === d }, d)))),
+      h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'Limit'), h('input', { type: 'number', name: 'limit', min: 1, max: 5000, value: q.get('limit') ?? '20' })),
+      h('label', { class: 'field grow' }, h('span', { class: 'field-label' }, 'Columns'), h('input', { type: 'text', name: 'columns', value: q.get('columns') ?? '', placeholder: 'all (or a,b,c)', autocomplete: 'off' })),
+    ),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Browse')),
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const data = new FormData(form);
+    const query: Array<[string, string]> = [];
+    for (const which of ['start', 'end'] as const) {
+      const b = readBound(info, which, data);
+      if (b) query.push([which, JSON.stringify(b)]);
+    }
+    const direction = String(data.get('direction'));
+    if (direction !== 'forward') query.push(['direction', direction]);
+    query.push(['limit', String(data.get('limit') || '20')]);
+    const columns = String(data.get('columns') ?? '').trim();
+    if (columns) query.push(['columns', columns]);
+    go(uiUrl(['tables', info.table, 'rows'], query));
+  });
+  return card('Browse a range', h('p', { class: 'hint' }, 'Fill the first columns for a prefix (later columns empty), or pick INF_MIN / INF_MAX. Empty bounds cover the whole table.'), form);
+}
+
+function rowsTable(info: WideTable, rows: readonly Row[], firstIndex: number): HTMLElement {
+  const pkNames = info.primaryKey.map((c) => c.name);
+  const colNames = [...new Set(rows.flatMap((r) => Object.keys(r.columns)))].sort();
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: 'grid', id: 'rows-table' },
+      h('thead', null, h('tr', null, h('th', { class: 'num' }, '#'), pkNames.map((n) => h('th', { class: 'pk' }, n)), colNames.map((n) => h('th', null, n)))),
+      h(
+        'tbody',
+        null,
+        rows.map((r, i) => {
+          const pk: Record<string, Lossless> = {};
+          for (const n of pkNames) pk[n] = r.primaryKey[n] ?? null;
+          return h(
+            'tr',
+            null,
+            h('td', { class: 'num muted' }, link(uiUrl(['tables', info.table, 'row'], [['pk', JSON.stringify(pk)]]), String(firstIndex + i), 'row-link')),
+            pkNames.map((n) => h('td', { class: 'pk' }, renderValue(r.primaryKey[n]))),
+            colNames.map((n) => h('td', null, Object.hasOwn(r.columns, n) ? renderValue(r.columns[n]) : h('span', { class: 'v v-none' }, ''))),
+          );
+        }),
+      ),
+    ),
+  );
+}
+
+async function rowResult(info: WideTable, q: URLSearchParams, out: HTMLElement, signal: AbortSignal): Promise<void> {
+  const pk = q.get('pk') ?? '{}';
+  const res = await getJson<{ row: Row }>(apiPath(info.table, '/row'), [['pk', pk]], signal);
+  const row = res.row;
+  fill(
+    out,
+    card(
+      'Row',
+      h(
+        'table',
+        { class: 'grid kv-grid', id: 'row-table' },
+        h('thead', null, h('tr', null, h('th', null, 'column'), h('th', null, 'value'))),
+        h(
+          'tbody',
+          null,
+          Object.entries(row.primaryKey).map(([k, v]) => h('tr', null, h('th', { class: 'pk' }, k, h('span', { class: 'badge' }, 'PK')), h('td', null, renderValue(v)))),
+          Object.entries(row.columns).map(([k, v]) => h('tr', null, h('th', null, k), h('td', null, renderValue(v)))),
+        ),
+      ),
+    ),
+  );
+}
+
+async function rangeResult(info: WideTable, q: URLSearchParams, out: HTMLElement, signal: AbortSignal): Promise<void> {
+  const query: Array<[string, string]> = [];
+  for (const k of ['start', 'end', 'direction', 'limit', 'columns', 'next']) {
+    const v = q.get(k);
+    if (v !== null && v !== '') query.push([k, v]);
+  }
+  const page = await getJson<RowsPage>(apiPath(info.table, '/rows'), query, signal);
+  const pageNo = Math.max(1, Number(q.get('page') ?? '1') || 1);
+  const limit = Number(q.get('limit') ?? '100') || 100;
+  const base = query.filter(([k]) => k !== 'next');
+  const nextUrl = page.next ? uiUrl(['tables', info.table, 'rows'], [...base, ['next', page.next], ['page', String(pageNo + 1)]]) : undefined;
+  const firstUrl = uiUrl(['tables', info.table, 'rows'], base);
+  const pager = h(
+    'div',
+    { class: 'pager' },
+    h('span', { class: 'pager-info', id: 'page-info' }, `Page ${pageNo} · ${fmtInt(page.rows.length)} row${page.rows.length === 1 ? '' : 's'}`),
+    pageNo > 1 ? link(firstUrl, '« First page', 'button') : null,
+    nextUrl ? link(nextUrl, 'Next page →', 'button primary next-page') : h('span', { class: 'muted end-of-range' }, 'end of range'),
+  );
+  fill(
+    out,
+    card(
+      'Rows',
+      pager,
+      page.rows.length === 0 ? h('p', { class: 'muted empty' }, 'No rows in this range.') : rowsTable(info, page.rows, (pageNo - 1) * limit + 1),
+    ),
+  );
+}
+
+export async function renderWideTable(main: HTMLElement, table: string, sub: string, q: URLSearchParams, signal: AbortSignal): Promise<void> {
+  fill(main, h('div', { class: 'page-head' }, h('h1', null, table), h('span', { class: 'kind' }, 'wide table')), loading());
+  const info = await getJson<WideTable>(apiPath(table), [], signal);
+  const out = h('div', { class: 'result', id: 'result' });
+  fill(
+    main,
+    h('div', { class: 'page-head' }, h('h1', null, info.table), h('span', { class: 'kind' }, 'wide table')),
+    details(info),
+    h('div', { class: 'two-col' }, lookupForm(info, q), rangeForm(info, q)),
+    out,
+  );
+  if (sub !== 'row' && sub !== 'rows') return;
+  fill(out, loading(sub === 'row' ? 'Looking up the row…' : 'Reading the range…'));
+  try {
+    await (sub === 'row' ? rowResult(info, q, out, signal) : rangeResult(info, q, out, signal));
+  } catch (e) {
+    if (signal.aborted) return;
+    fill(out, errorBox(e));
+  }
+  out.scrollIntoView({ block: 'nearest' });
+}

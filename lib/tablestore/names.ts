@@ -1,0 +1,29 @@
+/**
+ * Tablestore's naming rules, the one copy every layer checks against (docs/protocol.md §1.3):
+ * - instance: 3–16 letters, digits and hyphens, starting with a letter and not ending with a hyphen
+ *   (case-insensitive: the endpoint host uses it lower-cased);
+ * - table and column: 1–255 letters, digits and underscores, not starting with a digit (case-sensitive);
+ * - region id: lower-case words joined by hyphens, e.g. cn-hangzhou.
+ */
+
+/** Source text of the table/column name pattern, for JSON Schemas that embed it. */
+export const TABLE_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]{0,254}$';
+
+const INSTANCE_NAME = /^[A-Za-z][A-Za-z0-9-]{1,14}[A-Za-z0-9]$/;
+const TABLE_NAME = new RegExp(TABLE_NAME_PATTERN);
+const REGION_ID = /^[a-z]{2,}(-[a-z0-9]+)+$/;
+
+export function isInstanceName(name: string): boolean {
+  return INSTANCE_NAME.test(name);
+}
+
+/** Table names and column names follow the same rule. */
+export function isTableName(name: string): boolean {
+  return TABLE_NAME.test(name);
+}
+
+export const isColumnName = isTableName;
+
+export function isRegionId(id: string): boolean {
+  return REGION_ID.test(id);
+}

@@ -1,0 +1,135 @@
+/** PutTimeseriesData: FlatBuffer rows → points, with series meta kept up to date. */
+import { crc32c } from '../../../../lib/tablestore/protocol/crc32c';
+import { compareUtf8, decodeFlatBufferRows, type FlatBufferRow, type TimeseriesFieldValue } from '../../../../lib/tablestore/protocol/flatbuffer-rows';
+import {
+  decodeTimeseriesMessage,
+  encodeTimeseriesMessage,
+  MetaUpdateMode,
+  RowsSerializeType,
+  type FailedRowInfoMsg,
+} from '../../../../lib/tablestore/protocol/proto/timeseries';
+import { RESERVED_FIELD_NAMES } from '../../../../lib/tablestore/timeseries/rows';
+import type { KvWrite } from '../../persistence/store';
+import { errors } from '../../errors';
+import type { ApiHandler, ApiHandlers } from '../context';
+import { KeyWriter } from './keys';
+import { decodeMeta, encodeMeta, type MetaRecord } from './meta-record';
+import { encodeFields, type StoredField } from './point-codec';
+import { failed, nowMicros, seriesIdentity, seriesKeyOf, type SeriesIdentity } from './series';
+import { dataSpace, metaSpace, requireTimeseriesTable, type TimeseriesTable } from './table';
+
+/** A series' meta update time is refreshed by writes at most this often. */
+export const META_REFRESH_MICROS = 3600n * 1_000_000n;
+const MAX_FIELDS_PER_ROW = 1024;
+
+function pkValueMatches(type: number, v: TimeseriesFieldValue): boolean {
+  return type === 1 ? typeof v === 'bigint' : type === 2 ? typeof v === 'string' : v instanceof Uint8Array;
+}
+
+interface PreparedRow {
+  readonly id: SeriesIdentity;
+  readonly seriesKey: Uint8Array;
+  readonly pointKey: Uint8Array;
+  readonly value: Uint8Array;
+  readonly metaCacheUpdateTime: number;
+}
+
+function prepareRow(table: TimeseriesTable, row: FlatBufferRow): PreparedRow | string {
+  const id = seriesIdentity(row.measurement, row.dataSource, row.tagList, row.tags);
+  if (typeof id === 'string') return id;
+  if (row.time < 0n) return `time must not be negative, got ${row.time}.`;
+  const names = Object.keys(row.fields);
+  if (names.length === 0) return 'a row needs at least one field.';
+  if (names.length > MAX_FIELDS_PER_ROW) return `a row may hold at most ${MAX_FIELDS_PER_ROW} fields.`;
+  for (const n of names) {
+    if (!n) return 'field names must not be empty.';
+    if (RESERVED_FIELD_NAMES.has(n)) return `field name '${n}' is reserved.`;
+  }
+  const sKey = seriesKeyOf(id);
+  const w = new KeyWriter(sKey.length + 16).raw(sKey).int64(row.time);
+  const pkNames = new Set<string>();
+  for (const pk of table.definition.fieldPrimaryKeySchema) {
+    const v = row.fields[pk.name];
+    if (v === undefined || !Object.prototype.hasOwnProperty.call(row.fields, pk.name)) return `field primary key column '${pk.name}' is missing.`;
+    if (!pkValueMatches(pk.type, v)) return `field primary key column '${pk.name}' has the wrong type.`;
+    if (typeof v === 'bigint') w.int64(v);
+    else if (typeof v === 'string') w.string(v);
+    else w.bytes(v as Uint8Array);
+    pkNames.add(pk.name);
+  }
+  const stored: StoredField[] = names
+    .filter((n) => !pkNames.has(n))
+    .sort(compareUtf8)
+    .map((n) => [n, row.fields[n]] as const);
+  return { id, seriesKey: sKey, pointKey: w.finish(), value: encodeFields(stored), metaCacheUpdateTime: row.metaCacheUpdateTime };
+}
+
+const putTimeseriesData: ApiHandler = async (ctx, body) => {
+  const req = decodeTimeseriesMessage('PutTimeseriesDataRequest', body);
+  ctx.authorize('ots:PutTimeseriesData', [req.table_name]);
+  const table = requireTimeseriesTable(ctx.catalog, req.table_name);
+  const rowsMsg = req.rows_data;
+  if (rowsMsg.type !== RowsSerializeType.FLAT_BUFFER) {
+    throw errors.parameterInvalid(`Unsupported rows serialize type ${rowsMsg.type}; use RST_FLAT_BUFFER.`);
+  }
+  if (rowsMsg.flatbuffer_crc32c !== undefined) {
+    const actual = crc32c(rowsMsg.rows_data) | 0;
+    if (actual !== rowsMsg.flatbuffer_crc32c) {
+      throw errors.parameterInvalid(`flatbuffer_crc32c mismatch: rows_data has CRC-32C ${actual}, request says ${rowsMsg.flatbuffer_crc32c}.`);
+    }
+  }
+  const rows = decodeFlatBufferRows(rowsMsg.rows_data);
+  if (rows.length === 0) throw errors.parameterInvalid('rows_data holds no rows.');
+
+  const now = nowMicros(ctx);
+  const updateMeta = (req.meta_update_mode ?? MetaUpdateMode.NORMAL) === MetaUpdateMode.NORMAL;
+  const failures: FailedRowInfoMsg[] = [];
+  const writes: KvWrite[] = [];
+  const dSpace = dataSpace(table.name);
+  const mSpace = metaSpace(table.name);
+  const touched = new Map<string, MetaRecord>();
+  const statusIds: number[] = [];
+  const statusTimes: number[] = [];
+
+  for (let i = 0; i < rows.length; i++) {
+    const p = prepareRow(table, rows[i]);
+    if (typeof p === 'string') {
+      failures.push(failed(i, p));
+      continue;
+    }
+    writes.push({ space: dSpace, key: p.pointKey, value: p.value });
+    if (!updateMeta) continue;
+    const mapKey = Buffer.from(p.seriesKey).toString('latin1');
+    let meta = touched.get(mapKey);
+    if (!meta) {
+      const stored = ctx.store.get(mSpace, p.seriesKey);
+      const existing = stored ? decodeMeta(stored) : undefined;
+      if (!existing || now - existing.updateTime >= META_REFRESH_MICROS) {
+        meta = {
+          measurement: p.id.measurement,
+          dataSource: p.id.dataSource,
+          tags: p.id.tags,
+          attributes: existing?.attributes ?? '[]',
+          updateTime: now,
+        };
+        writes.push({ space: mSpace, key: p.seriesKey, value: encodeMeta(meta) });
+      } else {
+        meta = existing;
+      }
+      touched.set(mapKey, meta);
+    }
+    const metaSeconds = Number(meta.updateTime / 1_000_000n);
+    // Tell the writer when its cached meta time is stale so it can refresh its cache.
+    if (p.metaCacheUpdateTime !== metaSeconds) {
+      statusIds.push(i);
+      statusTimes.push(metaSeconds);
+    }
+  }
+  if (writes.length) await ctx.store.write(writes);
+  return encodeTimeseriesMessage('PutTimeseriesDataResponse', {
+    failed_rows: failures,
+    meta_update_status: statusIds.length ? { row_ids: statusIds, meta_update_times: statusTimes } : undefined,
+  });
+};
+
+export const writeHandlers: ApiHandlers = { PutTimeseriesData: putTimeseriesData };
