@@ -10,6 +10,7 @@ import { runSearchBench } from './search.bench';
 import { runSqlBench } from './sql.bench';
 import { runSecondaryIndexBench } from './sindex.bench';
 import { runRunnerBench } from './runner.bench';
+import { runQueryBench } from './query.bench';
 
 export type { BenchFigure };
 export type BenchModule = (log: (line: string) => void) => Promise<readonly BenchFigure[]>;
@@ -22,6 +23,7 @@ const BENCHES: Record<string, BenchModule> = {
   sindex: runSecondaryIndexBench,
   functions: runFunctionsBench,
   runner: runRunnerBench,
+  query: runQueryBench,
 };
 
 async function main(): Promise<void> {

@@ -8,6 +8,7 @@ import { toApiError } from './error-mapping';
 import type { ApiConfig } from './config';
 import type { TablestoreReaders, TimeseriesTableInfo } from './ports';
 import { TABLE_NAME } from './schemas';
+import { runSavedQuery, SAVED_QUERY_SCHEMA, type SavedQuery, type SavedQueryResult } from './saved-queries';
 
 export interface AuditPayload {
   /** Minutes without a meta update after which a series counts as stale (fractions allowed). */
@@ -16,6 +17,8 @@ export interface AuditPayload {
   readonly wideTables?: readonly string[];
   /** Restrict to these time series tables (default: all listed). */
   readonly timeseriesTables?: readonly string[];
+  /** Saved queries run after the tables (saved-queries.ts); their results are logged as metrics. */
+  readonly queries?: readonly SavedQuery[];
 }
 
 export const AUDIT_PAYLOAD_SCHEMA = {
@@ -25,6 +28,7 @@ export const AUDIT_PAYLOAD_SCHEMA = {
     staleAfterMinutes: { type: 'number', exclusiveMinimum: 0, maximum: 5256000 },
     wideTables: { type: 'array', items: TABLE_NAME, maxItems: 64, uniqueItems: true },
     timeseriesTables: { type: 'array', items: TABLE_NAME, maxItems: 64, uniqueItems: true },
+    queries: { type: 'array', items: SAVED_QUERY_SCHEMA, maxItems: 32 },
   },
   additionalProperties: false,
 } as const;
@@ -78,6 +82,8 @@ export interface AuditSummary {
   readonly errors: number;
   /** Tables not reached before the deadline. */
   readonly notAudited: string[];
+  /** Saved queries, when the payload names some (one entry each, in payload order). */
+  readonly queries?: SavedQueryResult[];
 }
 
 export interface AuditOptions {
@@ -223,6 +229,22 @@ export async function runAudit(payload: AuditPayload, options: AuditOptions): Pr
     });
   }
 
+  // Saved queries: same reserve, same deadline rule; one not started is reported with 0 pages.
+  let queries: SavedQueryResult[] | undefined;
+  if (payload.queries) {
+    queries = [];
+    for (const q of payload.queries) {
+      if (!timeLeft()) {
+        queries.push({ name: q.name, route: q.route, pages: 0, complete: false });
+        continue;
+      }
+      const { result, deadline } = await runSavedQuery(q, { config, readers, log, timeLeft, now });
+      if (result.error) errors += 1;
+      if (deadline) stopped = true;
+      queries.push(result);
+    }
+  }
+
   const summary: AuditSummary = {
     instance: config.instance,
     startedAt: new Date(started).toISOString(),
@@ -236,6 +258,7 @@ export async function runAudit(payload: AuditPayload, options: AuditOptions): Pr
     staleSeriesTotal,
     errors,
     notAudited,
+    ...(queries ? { queries } : {}),
   };
   log.info({ event: 'audit-summary', ...summary }, 'table audit summary');
   return summary;

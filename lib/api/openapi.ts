@@ -6,6 +6,7 @@ const ERROR_TEXT: Record<number, string> = {
   403: "Denied by the function's RAM role.",
   404: 'Table, row or route not found.',
   405: 'Method not allowed.',
+  409: 'The series a page token points into changed; repeat the query without next.',
   500: 'Invalid function configuration or internal error.',
   503: 'Tablestore throttled the request after retries; see Retry-After.',
   504: 'The function deadline was reached.',

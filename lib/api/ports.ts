@@ -44,6 +44,11 @@ export interface RangeQuery {
   readonly columns?: readonly string[];
   /** Row filter evaluated by Tablestore (a page it empties still carries `next` while the range goes on). */
   readonly filter?: ColumnFilter;
+  /**
+   * Versions per column to read (default 1). A filter compares only the versions read, so a comparison with
+   * `latestVersionOnly: false` needs more than one; rows then carry several versions per column, newest first.
+   */
+  readonly maxVersions?: number;
 }
 
 /**

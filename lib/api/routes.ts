@@ -7,11 +7,14 @@
 import { ApiError, notFound } from '../fc/errors';
 import { toApiError } from './error-mapping';
 import type { ApiConfig } from './config';
+import { compileFilter, filterColumns, filterSchema, needsAllVersions } from './filter';
 import { decodePkValue, encodeValue, parseJsonObjectParam, restorePk, snapshotPk, type JsonValue, type PkBound } from './lossless';
 import type { PageTokens, TokenBinding } from './page-token';
 import { parseNameList, parseTags, parseTimeParam } from './params';
-import type { PkColumn, PrimaryKey, PrimaryKeyBound, TablestoreReaders, WideRow, WideTableInfo, TimeseriesTableInfo, SeriesKey } from './ports';
-import { TABLE_NAME, query, responses, type Schema } from './schemas';
+import type { PkColumn, Point, PrimaryKey, PrimaryKeyBound, TablestoreReaders, WideRow, WideTableInfo, TimeseriesTableInfo, SeriesKey } from './ports';
+import { TABLE_NAME, query, queryResponses, responses, type Schema } from './schemas';
+import { parseAgg, parseInterval } from './aggregate';
+import { isPosition, readPoints, type PointsPlan } from './series-query';
 
 export interface RouteRequest {
   readonly params: Readonly<Record<string, string>>;
@@ -160,6 +163,8 @@ function seriesKeyJson(key: SeriesKey): JsonValue {
 }
 
 const tableParam = { table: TABLE_NAME };
+/** GetTimeseriesData calls in flight at once for /latest. */
+const LATEST_CONCURRENCY = 8;
 
 export const routes: readonly Route[] = [
   {
@@ -249,12 +254,27 @@ export const routes: readonly Route[] = [
       if (next !== undefined) {
         start = restorePk(deps.tokens().open(next, bind), info.primaryKey);
       }
+      const filterRaw = str(q, 'filter');
+      const filter = filterRaw === undefined ? undefined : compileFilter(filterRaw, filterSchema(info));
+      // Tablestore evaluates a filter on the columns it reads: fetch the filtered columns too, return only the asked ones.
+      const read = columns && filter ? [...new Set([...columns, ...filterColumns(filter)])] : columns;
       const page = await call('ots:GetRange', table, () =>
-        wide.getRange({ table, direction, start, end, limit, ...(columns ? { columns } : {}) }),
+        wide.getRange({
+          table,
+          direction,
+          start,
+          end,
+          limit,
+          ...(read ? { columns: read } : {}),
+          ...(filter ? { filter } : {}),
+          // rowJson keeps the newest version of each column, so reading older ones changes only what the filter sees.
+          ...(filter && needsAllVersions(filter) && (info.options.maxVersions ?? 1) > 1 ? { maxVersions: info.options.maxVersions } : {}),
+        }),
       );
+      const asked = read !== columns && columns ? new Set(columns) : undefined;
       return {
         table,
-        rows: page.rows.map(rowJson),
+        rows: page.rows.map((r) => rowJson(asked ? { ...r, columns: r.columns.filter((c) => asked.has(c.name)) } : r)),
         next: page.next ? deps.tokens().issue(bind, snapshotPk(page.next) as unknown as JsonValue) : null,
       };
     },
@@ -363,37 +383,145 @@ export const routes: readonly Route[] = [
     method: 'GET',
     path: '/timeseries/{table}/points',
     operationId: 'getPoints',
-    summary: 'A page of points of one series (identified by measurement, source and its full tag set).',
+    summary:
+      'A page of points of one series (match=exact: measurement, source and its full tag set) or of every series a meta query selects ' +
+      '(match=meta), raw or in epoch-aligned buckets (interval + agg).',
     params: tableParam,
     query: query.points,
-    requiredQuery: ['measurement'],
-    response: responses.points,
-    actions: ['ots:GetTimeseriesData'],
-    errors: [400, 403, 404, 503, 504],
+    response: queryResponses.points,
+    actions: ['ots:GetTimeseriesData', 'ots:QueryTimeseriesMeta'],
+    errors: [400, 403, 404, 409, 503, 504],
     async handle(req, deps) {
-      const { table, readers: { timeseries } } = await openTable(req, deps);
       const q = req.query;
-      const key: SeriesKey = { measurement: str(q, 'measurement') as string, source: str(q, 'source') ?? '', tags: parseTags(str(q, 'tag')) };
+      const meta = q.match === 'meta';
+      const measurement = str(q, 'measurement');
+      if (!meta && measurement === undefined) throw new ApiError(400, 'InvalidParameter', "query parameter 'measurement' is required (or match=meta to select series by a meta query)");
+      if (!meta && (q.updatedAfter !== undefined || q.maxSeries !== undefined)) {
+        throw new ApiError(400, 'InvalidParameter', `query parameter '${q.updatedAfter !== undefined ? 'updatedAfter' : 'maxSeries'}' needs match=meta`);
+      }
+      const tags = parseTags(str(q, 'tag'));
       const startRaw = str(q, 'start');
       const endRaw = str(q, 'end');
       const begin = startRaw === undefined ? 0 : parseTimeParam('start', startRaw);
       const end = endRaw === undefined ? undefined : parseTimeParam('end', endRaw);
       if (end !== undefined && begin >= end) throw new ApiError(400, 'InvalidParameter', "query parameter 'start' must be before 'end'");
+      const intervalRaw = str(q, 'interval');
+      const aggRaw = str(q, 'agg');
+      if ((intervalRaw === undefined) !== (aggRaw === undefined)) throw new ApiError(400, 'InvalidParameter', `query parameter '${intervalRaw === undefined ? 'interval' : 'agg'}' is required with '${intervalRaw === undefined ? 'agg' : 'interval'}'`);
+      const agg = intervalRaw === undefined || aggRaw === undefined ? undefined : { intervalUs: parseInterval(intervalRaw), spec: parseAgg(aggRaw) };
+      if (agg && q.backward === true) throw new ApiError(400, 'InvalidParameter', "query parameter 'backward' cannot be combined with 'interval' (buckets come oldest first)");
       const fields = parseNameList('fields', str(q, 'fields'));
+      const { table, readers: { timeseries } } = await openTable(req, deps);
       const bind = binding('points', table, q);
       const next = str(q, 'next');
-      const token = next === undefined ? undefined : decodePosition(deps.tokens().open(next, bind));
-      const page = await call('ots:GetTimeseriesData', table, () =>
-        timeseries.getData({ table, key, begin, ...(end === undefined ? {} : { end }), backward: q.backward === true, limit: Number(q.limit), ...(token === undefined ? {} : { token }) }),
-      );
+      const position = next === undefined ? undefined : deps.tokens().open(next, bind);
+      const key: SeriesKey = { measurement: measurement ?? '', source: str(q, 'source') ?? '', tags };
       const wanted = fields ? new Set(fields) : undefined;
+      const pointJson = (p: Point): JsonValue => {
+        const out: Record<string, JsonValue> = {};
+        for (const f of p.fields) if (!wanted || wanted.has(f.name)) out[f.name] = encodeValue(f.value);
+        return { time: p.time, fields: out };
+      };
+      if (!meta && !agg) {
+        // One series, raw: the original behaviour (the position is the GetTimeseriesData token).
+        const token = position === undefined ? undefined : decodePosition(position);
+        const page = await call('ots:GetTimeseriesData', table, () =>
+          timeseries.getData({ table, key, begin, ...(end === undefined ? {} : { end }), backward: q.backward === true, limit: Number(q.limit), ...(token === undefined ? {} : { token }) }),
+        );
+        return {
+          table,
+          series: seriesKeyJson(key),
+          points: page.points.map(pointJson),
+          next: page.next && page.next.length > 0 ? deps.tokens().issue(bind, Buffer.from(page.next).toString('base64')) : null,
+        };
+      }
+      if (position !== undefined && !isPosition(position)) throw new ApiError(400, 'InvalidToken', "query parameter 'next' is not a token issued by this API");
+      const updatedAfterRaw = str(q, 'updatedAfter');
+      const plan: PointsPlan = {
+        table,
+        begin,
+        ...(end === undefined ? {} : { end }),
+        limit: Number(q.limit),
+        maxSeries: meta ? Number(q.maxSeries ?? 100) : 1,
+        backward: q.backward === true,
+        series: meta
+          ? {
+              select: {
+                ...(measurement === undefined ? {} : { measurement }),
+                // The parameter defaults to '' (the exact-series default); for a meta query '' means any source.
+                ...(str(q, 'source') ? { source: str(q, 'source') as string } : {}),
+                tags,
+                ...(updatedAfterRaw === undefined ? {} : { updatedAfter: parseTimeParam('updatedAfter', updatedAfterRaw) }),
+              },
+            }
+          : { key },
+        ...(agg ? { agg } : {}),
+      };
+      const page = await readPoints(timeseries, plan, position, (action, run) => call(action, table, run));
+      const nextToken = page.next ? deps.tokens().issue(bind, page.next as unknown as JsonValue) : null;
+      const extra: Record<string, JsonValue> = agg ? { interval: intervalRaw as string, agg: aggRaw as string } : {};
+      if (!meta) return { table, series: seriesKeyJson(key), points: (page.series[0]?.points ?? []).map(pointJson), ...extra, next: nextToken };
+      const body: JsonValue = {
+        table,
+        series: page.series.map((s) => ({ ...(seriesKeyJson(s.key) as Record<string, JsonValue>), points: s.points.map(pointJson) })),
+        ...extra,
+        next: nextToken,
+      };
+      return body;
+    },
+  },
+  {
+    method: 'GET',
+    path: '/timeseries/{table}/latest',
+    operationId: 'getLatestPoints',
+    summary: 'The last point of each series a meta query on measurement, source, tags and update time selects (a page of series).',
+    params: tableParam,
+    query: query.latest,
+    response: queryResponses.latest,
+    actions: ['ots:QueryTimeseriesMeta', 'ots:GetTimeseriesData'],
+    errors: [400, 403, 404, 503, 504],
+    async handle(req, deps) {
+      const { table, readers: { timeseries } } = await openTable(req, deps);
+      const q = req.query;
+      const tags = parseTags(str(q, 'tag'));
+      const fields = parseNameList('fields', str(q, 'fields'));
+      const wanted = fields ? new Set(fields) : undefined;
+      const updatedAfterRaw = str(q, 'updatedAfter');
+      const measurement = str(q, 'measurement');
+      const source = str(q, 'source');
+      const bind = binding('latest', table, q);
+      const next = str(q, 'next');
+      const token = next === undefined ? undefined : decodePosition(deps.tokens().open(next, bind));
+      const page = await call('ots:QueryTimeseriesMeta', table, () =>
+        timeseries.queryMeta({
+          table,
+          limit: Number(q.limit),
+          ...(measurement === undefined ? {} : { measurement }),
+          ...(source === undefined ? {} : { source }),
+          ...(Object.keys(tags).length > 0 ? { tags } : {}),
+          ...(updatedAfterRaw === undefined ? {} : { updatedAfter: parseTimeParam('updatedAfter', updatedAfterRaw) }),
+          ...(token === undefined ? {} : { token }),
+        }),
+      );
+      // One backward read of one point per series, a few series at a time.
+      const latest: Array<Point | undefined> = [];
+      for (let i = 0; i < page.series.length; i += LATEST_CONCURRENCY) {
+        latest.push(
+          ...(await Promise.all(
+            page.series.slice(i, i + LATEST_CONCURRENCY).map(async (s) => {
+              const data = await call('ots:GetTimeseriesData', table, () => timeseries.getData({ table, key: s.key, begin: 0, backward: true, limit: 1 }));
+              return data.points[0];
+            }),
+          )),
+        );
+      }
       return {
         table,
-        series: seriesKeyJson(key),
-        points: page.points.map((p) => {
+        series: page.series.map((s, i) => {
+          const p = latest[i];
           const out: Record<string, JsonValue> = {};
-          for (const f of p.fields) if (!wanted || wanted.has(f.name)) out[f.name] = encodeValue(f.value);
-          return { time: p.time, fields: out };
+          if (p) for (const f of p.fields) if (!wanted || wanted.has(f.name)) out[f.name] = encodeValue(f.value);
+          return { ...(seriesKeyJson(s.key) as Record<string, JsonValue>), point: p ? { time: p.time, fields: out } : null };
         }),
         next: page.next && page.next.length > 0 ? deps.tokens().issue(bind, Buffer.from(page.next).toString('base64')) : null,
       };

@@ -47,6 +47,13 @@ export const query = {
     direction: { type: 'string', enum: ['forward', 'backward'], default: 'forward' },
     limit: LIMIT(5000, 100),
     columns: { type: 'string', maxLength: 8192, description: 'Comma-separated attribute columns to return (default all).' },
+    filter: {
+      type: 'string',
+      maxLength: 8192,
+      description:
+        'JSON row filter evaluated by Tablestore: {"column","op","value"} with op = != > >= < <=, combined with {"and":[…]}, {"or":[…]}, {"not":…}; ' +
+        'optional passIfMissing (default false) and latestVersionOnly (default true). A page the filter empties still carries next.',
+    },
     next: NEXT,
   },
   row: {
@@ -63,13 +70,42 @@ export const query = {
   },
   points: {
     measurement: { type: 'string', minLength: 1, maxLength: 128 },
-    source: { type: 'string', maxLength: 256, default: '', description: 'Data source of the series (default empty).' },
+    source: { type: 'string', maxLength: 256, default: '', description: 'Data source of the series (default empty; with match=meta, empty = any source).' },
     tag: { type: 'string', maxLength: 4096, description: 'name=value; repeat for each tag of the series (the full tag set identifies it).' },
     start: { ...TIME_PARAM, description: 'Inclusive start (default 0).' },
     end: { ...TIME_PARAM, description: 'Exclusive end (default: unbounded).' },
     fields: { type: 'string', maxLength: 8192, description: 'Comma-separated field names to return (default all).' },
     backward: { type: 'boolean', default: false, description: 'Newest first.' },
     limit: LIMIT(5000, 500),
+    next: NEXT,
+    match: {
+      type: 'string',
+      enum: ['exact', 'meta'],
+      default: 'exact',
+      description:
+        'exact: measurement, source and the full tag set name one series (response: series object + points). ' +
+        'meta: every series the meta query on measurement/source/tag/updatedAfter selects (response: series array, each with its points).',
+    },
+    updatedAfter: { ...TIME_PARAM, description: 'match=meta: only series whose meta was updated after this time.' },
+    maxSeries: { type: 'integer', minimum: 1, maximum: 1000, description: 'match=meta: series visited per page, 1–1000 (default 100).' },
+    interval: {
+      type: 'string',
+      pattern: '^[1-9][0-9]{0,9}(ms|s|m|h|d)$',
+      description: 'Bucket width (e.g. 30s, 5m, 1h, 1d); buckets start at multiples of it since the epoch. With agg; limit then counts buckets.',
+    },
+    agg: {
+      type: 'string',
+      maxLength: 8192,
+      description: 'avg|min|max|sum|count|first|last for every field, or field:function pairs (usage:avg,seq:max). Needs interval.',
+    },
+  },
+  latest: {
+    measurement: { type: 'string', minLength: 1, maxLength: 128 },
+    source: { type: 'string', maxLength: 256, description: 'Data source (exact).' },
+    tag: { type: 'string', maxLength: 4096, description: 'name=value; repeat the parameter for several tags (all must match).' },
+    updatedAfter: { ...TIME_PARAM, description: 'Only series whose meta was updated after this time.' },
+    fields: { type: 'string', maxLength: 8192, description: 'Comma-separated field names to return (default all).' },
+    limit: LIMIT(1000, 100),
     next: NEXT,
   },
 } as const;
@@ -162,6 +198,54 @@ export const responses = {
           type: 'object',
           required: ['time', 'fields'],
           properties: { time: Micros, fields: { type: 'object', additionalProperties: { $ref: '#/components/schemas/Value' } } },
+        },
+      },
+      next: NextToken,
+    },
+  },
+} as const;
+
+const PointSchema = {
+  type: 'object',
+  required: ['time', 'fields'],
+  properties: { time: Micros, fields: { type: 'object', additionalProperties: { $ref: '#/components/schemas/Value' } } },
+} as const;
+
+/** Additions to `responses` for the query routes (match=meta, aggregation, latest). */
+export const queryResponses = {
+  /** /points: one series (match=exact) or every selected series (match=meta); buckets when aggregated. */
+  points: {
+    type: 'object',
+    required: ['table', 'series', 'next'],
+    description: 'match=exact: series is the series key and points its points. match=meta: series is an array of series, each with its points (points absent at the top level).',
+    properties: {
+      table: { type: 'string' },
+      series: {
+        anyOf: [
+          { type: 'object', properties: SeriesKeyProps },
+          {
+            type: 'array',
+            items: { type: 'object', required: ['measurement', 'source', 'tags', 'points'], properties: { ...SeriesKeyProps, points: { type: 'array', items: PointSchema } } },
+          },
+        ],
+      },
+      points: { type: 'array', items: PointSchema },
+      interval: { type: 'string', description: 'Bucket width when aggregated; each point is a bucket and time its start.' },
+      agg: { type: 'string' },
+      next: NextToken,
+    },
+  },
+  latest: {
+    type: 'object',
+    required: ['table', 'series', 'next'],
+    properties: {
+      table: { type: 'string' },
+      series: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['measurement', 'source', 'tags', 'point'],
+          properties: { ...SeriesKeyProps, point: { anyOf: [PointSchema, { type: 'null' }] } },
         },
       },
       next: NextToken,

@@ -1,5 +1,6 @@
 import type { ColumnFilter as ClientFilter, PrimaryKeyInput, Row, TableDescription, WideCallOptions, WideTableClient } from '../tablestore/wide';
 import { INF_MAX, INF_MIN } from '../tablestore/wide';
+import { double } from '../tablestore/values';
 import { ErrorCode } from '../tablestore/protocol/errors';
 import type { PkBound, TsValue } from './lossless';
 import type { ColumnFilter, PrimaryKey, PrimaryKeyBound, WideReader, WideRow, WideTableInfo } from './ports';
@@ -33,8 +34,20 @@ function row(r: Row): WideRow {
   return { primaryKey, columns };
 }
 
-/** Our filter terms → the client's (the same shape; the client fills in its defaults). */
-const clientFilter = (f: ColumnFilter): ClientFilter => f;
+/**
+ * Our filter terms → the client's. Our values are typed by kind (bigint = INTEGER, number = DOUBLE, see
+ * lib/api/filter.ts); the client reads an integral number as INTEGER, so numbers are marked DOUBLE here.
+ */
+function clientFilter(f: ColumnFilter): ClientFilter {
+  switch (f.kind) {
+    case 'compare':
+      return { ...f, value: typeof f.value === 'number' ? double(f.value) : f.value };
+    case 'not':
+      return { kind: 'not', filter: clientFilter(f.filter) };
+    default:
+      return { kind: f.kind, filters: f.filters.map(clientFilter) };
+  }
+}
 
 function info(d: TableDescription): WideTableInfo {
   return {
@@ -99,6 +112,7 @@ export function wideReader(client: WideTableClient, call: () => WideCallOptions 
             limit: q.limit,
             ...(q.columns ? { columns: q.columns } : {}),
             ...(q.filter ? { filter: clientFilter(q.filter) } : {}),
+            ...(q.maxVersions ? { maxVersions: q.maxVersions } : {}),
           },
           call(),
         );

@@ -55,7 +55,11 @@ describe('events/', () => {
     expect(names).toEqual([
       'http-describe-table.json',
       'http-describe-timeseries-table.json',
+      'http-get-latest.json',
+      'http-get-points-aggregated.json',
+      'http-get-points-multi.json',
       'http-get-points.json',
+      'http-get-range-filtered.json',
       'http-get-range.json',
       'http-get-row.json',
       'http-healthz.json',
@@ -121,6 +125,36 @@ describe('events/', () => {
     const times = points.body.points.map((p: any) => p.time);
     expect(times[0] - times[1]).toBe(60_000_000);
     expect(Object.keys(points.body.points[0].fields).sort()).toEqual(['cores', 'throttled', 'usage']);
+  });
+
+  it('query events (filter, aggregation, several series, latest) produce the documented shapes', async () => {
+    const filtered = await invoke('http-get-range-filtered');
+    expect(filtered.status).toBe(200);
+    expect(filtered.body.rows.length).toBeGreaterThan(0);
+    for (const r of filtered.body.rows) {
+      expect(Object.keys(r.columns).sort()).toEqual(['amount', 'status']);
+      expect(r.columns.status).toBe('cancelled');
+      expect(r.columns.amount).toBeGreaterThanOrEqual(500);
+    }
+    const hourly = await invoke('http-get-points-aggregated');
+    expect(hourly.status).toBe(200);
+    expect(hourly.body).toMatchObject({ interval: '1h', agg: 'avg', series: { measurement: 'cpu', source: 'host-a' } });
+    expect(hourly.body.points).toHaveLength(24);
+    for (const p of hourly.body.points) {
+      expect(p.time % 3_600_000_000).toBe(0);
+      expect(Object.keys(p.fields)).toEqual(['usage']);
+    }
+    const multi = await invoke('http-get-points-multi');
+    expect(multi.status).toBe(200);
+    expect(multi.body.series.map((s: any) => s.source)).toEqual(['sensor-1', 'sensor-2']);
+    for (const s of multi.body.series) for (const p of s.points) expect(Object.keys(p.fields).sort()).toEqual(['celsius', 'unit']);
+    // sensor-2 stopped two days ago: its daily buckets end earlier.
+    const lastDay = (s: any) => s.points[s.points.length - 1].time;
+    expect(lastDay(multi.body.series[0])).toBeGreaterThan(lastDay(multi.body.series[1]));
+    const latest = await invoke('http-get-latest');
+    expect(latest.status).toBe(200);
+    expect(latest.body.series.map((s: any) => s.source)).toEqual(['host-a', 'host-b']);
+    for (const s of latest.body.series) expect(Object.keys(s.point.fields).sort()).toEqual(['cores', 'usage']);
   });
 
   it('the timer event finds the demo data set\'s stale series', async () => {

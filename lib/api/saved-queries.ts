@@ -1,0 +1,146 @@
+/**
+ * Saved queries of the scheduled audit: each names a query route of the HTTP API and its parameters, and the
+ * audit runs it through the same router (same validation, same results) page by page, logging what it
+ * returns as metrics — one `saved-query-point` line per point or bucket of a time series query, and a
+ * `saved-query` line per query with the counts (rows matched by a filtered range, points, series). It stops
+ * with the audit's deadline rule: no new page once the reserve is reached, and a call cut off by the
+ * deadline ends the run as partial.
+ *
+ * Today's kinds are GET routes (filtered ranges, time series points/aggregates, latest points); a kind that
+ * needs a body (SQL, search) adds `method: "POST"` and `body` to a query without changing the others.
+ */
+import type { Logger } from 'pino';
+import { toApiError } from './error-mapping';
+import type { HttpRequest } from '../fc/types';
+import type { ApiConfig } from './config';
+import type { JsonValue } from './lossless';
+import { createPageTokens } from './page-token';
+import type { TablestoreReaders } from './ports';
+import { createRouter } from './router';
+import { routes, type RouteDeps } from './routes';
+
+export interface SavedQuery {
+  /** Names the query in the logs and the summary. */
+  readonly name: string;
+  /** An HTTP API query route, e.g. /tables/orders/rows or /timeseries/metrics/points. */
+  readonly route: string;
+  /** Its query parameters, exactly as in a URL (the filter as JSON text, etc.). */
+  readonly query?: Readonly<Record<string, string>>;
+  /** Time series routes: `start` = this many minutes before the run. */
+  readonly lastMinutes?: number;
+  /** Pages to follow at most (default 10). */
+  readonly maxPages?: number;
+}
+
+const NAME = '[A-Za-z_][A-Za-z0-9_]{0,254}';
+export const SAVED_QUERY_SCHEMA = {
+  type: 'object',
+  required: ['name', 'route'],
+  properties: {
+    name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
+    route: { type: 'string', pattern: `^/(tables/${NAME}/rows|timeseries/${NAME}/(points|latest))$` },
+    query: { type: 'object', additionalProperties: { type: 'string', maxLength: 8192 }, maxProperties: 32 },
+    lastMinutes: { type: 'number', exclusiveMinimum: 0, maximum: 5256000 },
+    maxPages: { type: 'integer', minimum: 1, maximum: 1000 },
+  },
+  additionalProperties: false,
+} as const;
+
+export interface SavedQueryResult {
+  readonly name: string;
+  readonly route: string;
+  readonly pages: number;
+  /** Rows returned (filtered ranges). */
+  readonly rows?: number;
+  /** Points or buckets returned (time series routes). */
+  readonly points?: number;
+  /** Distinct series seen (time series routes). */
+  readonly series?: number;
+  /** False when maxPages, the deadline or an error stopped it before the last page. */
+  readonly complete: boolean;
+  readonly error?: { readonly status: number; readonly code: string; readonly message: string };
+}
+
+export interface SavedQueryOptions {
+  readonly config: ApiConfig;
+  readonly readers: TablestoreReaders;
+  readonly log: Logger;
+  /** False once the audit must stop (its reserve is reached). */
+  readonly timeLeft: () => boolean;
+  readonly now: () => number;
+}
+
+const router = createRouter(routes);
+
+type Obj = Record<string, JsonValue>;
+const isObj = (v: JsonValue | undefined): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Runs one saved query; `deadline` is set when a call was cut off by the function deadline. */
+export async function runSavedQuery(q: SavedQuery, options: SavedQueryOptions): Promise<{ result: SavedQueryResult; deadline: boolean }> {
+  const { log } = options;
+  const deps: RouteDeps = {
+    config: () => options.config,
+    readers: async () => options.readers,
+    tokens: () => createPageTokens(options.config.tokenKey),
+    openapi: () => ({}),
+  };
+  const query: Record<string, string> = { ...(q.query ?? {}) };
+  if (q.lastMinutes !== undefined) query.start = String(Math.max(0, Math.round((options.now() - q.lastMinutes * 60_000) * 1000)));
+  let pages = 0;
+  let rows = 0;
+  let points = 0;
+  const series = new Set<string>();
+  let next: string | undefined;
+  let complete = false;
+  let error: SavedQueryResult['error'];
+  const seriesLine = (s: Obj) => ({ measurement: s.measurement, source: s.source, tags: s.tags });
+  const point = (s: Obj | undefined, p: JsonValue) => {
+    points += 1;
+    if (s) series.add(JSON.stringify(seriesLine(s)));
+    log.info({ event: 'saved-query-point', query: q.name, ...(s ? seriesLine(s) : {}), ...(isObj(p) ? p : {}) }, 'saved query point');
+  };
+  try {
+    while (pages < (q.maxPages ?? 10) && options.timeLeft()) {
+      const request: HttpRequest = {
+        method: 'GET',
+        path: q.route,
+        headers: {},
+        query: { ...query, ...(next === undefined ? {} : { next }) },
+        body: Buffer.alloc(0),
+        requestId: `saved-query-${q.name}`,
+      };
+      const body = await router.dispatch(request, deps);
+      pages += 1;
+      if (!isObj(body)) break;
+      if (Array.isArray(body.rows)) rows += body.rows.length;
+      if (Array.isArray(body.points)) for (const p of body.points) point(isObj(body.series) ? body.series : undefined, p);
+      if (Array.isArray(body.series)) {
+        for (const s of body.series) {
+          if (!isObj(s)) continue;
+          if (Array.isArray(s.points)) for (const p of s.points) point(s, p);
+          else if (isObj(s.point)) point(s, s.point);
+          else series.add(JSON.stringify(seriesLine(s)));
+        }
+      }
+      if (typeof body.next !== 'string') {
+        complete = true;
+        break;
+      }
+      next = body.next;
+    }
+  } catch (e) {
+    const mapped = toApiError(e);
+    error = { status: mapped.status, code: mapped.code, message: mapped.message };
+  }
+  const isRows = q.route.endsWith('/rows');
+  const result: SavedQueryResult = {
+    name: q.name,
+    route: q.route,
+    pages,
+    ...(isRows ? { rows } : { points, series: series.size }),
+    complete,
+    ...(error ? { error } : {}),
+  };
+  log.info({ event: 'saved-query', ...result }, 'saved query');
+  return { result, deadline: error?.status === 504 };
+}
