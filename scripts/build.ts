@@ -48,17 +48,38 @@ export function entryPoints(names: readonly string[] = functionNames()): EntryPo
   return names.map((name) => ({ name, entry: join(root, 'functions', name, 'index.ts') }));
 }
 
-/** ajv standalone code of every validator, as the ES module that replaces lib/api/validators.ts. */
-export async function standaloneValidators(): Promise<string> {
-  const [{ default: Ajv2020 }, { default: standaloneCode }, { validatorSchemas }] = await Promise.all([
+/**
+ * Which validators a function's bundle carries: the HTTP function never sees a timer event; the audit runs
+ * its saved queries through the routes its payload schema allows (lib/api/saved-queries.ts: rows, points,
+ * latest).
+ */
+const VALIDATORS_OF: Readonly<Record<string, (id: string) => boolean>> = {
+  'http-api': (id) => id.startsWith('route:'),
+  'table-audit': (id) => id === 'auditEvent' || /^route:GET \/(tables\/\{table\}\/rows|timeseries\/\{table\}\/(points|latest))$/.test(id),
+};
+
+/** Annotation keywords (for OpenAPI readers) that validation ignores: left out of the generated code. */
+const ANNOTATIONS = new Set(['description', 'title', 'examples']);
+function withoutAnnotations(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutAnnotations);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).filter(([k]) => !ANNOTATIONS.has(k)).map(([k, v]) => [k, withoutAnnotations(v)]));
+}
+
+/** ajv standalone code of the validators `wanted` selects, as the ES module that replaces lib/api/validators.ts. */
+export async function standaloneValidators(wanted: (id: string) => boolean = () => true): Promise<string> {
+  const [{ default: Ajv2020 }, { default: standaloneCode }, { validatorSchemas }, { VALIDATOR_OPTIONS }] = await Promise.all([
     import('ajv/dist/2020.js'),
     import('ajv/dist/standalone/index.js'),
     import('../lib/api/validator-schemas'),
+    import('../lib/api/validators'),
   ]);
-  // The options @middy/validator's transpiler uses (query strings are coerced; defaults are filled in).
-  const ajv = new Ajv2020({ strict: true, coerceTypes: 'array', allErrors: true, useDefaults: 'empty', messages: true, code: { source: true, esm: true } });
+  // The same options as the validators compiled at run time in tests and `tsx` runs.
+  const ajv = new Ajv2020({ ...VALIDATOR_OPTIONS, code: { source: true, esm: true } });
   const exportsById: Record<string, string> = {};
-  const ids = Object.entries(validatorSchemas());
+  const ids = Object.entries(validatorSchemas())
+    .filter(([id]) => wanted(id))
+    .map(([id, schema]): [string, Record<string, unknown>] => [id, withoutAnnotations(schema) as Record<string, unknown>]);
   ids.forEach(([id, schema], i) => {
     ajv.addSchema(schema, id);
     exportsById[`v${i}`] = id;
@@ -88,8 +109,8 @@ function precompiledValidators(code: string): Plugin {
 
 export async function buildFunctions(names: readonly string[] = functionNames(), outRoot = join(root, 'dist')): Promise<BuiltFunction[]> {
   const built: BuiltFunction[] = [];
-  const validators = await standaloneValidators();
   for (const { name, entry } of entryPoints(names)) {
+    const validators = await standaloneValidators(VALIDATORS_OF[name]);
     const outdir = join(outRoot, name);
     rmSync(outdir, { recursive: true, force: true });
     mkdirSync(outdir, { recursive: true });
@@ -107,7 +128,7 @@ export async function buildFunctions(names: readonly string[] = functionNames(),
       legalComments: 'external',
       metafile: true,
       logLevel: 'warning',
-      plugins: [precompiledValidators(validators)],
+      plugins: [precompiledValidators(validators), unusedPinoParts()],
       // Loaded on demand by TablestoreClients.sdk(), never bundled.
       external: ['tablestore'],
       // Strict mode for the whole file (the directive must come first), and stack traces in FC logs that
@@ -127,6 +148,24 @@ export async function buildFunctions(names: readonly string[] = functionNames(),
     built.push({ name, outfile, bytes });
   }
   return built;
+}
+
+/**
+ * pino's worker-thread transports (thread-stream) and its asynchronous file writer (sonic-boom) are never
+ * used by the functions, which log to stdout synchronously (lib/fc/stdout.ts); pino still requires both at
+ * load, so they are replaced by stubs that throw if ever called. Keeps each bundle within 250 KiB.
+ */
+function unusedPinoParts(): Plugin {
+  return {
+    name: 'unused-pino-parts',
+    setup(b) {
+      b.onResolve({ filter: /^(thread-stream|sonic-boom)$/ }, (args) => ({ path: args.path, namespace: 'unused-pino-part' }));
+      b.onLoad({ filter: /.*/, namespace: 'unused-pino-part' }, (args) => ({
+        contents: `module.exports = function unused() { throw new Error(${JSON.stringify(`${args.path} is not bundled: the functions log to stdout synchronously`)}); };`,
+        loader: 'js',
+      }));
+    },
+  };
 }
 
 function outputBytes(meta: Metafile, outfile: string): number {

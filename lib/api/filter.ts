@@ -31,18 +31,8 @@ type Op = (typeof OPS)[number];
 /** Declared attribute-column types, normalised from DescribeTable's defined columns. */
 export type ColumnType = 'INTEGER' | 'DOUBLE' | 'BOOLEAN' | 'STRING' | 'BINARY';
 
-const DEFINED_TYPES: Record<string, ColumnType> = {
-  '1': 'INTEGER',
-  '2': 'DOUBLE',
-  '3': 'BOOLEAN',
-  '4': 'STRING',
-  '7': 'BINARY',
-  DCT_INTEGER: 'INTEGER',
-  DCT_DOUBLE: 'DOUBLE',
-  DCT_BOOLEAN: 'BOOLEAN',
-  DCT_STRING: 'STRING',
-  DCT_BLOB: 'BINARY',
-};
+/** The defined-column type names of WideTableInfo (lib/tablestore/wide.ts names them so). */
+const COLUMN_TYPES: ReadonlySet<string> = new Set<ColumnType>(['INTEGER', 'DOUBLE', 'BOOLEAN', 'STRING', 'BINARY']);
 
 export interface FilterSchema {
   readonly primaryKey: ReadonlySet<string>;
@@ -52,8 +42,7 @@ export interface FilterSchema {
 export function filterSchema(info: WideTableInfo): FilterSchema {
   const columns = new Map<string, ColumnType>();
   for (const c of info.definedColumns) {
-    const t = DEFINED_TYPES[c.type];
-    if (t) columns.set(c.name, t);
+    if (COLUMN_TYPES.has(c.type)) columns.set(c.name, c.type as ColumnType);
   }
   return { primaryKey: new Set(info.primaryKey.map((c) => c.name)), columns };
 }
@@ -89,7 +78,9 @@ class Compiler {
       if (kind === 'not') return { kind: 'not', filter: this.node(o.not, at, depth + 1, inherited) };
       const list = o[kind];
       if (!Array.isArray(list) || list.length === 0) this.fail(at, 'expected a non-empty array of conditions');
-      return { kind, filters: list.map((f, i) => this.node(f, `${at}/${i}`, depth + 1, inherited)) };
+      const filters = list.map((f, i) => this.node(f, `${at}/${i}`, depth + 1, inherited));
+      // Tablestore's composite filters take two or more conditions; one alone is that condition.
+      return filters.length === 1 ? filters[0] : { kind, filters };
     }
     this.only(o, path, ['column', 'op', 'value', 'passIfMissing', 'latestVersionOnly']);
     const column = o.column;

@@ -7,6 +7,9 @@ import { VALUE_SCHEMA } from './lossless';
 
 export type Schema = Record<string, unknown>;
 
+/** A series' measurement: Tablestore refuses '#' in one (docs/protocol.md §9.7), so no series can have it. */
+const SERIES_MEASUREMENT = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[^#]*$', description: "Measurement of the series (no '#')." };
+
 export const TABLE_NAME = { type: 'string', pattern: TABLE_NAME_PATTERN, description: 'Table name.' } as const;
 export const LIMIT = (max: number, dflt: number) =>
   ({ type: 'integer', minimum: 1, maximum: max, default: dflt, description: `Page size, 1–${max} (default ${dflt}).` }) as const;
@@ -69,7 +72,7 @@ export const query = {
     next: NEXT,
   },
   points: {
-    measurement: { type: 'string', minLength: 1, maxLength: 128 },
+    measurement: SERIES_MEASUREMENT,
     source: { type: 'string', maxLength: 256, default: '', description: 'Data source of the series (default empty; with match=meta, empty = any source).' },
     tag: { type: 'string', maxLength: 4096, description: 'name=value; repeat for each tag of the series (the full tag set identifies it).' },
     start: { ...TIME_PARAM, description: 'Inclusive start (default 0).' },
@@ -100,7 +103,7 @@ export const query = {
     },
   },
   latest: {
-    measurement: { type: 'string', minLength: 1, maxLength: 128 },
+    measurement: SERIES_MEASUREMENT,
     source: { type: 'string', maxLength: 256, description: 'Data source (exact).' },
     tag: { type: 'string', maxLength: 4096, description: 'name=value; repeat the parameter for several tags (all must match).' },
     updatedAfter: { ...TIME_PARAM, description: 'Only series whose meta was updated after this time.' },

@@ -9,13 +9,21 @@ import { transpileSchema } from '@middy/validator/transpile';
 /** An ajv validate function: true when valid, else false with `errors` set. */
 export type EventValidator = ((data: unknown) => boolean) & { errors?: unknown[] | null };
 
+/**
+ * The ajv options of every validator, here and in the build's standalone code (scripts/build.ts).
+ * `coerceTypes: true`: query values arrive as strings (lib/fc/http-event.ts accepts only a map of strings)
+ * and become the schema's numbers and booleans; nothing is wrapped into arrays. Defaults fill in absent or
+ * empty values.
+ */
+export const VALIDATOR_OPTIONS = { strict: true, coerceTypes: true, allErrors: true, useDefaults: 'empty', messages: true } as const;
+
 const compiled = new Map<string, EventValidator>();
 
 /** The validator of schema `id`; `schema` is what the build compiled for that id. */
 export function eventValidator(id: string, schema: Record<string, unknown>): EventValidator {
   let v = compiled.get(id);
   if (!v) {
-    v = transpileSchema(schema) as unknown as EventValidator;
+    v = transpileSchema(schema, VALIDATOR_OPTIONS) as unknown as EventValidator;
     compiled.set(id, v);
   }
   return v;

@@ -1,5 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { stdoutSync } from './stdout';
 import type { FcContext } from './types';
 
 /** Field paths whose values never reach a log line (pino replaces them with "[REDACTED]"). */
@@ -70,7 +71,7 @@ export function createLogger(options: FcLoggerOptions = {}): ScrubbingLogger {
       hooks: { streamWrite: scrub },
       formatters: { level: (label) => ({ level: label }) },
     },
-    options.destination ?? pino.destination({ dest: 1, sync: true }),
+    options.destination ?? stdoutSync,
   );
   return { logger, secrets };
 }

@@ -16,23 +16,10 @@ import {
   type FieldSchemaMsg,
   type IndexSchemaMsg,
 } from './proto';
+import type { FieldTypeCode, IndexField } from './field';
 import { parseSort, sortToMsg, type SortSpec } from './sort-spec';
 
-export type FieldTypeCode = (typeof FieldType)[keyof typeof FieldType];
-
-export interface IndexField {
-  readonly name: string;
-  readonly type: FieldTypeCode;
-  readonly index: boolean;
-  readonly docValues: boolean;
-  readonly store: boolean;
-  readonly isArray: boolean;
-  readonly analyzer?: AnalyzerSpec;
-  readonly dateFormats?: readonly string[];
-  readonly enableHighlighting?: boolean;
-  /** NESTED only. */
-  readonly fields?: readonly IndexField[];
-}
+export type { FieldTypeCode, IndexField } from './field';
 
 export interface IndexDefinition {
   readonly table: string;

@@ -7,7 +7,7 @@ import { errors } from '../errors';
 import { parseDate } from './dates';
 import { parseGeoPoint, type GeoPoint } from './geo';
 import { FieldType, type SortMsg } from './proto';
-import type { IndexField } from './schema';
+import type { IndexField } from './field';
 
 export type SortMode = 'min' | 'max' | 'avg';
 export type Sorter =
