@@ -36,7 +36,8 @@ const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-const pct = (xs: readonly number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
+const pct = (xs: readonly number[], p: number): number =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
 
 /** The FC HTTP-trigger event the runtime hands the handler (a Buffer of JSON). */
 function httpEvent(path: string, query: Record<string, string>): Buffer {
@@ -97,11 +98,14 @@ function coldScript(kind: 'bare' | 'bundle' | 'sample' | 'bundle-rows' | 'sample
 
 function runChild(script: string, env: Record<string, string>): Promise<{ ms: number; rss: number }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['-e', script], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['-e', script], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c));
-    child.stderr.on('data', (c: Buffer) => (err += c));
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -125,7 +129,8 @@ export async function runFunctionsBench(log: (line: string) => void): Promise<Be
   };
 
   const built = await buildFunctions();
-  for (const b of built) row(`bundle ${b.name}`, b.bytes / 1024, 'KiB', `target ≤ 250 KiB ${b.bytes <= 250 * 1024 ? 'ok' : 'MISSED'}`);
+  for (const b of built)
+    row(`bundle ${b.name}`, b.bytes / 1024, 'KiB', `target ≤ 250 KiB ${b.bytes <= 250 * 1024 ? 'ok' : 'MISSED'}`);
 
   const local = await startTablestoreLocal({ host: '127.0.0.1', port: 0, instance: INSTANCE, region: REGION });
   try {
@@ -141,7 +146,13 @@ export async function runFunctionsBench(log: (line: string) => void): Promise<Be
             rows: Array.from({ length: 200 }, (_, k) => ({
               type: 'put' as const,
               primaryKey: { id: i + k },
-              columns: { item: `item-${i + k}`, qty: (i + k) % 17, price: (i + k) * 1.25, paid: (i + k) % 2 === 0, note: 'a note of some length' },
+              columns: {
+                item: `item-${i + k}`,
+                qty: (i + k) % 17,
+                price: (i + k) * 1.25,
+                paid: (i + k) % 2 === 0,
+                note: 'a note of some length',
+              },
             })),
           },
         ],
@@ -152,12 +163,21 @@ export async function runFunctionsBench(log: (line: string) => void): Promise<Be
     for (let i = 0; i < 5000; i += 500) {
       await ts.putTimeseriesData({
         tableName: 'metrics',
-        rows: Array.from({ length: 500 }, (_, k) => ({ key, time: 1_790_000_000_000_000n + BigInt((i + k) * 1000), fields: { usage: (i + k) / 10, seq: i + k, host: 'h1' } })),
+        rows: Array.from({ length: 500 }, (_, k) => ({
+          key,
+          time: 1_790_000_000_000_000n + BigInt((i + k) * 1000),
+          fields: { usage: (i + k) / 10, seq: i + k, host: 'h1' },
+        })),
       });
     }
 
     // ---------------------------------------------------------------------------------------- cold
-    const env = { TABLESTORE_INSTANCE: INSTANCE, TABLESTORE_ENDPOINT: local.endpoint, FC_REGION: REGION, LOG_LEVEL: 'warn' };
+    const env = {
+      TABLESTORE_INSTANCE: INSTANCE,
+      TABLESTORE_ENDPOINT: local.endpoint,
+      FC_REGION: REGION,
+      LOG_LEVEL: 'warn',
+    };
     const kinds = ['bare', 'bundle', 'sample', 'bundle-rows', 'sample-range'] as const;
     const cold: Record<string, { ms: number[]; rss: number[] }> = {};
     for (let r = 0; r < ROUNDS; r++) {
@@ -169,13 +189,30 @@ export async function runFunctionsBench(log: (line: string) => void): Promise<Be
     }
     const med = (k: string, f: 'ms' | 'rss') => median(cold[k][f]);
     const above = (k: string, f: 'ms' | 'rss') => med(k, f) - med('bare', f);
-    log(`  cold, medians of ${ROUNDS} interleaved rounds, above bare node (${med('bare', 'ms').toFixed(1)} ms, ${(med('bare', 'rss') / 1024).toFixed(1)} MiB):`);
+    log(
+      `  cold, medians of ${ROUNDS} interleaved rounds, above bare node (${med('bare', 'ms').toFixed(1)} ms, ${(med('bare', 'rss') / 1024).toFixed(1)} MiB):`,
+    );
     row('cold require: bundle ms', above('bundle', 'ms'), 'ms', `sample ${above('sample', 'ms').toFixed(1)} ms`);
     row('cold require: bundle / sample time', above('bundle', 'ms') / above('sample', 'ms'), 'x', 'target ≤ 0.25');
-    row('cold require: bundle RSS', above('bundle', 'rss') / 1024, 'MiB', `sample ${(above('sample', 'rss') / 1024).toFixed(1)} MiB`);
+    row(
+      'cold require: bundle RSS',
+      above('bundle', 'rss') / 1024,
+      'MiB',
+      `sample ${(above('sample', 'rss') / 1024).toFixed(1)} MiB`,
+    );
     row('cold require: bundle / sample RSS', above('bundle', 'rss') / above('sample', 'rss'), 'x', 'target ≤ 0.5');
-    row('cold require + first 100 rows: bundle /rows ms', above('bundle-rows', 'ms'), 'ms', `sample getRange ${above('sample-range', 'ms').toFixed(1)} ms`);
-    row('cold require + first 100 rows: bundle / sample', above('bundle-rows', 'ms') / above('sample-range', 'ms'), 'x', 'target ≤ 0.5');
+    row(
+      'cold require + first 100 rows: bundle /rows ms',
+      above('bundle-rows', 'ms'),
+      'ms',
+      `sample getRange ${above('sample-range', 'ms').toFixed(1)} ms`,
+    );
+    row(
+      'cold require + first 100 rows: bundle / sample',
+      above('bundle-rows', 'ms') / above('sample-range', 'ms'),
+      'x',
+      'target ≤ 0.5',
+    );
 
     // ---------------------------------------------------------------------------------------- warm
     process.env.TABLESTORE_INSTANCE = INSTANCE;
@@ -193,7 +230,13 @@ export async function runFunctionsBench(log: (line: string) => void): Promise<Be
       INF_MIN: object;
       INF_MAX: object;
     };
-    const sdk = new TableStore.Client({ accessKeyId: CREDENTIALS.accessKeyId, secretAccessKey: CREDENTIALS.accessKeySecret, endpoint: local.endpoint, instancename: INSTANCE, maxRetries: 0 });
+    const sdk = new TableStore.Client({
+      accessKeyId: CREDENTIALS.accessKeyId,
+      secretAccessKey: CREDENTIALS.accessKeySecret,
+      endpoint: local.endpoint,
+      instancename: INSTANCE,
+      maxRetries: 0,
+    });
     const rowsEvent = httpEvent('/tables/orders/rows', { limit: '100' });
     const contenders: Record<string, () => Promise<unknown>> = {
       handlerRows: async () => {
@@ -201,16 +244,28 @@ export async function runFunctionsBench(log: (line: string) => void): Promise<Be
         if (r.statusCode !== 200) throw new Error(r.body);
       },
       sdkRange: () =>
-        sdk.getRange({ tableName: 'orders', direction: TableStore.Direction.FORWARD, inclusiveStartPrimaryKey: [{ id: TableStore.INF_MIN }], exclusiveEndPrimaryKey: [{ id: TableStore.INF_MAX }], limit: 100 }),
+        sdk.getRange({
+          tableName: 'orders',
+          direction: TableStore.Direction.FORWARD,
+          inclusiveStartPrimaryKey: [{ id: TableStore.INF_MIN }],
+          exclusiveEndPrimaryKey: [{ id: TableStore.INF_MAX }],
+          limit: 100,
+        }),
       leanRange: () => wide.getRange({ table: 'orders', start: { id: INF_MIN }, end: { id: INF_MAX }, limit: 100 }),
     };
     for (const n of [1000, 5000]) {
-      const ev = httpEvent('/timeseries/metrics/points', { measurement: 'cpu', source: 'host-1', tag: 'dc=h', limit: String(n) });
+      const ev = httpEvent('/timeseries/metrics/points', {
+        measurement: 'cpu',
+        source: 'host-1',
+        tag: 'dc=h',
+        limit: String(n),
+      });
       contenders[`handlerPoints${n}`] = async () => {
         const r = await handler(ev, context());
         if (r.statusCode !== 200) throw new Error(r.body);
       };
-      contenders[`directPoints${n}`] = () => ts.getTimeseriesData({ tableName: 'metrics', key, beginTime: 0n, limit: n });
+      contenders[`directPoints${n}`] = () =>
+        ts.getTimeseriesData({ tableName: 'metrics', key, beginTime: 0n, limit: n });
     }
     for (const fn of Object.values(contenders)) for (let i = 0; i < 20; i++) await fn();
     const samples: Record<string, number[]> = {};
@@ -225,11 +280,26 @@ export async function runFunctionsBench(log: (line: string) => void): Promise<Be
     }
     const p50 = (name: string) => median(roundMedians[name]);
     log(`  warm, p50 = median of ${ROUNDS} interleaved rounds' medians (30 calls each):`);
-    row('warm handler /rows?limit=100 p50', p50('handlerRows'), 'ms', `SDK getRange ${p50('sdkRange').toFixed(2)} ms, p99 ${pct(samples.handlerRows, 99).toFixed(2)} ms`);
+    row(
+      'warm handler /rows?limit=100 p50',
+      p50('handlerRows'),
+      'ms',
+      `SDK getRange ${p50('sdkRange').toFixed(2)} ms, p99 ${pct(samples.handlerRows, 99).toFixed(2)} ms`,
+    );
     row('warm handler /rows / SDK getRange', p50('handlerRows') / p50('sdkRange'), 'x', 'target ≤ 1.10');
-    row('warm our getRange / SDK getRange', p50('leanRange') / p50('sdkRange'), 'x', `ours ${p50('leanRange').toFixed(2)} ms (printed)`);
+    row(
+      'warm our getRange / SDK getRange',
+      p50('leanRange') / p50('sdkRange'),
+      'x',
+      `ours ${p50('leanRange').toFixed(2)} ms (printed)`,
+    );
     for (const n of [1000, 5000]) {
-      row(`warm handler /points ${n} / direct TimeseriesClient`, p50(`handlerPoints${n}`) / p50(`directPoints${n}`), 'x', `${p50(`handlerPoints${n}`).toFixed(2)} vs ${p50(`directPoints${n}`).toFixed(2)} ms; target ≤ 1.10`);
+      row(
+        `warm handler /points ${n} / direct TimeseriesClient`,
+        p50(`handlerPoints${n}`) / p50(`directPoints${n}`),
+        'x',
+        `${p50(`handlerPoints${n}`).toFixed(2)} vs ${p50(`directPoints${n}`).toFixed(2)} ms; target ≤ 1.10`,
+      );
     }
 
     // ---------------------------------------------------------------------------- 10 000 invocations
@@ -252,8 +322,18 @@ export async function runFunctionsBench(log: (line: string) => void): Promise<Be
     gc();
     gc();
     const growth = (process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024;
-    row('10 000 mixed invocations: heap growth after GC', growth, 'MiB', `target ≤ 2 MiB ${growth <= 2 ? 'ok' : 'MISSED'}`);
-    row('10 000 mixed invocations: client constructions', tablestoreClientStats().constructions - constructionsBefore, '', 'target = 1');
+    row(
+      '10 000 mixed invocations: heap growth after GC',
+      growth,
+      'MiB',
+      `target ≤ 2 MiB ${growth <= 2 ? 'ok' : 'MISSED'}`,
+    );
+    row(
+      '10 000 mixed invocations: client constructions',
+      tablestoreClientStats().constructions - constructionsBefore,
+      '',
+      'target = 1',
+    );
     ts.close();
     wide.close();
     clearTablestoreClients();

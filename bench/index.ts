@@ -42,7 +42,9 @@ async function main(): Promise<void> {
     for (const figure of await run((line) => console.log(line))) summary.push({ bench: name, figure });
     console.log(`  (${name} took ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
-  console.log(`\nAll benchmarks done in ${((performance.now() - started) / 1000).toFixed(1)} s; ${summary.length} figures.`);
+  console.log(
+    `\nAll benchmarks done in ${((performance.now() - started) / 1000).toFixed(1)} s; ${summary.length} figures.`,
+  );
 }
 
 main().catch((err: unknown) => {

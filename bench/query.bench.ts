@@ -29,7 +29,15 @@ function event(path: string, query: Record<string, string>): Buffer {
       rawPath: path,
       headers: {},
       queryParameters: query,
-      requestContext: { accountId: '1', domainName: 'bench', domainPrefix: 'bench', http: { method: 'GET', path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' }, requestId: 'bench', time: '', timeEpoch: '0' },
+      requestContext: {
+        accountId: '1',
+        domainName: 'bench',
+        domainPrefix: 'bench',
+        http: { method: 'GET', path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
+        requestId: 'bench',
+        time: '',
+        timeEpoch: '0',
+      },
     }),
   );
 }
@@ -42,18 +50,35 @@ const median = (xs: number[]): number => {
 export async function runQueryBench(log: (line: string) => void): Promise<BenchFigure[]> {
   const local = await startTablestoreLocal({ host: '127.0.0.1', port: 0 });
   const credentials = { accessKeyId: DEFAULT_ACCESS_KEY.id, accessKeySecret: DEFAULT_ACCESS_KEY.secret };
-  const client = new TimeseriesClient({ endpoint: local.endpoint, instance: local.instance, credentials: async () => ({ ...credentials, source: 'bench' }) });
+  const client = new TimeseriesClient({
+    endpoint: local.endpoint,
+    instance: local.instance,
+    credentials: async () => ({ ...credentials, source: 'bench' }),
+  });
   try {
     await client.createTimeseriesTable({ tableName: 'week' });
     const key = { measurement: 'cpu', dataSource: 'host-a', tags: { env: 'prod', region: 'cn-hangzhou' } };
     for (let i = 0; i < WEEK_MINUTES; i += 500) {
       const rows = [];
       for (let m = i; m < Math.min(i + 500, WEEK_MINUTES); m++) {
-        rows.push({ key, time: BigInt(T0 + m * 60_000_000), fields: { usage: Math.round((45 + 30 * Math.sin(m / 229) + (m % 17) / 3) * 100) / 100, cores: 8n, throttled: m % 50 === 0 } });
+        rows.push({
+          key,
+          time: BigInt(T0 + m * 60_000_000),
+          fields: {
+            usage: Math.round((45 + 30 * Math.sin(m / 229) + (m % 17) / 3) * 100) / 100,
+            cores: 8n,
+            throttled: m % 50 === 0,
+          },
+        });
       }
       await client.putTimeseriesData({ tableName: 'week', rows });
     }
-    const env = { TABLESTORE_INSTANCE: local.instance, TABLESTORE_ENDPOINT: local.endpoint, FC_REGION: 'cn-hangzhou', LOG_LEVEL: 'warn' };
+    const env = {
+      TABLESTORE_INSTANCE: local.instance,
+      TABLESTORE_ENDPOINT: local.endpoint,
+      FC_REGION: 'cn-hangzhou',
+      LOG_LEVEL: 'warn',
+    };
     const http = createHttpHandler({ readers: readersFor, env, logger: createLogger({ destination: { write() {} } }) });
     const context: FcContext = {
       requestId: 'bench',
@@ -63,14 +88,28 @@ export async function runQueryBench(log: (line: string) => void): Promise<BenchF
       region: 'cn-hangzhou',
       accountId: '1',
     };
-    const series = { measurement: 'cpu', source: 'host-a', tag: 'env=prod,region=cn-hangzhou', start: String(T0), end: String(T0 + WEEK_MINUTES * 60_000_000) };
+    const series = {
+      measurement: 'cpu',
+      source: 'host-a',
+      tag: 'env=prod,region=cn-hangzhou',
+      start: String(T0),
+      end: String(T0 + WEEK_MINUTES * 60_000_000),
+    };
     const reader = readersFor(readConfig(env), context).timeseries;
 
     const rawReads = async (): Promise<number> => {
       let token: Uint8Array | undefined;
       let n = 0;
       do {
-        const page = await reader.getData({ table: 'week', key: { measurement: 'cpu', source: 'host-a', tags: key.tags }, begin: T0, end: T0 + WEEK_MINUTES * 60_000_000, backward: false, limit: 5000, ...(token ? { token } : {}) });
+        const page = await reader.getData({
+          table: 'week',
+          key: { measurement: 'cpu', source: 'host-a', tags: key.tags },
+          begin: T0,
+          end: T0 + WEEK_MINUTES * 60_000_000,
+          backward: false,
+          limit: 5000,
+          ...(token ? { token } : {}),
+        });
         n += page.points.length;
         token = page.next && page.next.length > 0 ? page.next : undefined;
       } while (token);
@@ -82,7 +121,10 @@ export async function runQueryBench(log: (line: string) => void): Promise<BenchF
       let points = 0;
       let next: string | null = null;
       do {
-        const res = await http(event('/timeseries/week/points', { ...series, limit: '5000', ...(next ? { next } : {}) }), context);
+        const res = await http(
+          event('/timeseries/week/points', { ...series, limit: '5000', ...(next ? { next } : {}) }),
+          context,
+        );
         if (res.statusCode !== 200) throw new Error(res.body);
         bytes += Buffer.byteLength(res.body);
         const body = JSON.parse(res.body) as { points: unknown[]; next: string | null };
@@ -93,10 +135,14 @@ export async function runQueryBench(log: (line: string) => void): Promise<BenchF
       return bytes;
     };
     const hourly = async (): Promise<number> => {
-      const res = await http(event('/timeseries/week/points', { ...series, interval: '1h', agg: 'avg', limit: '5000' }), context);
+      const res = await http(
+        event('/timeseries/week/points', { ...series, interval: '1h', agg: 'avg', limit: '5000' }),
+        context,
+      );
       if (res.statusCode !== 200) throw new Error(res.body);
       const body = JSON.parse(res.body) as { points: unknown[]; next: string | null };
-      if (body.points.length !== 168 || body.next !== null) throw new Error(`hourly avg returned ${body.points.length} buckets`);
+      if (body.points.length !== 168 || body.next !== null)
+        throw new Error(`hourly avg returned ${body.points.length} buckets`);
       return Buffer.byteLength(res.body);
     };
 
@@ -124,12 +170,29 @@ export async function runQueryBench(log: (line: string) => void): Promise<BenchF
     log(`    raw reads (GetTimeseriesData only)   ${reads.toFixed(1)} ms`);
     log(`    raw route (/points, every page)      ${route.toFixed(1)} ms, ${rawBytes} bytes`);
     log(`    hourly avg (/points?interval=1h&agg=avg) ${agg.toFixed(1)} ms, ${aggBytes} bytes`);
-    log(`    time: hourly avg / raw reads = ${(agg / reads).toFixed(2)} (target ≤ 1.5); / raw route = ${(agg / route).toFixed(2)}`);
+    log(
+      `    time: hourly avg / raw reads = ${(agg / reads).toFixed(2)} (target ≤ 1.5); / raw route = ${(agg / route).toFixed(2)}`,
+    );
     log(`    size: raw pages / hourly avg = ${(rawBytes / aggBytes).toFixed(1)}x (target ≥ 50x)`);
     return [
-      { name: 'hourly avg over a week / raw reads, time', value: agg / reads, unit: 'ratio', note: `${agg.toFixed(1)} ms vs ${reads.toFixed(1)} ms` },
-      { name: 'hourly avg over a week / raw route, time', value: agg / route, unit: 'ratio', note: `${agg.toFixed(1)} ms vs ${route.toFixed(1)} ms` },
-      { name: 'raw pages / hourly avg, bytes', value: rawBytes / aggBytes, unit: 'x', note: `${rawBytes} vs ${aggBytes} bytes` },
+      {
+        name: 'hourly avg over a week / raw reads, time',
+        value: agg / reads,
+        unit: 'ratio',
+        note: `${agg.toFixed(1)} ms vs ${reads.toFixed(1)} ms`,
+      },
+      {
+        name: 'hourly avg over a week / raw route, time',
+        value: agg / route,
+        unit: 'ratio',
+        note: `${agg.toFixed(1)} ms vs ${route.toFixed(1)} ms`,
+      },
+      {
+        name: 'raw pages / hourly avg, bytes',
+        value: rawBytes / aggBytes,
+        unit: 'x',
+        note: `${rawBytes} vs ${aggBytes} bytes`,
+      },
     ];
   } finally {
     client.close();

@@ -27,7 +27,11 @@ function get(agent: Agent, url: URL): Promise<number> {
     const req = request(url, { agent }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += body.length < 500 ? c.toString() : ''));
-      res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - t0) : reject(new Error(`HTTP ${res.statusCode}: ${body.slice(0, 300)}`))));
+      res.on('end', () =>
+        res.statusCode === 200
+          ? resolve(performance.now() - t0)
+          : reject(new Error(`HTTP ${res.statusCode}: ${body.slice(0, 300)}`)),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -35,10 +39,10 @@ function get(agent: Agent, url: URL): Promise<number> {
   });
 }
 
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const quantile = (xs: readonly number[], q: number): number => {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 };
 
 /** `count` requests per client, `clients` clients with a keep-alive connection each; throughput and latencies. */
@@ -79,8 +83,9 @@ export async function runRunnerBench(log: (line: string) => void): Promise<Bench
       const started = Date.now();
       const tick = (): void => {
         const m = /HTTP\s+tablestore-fc-http-api\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
-        if (m && /\(ready in/.test(out)) return resolve(m[1]!);
-        if (Date.now() - started > 120_000 || child.exitCode !== null) return reject(new Error(`npm start did not become ready:\n${out.slice(-2000)}`));
+        if (m && /\(ready in/.test(out)) return resolve(m[1]);
+        if (Date.now() - started > 120_000 || child.exitCode !== null)
+          return reject(new Error(`npm start did not become ready:\n${out.slice(-2000)}`));
         setTimeout(tick, 100);
       };
       tick();
@@ -101,17 +106,30 @@ export async function runRunnerBench(log: (line: string) => void): Promise<Bench
       conc.push(c.rps);
       p50.push(quantile(c.latencies, 0.5));
       p99.push(quantile(c.latencies, 0.99));
-      log(`  round ${r + 1}: 1 client ${s.rps.toFixed(0)} req/s (p50 ${quantile(s.latencies, 0.5).toFixed(1)} ms); ${CONCURRENT_CLIENTS} clients ${c.rps.toFixed(0)} req/s, p50 ${p50.at(-1)!.toFixed(1)} ms, p99 ${p99.at(-1)!.toFixed(1)} ms`);
+      log(
+        `  round ${r + 1}: 1 client ${s.rps.toFixed(0)} req/s (p50 ${quantile(s.latencies, 0.5).toFixed(1)} ms); ${CONCURRENT_CLIENTS} clients ${c.rps.toFixed(0)} req/s, p50 ${p50.at(-1)!.toFixed(1)} ms, p99 ${p99.at(-1)!.toFixed(1)} ms`,
+      );
     }
     const figures: BenchFigure[] = [
       { name: 'runner rows?limit=100, 1 sequential client', value: median(seq), unit: 'req/s' },
       { name: `runner rows?limit=100, ${CONCURRENT_CLIENTS} concurrent clients`, value: median(conc), unit: 'req/s' },
-      { name: 'concurrent / sequential throughput', value: median(conc) / median(seq), unit: 'x', note: 'target >= 1.5' },
-      { name: `p99 / p50 latency, ${CONCURRENT_CLIENTS} clients`, value: median(p99) / median(p50), unit: 'x', note: 'target <= 5' },
+      {
+        name: 'concurrent / sequential throughput',
+        value: median(conc) / median(seq),
+        unit: 'x',
+        note: 'target >= 1.5',
+      },
+      {
+        name: `p99 / p50 latency, ${CONCURRENT_CLIENTS} clients`,
+        value: median(p99) / median(p50),
+        unit: 'x',
+        note: 'target <= 5',
+      },
     ];
     if (failures.length > 0) log(`  ${failures.length} failed requests, e.g. ${failures[0]}`);
     figures.push({ name: 'failed requests', value: failures.length, unit: 'requests' });
-    for (const f of figures) log(`  ${f.name}: ${f.value.toFixed(f.unit === 'x' ? 2 : 0)} ${f.unit}${f.note ? ` (${f.note})` : ''}`);
+    for (const f of figures)
+      log(`  ${f.name}: ${f.value.toFixed(f.unit === 'x' ? 2 : 0)} ${f.unit}${f.note ? ` (${f.note})` : ''}`);
     return figures;
   } finally {
     try {

@@ -99,15 +99,32 @@ function searchBody(table: string, q: { type: number; query: Uint8Array }): Uint
 function selectiveQueries(rows: number): Record<string, () => { type: number; query: Uint8Array }> {
   const pick = () => Math.floor(Math.random() * (rows - 20));
   return {
-    'Term (1 match)': () => query(3, 'TermQuery', { field_name: 'name', term: encodeColumnValue(`user-${pick().toString().padStart(8, '0')}`) }),
+    'Term (1 match)': () =>
+      query(3, 'TermQuery', {
+        field_name: 'name',
+        term: encodeColumnValue(`user-${pick().toString().padStart(8, '0')}`),
+      }),
     'Range (10 matches)': () => {
       const i = pick();
-      return query(4, 'RangeQuery', { field_name: 'ratio', range_from: encodeColumnValue(i / 7), range_to: encodeColumnValue((i + 10) / 7), include_lower: true, include_upper: false });
+      return query(4, 'RangeQuery', {
+        field_name: 'ratio',
+        range_from: encodeColumnValue(i / 7),
+        range_to: encodeColumnValue((i + 10) / 7),
+        include_lower: true,
+        include_upper: false,
+      });
     },
     'Bool must Range + filter Term (1 match)': () => {
       const i = pick();
       return query(6, 'BoolQuery', {
-        must_queries: [query(4, 'RangeQuery', { field_name: 'ratio', range_from: encodeColumnValue(i / 7), range_to: encodeColumnValue((i + 10) / 7), include_lower: true })],
+        must_queries: [
+          query(4, 'RangeQuery', {
+            field_name: 'ratio',
+            range_from: encodeColumnValue(i / 7),
+            range_to: encodeColumnValue((i + 10) / 7),
+            include_lower: true,
+          }),
+        ],
         filter_queries: [query(3, 'TermQuery', { field_name: 'score', term: encodeColumnValue(BigInt(i % 1000)) })],
       });
     },
@@ -127,7 +144,10 @@ export async function runSearchBench(log: (line: string) => void = console.log):
     log(`  ${f.name}: ${f.value} ${f.unit}${f.note ? ` (${f.note})` : ''}`);
   };
   const server = await startTablestoreLocal({ port: 0, accessKeys: [KEY] });
-  const client = leanClient({ endpoint: server.endpoint, instance: server.instance, accessKeyId: KEY.id, accessKeySecret: KEY.secret }, 4);
+  const client = leanClient(
+    { endpoint: server.endpoint, instance: server.instance, accessKeyId: KEY.id, accessKeySecret: KEY.secret },
+    4,
+  );
   try {
     // 1 + 2: selective queries over ROWS indexed rows; memory per indexed row.
     await createTable(client, 'big');
@@ -140,11 +160,22 @@ export async function runSearchBench(log: (line: string) => void = console.log):
     gc();
     const perRow = (memoryBytes() - before) / ROWS;
     report({ name: `Index build over ${ROWS} rows (CreateSearchIndex)`, value: Math.round(buildMs), unit: 'ms' });
-    report({ name: 'Memory per indexed row (3 fields: KEYWORD, DOUBLE, LONG)', value: Math.round(perRow), unit: 'bytes' });
+    report({
+      name: 'Memory per indexed row (3 fields: KEYWORD, DOUBLE, LONG)',
+      value: Math.round(perRow),
+      unit: 'bytes',
+    });
 
     const getRow = () => {
       const id = BigInt(Math.floor(Math.random() * ROWS));
-      return client.call('GetRow', encodeMessage('GetRowRequest', { table_name: 'big', primary_key: encodePrimaryKey([{ name: 'id', value: id }]), max_versions: 1 }));
+      return client.call(
+        'GetRow',
+        encodeMessage('GetRowRequest', {
+          table_name: 'big',
+          primary_key: encodePrimaryKey([{ name: 'id', value: id }]),
+          max_versions: 1,
+        }),
+      );
     };
     const queries = selectiveQueries(ROWS);
     const samples: Record<string, number[]> = { GetRow: [] };
@@ -153,15 +184,25 @@ export async function runSearchBench(log: (line: string) => void = console.log):
     for (let round = 0; round < ROUNDS; round++) {
       for (let i = 0; i < PER_ROUND; i++) {
         samples.GetRow.push(await timed(getRow));
-        for (const [name, make] of Object.entries(queries)) samples[name].push(await timed(() => client.call('Search', searchBody('big', make()))));
+        for (const [name, make] of Object.entries(queries))
+          samples[name].push(await timed(() => client.call('Search', searchBody('big', make()))));
       }
     }
-    const p50 = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+    const p50 = (xs: number[]) =>
+      percentile(
+        [...xs].sort((a, b) => a - b),
+        50,
+      );
     const base = p50(samples.GetRow);
     report({ name: `GetRow p50 (${ROWS} rows)`, value: Number(base.toFixed(3)), unit: 'ms' });
     for (const name of Object.keys(queries)) {
       const v = p50(samples[name]);
-      report({ name: `Search ${name} p50 / GetRow p50 (target <= 2)`, value: Number((v / base).toFixed(2)), unit: 'x', note: `${v.toFixed(3)} ms` });
+      report({
+        name: `Search ${name} p50 / GetRow p50 (target <= 2)`,
+        value: Number((v / base).toFixed(2)),
+        unit: 'x',
+        note: `${v.toFixed(3)} ms`,
+      });
     }
 
     // 3: PutRow with and without one search index, interleaved.
@@ -197,8 +238,17 @@ export async function runSearchBench(log: (line: string) => void = console.log):
     }
     const pp = p50(plain);
     const pi = p50(indexed);
-    report({ name: 'PutRow p50 without / with one search index', value: Number(pp.toFixed(3)), unit: 'ms', note: `${pi.toFixed(3)} ms with the index` });
-    report({ name: 'PutRow p50 with one search index / without (target <= 1.5)', value: Number((pi / pp).toFixed(2)), unit: 'x' });
+    report({
+      name: 'PutRow p50 without / with one search index',
+      value: Number(pp.toFixed(3)),
+      unit: 'ms',
+      note: `${pi.toFixed(3)} ms with the index`,
+    });
+    report({
+      name: 'PutRow p50 with one search index / without (target <= 1.5)',
+      value: Number((pi / pp).toFixed(2)),
+      unit: 'x',
+    });
   } finally {
     client.close();
     await server.stop();

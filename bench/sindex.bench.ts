@@ -8,7 +8,7 @@
  * bounded by a count.
  */
 import { encodeRow, INF_MAX, INF_MIN, type PrimaryKeyCell } from '../lib/tablestore/protocol/plainbuffer';
-import { encodeMessage, type GetRangeRequest, type PutRowRequest } from '../lib/tablestore/protocol/proto/wide';
+import { encodeMessage } from '../lib/tablestore/protocol/proto/wide';
 import { sdkClient, startLocal, TableStore } from '../test/helpers/tablestore-local';
 import { rawCall } from '../test/helpers/ots-raw';
 import type { BenchFigure } from './tablestore-local.bench';
@@ -26,7 +26,9 @@ function median(values: number[]): number {
 export async function runSecondaryIndexBench(log: (line: string) => void = console.log): Promise<BenchFigure[]> {
   const local = await startLocal();
   try {
-    const client = sdkClient(local) as ReturnType<typeof sdkClient> & { createSearchIndex(p: object): Promise<unknown> };
+    const client = sdkClient(local) as ReturnType<typeof sdkClient> & {
+      createSearchIndex(p: object): Promise<unknown>;
+    };
     const table = (name: string, indexMetas?: object[]) =>
       client.createTable({
         tableMeta: {
@@ -57,7 +59,13 @@ export async function runSecondaryIndexBench(log: (line: string) => void = conso
 
     const putBody = (tableName: string, id: number) => {
       const primaryKey: PrimaryKeyCell[] = [{ name: 'id', value: BigInt(id) }];
-      const row = encodeRow({ primaryKey, attributes: [{ name: 'email', value: `user${(id * 7919) % 1_000_003}@example.com` }, { name: 'score', value: BigInt(id % 1000) }] });
+      const row = encodeRow({
+        primaryKey,
+        attributes: [
+          { name: 'email', value: `user${(id * 7919) % 1_000_003}@example.com` },
+          { name: 'score', value: BigInt(id % 1000) },
+        ],
+      });
       return encodeMessage('PutRowRequest', { table_name: tableName, row, condition: { row_existence: 0 } });
     };
     const timed = async (api: string, body: Uint8Array): Promise<number> => {
@@ -83,7 +91,9 @@ export async function runSecondaryIndexBench(log: (line: string) => void = conso
     const putPlain = median(plainP50);
     const putIndexed = median(indexedP50);
     const putRatio = putIndexed / putPlain;
-    log(`  PutRow p50: no index ${putPlain.toFixed(3)} ms | 1 secondary + 1 search index ${putIndexed.toFixed(3)} ms | ratio ${putRatio.toFixed(2)} (target <= 1.5) ${putRatio <= 1.5 ? 'OK' : 'OVER'}`);
+    log(
+      `  PutRow p50: no index ${putPlain.toFixed(3)} ms | 1 secondary + 1 search index ${putIndexed.toFixed(3)} ms | ratio ${putRatio.toFixed(2)} (target <= 1.5) ${putRatio <= 1.5 ? 'OK' : 'OVER'}`,
+    );
 
     // 2. GetRange on the index vs on its base table, after a preload through BatchWriteRow.
     for (let start = 0; start < PRELOAD_ROWS; start += 200) {
@@ -104,8 +114,14 @@ export async function runSecondaryIndexBench(log: (line: string) => void = conso
         direction: 0,
         max_versions: 1,
         limit: 100,
-        inclusive_start_primary_key: encodeRow({ primaryKey: pk.map((name) => ({ name, value: INF_MIN })), attributes: [] }),
-        exclusive_end_primary_key: encodeRow({ primaryKey: pk.map((name) => ({ name, value: INF_MAX })), attributes: [] }),
+        inclusive_start_primary_key: encodeRow({
+          primaryKey: pk.map((name) => ({ name, value: INF_MIN })),
+          attributes: [],
+        }),
+        exclusive_end_primary_key: encodeRow({
+          primaryKey: pk.map((name) => ({ name, value: INF_MAX })),
+          attributes: [],
+        }),
       });
     const baseBody = rangeBody('indexed', ['id']);
     const indexBody = rangeBody('indexed_by_email', ['email', 'id']);
@@ -122,7 +138,9 @@ export async function runSecondaryIndexBench(log: (line: string) => void = conso
     }
     const rangeBase = median(baseSamples);
     const rangeIndex = median(indexSamples);
-    log(`  GetRange p50 (100 rows of ${PRELOAD_ROWS + nextId / 2}): base table ${rangeBase.toFixed(3)} ms | secondary index ${rangeIndex.toFixed(3)} ms | ratio ${(rangeIndex / rangeBase).toFixed(2)}`);
+    log(
+      `  GetRange p50 (100 rows of ${PRELOAD_ROWS + nextId / 2}): base table ${rangeBase.toFixed(3)} ms | secondary index ${rangeIndex.toFixed(3)} ms | ratio ${(rangeIndex / rangeBase).toFixed(2)}`,
+    );
 
     return [
       { name: 'PutRow p50, no index', value: putPlain, unit: 'ms' },

@@ -9,7 +9,7 @@
 import { Agent, request } from 'node:http';
 import { ByteBuffer } from 'flatbuffers';
 import { encodePrimaryKey, INF_MAX, INF_MIN } from '../lib/tablestore/protocol/plainbuffer';
-import { decodeMessage, encodeMessage, type GetRangeResponse } from '../lib/tablestore/protocol/proto/wide';
+import { decodeMessage, encodeMessage } from '../lib/tablestore/protocol/proto/wide';
 import { signRequestHeaders } from '../lib/tablestore/protocol/sign';
 import { encodeStoredRow } from '../local/tablestore/handlers/wide/row-codec';
 import { encodeKey } from '../local/tablestore/handlers/wide/keys';
@@ -70,12 +70,26 @@ function leanClient(endpoint: string, instance: string) {
     call(apiName: string, body: Uint8Array): Promise<Buffer> {
       const headers = signRequestHeaders({ apiName, body, instance, accessKeyId: KEY.id, accessKeySecret: KEY.secret });
       return new Promise((resolve, reject) => {
-        const req = request({ host: url.hostname, port: url.port, method: 'POST', path: `/${apiName}`, agent, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`${apiName} -> HTTP ${res.statusCode}: ${Buffer.concat(chunks).toString()}`))));
-          res.on('error', reject);
-        });
+        const req = request(
+          {
+            host: url.hostname,
+            port: url.port,
+            method: 'POST',
+            path: `/${apiName}`,
+            agent,
+            headers: { ...headers, 'content-length': String(body.length) },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () =>
+              res.statusCode === 200
+                ? resolve(Buffer.concat(chunks))
+                : reject(new Error(`${apiName} -> HTTP ${res.statusCode}: ${Buffer.concat(chunks).toString()}`)),
+            );
+            res.on('error', reject);
+          },
+        );
         req.on('error', reject);
         req.end(body);
       });
@@ -107,7 +121,13 @@ export async function runSqlBench(log: (line: string) => void = console.log): Pr
       await client.call(
         'CreateTable',
         encodeMessage('CreateTableRequest', {
-          table_meta: { table_name: t, primary_key: [{ name: 'g', type: 2 }, { name: 'n', type: 1 }] },
+          table_meta: {
+            table_name: t,
+            primary_key: [
+              { name: 'g', type: 2 },
+              { name: 'n', type: 1 },
+            ],
+          },
           reserved_throughput: { capacity_unit: { read: 0, write: 0 } },
           table_options: { time_to_live: -1, max_versions: 1 },
         }),
@@ -118,14 +138,22 @@ export async function runSqlBench(log: (line: string) => void = console.log): Pr
     preload((w) => void store.write(w), 'sql1m', GROUPS);
     preload((w) => void store.write(w), 'sql100k', 100);
     log(`  (preloaded 1.1M rows in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
-    const sql = async (query: string) => decodeMessage('SQLQueryResponse', await client.call('SQLQuery', encodeMessage('SQLQueryRequest', { query, version: 2 })));
-    for (const t of ['sql1m', 'sql100k']) await sql(`CREATE TABLE ${t} (g VARCHAR(1024), n BIGINT, name MEDIUMTEXT, ratio DOUBLE, score BIGINT, PRIMARY KEY(g, n))`);
+    const sql = async (query: string) =>
+      decodeMessage(
+        'SQLQueryResponse',
+        await client.call('SQLQuery', encodeMessage('SQLQueryRequest', { query, version: 2 })),
+      );
+    for (const t of ['sql1m', 'sql100k'])
+      await sql(
+        `CREATE TABLE ${t} (g VARCHAR(1024), n BIGINT, name MEDIUMTEXT, ratio DOUBLE, score BIGINT, PRIMARY KEY(g, n))`,
+      );
 
     const viaSql = async (g: string) => {
       const start = performance.now();
       const res = await sql(`SELECT * FROM sql1m WHERE g = '${g}'`);
       const ms = performance.now() - start;
-      if (rowCount(res.rows!) !== BigInt(PER_GROUP)) throw new Error('bench self-check failed: SQL returned the wrong row count');
+      if (rowCount(res.rows!) !== BigInt(PER_GROUP))
+        throw new Error('bench self-check failed: SQL returned the wrong row count');
       return ms;
     };
     const viaRange = async (g: string) => {
@@ -146,7 +174,8 @@ export async function runSqlBench(log: (line: string) => void = console.log): Pr
       const start = performance.now();
       const res = decodeMessage('GetRangeResponse', await client.call('GetRange', body));
       const ms = performance.now() - start;
-      if (res.next_start_primary_key || res.rows.length === 0) throw new Error('bench self-check failed: GetRange did not return the whole group');
+      if (res.next_start_primary_key || res.rows.length === 0)
+        throw new Error('bench self-check failed: GetRange did not return the whole group');
       return ms;
     };
     const pick = () => group(Math.floor(Math.random() * GROUPS));
@@ -162,11 +191,22 @@ export async function runSqlBench(log: (line: string) => void = console.log): Pr
     }
     const s = median(sqlMs);
     const r = median(rangeMs);
-    report({ name: `SELECT * WHERE g = … (${PER_GROUP} of 1M rows) p50`, value: Math.round(s * 1000) / 1000, unit: 'ms', note: `${sqlMs.length} samples` });
-    report({ name: `GetRange of the same ${PER_GROUP} rows p50`, value: Math.round(r * 1000) / 1000, unit: 'ms', note: `${rangeMs.length} samples` });
+    report({
+      name: `SELECT * WHERE g = … (${PER_GROUP} of 1M rows) p50`,
+      value: Math.round(s * 1000) / 1000,
+      unit: 'ms',
+      note: `${sqlMs.length} samples`,
+    });
+    report({
+      name: `GetRange of the same ${PER_GROUP} rows p50`,
+      value: Math.round(r * 1000) / 1000,
+      unit: 'ms',
+      note: `${rangeMs.length} samples`,
+    });
     report({ name: 'SQL / GetRange p50 ratio (target <= 2)', value: Math.round((s / r) * 100) / 100, unit: 'x' });
 
-    const aggregate = 'SELECT score % 10 AS bucket, COUNT(*), SUM(score), AVG(ratio), MIN(name), MAX(n) FROM sql100k GROUP BY bucket ORDER BY bucket';
+    const aggregate =
+      'SELECT score % 10 AS bucket, COUNT(*), SUM(score), AVG(ratio), MIN(name), MAX(n) FROM sql100k GROUP BY bucket ORDER BY bucket';
     const check = await sql(aggregate);
     if (rowCount(check.rows!) !== 10n) throw new Error('bench self-check failed: aggregate should give 10 buckets');
     const aggMs: number[] = [];
@@ -176,7 +216,12 @@ export async function runSqlBench(log: (line: string) => void = console.log): Pr
       aggMs.push(performance.now() - start);
     }
     const a = median(aggMs);
-    report({ name: 'GROUP BY aggregate over 100k rows p50', value: Math.round(a), unit: 'ms', note: `${aggMs.length} samples` });
+    report({
+      name: 'GROUP BY aggregate over 100k rows p50',
+      value: Math.round(a),
+      unit: 'ms',
+      note: `${aggMs.length} samples`,
+    });
     report({ name: 'GROUP BY aggregate throughput', value: Math.round(100_000 / (a / 1000)), unit: 'rows/s' });
   } finally {
     client.close();

@@ -50,14 +50,34 @@ export function leanClient(target: Target, maxSockets: number) {
   const agent = new Agent({ keepAlive: true, maxSockets });
   return {
     call(apiName: string, body: Uint8Array): Promise<Buffer> {
-      const headers = signRequestHeaders({ apiName, body, instance: target.instance, accessKeyId: target.accessKeyId, accessKeySecret: target.accessKeySecret });
+      const headers = signRequestHeaders({
+        apiName,
+        body,
+        instance: target.instance,
+        accessKeyId: target.accessKeyId,
+        accessKeySecret: target.accessKeySecret,
+      });
       return new Promise((resolve, reject) => {
-        const req = request({ host: url.hostname, port: url.port, method: 'POST', path: `/${apiName}`, agent, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`${apiName} -> HTTP ${res.statusCode}`))));
-          res.on('error', reject);
-        });
+        const req = request(
+          {
+            host: url.hostname,
+            port: url.port,
+            method: 'POST',
+            path: `/${apiName}`,
+            agent,
+            headers: { ...headers, 'content-length': String(body.length) },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () =>
+              res.statusCode === 200
+                ? resolve(Buffer.concat(chunks))
+                : reject(new Error(`${apiName} -> HTTP ${res.statusCode}`)),
+            );
+            res.on('error', reject);
+          },
+        );
         req.on('error', reject);
         req.end(body);
       });
@@ -123,7 +143,12 @@ function preload(write: (w: KvWrite[]) => void, table: string, rows: number): vo
   if (batch.length) write(batch);
 }
 
-async function rangeLatencies(client: ReturnType<typeof leanClient>, table: string, rows: number, samples: number): Promise<number[]> {
+async function rangeLatencies(
+  client: ReturnType<typeof leanClient>,
+  table: string,
+  rows: number,
+  samples: number,
+): Promise<number[]> {
   const out: number[] = [];
   for (let s = 0; s < samples; s++) {
     const start = Math.floor(Math.random() * (rows - 100));
@@ -146,12 +171,25 @@ async function rangeLatencies(client: ReturnType<typeof leanClient>, table: stri
 }
 
 async function startCliServer(extraArgs: string[] = []): Promise<{ child: ChildProcess; target: Target }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/tablestore/cli.ts', '--port', '0', '--access-key', `${KEY.id}:${KEY.secret}`, ...extraArgs], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'local/tablestore/cli.ts',
+      '--port',
+      '0',
+      '--access-key',
+      `${KEY.id}:${KEY.secret}`,
+      ...extraArgs,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const endpoint = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('CLI server did not start')), 30_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       const m = /listening on (\S+) /.exec(line);
       if (m) {
         clearTimeout(timer);
@@ -197,7 +235,12 @@ export async function runTablestoreLocalBench(log: (line: string) => void = cons
 
   // 1 + 3: GetRange at 10k vs 1M rows, memory per 1M rows.
   const server = await startTablestoreLocal({ port: 0, accessKeys: [KEY] });
-  const target: Target = { endpoint: server.endpoint, instance: server.instance, accessKeyId: KEY.id, accessKeySecret: KEY.secret };
+  const target: Target = {
+    endpoint: server.endpoint,
+    instance: server.instance,
+    accessKeyId: KEY.id,
+    accessKeySecret: KEY.secret,
+  };
   const client = leanClient(target, 4);
   try {
     await createTable(client, 'rows10k');
@@ -211,7 +254,9 @@ export async function runTablestoreLocalBench(log: (line: string) => void = cons
     const loadMs = performance.now() - t0;
     gc();
     const perMillion = memoryBytes() - before;
-    log(`  (preloaded 1M rows in-process through the KvStore in ${(loadMs / 1000).toFixed(1)} s; 3 attribute columns per row)`);
+    log(
+      `  (preloaded 1M rows in-process through the KvStore in ${(loadMs / 1000).toFixed(1)} s; 3 attribute columns per row)`,
+    );
 
     await rangeLatencies(client, 'rows10k', 10_000, 100);
     await rangeLatencies(client, 'rows1m', 1_000_000, 100);
@@ -225,10 +270,29 @@ export async function runTablestoreLocalBench(log: (line: string) => void = cons
     large.sort((a, b) => a - b);
     const p50s = percentile(small, 50);
     const p50l = percentile(large, 50);
-    report({ name: 'GetRange 100-row page p50 @ 10k rows', value: Math.round(p50s * 1000) / 1000, unit: 'ms', note: `p99 ${percentile(small, 99).toFixed(3)} ms, ${small.length} samples` });
-    report({ name: 'GetRange 100-row page p50 @ 1M rows', value: Math.round(p50l * 1000) / 1000, unit: 'ms', note: `p99 ${percentile(large, 99).toFixed(3)} ms, ${large.length} samples` });
-    report({ name: 'GetRange p50 ratio 1M / 10k (target <= 1.5)', value: Math.round((p50l / p50s) * 100) / 100, unit: 'x' });
-    report({ name: 'memory per 1M rows (in-memory store)', value: Math.round(perMillion / 1024 / 1024), unit: 'MiB', note: `${Math.round(perMillion / 1_000_000)} bytes/row` });
+    report({
+      name: 'GetRange 100-row page p50 @ 10k rows',
+      value: Math.round(p50s * 1000) / 1000,
+      unit: 'ms',
+      note: `p99 ${percentile(small, 99).toFixed(3)} ms, ${small.length} samples`,
+    });
+    report({
+      name: 'GetRange 100-row page p50 @ 1M rows',
+      value: Math.round(p50l * 1000) / 1000,
+      unit: 'ms',
+      note: `p99 ${percentile(large, 99).toFixed(3)} ms, ${large.length} samples`,
+    });
+    report({
+      name: 'GetRange p50 ratio 1M / 10k (target <= 1.5)',
+      value: Math.round((p50l / p50s) * 100) / 100,
+      unit: 'x',
+    });
+    report({
+      name: 'memory per 1M rows (in-memory store)',
+      value: Math.round(perMillion / 1024 / 1024),
+      unit: 'MiB',
+      note: `${Math.round(perMillion / 1_000_000)} bytes/row`,
+    });
   } finally {
     client.close();
     await server.stop();
@@ -240,8 +304,19 @@ export async function runTablestoreLocalBench(log: (line: string) => void = cons
   try {
     await createTable(lean, 'small');
     const pk = [{ name: 'id', value: 1n }];
-    await lean.call('PutRow', encodeMessage('PutRowRequest', { table_name: 'small', row: encodeRow({ primaryKey: pk, attributes: [{ name: 'v', value: 'hello' }] }), condition: { row_existence: 0 } }));
-    const getBody = encodeMessage('GetRowRequest', { table_name: 'small', primary_key: encodePrimaryKey(pk), max_versions: 1 });
+    await lean.call(
+      'PutRow',
+      encodeMessage('PutRowRequest', {
+        table_name: 'small',
+        row: encodeRow({ primaryKey: pk, attributes: [{ name: 'v', value: 'hello' }] }),
+        condition: { row_existence: 0 },
+      }),
+    );
+    const getBody = encodeMessage('GetRowRequest', {
+      table_name: 'small',
+      primary_key: encodePrimaryKey(pk),
+      max_versions: 1,
+    });
     // The machine is shared: warm up, then keep the best of three rounds so a neighbour's burst does not decide.
     await throughput(() => lean.call('GetRow', getBody), 64, 1000);
     let leanGet = 0;
@@ -255,7 +330,11 @@ export async function runTablestoreLocalBench(log: (line: string) => void = cons
         cpuPerRequest = cpu0 !== undefined && cpu1 !== undefined ? ((cpu1 - cpu0) * 1e6) / (rate * 2) : undefined;
       }
     }
-    report({ name: 'GetRow requests/s, lean signed client, 64 in flight, best of 3 (target >= 5000)', value: Math.round(leanGet), unit: 'req/s' });
+    report({
+      name: 'GetRow requests/s, lean signed client, 64 in flight, best of 3 (target >= 5000)',
+      value: Math.round(leanGet),
+      unit: 'req/s',
+    });
     if (cpuPerRequest !== undefined) {
       report({
         name: 'server CPU per GetRow in that round',
@@ -265,22 +344,44 @@ export async function runTablestoreLocalBench(log: (line: string) => void = cons
       });
     }
     let n = 0;
-    const leanPut = await throughput(() => {
-      const row = encodeRow({ primaryKey: [{ name: 'id', value: BigInt(n++ % 10_000) }], attributes: [{ name: 'v', value: 'x' }] });
-      return lean.call('PutRow', encodeMessage('PutRowRequest', { table_name: 'small', row, condition: { row_existence: 0 } }));
-    }, 64, 2000);
+    const leanPut = await throughput(
+      () => {
+        const row = encodeRow({
+          primaryKey: [{ name: 'id', value: BigInt(n++ % 10_000) }],
+          attributes: [{ name: 'v', value: 'x' }],
+        });
+        return lean.call(
+          'PutRow',
+          encodeMessage('PutRowRequest', { table_name: 'small', row, condition: { row_existence: 0 } }),
+        );
+      },
+      64,
+      2000,
+    );
     report({ name: 'PutRow requests/s, lean signed client, 64 in flight', value: Math.round(leanPut), unit: 'req/s' });
 
     const TableStore = createRequire(import.meta.url)('tablestore') as {
       Client: new (c: object) => { getRow(p: object): Promise<unknown> };
       Long: { fromNumber(n: number): unknown };
     };
-    const sdk = new TableStore.Client({ accessKeyId: KEY.id, secretAccessKey: KEY.secret, endpoint: remote.endpoint, instancename: 'local', maxRetries: 0 });
+    const sdk = new TableStore.Client({
+      accessKeyId: KEY.id,
+      secretAccessKey: KEY.secret,
+      endpoint: remote.endpoint,
+      instancename: 'local',
+      maxRetries: 0,
+    });
     const params = { tableName: 'small', primaryKey: [{ id: TableStore.Long.fromNumber(1) }], maxVersions: 1 };
     await throughput(() => sdk.getRow(params), 64, 1000);
     let sdkGet = 0;
-    for (let round = 0; round < 2; round++) sdkGet = Math.max(sdkGet, await throughput(() => sdk.getRow(params), 64, 2000));
-    report({ name: 'GetRow requests/s, official tablestore SDK, 64 in flight, best of 2', value: Math.round(sdkGet), unit: 'req/s', note: 'client-bound: the SDK spends most of the CPU' });
+    for (let round = 0; round < 2; round++)
+      sdkGet = Math.max(sdkGet, await throughput(() => sdk.getRow(params), 64, 2000));
+    report({
+      name: 'GetRow requests/s, official tablestore SDK, 64 in flight, best of 2',
+      value: Math.round(sdkGet),
+      unit: 'req/s',
+      note: 'client-bound: the SDK spends most of the CPU',
+    });
   } finally {
     lean.close();
     child.kill('SIGTERM');
@@ -294,12 +395,22 @@ export async function runTablestoreLocalBench(log: (line: string) => void = cons
     await createTable(writer, 'durable');
     let n = 0;
     const put = () => {
-      const row = encodeRow({ primaryKey: [{ name: 'id', value: BigInt(n++ % 100_000) }], attributes: [{ name: 'v', value: 'x' }] });
-      return writer.call('PutRow', encodeMessage('PutRowRequest', { table_name: 'durable', row, condition: { row_existence: 0 } }));
+      const row = encodeRow({
+        primaryKey: [{ name: 'id', value: BigInt(n++ % 100_000) }],
+        attributes: [{ name: 'v', value: 'x' }],
+      });
+      return writer.call(
+        'PutRow',
+        encodeMessage('PutRowRequest', { table_name: 'durable', row, condition: { row_existence: 0 } }),
+      );
     };
     await throughput(put, 64, 500);
     const rate = await throughput(put, 64, 2000);
-    report({ name: 'PutRow requests/s with --data-dir, 64 in flight (each acknowledged after fsync)', value: Math.round(rate), unit: 'req/s' });
+    report({
+      name: 'PutRow requests/s with --data-dir, 64 in flight (each acknowledged after fsync)',
+      value: Math.round(rate),
+      unit: 'req/s',
+    });
   } finally {
     writer.close();
     await new Promise<void>((resolve) => {

@@ -103,7 +103,11 @@ async function endToEnd(points: number): Promise<BenchFigure> {
   const client = new TimeseriesClient({
     endpoint: local.endpoint,
     instance: local.instance,
-    credentials: async () => ({ accessKeyId: DEFAULT_ACCESS_KEY.id, accessKeySecret: DEFAULT_ACCESS_KEY.secret, source: 'bench' }),
+    credentials: async () => ({
+      accessKeyId: DEFAULT_ACCESS_KEY.id,
+      accessKeySecret: DEFAULT_ACCESS_KEY.secret,
+      source: 'bench',
+    }),
   });
   try {
     await client.createTimeseriesTable({ tableName: 'bench_ts' });
@@ -122,7 +126,11 @@ async function endToEnd(points: number): Promise<BenchFigure> {
       for await (const page of client.getTimeseriesDataPages({ tableName: 'bench_ts', key })) read += page.rows.length;
     }
     const seconds = (performance.now() - start) / 1000;
-    return { name: 'GetTimeseriesData end to end via Tablestore Local (HTTP, 5000/page)', value: Math.round(read / seconds), unit: 'points/s' };
+    return {
+      name: 'GetTimeseriesData end to end via Tablestore Local (HTTP, 5000/page)',
+      value: Math.round(read / seconds),
+      unit: 'points/s',
+    };
   } finally {
     client.close();
     await local.stop();
@@ -140,24 +148,41 @@ export async function runTimeseriesBench(log: (line: string) => void = console.l
   // 1. GetTimeseriesData decode
   const points = samplePoints(5000);
   const response = encodeTimeseriesMessage('GetTimeseriesDataResponse', { rows_data: encodePointRows(points) });
-  const decodeResponse = () => decodePointRows(decodeTimeseriesMessage('GetTimeseriesDataResponse', response).rows_data);
+  const decodeResponse = () =>
+    decodePointRows(decodeTimeseriesMessage('GetTimeseriesDataResponse', response).rows_data);
   if (decodeResponse().length !== 5000) throw new Error('bench self-check failed: point count');
   const d = compare({ decode: decodeResponse }, 3);
-  report({ name: 'GetTimeseriesData decode (protobuf + PlainBuffer → typed points)', value: Math.round(d.decode * 5000), unit: 'points/s' });
+  report({
+    name: 'GetTimeseriesData decode (protobuf + PlainBuffer → typed points)',
+    value: Math.round(d.decode * 5000),
+    unit: 'points/s',
+  });
   report(await endToEnd(20_000));
 
   // 2. PlainBuffer: ours vs the official SDK's reader, identical bytes
   const wide = encodeRows(wideRows(1000));
   const sdk = TableStore as unknown as SdkPlainBuffer;
   const wideBuf = Buffer.from(wide);
-  const sdkDecode = () => new sdk.PlainBufferCodedInputStream(new sdk.PlainBufferInputStream({ buffer: wideBuf, offset: 0, limit: wideBuf.length })).readRows();
+  const sdkDecode = () =>
+    new sdk.PlainBufferCodedInputStream(
+      new sdk.PlainBufferInputStream({ buffer: wideBuf, offset: 0, limit: wideBuf.length }),
+    ).readRows();
   const ourDecode = () => decodeRows(wide);
   if (sdkDecode().length !== 1000 || ourDecode().length !== 1000) throw new Error('bench self-check failed: row count');
   const pb = compare({ sdk: sdkDecode, ours: ourDecode });
   const theirs = pb.sdk * 1000;
   const ours = pb.ours * 1000;
-  report({ name: 'PlainBuffer wide-row decode, official SDK reader', value: Math.round(theirs), unit: 'rows/s', note: '2 PK + 8 attribute cells per row' });
-  report({ name: 'PlainBuffer wide-row decode, ours (protocol/plainbuffer decodeRows)', value: Math.round(ours), unit: 'rows/s' });
+  report({
+    name: 'PlainBuffer wide-row decode, official SDK reader',
+    value: Math.round(theirs),
+    unit: 'rows/s',
+    note: '2 PK + 8 attribute cells per row',
+  });
+  report({
+    name: 'PlainBuffer wide-row decode, ours (protocol/plainbuffer decodeRows)',
+    value: Math.round(ours),
+    unit: 'rows/s',
+  });
   report({
     name: 'PlainBuffer decode speed-up vs official SDK (target >= 3x)',
     value: Math.round((ours / theirs) * 100) / 100,
@@ -173,7 +198,11 @@ export async function runTimeseriesBench(log: (line: string) => void = console.l
     const mb = size / (1024 * 1024);
     const c = compare({ ours: () => crc32c(data), native: () => nativeCrc32c(buf) }, 3);
     report({ name: `CRC-32C ${size / 1024} KiB, ours (pure TS)`, value: Math.round(c.ours * mb), unit: 'MiB/s' });
-    report({ name: `CRC-32C ${size / 1024} KiB, @node-rs/crc32 (native)`, value: Math.round(c.native * mb), unit: 'MiB/s' });
+    report({
+      name: `CRC-32C ${size / 1024} KiB, @node-rs/crc32 (native)`,
+      value: Math.round(c.native * mb),
+      unit: 'MiB/s',
+    });
   }
   return figures;
 }

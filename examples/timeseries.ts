@@ -12,7 +12,15 @@
  */
 import { fromEnv } from '../lib/credentials/index';
 import type { CredentialProvider } from '../lib/credentials/types';
-import { and, attribute, measurement, tag, TablestoreError, TimeseriesClient, type TimeseriesKey } from '../lib/tablestore/timeseries/index';
+import {
+  and,
+  attribute,
+  measurement,
+  tag,
+  TablestoreError,
+  TimeseriesClient,
+  type TimeseriesKey,
+} from '../lib/tablestore/timeseries/index';
 
 export interface ExampleTarget {
   readonly endpoint: string;
@@ -66,18 +74,32 @@ export async function runExample(target: ExampleTarget, log: (line: string) => v
     })) {
       pages++;
       points += page.rows.length;
-      if (pages === 1) log(`newest point of ${hosts[0].dataSource}: ${JSON.stringify(page.rows[0], (_, v) => (typeof v === 'bigint' ? v.toString() : v))}`);
+      if (pages === 1)
+        log(
+          `newest point of ${hosts[0].dataSource}: ${JSON.stringify(page.rows[0], (_: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`,
+        );
     }
     log(`read ${points} points of ${hosts[0].dataSource} in ${pages} pages`);
 
     // Attributes live in the series meta; conditions combine measurement, tags, attributes, update time.
     await client.updateTimeseriesMeta({ tableName, metas: [{ key: hosts[2], attributes: { owner: 'dba-team' } }] });
-    const web = await client.queryTimeseriesMeta({ tableName, condition: and(measurement('=', 'cpu'), tag('role', '=', 'web')), getTotalHit: true });
+    const web = await client.queryTimeseriesMeta({
+      tableName,
+      condition: and(measurement('=', 'cpu'), tag('role', '=', 'web')),
+      getTotalHit: true,
+    });
     log(`web series: ${web.metas.map((m) => m.key.dataSource).join(', ')} (total ${web.totalHit})`);
     const owned = await client.queryTimeseriesMeta({ tableName, condition: attribute('owner', 'prefix', 'dba') });
-    log(`series owned by dba*: ${owned.metas.map((m) => `${m.key.dataSource} ${JSON.stringify(m.attributes)}`).join(', ')}`);
+    log(
+      `series owned by dba*: ${owned.metas.map((m) => `${m.key.dataSource} ${JSON.stringify(m.attributes)}`).join(', ')}`,
+    );
 
-    return { points, pages, webSeries: web.metas.map((m) => m.key.dataSource), ownedSeries: owned.metas.map((m) => m.key.dataSource) };
+    return {
+      points,
+      pages,
+      webSeries: web.metas.map((m) => m.key.dataSource),
+      ownedSeries: owned.metas.map((m) => m.key.dataSource),
+    };
   } finally {
     client.close();
   }
@@ -97,7 +119,11 @@ async function main(): Promise<void> {
     await runExample({
       endpoint: local.endpoint,
       instance: local.instance,
-      credentials: async () => ({ accessKeyId: DEFAULT_ACCESS_KEY.id, accessKeySecret: DEFAULT_ACCESS_KEY.secret, source: 'example' }),
+      credentials: async () => ({
+        accessKeyId: DEFAULT_ACCESS_KEY.id,
+        accessKeySecret: DEFAULT_ACCESS_KEY.secret,
+        source: 'example',
+      }),
     });
   } finally {
     await local.stop();

@@ -81,13 +81,22 @@ const logger: RunnerLogger = {
 /** Ready-to-paste curl commands, made from the HTTP events in events/ (so they follow the API's routes). */
 export function curlExamples(baseUrl: string, root = REPO_ROOT, max = 7): string[] {
   const dir = join(root, 'events');
-  let files: string[] = [];
+  let files: string[];
   try {
     files = readdirSync(dir).filter((f) => f.startsWith('http-') && f.endsWith('.json'));
   } catch {
     return [];
   }
-  const preferred = ['list-tables', 'describe-table', 'get-row', 'get-range', 'list-timeseries-tables', 'query-series', 'get-points', 'healthz'];
+  const preferred = [
+    'list-tables',
+    'describe-table',
+    'get-row',
+    'get-range',
+    'list-timeseries-tables',
+    'query-series',
+    'get-points',
+    'healthz',
+  ];
   files.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   function rank(f: string): number {
     const i = preferred.findIndex((p) => f === `http-${p}.json`);
@@ -96,10 +105,17 @@ export function curlExamples(baseUrl: string, root = REPO_ROOT, max = 7): string
   const out: string[] = [];
   for (const f of files.slice(0, max)) {
     try {
-      const e = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { rawPath?: string; queryParameters?: Record<string, string>; requestContext?: { http?: { method?: string } } };
+      const e = JSON.parse(readFileSync(join(dir, f), 'utf8')) as {
+        rawPath?: string;
+        queryParameters?: Record<string, string>;
+        requestContext?: { http?: { method?: string } };
+      };
       if (!e.rawPath) continue;
       const q = Object.entries(e.queryParameters ?? {})
-        .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v).replace(/%2C/g, ',').replace(/%3A/g, ':').replace(/%3D/g, '=')}`)
+        .map(
+          ([k, v]) =>
+            `${encodeURIComponent(k)}=${encodeURIComponent(v).replace(/%2C/g, ',').replace(/%3A/g, ':').replace(/%3D/g, '=')}`,
+        )
         .join('&');
       const method = e.requestContext?.http?.method ?? 'GET';
       out.push(`curl -s ${method === 'GET' ? '' : `-X ${method} `}'${baseUrl}${e.rawPath}${q ? `?${q}` : ''}'`);
@@ -116,14 +132,23 @@ export function banner(stack: LocalStack, dataDir: string | undefined): string {
   lines.push('', 'tablestore-fc is running locally: Function Compute runner + Tablestore Local + local STS', '');
   const http = project.functions.filter((f) => f.triggers.some((t) => t.type === 'http'));
   for (const f of http) {
-    const at = runner.defaultHttpFunction === f.functionName ? `${runner.url}/  (also ${runner.url}/${f.functionName}/)` : `${runner.url}/${f.functionName}/`;
+    const at =
+      runner.defaultHttpFunction === f.functionName
+        ? `${runner.url}/  (also ${runner.url}/${f.functionName}/)`
+        : `${runner.url}/${f.functionName}/`;
     lines.push(`  HTTP  ${f.functionName.padEnd(28)} ${at}`);
   }
   for (const f of project.functions) {
-    for (const t of f.triggers) if (t.type === 'timer') lines.push(`  Timer ${`${f.functionName}/${t.name}`.padEnd(28)} ${t.cronExpression}${t.enable ? '' : ' (disabled)'}`);
+    for (const t of f.triggers)
+      if (t.type === 'timer')
+        lines.push(
+          `  Timer ${`${f.functionName}/${t.name}`.padEnd(28)} ${t.cronExpression}${t.enable ? '' : ' (disabled)'}`,
+        );
   }
   lines.push(`  InvokeFunction API (fc20230330)   ${runner.endpoint}  (ACS3-HMAC-SHA256 signed)`);
-  lines.push(`  Tablestore Local                  ${tablestore.endpoint}  instance ${tablestore.instance}, region ${tablestore.region}, ${dataDir ? `data in ${dataDir}` : 'in memory'}`);
+  lines.push(
+    `  Tablestore Local                  ${tablestore.endpoint}  instance ${tablestore.instance}, region ${tablestore.region}, ${dataDir ? `data in ${dataDir}` : 'in memory'}`,
+  );
   lines.push(`  Local STS                         ${sts.endpoint}  (CA ${sts.caCertPath})`);
   lines.push('');
   if (seed?.seeded) {
@@ -136,13 +161,17 @@ export function banner(stack: LocalStack, dataDir: string | undefined): string {
   } else if (seed) lines.push('Demo data: the instance already has tables; nothing seeded.', '');
   lines.push('Credentials in use (local only, they mean nothing in the cloud):');
   lines.push(`  RAM user admin            AccessKeyId ${admin.accessKeyId}  AccessKeySecret ${admin.accessKeySecret}`);
-  lines.push(`                            (Tablestore Local, InvokeFunction; export as ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET)`);
+  lines.push(
+    `                            (Tablestore Local, InvokeFunction; export as ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET)`,
+  );
   const roles = new Set<string>();
   for (const f of project.functions) {
     const c = runner.currentCredentials(f.functionName);
     if (!f.role || !c) continue;
     roles.add(f.role);
-    lines.push(`  ${f.functionName.padEnd(26)}role ${f.role.split(':role/')[1]}: STS ${c.accessKeyId} (re-issued on a schedule; expires ${c.expiration?.toISOString() ?? '?'})`);
+    lines.push(
+      `  ${f.functionName.padEnd(26)}role ${f.role.split(':role/')[1]}: STS ${c.accessKeyId} (re-issued on a schedule; expires ${c.expiration?.toISOString() ?? '?'})`,
+    );
   }
   if (!roles.size) lines.push('  (no function has a role: context.credentials is {})');
   lines.push('', 'Try:');
@@ -162,8 +191,10 @@ export function banner(stack: LocalStack, dataDir: string | undefined): string {
 function userMistake(e: unknown): string | undefined {
   const err = e as NodeJS.ErrnoException;
   if (err instanceof SYamlError) return err.message;
-  if (err.code === 'EADDRINUSE') return `A port is already in use (${err.message}). Use --port / --tablestore-port, or stop the other process.`;
-  if (err.code === 'DATA_DIR_UNAVAILABLE' || err.code === 'EACCES' || err.code?.startsWith('ERR_PARSE_ARGS_')) return err.message;
+  if (err.code === 'EADDRINUSE')
+    return `A port is already in use (${err.message}). Use --port / --tablestore-port, or stop the other process.`;
+  if (err.code === 'DATA_DIR_UNAVAILABLE' || err.code === 'EACCES' || err.code?.startsWith('ERR_PARSE_ARGS_'))
+    return err.message;
   return undefined;
 }
 
@@ -194,7 +225,9 @@ async function main(): Promise<void> {
     else process.stderr.write(`\nnpm start failed: ${(e as Error).stack ?? String(e)}\n`);
     process.exit(1);
   }
-  process.stdout.write(`${banner(stack, args.dataDir)}(ready in ${((performance.now() - started) / 1000).toFixed(1)} s)\n\n`);
+  process.stdout.write(
+    `${banner(stack, args.dataDir)}(ready in ${((performance.now() - started) / 1000).toFixed(1)} s)\n\n`,
+  );
 
   let stoppingSince = 0;
   const shutdown = (signal: string): void => {

@@ -45,5 +45,7 @@ if (invokedDirectly) {
     }
     return v;
   };
-  process.stdout.write(`${JSON.stringify(renderPolicy({ region: arg('region'), accountId: arg('account'), instance: arg('instance') }), null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify(renderPolicy({ region: arg('region'), accountId: arg('account'), instance: arg('instance') }), null, 2)}\n`,
+  );
 }

@@ -55,7 +55,8 @@ export function entryPoints(names: readonly string[] = functionNames()): EntryPo
  */
 const VALIDATORS_OF: Readonly<Record<string, (id: string) => boolean>> = {
   'http-api': (id) => id.startsWith('route:'),
-  'table-audit': (id) => id === 'auditEvent' || /^route:GET \/(tables\/\{table\}\/rows|timeseries\/\{table\}\/(points|latest))$/.test(id),
+  'table-audit': (id) =>
+    id === 'auditEvent' || /^route:GET \/(tables\/\{table\}\/rows|timeseries\/\{table\}\/(points|latest))$/.test(id),
 };
 
 /** Annotation keywords (for OpenAPI readers) that validation ignores: left out of the generated code. */
@@ -63,23 +64,31 @@ const ANNOTATIONS = new Set(['description', 'title', 'examples']);
 function withoutAnnotations(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutAnnotations);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).filter(([k]) => !ANNOTATIONS.has(k)).map(([k, v]) => [k, withoutAnnotations(v)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([k]) => !ANNOTATIONS.has(k))
+      .map(([k, v]) => [k, withoutAnnotations(v)]),
+  );
 }
 
 /** ajv standalone code of the validators `wanted` selects, as the ES module that replaces lib/api/validators.ts. */
 export async function standaloneValidators(wanted: (id: string) => boolean = () => true): Promise<string> {
-  const [{ default: Ajv2020 }, { default: standaloneCode }, { validatorSchemas }, { VALIDATOR_OPTIONS }] = await Promise.all([
-    import('ajv/dist/2020.js'),
-    import('ajv/dist/standalone/index.js'),
-    import('../lib/api/validator-schemas'),
-    import('../lib/api/validators'),
-  ]);
+  const [{ default: Ajv2020 }, { default: standaloneCode }, { validatorSchemas }, { VALIDATOR_OPTIONS }] =
+    await Promise.all([
+      import('ajv/dist/2020.js'),
+      import('ajv/dist/standalone/index.js'),
+      import('../lib/api/validator-schemas'),
+      import('../lib/api/validators'),
+    ]);
   // The same options as the validators compiled at run time in tests and `tsx` runs.
   const ajv = new Ajv2020({ ...VALIDATOR_OPTIONS, code: { source: true, esm: true } });
   const exportsById: Record<string, string> = {};
   const ids = Object.entries(validatorSchemas())
     .filter(([id]) => wanted(id))
-    .map(([id, schema]): [string, Record<string, unknown>] => [id, withoutAnnotations(schema) as Record<string, unknown>]);
+    .map(([id, schema]): [string, Record<string, unknown>] => [
+      id,
+      withoutAnnotations(schema) as Record<string, unknown>,
+    ]);
   ids.forEach(([id, schema], i) => {
     ajv.addSchema(schema, id);
     exportsById[`v${i}`] = id;
@@ -102,12 +111,17 @@ function precompiledValidators(code: string): Plugin {
   return {
     name: 'precompiled-validators',
     setup(b) {
-      b.onLoad({ filter: /[\\/]lib[\\/]api[\\/]validators\.ts$/ }, (args) => (resolve(args.path) === target ? { contents: code, loader: 'js', resolveDir: root } : undefined));
+      b.onLoad({ filter: /[\\/]lib[\\/]api[\\/]validators\.ts$/ }, (args) =>
+        resolve(args.path) === target ? { contents: code, loader: 'js', resolveDir: root } : undefined,
+      );
     },
   };
 }
 
-export async function buildFunctions(names: readonly string[] = functionNames(), outRoot = join(root, 'dist')): Promise<BuiltFunction[]> {
+export async function buildFunctions(
+  names: readonly string[] = functionNames(),
+  outRoot = join(root, 'dist'),
+): Promise<BuiltFunction[]> {
   const built: BuiltFunction[] = [];
   for (const { name, entry } of entryPoints(names)) {
     const validators = await standaloneValidators(VALIDATORS_OF[name]);
@@ -159,7 +173,10 @@ function unusedPinoParts(): Plugin {
   return {
     name: 'unused-pino-parts',
     setup(b) {
-      b.onResolve({ filter: /^(thread-stream|sonic-boom)$/ }, (args) => ({ path: args.path, namespace: 'unused-pino-part' }));
+      b.onResolve({ filter: /^(thread-stream|sonic-boom)$/ }, (args) => ({
+        path: args.path,
+        namespace: 'unused-pino-part',
+      }));
       b.onLoad({ filter: /.*/, namespace: 'unused-pino-part' }, (args) => ({
         contents: `module.exports = function unused() { throw new Error(${JSON.stringify(`${args.path} is not bundled: the functions log to stdout synchronously`)}); };`,
         loader: 'js',

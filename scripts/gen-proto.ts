@@ -14,7 +14,17 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const protoDir = join(root, 'lib', 'tablestore', 'protocol', 'proto');
 const outFile = join(protoDir, 'descriptors.ts');
 
-const KIND: Record<string, number> = { int32: 0, uint32: 1, int64: 2, bool: 3, string: 4, bytes: 5, double: 8, float: 9, sint64: 10 };
+const KIND: Record<string, number> = {
+  int32: 0,
+  uint32: 1,
+  int64: 2,
+  bool: 3,
+  string: 4,
+  bytes: 5,
+  double: 8,
+  float: 9,
+  sint64: 10,
+};
 const ENUM = 6;
 const MESSAGE = 7;
 

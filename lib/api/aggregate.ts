@@ -22,7 +22,13 @@ export interface AggSpec {
   readonly fields: ReadonlyMap<string, AggFunction>;
 }
 
-const UNITS_US: Record<string, number> = { ms: 1_000, s: 1_000_000, m: 60_000_000, h: 3_600_000_000, d: 86_400_000_000 };
+const UNITS_US: Record<string, number> = {
+  ms: 1_000,
+  s: 1_000_000,
+  m: 60_000_000,
+  h: 3_600_000_000,
+  d: 86_400_000_000,
+};
 /** Largest interval accepted (366 days). */
 export const MAX_INTERVAL_US = 366 * UNITS_US.d;
 
@@ -31,7 +37,11 @@ export function parseInterval(raw: string): number {
   const m = /^([1-9][0-9]{0,9})(ms|s|m|h|d)$/.exec(raw);
   const us = m ? Number(m[1]) * UNITS_US[m[2]] : Number.NaN;
   if (!m || !(us <= MAX_INTERVAL_US)) {
-    throw new ApiError(400, 'InvalidParameter', "query parameter 'interval' must be a positive duration like 30s, 5m, 1h or 1d (at most 366d)");
+    throw new ApiError(
+      400,
+      'InvalidParameter',
+      "query parameter 'interval' must be a positive duration like 30s, 5m, 1h or 1d (at most 366d)",
+    );
   }
   return us;
 }
@@ -43,7 +53,11 @@ export function parseAgg(raw: string): AggSpec {
   let all: AggFunction | undefined;
   const fields = new Map<string, AggFunction>();
   const bad = (why: string): never => {
-    throw new ApiError(400, 'InvalidParameter', `query parameter 'agg' ${why}; use one of ${AGG_FUNCTIONS.join('|')}, or field:function pairs separated by commas`);
+    throw new ApiError(
+      400,
+      'InvalidParameter',
+      `query parameter 'agg' ${why}; use one of ${AGG_FUNCTIONS.join('|')}, or field:function pairs separated by commas`,
+    );
   };
   const parts = raw.split(',');
   if (parts.length > 128) bad('names more than 128 fields');
@@ -79,7 +93,8 @@ interface Acc {
   last?: TsValue;
 }
 
-const less = (a: bigint | number, b: bigint | number): boolean => (typeof a === typeof b ? a < b : Number(a) < Number(b));
+const less = (a: bigint | number, b: bigint | number): boolean =>
+  typeof a === typeof b ? a < b : Number(a) < Number(b);
 
 function add(acc: Acc, v: TsValue): void {
   acc.count += 1;

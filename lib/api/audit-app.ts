@@ -22,13 +22,16 @@ export interface AuditFailure {
   readonly error: { readonly code: string; readonly message: string; readonly requestId: string };
 }
 
-export type FcTimerHandler = (event: Buffer | Uint8Array | string, context: FcContext) => Promise<AuditSummary | AuditFailure>;
+export type FcTimerHandler = (
+  event: Buffer | Uint8Array | string,
+  context: FcContext,
+) => Promise<AuditSummary | AuditFailure>;
 
 /** Time left for writing the summary after in-flight calls are cancelled. */
 const CANCEL_MARGIN_MS = 500;
 
 type TimerMiddleware = MiddlewareObj<TimerRequest<AuditPayload>, AuditSummary | AuditFailure, Error, LoggedContext>;
-const as = (m: object): TimerMiddleware => m as TimerMiddleware;
+const as = (m: object): TimerMiddleware => m;
 
 /**
  * A timer invocation that fails (bad payload, bad configuration) returns `{error: {...}}` and logs it rather
@@ -45,11 +48,17 @@ function timerErrors(): TimerMiddleware {
 }
 
 /** The timer event the audit validates (its payload). */
-export const AUDIT_EVENT_SCHEMA: Record<string, unknown> = { type: 'object', required: ['payload'], properties: { payload: AUDIT_PAYLOAD_SCHEMA } };
+export const AUDIT_EVENT_SCHEMA: Record<string, unknown> = {
+  type: 'object',
+  required: ['payload'],
+  properties: { payload: AUDIT_PAYLOAD_SCHEMA },
+};
 
 export function createAuditHandler(options: AuditAppOptions): FcTimerHandler {
   const log = options.logger ?? createLogger();
-  const chain = middy<TimerRequest<AuditPayload>, AuditSummary | AuditFailure, Error, LoggedContext>({ timeoutEarlyInMillis: 0 })
+  const chain = middy<TimerRequest<AuditPayload>, AuditSummary | AuditFailure, Error, LoggedContext>({
+    timeoutEarlyInMillis: 0,
+  })
     .use(as(fcLogger(log, { trigger: 'timer' })))
     .use(as(fcTimerEvent()))
     .use(as(validator({ eventSchema: eventValidator('auditEvent', AUDIT_EVENT_SCHEMA) })))
@@ -61,7 +70,9 @@ export function createAuditHandler(options: AuditAppOptions): FcTimerHandler {
       // (as partial) instead of FC killing the invocation.
       const controller = new AbortController();
       const budget = remaining();
-      const timer = Number.isFinite(budget) ? setTimeout(() => controller.abort(), Math.max(0, budget - CANCEL_MARGIN_MS)) : undefined;
+      const timer = Number.isFinite(budget)
+        ? setTimeout(() => controller.abort(), Math.max(0, budget - CANCEL_MARGIN_MS))
+        : undefined;
       try {
         const readers = await options.readers(config, context, controller.signal);
         return await runAudit(event.payload, {
@@ -75,5 +86,5 @@ export function createAuditHandler(options: AuditAppOptions): FcTimerHandler {
         if (timer) clearTimeout(timer);
       }
     });
-  return (event, context) => chain(event as unknown as TimerRequest<AuditPayload>, withDeadline(context) as LoggedContext);
+  return (event, context) => chain(event as unknown as TimerRequest<AuditPayload>, withDeadline(context));
 }

@@ -163,7 +163,12 @@ export async function runAudit(payload: AuditPayload, options: AuditOptions): Pr
       tsNames = (await readers.timeseries.listTables()).map((t) => t.name);
     } catch (error) {
       errors += 1;
-      timeseriesTables.push({ table: '*', staleSeries: 0, complete: false, error: errorOf(error, 'ots:ListTimeseriesTable') });
+      timeseriesTables.push({
+        table: '*',
+        staleSeries: 0,
+        complete: false,
+        error: errorOf(error, 'ots:ListTimeseriesTable'),
+      });
     }
   }
   for (const table of (tsNames ?? []).filter(visible).sort()) {
@@ -204,7 +209,10 @@ export async function runAudit(payload: AuditPayload, options: AuditOptions): Pr
             tags: { ...s.key.tags },
             ...(s.updateTime === undefined
               ? {}
-              : { updateTime: s.updateTime, minutesSinceUpdate: Math.floor((started * 1000 - s.updateTime) / 60_000_000) }),
+              : {
+                  updateTime: s.updateTime,
+                  minutesSinceUpdate: Math.floor((started * 1000 - s.updateTime) / 60_000_000),
+                }),
           };
           log.info({ event: 'stale-series', ...line }, 'stale series');
         }

@@ -28,7 +28,6 @@ export const ENV = {
   signatureVersion: 'TABLESTORE_SIGNATURE_VERSION',
 } as const;
 
-
 const misconfigured = (message: string): ApiError => new ApiError(500, 'InvalidConfiguration', message);
 
 /**
@@ -38,9 +37,11 @@ const misconfigured = (message: string): ApiError => new ApiError(500, 'InvalidC
 export function readConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const instance = env[ENV.instance]?.trim();
   if (!instance) throw misconfigured(`${ENV.instance} is not set; set it to the Tablestore instance name.`);
-  if (!isInstanceName(instance)) throw misconfigured(`${ENV.instance} '${instance.slice(0, 70)}' is not a valid instance name.`);
+  if (!isInstanceName(instance))
+    throw misconfigured(`${ENV.instance} '${instance.slice(0, 70)}' is not a valid instance name.`);
   const region = env[ENV.region]?.trim();
-  if (!region) throw misconfigured(`${ENV.region} is not set (Function Compute sets it; set it when running elsewhere).`);
+  if (!region)
+    throw misconfigured(`${ENV.region} is not set (Function Compute sets it; set it when running elsewhere).`);
   if (!isRegionId(region)) throw misconfigured(`${ENV.region} '${region.slice(0, 40)}' is not a region id.`);
   const endpoint = env[ENV.endpoint]?.trim() || undefined;
   if (endpoint !== undefined) {
@@ -50,8 +51,16 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     } catch {
       url = undefined;
     }
-    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.pathname.length > 1 || url.search || url.username) {
-      throw misconfigured(`${ENV.endpoint} must be an http(s) URL without a path, e.g. https://${instance}.${region}.ots.aliyuncs.com.`);
+    if (
+      !url ||
+      (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+      url.pathname.length > 1 ||
+      url.search ||
+      url.username
+    ) {
+      throw misconfigured(
+        `${ENV.endpoint} must be an http(s) URL without a path, e.g. https://${instance}.${region}.ots.aliyuncs.com.`,
+      );
     }
   }
   const networkRaw = env[ENV.network]?.trim() || undefined;
@@ -65,13 +74,21 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   let tables: Set<string> | undefined;
   const tablesRaw = env[ENV.tables]?.trim();
   if (tablesRaw) {
-    tables = new Set(tablesRaw.split(',').map((t) => t.trim()).filter(Boolean));
-    for (const t of tables) if (!isTableName(t)) throw misconfigured(`${ENV.tables} contains '${t.slice(0, 70)}', which is not a table name.`);
+    tables = new Set(
+      tablesRaw
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    );
+    for (const t of tables)
+      if (!isTableName(t))
+        throw misconfigured(`${ENV.tables} contains '${t.slice(0, 70)}', which is not a table name.`);
   }
   // Without a configured key, tokens are still bound to table and query (the binding check is what stops
   // replay); the key then only needs to be stable across instances, so derive it from the instance.
   const tokenKeyDerived = !env[ENV.tokenKey];
-  const tokenKey = env[ENV.tokenKey] || createHash('sha256').update(`tablestore-fc/page-token/${region}/${instance}`).digest('hex');
+  const tokenKey =
+    env[ENV.tokenKey] || createHash('sha256').update(`tablestore-fc/page-token/${region}/${instance}`).digest('hex');
   return {
     instance,
     region,
@@ -97,5 +114,7 @@ export function warnIfDerivedTokenKey(config: ApiConfig, warn: (message: string)
   if (warnedDerivedKey || !config.tokenKeyDerived) return;
   if (config.endpoint !== undefined && LOOPBACK.has(new URL(config.endpoint).hostname)) return;
   warnedDerivedKey = true;
-  warn(`${ENV.tokenKey} is not set: next tokens are signed with a key derived from the region and instance name, which anyone can compute. Set ${ENV.tokenKey} to a random secret.`);
+  warn(
+    `${ENV.tokenKey} is not set: next tokens are signed with a key derived from the region and instance name, which anyone can compute. Set ${ENV.tokenKey} to a random secret.`,
+  );
 }

@@ -28,8 +28,17 @@ export const THROTTLED: ReadonlySet<string> = new Set([
   'OTSTooFrequentReservedThroughputAdjustment',
 ]);
 const TIMEOUT: ReadonlySet<string> = new Set([ErrorCode.Timeout, ErrorCode.RequestTimeout]);
-const DENIED: ReadonlySet<string> = new Set([ErrorCode.NoPermissionAccess, ErrorCode.AuthFailed, 'OTSPermissionDenied']);
-const BAD_INPUT: ReadonlySet<string> = new Set([ErrorCode.ParameterInvalid, ErrorCode.InvalidPK, ErrorCode.MetaNotMatch, ErrorCode.OutOfColumnCountLimit]);
+const DENIED: ReadonlySet<string> = new Set([
+  ErrorCode.NoPermissionAccess,
+  ErrorCode.AuthFailed,
+  'OTSPermissionDenied',
+]);
+const BAD_INPUT: ReadonlySet<string> = new Set([
+  ErrorCode.ParameterInvalid,
+  ErrorCode.InvalidPK,
+  ErrorCode.MetaNotMatch,
+  ErrorCode.OutOfColumnCountLimit,
+]);
 
 /** Seconds a throttled caller should wait; Tablestore gives no hint, so this is a conservative constant. */
 export const RETRY_AFTER_SECONDS = 1;
@@ -62,7 +71,10 @@ function isTimeout(e: ErrorLike): boolean {
 }
 
 function isNetwork(e: ErrorLike): boolean {
-  return typeof e.code === 'string' && /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EPIPE|EHOSTUNREACH|UND_ERR_)/.test(e.code);
+  return (
+    typeof e.code === 'string' &&
+    /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EPIPE|EHOSTUNREACH|UND_ERR_)/.test(e.code)
+  );
 }
 
 /**
@@ -71,7 +83,8 @@ function isNetwork(e: ErrorLike): boolean {
  */
 export function toApiError(error: unknown, site: CallSite = {}): ApiError {
   if (error instanceof ApiError) return error;
-  if (typeof error !== 'object' || error === null) return new ApiError(500, 'InternalError', 'Internal error.', { cause: error });
+  if (typeof error !== 'object' || error === null)
+    return new ApiError(500, 'InternalError', 'Internal error.', { cause: error });
   const e = error as ErrorLike;
 
   const validation = fromValidator(e);
@@ -86,7 +99,11 @@ export function toApiError(error: unknown, site: CallSite = {}): ApiError {
   const where = site.table ? ` on table '${site.table}'` : '';
   if (ots !== undefined && ots.startsWith('OTSClient')) {
     // Failures on our side of the wire, from the shared transport.
-    if (ots === ClientErrorCode.DeadlineExceeded || ots === ClientErrorCode.Timeout || ots === ClientErrorCode.Aborted) {
+    if (
+      ots === ClientErrorCode.DeadlineExceeded ||
+      ots === ClientErrorCode.Timeout ||
+      ots === ClientErrorCode.Aborted
+    ) {
       return new ApiError(504, 'DeadlineExceeded', `Tablestore did not answer in time${where}.`, { cause: error });
     }
     if (ots === ClientErrorCode.Network) {
@@ -96,32 +113,59 @@ export function toApiError(error: unknown, site: CallSite = {}): ApiError {
       });
     }
     if (ots === ClientErrorCode.Credentials) {
-      return new ApiError(500, 'CredentialsUnavailable', 'No credentials for Tablestore could be resolved.', { cause: error });
-    }
-    return new ApiError(502, 'UpstreamError', `Tablestore sent a response that could not be read${where}.`, { cause: error });
-  }
-  if (ots !== undefined) {
-    if (ots === ErrorCode.ObjectNotExist) {
-      return new ApiError(404, 'TableNotFound', site.table ? `Table '${site.table}' does not exist.` : 'The requested table does not exist.', { cause: error });
-    }
-    if (DENIED.has(ots)) {
-      const action = site.action ? ` ${site.action}` : '';
-      return new ApiError(403, 'AccessDenied', `The function's role is not allowed to call${action}${where} (${ots}).`, { cause: error });
-    }
-    if (BAD_INPUT.has(ots)) {
-      return new ApiError(400, 'InvalidParameter', `Tablestore rejected the request${where} (${ots}); check the primary key and parameters against the table schema.`, { cause: error });
-    }
-    if (THROTTLED.has(ots)) {
-      return new ApiError(503, 'Throttled', `Tablestore is busy${where} (${ots}) and retries were exhausted; retry later.`, {
-        headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+      return new ApiError(500, 'CredentialsUnavailable', 'No credentials for Tablestore could be resolved.', {
         cause: error,
       });
     }
-    if (TIMEOUT.has(ots)) return new ApiError(504, 'DeadlineExceeded', `Tablestore timed out${where} (${ots}).`, { cause: error });
+    return new ApiError(502, 'UpstreamError', `Tablestore sent a response that could not be read${where}.`, {
+      cause: error,
+    });
+  }
+  if (ots !== undefined) {
+    if (ots === ErrorCode.ObjectNotExist) {
+      return new ApiError(
+        404,
+        'TableNotFound',
+        site.table ? `Table '${site.table}' does not exist.` : 'The requested table does not exist.',
+        { cause: error },
+      );
+    }
+    if (DENIED.has(ots)) {
+      const action = site.action ? ` ${site.action}` : '';
+      return new ApiError(
+        403,
+        'AccessDenied',
+        `The function's role is not allowed to call${action}${where} (${ots}).`,
+        { cause: error },
+      );
+    }
+    if (BAD_INPUT.has(ots)) {
+      return new ApiError(
+        400,
+        'InvalidParameter',
+        `Tablestore rejected the request${where} (${ots}); check the primary key and parameters against the table schema.`,
+        { cause: error },
+      );
+    }
+    if (THROTTLED.has(ots)) {
+      return new ApiError(
+        503,
+        'Throttled',
+        `Tablestore is busy${where} (${ots}) and retries were exhausted; retry later.`,
+        {
+          headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+          cause: error,
+        },
+      );
+    }
+    if (TIMEOUT.has(ots))
+      return new ApiError(504, 'DeadlineExceeded', `Tablestore timed out${where} (${ots}).`, { cause: error });
     return new ApiError(502, 'UpstreamError', `Tablestore returned an error${where} (${ots}).`, { cause: error });
   }
   if (isTimeout(e)) {
-    return new ApiError(504, 'DeadlineExceeded', 'The request did not complete before the function deadline.', { cause: error });
+    return new ApiError(504, 'DeadlineExceeded', 'The request did not complete before the function deadline.', {
+      cause: error,
+    });
   }
   if (isNetwork(e)) {
     return new ApiError(503, 'Unavailable', 'The Tablestore endpoint could not be reached; retry later.', {
@@ -152,7 +196,14 @@ function fromValidator(e: ErrorLike): ApiError | undefined {
 function describeIssue(issue: AjvIssue): string {
   const segments = (issue.instancePath ?? '').split('/').filter(Boolean);
   const [where, ...rest] = segments;
-  const kind = where === 'query' ? 'query parameter' : where === 'params' ? 'path parameter' : where === 'payload' ? 'payload field' : 'request';
+  const kind =
+    where === 'query'
+      ? 'query parameter'
+      : where === 'params'
+        ? 'path parameter'
+        : where === 'payload'
+          ? 'payload field'
+          : 'request';
   if (issue.keyword === 'additionalProperties' && typeof issue.params?.additionalProperty === 'string') {
     return `unknown ${kind} '${issue.params.additionalProperty}'`;
   }

@@ -61,7 +61,12 @@ class Compiler {
     throw new ApiError(400, 'InvalidParameter', `query parameter 'filter'${path === '' ? '' : ` at ${path}`}: ${why}`);
   }
 
-  node(doc: unknown, path: string, depth: number, defaults: { passIfMissing: boolean; latestVersionOnly: boolean }): ColumnFilter {
+  node(
+    doc: unknown,
+    path: string,
+    depth: number,
+    defaults: { passIfMissing: boolean; latestVersionOnly: boolean },
+  ): ColumnFilter {
     if (depth > MAX_FILTER_DEPTH) this.fail(path, `nested deeper than ${MAX_FILTER_DEPTH} levels`);
     if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) this.fail(path, 'expected an object');
     const o = doc as Record<string, unknown>;
@@ -84,9 +89,15 @@ class Compiler {
     }
     this.only(o, path, ['column', 'op', 'value', 'passIfMissing', 'latestVersionOnly']);
     const column = o.column;
-    if (typeof column !== 'string' || !COLUMN_NAME.test(column)) this.fail(path, "'column' must be a column name (a letter or _, then up to 254 letters, digits or _)");
-    if (this.schema.primaryKey.has(column)) this.fail(path, `'${column}' is a primary-key column; filters apply to attribute columns (bound the range with start/end instead)`);
-    if (typeof o.op !== 'string' || !(OPS as readonly string[]).includes(o.op)) this.fail(path, `'op' must be one of ${OPS.join(' ')}`);
+    if (typeof column !== 'string' || !COLUMN_NAME.test(column))
+      this.fail(path, "'column' must be a column name (a letter or _, then up to 254 letters, digits or _)");
+    if (this.schema.primaryKey.has(column))
+      this.fail(
+        path,
+        `'${column}' is a primary-key column; filters apply to attribute columns (bound the range with start/end instead)`,
+      );
+    if (typeof o.op !== 'string' || !(OPS as readonly string[]).includes(o.op))
+      this.fail(path, `'op' must be one of ${OPS.join(' ')}`);
     if (!Object.hasOwn(o, 'value')) this.fail(path, "'value' is missing");
     const type = this.schema.columns.get(column);
     const value = this.value(o.value, type, `${path}/value`);
@@ -94,9 +105,17 @@ class Compiler {
     // An integral JSON number on an undeclared column may be meant for an INTEGER or a DOUBLE column, and
     // Tablestore never matches across types: compare with both (either matches; for != both must hold).
     if (type === undefined && typeof o.value === 'number' && typeof value === 'bigint') {
-      if (depth + 1 > MAX_FILTER_DEPTH) this.fail(path, `nested deeper than ${MAX_FILTER_DEPTH} levels (a plain integer on an undeclared column adds one; use {"$int64"} or {"$double"})`);
+      if (depth + 1 > MAX_FILTER_DEPTH)
+        this.fail(
+          path,
+          `nested deeper than ${MAX_FILTER_DEPTH} levels (a plain integer on an undeclared column adds one; use {"$int64"} or {"$double"})`,
+        );
       this.conditions += 2;
-      if (this.conditions > MAX_FILTER_CONDITIONS) this.fail(path, `more than ${MAX_FILTER_CONDITIONS} comparisons (a plain integer on an undeclared column counts twice)`);
+      if (this.conditions > MAX_FILTER_CONDITIONS)
+        this.fail(
+          path,
+          `more than ${MAX_FILTER_CONDITIONS} comparisons (a plain integer on an undeclared column counts twice)`,
+        );
       return { kind: o.op === '!=' ? 'and' : 'or', filters: [compare(value), compare(o.value)] };
     }
     if (++this.conditions > MAX_FILTER_CONDITIONS) this.fail(path, `more than ${MAX_FILTER_CONDITIONS} comparisons`);
@@ -104,13 +123,14 @@ class Compiler {
   }
 
   private only(o: Record<string, unknown>, path: string, allowed: readonly string[]): void {
-    for (const k of Object.keys(o)) if (!allowed.includes(k)) this.fail(path, `unknown key '${k.slice(0, 40)}' (allowed: ${allowed.join(', ')})`);
+    for (const k of Object.keys(o))
+      if (!allowed.includes(k)) this.fail(path, `unknown key '${k.slice(0, 40)}' (allowed: ${allowed.join(', ')})`);
   }
 
   private flag(o: Record<string, unknown>, key: string, path: string, dflt: boolean): boolean {
     if (!Object.hasOwn(o, key)) return dflt;
     if (typeof o[key] !== 'boolean') this.fail(path, `'${key}' must be true or false`);
-    return o[key] as boolean;
+    return o[key];
   }
 
   private int64(text: string, path: string): bigint {
@@ -127,7 +147,8 @@ class Compiler {
       const keys = Object.keys(json);
       const o = json as Record<string, unknown>;
       if (keys.length !== 1) this.fail(path, 'a typed value has exactly one of $int64, $double, $binary, $string');
-      if (typeof o.$int64 === 'string') return type === undefined || type === 'INTEGER' ? this.int64(o.$int64, path) : mismatch();
+      if (typeof o.$int64 === 'string')
+        return type === undefined || type === 'INTEGER' ? this.int64(o.$int64, path) : mismatch();
       if (typeof o.$binary === 'string') {
         if (type !== undefined && type !== 'BINARY') mismatch();
         if (o.$binary.length % 4 !== 0 || !BASE64.test(o.$binary)) this.fail(path, '$binary is not valid base64');
@@ -148,11 +169,16 @@ class Compiler {
     switch (typeof json) {
       case 'number':
         // JSON.parse reads an overflowing literal (1e400) as Infinity: say so rather than compare with it.
-        if (!Number.isFinite(json)) this.fail(path, 'number out of range; send {"$double": "Infinity"} to mean infinity');
+        if (!Number.isFinite(json))
+          this.fail(path, 'number out of range; send {"$double": "Infinity"} to mean infinity');
         if (type === 'DOUBLE') return json;
         if (type === undefined && !Number.isInteger(json)) return json;
         if (type !== undefined && type !== 'INTEGER') return mismatch();
-        if (!Number.isSafeInteger(json)) this.fail(path, `${json} is not a safe integer; send {"$int64": "<decimal>"} (or {"$double": ${json}} for a DOUBLE column)`);
+        if (!Number.isSafeInteger(json))
+          this.fail(
+            path,
+            `${json} is not a safe integer; send {"$int64": "<decimal>"} (or {"$double": ${json}} for a DOUBLE column)`,
+          );
         return BigInt(json);
       case 'string':
         if (type === 'INTEGER') return this.int64(json, path);
@@ -164,7 +190,10 @@ class Compiler {
       case 'boolean':
         return type === undefined || type === 'BOOLEAN' ? json : mismatch();
       default:
-        return this.fail(path, 'expected a value (number, string, boolean or a typed {"$int64"|"$double"|"$binary"|"$string": …})');
+        return this.fail(
+          path,
+          'expected a value (number, string, boolean or a typed {"$int64"|"$double"|"$binary"|"$string": …})',
+        );
     }
   }
 }

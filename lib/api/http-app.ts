@@ -30,14 +30,18 @@ export interface HttpAppOptions {
 
 type ChainMiddleware = MiddlewareObj<HttpRequest, FcHttpResponse, Error, LoggedContext>;
 /** Our middlewares are typed on what they read; the chain's event type changes from Buffer to HttpRequest. */
-const as = (m: object): ChainMiddleware => m as ChainMiddleware;
+const as = (m: object): ChainMiddleware => m;
 
 export type FcHttpHandler = (event: Buffer | Uint8Array | string, context: FcContext) => Promise<FcHttpResponse>;
 
 export function jsonResponse(statusCode: number, body: JsonValue, requestId: string): FcHttpResponse {
   return {
     statusCode,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'x-request-id': requestId, 'cache-control': 'no-store' },
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'x-request-id': requestId,
+      'cache-control': 'no-store',
+    },
     body: JSON.stringify(body),
   };
 }
@@ -52,7 +56,9 @@ export function createHttpHandler(options: HttpAppOptions): FcHttpHandler {
   let openapi: unknown;
   const tokenCache = new Map<string, PageTokens>();
 
-  const chain = middy<HttpRequest, FcHttpResponse, Error, LoggedContext>({ timeoutEarlyInMillis: options.timeoutEarlyInMillis ?? 300 })
+  const chain = middy<HttpRequest, FcHttpResponse, Error, LoggedContext>({
+    timeoutEarlyInMillis: options.timeoutEarlyInMillis ?? 300,
+  })
     .use(as(fcLogger(log, { trigger: 'http' })))
     .use(as(fcHttpEvent()))
     .use(as(httpHeaderNormalizer()))
@@ -87,5 +93,5 @@ export function createHttpHandler(options: HttpAppOptions): FcHttpHandler {
       return jsonResponse(200, body, request.requestId);
     });
 
-  return (event, context) => chain(event as unknown as HttpRequest, withDeadline(context) as LoggedContext);
+  return (event, context) => chain(event as unknown as HttpRequest, withDeadline(context));
 }

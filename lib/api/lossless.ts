@@ -17,12 +17,10 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 
 export type PkType = 'INTEGER' | 'STRING' | 'BINARY';
 
-/** A primary-key bound that is not a value: the start or end of the key space. */
-export type InfMarker = 'INF_MIN' | 'INF_MAX';
-
 /** Our in-memory Tablestore value: int64 as bigint, binary as Uint8Array. */
 export type TsValue = bigint | number | string | boolean | Uint8Array;
-export type PkBound = TsValue | InfMarker;
+/** A bound's value; the markers 'INF_MIN' / 'INF_MAX' are told apart from STRING values by the key's type. */
+export type PkBound = TsValue;
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
@@ -39,7 +37,8 @@ const isLongLike = (v: unknown): v is LongLike => {
   if (typeof v !== 'object' || v === null) return false;
   const o = v as Record<string, unknown>;
   const longJs = typeof o.high === 'number' && typeof o.low === 'number';
-  const int64Buffer = o.buffer instanceof Uint8Array && typeof o.offset === 'number' && typeof o.toNumber === 'function';
+  const int64Buffer =
+    o.buffer instanceof Uint8Array && typeof o.offset === 'number' && typeof o.toNumber === 'function';
   return longJs || int64Buffer;
 };
 
@@ -51,7 +50,8 @@ export function encodeValue(value: unknown): JsonValue {
     return { $double: Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity' };
   }
   if (typeof value === 'string' || typeof value === 'boolean') return value;
-  if (value instanceof Uint8Array) return { $binary: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
+  if (value instanceof Uint8Array)
+    return { $binary: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
   if (isLongLike(value)) return encodeInt64(BigInt(value.toString(10)));
   if (value === null || value === undefined) return null;
   throw new TypeError(`cannot encode a value of type ${typeof value}`);
@@ -66,9 +66,24 @@ export const VALUE_SCHEMA = {
     { type: 'number' },
     { type: 'string' },
     { type: 'boolean' },
-    { type: 'object', required: ['$int64'], properties: { $int64: { type: 'string', pattern: '^-?[0-9]+$' } }, additionalProperties: false },
-    { type: 'object', required: ['$binary'], properties: { $binary: { type: 'string', contentEncoding: 'base64' } }, additionalProperties: false },
-    { type: 'object', required: ['$double'], properties: { $double: { enum: ['NaN', 'Infinity', '-Infinity'] } }, additionalProperties: false },
+    {
+      type: 'object',
+      required: ['$int64'],
+      properties: { $int64: { type: 'string', pattern: '^-?[0-9]+$' } },
+      additionalProperties: false,
+    },
+    {
+      type: 'object',
+      required: ['$binary'],
+      properties: { $binary: { type: 'string', contentEncoding: 'base64' } },
+      additionalProperties: false,
+    },
+    {
+      type: 'object',
+      required: ['$double'],
+      properties: { $double: { enum: ['NaN', 'Infinity', '-Infinity'] } },
+      additionalProperties: false,
+    },
   ],
 } as const;
 
@@ -77,14 +92,17 @@ const INT64_MAX = (1n << 63n) - 1n;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function parseInt64(text: string, where: string): bigint {
-  if (!/^-?[0-9]+$/.test(text)) throw new ApiError(400, 'InvalidParameter', `${where}: '${text.slice(0, 40)}' is not an integer`);
+  if (!/^-?[0-9]+$/.test(text))
+    throw new ApiError(400, 'InvalidParameter', `${where}: '${text.slice(0, 40)}' is not an integer`);
   const v = BigInt(text);
-  if (v < INT64_MIN || v > INT64_MAX) throw new ApiError(400, 'InvalidParameter', `${where}: integer out of the int64 range`);
+  if (v < INT64_MIN || v > INT64_MAX)
+    throw new ApiError(400, 'InvalidParameter', `${where}: integer out of the int64 range`);
   return v;
 }
 
 function parseBase64(text: string, where: string): Uint8Array {
-  if (text.length % 4 !== 0 || !BASE64.test(text)) throw new ApiError(400, 'InvalidParameter', `${where}: not valid base64`);
+  if (text.length % 4 !== 0 || !BASE64.test(text))
+    throw new ApiError(400, 'InvalidParameter', `${where}: not valid base64`);
   return new Uint8Array(Buffer.from(text, 'base64'));
 }
 
@@ -99,7 +117,8 @@ export function decodePkValue(json: unknown, type: PkType, where: string, allowI
     const keys = Object.keys(json);
     const obj = json as Record<string, unknown>;
     if (keys.length === 1 && typeof obj.$int64 === 'string' && type === 'INTEGER') return parseInt64(obj.$int64, where);
-    if (keys.length === 1 && typeof obj.$binary === 'string' && type === 'BINARY') return parseBase64(obj.$binary, where);
+    if (keys.length === 1 && typeof obj.$binary === 'string' && type === 'BINARY')
+      return parseBase64(obj.$binary, where);
     if (keys.length === 1 && typeof obj.$string === 'string' && type === 'STRING') return obj.$string;
     throw new ApiError(400, 'InvalidParameter', `${where}: expected a ${type} value`);
   }
@@ -107,7 +126,11 @@ export function decodePkValue(json: unknown, type: PkType, where: string, allowI
     case 'INTEGER':
       if (typeof json === 'number') {
         if (!Number.isSafeInteger(json)) {
-          throw new ApiError(400, 'InvalidParameter', `${where}: ${json} is not a safe integer; send {"$int64": "<decimal>"} for large values`);
+          throw new ApiError(
+            400,
+            'InvalidParameter',
+            `${where}: ${json} is not a safe integer; send {"$int64": "<decimal>"} for large values`,
+          );
         }
         return BigInt(json);
       }
@@ -152,7 +175,12 @@ export function snapshotPk(pk: ReadonlyArray<readonly [string, PkBound]>): PkSna
 }
 
 const badToken = (why: string): ApiError => new ApiError(400, 'InvalidToken', `query parameter 'next' ${why}`);
-const TAG_TYPES: Readonly<Record<string, PkType | undefined>> = { i: 'INTEGER', n: 'INTEGER', s: 'STRING', b: 'BINARY' };
+const TAG_TYPES: Readonly<Record<string, PkType | undefined>> = {
+  i: 'INTEGER',
+  n: 'INTEGER',
+  s: 'STRING',
+  b: 'BINARY',
+};
 
 /**
  * Rebuilds a position from a page token. The HMAC proves only that some key holder issued the token; when
@@ -161,13 +189,18 @@ const TAG_TYPES: Readonly<Record<string, PkType | undefined>> = { i: 'INTEGER', 
  * column's type, int64 range, canonical base64. Anything else is a 400 `InvalidToken`, never a value the
  * service would reject with a 5xx or, worse, silently wrap.
  */
-export function restorePk(snapshot: unknown, schema: ReadonlyArray<{ readonly name: string; readonly type: PkType }>): Array<[string, PkBound]> {
-  if (!Array.isArray(snapshot) || snapshot.length !== schema.length) throw badToken('does not match the primary key of this table');
+export function restorePk(
+  snapshot: unknown,
+  schema: ReadonlyArray<{ readonly name: string; readonly type: PkType }>,
+): Array<[string, PkBound]> {
+  if (!Array.isArray(snapshot) || snapshot.length !== schema.length)
+    throw badToken('does not match the primary key of this table');
   return schema.map((col, i): [string, PkBound] => {
     const entry: unknown = snapshot[i];
     if (!Array.isArray(entry) || entry.length !== 3) throw badToken('is not a token issued by this API');
     const [name, tag, value] = entry as unknown[];
-    if (name !== col.name || typeof tag !== 'string' || typeof value !== 'string') throw badToken('does not match the primary key of this table');
+    if (name !== col.name || typeof tag !== 'string' || typeof value !== 'string')
+      throw badToken('does not match the primary key of this table');
     if (tag === 'x') {
       if (value !== 'INF_MIN' && value !== 'INF_MAX') throw badToken('is not a token issued by this API');
       return [col.name, value];
@@ -177,7 +210,8 @@ export function restorePk(snapshot: unknown, schema: ReadonlyArray<{ readonly na
       case 'INTEGER': {
         if (!/^-?[0-9]{1,19}$/.test(value)) throw badToken(`holds an invalid integer for column '${col.name}'`);
         const v = BigInt(value);
-        if (v < INT64_MIN || v > INT64_MAX) throw badToken(`holds an integer outside the int64 range for column '${col.name}'`);
+        if (v < INT64_MIN || v > INT64_MAX)
+          throw badToken(`holds an integer outside the int64 range for column '${col.name}'`);
         return [col.name, v];
       }
       case 'STRING':
@@ -185,7 +219,8 @@ export function restorePk(snapshot: unknown, schema: ReadonlyArray<{ readonly na
       case 'BINARY': {
         const bytes = Buffer.from(value, 'base64');
         // Only the canonical encoding round-trips; anything else was not written by snapshotPk.
-        if (value.length % 4 !== 0 || !BASE64.test(value) || bytes.toString('base64') !== value) throw badToken(`holds invalid base64 for column '${col.name}'`);
+        if (value.length % 4 !== 0 || !BASE64.test(value) || bytes.toString('base64') !== value)
+          throw badToken(`holds invalid base64 for column '${col.name}'`);
         return [col.name, new Uint8Array(bytes)];
       }
     }

@@ -32,7 +32,9 @@ export function buildOpenApi(routes: readonly Route[], version = '0.1.0'): Recor
     for (const status of [...route.errors, 405].sort()) {
       responses[String(status)] = {
         description: ERROR_TEXT[status] ?? 'Error.',
-        ...(status === 503 ? { headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait.' } } } : {}),
+        ...(status === 503
+          ? { headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait.' } } }
+          : {}),
         content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
       };
     }

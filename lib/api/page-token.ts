@@ -61,7 +61,8 @@ export function createPageTokens(key: string | Uint8Array): PageTokens {
       const body = Buffer.from(parts[0], 'base64url');
       const sig = Buffer.from(parts[1], 'base64url');
       const expected = mac(body);
-      if (sig.length !== expected.length || !timingSafeEqual(sig, expected)) throw invalid('is not a token issued by this API');
+      if (sig.length !== expected.length || !timingSafeEqual(sig, expected))
+        throw invalid('is not a token issued by this API');
       let payload: Payload;
       try {
         payload = JSON.parse(body.toString('utf8')) as Payload;
@@ -71,7 +72,8 @@ export function createPageTokens(key: string | Uint8Array): PageTokens {
       if (payload.v !== 1 || payload.r !== binding.route || payload.t !== binding.table) {
         throw invalid(`was issued for another ${payload.t !== binding.table ? 'table' : 'route'}`);
       }
-      if (payload.q !== queryDigest(binding.query)) throw invalid('was issued for a different query; repeat the original parameters');
+      if (payload.q !== queryDigest(binding.query))
+        throw invalid('was issued for a different query; repeat the original parameters');
       return payload.p;
     },
   };

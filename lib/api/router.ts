@@ -46,7 +46,9 @@ function innerHandler(c: Compiled): Inner {
   // first use (bundles carry them precompiled).
   c.inner ??= middy<ValidatedEvent, JsonValue>()
     .use(validator({ eventSchema: eventValidator(routeValidatorId(c.route), requestSchema(c.route)) }))
-    .handler((event) => c.route.handle({ params: event.params, query: event.query, requestId: event.requestId }, event.deps)) as unknown as Inner;
+    .handler((event) =>
+      c.route.handle({ params: event.params, query: event.query, requestId: event.requestId }, event.deps),
+    ) as unknown as Inner;
   return c.inner;
 }
 
@@ -84,13 +86,23 @@ export function createRouter(routes: readonly Route[]): Router {
           allowed.push(c.route.method);
           continue;
         }
-        const event: ValidatedEvent = { params: { ...params }, query: { ...request.query }, requestId: request.requestId, deps };
+        const event: ValidatedEvent = {
+          params: { ...params },
+          query: { ...request.query },
+          requestId: request.requestId,
+          deps,
+        };
         return innerHandler(c)(event, {});
       }
       if (allowed.length > 0) {
-        throw new ApiError(405, 'MethodNotAllowed', `${request.method} is not allowed on ${path}; use ${[...new Set(allowed)].join(', ')}.`, {
-          headers: { allow: [...new Set(allowed)].join(', ') },
-        });
+        throw new ApiError(
+          405,
+          'MethodNotAllowed',
+          `${request.method} is not allowed on ${path}; use ${[...new Set(allowed)].join(', ')}.`,
+          {
+            headers: { allow: [...new Set(allowed)].join(', ') },
+          },
+        );
       }
       throw new ApiError(404, 'RouteNotFound', `No route for ${request.method} ${path.slice(0, 200)}.`);
     },

@@ -8,10 +8,28 @@ import { ApiError, notFound } from '../fc/errors';
 import { toApiError } from './error-mapping';
 import type { ApiConfig } from './config';
 import { compileFilter, filterColumns, filterSchema, needsAllVersions } from './filter';
-import { decodePkValue, encodeValue, parseJsonObjectParam, restorePk, snapshotPk, type JsonValue, type PkBound } from './lossless';
+import {
+  decodePkValue,
+  encodeValue,
+  parseJsonObjectParam,
+  restorePk,
+  snapshotPk,
+  type JsonValue,
+  type PkBound,
+} from './lossless';
 import type { PageTokens, TokenBinding } from './page-token';
 import { parseNameList, parseTags, parseTimeParam } from './params';
-import type { PkColumn, Point, PrimaryKey, PrimaryKeyBound, TablestoreReaders, WideRow, WideTableInfo, TimeseriesTableInfo, SeriesKey } from './ports';
+import type {
+  PkColumn,
+  Point,
+  PrimaryKey,
+  PrimaryKeyBound,
+  TablestoreReaders,
+  WideRow,
+  WideTableInfo,
+  TimeseriesTableInfo,
+  SeriesKey,
+} from './ports';
 import { TABLE_NAME, query, queryResponses, responses, type Schema } from './schemas';
 import { parseAgg, parseInterval } from './aggregate';
 import { isPosition, readPoints, type PointsPlan } from './series-query';
@@ -72,7 +90,7 @@ async function openTable(req: RouteRequest, deps: RouteDeps): Promise<{ table: s
   return { table, readers: await deps.readers() };
 }
 
-const str = (q: RouteRequest['query'], k: string): string | undefined => (typeof q[k] === 'string' ? (q[k] as string) : undefined);
+const str = (q: RouteRequest['query'], k: string): string | undefined => (typeof q[k] === 'string' ? q[k] : undefined);
 
 function binding(route: string, table: string, q: RouteRequest['query']): TokenBinding {
   const flat: Record<string, string | undefined> = {};
@@ -93,7 +111,11 @@ function tableJson(info: WideTableInfo): JsonValue {
   for (const [k, v] of Object.entries(info.options)) if (v !== undefined) options[k] = v;
   return {
     table: info.name,
-    primaryKey: info.primaryKey.map((c) => ({ name: c.name, type: c.type, ...(c.autoIncrement ? { autoIncrement: true } : {}) })),
+    primaryKey: info.primaryKey.map((c) => ({
+      name: c.name,
+      type: c.type,
+      ...(c.autoIncrement ? { autoIncrement: true } : {}),
+    })),
     definedColumns: info.definedColumns.map((c) => ({ name: c.name, type: c.type })),
     options,
     ...(info.reservedThroughput ? { reservedThroughput: { ...info.reservedThroughput } } : {}),
@@ -117,11 +139,18 @@ function tsTableJson(info: TimeseriesTableInfo): JsonValue {
  * prefix in scan order, for start (inclusive) and end (exclusive) alike. After an explicit INF_MIN/INF_MAX the
  * remaining columns repeat it. An absent bound covers the whole table.
  */
-function rangeBound(schema: readonly PkColumn[], name: 'start' | 'end', raw: string | undefined, fill: 'INF_MIN' | 'INF_MAX', whole: 'INF_MIN' | 'INF_MAX'): PrimaryKeyBound {
+function rangeBound(
+  schema: readonly PkColumn[],
+  name: 'start' | 'end',
+  raw: string | undefined,
+  fill: 'INF_MIN' | 'INF_MAX',
+  whole: 'INF_MIN' | 'INF_MAX',
+): PrimaryKeyBound {
   if (raw === undefined) return schema.map((col): [string, PkBound] => [col.name, whole]);
   const given = parseJsonObjectParam(name, raw);
   for (const key of Object.keys(given)) {
-    if (!schema.some((c) => c.name === key)) throw new ApiError(400, 'InvalidParameter', `query parameter '${name}': '${key}' is not a primary-key column`);
+    if (!schema.some((c) => c.name === key))
+      throw new ApiError(400, 'InvalidParameter', `query parameter '${name}': '${key}' is not a primary-key column`);
   }
   let open: 'INF_MIN' | 'INF_MAX' | undefined;
   let missing: string | undefined;
@@ -133,7 +162,11 @@ function rangeBound(schema: readonly PkColumn[], name: 'start' | 'end', raw: str
       return [col.name, fill];
     }
     if (missing !== undefined) {
-      throw new ApiError(400, 'InvalidParameter', `query parameter '${name}' gives '${col.name}' but not the earlier primary-key column '${missing}'`);
+      throw new ApiError(
+        400,
+        'InvalidParameter',
+        `query parameter '${name}' gives '${col.name}' but not the earlier primary-key column '${missing}'`,
+      );
     }
     const v = decodePkValue(given[col.name], col.type, `query parameter '${name}' column '${col.name}'`, true);
     if (v === 'INF_MIN' || v === 'INF_MAX') open = v;
@@ -144,17 +177,20 @@ function rangeBound(schema: readonly PkColumn[], name: 'start' | 'end', raw: str
 function fullPk(schema: readonly PkColumn[], raw: string): PrimaryKey {
   const given = parseJsonObjectParam('pk', raw);
   for (const key of Object.keys(given)) {
-    if (!schema.some((c) => c.name === key)) throw new ApiError(400, 'InvalidParameter', `query parameter 'pk': '${key}' is not a primary-key column`);
+    if (!schema.some((c) => c.name === key))
+      throw new ApiError(400, 'InvalidParameter', `query parameter 'pk': '${key}' is not a primary-key column`);
   }
   return schema.map((col) => {
-    if (!Object.hasOwn(given, col.name)) throw new ApiError(400, 'InvalidParameter', `query parameter 'pk' is missing primary-key column '${col.name}'`);
+    if (!Object.hasOwn(given, col.name))
+      throw new ApiError(400, 'InvalidParameter', `query parameter 'pk' is missing primary-key column '${col.name}'`);
     const v = decodePkValue(given[col.name], col.type, `query parameter 'pk' column '${col.name}'`, false);
-    return [col.name, v as Exclude<PkBound, 'INF_MIN' | 'INF_MAX'>];
+    return [col.name, v];
   });
 }
 
 function decodePosition(position: JsonValue): Uint8Array {
-  if (typeof position !== 'string') throw new ApiError(400, 'InvalidToken', "query parameter 'next' is not a token issued by this API");
+  if (typeof position !== 'string')
+    throw new ApiError(400, 'InvalidToken', "query parameter 'next' is not a token issued by this API");
   return new Uint8Array(Buffer.from(position, 'base64'));
 }
 
@@ -225,7 +261,10 @@ export const routes: readonly Route[] = [
     actions: ['ots:DescribeTable'],
     errors: [400, 403, 404, 503, 504],
     async handle(req, deps) {
-      const { table, readers: { wide } } = await openTable(req, deps);
+      const {
+        table,
+        readers: { wide },
+      } = await openTable(req, deps);
       return tableJson(await call('ots:DescribeTable', table, () => wide.describeTable(table)));
     },
   },
@@ -240,7 +279,10 @@ export const routes: readonly Route[] = [
     actions: ['ots:DescribeTable', 'ots:GetRange'],
     errors: [400, 403, 404, 503, 504],
     async handle(req, deps) {
-      const { table, readers: { wide } } = await openTable(req, deps);
+      const {
+        table,
+        readers: { wide },
+      } = await openTable(req, deps);
       const q = req.query;
       const direction = q.direction === 'backward' ? 'backward' : 'forward';
       const limit = Number(q.limit);
@@ -268,14 +310,16 @@ export const routes: readonly Route[] = [
           ...(read ? { columns: read } : {}),
           ...(filter ? { filter } : {}),
           // rowJson keeps the newest version of each column, so reading older ones changes only what the filter sees.
-          ...(filter && needsAllVersions(filter) && (info.options.maxVersions ?? 1) > 1 ? { maxVersions: info.options.maxVersions } : {}),
+          ...(filter && needsAllVersions(filter) && (info.options.maxVersions ?? 1) > 1
+            ? { maxVersions: info.options.maxVersions }
+            : {}),
         }),
       );
       const asked = read !== columns && columns ? new Set(columns) : undefined;
       return {
         table,
         rows: page.rows.map((r) => rowJson(asked ? { ...r, columns: r.columns.filter((c) => asked.has(c.name)) } : r)),
-        next: page.next ? deps.tokens().issue(bind, snapshotPk(page.next) as unknown as JsonValue) : null,
+        next: page.next ? deps.tokens().issue(bind, snapshotPk(page.next)) : null,
       };
     },
   },
@@ -291,7 +335,10 @@ export const routes: readonly Route[] = [
     actions: ['ots:DescribeTable', 'ots:GetRow'],
     errors: [400, 403, 404, 503, 504],
     async handle(req, deps) {
-      const { table, readers: { wide } } = await openTable(req, deps);
+      const {
+        table,
+        readers: { wide },
+      } = await openTable(req, deps);
       const columns = parseNameList('columns', str(req.query, 'columns'));
       const info = await call('ots:DescribeTable', table, () => wide.schema(table));
       const pk = fullPk(info.primaryKey, str(req.query, 'pk') as string);
@@ -333,7 +380,10 @@ export const routes: readonly Route[] = [
     actions: ['ots:DescribeTimeseriesTable'],
     errors: [400, 403, 404, 503, 504],
     async handle(req, deps) {
-      const { table, readers: { timeseries } } = await openTable(req, deps);
+      const {
+        table,
+        readers: { timeseries },
+      } = await openTable(req, deps);
       return tsTableJson(await call('ots:DescribeTimeseriesTable', table, () => timeseries.describeTable(table)));
     },
   },
@@ -348,7 +398,10 @@ export const routes: readonly Route[] = [
     actions: ['ots:QueryTimeseriesMeta'],
     errors: [400, 403, 404, 503, 504],
     async handle(req, deps) {
-      const { table, readers: { timeseries } } = await openTable(req, deps);
+      const {
+        table,
+        readers: { timeseries },
+      } = await openTable(req, deps);
       const q = req.query;
       const tags = parseTags(str(q, 'tag'));
       const updatedAfterRaw = str(q, 'updatedAfter');
@@ -375,7 +428,10 @@ export const routes: readonly Route[] = [
           attributes: { ...s.attributes },
           ...(s.updateTime === undefined ? {} : { updateTime: s.updateTime }),
         })),
-        next: page.next && page.next.length > 0 ? deps.tokens().issue(bind, Buffer.from(page.next).toString('base64')) : null,
+        next:
+          page.next && page.next.length > 0
+            ? deps.tokens().issue(bind, Buffer.from(page.next).toString('base64'))
+            : null,
       };
     },
   },
@@ -395,23 +451,49 @@ export const routes: readonly Route[] = [
       const q = req.query;
       const meta = q.match === 'meta';
       const measurement = str(q, 'measurement');
-      if (!meta && measurement === undefined) throw new ApiError(400, 'InvalidParameter', "query parameter 'measurement' is required (or match=meta to select series by a meta query)");
+      if (!meta && measurement === undefined)
+        throw new ApiError(
+          400,
+          'InvalidParameter',
+          "query parameter 'measurement' is required (or match=meta to select series by a meta query)",
+        );
       if (!meta && (q.updatedAfter !== undefined || q.maxSeries !== undefined)) {
-        throw new ApiError(400, 'InvalidParameter', `query parameter '${q.updatedAfter !== undefined ? 'updatedAfter' : 'maxSeries'}' needs match=meta`);
+        throw new ApiError(
+          400,
+          'InvalidParameter',
+          `query parameter '${q.updatedAfter !== undefined ? 'updatedAfter' : 'maxSeries'}' needs match=meta`,
+        );
       }
       const tags = parseTags(str(q, 'tag'));
       const startRaw = str(q, 'start');
       const endRaw = str(q, 'end');
       const begin = startRaw === undefined ? 0 : parseTimeParam('start', startRaw);
       const end = endRaw === undefined ? undefined : parseTimeParam('end', endRaw);
-      if (end !== undefined && begin >= end) throw new ApiError(400, 'InvalidParameter', "query parameter 'start' must be before 'end'");
+      if (end !== undefined && begin >= end)
+        throw new ApiError(400, 'InvalidParameter', "query parameter 'start' must be before 'end'");
       const intervalRaw = str(q, 'interval');
       const aggRaw = str(q, 'agg');
-      if ((intervalRaw === undefined) !== (aggRaw === undefined)) throw new ApiError(400, 'InvalidParameter', `query parameter '${intervalRaw === undefined ? 'interval' : 'agg'}' is required with '${intervalRaw === undefined ? 'agg' : 'interval'}'`);
-      const agg = intervalRaw === undefined || aggRaw === undefined ? undefined : { intervalUs: parseInterval(intervalRaw), spec: parseAgg(aggRaw) };
-      if (agg && q.backward === true) throw new ApiError(400, 'InvalidParameter', "query parameter 'backward' cannot be combined with 'interval' (buckets come oldest first)");
+      if ((intervalRaw === undefined) !== (aggRaw === undefined))
+        throw new ApiError(
+          400,
+          'InvalidParameter',
+          `query parameter '${intervalRaw === undefined ? 'interval' : 'agg'}' is required with '${intervalRaw === undefined ? 'agg' : 'interval'}'`,
+        );
+      const agg =
+        intervalRaw === undefined || aggRaw === undefined
+          ? undefined
+          : { intervalUs: parseInterval(intervalRaw), spec: parseAgg(aggRaw) };
+      if (agg && q.backward === true)
+        throw new ApiError(
+          400,
+          'InvalidParameter',
+          "query parameter 'backward' cannot be combined with 'interval' (buckets come oldest first)",
+        );
       const fields = parseNameList('fields', str(q, 'fields'));
-      const { table, readers: { timeseries } } = await openTable(req, deps);
+      const {
+        table,
+        readers: { timeseries },
+      } = await openTable(req, deps);
       const bind = binding('points', table, q);
       const next = str(q, 'next');
       const position = next === undefined ? undefined : deps.tokens().open(next, bind);
@@ -426,16 +508,28 @@ export const routes: readonly Route[] = [
         // One series, raw: the original behaviour (the position is the GetTimeseriesData token).
         const token = position === undefined ? undefined : decodePosition(position);
         const page = await call('ots:GetTimeseriesData', table, () =>
-          timeseries.getData({ table, key, begin, ...(end === undefined ? {} : { end }), backward: q.backward === true, limit: Number(q.limit), ...(token === undefined ? {} : { token }) }),
+          timeseries.getData({
+            table,
+            key,
+            begin,
+            ...(end === undefined ? {} : { end }),
+            backward: q.backward === true,
+            limit: Number(q.limit),
+            ...(token === undefined ? {} : { token }),
+          }),
         );
         return {
           table,
           series: seriesKeyJson(key),
           points: page.points.map(pointJson),
-          next: page.next && page.next.length > 0 ? deps.tokens().issue(bind, Buffer.from(page.next).toString('base64')) : null,
+          next:
+            page.next && page.next.length > 0
+              ? deps.tokens().issue(bind, Buffer.from(page.next).toString('base64'))
+              : null,
         };
       }
-      if (position !== undefined && !isPosition(position)) throw new ApiError(400, 'InvalidToken', "query parameter 'next' is not a token issued by this API");
+      if (position !== undefined && !isPosition(position))
+        throw new ApiError(400, 'InvalidToken', "query parameter 'next' is not a token issued by this API");
       const updatedAfterRaw = str(q, 'updatedAfter');
       const plan: PointsPlan = {
         table,
@@ -449,9 +543,11 @@ export const routes: readonly Route[] = [
               select: {
                 ...(measurement === undefined ? {} : { measurement }),
                 // The parameter defaults to '' (the exact-series default); for a meta query '' means any source.
-                ...(str(q, 'source') ? { source: str(q, 'source') as string } : {}),
+                ...(str(q, 'source') ? { source: str(q, 'source') } : {}),
                 tags,
-                ...(updatedAfterRaw === undefined ? {} : { updatedAfter: parseTimeParam('updatedAfter', updatedAfterRaw) }),
+                ...(updatedAfterRaw === undefined
+                  ? {}
+                  : { updatedAfter: parseTimeParam('updatedAfter', updatedAfterRaw) }),
               },
             }
           : { key },
@@ -460,10 +556,20 @@ export const routes: readonly Route[] = [
       const page = await readPoints(timeseries, plan, position, (action, run) => call(action, table, run));
       const nextToken = page.next ? deps.tokens().issue(bind, page.next as unknown as JsonValue) : null;
       const extra: Record<string, JsonValue> = agg ? { interval: intervalRaw as string, agg: aggRaw as string } : {};
-      if (!meta) return { table, series: seriesKeyJson(key), points: (page.series[0]?.points ?? []).map(pointJson), ...extra, next: nextToken };
+      if (!meta)
+        return {
+          table,
+          series: seriesKeyJson(key),
+          points: (page.series[0]?.points ?? []).map(pointJson),
+          ...extra,
+          next: nextToken,
+        };
       const body: JsonValue = {
         table,
-        series: page.series.map((s) => ({ ...(seriesKeyJson(s.key) as Record<string, JsonValue>), points: s.points.map(pointJson) })),
+        series: page.series.map((s) => ({
+          ...(seriesKeyJson(s.key) as Record<string, JsonValue>),
+          points: s.points.map(pointJson),
+        })),
         ...extra,
         next: nextToken,
       };
@@ -474,14 +580,18 @@ export const routes: readonly Route[] = [
     method: 'GET',
     path: '/timeseries/{table}/latest',
     operationId: 'getLatestPoints',
-    summary: 'The last point of each series a meta query on measurement, source, tags and update time selects (a page of series).',
+    summary:
+      'The last point of each series a meta query on measurement, source, tags and update time selects (a page of series).',
     params: tableParam,
     query: query.latest,
     response: queryResponses.latest,
     actions: ['ots:QueryTimeseriesMeta', 'ots:GetTimeseriesData'],
     errors: [400, 403, 404, 503, 504],
     async handle(req, deps) {
-      const { table, readers: { timeseries } } = await openTable(req, deps);
+      const {
+        table,
+        readers: { timeseries },
+      } = await openTable(req, deps);
       const q = req.query;
       const tags = parseTags(str(q, 'tag'));
       const fields = parseNameList('fields', str(q, 'fields'));
@@ -509,7 +619,9 @@ export const routes: readonly Route[] = [
         latest.push(
           ...(await Promise.all(
             page.series.slice(i, i + LATEST_CONCURRENCY).map(async (s) => {
-              const data = await call('ots:GetTimeseriesData', table, () => timeseries.getData({ table, key: s.key, begin: 0, backward: true, limit: 1 }));
+              const data = await call('ots:GetTimeseriesData', table, () =>
+                timeseries.getData({ table, key: s.key, begin: 0, backward: true, limit: 1 }),
+              );
               return data.points[0];
             }),
           )),
@@ -521,9 +633,15 @@ export const routes: readonly Route[] = [
           const p = latest[i];
           const out: Record<string, JsonValue> = {};
           if (p) for (const f of p.fields) if (!wanted || wanted.has(f.name)) out[f.name] = encodeValue(f.value);
-          return { ...(seriesKeyJson(s.key) as Record<string, JsonValue>), point: p ? { time: p.time, fields: out } : null };
+          return {
+            ...(seriesKeyJson(s.key) as Record<string, JsonValue>),
+            point: p ? { time: p.time, fields: out } : null,
+          };
         }),
-        next: page.next && page.next.length > 0 ? deps.tokens().issue(bind, Buffer.from(page.next).toString('base64')) : null,
+        next:
+          page.next && page.next.length > 0
+            ? deps.tokens().issue(bind, Buffer.from(page.next).toString('base64'))
+            : null,
       };
     },
   },

@@ -76,7 +76,10 @@ type Obj = Record<string, JsonValue>;
 const isObj = (v: JsonValue | undefined): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Runs one saved query; `deadline` is set when a call was cut off by the function deadline. */
-export async function runSavedQuery(q: SavedQuery, options: SavedQueryOptions): Promise<{ result: SavedQueryResult; deadline: boolean }> {
+export async function runSavedQuery(
+  q: SavedQuery,
+  options: SavedQueryOptions,
+): Promise<{ result: SavedQueryResult; deadline: boolean }> {
   const { log } = options;
   const deps: RouteDeps = {
     config: () => options.config,
@@ -85,7 +88,8 @@ export async function runSavedQuery(q: SavedQuery, options: SavedQueryOptions): 
     openapi: () => ({}),
   };
   const query: Record<string, string> = { ...(q.query ?? {}) };
-  if (q.lastMinutes !== undefined) query.start = String(Math.max(0, Math.round((options.now() - q.lastMinutes * 60_000) * 1000)));
+  if (q.lastMinutes !== undefined)
+    query.start = String(Math.max(0, Math.round((options.now() - q.lastMinutes * 60_000) * 1000)));
   let pages = 0;
   let rows = 0;
   let points = 0;
@@ -97,7 +101,10 @@ export async function runSavedQuery(q: SavedQuery, options: SavedQueryOptions): 
   const point = (s: Obj | undefined, p: JsonValue) => {
     points += 1;
     if (s) series.add(JSON.stringify(seriesLine(s)));
-    log.info({ event: 'saved-query-point', query: q.name, ...(s ? seriesLine(s) : {}), ...(isObj(p) ? p : {}) }, 'saved query point');
+    log.info(
+      { event: 'saved-query-point', query: q.name, ...(s ? seriesLine(s) : {}), ...(isObj(p) ? p : {}) },
+      'saved query point',
+    );
   };
   try {
     while (pages < (q.maxPages ?? 10) && options.timeLeft()) {
@@ -113,7 +120,8 @@ export async function runSavedQuery(q: SavedQuery, options: SavedQueryOptions): 
       pages += 1;
       if (!isObj(body)) break;
       if (Array.isArray(body.rows)) rows += body.rows.length;
-      if (Array.isArray(body.points)) for (const p of body.points) point(isObj(body.series) ? body.series : undefined, p);
+      if (Array.isArray(body.points))
+        for (const p of body.points) point(isObj(body.series) ? body.series : undefined, p);
       if (Array.isArray(body.series)) {
         for (const s of body.series) {
           if (!isObj(s)) continue;

@@ -8,11 +8,23 @@ import { VALUE_SCHEMA } from './lossless';
 export type Schema = Record<string, unknown>;
 
 /** A series' measurement: Tablestore refuses '#' in one (docs/protocol.md §9.7), so no series can have it. */
-const SERIES_MEASUREMENT = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[^#]*$', description: "Measurement of the series (no '#')." };
+const SERIES_MEASUREMENT = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 128,
+  pattern: '^[^#]*$',
+  description: "Measurement of the series (no '#').",
+};
 
 export const TABLE_NAME = { type: 'string', pattern: TABLE_NAME_PATTERN, description: 'Table name.' } as const;
 export const LIMIT = (max: number, dflt: number) =>
-  ({ type: 'integer', minimum: 1, maximum: max, default: dflt, description: `Page size, 1–${max} (default ${dflt}).` }) as const;
+  ({
+    type: 'integer',
+    minimum: 1,
+    maximum: max,
+    default: dflt,
+    description: `Page size, 1–${max} (default ${dflt}).`,
+  }) as const;
 export const NEXT = {
   type: 'string',
   maxLength: 8192,
@@ -25,7 +37,10 @@ const TIME_PARAM = {
 } as const;
 
 export const Value = VALUE_SCHEMA;
-export const NextToken = { type: ['string', 'null'], description: 'Token for the next page; null on the last page.' } as const;
+export const NextToken = {
+  type: ['string', 'null'],
+  description: 'Token for the next page; null on the last page.',
+} as const;
 const Micros = { type: 'integer', minimum: 0, description: 'Microseconds since the epoch.' } as const;
 const StringMap = { type: 'object', additionalProperties: { type: 'string' } } as const;
 
@@ -45,11 +60,20 @@ export const ErrorBodySchema = {
 
 export const query = {
   rows: {
-    start: { type: 'string', maxLength: 4096, description: 'JSON object of primary-key values (missing columns and "INF_MIN"/"INF_MAX" are open bounds). Inclusive.' },
+    start: {
+      type: 'string',
+      maxLength: 4096,
+      description:
+        'JSON object of primary-key values (missing columns and "INF_MIN"/"INF_MAX" are open bounds). Inclusive.',
+    },
     end: { type: 'string', maxLength: 4096, description: 'JSON object of primary-key values, like start. Exclusive.' },
     direction: { type: 'string', enum: ['forward', 'backward'], default: 'forward' },
     limit: LIMIT(5000, 100),
-    columns: { type: 'string', maxLength: 8192, description: 'Comma-separated attribute columns to return (default all).' },
+    columns: {
+      type: 'string',
+      maxLength: 8192,
+      description: 'Comma-separated attribute columns to return (default all).',
+    },
     filter: {
       type: 'string',
       maxLength: 8192,
@@ -61,20 +85,37 @@ export const query = {
   },
   row: {
     pk: { type: 'string', maxLength: 4096, description: 'JSON object with every primary-key column.' },
-    columns: { type: 'string', maxLength: 8192, description: 'Comma-separated attribute columns to return (default all).' },
+    columns: {
+      type: 'string',
+      maxLength: 8192,
+      description: 'Comma-separated attribute columns to return (default all).',
+    },
   },
   series: {
     measurement: { type: 'string', minLength: 1, maxLength: 128 },
     source: { type: 'string', maxLength: 256, description: 'Data source (exact).' },
-    tag: { type: 'string', maxLength: 4096, description: 'name=value; repeat the parameter for several tags (all must match).' },
+    tag: {
+      type: 'string',
+      maxLength: 4096,
+      description: 'name=value; repeat the parameter for several tags (all must match).',
+    },
     updatedAfter: { ...TIME_PARAM, description: 'Only series whose meta was updated after this time.' },
     limit: LIMIT(1000, 100),
     next: NEXT,
   },
   points: {
     measurement: SERIES_MEASUREMENT,
-    source: { type: 'string', maxLength: 256, default: '', description: 'Data source of the series (default empty; with match=meta, empty = any source).' },
-    tag: { type: 'string', maxLength: 4096, description: 'name=value; repeat for each tag of the series (the full tag set identifies it).' },
+    source: {
+      type: 'string',
+      maxLength: 256,
+      default: '',
+      description: 'Data source of the series (default empty; with match=meta, empty = any source).',
+    },
+    tag: {
+      type: 'string',
+      maxLength: 4096,
+      description: 'name=value; repeat for each tag of the series (the full tag set identifies it).',
+    },
     start: { ...TIME_PARAM, description: 'Inclusive start (default 0).' },
     end: { ...TIME_PARAM, description: 'Exclusive end (default: unbounded).' },
     fields: { type: 'string', maxLength: 8192, description: 'Comma-separated field names to return (default all).' },
@@ -90,22 +131,33 @@ export const query = {
         'meta: every series the meta query on measurement/source/tag/updatedAfter selects (response: series array, each with its points).',
     },
     updatedAfter: { ...TIME_PARAM, description: 'match=meta: only series whose meta was updated after this time.' },
-    maxSeries: { type: 'integer', minimum: 1, maximum: 1000, description: 'match=meta: series visited per page, 1–1000 (default 100).' },
+    maxSeries: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 1000,
+      description: 'match=meta: series visited per page, 1–1000 (default 100).',
+    },
     interval: {
       type: 'string',
       pattern: '^[1-9][0-9]{0,9}(ms|s|m|h|d)$',
-      description: 'Bucket width (e.g. 30s, 5m, 1h, 1d); buckets start at multiples of it since the epoch. With agg; limit then counts buckets.',
+      description:
+        'Bucket width (e.g. 30s, 5m, 1h, 1d); buckets start at multiples of it since the epoch. With agg; limit then counts buckets.',
     },
     agg: {
       type: 'string',
       maxLength: 8192,
-      description: 'avg|min|max|sum|count|first|last for every field, or field:function pairs (usage:avg,seq:max). Needs interval.',
+      description:
+        'avg|min|max|sum|count|first|last for every field, or field:function pairs (usage:avg,seq:max). Needs interval.',
     },
   },
   latest: {
     measurement: SERIES_MEASUREMENT,
     source: { type: 'string', maxLength: 256, description: 'Data source (exact).' },
-    tag: { type: 'string', maxLength: 4096, description: 'name=value; repeat the parameter for several tags (all must match).' },
+    tag: {
+      type: 'string',
+      maxLength: 4096,
+      description: 'name=value; repeat the parameter for several tags (all must match).',
+    },
     updatedAfter: { ...TIME_PARAM, description: 'Only series whose meta was updated after this time.' },
     fields: { type: 'string', maxLength: 8192, description: 'Comma-separated field names to return (default all).' },
     limit: LIMIT(1000, 100),
@@ -116,7 +168,11 @@ export const query = {
 const PkColumnSchema = {
   type: 'object',
   required: ['name', 'type'],
-  properties: { name: { type: 'string' }, type: { enum: ['INTEGER', 'STRING', 'BINARY'] }, autoIncrement: { type: 'boolean' } },
+  properties: {
+    name: { type: 'string' },
+    type: { enum: ['INTEGER', 'STRING', 'BINARY'] },
+    autoIncrement: { type: 'boolean' },
+  },
 } as const;
 
 const RowSchema = {
@@ -141,14 +197,21 @@ export const responses = {
     properties: { status: { const: 'ok' }, instance: { type: 'string' }, region: { type: 'string' } },
   },
   openapi: { type: 'object', description: 'This document.' },
-  tables: { type: 'object', required: ['tables'], properties: { tables: { type: 'array', items: { type: 'string' } } } },
+  tables: {
+    type: 'object',
+    required: ['tables'],
+    properties: { tables: { type: 'array', items: { type: 'string' } } },
+  },
   table: {
     type: 'object',
     required: ['table', 'primaryKey', 'definedColumns', 'options'],
     properties: {
       table: { type: 'string' },
       primaryKey: { type: 'array', items: PkColumnSchema },
-      definedColumns: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, type: { type: 'string' } } } },
+      definedColumns: {
+        type: 'array',
+        items: { type: 'object', properties: { name: { type: 'string' }, type: { type: 'string' } } },
+      },
       options: {
         type: 'object',
         properties: {
@@ -200,7 +263,10 @@ export const responses = {
         items: {
           type: 'object',
           required: ['time', 'fields'],
-          properties: { time: Micros, fields: { type: 'object', additionalProperties: { $ref: '#/components/schemas/Value' } } },
+          properties: {
+            time: Micros,
+            fields: { type: 'object', additionalProperties: { $ref: '#/components/schemas/Value' } },
+          },
         },
       },
       next: NextToken,
@@ -211,7 +277,10 @@ export const responses = {
 const PointSchema = {
   type: 'object',
   required: ['time', 'fields'],
-  properties: { time: Micros, fields: { type: 'object', additionalProperties: { $ref: '#/components/schemas/Value' } } },
+  properties: {
+    time: Micros,
+    fields: { type: 'object', additionalProperties: { $ref: '#/components/schemas/Value' } },
+  },
 } as const;
 
 /** Additions to `responses` for the query routes (match=meta, aggregation, latest). */
@@ -220,7 +289,8 @@ export const queryResponses = {
   points: {
     type: 'object',
     required: ['table', 'series', 'next'],
-    description: 'match=exact: series is the series key and points its points. match=meta: series is an array of series, each with its points (points absent at the top level).',
+    description:
+      'match=exact: series is the series key and points its points. match=meta: series is an array of series, each with its points (points absent at the top level).',
     properties: {
       table: { type: 'string' },
       series: {
@@ -228,12 +298,19 @@ export const queryResponses = {
           { type: 'object', properties: SeriesKeyProps },
           {
             type: 'array',
-            items: { type: 'object', required: ['measurement', 'source', 'tags', 'points'], properties: { ...SeriesKeyProps, points: { type: 'array', items: PointSchema } } },
+            items: {
+              type: 'object',
+              required: ['measurement', 'source', 'tags', 'points'],
+              properties: { ...SeriesKeyProps, points: { type: 'array', items: PointSchema } },
+            },
           },
         ],
       },
       points: { type: 'array', items: PointSchema },
-      interval: { type: 'string', description: 'Bucket width when aggregated; each point is a bucket and time its start.' },
+      interval: {
+        type: 'string',
+        description: 'Bucket width when aggregated; each point is a bucket and time its start.',
+      },
       agg: { type: 'string' },
       next: NextToken,
     },

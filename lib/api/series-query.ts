@@ -58,7 +58,10 @@ export interface SeriesPoints {
 }
 
 /** Called around each Tablestore call so the route can map failures to the action and table. */
-export type CallWrapper = <T>(action: 'ots:QueryTimeseriesMeta' | 'ots:GetTimeseriesData', run: () => Promise<T>) => Promise<T>;
+export type CallWrapper = <T>(
+  action: 'ots:QueryTimeseriesMeta' | 'ots:GetTimeseriesData',
+  run: () => Promise<T>,
+) => Promise<T>;
 
 const keyText = (k: SeriesKey): string =>
   JSON.stringify([k.measurement, k.source, Object.entries(k.tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
@@ -85,7 +88,14 @@ interface SeriesResult {
 }
 
 /** Raw points of one series, at most `room`, from `token`. */
-async function rawSeries(ts: TimeseriesReader, plan: PointsPlan, key: SeriesKey, room: number, token: Uint8Array | undefined, call: CallWrapper): Promise<SeriesResult> {
+async function rawSeries(
+  ts: TimeseriesReader,
+  plan: PointsPlan,
+  key: SeriesKey,
+  room: number,
+  token: Uint8Array | undefined,
+  call: CallWrapper,
+): Promise<SeriesResult> {
   const points: Point[] = [];
   for (;;) {
     const page = await call('ots:GetTimeseriesData', () =>
@@ -139,7 +149,8 @@ async function bucketSeries(
       if (!done) continue;
       buckets.push(done);
       // The page ends at a bucket boundary: when it is full, or when this request has read its share.
-      if (buckets.length >= room || scanned.n >= SCAN_BUDGET) return { points: buckets, resume: { t: bucketer.current as number } };
+      if (buckets.length >= room || scanned.n >= SCAN_BUDGET)
+        return { points: buckets, resume: { t: bucketer.current as number } };
     }
     token = page.next && page.next.length > 0 ? page.next : undefined;
     if (!token) break;
@@ -162,7 +173,9 @@ export async function readPoints(
   const scanned = { n: 0 };
   let metaToken = position?.m;
   let index = position?.i ?? 0;
-  let resume: { d?: string; t?: number } | undefined = position ? { ...(position.d ? { d: position.d } : {}), ...(position.t === undefined ? {} : { t: position.t }) } : undefined;
+  let resume: { d?: string; t?: number } | undefined = position
+    ? { ...(position.d ? { d: position.d } : {}), ...(position.t === undefined ? {} : { t: position.t }) }
+    : undefined;
   let expectKey = position?.k;
   for (;;) {
     let keys: SeriesKey[];
@@ -182,12 +195,16 @@ export async function readPoints(
           ...(metaToken === undefined ? {} : { token: unb64(metaToken) }),
         }),
       );
-      keys = page.series.map((s) => s.key)
+      keys = page.series.map((s) => s.key);
       nextMeta = page.next && page.next.length > 0 ? b64(page.next) : undefined;
     }
     if (expectKey !== undefined) {
       if (index >= keys.length || keyText(keys[index]) !== expectKey) {
-        throw new ApiError(409, 'SeriesChanged', "query parameter 'next': the selected series changed since this page token was issued; repeat the query without 'next'");
+        throw new ApiError(
+          409,
+          'SeriesChanged',
+          "query parameter 'next': the selected series changed since this page token was issued; repeat the query without 'next'",
+        );
       }
       expectKey = undefined;
     }

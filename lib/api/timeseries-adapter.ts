@@ -1,4 +1,12 @@
-import { and, measurement, source, tag, updateTime, type MetaCondition, type TimeseriesClient } from '../tablestore/timeseries/index';
+import {
+  and,
+  measurement,
+  source,
+  tag,
+  updateTime,
+  type MetaCondition,
+  type TimeseriesClient,
+} from '../tablestore/timeseries/index';
 import type { TimeseriesCallOptions } from '../tablestore/timeseries/client';
 import type { TsValue } from './lossless';
 import type { TimeseriesReader, TimeseriesTableInfo } from './ports';
@@ -21,7 +29,10 @@ function info(meta: TableMeta): TimeseriesTableInfo {
  * The routes' time series port over the shared TimeseriesClient. `options` gives each call its options (the
  * invocation's abort signal and the time left before the function deadline), read when the call starts.
  */
-export function timeseriesReader(client: TimeseriesClient, options: TimeseriesCallOptions | (() => TimeseriesCallOptions) = {}): TimeseriesReader {
+export function timeseriesReader(
+  client: TimeseriesClient,
+  options: TimeseriesCallOptions | (() => TimeseriesCallOptions) = {},
+): TimeseriesReader {
   const next = typeof options === 'function' ? options : () => options;
   return {
     async listTables() {
@@ -38,12 +49,15 @@ export function timeseriesReader(client: TimeseriesClient, options: TimeseriesCa
       if (q.updatedAfter !== undefined) parts.push(updateTime('>', BigInt(q.updatedAfter)));
       if (q.updatedBefore !== undefined) parts.push(updateTime('<', BigInt(q.updatedBefore)));
       const condition = parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : and(...parts);
-      const page = await client.queryTimeseriesMeta({
-        tableName: q.table,
-        limit: q.limit,
-        ...(condition ? { condition } : {}),
-        ...(q.token ? { nextToken: q.token } : {}),
-      }, next());
+      const page = await client.queryTimeseriesMeta(
+        {
+          tableName: q.table,
+          limit: q.limit,
+          ...(condition ? { condition } : {}),
+          ...(q.token ? { nextToken: q.token } : {}),
+        },
+        next(),
+      );
       return {
         series: page.metas.map((m) => ({
           key: { measurement: m.key.measurement, source: m.key.dataSource, tags: { ...m.key.tags } },
@@ -54,15 +68,18 @@ export function timeseriesReader(client: TimeseriesClient, options: TimeseriesCa
       };
     },
     async getData(q) {
-      const page = await client.getTimeseriesData({
-        tableName: q.table,
-        key: { measurement: q.key.measurement, dataSource: q.key.source, tags: q.key.tags },
-        beginTime: BigInt(q.begin),
-        ...(q.end === undefined ? {} : { endTime: BigInt(q.end) }),
-        limit: q.limit,
-        backward: q.backward,
-        ...(q.token ? { nextToken: q.token } : {}),
-      }, next());
+      const page = await client.getTimeseriesData(
+        {
+          tableName: q.table,
+          key: { measurement: q.key.measurement, dataSource: q.key.source, tags: q.key.tags },
+          beginTime: BigInt(q.begin),
+          ...(q.end === undefined ? {} : { endTime: BigInt(q.end) }),
+          limit: q.limit,
+          backward: q.backward,
+          ...(q.token ? { nextToken: q.token } : {}),
+        },
+        next(),
+      );
       return {
         // Fields in the order the rows carry them: the response is an object keyed by name anyway.
         points: page.rows.map((r) => {

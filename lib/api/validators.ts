@@ -15,7 +15,13 @@ export type EventValidator = ((data: unknown) => boolean) & { errors?: unknown[]
  * and become the schema's numbers and booleans; nothing is wrapped into arrays. Defaults fill in absent or
  * empty values.
  */
-export const VALIDATOR_OPTIONS = { strict: true, coerceTypes: true, allErrors: true, useDefaults: 'empty', messages: true } as const;
+export const VALIDATOR_OPTIONS = {
+  strict: true,
+  coerceTypes: true,
+  allErrors: true,
+  useDefaults: 'empty',
+  messages: true,
+} as const;
 
 const compiled = new Map<string, EventValidator>();
 

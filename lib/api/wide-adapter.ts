@@ -1,4 +1,11 @@
-import type { ColumnFilter as ClientFilter, PrimaryKeyInput, Row, TableDescription, WideCallOptions, WideTableClient } from '../tablestore/wide';
+import type {
+  ColumnFilter as ClientFilter,
+  PrimaryKeyInput,
+  Row,
+  TableDescription,
+  WideCallOptions,
+  WideTableClient,
+} from '../tablestore/wide';
 import { INF_MAX, INF_MIN } from '../tablestore/wide';
 import { double } from '../tablestore/values';
 import { ErrorCode } from '../tablestore/protocol/errors';
@@ -10,19 +17,21 @@ export const SCHEMA_TTL_MS = 60_000;
 const SCHEMA_CACHE_MAX = 512;
 
 /** Answers meaning the table is not what the cached schema says: drop the entry. */
-const SCHEMA_ERRORS = new Set<string>([ErrorCode.ParameterInvalid, ErrorCode.InvalidPK, ErrorCode.MetaNotMatch, ErrorCode.ObjectNotExist]);
+const SCHEMA_ERRORS = new Set<string>([
+  ErrorCode.ParameterInvalid,
+  ErrorCode.InvalidPK,
+  ErrorCode.MetaNotMatch,
+  ErrorCode.ObjectNotExist,
+]);
 
 /** (endpoint, instance, caller key, table) → schema; insertion order = age. */
 const schemas = new Map<string, { readonly info: WideTableInfo; readonly expires: number }>();
 
-/** Drops every cached schema (tests; a process that changed tables behind our back). */
-export function clearSchemaCache(): void {
-  schemas.clear();
-}
-
 function pkInput(pk: PrimaryKeyBound | PrimaryKey): PrimaryKeyInput {
   const out: Record<string, PrimaryKeyInput[string]> = {};
-  for (const [name, v] of pk) out[name] = v === 'INF_MIN' ? INF_MIN : v === 'INF_MAX' ? INF_MAX : (v as Exclude<PkBound, 'INF_MIN' | 'INF_MAX' | boolean>);
+  for (const [name, v] of pk)
+    out[name] =
+      v === 'INF_MIN' ? INF_MIN : v === 'INF_MAX' ? INF_MAX : (v as Exclude<PkBound, 'INF_MIN' | 'INF_MAX' | boolean>);
   return out;
 }
 
@@ -52,7 +61,11 @@ function clientFilter(f: ColumnFilter): ClientFilter {
 function info(d: TableDescription): WideTableInfo {
   return {
     name: d.name,
-    primaryKey: d.primaryKey.map((c) => ({ name: c.name, type: c.type, ...(c.autoIncrement ? { autoIncrement: true } : {}) })),
+    primaryKey: d.primaryKey.map((c) => ({
+      name: c.name,
+      type: c.type,
+      ...(c.autoIncrement ? { autoIncrement: true } : {}),
+    })),
     definedColumns: d.definedColumns.map((c) => ({ name: c.name, type: c.type })),
     options: { ...d.options },
     reservedThroughput: { ...d.reservedThroughput },
@@ -66,7 +79,11 @@ function info(d: TableDescription): WideTableInfo {
  * `caller` names the keys in use: cached schemas are per caller, so a role that may not DescribeTable is
  * never served a schema another role fetched.
  */
-export function wideReader(client: WideTableClient, call: () => WideCallOptions = () => ({}), caller: () => Promise<string> | string = () => ''): WideReader {
+export function wideReader(
+  client: WideTableClient,
+  call: () => WideCallOptions = () => ({}),
+  caller: () => Promise<string> | string = () => '',
+): WideReader {
   async function cacheKey(table: string): Promise<string> {
     return `${client.endpoint}\u0000${client.instance}\u0000${await caller()}\u0000${table}`;
   }
@@ -98,7 +115,10 @@ export function wideReader(client: WideTableClient, call: () => WideCallOptions 
     },
     getRow: (table, primaryKey, columns) =>
       reading(table, async () => {
-        const r = await client.getRow({ table, primaryKey: pkInput(primaryKey), ...(columns ? { columns } : {}) }, call());
+        const r = await client.getRow(
+          { table, primaryKey: pkInput(primaryKey), ...(columns ? { columns } : {}) },
+          call(),
+        );
         return r ? row(r) : undefined;
       }),
     getRange: (q) =>

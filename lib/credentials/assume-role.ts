@@ -113,9 +113,7 @@ export function fromAssumeRole(options: AssumeRoleOptions): CredentialProvider {
 
   return async (): Promise<Credentials> => {
     const builder = RAMRoleARNCredentialsProvider.builder()
-      .withCredentialsProvider(libSource(source) as unknown as Parameters<
-        ReturnType<typeof RAMRoleARNCredentialsProvider.builder>['withCredentialsProvider']
-      >[0])
+      .withCredentialsProvider(libSource(source))
       .withRoleArn(options.roleArn)
       .withRoleSessionName(options.roleSessionName ?? `tablestore-fc-${Date.now()}`)
       .withDurationSeconds(options.durationSeconds ?? 3600);
@@ -162,9 +160,13 @@ export function fromAssumeRole(options: AssumeRoleOptions): CredentialProvider {
     try {
       lib = await provider.getCredentials();
     } catch (error) {
-      throw new CredentialsError('AssumeRoleFailed', `AssumeRole ${options.roleArn} failed: ${redact((error as Error).message)}`, {
-        cause: error,
-      });
+      throw new CredentialsError(
+        'AssumeRoleFailed',
+        `AssumeRole ${options.roleArn} failed: ${redact((error as Error).message)}`,
+        {
+          cause: error,
+        },
+      );
     }
     const expires = expiration ? new Date(expiration) : undefined;
     if (!expires || Number.isNaN(expires.getTime())) {

@@ -73,7 +73,12 @@ export function fromEnv(env: Env = process.env): CredentialProvider {
       const secret = env[names.secret]?.trim();
       if (!id || !secret) continue;
       const token = env[names.token]?.trim();
-      return { accessKeyId: id, accessKeySecret: secret, ...(token ? { securityToken: token } : {}), source: names.source };
+      return {
+        accessKeyId: id,
+        accessKeySecret: secret,
+        ...(token ? { securityToken: token } : {}),
+        source: names.source,
+      };
     }
     throw new CredentialsError(
       'CredentialsNotFound',

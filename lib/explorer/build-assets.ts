@@ -33,10 +33,18 @@ const hashOf = (bytes: Uint8Array): string => createHash('sha256').update(bytes)
 
 function store(dir: string, file: string, bytes: Uint8Array, immutable: boolean): AssetEntry & { br: number } {
   writeFileSync(join(dir, file), bytes);
-  const br = brotliCompressSync(bytes, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: bytes.length } });
+  const br = brotliCompressSync(bytes, {
+    params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: bytes.length },
+  });
   writeFileSync(join(dir, `${file}.br`), br);
   writeFileSync(join(dir, `${file}.gz`), gzipSync(bytes, { level: 9 }));
-  return { file, type: TYPES[extname(file)] ?? 'application/octet-stream', hash: hashOf(bytes), immutable, br: br.length };
+  return {
+    file,
+    type: TYPES[extname(file)] ?? 'application/octet-stream',
+    hash: hashOf(bytes),
+    immutable,
+    br: br.length,
+  };
 }
 
 /** Builds the explorer into `dir` (replacing what was there). */

@@ -71,7 +71,11 @@ export function createExplorer(dir: string): Explorer {
     if (manifest) return manifest;
     const file = join(dir, MANIFEST_FILE);
     if (!existsSync(file)) {
-      throw new ApiError(404, 'ExplorerNotBuilt', 'The explorer is not part of this deployment; build the functions with npm run build.');
+      throw new ApiError(
+        404,
+        'ExplorerNotBuilt',
+        'The explorer is not part of this deployment; build the functions with npm run build.',
+      );
     }
     manifest = JSON.parse(readFileSync(file, 'utf8')) as ExplorerManifest;
     return manifest;
@@ -108,9 +112,14 @@ export function createExplorer(dir: string): Explorer {
   return {
     serve(request) {
       if (request.method !== 'GET' && request.method !== 'HEAD') {
-        throw new ApiError(405, 'MethodNotAllowed', `${request.method} is not allowed on ${request.path.slice(0, 200)}; use GET.`, {
-          headers: { allow: 'GET' },
-        });
+        throw new ApiError(
+          405,
+          'MethodNotAllowed',
+          `${request.method} is not allowed on ${request.path.slice(0, 200)}; use GET.`,
+          {
+            headers: { allow: 'GET' },
+          },
+        );
       }
       const m = load();
       if (request.path.startsWith(`${UI_PREFIX}/assets/`)) {

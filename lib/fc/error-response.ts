@@ -8,7 +8,8 @@ import type { FcContext, FcHttpResponse, HttpRequest } from './types';
  * `request.error` is replaced by the mapped ApiError (whose `cause` keeps the original) for the logger.
  */
 export function fcErrorResponse(
-  toApiError: (error: unknown) => ApiError = (error) => (error instanceof ApiError ? error : new ApiError(500, 'InternalError', 'Internal error.', { cause: error })),
+  toApiError: (error: unknown) => ApiError = (error) =>
+    error instanceof ApiError ? error : new ApiError(500, 'InternalError', 'Internal error.', { cause: error }),
 ): MiddlewareObj<unknown, FcHttpResponse, Error, FcContext> {
   return {
     onError: (request) => {

@@ -8,7 +8,12 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly headers: Record<string, string>;
-  constructor(status: number, code: string, message: string, options?: { headers?: Record<string, string>; cause?: unknown }) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    options?: { headers?: Record<string, string>; cause?: unknown },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ApiError';
     this.status = status;
@@ -17,7 +22,6 @@ export class ApiError extends Error {
   }
 }
 
-export const badRequest = (message: string, code = 'InvalidParameter'): ApiError => new ApiError(400, code, message);
 export const notFound = (message: string, code = 'NotFound'): ApiError => new ApiError(404, code, message);
 
 export interface ErrorBody {

@@ -13,7 +13,10 @@ export function decodePayload(event: unknown): unknown {
 }
 
 const isStringMap = (value: unknown): value is Record<string, string> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
+  typeof value === 'object' &&
+  value !== null &&
+  !Array.isArray(value) &&
+  Object.values(value).every((v) => typeof v === 'string');
 
 /** Checks the structure of an FC 3.0 HTTP-trigger event; throws a 400 naming the first thing that is wrong. */
 export function asFcHttpEvent(value: unknown): FcHttpEvent {
@@ -28,7 +31,8 @@ export function asFcHttpEvent(value: unknown): FcHttpEvent {
   if (typeof http !== 'object' || http === null) return fail('requestContext.http is missing');
   if (typeof http.method !== 'string' || http.method.length === 0) return fail('requestContext.http.method is missing');
   if (typeof e.rawPath !== 'string' && typeof http.path !== 'string') return fail('rawPath is missing');
-  if (e.headers !== undefined && e.headers !== null && !isStringMap(e.headers)) return fail('headers must be a map of strings');
+  if (e.headers !== undefined && e.headers !== null && !isStringMap(e.headers))
+    return fail('headers must be a map of strings');
   if (e.queryParameters !== undefined && e.queryParameters !== null && !isStringMap(e.queryParameters)) {
     return fail('queryParameters must be a map of strings');
   }

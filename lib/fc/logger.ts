@@ -87,7 +87,10 @@ export interface LoggedContext extends FcContext {
  * middy middleware: binds a child logger with the FC request id to `context.log`, registers the invocation's
  * secrets with the scrubber and writes one line per invocation with its outcome and duration.
  */
-export function fcLogger(root: ScrubbingLogger, fields: Record<string, string> = {}): MiddlewareObj<unknown, unknown, Error, LoggedContext> {
+export function fcLogger(
+  root: ScrubbingLogger,
+  fields: Record<string, string> = {},
+): MiddlewareObj<unknown, unknown, Error, LoggedContext> {
   const started = new WeakMap<object, number>();
   const finish = (request: { context: LoggedContext; response: unknown; error: Error | null }) => {
     const log = request.context.log ?? root.logger;

@@ -16,7 +16,8 @@ export function asTimerEvent(value: unknown): FcTimerEvent {
   }
   const e = value as Record<string, unknown>;
   for (const key of ['triggerTime', 'triggerName'] as const) {
-    if (typeof e[key] !== 'string') throw new ApiError(400, 'InvalidEvent', `The invocation payload is not an FC timer event: ${key} is missing.`);
+    if (typeof e[key] !== 'string')
+      throw new ApiError(400, 'InvalidEvent', `The invocation payload is not an FC timer event: ${key} is missing.`);
   }
   if (e.payload !== undefined && e.payload !== null && typeof e.payload !== 'string') {
     throw new ApiError(400, 'InvalidEvent', 'The timer payload must be the configured string.');

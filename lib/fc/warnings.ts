@@ -9,10 +9,10 @@ export function silenceWarnings(codes: readonly string[] = ['DEP0005']): void {
   if (proc[marker]) return;
   proc[marker] = true;
   const original = process.emitWarning.bind(process) as (...args: unknown[]) => void;
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  process.emitWarning = (warning: string | Error, ...rest: unknown[]) => {
     const options = rest[0];
     const code = typeof options === 'object' && options !== null ? (options as { code?: unknown }).code : rest[1];
     if (typeof code === 'string' && codes.includes(code)) return;
     original(warning, ...rest);
-  }) as typeof process.emitWarning;
+  };
 }

@@ -54,7 +54,9 @@ export function tablestoreEndpoint(region: string, instance: string, network: Ta
   if (!isRegionId(region)) throw new TypeError(`invalid region ${JSON.stringify(region)}`);
   if (!isInstanceName(instance)) throw new TypeError(`invalid instance name ${JSON.stringify(instance)}`);
   const name = instance.toLowerCase();
-  return network === 'vpc' ? `https://${name}.${region}.vpc.tablestore.aliyuncs.com` : `https://${name}.${region}.ots.aliyuncs.com`;
+  return network === 'vpc'
+    ? `https://${name}.${region}.vpc.tablestore.aliyuncs.com`
+    : `https://${name}.${region}.ots.aliyuncs.com`;
 }
 
 interface Entry {
@@ -69,7 +71,9 @@ const cache = new Map<string, Entry>();
 const counters = { constructions: 0, socketsCreated: 0 };
 
 function countingAgent(secure: boolean): http.Agent {
-  const agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 64 }) : new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const agent = secure
+    ? new https.Agent({ keepAlive: true, maxSockets: 64 })
+    : new http.Agent({ keepAlive: true, maxSockets: 64 });
   // Counted so tests can prove that credential swaps reuse the pool.
   const a = agent as unknown as { createConnection: (...args: unknown[]) => Socket };
   const create = a.createConnection.bind(agent);
@@ -81,7 +85,10 @@ function countingAgent(secure: boolean): http.Agent {
 }
 
 export function getTablestoreClients(options: TablestoreClientsOptions): TablestoreClients {
-  const endpoint = (options.endpoint ?? tablestoreEndpoint(options.region, options.instance, options.network)).replace(/\/+$/, '');
+  const endpoint = (options.endpoint ?? tablestoreEndpoint(options.region, options.instance, options.network)).replace(
+    /\/+$/,
+    '',
+  );
   const signatureVersion = options.signatureVersion ?? 'v4';
   const key = `${options.region}\u0000${options.instance.toLowerCase()}\u0000${endpoint}\u0000${signatureVersion}`;
   let entry = cache.get(key);
@@ -112,7 +119,13 @@ export function getTablestoreClients(options: TablestoreClientsOptions): Tablest
           sdk ??= loadSdk(endpoint, options.instance, agent);
           const [client, keys] = await Promise.all([sdk, delegate()]);
           // One synchronous block: a request is never signed with half-swapped keys.
-          Object.assign(client.config, { accessKeyId: keys.accessKeyId, secretAccessKey: keys.accessKeySecret, accessKeySecret: null, stsToken: keys.securityToken ?? null, securityToken: null });
+          Object.assign(client.config, {
+            accessKeyId: keys.accessKeyId,
+            secretAccessKey: keys.accessKeySecret,
+            accessKeySecret: null,
+            stsToken: keys.securityToken ?? null,
+            securityToken: null,
+          });
           return client;
         },
       },
@@ -132,7 +145,13 @@ async function loadSdk(endpoint: string, instance: string, agent: http.Agent): P
   const name = 'tablestore';
   const mod = (await import(name)) as { default?: unknown; Client?: unknown };
   const TableStore = (mod.default ?? mod) as { Client: new (config: object) => OfficialSdkClient };
-  return new TableStore.Client({ accessKeyId: '', secretAccessKey: '', endpoint, instancename: instance, httpOptions: { maxSockets: 64, agent } });
+  return new TableStore.Client({
+    accessKeyId: '',
+    secretAccessKey: '',
+    endpoint,
+    instancename: instance,
+    httpOptions: { maxSockets: 64, agent },
+  });
 }
 
 /** Diagnostics (and test evidence): client constructions and sockets opened by the wide-table pools. */

@@ -5,7 +5,15 @@
  * `vtype payload` (see docs/protocol-wide-client.md §3).
  */
 import { encodeColumnValue, type ColumnValue } from './protocol/plainbuffer';
-import { ComparatorType, encodeMessage, FilterType, LogicalOperator, type CompositeColumnValueFilter, type FilterMessage, type SingleColumnValueFilter } from './protocol/proto/wide';
+import {
+  ComparatorType,
+  encodeMessage,
+  FilterType,
+  LogicalOperator,
+  type CompositeColumnValueFilter,
+  type FilterMessage,
+  type SingleColumnValueFilter,
+} from './protocol/proto/wide';
 import { toColumnValue, type ColumnInput } from './values';
 
 export type CompareOp = '=' | '!=' | '>' | '>=' | '<' | '<=';
@@ -55,12 +63,21 @@ function filterMessage(filter: ColumnFilter): FilterMessage {
     case 'or':
     case 'not': {
       const subs = filter.kind === 'not' ? [filter.filter] : filter.filters;
-      if (filter.kind !== 'not' && subs.length < 2) throw new TypeError(`an '${filter.kind}' filter needs at least two filters`);
+      if (filter.kind !== 'not' && subs.length < 2)
+        throw new TypeError(`an '${filter.kind}' filter needs at least two filters`);
       const composite: CompositeColumnValueFilter = {
-        combinator: filter.kind === 'and' ? LogicalOperator.LO_AND : filter.kind === 'or' ? LogicalOperator.LO_OR : LogicalOperator.LO_NOT,
+        combinator:
+          filter.kind === 'and'
+            ? LogicalOperator.LO_AND
+            : filter.kind === 'or'
+              ? LogicalOperator.LO_OR
+              : LogicalOperator.LO_NOT,
         sub_filters: subs.map(filterMessage),
       };
-      return { type: FilterType.FT_COMPOSITE_COLUMN_VALUE, filter: encodeMessage('CompositeColumnValueFilter', composite) };
+      return {
+        type: FilterType.FT_COMPOSITE_COLUMN_VALUE,
+        filter: encodeMessage('CompositeColumnValueFilter', composite),
+      };
     }
     default:
       throw new TypeError(`unknown filter kind ${String((filter as { kind?: unknown }).kind)}`);

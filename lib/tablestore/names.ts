@@ -17,12 +17,14 @@ export function isInstanceName(name: string): boolean {
   return INSTANCE_NAME.test(name);
 }
 
-/** Table names and column names follow the same rule. */
 export function isTableName(name: string): boolean {
   return TABLE_NAME.test(name);
 }
 
-export const isColumnName = isTableName;
+/** Column names follow the table-name rule. */
+export function isColumnName(name: string): boolean {
+  return TABLE_NAME.test(name);
+}
 
 export function isRegionId(id: string): boolean {
   return REGION_ID.test(id);

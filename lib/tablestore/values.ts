@@ -6,7 +6,16 @@
  * an INTEGER; any other `number` a DOUBLE; `double(x)` forces DOUBLE for integral values (a value read from
  * a DOUBLE column and written back keeps its type only through `double`).
  */
-import { AUTO_INCREMENT, INF_MAX, INF_MIN, type AutoIncrement, type ColumnValue, type InfMax, type InfMin, type PrimaryKeyValue } from './protocol/plainbuffer';
+import {
+  AUTO_INCREMENT,
+  INF_MAX,
+  INF_MIN,
+  type AutoIncrement,
+  type ColumnValue,
+  type InfMax,
+  type InfMin,
+  type PrimaryKeyValue,
+} from './protocol/plainbuffer';
 
 export { AUTO_INCREMENT, INF_MAX, INF_MIN };
 
@@ -43,7 +52,8 @@ export function toColumnValue(value: ColumnInput, where: string): ColumnValue {
   switch (typeof value) {
     case 'number':
       if (Number.isInteger(value)) {
-        if (!Number.isSafeInteger(value)) throw new RangeError(`${where}: ${value} is not a safe integer; pass a bigint (or double(x) for a DOUBLE)`);
+        if (!Number.isSafeInteger(value))
+          throw new RangeError(`${where}: ${value} is not a safe integer; pass a bigint (or double(x) for a DOUBLE)`);
         return BigInt(value);
       }
       return value;

@@ -28,28 +28,21 @@ import {
   OperationType,
   ReturnType,
   RowExistence,
-  type BatchGetRowRequest,
-  type BatchGetRowResponse,
-  type BatchWriteRowRequest,
-  type BatchWriteRowResponse,
   type Condition,
   type WideMessageName,
   type WideMessages,
-  type CreateTableRequest,
-  type DescribeTableResponse,
-  type GetRangeRequest,
-  type GetRangeResponse,
-  type GetRowRequest,
-  type GetRowResponse,
-  type ListTableResponse,
   type ReadOptions as ReadOptionsMsg,
   type RowInBatchWriteRowRequest,
   type TableOptions as TableOptionsMsg,
-  type UpdateTableRequest,
-  type UpdateTableResponse,
-  type WriteRowResponse,
 } from './protocol/proto/wide';
-import { ClientErrorCode, createTransport, type CallOptions, type Transport, type TransportOptions, type TransportStats } from './transport/index';
+import {
+  ClientErrorCode,
+  createTransport,
+  type CallOptions,
+  type Transport,
+  type TransportOptions,
+  type TransportStats,
+} from './transport/index';
 import {
   toColumnValue,
   toPrimaryKeyValue,
@@ -60,7 +53,18 @@ import {
   type PrimaryKeyInput,
 } from './values';
 
-export { AUTO_INCREMENT, double, DoubleValue, INF_MAX, INF_MIN, type CellValue, type ColumnInput, type PrimaryKey, type PrimaryKeyCellValue, type PrimaryKeyInput } from './values';
+export {
+  AUTO_INCREMENT,
+  double,
+  DoubleValue,
+  INF_MAX,
+  INF_MIN,
+  type CellValue,
+  type ColumnInput,
+  type PrimaryKey,
+  type PrimaryKeyCellValue,
+  type PrimaryKeyInput,
+} from './values';
 export type { ColumnFilter, CompareOp } from './filter';
 
 /** Per call: `deadlineMs` overrides the client's overall budget, `signal` cancels the call. */
@@ -98,7 +102,11 @@ export interface TableOptions {
 
 export interface TableDescription {
   readonly name: string;
-  readonly primaryKey: ReadonlyArray<{ readonly name: string; readonly type: PrimaryKeyType; readonly autoIncrement?: boolean }>;
+  readonly primaryKey: ReadonlyArray<{
+    readonly name: string;
+    readonly type: PrimaryKeyType;
+    readonly autoIncrement?: boolean;
+  }>;
   readonly definedColumns: ReadonlyArray<{ readonly name: string; readonly type: DefinedColumnTypeName }>;
   readonly options: TableOptions;
   readonly reservedThroughput: CapacityUnit;
@@ -143,7 +151,8 @@ export interface GetRangeResult {
 
 export type RowExistenceExpectation = 'IGNORE' | 'EXPECT_EXIST' | 'EXPECT_NOT_EXIST';
 /** A row-existence expectation, optionally with a column condition the row must meet. */
-export type WriteCondition = RowExistenceExpectation | { readonly row?: RowExistenceExpectation; readonly columns?: ColumnFilter };
+export type WriteCondition =
+  RowExistenceExpectation | { readonly row?: RowExistenceExpectation; readonly columns?: ColumnFilter };
 
 interface WriteCommon {
   readonly primaryKey: PrimaryKeyInput;
@@ -179,7 +188,9 @@ export interface WriteResult {
 }
 
 export interface BatchGetRowParams {
-  readonly tables: ReadonlyArray<ReadOptions & { readonly table: string; readonly primaryKeys: readonly PrimaryKeyInput[] }>;
+  readonly tables: ReadonlyArray<
+    ReadOptions & { readonly table: string; readonly primaryKeys: readonly PrimaryKeyInput[] }
+  >;
 }
 
 /** Per-row outcome: batch calls succeed as a whole and report row failures here. */
@@ -206,7 +217,11 @@ export interface BatchWriteRowResult {
 
 export interface CreateTableParams {
   readonly table: string;
-  readonly primaryKey: ReadonlyArray<{ readonly name: string; readonly type: PrimaryKeyType; readonly autoIncrement?: boolean }>;
+  readonly primaryKey: ReadonlyArray<{
+    readonly name: string;
+    readonly type: PrimaryKeyType;
+    readonly autoIncrement?: boolean;
+  }>;
   readonly definedColumns?: ReadonlyArray<{ readonly name: string; readonly type: DefinedColumnTypeName }>;
   /** Seconds; -1 = forever (default). */
   readonly timeToLive?: number;
@@ -224,7 +239,18 @@ export interface UpdateTableParams extends TableOptions {
 /** Where and how to connect; V4 signing when the region is known, V2 otherwise (or when chosen). */
 export type WideTableClientConnection = Pick<
   TransportOptions,
-  'endpoint' | 'instance' | 'credentials' | 'region' | 'signatureVersion' | 'timeoutMs' | 'deadlineMs' | 'retry' | 'onRetry' | 'random' | 'agent' | 'maxSockets'
+  | 'endpoint'
+  | 'instance'
+  | 'credentials'
+  | 'region'
+  | 'signatureVersion'
+  | 'timeoutMs'
+  | 'deadlineMs'
+  | 'retry'
+  | 'onRetry'
+  | 'random'
+  | 'agent'
+  | 'maxSockets'
 >;
 
 export type WideTableClientOptions = WideTableClientConnection | { readonly transport: Transport };
@@ -238,8 +264,20 @@ const DEFINED_TYPE_CODE: Record<DefinedColumnTypeName, number> = {
   STRING: DefinedColumnType.DCT_STRING,
   BINARY: DefinedColumnType.DCT_BLOB,
 };
-const DEFINED_TYPE_NAME: Record<number, DefinedColumnTypeName> = { 1: 'INTEGER', 2: 'DOUBLE', 3: 'BOOLEAN', 4: 'STRING', 7: 'BINARY' };
-const TABLE_STATUS: Record<number, string> = { 1: 'ACTIVE', 2: 'INACTIVE', 3: 'LOADING', 4: 'UNLOADING', 5: 'UPDATING' };
+const DEFINED_TYPE_NAME: Record<number, DefinedColumnTypeName> = {
+  1: 'INTEGER',
+  2: 'DOUBLE',
+  3: 'BOOLEAN',
+  4: 'STRING',
+  7: 'BINARY',
+};
+const TABLE_STATUS: Record<number, string> = {
+  1: 'ACTIVE',
+  2: 'INACTIVE',
+  3: 'LOADING',
+  4: 'UNLOADING',
+  5: 'UPDATING',
+};
 
 /** A mistake in the call's input, reported like the service's own parameter errors (never sent). */
 function invalid(message: string): TablestoreError {
@@ -247,7 +285,11 @@ function invalid(message: string): TablestoreError {
 }
 
 function badResponse(api: string, detail: string): TablestoreError {
-  return new TablestoreError({ code: ClientErrorCode.BadResponse, message: `${api}: malformed response: ${detail}`, httpStatus: 200 });
+  return new TablestoreError({
+    code: ClientErrorCode.BadResponse,
+    message: `${api}: malformed response: ${detail}`,
+    httpStatus: 200,
+  });
 }
 
 const INT64_MAX = (1n << 63n) - 1n;
@@ -255,19 +297,25 @@ const safeInt = (v: bigint | number | undefined): number | undefined => (v === u
 
 /** Assigns `obj[key]` as an own property even for a column named `__proto__`. */
 function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
-  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
   else obj[key] = value;
 }
 
 function primaryKeyCells(pk: PrimaryKeyInput, where: string): PrimaryKeyCell[] {
   if (typeof pk !== 'object' || pk === null) throw invalid(`${where}: primary key must be an object`);
   const cells: PrimaryKeyCell[] = [];
-  for (const name of Object.keys(pk)) cells.push({ name, value: toPrimaryKeyValue(pk[name], `${where} column "${name}"`) });
+  for (const name of Object.keys(pk))
+    cells.push({ name, value: toPrimaryKeyValue(pk[name], `${where} column "${name}"`) });
   if (cells.length === 0) throw invalid(`${where}: primary key is empty`);
   return cells;
 }
 
-function putCells(columns: Readonly<Record<string, ColumnInput>> | undefined, timestamp: number | undefined, out: AttributeCell[]): void {
+function putCells(
+  columns: Readonly<Record<string, ColumnInput>> | undefined,
+  timestamp: number | undefined,
+  out: AttributeCell[],
+): void {
   if (!columns) return;
   for (const name of Object.keys(columns)) {
     const value = toColumnValue(columns[name], `column "${name}"`);
@@ -278,7 +326,8 @@ function putCells(columns: Readonly<Record<string, ColumnInput>> | undefined, ti
 function updateCells(change: UpdateRowChange): AttributeCell[] {
   const cells: AttributeCell[] = [];
   putCells(change.put, change.timestamp, cells);
-  for (const [name, timestamp] of Object.entries(change.deleteVersions ?? {})) cells.push({ name, timestamp, op: CellOp.DELETE_ONE_VERSION });
+  for (const [name, timestamp] of Object.entries(change.deleteVersions ?? {}))
+    cells.push({ name, timestamp, op: CellOp.DELETE_ONE_VERSION });
   for (const name of change.deleteColumns ?? []) cells.push({ name, op: CellOp.DELETE_ALL_VERSIONS });
   for (const [name, by] of Object.entries(change.increment ?? {})) {
     const value = toColumnValue(by, `increment of column "${name}"`);
@@ -297,13 +346,17 @@ function condition(c: WriteCondition | undefined): Condition {
   return columns ? { row_existence: existence, column_condition: encodeFilter(columns) } : { row_existence: existence };
 }
 
-const returnContent = (w: WriteCommon) => (w.returnPrimaryKey ? { return_content: { return_type: ReturnType.RT_PK } } : {});
+const returnContent = (w: WriteCommon) =>
+  w.returnPrimaryKey ? { return_content: { return_type: ReturnType.RT_PK } } : {};
 
 function readOptions(o: ReadOptions): ReadOptionsMsg {
   const msg: ReadOptionsMsg = {};
   if (o.columns && o.columns.length > 0) msg.columns_to_get = [...o.columns];
   if (o.timeRange) {
-    msg.time_range = 'at' in o.timeRange ? { specific_time: o.timeRange.at } : { start_time: o.timeRange.start ?? 0, end_time: o.timeRange.end ?? INT64_MAX };
+    msg.time_range =
+      'at' in o.timeRange
+        ? { specific_time: o.timeRange.at }
+        : { start_time: o.timeRange.start ?? 0, end_time: o.timeRange.end ?? INT64_MAX };
   }
   if (o.maxVersions !== undefined) msg.max_versions = o.maxVersions;
   else if (!o.timeRange) msg.max_versions = 1;
@@ -317,7 +370,8 @@ function toRow(r: ReadRow, withVersions: boolean): Row {
   const columns: Record<string, CellValue> = {};
   if (!withVersions) {
     // Versions of a column come newest first: the first one read is the one to keep.
-    for (const a of r.attributes) if (a.value !== undefined && !Object.hasOwn(columns, a.name)) setOwn(columns, a.name, a.value);
+    for (const a of r.attributes)
+      if (a.value !== undefined && !Object.hasOwn(columns, a.name)) setOwn(columns, a.name, a.value);
     return { primaryKey, columns };
   }
   const versions: Record<string, Version[]> = {};
@@ -367,7 +421,8 @@ function tableOptions(msg: TableOptionsMsg | undefined): TableOptions {
   const out: { -readonly [K in keyof TableOptions]: TableOptions[K] } = {};
   if (msg?.time_to_live !== undefined) out.timeToLive = msg.time_to_live;
   if (msg?.max_versions !== undefined) out.maxVersions = msg.max_versions;
-  if (msg?.deviation_cell_version_in_sec !== undefined) out.deviationCellVersionInSec = safeInt(msg.deviation_cell_version_in_sec);
+  if (msg?.deviation_cell_version_in_sec !== undefined)
+    out.deviationCellVersionInSec = safeInt(msg.deviation_cell_version_in_sec);
   if (msg?.allow_update !== undefined) out.allowUpdate = msg.allow_update;
   return out;
 }
@@ -387,7 +442,11 @@ function rowChange(change: BatchWriteRowChange | (PutRowChange & { type?: 'put' 
   }
 }
 
-const OPERATION: Record<BatchWriteRowChange['type'], number> = { put: OperationType.PUT, update: OperationType.UPDATE, delete: OperationType.DELETE };
+const OPERATION: Record<BatchWriteRowChange['type'], number> = {
+  put: OperationType.PUT,
+  update: OperationType.UPDATE,
+  delete: OperationType.DELETE,
+};
 
 export class WideTableClient {
   readonly transport: Transport;
@@ -424,7 +483,12 @@ export class WideTableClient {
   }
 
   /** Encodes (input mistakes become OTSParameterInvalid before anything is sent), calls, decodes. */
-  private async call<R extends WideMessageName>(api: string, build: () => Uint8Array, responseName: R, options?: WideCallOptions): Promise<WideMessages[R]> {
+  private async call<R extends WideMessageName>(
+    api: string,
+    build: () => Uint8Array,
+    responseName: R,
+    options?: WideCallOptions,
+  ): Promise<WideMessages[R]> {
     let body: Uint8Array;
     try {
       body = build();
@@ -446,12 +510,24 @@ export class WideTableClient {
   }
 
   async describeTable(table: string, options?: WideCallOptions): Promise<TableDescription> {
-    const r = await this.call('DescribeTable', () => encodeMessage('DescribeTableRequest', { table_name: table }), 'DescribeTableResponse', options);
+    const r = await this.call(
+      'DescribeTable',
+      () => encodeMessage('DescribeTableRequest', { table_name: table }),
+      'DescribeTableResponse',
+      options,
+    );
     const meta = r.table_meta;
     return {
       name: meta.table_name,
-      primaryKey: (meta.primary_key ?? []).map((c) => ({ name: c.name, type: PK_TYPE_NAME[c.type] ?? 'STRING', ...(c.option === 1 ? { autoIncrement: true } : {}) })),
-      definedColumns: (meta.defined_column ?? []).map((c) => ({ name: c.name, type: DEFINED_TYPE_NAME[c.type] ?? 'STRING' })),
+      primaryKey: (meta.primary_key ?? []).map((c) => ({
+        name: c.name,
+        type: PK_TYPE_NAME[c.type] ?? 'STRING',
+        ...(c.option === 1 ? { autoIncrement: true } : {}),
+      })),
+      definedColumns: (meta.defined_column ?? []).map((c) => ({
+        name: c.name,
+        type: DEFINED_TYPE_NAME[c.type] ?? 'STRING',
+      })),
       options: tableOptions(r.table_options),
       reservedThroughput: capacity(r.reserved_throughput_details),
       ...(r.table_status !== undefined && TABLE_STATUS[r.table_status] ? { status: TABLE_STATUS[r.table_status] } : {}),
@@ -465,18 +541,31 @@ export class WideTableClient {
         encodeMessage('CreateTableRequest', {
           table_meta: {
             table_name: p.table,
-            primary_key: p.primaryKey.map((k) => ({ name: k.name, type: PK_TYPE_CODE[k.type], ...(k.autoIncrement ? { option: 1 } : {}) })),
+            primary_key: p.primaryKey.map((k) => ({
+              name: k.name,
+              type: PK_TYPE_CODE[k.type],
+              ...(k.autoIncrement ? { option: 1 } : {}),
+            })),
             defined_column: (p.definedColumns ?? []).map((c) => ({ name: c.name, type: DEFINED_TYPE_CODE[c.type] })),
           },
-          reserved_throughput: { capacity_unit: { read: p.reservedThroughput?.read ?? 0, write: p.reservedThroughput?.write ?? 0 } },
-          table_options: tableOptionsMsg({ timeToLive: p.timeToLive ?? -1, maxVersions: p.maxVersions ?? 1, deviationCellVersionInSec: p.deviationCellVersionInSec ?? 86_400 }),
+          reserved_throughput: {
+            capacity_unit: { read: p.reservedThroughput?.read ?? 0, write: p.reservedThroughput?.write ?? 0 },
+          },
+          table_options: tableOptionsMsg({
+            timeToLive: p.timeToLive ?? -1,
+            maxVersions: p.maxVersions ?? 1,
+            deviationCellVersionInSec: p.deviationCellVersionInSec ?? 86_400,
+          }),
         }),
       'CreateTableResponse',
       options,
     );
   }
 
-  async updateTable(p: UpdateTableParams, options?: WideCallOptions): Promise<{ options: TableOptions; reservedThroughput: CapacityUnit }> {
+  async updateTable(
+    p: UpdateTableParams,
+    options?: WideCallOptions,
+  ): Promise<{ options: TableOptions; reservedThroughput: CapacityUnit }> {
     const r = await this.call(
       'UpdateTable',
       () =>
@@ -492,7 +581,12 @@ export class WideTableClient {
   }
 
   async deleteTable(table: string, options?: WideCallOptions): Promise<void> {
-    await this.call('DeleteTable', () => encodeMessage('DeleteTableRequest', { table_name: table }), 'DeleteTableResponse', options);
+    await this.call(
+      'DeleteTable',
+      () => encodeMessage('DeleteTableRequest', { table_name: table }),
+      'DeleteTableResponse',
+      options,
+    );
   }
 
   /** `undefined` when the row does not exist (or the filter left it out). */
@@ -530,35 +624,56 @@ export class WideTableClient {
     const decoded = decodeRowsOf('GetRange', r.rows);
     const rows = new Array<Row>(decoded.length);
     for (let i = 0; i < decoded.length; i++) rows[i] = toRow(decoded[i], withVersions);
-    const next = r.next_start_primary_key && r.next_start_primary_key.length > 0 ? decodeRowsOf('GetRange', r.next_start_primary_key)[0] : undefined;
+    const next =
+      r.next_start_primary_key && r.next_start_primary_key.length > 0
+        ? decodeRowsOf('GetRange', r.next_start_primary_key)[0]
+        : undefined;
     return { rows, ...(next ? { next: toRow(next, false).primaryKey } : {}), consumed: capacity(r.consumed) };
   }
 
   async putRow(p: PutRowChange & { readonly table: string }, options?: WideCallOptions): Promise<WriteResult> {
-    return this.write('PutRow', 'PutRowRequest', 'PutRowResponse', () => ({
-      table_name: p.table,
-      row: rowChange(p, 'primaryKey'),
-      condition: condition(p.condition),
-      ...returnContent(p),
-    }), options);
+    return this.write(
+      'PutRow',
+      'PutRowRequest',
+      'PutRowResponse',
+      () => ({
+        table_name: p.table,
+        row: rowChange(p, 'primaryKey'),
+        condition: condition(p.condition),
+        ...returnContent(p),
+      }),
+      options,
+    );
   }
 
   async updateRow(p: UpdateRowChange & { readonly table: string }, options?: WideCallOptions): Promise<WriteResult> {
-    return this.write('UpdateRow', 'UpdateRowRequest', 'UpdateRowResponse', () => ({
-      table_name: p.table,
-      row_change: rowChange({ ...p, type: 'update' }, 'primaryKey'),
-      condition: condition(p.condition),
-      ...returnContent(p),
-    }), options);
+    return this.write(
+      'UpdateRow',
+      'UpdateRowRequest',
+      'UpdateRowResponse',
+      () => ({
+        table_name: p.table,
+        row_change: rowChange({ ...p, type: 'update' }, 'primaryKey'),
+        condition: condition(p.condition),
+        ...returnContent(p),
+      }),
+      options,
+    );
   }
 
   async deleteRow(p: DeleteRowChange & { readonly table: string }, options?: WideCallOptions): Promise<WriteResult> {
-    return this.write('DeleteRow', 'DeleteRowRequest', 'DeleteRowResponse', () => ({
-      table_name: p.table,
-      primary_key: rowChange({ ...p, type: 'delete' }, 'primaryKey'),
-      condition: condition(p.condition),
-      ...returnContent(p),
-    }), options);
+    return this.write(
+      'DeleteRow',
+      'DeleteRowRequest',
+      'DeleteRowResponse',
+      () => ({
+        table_name: p.table,
+        primary_key: rowChange({ ...p, type: 'delete' }, 'primaryKey'),
+        condition: condition(p.condition),
+        ...returnContent(p),
+      }),
+      options,
+    );
   }
 
   private async write<Q extends 'PutRowRequest' | 'UpdateRowRequest' | 'DeleteRowRequest'>(
@@ -580,7 +695,9 @@ export class WideTableClient {
         encodeMessage('BatchGetRowRequest', {
           tables: p.tables.map((t) => ({
             table_name: t.table,
-            primary_key: t.primaryKeys.map((pk, i) => encodePrimaryKey(primaryKeyCells(pk, `${t.table} primaryKeys[${i}]`))),
+            primary_key: t.primaryKeys.map((pk, i) =>
+              encodePrimaryKey(primaryKeyCells(pk, `${t.table} primaryKeys[${i}]`)),
+            ),
             ...readOptions(t),
           })),
         }),
@@ -612,7 +729,12 @@ export class WideTableClient {
             rows: t.rows.map((row, i): RowInBatchWriteRowRequest => {
               const type = OPERATION[row.type];
               if (type === undefined) throw invalid(`${t.table} rows[${i}]: unknown type ${String(row.type)}`);
-              return { type, row_change: rowChange(row, `${t.table} rows[${i}]`), condition: condition(row.condition), ...returnContent(row) };
+              return {
+                type,
+                row_change: rowChange(row, `${t.table} rows[${i}]`),
+                condition: condition(row.condition),
+                ...returnContent(row),
+              };
             }),
           })),
         }),

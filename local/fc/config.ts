@@ -109,7 +109,13 @@ export function loadProject(file: string, options: LoadOptions = {}): ProjectSpe
   return { file: abs, name: typeof doc.name === 'string' ? doc.name : 'project', functions };
 }
 
-function toFunctionSpec(resourceName: string, props: unknown, where: string, baseDir: string, accountId: string | undefined): FunctionSpec {
+function toFunctionSpec(
+  resourceName: string,
+  props: unknown,
+  where: string,
+  baseDir: string,
+  accountId: string | undefined,
+): FunctionSpec {
   if (!isObject(props)) throw new SYamlError(`${where}: expected a mapping`);
   const str = (key: string, required = true): string | undefined => {
     const v = props[key];
@@ -124,16 +130,20 @@ function toFunctionSpec(resourceName: string, props: unknown, where: string, bas
     const v = props[key];
     if (v === undefined || v === null) return dflt;
     const n = Number(v);
-    if (!Number.isFinite(n) || n < min || n > max) throw new SYamlError(`${where}.${key} must be a number in ${min}..${max}`);
+    if (!Number.isFinite(n) || n < min || n > max)
+      throw new SYamlError(`${where}.${key} must be a number in ${min}..${max}`);
     return n;
   };
   const functionName = str('functionName')!;
   const handler = str('handler')!;
-  if (!/^[^.]+(\.[^.]+)+$/.test(handler)) throw new SYamlError(`${where}.handler must look like file.export (got "${handler}")`);
+  if (!/^[^.]+(\.[^.]+)+$/.test(handler))
+    throw new SYamlError(`${where}.handler must look like file.export (got "${handler}")`);
   const code = props.code;
-  const codePath = typeof code === 'string' ? code : isObject(code) && typeof code.src === 'string' ? code.src : undefined;
+  const codePath =
+    typeof code === 'string' ? code : isObject(code) && typeof code.src === 'string' ? code.src : undefined;
   if (!codePath) throw new SYamlError(`${where}.code must be a directory`);
-  if (codePath.endsWith('.zip')) throw new SYamlError(`${where}.code: zip files are not supported locally; point code at the build directory`);
+  if (codePath.endsWith('.zip'))
+    throw new SYamlError(`${where}.code: zip files are not supported locally; point code at the build directory`);
   const memorySize = num('memorySize', 512, 128, 32768);
   if (memorySize % 64 !== 0) throw new SYamlError(`${where}.memorySize must be a multiple of 64`);
   const env = props.environmentVariables ?? {};
@@ -155,7 +165,10 @@ function toFunctionSpec(resourceName: string, props: unknown, where: string, bas
     props.triggers.forEach((t, i) => {
       const spec = toTrigger(t, `${where}.triggers[${i}]`);
       if (spec) triggers.push(spec);
-      else skippedTriggers.push(`${String((t as Record<string, unknown>).triggerName)} (${String((t as Record<string, unknown>).triggerType)})`);
+      else
+        skippedTriggers.push(
+          `${String((t as Record<string, unknown>).triggerName)} (${String((t as Record<string, unknown>).triggerType)})`,
+        );
     });
   }
   return {
@@ -177,9 +190,11 @@ function toFunctionSpec(resourceName: string, props: unknown, where: string, bas
 
 /** fc3 completes a bare role name to an ARN and lower-cases it (src/base.ts). */
 function completeRole(role: string | undefined, accountId: string | undefined, where: string): string | undefined {
-  if (!role || role === 'auto') return role === 'auto' ? completeRole('aliyunfcdefaultrole', accountId, where) : undefined;
+  if (!role || role === 'auto')
+    return role === 'auto' ? completeRole('aliyunfcdefaultrole', accountId, where) : undefined;
   if (role.startsWith('acs:ram::')) return role.toLowerCase();
-  if (!accountId) throw new SYamlError(`${where}.role "${role}" is a bare name; an account id is needed to complete it`);
+  if (!accountId)
+    throw new SYamlError(`${where}.role "${role}" is a bare name; an account id is needed to complete it`);
   return `acs:ram::${accountId}:role/${role}`.toLowerCase();
 }
 
@@ -195,15 +210,23 @@ function toTrigger(t: unknown, where: string): TriggerSpec | undefined {
     if (authType !== 'anonymous' && authType !== 'function' && authType !== 'jwt') {
       throw new SYamlError(`${where}.triggerConfig.authType must be anonymous, function or jwt`);
     }
-    if (!Array.isArray(cfg.methods) || cfg.methods.length === 0) throw new SYamlError(`${where}.triggerConfig.methods must list HTTP methods`);
+    if (!Array.isArray(cfg.methods) || cfg.methods.length === 0)
+      throw new SYamlError(`${where}.triggerConfig.methods must list HTTP methods`);
     const methods = cfg.methods.map((m) => String(m).toUpperCase());
-    for (const m of methods) if (!METHODS.has(m)) throw new SYamlError(`${where}.triggerConfig.methods: unknown method ${m}`);
+    for (const m of methods)
+      if (!METHODS.has(m)) throw new SYamlError(`${where}.triggerConfig.methods: unknown method ${m}`);
     return { type: 'http', name, authType, methods, qualifier };
   }
   if (t.triggerType === 'timer') {
-    if (typeof cfg.cronExpression !== 'string') throw new SYamlError(`${where}.triggerConfig.cronExpression is required`);
+    if (typeof cfg.cronExpression !== 'string')
+      throw new SYamlError(`${where}.triggerConfig.cronExpression is required`);
     if (typeof cfg.enable !== 'boolean') throw new SYamlError(`${where}.triggerConfig.enable (boolean) is required`);
-    const payload = cfg.payload === undefined || cfg.payload === null ? undefined : typeof cfg.payload === 'string' ? cfg.payload : JSON.stringify(cfg.payload);
+    const payload =
+      cfg.payload === undefined || cfg.payload === null
+        ? undefined
+        : typeof cfg.payload === 'string'
+          ? cfg.payload
+          : JSON.stringify(cfg.payload);
     return { type: 'timer', name, cronExpression: cfg.cronExpression, enable: cfg.enable, payload, qualifier };
   }
   return undefined;

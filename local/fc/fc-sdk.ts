@@ -94,7 +94,14 @@ interface Fc2Client {
 }
 type Fc2Class = new (
   accountId: string,
-  config: { accessKeyID: string; accessKeySecret: string; securityToken?: string; region: string; endpoint: string; timeout?: number },
+  config: {
+    accessKeyID: string;
+    accessKeySecret: string;
+    securityToken?: string;
+    region: string;
+    endpoint: string;
+    timeout?: number;
+  },
 ) => Fc2Client;
 
 /**

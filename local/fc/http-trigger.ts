@@ -122,7 +122,15 @@ export interface HttpReply {
 }
 
 /** Response headers FC ignores or sets itself. */
-const RESERVED = new Set(['connection', 'keep-alive', 'content-length', 'date', 'server', 'upgrade', 'transfer-encoding']);
+const RESERVED = new Set([
+  'connection',
+  'keep-alive',
+  'content-length',
+  'date',
+  'server',
+  'upgrade',
+  'transfer-encoding',
+]);
 
 /**
  * The handler's return value as HTTP. A struct with a numeric statusCode is mapped field by field; any other
@@ -134,7 +142,11 @@ export function toHttpReply(outcome: InvocationOutcome): HttpReply {
   if (!outcome.ok) {
     return {
       statusCode: 502,
-      headers: { ...base, 'content-type': 'application/json', 'x-fc-error-type': outcome.errorType ?? 'UnhandledInvocationError' },
+      headers: {
+        ...base,
+        'content-type': 'application/json',
+        'x-fc-error-type': outcome.errorType ?? 'UnhandledInvocationError',
+      },
       body: outcome.body,
     };
   }
@@ -146,7 +158,12 @@ export function toHttpReply(outcome: InvocationOutcome): HttpReply {
     if (RESERVED.has(lower) || lower.startsWith('x-fc-')) continue;
     headers[k] = Array.isArray(v) ? v.map(String) : String(v);
   }
-  const bodyText = struct.body === undefined || struct.body === null ? '' : typeof struct.body === 'string' ? struct.body : JSON.stringify(struct.body);
+  const bodyText =
+    struct.body === undefined || struct.body === null
+      ? ''
+      : typeof struct.body === 'string'
+        ? struct.body
+        : JSON.stringify(struct.body);
   const body = struct.isBase64Encoded ? Buffer.from(bodyText, 'base64') : Buffer.from(bodyText, 'utf8');
   return { statusCode: struct.statusCode, headers: { ...headers, ...base }, body };
 }

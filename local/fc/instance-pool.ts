@@ -56,7 +56,13 @@ type WorkerMessage =
   | { type: 'ready' }
   | { type: 'init-error'; error: FcError }
   | { type: 'result'; id: number; ok: true; body: Uint8Array }
-  | { type: 'result'; id: number; ok: false; errorType: 'UnhandledInvocationError' | 'InitializationError'; error: FcError };
+  | {
+      type: 'result';
+      id: number;
+      ok: false;
+      errorType: 'UnhandledInvocationError' | 'InitializationError';
+      error: FcError;
+    };
 
 const WORKER_URL = new URL('./instance-worker.mjs', import.meta.url);
 
@@ -71,9 +77,20 @@ class Instance {
   idleTimer?: NodeJS.Timeout;
   private readonly ready: Promise<FcError | undefined>;
   private nextId = 1;
-  private pending?: { id: number; requestId: string; logs: string[]; settle: (m: WorkerMessage | { type: 'exit'; code: number; error?: Error }) => void };
+  private pending?: {
+    id: number;
+    requestId: string;
+    logs: string[];
+    settle: (m: WorkerMessage | { type: 'exit'; code: number; error?: Error }) => void;
+  };
 
-  constructor(readonly id: string, spec: FunctionSpec, env: Record<string, string>, onLog: (line: string) => void, onDeath: (i: Instance) => void) {
+  constructor(
+    readonly id: string,
+    spec: FunctionSpec,
+    env: Record<string, string>,
+    onLog: (line: string) => void,
+    onDeath: (i: Instance) => void,
+  ) {
     this.worker = new Worker(WORKER_URL, {
       workerData: { codeDir: spec.codeDir, handler: spec.handler, initializer: spec.initializer?.handler },
       env,
@@ -88,7 +105,8 @@ class Instance {
         else if (m.type === 'init-error') resolveReady(m.error);
         else if (m.type === 'log') {
           onLog(m.line);
-          if (this.pending && (m.requestId === this.pending.requestId || m.requestId === '')) this.pending.logs.push(m.line);
+          if (this.pending && (m.requestId === this.pending.requestId || m.requestId === ''))
+            this.pending.logs.push(m.line);
         } else if (m.type === 'result' && this.pending?.id === m.id) this.pending.settle(m);
       });
       this.worker.on('error', (e) => {
@@ -96,7 +114,10 @@ class Instance {
       });
       this.worker.on('exit', (code) => {
         this.dead = true;
-        resolveReady({ errorMessage: `Process exited unexpectedly before completing request (exit code ${code})`, errorType: exitError?.name });
+        resolveReady({
+          errorMessage: `Process exited unexpectedly before completing request (exit code ${code})`,
+          errorType: exitError?.name,
+        });
         this.pending?.settle({ type: 'exit', code, error: exitError });
         onDeath(this);
       });
@@ -105,7 +126,12 @@ class Instance {
   }
 
   /** `makeContext` is called again right before dispatch, so the credentials are current after a cold start. */
-  async invoke(event: Buffer, makeContext: () => FcContextData, timeoutMs: number, coldStart: boolean): Promise<InvocationOutcome> {
+  async invoke(
+    event: Buffer,
+    makeContext: () => FcContextData,
+    timeoutMs: number,
+    coldStart: boolean,
+  ): Promise<InvocationOutcome> {
     const context = makeContext();
     const started = performance.now();
     const logs: string[] = [];
@@ -141,7 +167,11 @@ class Instance {
               }),
             );
           } else if (m.type === 'result') {
-            resolveOutcome(m.ok ? outcome(true, Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength)) : failure(m.errorType, m.error));
+            resolveOutcome(
+              m.ok
+                ? outcome(true, Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength))
+                : failure(m.errorType, m.error),
+            );
           }
         },
       };
@@ -150,8 +180,16 @@ class Instance {
         this.pending = undefined;
         this.dead = true;
         void this.worker.terminate();
-        p?.logs.push(`${new Date().toISOString()} ${context.requestId} [ERROR] Function time out after ${context.function.timeout} seconds`);
-        resolveOutcome(failure('UnhandledInvocationError', { errorMessage: `Function time out after ${context.function.timeout} seconds` }, true));
+        p?.logs.push(
+          `${new Date().toISOString()} ${context.requestId} [ERROR] Function time out after ${context.function.timeout} seconds`,
+        );
+        resolveOutcome(
+          failure(
+            'UnhandledInvocationError',
+            { errorMessage: `Function time out after ${context.function.timeout} seconds` },
+            true,
+          ),
+        );
       }, timeoutMs);
     });
 
@@ -164,7 +202,8 @@ class Instance {
       void this.worker.terminate();
       return settled;
     }
-    if (!this.dead) this.worker.postMessage({ type: 'invoke', id, event: new Uint8Array(event), context: makeContext() });
+    if (!this.dead)
+      this.worker.postMessage({ type: 'invoke', id, event: new Uint8Array(event), context: makeContext() });
     return settled;
   }
 

@@ -69,9 +69,15 @@ fs.write = function write(fd, data, ...args) {
   capture(fd, text);
   if (cb) process.nextTick(cb, null, n, data);
 };
-for (const [stream, fd] of [[process.stdout, 1], [process.stderr, 2]]) {
+for (const [stream, fd] of [
+  [process.stdout, 1],
+  [process.stderr, 2],
+]) {
   stream.write = (chunk, encoding, cb) => {
-    capture(fd, typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString(typeof encoding === 'string' ? encoding : 'utf8'));
+    capture(
+      fd,
+      typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString(typeof encoding === 'string' ? encoding : 'utf8'),
+    );
     const done = typeof encoding === 'function' ? encoding : cb;
     if (done) process.nextTick(done);
     return true;
@@ -113,7 +119,8 @@ const cache = new Map();
 async function loadModule(base) {
   if (cache.has(base)) return cache.get(base);
   const file = findFile(base);
-  if (!file) throw Object.assign(new Error(`Cannot find module '${join(config.codeDir, base)}'`), { name: 'ImportModuleError' });
+  if (!file)
+    throw Object.assign(new Error(`Cannot find module '${join(config.codeDir, base)}'`), { name: 'ImportModuleError' });
   let mod;
   if (file.endsWith('.mjs') || (file.endsWith('.js') && codeDirIsModule())) {
     mod = await import(pathToFileURL(file).href);
@@ -128,7 +135,8 @@ async function loadModule(base) {
       mod = m.exports;
     } catch (e) {
       // An ES module written as .js without a package.json: fall back to import(), as Node 20's detection would.
-      if (e instanceof SyntaxError && /import|export/.test(String(e.message))) mod = await import(pathToFileURL(file).href);
+      if (e instanceof SyntaxError && /import|export/.test(String(e.message)))
+        mod = await import(pathToFileURL(file).href);
       else throw e;
     }
   }
@@ -156,7 +164,7 @@ function toError(e) {
       stackTrace: String(e.stack ?? '').split('\n'),
     };
   }
-  return { errorMessage: typeof e === 'string' ? e : JSON.stringify(e) ?? String(e) };
+  return { errorMessage: typeof e === 'string' ? e : (JSON.stringify(e) ?? String(e)) };
 }
 
 /** FC's conversion of a handler's return value into the invocation's response bytes. */
@@ -200,7 +208,13 @@ port.on('message', async (msg) => {
       try {
         await callHandler(init, [context]);
       } catch (e) {
-        port.postMessage({ type: 'result', id: msg.id, ok: false, errorType: 'InitializationError', error: toError(e) });
+        port.postMessage({
+          type: 'result',
+          id: msg.id,
+          ok: false,
+          errorType: 'InitializationError',
+          error: toError(e),
+        });
         return;
       }
     }
@@ -212,6 +226,12 @@ port.on('message', async (msg) => {
     port.postMessage({ type: 'result', id: msg.id, ok: true, body }, [body.buffer]);
   } catch (e) {
     flushPartial();
-    port.postMessage({ type: 'result', id: msg.id, ok: false, errorType: 'UnhandledInvocationError', error: toError(e) });
+    port.postMessage({
+      type: 'result',
+      id: msg.id,
+      ok: false,
+      errorType: 'UnhandledInvocationError',
+      error: toError(e),
+    });
   }
 });

@@ -38,7 +38,10 @@ function fail(message: string, code = 2): never {
 
 function findFunction(project: ProjectSpec, name: string): FunctionSpec {
   const fn = project.functions.find((f) => f.functionName === name || f.resourceName === name);
-  if (!fn) fail(`no function "${name}" in ${project.file}; known: ${project.functions.map((f) => `${f.resourceName} (${f.functionName})`).join(', ')}`);
+  if (!fn)
+    fail(
+      `no function "${name}" in ${project.file}; known: ${project.functions.map((f) => `${f.resourceName} (${f.functionName})`).join(', ')}`,
+    );
   return fn;
 }
 
@@ -83,30 +86,55 @@ async function main(): Promise<void> {
     const fn = findFunction(project, positionals[0]);
     const endpoint = values.endpoint ?? `${accountId}.${fn.region}.fc.aliyuncs.com`;
     const local = /^(127\.|localhost|\[?::1\]?)/.test(endpoint);
-    if (!values.endpoint && accountId === DEFAULT_ACCOUNT_ID) fail('--remote without --endpoint needs ALIBABA_CLOUD_ACCOUNT_ID (your account id) to build the FC endpoint');
+    if (!values.endpoint && accountId === DEFAULT_ACCOUNT_ID)
+      fail('--remote without --endpoint needs ALIBABA_CLOUD_ACCOUNT_ID (your account id) to build the FC endpoint');
     const accessKeyId = process.env.ALIBABA_CLOUD_ACCESS_KEY_ID ?? (local ? ADMIN_KEY.id : undefined);
     const accessKeySecret = process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET ?? (local ? ADMIN_KEY.secret : undefined);
-    if (!accessKeyId || !accessKeySecret) fail('--remote needs ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET');
-    const sdkOptions = { endpoint, accessKeyId, accessKeySecret, securityToken: process.env.ALIBABA_CLOUD_SECURITY_TOKEN, regionId: fn.region };
+    if (!accessKeyId || !accessKeySecret)
+      fail('--remote needs ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET');
+    const sdkOptions = {
+      endpoint,
+      accessKeyId,
+      accessKeySecret,
+      securityToken: process.env.ALIBABA_CLOUD_SECURITY_TOKEN,
+      regionId: fn.region,
+    };
     let res;
     try {
       res =
         sdk === 'fc2'
-          ? await invokeWithFc2({ ...sdkOptions, accountId }, fn.functionName, event, { qualifier: values.qualifier, logTail: true })
-          : await invokeWithSdk(createFcClient(sdkOptions), fn.functionName, event, { qualifier: values.qualifier, logTail: true });
+          ? await invokeWithFc2({ ...sdkOptions, accountId }, fn.functionName, event, {
+              qualifier: values.qualifier,
+              logTail: true,
+            })
+          : await invokeWithSdk(createFcClient(sdkOptions), fn.functionName, event, {
+              qualifier: values.qualifier,
+              logTail: true,
+            });
     } catch (e) {
       const err = e as Error & { code?: string; statusCode?: number };
       fail(`InvokeFunction ${fn.functionName} at ${endpoint} failed: ${err.code ?? ''} ${err.message}`, 1);
     }
-    process.stdout.write(`FC Invoke Start RequestId: ${res.requestId ?? '-'}  (${endpoint}, via ${sdk === 'fc2' ? '@alicloud/fc2' : '@alicloud/fc20230330'})\n`);
+    process.stdout.write(
+      `FC Invoke Start RequestId: ${res.requestId ?? '-'}  (${endpoint}, via ${sdk === 'fc2' ? '@alicloud/fc2' : '@alicloud/fc20230330'})\n`,
+    );
     if (res.logTail) process.stdout.write(res.logTail.endsWith('\n') ? res.logTail : `${res.logTail}\n`);
-    process.stdout.write(`FC Invoke End RequestId: ${res.requestId ?? '-'}${res.errorType ? `, Error: ${res.errorType}` : ''}\n\nFC Invoke Result:\n`);
+    process.stdout.write(
+      `FC Invoke End RequestId: ${res.requestId ?? '-'}${res.errorType ? `, Error: ${res.errorType}` : ''}\n\nFC Invoke Result:\n`,
+    );
     process.stdout.write(`${res.body.toString('utf8')}\n`);
     process.exit(res.errorType ? 1 : 0);
   }
 
   // Check the name before starting anything.
-  findFunction(loadProject(sYaml, { env: { TABLESTORE_INSTANCE: DEFAULT_INSTANCE, ...process.env }, config: { AccountID: accountId }, accountId }), positionals[0]);
+  findFunction(
+    loadProject(sYaml, {
+      env: { TABLESTORE_INSTANCE: DEFAULT_INSTANCE, ...process.env },
+      config: { AccountID: accountId },
+      accountId,
+    }),
+    positionals[0],
+  );
   const quiet = { info: () => {}, warn: () => {}, error: (m: string) => process.stderr.write(`${m}\n`) };
   const stack = await startLocalStack({
     sYamlPath: sYaml,
@@ -118,7 +146,7 @@ async function main(): Promise<void> {
     functionLogs: false,
     logger: { ...quiet, info: (m) => (m.startsWith('[build]') ? process.stderr.write(`${m}\n`) : undefined) },
   });
-  let code = 0;
+  let code: number;
   try {
     const fn = findFunction(stack.project, positionals[0]);
     const outcome = await stack.runner.invoke(fn.functionName, event, { qualifier: values.qualifier });

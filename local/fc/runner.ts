@@ -138,7 +138,8 @@ export async function startFcRunner(options: FcRunnerOptions = {}): Promise<FcRu
   for (const fn of project.functions) {
     const p = fn.role ? options.credentials?.(fn) : undefined;
     if (p) providers.set(fn.functionName, p);
-    else if (fn.role) log.warn(`[fc] ${fn.functionName}: role ${fn.role} but no credential source; context.credentials will be {}`);
+    else if (fn.role)
+      log.warn(`[fc] ${fn.functionName}: role ${fn.role} but no credential source; context.credentials will be {}`);
   }
   const refresh = async (force: boolean): Promise<void> => {
     await Promise.all(
@@ -148,7 +149,8 @@ export async function startFcRunner(options: FcRunnerOptions = {}): Promise<FcRu
           const previous = current.get(name);
           current.set(name, c);
           if (!previous || previous.accessKeyId !== c.accessKeyId || previous.securityToken !== c.securityToken) {
-            for (const l of credentialListeners) l({ functionName: name, accessKeyId: c.accessKeyId, expiration: c.expiration });
+            for (const l of credentialListeners)
+              l({ functionName: name, accessKeyId: c.accessKeyId, expiration: c.expiration });
           }
         } catch (e) {
           log.error(`[fc] ${name}: could not obtain role credentials: ${(e as Error).message}`);
@@ -180,7 +182,8 @@ export async function startFcRunner(options: FcRunnerOptions = {}): Promise<FcRu
         onLog: (line) => {
           if (functionLogs) log.info(`[${fn.functionName}] ${line}`);
         },
-        instanceEnv: (instanceId) => instanceEnvironment(fn, instanceId, accountId, current.get(fn.functionName), options.environmentOverrides),
+        instanceEnv: (instanceId) =>
+          instanceEnvironment(fn, instanceId, accountId, current.get(fn.functionName), options.environmentOverrides),
       }),
     );
   }
@@ -189,7 +192,9 @@ export async function startFcRunner(options: FcRunnerOptions = {}): Promise<FcRu
     const c = current.get(fn.functionName);
     return {
       requestId,
-      credentials: c ? { accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, securityToken: c.securityToken ?? '' } : {},
+      credentials: c
+        ? { accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, securityToken: c.securityToken ?? '' }
+        : {},
       function: { name: fn.functionName, handler: fn.handler, memory: fn.memorySize, timeout: fn.timeout },
       service: { logProject: '', logStore: '', qualifier, versionId: '' },
       region: fn.region,
@@ -199,32 +204,60 @@ export async function startFcRunner(options: FcRunnerOptions = {}): Promise<FcRu
     };
   };
 
-  const invoke = async (functionName: string, event: Buffer | string | object, opts: InvokeOptions = {}, requestId = newRequestId()): Promise<InvocationOutcome> => {
+  const invoke = async (
+    functionName: string,
+    event: Buffer | string | object,
+    opts: InvokeOptions = {},
+    requestId = newRequestId(),
+  ): Promise<InvocationOutcome> => {
     const fn = byName.get(functionName);
     const pool = pools.get(functionName);
-    if (!fn || !pool) throw new Error(`no function named "${functionName}" in ${project.file} (have: ${[...byName.keys()].join(', ')})`);
-    const bytes = Buffer.isBuffer(event) ? event : Buffer.from(typeof event === 'string' ? event : JSON.stringify(event), 'utf8');
+    if (!fn || !pool)
+      throw new Error(
+        `no function named "${functionName}" in ${project.file} (have: ${[...byName.keys()].join(', ')})`,
+      );
+    const bytes = Buffer.isBuffer(event)
+      ? event
+      : Buffer.from(typeof event === 'string' ? event : JSON.stringify(event), 'utf8');
     // The context is built when the invocation reaches its instance (after a cold start), with the credentials current then.
     const outcome = await pool.invoke(bytes, () => contextFor(fn, requestId, opts.qualifier ?? 'LATEST'));
-    const record: InvocationRecord = { functionName, source: opts.source ?? 'direct', triggerName: opts.triggerName, outcome };
+    const record: InvocationRecord = {
+      functionName,
+      source: opts.source ?? 'direct',
+      triggerName: opts.triggerName,
+      outcome,
+    };
     for (const l of invocationListeners) l(record);
     return outcome;
   };
 
   // ---- timers ----------------------------------------------------------------------------------------------
   const timerEvent = (t: TimerTriggerSpec, at: Date): string =>
-    JSON.stringify({ triggerTime: at.toISOString().replace(/\.\d{3}Z$/, 'Z'), triggerName: t.name, ...(t.payload !== undefined ? { payload: t.payload } : {}) });
+    JSON.stringify({
+      triggerTime: at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      triggerName: t.name,
+      ...(t.payload !== undefined ? { payload: t.payload } : {}),
+    });
   const fireTimer = async (fn: FunctionSpec, t: TimerTriggerSpec, at: Date): Promise<InvocationOutcome> => {
-    const outcome = await invoke(fn.functionName, timerEvent(t, at), { qualifier: t.qualifier, source: 'timer', triggerName: t.name });
+    const outcome = await invoke(fn.functionName, timerEvent(t, at), {
+      qualifier: t.qualifier,
+      source: 'timer',
+      triggerName: t.name,
+    });
     const status = outcome.ok ? 'ok' : `${outcome.errorType}: ${outcome.error?.errorMessage}`;
-    log.info(`[fc] timer ${fn.functionName}/${t.name} ${status} ${outcome.durationMs.toFixed(0)}ms ${outcome.requestId}`);
+    log.info(
+      `[fc] timer ${fn.functionName}/${t.name} ${status} ${outcome.durationMs.toFixed(0)}ms ${outcome.requestId}`,
+    );
     return outcome;
   };
   const timers: ScheduledTimer[] = [];
   for (const fn of project.functions) {
     for (const t of fn.triggers) {
       if (t.type !== 'timer') continue;
-      const expr = options.timerOverrides?.[`${fn.functionName}/${t.name}`] ?? options.timerOverrides?.[fn.functionName] ?? t.cronExpression;
+      const expr =
+        options.timerOverrides?.[`${fn.functionName}/${t.name}`] ??
+        options.timerOverrides?.[fn.functionName] ??
+        t.cronExpression;
       if (!t.enable) {
         log.info(`[fc] timer ${fn.functionName}/${t.name} is disabled (enable: false)`);
         continue;
@@ -232,14 +265,18 @@ export async function startFcRunner(options: FcRunnerOptions = {}): Promise<FcRu
       if (options.timers === false) continue;
       timers.push(
         schedule(expr, (at) => {
-          fireTimer(fn, t, at).catch((e: unknown) => log.error(`[fc] timer ${fn.functionName}/${t.name}: ${(e as Error).message}`));
+          fireTimer(fn, t, at).catch((e: unknown) =>
+            log.error(`[fc] timer ${fn.functionName}/${t.name}: ${(e as Error).message}`),
+          );
         }),
       );
       log.info(`[fc] timer ${fn.functionName}/${t.name} scheduled: ${expr}`);
     }
     for (const t of fn.triggers) {
       if (t.type === 'http' && t.authType !== 'anonymous') {
-        log.warn(`[fc] ${fn.functionName}/${t.name}: trigger authType "${t.authType}" is NOT enforced locally; every request is let through`);
+        log.warn(
+          `[fc] ${fn.functionName}/${t.name}: trigger authType "${t.authType}" is NOT enforced locally; every request is let through`,
+        );
       }
     }
     for (const s of fn.skippedTriggers) log.warn(`[fc] ${fn.functionName}: trigger ${s} is not emulated locally`);
@@ -249,7 +286,13 @@ export async function startFcRunner(options: FcRunnerOptions = {}): Promise<FcRu
   const identities = options.identities ?? staticKeyStore(options.accessKeys ?? [], accountId);
   const nonces = new Map<string, number>();
 
-  const serveTrigger = async (req: IncomingMessage, res: ServerResponse, rawPath: string, rawQuery: string, body: Buffer): Promise<void> => {
+  const serveTrigger = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    rawPath: string,
+    rawQuery: string,
+    body: Buffer,
+  ): Promise<void> => {
     const segments = rawPath.split('/');
     let fn = byName.get(safeDecode(segments[1] ?? ''));
     let fnPath = rawPath;
@@ -264,14 +307,34 @@ export async function startFcRunner(options: FcRunnerOptions = {}): Promise<FcRu
     }
     const trigger = fn.triggers.find((t) => t.type === 'http' && t.methods.includes(req.method ?? ''));
     if (!trigger) {
-      return sendJson(res, 405, requestId, { code: 'MethodNotAllowed', message: `${req.method} is not among the HTTP trigger's methods of ${fn.functionName}` });
+      return sendJson(res, 405, requestId, {
+        code: 'MethodNotAllowed',
+        message: `${req.method} is not among the HTTP trigger's methods of ${fn.functionName}`,
+      });
     }
-    const event = buildHttpEvent({ req, rawPath: fnPath, rawQuery, body, requestId, accountId, functionName: fn.functionName, region: fn.region, now: new Date() });
-    const outcome = await invoke(fn.functionName, JSON.stringify(event), { source: 'http', triggerName: trigger.name, qualifier: trigger.qualifier }, requestId);
+    const event = buildHttpEvent({
+      req,
+      rawPath: fnPath,
+      rawQuery,
+      body,
+      requestId,
+      accountId,
+      functionName: fn.functionName,
+      region: fn.region,
+      now: new Date(),
+    });
+    const outcome = await invoke(
+      fn.functionName,
+      JSON.stringify(event),
+      { source: 'http', triggerName: trigger.name, qualifier: trigger.qualifier },
+      requestId,
+    );
     const reply = toHttpReply(outcome);
     res.writeHead(reply.statusCode, reply.headers);
     res.end(req.method === 'HEAD' ? undefined : reply.body);
-    log.info(`[fc] ${fn.functionName} ${req.method} ${fnPath}${rawQuery ? `?${rawQuery}` : ''} -> ${reply.statusCode} ${outcome.durationMs.toFixed(0)}ms ${requestId}`);
+    log.info(
+      `[fc] ${fn.functionName} ${req.method} ${fnPath}${rawQuery ? `?${rawQuery}` : ''} -> ${reply.statusCode} ${outcome.durationMs.toFixed(0)}ms ${requestId}`,
+    );
   };
 
   const server = createServer((req, res) => {
@@ -280,7 +343,11 @@ export async function startFcRunner(options: FcRunnerOptions = {}): Promise<FcRu
     const rawPath = q < 0 ? url : url.slice(0, q);
     const rawQuery = q < 0 ? '' : url.slice(q + 1);
     const work = readBody(req, MAX_BODY).then((body) => {
-      if (!body) return sendJson(res, 413, newRequestId(), { code: 'PayloadTooLarge', message: `request body exceeds ${MAX_BODY} bytes` });
+      if (!body)
+        return sendJson(res, 413, newRequestId(), {
+          code: 'PayloadTooLarge',
+          message: `request body exceeds ${MAX_BODY} bytes`,
+        });
       // The API namespace is never a trigger path: unserved API calls get a 404 naming what is served.
       return API_PATH.test(rawPath)
         ? handleInvokeApi({
@@ -301,7 +368,8 @@ export async function startFcRunner(options: FcRunnerOptions = {}): Promise<FcRu
     });
     work.catch((e: unknown) => {
       log.error(`[fc] ${req.method} ${url}: ${(e as Error).stack ?? String(e)}`);
-      if (!res.headersSent) sendJson(res, 500, newRequestId(), { code: 'InternalError', message: (e as Error).message });
+      if (!res.headersSent)
+        sendJson(res, 500, newRequestId(), { code: 'InternalError', message: (e as Error).message });
       else res.destroy();
     });
   });
@@ -336,7 +404,9 @@ export async function startFcRunner(options: FcRunnerOptions = {}): Promise<FcRu
     invoke: (name, event, opts) => invoke(name, event, opts),
     fireTimer: (name, triggerName) => {
       const fn = byName.get(name);
-      const t = fn?.triggers.find((x): x is TimerTriggerSpec => x.type === 'timer' && (triggerName === undefined || x.name === triggerName));
+      const t = fn?.triggers.find(
+        (x): x is TimerTriggerSpec => x.type === 'timer' && (triggerName === undefined || x.name === triggerName),
+      );
       if (!fn || !t) return Promise.reject(new Error(`no timer trigger ${triggerName ?? ''} on function "${name}"`));
       return fireTimer(fn, t, new Date());
     },
@@ -368,7 +438,8 @@ export async function startFcRunner(options: FcRunnerOptions = {}): Promise<FcRu
  * Debian 10 runtimes (nodejs20 and older) name the version variable FC_VER_ID, newer images
  * FC_FUNCTION_VERSION (docs/protocol-fc.md §3).
  */
-const versionVariable = (runtime: string): string => (/^nodejs(\d+)$/.test(runtime) && Number(/\d+/.exec(runtime)![0]) <= 20 ? 'FC_VER_ID' : 'FC_FUNCTION_VERSION');
+const versionVariable = (runtime: string): string =>
+  /^nodejs(\d+)$/.test(runtime) && Number(/\d+/.exec(runtime)![0]) <= 20 ? 'FC_VER_ID' : 'FC_FUNCTION_VERSION';
 
 /**
  * Exactly the variables FC 3.0 documents for an instance (docs/protocol-fc.md §3), plus the host's PATH and
@@ -403,7 +474,13 @@ export function instanceEnvironment(
   return { ...env, ...fn.environmentVariables, ...(overrides ?? {}) };
 }
 
-export function sendJson(res: ServerResponse, status: number, requestId: string, body: unknown, extraHeaders: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  requestId: string,
+  body: unknown,
+  extraHeaders: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'x-fc-request-id': requestId, ...extraHeaders });
   res.end(text);

@@ -18,7 +18,15 @@ import { LocalIam } from '../sts/iam';
 import { DEFAULT_ACCOUNT_ID, DEFAULT_IDENTITIES_DOCUMENT, parseIdentities } from '../sts/identities';
 import { loadProject, type ProjectSpec } from './config';
 import { startFcRunner, type FcRunner, type RunnerLogger } from './runner';
-import { seedDemoData, startFeeder, timeseriesClient, TIMESERIES_TABLE, type Feeder, type SeedResult, type SeedTarget } from '../seed/index';
+import {
+  seedDemoData,
+  startFeeder,
+  timeseriesClient,
+  TIMESERIES_TABLE,
+  type Feeder,
+  type SeedResult,
+  type SeedTarget,
+} from '../seed/index';
 
 export const REPO_ROOT = resolvePath(fileURLToPath(new URL('../..', import.meta.url)));
 export const ADMIN_KEY = DEFAULT_IDENTITIES_DOCUMENT.users[0].accessKeys[0];
@@ -117,13 +125,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         return { ...target, endpoint: past.endpoint };
       };
       try {
-        seed = await seedDemoData(target, { wideRows: options.wideRows, staleTarget: pastTarget, log: (l) => log.info(l) });
+        seed = await seedDemoData(target, {
+          wideRows: options.wideRows,
+          staleTarget: pastTarget,
+          log: (l) => log.info(l),
+        });
       } finally {
         await past?.stop();
       }
     }
     let feeder: Feeder | undefined;
-    const feedDemo = options.seed !== false && (options.feederIntervalMs ?? 60_000) > 0 && (await hasTimeseriesTable(target, TIMESERIES_TABLE));
+    const feedDemo =
+      options.seed !== false &&
+      (options.feederIntervalMs ?? 60_000) > 0 &&
+      (await hasTimeseriesTable(target, TIMESERIES_TABLE));
     if (feedDemo) {
       feeder = startFeeder(target, options.feederIntervalMs ?? 60_000, (l) => log.warn(l));
       stopList.push(async () => feeder?.stop());
@@ -148,7 +163,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         const roleName = fn.role?.split(':role/')[1];
         if (!roleName) return undefined;
         const provider: CredentialProvider = async (): Promise<Credentials> => {
-          const r = iam.issueForService(roleName, FC_SERVICE, { durationSeconds: 900, sessionName: fn.functionName.slice(0, 64) });
+          const r = iam.issueForService(roleName, FC_SERVICE, {
+            durationSeconds: 900,
+            sessionName: fn.functionName.slice(0, 64),
+          });
           const list = issued.get(fn.functionName) ?? [];
           const previous = list.at(-1);
           list.push(r.Credentials.AccessKeyId);
@@ -197,7 +215,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 }
 
 /** C's local users and roles, plus the project's execution roles carrying policies/*.json. */
-export function identitiesDocument(root: string, project: ProjectSpec, v: { accountId: string; region: string; instance: string }): object {
+export function identitiesDocument(
+  root: string,
+  project: ProjectSpec,
+  v: { accountId: string; region: string; instance: string },
+): object {
   const base = JSON.parse(JSON.stringify(DEFAULT_IDENTITIES_DOCUMENT)) as {
     accountId: string;
     users: { name: string; policies: unknown[] }[];
@@ -209,13 +231,14 @@ export function identitiesDocument(root: string, project: ProjectSpec, v: { acco
     ? readdirSync(policiesDir)
         .filter((f) => f.endsWith('.json'))
         .sort()
-        .map((f) =>
-          JSON.parse(
-            readFileSync(join(policiesDir, f), 'utf8')
-              .replaceAll('${Region}', v.region)
-              .replaceAll('${AccountId}', v.accountId)
-              .replaceAll('${Instance}', v.instance.toLowerCase()),
-          ) as unknown,
+        .map(
+          (f) =>
+            JSON.parse(
+              readFileSync(join(policiesDir, f), 'utf8')
+                .replaceAll('${Region}', v.region)
+                .replaceAll('${AccountId}', v.accountId)
+                .replaceAll('${Instance}', v.instance.toLowerCase()),
+            ) as unknown,
         )
     : [];
   const roleNames = new Set(project.functions.map((f) => f.role?.split(':role/')[1]).filter((r): r is string => !!r));
@@ -232,7 +255,12 @@ export function identitiesDocument(root: string, project: ProjectSpec, v: { acco
 }
 
 /** Builds when a function's bundle is missing or older than any source it is built from. */
-export async function ensureBuilt(root: string, project: ProjectSpec, force: boolean, log: RunnerLogger): Promise<void> {
+export async function ensureBuilt(
+  root: string,
+  project: ProjectSpec,
+  force: boolean,
+  log: RunnerLogger,
+): Promise<void> {
   const bundles = project.functions.map((f) => join(f.codeDir, `${f.handler.slice(0, f.handler.lastIndexOf('.'))}.js`));
   const isStale = (): boolean => {
     const sourcesNewest = Math.max(newestMtime(join(root, 'functions')), newestMtime(join(root, 'lib')));
@@ -251,7 +279,9 @@ export async function ensureBuilt(root: string, project: ProjectSpec, force: boo
     const mod = (await import(buildScript)) as { buildFunctions?: () => Promise<{ name: string; bytes: number }[]> };
     if (typeof mod.buildFunctions !== 'function') throw new Error('scripts/build.ts does not export buildFunctions()');
     const built = await mod.buildFunctions();
-    log.info(`[build] ${built.map((b) => `${b.name} (${Math.round(b.bytes / 1024)} KiB)`).join(', ')} in ${(performance.now() - started).toFixed(0)} ms`);
+    log.info(
+      `[build] ${built.map((b) => `${b.name} (${Math.round(b.bytes / 1024)} KiB)`).join(', ')} in ${(performance.now() - started).toFixed(0)} ms`,
+    );
   } finally {
     release();
   }
@@ -272,7 +302,8 @@ async function buildLock(file: string): Promise<() => void> {
       } catch {
         /* released meanwhile */
       }
-      if (Date.now() > deadline) throw new Error(`waited 2 minutes for another build to finish (${file})`);
+      if (Date.now() > deadline)
+        throw new Error(`waited 2 minutes for another build to finish (${file})`, { cause: e });
       await new Promise((r) => setTimeout(r, 150));
     }
   }
@@ -284,7 +315,8 @@ function newestMtime(dir: string): number {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestMtime(p));
-    else if (entry.name.endsWith('.ts') || entry.name.endsWith('.js') || entry.name.endsWith('.json')) newest = Math.max(newest, statSync(p).mtimeMs);
+    else if (entry.name.endsWith('.ts') || entry.name.endsWith('.js') || entry.name.endsWith('.json'))
+      newest = Math.max(newest, statSync(p).mtimeMs);
   }
   return newest;
 }

@@ -24,7 +24,8 @@ export function parseDuration(text: string): number {
     total += Number(m[1]) * UNITS[m[2]];
     matched = re.lastIndex;
   }
-  if (matched === 0 || matched !== s.length || total <= 0) throw new ScheduleError(`invalid duration "${text}" (examples: 30s, 5m, 1h30m)`);
+  if (matched === 0 || matched !== s.length || total <= 0)
+    throw new ScheduleError(`invalid duration "${text}" (examples: 30s, 5m, 1h30m)`);
   return total;
 }
 
@@ -43,7 +44,10 @@ export function parseSchedule(expression: string): Schedule {
     }
   }
   const fields = expr.split(/\s+/);
-  if (fields.length !== 6) throw new ScheduleError(`cron "${expression}" must have six fields: second minute hour day-of-month month day-of-week`);
+  if (fields.length !== 6)
+    throw new ScheduleError(
+      `cron "${expression}" must have six fields: second minute hour day-of-month month day-of-week`,
+    );
   try {
     new Cron(expr, { mode: '6-part', timezone, paused: true }).stop();
   } catch (e) {

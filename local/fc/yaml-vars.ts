@@ -65,11 +65,16 @@ function evaluate(expr: string, scope: ResolveScope, where: string): unknown {
         const v = scope.env[args[0]];
         if (v !== undefined && v !== '') return v;
         if (args.length > 1) return args[1];
-        throw new SYamlError(`${where}: environment variable ${args[0]} is not set and \${env('${args[0]}')} has no default`);
+        throw new SYamlError(
+          `${where}: environment variable ${args[0]} is not set and \${env('${args[0]}')} has no default`,
+        );
       }
       case 'config': {
         const v = scope.config[args[0] ?? ''];
-        if (v === undefined) throw new SYamlError(`${where}: \${config('${args[0]}')} is not known locally (set it in the runner's config option)`);
+        if (v === undefined)
+          throw new SYamlError(
+            `${where}: \${config('${args[0]}')} is not known locally (set it in the runner's config option)`,
+          );
         return v;
       }
       case 'path':
@@ -92,7 +97,8 @@ function evaluate(expr: string, scope: ResolveScope, where: string): unknown {
   if (head === 'vars') root = scope.vars;
   else if (head === 'this') root = { props: scope.thisProps };
   else if (head === 'resources') {
-    if (rest[1] === 'output') throw new SYamlError(`${where}: \${${expr}} needs a deployed resource; not available locally`);
+    if (rest[1] === 'output')
+      throw new SYamlError(`${where}: \${${expr}} needs a deployed resource; not available locally`);
     root = scope.resources;
   } else throw new SYamlError(`${where}: unknown reference \${${expr}}`);
   let cur = root;

@@ -54,7 +54,9 @@ export function headerValue(req: IncomingMessage, name: string): string | undefi
 
 /** FC 3.0 request ids: `1-<8 hex seconds>-<24 hex>`. */
 export function fcRequestId(now = Date.now()): string {
-  return `1-${Math.floor(now / 1000).toString(16).padStart(8, '0')}-${randomBytes(12).toString('hex')}`;
+  return `1-${Math.floor(now / 1000)
+    .toString(16)
+    .padStart(8, '0')}-${randomBytes(12).toString('hex')}`;
 }
 
 const otsPrefix = randomBytes(4).toString('hex');

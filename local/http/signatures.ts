@@ -34,7 +34,7 @@ export function rpcStringToSign(method: string, params: Readonly<Record<string, 
   const canonical = Object.keys(params)
     .filter((k) => k !== 'Signature')
     .sort()
-    .map((k) => `${popEncode(k)}=${popEncode(params[k]!)}`)
+    .map((k) => `${popEncode(k)}=${popEncode(params[k])}`)
     .join('&');
   return `${method.toUpperCase()}&${popEncode('/')}&${popEncode(canonical)}`;
 }
@@ -58,13 +58,20 @@ export function parseAcs3Authorization(header: string | undefined): Acs3Authoriz
   const m = header === undefined ? null : /^ACS3-HMAC-SHA256\s+(.*)$/s.exec(header.trim());
   if (!m) return undefined;
   const fields: Record<string, string> = {};
-  for (const part of m[1]!.split(',')) {
+  for (const part of m[1].split(',')) {
     const eq = part.indexOf('=');
     if (eq > 0) fields[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
   }
   const { Credential, SignedHeaders, Signature } = fields;
   if (!Credential || !SignedHeaders || !Signature || !/^[0-9a-fA-F]{64}$/.test(Signature)) return undefined;
-  return { accessKeyId: Credential, signedHeaders: SignedHeaders.toLowerCase().split(';').map((h) => h.trim()).filter(Boolean), signature: Signature.toLowerCase() };
+  return {
+    accessKeyId: Credential,
+    signedHeaders: SignedHeaders.toLowerCase()
+      .split(';')
+      .map((h) => h.trim())
+      .filter(Boolean),
+    signature: Signature.toLowerCase(),
+  };
 }
 
 export interface Acs3Input {
@@ -88,10 +95,17 @@ export function acs3CanonicalRequest(input: Acs3Input): string {
   const names = [...input.signedHeaders].sort();
   const values = (n: string): string => {
     const v = input.headers[n];
-    return (typeof v === 'string' ? [v] : [...(v ?? [])]).map((x) => x.trim()).sort().join(',');
+    return (typeof v === 'string' ? [v] : [...(v ?? [])])
+      .map((x) => x.trim())
+      .sort()
+      .join(',');
   };
   const headers = names.map((n) => `${n}:${values(n)}\n`).join('');
-  const uri = input.path.split('/').map((seg) => popEncode(safeDecode(seg))).join('/') || '/';
+  const uri =
+    input.path
+      .split('/')
+      .map((seg) => popEncode(safeDecode(seg)))
+      .join('/') || '/';
   return [input.method.toUpperCase(), uri, query, headers, names.join(';'), input.hashedPayload].join('\n');
 }
 
@@ -104,7 +118,11 @@ export function acs3Signature(stringToSign: string, accessKeySecret: string): st
 }
 
 /** Recomputes the ACS3 signature of `input` with `secret`; `stringToSign` is what the error message shows. */
-export function verifyAcs3(input: Acs3Input, auth: Acs3Authorization, secret: string): { ok: boolean; stringToSign: string } {
+export function verifyAcs3(
+  input: Acs3Input,
+  auth: Acs3Authorization,
+  secret: string,
+): { ok: boolean; stringToSign: string } {
   const stringToSign = acs3StringToSign(acs3CanonicalRequest(input));
   return { ok: sameText(acs3Signature(stringToSign, secret), auth.signature), stringToSign };
 }
@@ -119,7 +137,7 @@ export interface FcAuthorization {
 /** `FC <AccessKeyId>:<base64 HMAC-SHA256>`; undefined when malformed. */
 export function parseFcAuthorization(header: string | undefined): FcAuthorization | undefined {
   const m = header === undefined ? null : /^FC ([^\s:]+):([A-Za-z0-9+/]+={0,2})$/.exec(header.trim());
-  return m ? { accessKeyId: m[1]!, signature: m[2]! } : undefined;
+  return m ? { accessKeyId: m[1], signature: m[2] } : undefined;
 }
 
 export interface FcSignInput {
@@ -141,7 +159,11 @@ export function fcStringToSign(input: FcSignInput): string {
     .join('');
   const h = (n: string): string => input.headers[n] ?? '';
   let text = `${input.method.toUpperCase()}\n${h('content-md5')}\n${h('content-type')}\n${h('date')}\n${fcHeaders}${input.path}`;
-  if (input.query) text += `\n${[...input.query].map(([k, v]) => `${k}=${v}`).sort().join('\n')}`;
+  if (input.query)
+    text += `\n${[...input.query]
+      .map(([k, v]) => `${k}=${v}`)
+      .sort()
+      .join('\n')}`;
   return text;
 }
 

@@ -9,7 +9,7 @@ import { TimeseriesClient } from '../../lib/tablestore/timeseries/index';
 import type { TimeseriesKey, TimeseriesRowInput } from '../../lib/tablestore/timeseries/types';
 import { orderRows, prng, SERIES, STALE_SERIES, TIMESERIES_TABLE, WIDE_TABLE, type OrderRow } from './data';
 
-export { WIDE_TABLE, TIMESERIES_TABLE, STALE_SERIES, SERIES } from './data';
+export { TIMESERIES_TABLE } from './data';
 
 export interface SeedTarget {
   /** `http://127.0.0.1:port` */
@@ -61,7 +61,10 @@ type Callback<T> = (err: (Error & { code?: number }) | null, data: T) => void;
 interface OtsClient {
   listTable(params: object, cb: Callback<{ tableNames: string[] }>): void;
   createTable(params: object, cb: Callback<unknown>): void;
-  batchWriteRow(params: object, cb: Callback<{ tables: { isOk: boolean; errorCode?: string; errorMessage?: string }[] }>): void;
+  batchWriteRow(
+    params: object,
+    cb: Callback<{ tables: { isOk: boolean; errorCode?: string; errorMessage?: string }[] }>,
+  ): void;
 }
 const requireCjs = createRequire(import.meta.url);
 const TableStore = requireCjs('tablestore') as OtsModule;
@@ -85,7 +88,12 @@ function staticProvider(target: SeedTarget): CredentialProvider {
 }
 
 export function timeseriesClient(target: SeedTarget): TimeseriesClient {
-  return new TimeseriesClient({ endpoint: target.endpoint, instance: target.instance, region: target.region, credentials: staticProvider(target) });
+  return new TimeseriesClient({
+    endpoint: target.endpoint,
+    instance: target.instance,
+    region: target.region,
+    credentials: staticProvider(target),
+  });
 }
 
 /** True when the instance has neither wide nor time series tables. */
@@ -112,9 +120,14 @@ export async function seedDemoData(target: SeedTarget, options: SeedOptions = {}
     log('[seed] the instance already has tables; not seeding');
     return result(false, 0, 0);
   }
-  const [wideRows, points] = await Promise.all([seedWide(target, options.wideRows ?? 10_000), seedTimeseries(target, options)]);
+  const [wideRows, points] = await Promise.all([
+    seedWide(target, options.wideRows ?? 10_000),
+    seedTimeseries(target, options),
+  ]);
   const r = result(true, wideRows, points);
-  log(`[seed] ${WIDE_TABLE}: ${wideRows} rows; ${TIMESERIES_TABLE}: ${points} points in ${SERIES.length} series (${r.elapsedMs.toFixed(0)} ms)`);
+  log(
+    `[seed] ${WIDE_TABLE}: ${wideRows} rows; ${TIMESERIES_TABLE}: ${points} points in ${SERIES.length} series (${r.elapsedMs.toFixed(0)} ms)`,
+  );
   return r;
 }
 
@@ -153,10 +166,13 @@ async function seedWide(target: SeedTarget, rows: number): Promise<number> {
     Array.from({ length: 4 }, async () => {
       for (let b = queue.shift(); b; b = queue.shift()) {
         const res = await call<{ tables: { isOk: boolean; errorCode?: string; errorMessage?: string }[] }>((cb) =>
-          client.batchWriteRow({ tables: [{ tableName: WIDE_TABLE, rows: b!.map(toPut) }] }, cb),
+          client.batchWriteRow({ tables: [{ tableName: WIDE_TABLE, rows: b.map(toPut) }] }, cb),
         );
         const failed = res.tables.filter((t) => !t.isOk);
-        if (failed.length) throw new Error(`seeding ${WIDE_TABLE}: ${failed.length} rows failed, e.g. ${failed[0].errorCode}: ${failed[0].errorMessage}`);
+        if (failed.length)
+          throw new Error(
+            `seeding ${WIDE_TABLE}: ${failed.length} rows failed, e.g. ${failed[0].errorCode}: ${failed[0].errorMessage}`,
+          );
         written += b.length;
       }
     }),
@@ -198,13 +214,21 @@ async function seedTimeseries(target: SeedTarget, options: SeedOptions): Promise
   let points = 0;
   const ordered = [...SERIES].sort((a, b) => b.stopsMinutesAgo - a.stopsMinutesAgo);
   for (const spec of ordered) {
-    const rnd = prng(spec.key.measurement.length * 1000 + spec.key.dataSource.charCodeAt(spec.key.dataSource.length - 1));
+    const rnd = prng(
+      spec.key.measurement.length * 1000 + spec.key.dataSource.charCodeAt(spec.key.dataSource.length - 1),
+    );
     const lastUs = endUs - BigInt(spec.stopsMinutesAgo) * MINUTE_US;
     let rows: TimeseriesRowInput[] = [];
     const flush = async (): Promise<void> => {
       if (!rows.length) return;
-      const res = await (spec.stopsMinutesAgo > 0 ? staleClient : client).putTimeseriesData({ tableName: TIMESERIES_TABLE, rows });
-      if (res.failedRows.length) throw new Error(`seeding ${TIMESERIES_TABLE}: ${res.failedRows.length} points failed, e.g. ${res.failedRows[0].code}: ${res.failedRows[0].message}`);
+      const res = await (spec.stopsMinutesAgo > 0 ? staleClient : client).putTimeseriesData({
+        tableName: TIMESERIES_TABLE,
+        rows,
+      });
+      if (res.failedRows.length)
+        throw new Error(
+          `seeding ${TIMESERIES_TABLE}: ${res.failedRows.length} points failed, e.g. ${res.failedRows[0].code}: ${res.failedRows[0].message}`,
+        );
       points += rows.length;
       rows = [];
     };

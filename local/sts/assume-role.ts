@@ -35,7 +35,11 @@ export function mask(secret: string): string {
 const shellQuote = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
 
 /** Returns the process exit code. */
-export async function runAssumeRole(argv: readonly string[], io: CliIo, options: { source?: CredentialProvider; now?: () => Date } = {}): Promise<number> {
+export async function runAssumeRole(
+  argv: readonly string[],
+  io: CliIo,
+  options: { source?: CredentialProvider; now?: () => Date } = {},
+): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
@@ -86,7 +90,12 @@ export async function runAssumeRole(argv: readonly string[], io: CliIo, options:
   const endpoint = values['sts-endpoint'];
   let caCertPath = values['ca-cert'];
   const defaultCa = join(DEFAULT_STS_CERT_DIR, 'cert.pem');
-  if (!caCertPath && endpoint && /^(https:\/\/)?(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/?$/.test(endpoint) && existsSync(defaultCa)) {
+  if (
+    !caCertPath &&
+    endpoint &&
+    /^(https:\/\/)?(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/?$/.test(endpoint) &&
+    existsSync(defaultCa)
+  ) {
     caCertPath = defaultCa;
   }
 
@@ -109,7 +118,7 @@ export async function runAssumeRole(argv: readonly string[], io: CliIo, options:
   }
   const show = values['show-secrets'] === true;
   const secret = show ? c.accessKeySecret : mask(c.accessKeySecret);
-  const token = show ? c.securityToken ?? '' : mask(c.securityToken ?? '');
+  const token = show ? (c.securityToken ?? '') : mask(c.securityToken ?? '');
   const now = (options.now ?? (() => new Date()))();
   const left = c.expiration ? Math.round((c.expiration.getTime() - now.getTime()) / 1000) : undefined;
   if (values.export) {
@@ -120,8 +129,10 @@ export async function runAssumeRole(argv: readonly string[], io: CliIo, options:
       ['TABLESTORE_ACCESS_KEY_ID', c.accessKeyId],
       ['TABLESTORE_ACCESS_KEY_SECRET', secret],
       ['TABLESTORE_SESSION_TOKEN', token],
-    ].map(([k, v]) => `export ${k}=${shellQuote(v!)}`);
-    io.out(`# expires ${c.expiration?.toISOString().replace(/\.\d{3}Z$/, 'Z')}${left !== undefined ? ` (in ${left} s)` : ''}\n${lines.join('\n')}\n`);
+    ].map(([k, v]) => `export ${k}=${shellQuote(v)}`);
+    io.out(
+      `# expires ${c.expiration?.toISOString().replace(/\.\d{3}Z$/, 'Z')}${left !== undefined ? ` (in ${left} s)` : ''}\n${lines.join('\n')}\n`,
+    );
     if (!show) io.err('Secrets are masked: add --show-secrets to print usable export lines.\n');
     return 0;
   }

@@ -53,11 +53,16 @@ export class StsCliError extends Error {
  */
 export async function startIdentitiesFromCli(
   values: StsCliValues,
-  options: { host?: string; rootAccessKeys?: ReadonlyArray<{ id: string; secret: string }>; log?: (line: string) => void } = {},
+  options: {
+    host?: string;
+    rootAccessKeys?: ReadonlyArray<{ id: string; secret: string }>;
+    log?: (line: string) => void;
+  } = {},
 ): Promise<StartedIdentities | undefined> {
   if (values.identities === undefined && values['sts-port'] === undefined) return undefined;
   const port = values['sts-port'] === undefined ? DEFAULT_STS_PORT : Number(values['sts-port']);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StsCliError(`Invalid --sts-port: ${values['sts-port']}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new StsCliError(`Invalid --sts-port: ${values['sts-port']}`);
   let identities: Identities;
   try {
     identities = values.identities ? loadIdentities(values.identities) : defaultIdentities();
@@ -65,12 +70,25 @@ export async function startIdentitiesFromCli(
     if (e instanceof IdentitiesError) throw new StsCliError(`Invalid --identities: ${e.message}`);
     throw e;
   }
-  const known = new Set([...identities.rootAccessKeys, ...identities.users.flatMap((u) => u.accessKeys)].map((k) => k.id));
-  const extraRoot = (options.rootAccessKeys ?? []).filter((k) => !known.has(k.id)).map((k) => ({ id: k.id, secret: k.secret, active: true }));
+  const known = new Set(
+    [...identities.rootAccessKeys, ...identities.users.flatMap((u) => u.accessKeys)].map((k) => k.id),
+  );
+  const extraRoot = (options.rootAccessKeys ?? [])
+    .filter((k) => !known.has(k.id))
+    .map((k) => ({ id: k.id, secret: k.secret, active: true }));
   identities = { ...identities, rootAccessKeys: [...identities.rootAccessKeys, ...extraRoot] };
 
-  const iam = new LocalIam(identities, options.log ? { onDenied: (e) => options.log!(`RAM denied ${e.action} to ${e.principal}: ${e.reason}`) } : {});
-  const sts = await startLocalSts({ iam, host: options.host ?? '127.0.0.1', port, certDir: values['sts-cert-dir'] ?? DEFAULT_STS_CERT_DIR, ...(options.log ? { log: options.log } : {}) });
+  const iam = new LocalIam(
+    identities,
+    options.log ? { onDenied: (e) => options.log!(`RAM denied ${e.action} to ${e.principal}: ${e.reason}`) } : {},
+  );
+  const sts = await startLocalSts({
+    iam,
+    host: options.host ?? '127.0.0.1',
+    port,
+    certDir: values['sts-cert-dir'] ?? DEFAULT_STS_CERT_DIR,
+    ...(options.log ? { log: options.log } : {}),
+  });
   const lines = [
     `Local STS (AssumeRole) listening on ${sts.endpoint}; trust its CA: ${sts.caCertPath}`,
     `  RAM account ${identities.accountId}: ${identities.users.length} user(s), ${identities.roles.length} role(s)` +
@@ -80,7 +98,9 @@ export async function startIdentitiesFromCli(
     ...identities.users.flatMap((u) =>
       u.accessKeys
         .filter((k) => k.active)
-        .map((k) => `  RAM user ${u.name}: AccessKeyId ${k.id}${values.identities ? '' : `  AccessKeySecret ${k.secret}`}`),
+        .map(
+          (k) => `  RAM user ${u.name}: AccessKeyId ${k.id}${values.identities ? '' : `  AccessKeySecret ${k.secret}`}`,
+        ),
     ),
     ...identities.roles.map((r) => `  role ${r.arn} (max ${r.maxSessionDuration} s)`),
     `  e.g. ALIBABA_CLOUD_ACCESS_KEY_ID=… ALIBABA_CLOUD_ACCESS_KEY_SECRET=… npm run -s assume-role -- --role-arn ${identities.roles[0]?.arn ?? 'ARN'} --sts-endpoint ${sts.stsEndpoint}`,

@@ -33,7 +33,7 @@ export function wildcardMatch(pattern: string, value: string, ignoreCase: boolea
 function normaliseIp(ip: string): string {
   const trimmed = ip.trim();
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(trimmed);
-  return mapped ? mapped[1]! : trimmed;
+  return mapped ? mapped[1] : trimmed;
 }
 
 /** Parsed once per policy value list (policies are immutable once parsed). */
@@ -74,16 +74,20 @@ function toTime(value: string): number {
 
 type Compare = (actual: string, expected: string) => boolean;
 
-const numeric = (f: (a: number, b: number) => boolean): Compare => (a, b) => {
-  const x = Number(a);
-  const y = Number(b);
-  return a.trim() !== '' && b.trim() !== '' && !Number.isNaN(x) && !Number.isNaN(y) && f(x, y);
-};
-const date = (f: (a: number, b: number) => boolean): Compare => (a, b) => {
-  const x = toTime(a);
-  const y = toTime(b);
-  return !Number.isNaN(x) && !Number.isNaN(y) && f(x, y);
-};
+const numeric =
+  (f: (a: number, b: number) => boolean): Compare =>
+  (a, b) => {
+    const x = Number(a);
+    const y = Number(b);
+    return a.trim() !== '' && b.trim() !== '' && !Number.isNaN(x) && !Number.isNaN(y) && f(x, y);
+  };
+const date =
+  (f: (a: number, b: number) => boolean): Compare =>
+  (a, b) => {
+    const x = toTime(a);
+    const y = toTime(b);
+    return !Number.isNaN(x) && !Number.isNaN(y) && f(x, y);
+  };
 
 /** Positive comparisons; a `negated` operator is true when its positive twin matches none of the values. */
 const OPERATORS: Readonly<Record<string, { compare: Compare; negated: boolean } | { ip: true; negated: boolean }>> = {
@@ -174,7 +178,12 @@ export interface AccessRequest {
 
 export type AccessDecision =
   | { readonly allowed: true }
-  | { readonly allowed: false; readonly reason: string; readonly type: 'ExplicitDeny' | 'ImplicitDeny'; readonly resource: string };
+  | {
+      readonly allowed: false;
+      readonly reason: string;
+      readonly type: 'ExplicitDeny' | 'ImplicitDeny';
+      readonly resource: string;
+    };
 
 /**
  * Identity policies, optionally narrowed by a session policy (AssumeRole `Policy`): allowed only if no
@@ -187,12 +196,20 @@ export function evaluateAccess(
   request: AccessRequest,
 ): AccessDecision {
   if (request.resources.length === 0) {
-    return { allowed: false, type: 'ImplicitDeny', reason: `${request.action}: no resource to authorize`, resource: '' };
+    return {
+      allowed: false,
+      type: 'ImplicitDeny',
+      reason: `${request.action}: no resource to authorize`,
+      resource: '',
+    };
   }
   for (const resource of request.resources) {
-    const session = sessionPolicy ? evaluatePolicies([sessionPolicy], request.action, resource, request.context) : undefined;
+    const session = sessionPolicy
+      ? evaluatePolicies([sessionPolicy], request.action, resource, request.context)
+      : undefined;
     const identity = evaluatePolicies(identityPolicies, request.action, resource, request.context);
-    const deny = session?.decision === 'ExplicitDeny' ? session : identity.decision === 'ExplicitDeny' ? identity : undefined;
+    const deny =
+      session?.decision === 'ExplicitDeny' ? session : identity.decision === 'ExplicitDeny' ? identity : undefined;
     if (deny) {
       return {
         allowed: false,
@@ -202,10 +219,20 @@ export function evaluateAccess(
       };
     }
     if (session && session.decision !== 'Allow') {
-      return { allowed: false, type: 'ImplicitDeny', resource, reason: `${request.action} on ${resource} not allowed by the session policy` };
+      return {
+        allowed: false,
+        type: 'ImplicitDeny',
+        resource,
+        reason: `${request.action} on ${resource} not allowed by the session policy`,
+      };
     }
     if (identity.decision !== 'Allow') {
-      return { allowed: false, type: 'ImplicitDeny', resource, reason: `${request.action} on ${resource} not allowed by any attached policy` };
+      return {
+        allowed: false,
+        type: 'ImplicitDeny',
+        resource,
+        reason: `${request.action} on ${resource} not allowed by any attached policy`,
+      };
     }
   }
   return { allowed: true };

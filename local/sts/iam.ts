@@ -119,7 +119,10 @@ export class LocalIam implements IdentityStore {
   /** Counters for tests and diagnostics. */
   readonly stats = { assumeRole: 0, lookups: 0, rejectedTokens: 0 };
 
-  constructor(readonly identities: Identities, options: LocalIamOptions = {}) {
+  constructor(
+    readonly identities: Identities,
+    options: LocalIamOptions = {},
+  ) {
     this.accountId = identities.accountId;
     for (const key of identities.rootAccessKeys) this.keys.set(key.id, { key });
     for (const user of identities.users) for (const key of user.accessKeys) this.keys.set(key.id, { key, user });
@@ -143,11 +146,20 @@ export class LocalIam implements IdentityStore {
       const session = this.sessions.get(accessKeyId);
       if (!session) return { ok: false, reason: 'unknown' };
       if (!securityToken) return { ok: false, reason: 'missing-token' };
-      if (securityToken !== session.securityToken || session.revoked || !this.roles.has(session.role.name.toLowerCase())) {
+      if (
+        securityToken !== session.securityToken ||
+        session.revoked ||
+        !this.roles.has(session.role.name.toLowerCase())
+      ) {
         return { ok: false, reason: 'bad-token', secret: session.accessKeySecret };
       }
-      if (now.getTime() >= session.expiration.getTime()) return { ok: false, reason: 'expired', secret: session.accessKeySecret };
-      return { ok: true, secret: session.accessKeySecret, principal: { kind: 'session', accountId: this.accountId, session } };
+      if (now.getTime() >= session.expiration.getTime())
+        return { ok: false, reason: 'expired', secret: session.accessKeySecret };
+      return {
+        ok: true,
+        secret: session.accessKeySecret,
+        principal: { kind: 'session', accountId: this.accountId, session },
+      };
     }
     const entry = this.keys.get(accessKeyId);
     if (!entry) return { ok: false, reason: 'unknown' };
@@ -172,13 +184,23 @@ export class LocalIam implements IdentityStore {
         case 'missing-token':
           return { ok: false, code: 'OTSAuthFailed', message: 'The security token is missing.', httpStatus: 403 };
         case 'unexpected-token':
-          return { ok: false, code: 'OTSAuthFailed', message: 'A security token was sent with a long-term AccessKeyID.', httpStatus: 403 };
+          return {
+            ok: false,
+            code: 'OTSAuthFailed',
+            message: 'A security token was sent with a long-term AccessKeyID.',
+            httpStatus: 403,
+          };
         case 'expired':
           this.stats.rejectedTokens += 1;
           return { ok: false, ...this.tokenFailure, message: 'The security token has expired.', replySecret: r.secret };
         case 'bad-token':
           this.stats.rejectedTokens += 1;
-          return { ok: false, ...this.tokenFailure, message: 'The security token is invalid, revoked or was replaced.', replySecret: r.secret };
+          return {
+            ok: false,
+            ...this.tokenFailure,
+            message: 'The security token is invalid, revoked or was replaced.',
+            replySecret: r.secret,
+          };
       }
     }
     const principal = r.principal;
@@ -196,7 +218,11 @@ export class LocalIam implements IdentityStore {
     const access = {
       action: request.action,
       resources: request.resources,
-      context: conditionContext({ sourceIp: request.sourceIp, secureTransport: request.secureTransport, now: request.now }),
+      context: conditionContext({
+        sourceIp: request.sourceIp,
+        secureTransport: request.secureTransport,
+        now: request.now,
+      }),
     };
     const decision =
       principal.kind === 'user'
@@ -218,21 +244,33 @@ export class LocalIam implements IdentityStore {
     const identity =
       caller.kind === 'user'
         ? evaluateAccess(caller.user.policies, undefined, { action: 'sts:AssumeRole', resources: [role.arn], context })
-        : evaluateAccess(caller.session.role.policies, caller.session.policy, { action: 'sts:AssumeRole', resources: [role.arn], context });
+        : evaluateAccess(caller.session.role.policies, caller.session.policy, {
+            action: 'sts:AssumeRole',
+            resources: [role.arn],
+            context,
+          });
     if (!identity.allowed) {
       throw new StsError(403, 'NoPermission', `You are not authorized to do this action. ${identity.reason}.`, {
         AuthAction: 'sts:AssumeRole',
         AuthPrincipalType: caller.kind === 'user' ? 'SubUser' : 'AssumedRoleUser',
         AuthPrincipalOwnerId: this.accountId,
-        AuthPrincipalDisplayName: caller.kind === 'user' ? caller.user.name : `${caller.session.role.name}:${caller.session.sessionName}`,
-        PolicyType: caller.kind === 'session' && caller.session.policy ? 'SessionPolicy' : 'AccountLevelIdentityBasedPolicy',
+        AuthPrincipalDisplayName:
+          caller.kind === 'user' ? caller.user.name : `${caller.session.role.name}:${caller.session.sessionName}`,
+        PolicyType:
+          caller.kind === 'session' && caller.session.policy ? 'SessionPolicy' : 'AccountLevelIdentityBasedPolicy',
         NoPermissionType: identity.type,
       });
     }
     const principalArn =
-      caller.kind === 'user' ? `acs:ram::${this.accountId}:user/${caller.user.name}` : `acs:ram::${this.accountId}:role/${caller.session.role.name}`;
+      caller.kind === 'user'
+        ? `acs:ram::${this.accountId}:user/${caller.user.name}`
+        : `acs:ram::${this.accountId}:role/${caller.session.role.name}`;
     if (!this.trusts(role, { ram: principalArn }, context)) {
-      throw new StsError(403, 'NoPermission', `You are not authorized to do this action: ${callerName} is not trusted by role ${role.name}.`);
+      throw new StsError(
+        403,
+        'NoPermission',
+        `You are not authorized to do this action: ${callerName} is not trusted by role ${role.name}.`,
+      );
     }
     this.stats.assumeRole += 1;
     return this.issue(role, sessionName, duration, policy, ctx.now, params.SourceIdentity);
@@ -273,19 +311,25 @@ export class LocalIam implements IdentityStore {
   roleByArn(arn: string): Role | undefined {
     const m = ROLE_ARN.exec(arn);
     if (!m || m[1] !== this.accountId) return undefined;
-    return this.roles.get(m[2]!.toLowerCase());
+    return this.roles.get(m[2].toLowerCase());
   }
 
-  private checkParams(params: AssumeRoleParams): { role: Role; duration: number; policy?: Policy; sessionName: string } {
+  private checkParams(params: AssumeRoleParams): {
+    role: Role;
+    duration: number;
+    policy?: Policy;
+    sessionName: string;
+  } {
     const arn = params.RoleArn;
     if (!arn) throw new StsError(400, 'MissingRoleArn', 'RoleArn is mandatory for this action.');
     const m = ROLE_ARN.exec(arn);
     if (!m) throw new StsError(400, 'InvalidParameter.RoleArn', 'The parameter RoleArn is wrongly formed.');
-    const role = m[1] === this.accountId ? this.roles.get(m[2]!.toLowerCase()) : undefined;
+    const role = m[1] === this.accountId ? this.roles.get(m[2].toLowerCase()) : undefined;
     if (!role) throw new StsError(404, 'EntityNotExist.Role', `The role not exists: ${arn}.`);
 
     const sessionName = params.RoleSessionName;
-    if (!sessionName) throw new StsError(400, 'MissingRoleSessionName', 'RoleSessionName is mandatory for this action.');
+    if (!sessionName)
+      throw new StsError(400, 'MissingRoleSessionName', 'RoleSessionName is mandatory for this action.');
     if (!SESSION_NAME.test(sessionName)) {
       throw new StsError(400, 'InvalidParameter.RoleSessionName', 'The parameter RoleSessionName is wrongly formed.');
     }
@@ -303,12 +347,17 @@ export class LocalIam implements IdentityStore {
     }
     let policy: Policy | undefined;
     if (params.Policy !== undefined && params.Policy !== '') {
-      if (params.Policy.length > 2048) throw new StsError(400, 'InvalidParameter.PolicySize', 'The policy is too large (more than 2048 characters).');
+      if (params.Policy.length > 2048)
+        throw new StsError(400, 'InvalidParameter.PolicySize', 'The policy is too large (more than 2048 characters).');
       try {
         policy = parsePolicy(params.Policy, 'session policy');
       } catch (e) {
         if (!(e instanceof PolicyGrammarError)) throw e;
-        throw new StsError(400, 'InvalidParameter.PolicyGrammar', `The parameter Policy has not passed grammar check: ${e.message}.`);
+        throw new StsError(
+          400,
+          'InvalidParameter.PolicyGrammar',
+          `The parameter Policy has not passed grammar check: ${e.message}.`,
+        );
       }
     }
     return { role, duration, sessionName, ...(policy ? { policy } : {}) };
@@ -321,7 +370,9 @@ export class LocalIam implements IdentityStore {
       const principalMatches =
         (who.ram !== undefined &&
           s.ram.some((p) =>
-            p.toLowerCase() === `acs:ram::${this.accountId}:root` ? who.ram!.startsWith(`acs:ram::${this.accountId}:`) : wildcardMatch(p, who.ram!, true),
+            p.toLowerCase() === `acs:ram::${this.accountId}:root`
+              ? who.ram!.startsWith(`acs:ram::${this.accountId}:`)
+              : wildcardMatch(p, who.ram!, true),
           )) ||
         (who.service !== undefined && s.services.some((p) => wildcardMatch(p, who.service!, true)));
       if (!principalMatches || !conditionsHold(s.condition, context)) continue;
@@ -331,7 +382,14 @@ export class LocalIam implements IdentityStore {
     return allowed;
   }
 
-  private issue(role: Role, sessionName: string, duration: number, policy: Policy | undefined, now: Date, sourceIdentity?: string): AssumeRoleResult {
+  private issue(
+    role: Role,
+    sessionName: string,
+    duration: number,
+    policy: Policy | undefined,
+    now: Date,
+    sourceIdentity?: string,
+  ): AssumeRoleResult {
     this.purge(now);
     // Whole seconds, so the expiry we enforce is exactly the one the client parses.
     const expiration = new Date(Math.floor(now.getTime() / 1000) * 1000 + duration * 1000);
@@ -362,6 +420,7 @@ export class LocalIam implements IdentityStore {
   /** Forget sessions an hour past expiry; until then they are reported as expired rather than unknown. */
   private purge(now: Date): void {
     if (this.sessions.size < 1000) return;
-    for (const [id, s] of this.sessions) if (s.expiration.getTime() + 3_600_000 < now.getTime()) this.sessions.delete(id);
+    for (const [id, s] of this.sessions)
+      if (s.expiration.getTime() + 3_600_000 < now.getTime()) this.sessions.delete(id);
   }
 }

@@ -11,7 +11,14 @@
  * AliyunOTSWriteOnlyAccess, AliyunSTSAssumeRoleAccess), names from "policies", or inline documents.
  */
 import { readFileSync } from 'node:fs';
-import { parsePolicy, PolicyGrammarError, SYSTEM_POLICIES, type ConditionBlock, type Effect, type Policy } from './policy';
+import {
+  parsePolicy,
+  PolicyGrammarError,
+  SYSTEM_POLICIES,
+  type ConditionBlock,
+  type Effect,
+  type Policy,
+} from './policy';
 
 export interface AccessKey {
   readonly id: string;
@@ -77,7 +84,8 @@ function accessKeys(v: unknown, where: string): AccessKey[] {
     const w = `${where}[${i}]`;
     if (!isRecord(k)) throw new IdentitiesError(`${w} must be an object`);
     const status = k.status ?? 'Active';
-    if (status !== 'Active' && status !== 'Inactive') throw new IdentitiesError(`${w}.status must be Active or Inactive`);
+    if (status !== 'Active' && status !== 'Inactive')
+      throw new IdentitiesError(`${w}.status must be Active or Inactive`);
     const id = str(k.id, `${w}.id`, /^[A-Za-z0-9._-]{4,128}$/);
     if (id.startsWith('STS.')) throw new IdentitiesError(`${w}.id: the STS. prefix is reserved for issued tokens`);
     return { id, secret: str(k.secret, `${w}.secret`), active: status === 'Active' };
@@ -105,7 +113,14 @@ function parseTrust(doc: unknown, where: string): TrustStatement[] {
     try {
       parsed = parsePolicy({
         Version: '1',
-        Statement: [{ Effect: s.Effect, Action: s.Action ?? 'sts:AssumeRole', Resource: '*', ...(s.Condition ? { Condition: s.Condition } : {}) }],
+        Statement: [
+          {
+            Effect: s.Effect,
+            Action: s.Action ?? 'sts:AssumeRole',
+            Resource: '*',
+            ...(s.Condition ? { Condition: s.Condition } : {}),
+          },
+        ],
       }).statements[0]!;
     } catch (e) {
       throw new IdentitiesError(`${w}: ${(e as Error).message}`);
@@ -168,7 +183,11 @@ export function parseIdentities(doc: unknown): Identities {
     const name = str(u.name, `${w}.name`, /^[A-Za-z0-9._@-]{1,64}$/);
     if (names.has(`u:${name.toLowerCase()}`)) throw new IdentitiesError(`${w}: user ${name} defined twice`);
     names.add(`u:${name.toLowerCase()}`);
-    return { name, accessKeys: checkKeys(accessKeys(u.accessKeys, `${w}.accessKeys`), w), policies: resolve(u.policies, `${w}.policies`) };
+    return {
+      name,
+      accessKeys: checkKeys(accessKeys(u.accessKeys, `${w}.accessKeys`), w),
+      policies: resolve(u.policies, `${w}.policies`),
+    };
   });
   const roles = list(doc.roles, 'roles').map((r, i): Role => {
     const w = `roles[${i}]`;
@@ -247,7 +266,11 @@ export const DEFAULT_IDENTITIES_DOCUMENT = {
   ],
   roles: [
     { name: 'tablestore-reader', maxSessionDuration: 43200, policies: ['AliyunOTSReadOnlyAccess'] },
-    { name: 'tablestore-writer', maxSessionDuration: 43200, policies: ['AliyunOTSReadOnlyAccess', 'AliyunOTSWriteOnlyAccess'] },
+    {
+      name: 'tablestore-writer',
+      maxSessionDuration: 43200,
+      policies: ['AliyunOTSReadOnlyAccess', 'AliyunOTSWriteOnlyAccess'],
+    },
     { name: 'tablestore-admin', maxSessionDuration: 43200, policies: ['AliyunOTSFullAccess'] },
   ],
 } as const;

@@ -31,10 +31,27 @@ export class PolicyGrammarError extends Error {
 }
 
 export const CONDITION_OPERATORS = new Set([
-  'StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike',
-  'StringNotLike', 'NumericEquals', 'NumericNotEquals', 'NumericLessThan', 'NumericLessThanEquals',
-  'NumericGreaterThan', 'NumericGreaterThanEquals', 'DateEquals', 'DateNotEquals', 'DateLessThan',
-  'DateLessThanEquals', 'DateGreaterThan', 'DateGreaterThanEquals', 'Bool', 'IpAddress', 'NotIpAddress',
+  'StringEquals',
+  'StringNotEquals',
+  'StringEqualsIgnoreCase',
+  'StringNotEqualsIgnoreCase',
+  'StringLike',
+  'StringNotLike',
+  'NumericEquals',
+  'NumericNotEquals',
+  'NumericLessThan',
+  'NumericLessThanEquals',
+  'NumericGreaterThan',
+  'NumericGreaterThanEquals',
+  'DateEquals',
+  'DateNotEquals',
+  'DateLessThan',
+  'DateLessThanEquals',
+  'DateGreaterThan',
+  'DateGreaterThanEquals',
+  'Bool',
+  'IpAddress',
+  'NotIpAddress',
 ]);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -93,7 +110,8 @@ export function parsePolicy(document: unknown, name = 'inline'): Policy {
     for (const key of Object.keys(s)) {
       if (!STATEMENT_KEYS.has(key)) throw new PolicyGrammarError(`${where}: unsupported element ${key}`);
     }
-    if (s.Effect !== 'Allow' && s.Effect !== 'Deny') throw new PolicyGrammarError(`${where}.Effect must be Allow or Deny`);
+    if (s.Effect !== 'Allow' && s.Effect !== 'Deny')
+      throw new PolicyGrammarError(`${where}.Effect must be Allow or Deny`);
     if ((s.Action === undefined) === (s.NotAction === undefined)) {
       throw new PolicyGrammarError(`${where} needs exactly one of Action and NotAction`);
     }
@@ -116,13 +134,33 @@ const allowAll = (name: string, actions: string[]): Policy =>
 export const SYSTEM_POLICIES: Readonly<Record<string, Policy>> = {
   AliyunOTSFullAccess: allowAll('AliyunOTSFullAccess', ['ots:*']),
   AliyunOTSReadOnlyAccess: allowAll('AliyunOTSReadOnlyAccess', [
-    'ots:BatchGet*', 'ots:Describe*', 'ots:Get*', 'ots:List*', 'ots:Consume*', 'ots:Search', 'ots:ComputeSplits',
-    'ots:ParallelScan', 'ots:ComputeSplitPointsBySize', 'ots:BulkExport', 'ots:SQL*', 'ots:Query*', 'ots:Scan*',
+    'ots:BatchGet*',
+    'ots:Describe*',
+    'ots:Get*',
+    'ots:List*',
+    'ots:Consume*',
+    'ots:Search',
+    'ots:ComputeSplits',
+    'ots:ParallelScan',
+    'ots:ComputeSplitPointsBySize',
+    'ots:BulkExport',
+    'ots:SQL*',
+    'ots:Query*',
+    'ots:Scan*',
     'ots:SplitTimeseriesScanTask',
   ]),
   AliyunOTSWriteOnlyAccess: allowAll('AliyunOTSWriteOnlyAccess', [
-    'ots:Create*', 'ots:Update*', 'ots:BatchWrite*', 'ots:Delete*', 'ots:Drop*', 'ots:Put*', 'ots:Start*',
-    'ots:Commit*', 'ots:Abort*', 'ots:Add*', 'ots:BulkImport',
+    'ots:Create*',
+    'ots:Update*',
+    'ots:BatchWrite*',
+    'ots:Delete*',
+    'ots:Drop*',
+    'ots:Put*',
+    'ots:Start*',
+    'ots:Commit*',
+    'ots:Abort*',
+    'ots:Add*',
+    'ots:BulkImport',
   ]),
   AliyunSTSAssumeRoleAccess: allowAll('AliyunSTSAssumeRoleAccess', ['sts:AssumeRole']),
 };

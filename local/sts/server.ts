@@ -10,10 +10,18 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { generate } from 'selfsigned';
-import { LocalIam, StsError, type AssumeRoleParams, type LocalIamOptions } from './iam';
+import { LocalIam, StsError, type LocalIamOptions } from './iam';
 import { defaultIdentities, loadIdentities, type Identities } from './identities';
 import { headerValue as header, readBody } from '../http/helpers';
-import { parseAcs3Authorization, popEncode, rpcSignature, rpcStringToSign, sameText, sha256Hex, verifyAcs3 } from '../http/signatures';
+import {
+  parseAcs3Authorization,
+  popEncode,
+  rpcSignature,
+  rpcStringToSign,
+  sameText,
+  sha256Hex,
+  verifyAcs3,
+} from '../http/signatures';
 
 export interface LocalStsOptions {
   /** Default 127.0.0.1. */
@@ -53,9 +61,17 @@ export interface LocalSts {
 const MAX_BODY = 64 * 1024;
 const STS_VERSION = '2015-04-01';
 
-async function certificate(certDir: string | undefined, host: string): Promise<{ cert: string; key: string; dir: string; temporary: boolean }> {
+async function certificate(
+  certDir: string | undefined,
+  host: string,
+): Promise<{ cert: string; key: string; dir: string; temporary: boolean }> {
   if (certDir && existsSync(join(certDir, 'cert.pem')) && existsSync(join(certDir, 'key.pem'))) {
-    return { cert: readFileSync(join(certDir, 'cert.pem'), 'utf8'), key: readFileSync(join(certDir, 'key.pem'), 'utf8'), dir: certDir, temporary: false };
+    return {
+      cert: readFileSync(join(certDir, 'cert.pem'), 'utf8'),
+      key: readFileSync(join(certDir, 'key.pem'), 'utf8'),
+      dir: certDir,
+      temporary: false,
+    };
   }
   const altNames: { type: 2 | 7; value?: string; ip?: string }[] = [
     { type: 2, value: 'localhost' },
@@ -91,7 +107,9 @@ function escapeXml(text: string): string {
 /** Objects become nested elements, the way POP services render their JSON bodies as XML. */
 function toXml(name: string, value: unknown): string {
   if (value !== null && typeof value === 'object') {
-    return `<${name}>${Object.entries(value).map(([k, v]) => toXml(k, v)).join('')}</${name}>`;
+    return `<${name}>${Object.entries(value)
+      .map(([k, v]) => toXml(k, v))
+      .join('')}</${name}>`;
   }
   return `<${name}>${escapeXml(String(value))}</${name}>`;
 }
@@ -116,7 +134,8 @@ function parseParams(text: string, into: Record<string, string>): void {
 function checkTimestamp(value: string | undefined, now: Date, skewSeconds: number, name: string): void {
   if (!value) throw new StsError(400, `Missing${name}`, `${name} is mandatory for this action.`);
   const t = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(value) ? Date.parse(value) : NaN;
-  if (Number.isNaN(t)) throw new StsError(400, 'InvalidTimeStamp.Format', `Specified time stamp or date value is not well formatted.`);
+  if (Number.isNaN(t))
+    throw new StsError(400, 'InvalidTimeStamp.Format', `Specified time stamp or date value is not well formatted.`);
   if (Math.abs(t - now.getTime()) > skewSeconds * 1000) {
     throw new StsError(400, 'InvalidTimeStamp.Expired', `Specified time stamp or date value is expired.`);
   }
@@ -127,8 +146,16 @@ const CALLER_ERRORS: Record<string, [number, string, string]> = {
   disabled: [400, 'InvalidAccessKeyId.Inactive', 'Specified access key is disabled.'],
   'missing-token': [400, 'MissingSecurityToken', 'SecurityToken is mandatory for this action.'],
   expired: [400, 'InvalidSecurityToken.Expired', 'Specified SecurityToken is expired.'],
-  'bad-token': [400, 'InvalidSecurityToken.MismatchWithAccessKey', 'Specified SecurityToken mismatch with the AccessKey.'],
-  'unexpected-token': [400, 'InvalidSecurityToken.MismatchWithAccessKey', 'Specified SecurityToken mismatch with the AccessKey.'],
+  'bad-token': [
+    400,
+    'InvalidSecurityToken.MismatchWithAccessKey',
+    'Specified SecurityToken mismatch with the AccessKey.',
+  ],
+  'unexpected-token': [
+    400,
+    'InvalidSecurityToken.MismatchWithAccessKey',
+    'Specified SecurityToken mismatch with the AccessKey.',
+  ],
 };
 
 export async function startLocalSts(options: LocalStsOptions = {}): Promise<LocalSts> {
@@ -138,7 +165,9 @@ export async function startLocalSts(options: LocalStsOptions = {}): Promise<Loca
   const iam =
     options.iam ??
     new LocalIam(
-      typeof options.identities === 'string' ? loadIdentities(options.identities) : (options.identities ?? defaultIdentities()),
+      typeof options.identities === 'string'
+        ? loadIdentities(options.identities)
+        : (options.identities ?? defaultIdentities()),
       options.iamOptions,
     );
   const log = options.log;
@@ -175,7 +204,8 @@ export async function startLocalSts(options: LocalStsOptions = {}): Promise<Loca
     parseParams(url.search.slice(1), query);
     const form: Record<string, string> = {};
     const contentType = header(req, 'content-type') ?? '';
-    if (contentType.toLowerCase().startsWith('application/x-www-form-urlencoded')) parseParams(body.toString('utf8'), form);
+    if (contentType.toLowerCase().startsWith('application/x-www-form-urlencoded'))
+      parseParams(body.toString('utf8'), form);
     reply.xml = (form.Format ?? query.Format ?? '').toUpperCase() === 'XML';
     const method = (req.method ?? 'GET').toUpperCase();
     const authorization = header(req, 'authorization');
@@ -184,39 +214,67 @@ export async function startLocalSts(options: LocalStsOptions = {}): Promise<Loca
     let params: Record<string, string>;
     if (authorization?.startsWith('ACS3-')) {
       const auth = parseAcs3Authorization(authorization);
-      if (!auth) throw new StsError(400, 'IncompleteSignature', 'The request signature does not conform to Aliyun standards.');
+      if (!auth)
+        throw new StsError(400, 'IncompleteSignature', 'The request signature does not conform to Aliyun standards.');
       if (header(req, 'x-acs-action') !== 'AssumeRole') {
-        throw new StsError(404, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.');
+        throw new StsError(
+          404,
+          'InvalidAction.NotFound',
+          'Specified api is not found, please check your url and method.',
+        );
       }
-      if (header(req, 'x-acs-version') !== STS_VERSION) throw new StsError(400, 'InvalidVersion', 'Specified parameter Version is not valid.');
+      if (header(req, 'x-acs-version') !== STS_VERSION)
+        throw new StsError(400, 'InvalidVersion', 'Specified parameter Version is not valid.');
       checkTimestamp(header(req, 'x-acs-date'), t, skew, 'Date');
       const nonce = header(req, 'x-acs-signature-nonce');
       if (!nonce) throw new StsError(400, 'MissingSignatureNonce', 'SignatureNonce is mandatory for this action.');
       for (const required of ['host', 'x-acs-date', 'x-acs-signature-nonce', 'x-acs-action', 'x-acs-version']) {
         if (!auth.signedHeaders.includes(required)) {
-          throw new StsError(400, 'IncompleteSignature', `The request signature does not conform to Aliyun standards: ${required} must be signed.`);
+          throw new StsError(
+            400,
+            'IncompleteSignature',
+            `The request signature does not conform to Aliyun standards: ${required} must be signed.`,
+          );
         }
       }
       const payloadHash = sha256Hex(body);
       const declared = header(req, 'x-acs-content-sha256');
       if (declared !== undefined && declared.toLowerCase() !== payloadHash) {
-        throw new StsError(400, 'InvalidParameter.ContentSha256', 'x-acs-content-sha256 does not match the request body.');
+        throw new StsError(
+          400,
+          'InvalidParameter.ContentSha256',
+          'x-acs-content-sha256 does not match the request body.',
+        );
       }
       const caller = iam.resolve(auth.accessKeyId, header(req, 'x-acs-security-token'), t);
-      if (!caller.ok) throw new StsError(...CALLER_ERRORS[caller.reason]!);
+      if (!caller.ok) throw new StsError(...CALLER_ERRORS[caller.reason]);
       const { ok, stringToSign } = verifyAcs3(
-        { method, path: url.pathname, query: Object.entries(query), headers: req.headersDistinct, signedHeaders: auth.signedHeaders, hashedPayload: payloadHash },
+        {
+          method,
+          path: url.pathname,
+          query: Object.entries(query),
+          headers: req.headersDistinct,
+          signedHeaders: auth.signedHeaders,
+          hashedPayload: payloadHash,
+        },
         auth,
         caller.secret,
       );
       if (!ok) {
-        throw new StsError(400, 'SignatureDoesNotMatch', `Specified signature is not matched with our calculation. server string to sign is:${stringToSign}`);
+        throw new StsError(
+          400,
+          'SignatureDoesNotMatch',
+          `Specified signature is not matched with our calculation. server string to sign is:${stringToSign}`,
+        );
       }
       rememberNonce(nonce, t.getTime());
       throttle(t.getTime());
       stats.acs3 += 1;
       params = { ...query, ...form };
-      return { status: 200, body: iam.assumeRole(caller.principal, params as AssumeRoleParams, { sourceIp, secureTransport: true, now: t }) };
+      return {
+        status: 200,
+        body: iam.assumeRole(caller.principal, params, { sourceIp, secureTransport: true, now: t }),
+      };
     }
 
     params = { ...query, ...form };
@@ -224,28 +282,44 @@ export async function startLocalSts(options: LocalStsOptions = {}): Promise<Loca
       throw new StsError(400, 'IncompleteSignature', 'The request signature does not conform to Aliyun standards.');
     }
     if (params.Action !== 'AssumeRole') {
-      throw new StsError(404, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.');
+      throw new StsError(
+        404,
+        'InvalidAction.NotFound',
+        'Specified api is not found, please check your url and method.',
+      );
     }
-    if (params.Version !== STS_VERSION) throw new StsError(400, 'InvalidVersion', 'Specified parameter Version is not valid.');
+    if (params.Version !== STS_VERSION)
+      throw new StsError(400, 'InvalidVersion', 'Specified parameter Version is not valid.');
     if (params.SignatureMethod !== 'HMAC-SHA1') {
       throw new StsError(400, 'InvalidSignatureMethod', 'Specified signature method is not supported (use HMAC-SHA1).');
     }
-    if (params.SignatureVersion !== '1.0') throw new StsError(400, 'InvalidSignatureVersion', 'Specified signature version is not valid.');
+    if (params.SignatureVersion !== '1.0')
+      throw new StsError(400, 'InvalidSignatureVersion', 'Specified signature version is not valid.');
     checkTimestamp(params.Timestamp, t, skew, 'Timestamp');
-    if (!params.SignatureNonce) throw new StsError(400, 'MissingSignatureNonce', 'SignatureNonce is mandatory for this action.');
+    if (!params.SignatureNonce)
+      throw new StsError(400, 'MissingSignatureNonce', 'SignatureNonce is mandatory for this action.');
     if (!params.AccessKeyId) throw new StsError(400, 'MissingAccessKeyId', 'AccessKeyId is mandatory for this action.');
     const caller = iam.resolve(params.AccessKeyId, params.SecurityToken, t);
-    if (!caller.ok) throw new StsError(...CALLER_ERRORS[caller.reason]!);
+    if (!caller.ok) throw new StsError(...CALLER_ERRORS[caller.reason]);
     const stringToSign = rpcStringToSign(method, params);
     if (!sameText(rpcSignature(stringToSign, caller.secret), params.Signature)) {
       // The client compares this text with its own to tell a wrong secret from a bug; the token stays out.
-      const shown = params.SecurityToken ? stringToSign.split(popEncode(popEncode(params.SecurityToken))).join('***') : stringToSign;
-      throw new StsError(400, 'SignatureDoesNotMatch', `Specified signature is not matched with our calculation. server string to sign is:${shown}`);
+      const shown = params.SecurityToken
+        ? stringToSign.split(popEncode(popEncode(params.SecurityToken))).join('***')
+        : stringToSign;
+      throw new StsError(
+        400,
+        'SignatureDoesNotMatch',
+        `Specified signature is not matched with our calculation. server string to sign is:${shown}`,
+      );
     }
     rememberNonce(params.SignatureNonce, t.getTime());
     throttle(t.getTime());
     stats.rpc += 1;
-    return { status: 200, body: iam.assumeRole(caller.principal, params as AssumeRoleParams, { sourceIp, secureTransport: true, now: t }) };
+    return {
+      status: 200,
+      body: iam.assumeRole(caller.principal, params, { sourceIp, secureTransport: true, now: t }),
+    };
   }
 
   function send(res: ServerResponse, status: number, body: object, root: string, xml: boolean): void {
@@ -264,24 +338,40 @@ export async function startLocalSts(options: LocalStsOptions = {}): Promise<Loca
     handle(req, reply).then(
       ({ status, body }) => {
         stats.issued += 1;
-        const c = (body as { AssumedRoleUser?: { Arn?: string }; Credentials?: { AccessKeyId?: string; Expiration?: string } });
-        log?.(`sts AssumeRole ok ${c.AssumedRoleUser?.Arn} ${c.Credentials?.AccessKeyId} until ${c.Credentials?.Expiration}`);
+        const c = body as {
+          AssumedRoleUser?: { Arn?: string };
+          Credentials?: { AccessKeyId?: string; Expiration?: string };
+        };
+        log?.(
+          `sts AssumeRole ok ${c.AssumedRoleUser?.Arn} ${c.Credentials?.AccessKeyId} until ${c.Credentials?.Expiration}`,
+        );
         send(res, status, body, 'AssumeRoleResponse', reply.xml);
       },
       (error: unknown) => {
         stats.rejected += 1;
         const requestId = randomUUID().toUpperCase();
-        const e = error instanceof StsError ? error : new StsError(500, 'InternalError', 'The request processing has failed due to some unknown error.');
+        const e =
+          error instanceof StsError
+            ? error
+            : new StsError(500, 'InternalError', 'The request processing has failed due to some unknown error.');
         if (!(error instanceof StsError)) log?.(`sts internal error: ${(error as Error).stack ?? String(error)}`);
         log?.(`sts ${e.httpStatus} ${e.code}`);
-        send(res, e.httpStatus, {
-          RequestId: requestId,
-          HostId: 'sts.local',
-          Code: e.code,
-          Message: e.message,
-          Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(e.code)}&product=Sts`,
-          ...(e.accessDeniedDetail ? { AccessDeniedDetail: { ...e.accessDeniedDetail, EncodedDiagnosticMessage: '' } } : {}),
-        }, 'Error', reply.xml);
+        send(
+          res,
+          e.httpStatus,
+          {
+            RequestId: requestId,
+            HostId: 'sts.local',
+            Code: e.code,
+            Message: e.message,
+            Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(e.code)}&product=Sts`,
+            ...(e.accessDeniedDetail
+              ? { AccessDeniedDetail: { ...e.accessDeniedDetail, EncodedDiagnosticMessage: '' } }
+              : {}),
+          },
+          'Error',
+          reply.xml,
+        );
       },
     );
   });

@@ -69,10 +69,15 @@ async function main(): Promise<void> {
   });
   if (v.instance !== undefined && !isInstanceName(v.instance)) fail(`Invalid --instance: ${v.instance}`);
 
-  const logger = pino({ level: v.verbose ? 'debug' : 'info', base: { service: 'tablestore-local' } }, pino.destination(2));
+  const logger = pino(
+    { level: v.verbose ? 'debug' : 'info', base: { service: 'tablestore-local' } },
+    pino.destination(2),
+  );
   // --identities / --sts-port turn on the local STS and RAM checks; the access keys stay valid as root keys.
   const rootKeys = accessKeys.length > 0 ? accessKeys : [DEFAULT_ACCESS_KEY];
-  const ram = await startIdentitiesFromCli(v, { host: v.host, rootAccessKeys: rootKeys }).catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));
+  const ram = await startIdentitiesFromCli(v, { host: v.host, rootAccessKeys: rootKeys }).catch((err: unknown) =>
+    fail(err instanceof Error ? err.message : String(err)),
+  );
   const server = await startTablestoreLocal({
     identities: ram?.identities,
     host: v.host,
@@ -85,10 +90,14 @@ async function main(): Promise<void> {
     verifySignatures: !v['skip-signature-check'],
     logger,
   });
-  const lines = [`Tablestore Local listening on ${server.endpoint} (instance ${server.instance}, region ${server.region})`];
+  const lines = [
+    `Tablestore Local listening on ${server.endpoint} (instance ${server.instance}, region ${server.region})`,
+  ];
   for (const key of server.accessKeys) lines.push(`  AccessKeyId: ${key.id}  AccessKeySecret: ${key.secret}`);
   lines.push(...(ram?.lines ?? []));
-  lines.push(`  Data: ${v['data-dir'] ? `persisted in ${v['data-dir']}` : 'in memory (use --data-dir DIR to persist)'}`);
+  lines.push(
+    `  Data: ${v['data-dir'] ? `persisted in ${v['data-dir']}` : 'in memory (use --data-dir DIR to persist)'}`,
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
 
   let stopping = false;

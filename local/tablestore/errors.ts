@@ -21,10 +21,15 @@ export const errors = {
   authFailed: (message: string) => make(ErrorCode.AuthFailed, 403, message),
   signatureMismatch: () => make(ErrorCode.AuthFailed, 403, 'Signature mismatch.'),
   clockSkew: (date: string) => make(ErrorCode.AuthFailed, 403, `Mismatch between system time and x-ots-date: ${date}.`),
-  md5Mismatch: () => make(ErrorCode.AuthFailed, 403, 'Mismatch between MD5 value of request body and x-ots-contentmd5 in header.'),
+  md5Mismatch: () =>
+    make(ErrorCode.AuthFailed, 403, 'Mismatch between MD5 value of request body and x-ots-contentmd5 in header.'),
   instanceNotFound: () => make(ErrorCode.AuthFailed, 403, 'The instance is not found.'),
   noPermission: () =>
-    make(ErrorCode.NoPermissionAccess, 403, 'You have no permission to access the requested resource, please contact the resource owner'),
+    make(
+      ErrorCode.NoPermissionAccess,
+      403,
+      'You have no permission to access the requested resource, please contact the resource owner',
+    ),
   tableNotExist: () => make(ErrorCode.ObjectNotExist, 404, 'Requested table does not exist.'),
   tableAlreadyExist: () => make(ErrorCode.ObjectAlreadyExist, 409, 'Requested table already exists.'),
   /** An atomic BatchWriteRow whose rows span partition keys (docs/protocol.md §8.5). */
@@ -36,4 +41,3 @@ export const errors = {
   outOfRowSizeLimit: (message: string) => make(ErrorCode.OutOfRowSizeLimit, 400, message),
   internal: () => make(ErrorCode.InternalServerError, 500, 'Internal server error.'),
 } as const;
-

@@ -86,7 +86,6 @@ const CONTENT_TYPE = 'protocol buffer';
 
 const noopLogger: TablestoreLocalLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
-
 interface Reply {
   status: number;
   body: Uint8Array;
@@ -100,7 +99,8 @@ function send(res: ServerResponse, apiName: string, requestId: string, now: Date
     'x-ots-date': now.toISOString(),
     'x-ots-requestid': requestId,
   };
-  if (reply.signer) headers.authorization = responseAuthorization(reply.signer.accessKeyId, reply.signer.responseKey, apiName, headers);
+  if (reply.signer)
+    headers.authorization = responseAuthorization(reply.signer.accessKeyId, reply.signer.responseKey, apiName, headers);
   headers['content-type'] = 'application/x-protobuf';
   headers['content-length'] = String(reply.body.length);
   if (close) headers.connection = 'close';
@@ -110,7 +110,11 @@ function send(res: ServerResponse, apiName: string, requestId: string, now: Date
 
 function errorReply(err: TablestoreError, signer: ReplySigner | undefined): Reply {
   const unsigned = err.code === 'OTSAuthFailed';
-  return { status: err.httpStatus, body: encodeErrorBody(err.code, err.message), signer: unsigned ? undefined : signer };
+  return {
+    status: err.httpStatus,
+    body: encodeErrorBody(err.code, err.message),
+    signer: unsigned ? undefined : signer,
+  };
 }
 
 /**
@@ -148,7 +152,9 @@ export async function startTablestoreLocal(options: TablestoreLocalOptions = {})
   const accessKeys = options.accessKeys ?? (options.identities ? [] : [DEFAULT_ACCESS_KEY]);
   const identities = options.identities ?? staticIdentityStore(accessKeys);
   const ownsStore = !options.store;
-  const store = withChangeFeed(options.store ?? (options.dataDir ? await LevelKvStore.open(options.dataDir) : new MemoryKvStore()));
+  const store = withChangeFeed(
+    options.store ?? (options.dataDir ? await LevelKvStore.open(options.dataDir) : new MemoryKvStore()),
+  );
   attachSearchEngine(store);
   attachIndexMaintainer(store);
   const catalog = new TableCatalog(store);
@@ -207,7 +213,10 @@ export async function startTablestoreLocal(options: TablestoreLocalOptions = {})
               now: now(),
             });
             if (!decision.allowed) {
-              logger.warn({ requestId, api: apiName, principal: identity.principal, table, reason: decision.reason }, 'access denied');
+              logger.warn(
+                { requestId, api: apiName, principal: identity.principal, table, reason: decision.reason },
+                'access denied',
+              );
               throw errors.noPermission();
             }
           }
@@ -215,7 +224,10 @@ export async function startTablestoreLocal(options: TablestoreLocalOptions = {})
       };
       reply = { status: 200, body: await handler(ctx, inflated ?? body), signer: auth };
     } catch (err) {
-      reply = errorReply(toTablestoreError(err, requestId, apiName, logger), auth ?? (err instanceof SignedRefusal ? err.signer : undefined));
+      reply = errorReply(
+        toTablestoreError(err, requestId, apiName, logger),
+        auth ?? (err instanceof SignedRefusal ? err.signer : undefined),
+      );
     }
     // Any reply may reflect another request's write that is not durable yet: hold it until it is.
     await store.settled().catch((err: unknown) => {
@@ -223,16 +235,28 @@ export async function startTablestoreLocal(options: TablestoreLocalOptions = {})
     });
     if (res.destroyed) return;
     send(res, apiName, requestId, now(), reply, close);
-    logger.debug({ requestId, api: apiName, status: reply.status, principal, ms: Math.round((performance.now() - started) * 100) / 100 }, 'request');
+    logger.debug(
+      {
+        requestId,
+        api: apiName,
+        status: reply.status,
+        principal,
+        ms: Math.round((performance.now() - started) * 100) / 100,
+      },
+      'request',
+    );
   }
 
-  const server: Server = createServer({ keepAliveTimeout: 75_000, headersTimeout: 80_000, requestTimeout: 120_000 }, (req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      logger.error({ err: err instanceof Error ? err.message : String(err) }, 'unexpected failure while replying');
-      if (!res.headersSent) res.writeHead(500).end();
-      else res.destroy();
-    });
-  });
+  const server: Server = createServer(
+    { keepAliveTimeout: 75_000, headersTimeout: 80_000, requestTimeout: 120_000 },
+    (req, res) => {
+      handle(req, res).catch((err: unknown) => {
+        logger.error({ err: err instanceof Error ? err.message : String(err) }, 'unexpected failure while replying');
+        if (!res.headersSent) res.writeHead(500).end();
+        else res.destroy();
+      });
+    },
+  );
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
     else socket.destroy();
@@ -286,16 +310,26 @@ function inflateIfCompressed(req: IncomingMessage, body: Buffer, max: number): B
   }
   const declared = req.headers['x-ots-request-compress-size'];
   if (declared !== undefined && Number(declared) !== inflated.length) {
-    throw errors.parameterInvalid(`x-ots-request-compress-size ${String(declared)} does not match the inflated body size ${inflated.length}.`);
+    throw errors.parameterInvalid(
+      `x-ots-request-compress-size ${String(declared)} does not match the inflated body size ${inflated.length}.`,
+    );
   }
   return inflated;
 }
 
-function toTablestoreError(err: unknown, requestId: string, apiName: string, logger: TablestoreLocalLogger): TablestoreError {
+function toTablestoreError(
+  err: unknown,
+  requestId: string,
+  apiName: string,
+  logger: TablestoreLocalLogger,
+): TablestoreError {
   if (err instanceof TablestoreError) return err;
   // Malformed bytes or text from any decoder (the one predicate for every API; see handlers/context.ts).
   if (err instanceof FormatError) return errors.parameterInvalid(err.message);
-  logger.error({ requestId, api: apiName, err: err instanceof Error ? (err.stack ?? err.message) : String(err) }, 'internal error');
+  logger.error(
+    { requestId, api: apiName, err: err instanceof Error ? (err.stack ?? err.message) : String(err) },
+    'internal error',
+  );
   return errors.internal();
 }
 

@@ -15,7 +15,9 @@ export const mustRun = process.env.CI === 'true';
 /** Skip (with one line of advice) only when Chromium is missing and this is not CI. */
 export function skipBrowserTests(): boolean {
   if (!chromiumMissing || mustRun) return false;
-  console.log(`browser tests skipped: no Chromium at ${CHROMIUM_PATH}; install it with "sudo apt-get install -y chromium" (or set CHROMIUM_PATH)`);
+  console.log(
+    `browser tests skipped: no Chromium at ${CHROMIUM_PATH}; install it with "sudo apt-get install -y chromium" (or set CHROMIUM_PATH)`,
+  );
   return true;
 }
 
@@ -36,8 +38,13 @@ export interface Browser {
 }
 
 /** A fresh profile (its own --user-data-dir), removed on close. */
-export async function launchChromium(options: { timezoneId?: string; width?: number; height?: number } = {}): Promise<Browser> {
-  if (chromiumMissing) throw new Error(`Chromium is required (CI=true) but missing at ${CHROMIUM_PATH}; .ci/run installs the Debian package "chromium"`);
+export async function launchChromium(
+  options: { timezoneId?: string; width?: number; height?: number } = {},
+): Promise<Browser> {
+  if (chromiumMissing)
+    throw new Error(
+      `Chromium is required (CI=true) but missing at ${CHROMIUM_PATH}; .ci/run installs the Debian package "chromium"`,
+    );
   const profile = mkdtempSync(join(tmpdir(), 'tsfc-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,

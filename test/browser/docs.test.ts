@@ -19,8 +19,17 @@ const doc = readFileSync(join(REPO_ROOT, 'docs', 'explorer.md'), 'utf8');
 const prose = doc.replace(/\s+/g, ' ');
 
 function httpApiProps(): Record<string, unknown> {
-  const raw = parse(readFileSync(join(REPO_ROOT, 's.yaml'), 'utf8')) as { vars: unknown; resources: Record<string, { props: unknown }> };
-  const scope = { baseDir: REPO_ROOT, env: {}, config: { AccountID: '1234567890123456' }, vars: undefined as unknown, resources: raw.resources };
+  const raw = parse(readFileSync(join(REPO_ROOT, 's.yaml'), 'utf8')) as {
+    vars: unknown;
+    resources: Record<string, { props: unknown }>;
+  };
+  const scope = {
+    baseDir: REPO_ROOT,
+    env: {},
+    config: { AccountID: '1234567890123456' },
+    vars: undefined as unknown,
+    resources: raw.resources,
+  };
   scope.vars = resolveValue(raw.vars, scope, 'vars');
   const props = raw.resources['http-api'].props;
   return resolveValue(props, { ...scope, thisProps: props }, 'props') as Record<string, unknown>;
@@ -29,9 +38,15 @@ function httpApiProps(): Record<string, unknown> {
 describe('docs/explorer.md', () => {
   it('shows a jwt trigger that the fc3 schema accepts', () => {
     const block = /```yaml\n([^]*?)```/.exec(doc)![1];
-    const triggers = parse(block.replace('<base64url modulus of your RSA public key>', 'xyz')) as Array<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
-    expect(triggers[0].triggerConfig.authConfig.tokenLookup.map((t: { readPosition: string }) => t.readPosition)).toEqual(['cookie', 'header']);
-    const validate = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictRequired: false }).compile(fc3PropsSchema);
+    const triggers = parse(block.replace('<base64url modulus of your RSA public key>', 'xyz')) as Array<
+      Record<string, any>
+    >;
+    expect(
+      triggers[0].triggerConfig.authConfig.tokenLookup.map((t: { readPosition: string }) => t.readPosition),
+    ).toEqual(['cookie', 'header']);
+    const validate = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictRequired: false }).compile(
+      fc3PropsSchema,
+    );
     const props = { ...httpApiProps(), triggers };
     expect(validate(props), JSON.stringify(validate.errors)).toBe(true);
   });

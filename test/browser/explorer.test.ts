@@ -19,7 +19,7 @@ const TZ = 'Asia/Shanghai';
 const SCREENSHOT = join(REPO_ROOT, 'docs', 'explorer.png');
 const LOSSLESS_PK = { customer_id: 'zz-lossless', order_id: '9007199254740993' };
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- API answers are checked field by field
+type Json = any;
 
 let stack: LocalStack;
 let browser: Browser;
@@ -32,7 +32,7 @@ const expectedFailures: string[] = [];
 async function api(path: string, query: Array<[string, string]> = []): Promise<{ status: number; body: Json }> {
   const qs = new URLSearchParams(query).toString();
   const res = await fetch(`${base}${path}${qs ? `?${qs}` : ''}`);
-  return { status: res.status, body: (await res.json()) as Json };
+  return { status: res.status, body: await res.json() };
 }
 
 /** The exact text the page must show for a lossless JSON value. */
@@ -42,7 +42,7 @@ function shown(v: Json): string {
 }
 
 async function putLosslessRow(): Promise<void> {
-  const TableStore = createRequire(import.meta.url)('tablestore') as Json;
+  const TableStore = createRequire(import.meta.url)('tablestore');
   const client = new TableStore.Client({
     accessKeyId: stack.admin.accessKeyId,
     secretAccessKey: stack.admin.accessKeySecret,
@@ -55,16 +55,26 @@ async function putLosslessRow(): Promise<void> {
       {
         tableName: 'orders',
         condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null),
-        primaryKey: [{ customer_id: LOSSLESS_PK.customer_id }, { order_id: TableStore.Long.fromString(LOSSLESS_PK.order_id) }],
-        attributeColumns: [{ big: TableStore.Long.fromString('-9223372036854775808') }, { blob: Buffer.from('deadbeef00ff', 'hex') }, { ratio: 0.1 }],
+        primaryKey: [
+          { customer_id: LOSSLESS_PK.customer_id },
+          { order_id: TableStore.Long.fromString(LOSSLESS_PK.order_id) },
+        ],
+        attributeColumns: [
+          { big: TableStore.Long.fromString('-9223372036854775808') },
+          { blob: Buffer.from('deadbeef00ff', 'hex') },
+          { ratio: 0.1 },
+        ],
       },
-      (err: unknown, data: unknown) => (err ? reject(err) : resolve(data)),
+      (err: unknown, data: unknown) =>
+        err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(data),
     ),
   );
 }
 
 async function rowsShown(): Promise<string[][]> {
-  return page.$$eval('#rows-table tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td.pk')).map((td) => td.textContent ?? '')));
+  return page.$$eval('#rows-table tbody tr', (trs) =>
+    trs.map((tr) => Array.from(tr.querySelectorAll('td.pk')).map((td) => td.textContent ?? '')),
+  );
 }
 
 async function waitForUrl(pattern: RegExp): Promise<URL> {
@@ -82,13 +92,26 @@ if (chromiumMissing && mustRun) {
 
 describe.skipIf(skip || chromiumMissing)('explorer in headless Chromium', () => {
   beforeAll(async () => {
-    stack = await startLocalStack({ port: 0, tablestorePort: 0, feederIntervalMs: 0, timers: false, functionLogs: false });
+    stack = await startLocalStack({
+      port: 0,
+      tablestorePort: 0,
+      feederIntervalMs: 0,
+      timers: false,
+      functionLogs: false,
+    });
     base = stack.runner.url;
     await putLosslessRow();
     // A loaded machine can make the first (cold) invocations exceed the function's timeout; the page is tested
     // once the function answers, as it would after any cold start.
     for (let i = 0; i < 60; i++) {
-      const ok = await Promise.all(['/healthz', '/'].map((p) => fetch(`${base}${p}`).then((r) => r.status === 200, () => false)));
+      const ok = await Promise.all(
+        ['/healthz', '/'].map((p) =>
+          fetch(`${base}${p}`).then(
+            (r) => r.status === 200,
+            () => false,
+          ),
+        ),
+      );
       if (ok.every(Boolean)) break;
       await new Promise((r) => setTimeout(r, 1000));
     }
@@ -111,7 +134,9 @@ describe.skipIf(skip || chromiumMissing)('explorer in headless Chromium', () => 
     await waitForUrl(/\/ui\/tables$/);
     const tables = (await api('/tables')).body.tables;
     await expect.poll(() => page.locator('#table-list a').allTextContents()).toEqual(tables);
-    await expect.poll(() => page.locator('#instance').textContent()).toBe(`${stack.tablestore.instance} · ${stack.tablestore.region}`);
+    await expect
+      .poll(() => page.locator('#instance').textContent())
+      .toBe(`${stack.tablestore.instance} · ${stack.tablestore.region}`);
   });
 
   it('opens orders and shows its primary key', async () => {
@@ -130,10 +155,14 @@ describe.skipIf(skip || chromiumMissing)('explorer in headless Chromium', () => 
     await page.click('#lookup-form button[type=submit]');
     await waitForUrl(/\/ui\/tables\/orders\/row\?pk=/);
     await page.waitForSelector('#row-table');
-    const row = (await api('/tables/orders/row', [['pk', JSON.stringify({ customer_id: 'c0001', order_id: 100000 })]])).body.row;
+    const row = (await api('/tables/orders/row', [['pk', JSON.stringify({ customer_id: 'c0001', order_id: 100000 })]]))
+      .body.row;
     const expected = [...Object.entries(row.primaryKey), ...Object.entries(row.columns)].map(([k, v]) => [k, shown(v)]);
     const got = await page.$$eval('#row-table tbody tr', (trs) =>
-      trs.map((tr) => [tr.querySelector('th')!.firstChild!.textContent, (tr.querySelector('td .v-bin-text') ?? tr.querySelector('td .v'))!.textContent]),
+      trs.map((tr) => [
+        tr.querySelector('th')!.firstChild!.textContent,
+        (tr.querySelector('td .v-bin-text') ?? tr.querySelector('td .v'))!.textContent,
+      ]),
     );
     expect(got).toEqual(expected);
   });
@@ -158,12 +187,18 @@ describe.skipIf(skip || chromiumMissing)('explorer in headless Chromium', () => 
     await page.fill('#range-form input[name="limit"]', '15');
     await page.click('#range-form button[type=submit]');
     await waitForUrl(/\/ui\/tables\/orders\/rows\?/);
-    const query: Array<[string, string]> = [['start', '{"customer_id":"c0001"}'], ['end', '{"customer_id":"c0004"}'], ['limit', '15']];
+    const query: Array<[string, string]> = [
+      ['start', '{"customer_id":"c0001"}'],
+      ['end', '{"customer_id":"c0004"}'],
+      ['limit', '15'],
+    ];
     let next: string | null = null;
     for (let pageNo = 1; pageNo <= 3; pageNo++) {
       await see(page.locator('#page-info')).hasText(`Page ${pageNo} · 15 rows`);
       const fromApi: Json = (await api('/tables/orders/rows', next ? [...query, ['next', next]] : query)).body;
-      expect(await rowsShown()).toEqual(fromApi.rows.map((r: Json) => [shown(r.primaryKey.customer_id), shown(r.primaryKey.order_id)]));
+      expect(await rowsShown()).toEqual(
+        fromApi.rows.map((r: Json) => [shown(r.primaryKey.customer_id), shown(r.primaryKey.order_id)]),
+      );
       next = fromApi.next;
       expect(next).toBeTruthy();
       if (pageNo < 3) {
@@ -179,8 +214,15 @@ describe.skipIf(skip || chromiumMissing)('explorer in headless Chromium', () => 
     await page.fill('#range-form input[name="limit"]', '3');
     await page.click('#range-form button[type=submit]');
     await see(page.locator('#page-info')).hasText('Page 1 · 3 rows');
-    const last = (await api('/tables/orders/rows', [['direction', 'backward'], ['limit', '3']])).body.rows;
-    expect(await rowsShown()).toEqual(last.map((r: Json) => [shown(r.primaryKey.customer_id), shown(r.primaryKey.order_id)]));
+    const last = (
+      await api('/tables/orders/rows', [
+        ['direction', 'backward'],
+        ['limit', '3'],
+      ])
+    ).body.rows;
+    expect(await rowsShown()).toEqual(
+      last.map((r: Json) => [shown(r.primaryKey.customer_id), shown(r.primaryKey.order_id)]),
+    );
     expect(await rowsShown()).toContainEqual([LOSSLESS_PK.customer_id, LOSSLESS_PK.order_id]);
   });
 
@@ -191,9 +233,13 @@ describe.skipIf(skip || chromiumMissing)('explorer in headless Chromium', () => 
     await page.waitForSelector('#series-table');
     const all = (await api('/timeseries/metrics/series')).body.series;
     await see(page.locator('#series-table tbody tr')).hasCount(all.length);
-    const stale = await page.locator('#series-table tr.is-stale').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-series')));
+    const stale = await page
+      .locator('#series-table tr.is-stale')
+      .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-series')));
     const staleBefore = (Date.now() - 60 * 60_000) * 1000;
-    expect(stale).toEqual(all.filter((s: Json) => s.updateTime < staleBefore).map((s: Json) => `${s.measurement}/${s.source}`));
+    expect(stale).toEqual(
+      all.filter((s: Json) => s.updateTime < staleBefore).map((s: Json) => `${s.measurement}/${s.source}`),
+    );
     expect(stale).toEqual(['temperature/sensor-2']);
 
     await page.fill('#series-form input[name="measurement"]', 'cpu');
@@ -201,7 +247,12 @@ describe.skipIf(skip || chromiumMissing)('explorer in headless Chromium', () => 
     await page.click('#series-form button[type=submit]');
     const url = await waitForUrl(/measurement=cpu/);
     expect(url.searchParams.getAll('tag')).toEqual(['env=prod']);
-    const filtered = (await api('/timeseries/metrics/series', [['measurement', 'cpu'], ['tag', 'env=prod']])).body.series;
+    const filtered = (
+      await api('/timeseries/metrics/series', [
+        ['measurement', 'cpu'],
+        ['tag', 'env=prod'],
+      ])
+    ).body.series;
     expect(filtered.map((s: Json) => `${s.measurement}/${s.source}`)).toEqual(['cpu/host-a']);
     await see(page.locator('#series-table tbody tr')).hasCount(1);
     await see(page.locator('#series-table tbody tr')).hasAttribute('data-series', 'cpu/host-a');
@@ -218,7 +269,12 @@ describe.skipIf(skip || chromiumMissing)('explorer in headless Chromium', () => 
     expect(Date.parse(end) - Date.parse(start)).toBe(7 * 86400_000);
 
     // The same range through the API, page by page.
-    const key: Array<[string, string]> = [['measurement', 'cpu'], ['source', 'host-a'], ['tag', 'env=prod'], ['tag', 'region=cn-hangzhou']];
+    const key: Array<[string, string]> = [
+      ['measurement', 'cpu'],
+      ['source', 'host-a'],
+      ['tag', 'env=prod'],
+      ['tag', 'region=cn-hangzhou'],
+    ];
     const points: Json[] = [];
     let next: string | null = null;
     do {
@@ -281,19 +337,36 @@ describe.skipIf(skip || chromiumMissing)('explorer in headless Chromium', () => 
     await expect.poll(() => new URL(page.url()).searchParams.has('zoom')).toBe(false);
 
     await page.click('#earlier');
-    const earlier = await waitForUrl(new RegExp(`end=${encodeURIComponent(start).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
-    expect(Date.parse(earlier.searchParams.get('start')!)).toBe(Date.parse(start) - (Date.parse(end) - Date.parse(start)));
+    const earlier = await waitForUrl(
+      new RegExp(`end=${encodeURIComponent(start).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+    );
+    expect(Date.parse(earlier.searchParams.get('start')!)).toBe(
+      Date.parse(start) - (Date.parse(end) - Date.parse(start)),
+    );
     await see(chart).hasAttribute('data-x-max', String(Date.parse(start)));
   });
 
   it('follows deep links: a range page and a zoomed chart', async () => {
     await page.goto(`${base}/ui/tables/orders/rows?start=${encodeURIComponent('{"customer_id":"c0002"}')}&limit=4`);
     await see(page.locator('#page-info')).hasText('Page 1 · 4 rows');
-    const rows = (await api('/tables/orders/rows', [['start', '{"customer_id":"c0002"}'], ['limit', '4']])).body.rows;
-    expect(await rowsShown()).toEqual(rows.map((r: Json) => [shown(r.primaryKey.customer_id), shown(r.primaryKey.order_id)]));
+    const rows = (
+      await api('/tables/orders/rows', [
+        ['start', '{"customer_id":"c0002"}'],
+        ['limit', '4'],
+      ])
+    ).body.rows;
+    expect(await rowsShown()).toEqual(
+      rows.map((r: Json) => [shown(r.primaryKey.customer_id), shown(r.primaryKey.order_id)]),
+    );
     await see(page.locator('#range-form input[name="start.customer_id"]')).hasValue('c0002');
 
-    const updated = (await api('/timeseries/metrics/series', [['measurement', 'cpu'], ['source', 'host-a']])).body.series[0].updateTime / 1000;
+    const updated =
+      (
+        await api('/timeseries/metrics/series', [
+          ['measurement', 'cpu'],
+          ['source', 'host-a'],
+        ])
+      ).body.series[0].updateTime / 1000;
     const end = Math.floor(updated / 60_000) * 60_000;
     const s = new Date(end - 6 * 3600_000).toISOString();
     const e = new Date(end).toISOString();
@@ -326,7 +399,11 @@ describe.skipIf(skip || chromiumMissing)('explorer in headless Chromium', () => 
 
   it('logged no console errors (CSP violations included) besides the asked-for 404s', () => {
     const unexpected = consoleErrors.filter(
-      (e) => !(/Failed to load resource: the server responded with a status of 404/.test(e.text) && expectedFailures.some((u) => e.url.startsWith(u))),
+      (e) =>
+        !(
+          /Failed to load resource: the server responded with a status of 404/.test(e.text) &&
+          expectedFailures.some((u) => e.url.startsWith(u))
+        ),
     );
     expect(unexpected).toEqual([]);
     expect(consoleErrors.length).toBeGreaterThanOrEqual(expectedFailures.length);

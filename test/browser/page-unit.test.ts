@@ -55,6 +55,12 @@ describe('times', () => {
   });
 
   it('names durations by their two largest units', () => {
-    expect([7 * 86400e3, 10001 * 60e3, 3600e3, 90e3, 500].map(durationText)).toEqual(['7 d', '6 d 22 h', '1 h', '1 min 30 s', '0 s']);
+    expect([7 * 86400e3, 10001 * 60e3, 3600e3, 90e3, 500].map(durationText)).toEqual([
+      '7 d',
+      '6 d 22 h',
+      '1 h',
+      '1 min 30 s',
+      '0 s',
+    ]);
   });
 });

@@ -79,7 +79,11 @@ describe('the page', () => {
 
   it('is the same bytes in each encoding, with its own ETag per encoding', () => {
     const etags = new Set<string>();
-    for (const [accept, encoding] of [['br', 'br'], ['gzip', 'gzip'], ['', undefined]] as const) {
+    for (const [accept, encoding] of [
+      ['br', 'br'],
+      ['gzip', 'gzip'],
+      ['', undefined],
+    ] as const) {
       const res = explorer.serve(request('/', accept ? { 'accept-encoding': accept } : {}));
       expect(res.statusCode).toBe(200);
       expect(res.headers?.['content-encoding']).toBe(encoding);
@@ -98,7 +102,9 @@ describe('the page', () => {
     expect(again.body).toBe('');
     expect(again.headers?.etag).toBe(first.headers!.etag);
     // The gzip ETag does not validate the brotli form.
-    expect(explorer.serve(request('/', { 'accept-encoding': 'br', 'if-none-match': first.headers!.etag })).statusCode).toBe(200);
+    expect(
+      explorer.serve(request('/', { 'accept-encoding': 'br', 'if-none-match': first.headers!.etag })).statusCode,
+    ).toBe(200);
   });
 
   it('allows only its own origin and holds no inline script, style or handler', () => {
@@ -119,7 +125,13 @@ describe('the page', () => {
 
   it('answers every deep link with the page', () => {
     const etag = explorer.serve(request('/')).headers!.etag;
-    for (const path of ['/ui', '/ui/tables', '/ui/tables/orders/rows', '/ui/timeseries/metrics/points', '/ui/anything/else']) {
+    for (const path of [
+      '/ui',
+      '/ui/tables',
+      '/ui/tables/orders/rows',
+      '/ui/timeseries/metrics/points',
+      '/ui/anything/else',
+    ]) {
       const res = explorer.serve(request(path));
       expect(res.statusCode, path).toBe(200);
       expect(res.headers!.etag, path).toBe(etag);
@@ -156,7 +168,8 @@ describe('assets', () => {
 
   it('keeps the first visit small (brotli)', () => {
     let total = 0;
-    for (const entry of [manifest.page, ...Object.values(manifest.assets)]) total += readFileSync(join(dir, 'explorer', `${entry.file}.br`)).length;
+    for (const entry of [manifest.page, ...Object.values(manifest.assets)])
+      total += readFileSync(join(dir, 'explorer', `${entry.file}.br`)).length;
     expect(total).toBeLessThan(60 * 1024);
   });
 });
@@ -185,7 +198,13 @@ describe('the built http-api bundle', () => {
       })();
     `;
     const result = JSON.parse(
-      execFileSync(process.execPath, ['-e', script], { env: { ...process.env, TABLESTORE_INSTANCE: 'demo', FC_REGION: 'cn-hangzhou', LOG_LEVEL: 'silent' }, encoding: 'utf8' }).trim().split('\n').pop()!,
+      execFileSync(process.execPath, ['-e', script], {
+        env: { ...process.env, TABLESTORE_INSTANCE: 'demo', FC_REGION: 'cn-hangzhou', LOG_LEVEL: 'silent' },
+        encoding: 'utf8',
+      })
+        .trim()
+        .split('\n')
+        .pop()!,
     ) as { json: number[]; beforePage: number; page: number; encoding: string; seen: string[] };
     expect(result.json).toEqual([200, 200, 404]);
     expect(result.beforePage).toBe(0);

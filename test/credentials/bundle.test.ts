@@ -23,9 +23,25 @@ beforeAll(async () => {
   const [built] = await buildFunctions(['http-api'], out);
   bundle = built.outfile;
   local = await startLocal({ instance: 'bundleinst', region: 'cn-hangzhou' });
-  const wide = new WideTableClient({ endpoint: local.endpoint, instance: local.instance, region: local.region, credentials: fromStatic({ accessKeyId: local.accessKeyId, accessKeySecret: local.accessKeySecret }) });
+  const wide = new WideTableClient({
+    endpoint: local.endpoint,
+    instance: local.instance,
+    region: local.region,
+    credentials: fromStatic({ accessKeyId: local.accessKeyId, accessKeySecret: local.accessKeySecret }),
+  });
   await wide.createTable({ table: 'orders', primaryKey: [{ name: 'id', type: 'INTEGER' }] });
-  await wide.batchWriteRow({ tables: [{ table: 'orders', rows: Array.from({ length: 5 }, (_, i) => ({ type: 'put' as const, primaryKey: { id: i }, columns: { n: i, big: 9007199254740993n } })) }] });
+  await wide.batchWriteRow({
+    tables: [
+      {
+        table: 'orders',
+        rows: Array.from({ length: 5 }, (_, i) => ({
+          type: 'put' as const,
+          primaryKey: { id: i },
+          columns: { n: i, big: 9007199254740993n },
+        })),
+      },
+    ],
+  });
   wide.close();
 }, 120_000);
 
@@ -44,22 +60,39 @@ describe('dist/http-api bundle', () => {
 
   it('answers /rows and rejects a bad parameter from a fresh strict process', async () => {
     const event = (query: Record<string, string>) =>
-      JSON.stringify({ version: 'v1', rawPath: '/tables/orders/rows', headers: {}, queryParameters: query, requestContext: { requestId: 'r', http: { method: 'GET', path: '/tables/orders/rows' } } });
+      JSON.stringify({
+        version: 'v1',
+        rawPath: '/tables/orders/rows',
+        headers: {},
+        queryParameters: query,
+        requestContext: { requestId: 'r', http: { method: 'GET', path: '/tables/orders/rows' } },
+      });
     const script = `const { handler } = require(${JSON.stringify(bundle)});
       const ctx = { requestId: 'c', credentials: ${JSON.stringify({ accessKeyId: local.accessKeyId, accessKeySecret: local.accessKeySecret })}, function: { name: 'http-api', timeout: 30 }, region: 'cn-hangzhou' };
       Promise.all([handler(Buffer.from(${JSON.stringify(event({ limit: '3' }))}), ctx), handler(Buffer.from(${JSON.stringify(event({ limit: '0' }))}), ctx)])
         .then((r) => process.stdout.write(JSON.stringify(r)));`;
     // Asynchronously: Tablestore Local answers from this process.
     const child = await promisify(execFile)(process.execPath, ['--use-strict', '-e', script], {
-      env: { PATH: process.env.PATH ?? '', TABLESTORE_INSTANCE: local.instance, TABLESTORE_ENDPOINT: local.endpoint, FC_REGION: 'cn-hangzhou', LOG_LEVEL: 'silent' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        TABLESTORE_INSTANCE: local.instance,
+        TABLESTORE_ENDPOINT: local.endpoint,
+        FC_REGION: 'cn-hangzhou',
+        LOG_LEVEL: 'silent',
+      },
       encoding: 'utf8',
       timeout: 60_000,
     });
     expect(child.stderr).toBe('');
     const [ok, bad] = JSON.parse(child.stdout) as Array<{ statusCode: number; body: string }>;
     expect(ok.statusCode).toBe(200);
-    const body = JSON.parse(ok.body) as { rows: Array<{ primaryKey: { id: number }; columns: Record<string, unknown> }>; next: string | null };
-    expect(body.rows).toEqual([0, 1, 2].map((i) => ({ primaryKey: { id: i }, columns: { n: i, big: { $int64: '9007199254740993' } } })));
+    const body = JSON.parse(ok.body) as {
+      rows: Array<{ primaryKey: { id: number }; columns: Record<string, unknown> }>;
+      next: string | null;
+    };
+    expect(body.rows).toEqual(
+      [0, 1, 2].map((i) => ({ primaryKey: { id: i }, columns: { n: i, big: { $int64: '9007199254740993' } } })),
+    );
     expect(body.next).toEqual(expect.any(String));
     expect(bad.statusCode).toBe(400);
     expect(JSON.parse(bad.body).error.message).toMatch(/limit/);

@@ -3,7 +3,12 @@ import { startTablestoreLocal, type TablestoreLocal } from '../../local/tablesto
 import { startLocalSts, type LocalSts } from '../../local/sts/server';
 import { parseIdentities } from '../../local/sts/identities';
 import { fromAssumeRole, fromFcContext, fromStatic, memoize, type CredentialProvider } from '../../lib/credentials';
-import { clearTablestoreClients, getTablestoreClients, tablestoreClientStats, tablestoreEndpoint } from '../../lib/tablestore/clients';
+import {
+  clearTablestoreClients,
+  getTablestoreClients,
+  tablestoreClientStats,
+  tablestoreEndpoint,
+} from '../../lib/tablestore/clients';
 import { WideTableClient } from '../../lib/tablestore/wide';
 import { TablestoreError } from '../../lib/tablestore/protocol/errors';
 
@@ -15,8 +20,16 @@ const DEV = { accessKeyId: 'DEVKEY00001', accessKeySecret: 'dev-secret' };
 const identities = parseIdentities({
   accountId: ACCOUNT,
   users: [
-    { name: 'admin', accessKeys: [{ id: ADMIN.accessKeyId, secret: ADMIN.accessKeySecret }], policies: ['AliyunOTSFullAccess'] },
-    { name: 'dev', accessKeys: [{ id: DEV.accessKeyId, secret: DEV.accessKeySecret }], policies: ['AliyunSTSAssumeRoleAccess'] },
+    {
+      name: 'admin',
+      accessKeys: [{ id: ADMIN.accessKeyId, secret: ADMIN.accessKeySecret }],
+      policies: ['AliyunOTSFullAccess'],
+    },
+    {
+      name: 'dev',
+      accessKeys: [{ id: DEV.accessKeyId, secret: DEV.accessKeySecret }],
+      policies: ['AliyunSTSAssumeRoleAccess'],
+    },
   ],
   roles: [
     { name: 'reader', maxSessionDuration: 43200, policies: ['AliyunOTSReadOnlyAccess'] },
@@ -36,7 +49,11 @@ beforeAll(async () => {
     tables: [
       {
         table: 'orders',
-        rows: Array.from({ length: 100 }, (_, i) => ({ type: 'put' as const, primaryKey: { id: i }, columns: { item: `item-${i}` } })),
+        rows: Array.from({ length: 100 }, (_, i) => ({
+          type: 'put' as const,
+          primaryKey: { id: i },
+          columns: { item: `item-${i}` },
+        })),
       },
     ],
   });
@@ -65,7 +82,12 @@ describe('cached clients with rotating role credentials', () => {
         sourceCredentials: fromStatic(DEV),
       }),
     );
-    const { wide, timeseries } = getTablestoreClients({ region: REGION, instance: INSTANCE, endpoint: ots.endpoint, credentials });
+    const { wide, timeseries } = getTablestoreClients({
+      region: REGION,
+      instance: INSTANCE,
+      endpoint: ots.endpoint,
+      credentials,
+    });
     expect(await wide.listTables()).toEqual(expect.arrayContaining(['orders', 'audit']));
     const row = await wide.getRow({ table: 'orders', primaryKey: { id: 7 } });
     expect(row).toEqual({ primaryKey: { id: 7 }, columns: { item: 'item-7' } });
@@ -81,7 +103,9 @@ describe('cached clients with rotating role credentials', () => {
     expect(String((refused as Error).message)).not.toContain(c.accessKeySecret);
     expect(String((refused as Error).message)).not.toContain(c.securityToken!);
     // A second refusal with the same (freshly refreshed) keys is a policy denial: no more refreshes.
-    await expect(wide.deleteRow({ table: 'orders', primaryKey: { id: 1 } })).rejects.toMatchObject({ code: 'OTSNoPermissionAccess' });
+    await expect(wide.deleteRow({ table: 'orders', primaryKey: { id: 1 } })).rejects.toMatchObject({
+      code: 'OTSNoPermissionAccess',
+    });
     expect(wide.stats.authRetries - before.authRetries).toBeLessThanOrEqual(1);
     expect(sts.stats.issued).toBeLessThanOrEqual(2);
     expect(await wide.getRow({ table: 'orders', primaryKey: { id: 1 } })).toBeDefined();
@@ -128,15 +152,29 @@ describe('cached clients with rotating role credentials', () => {
     // And the replaced tokens really are refused by Tablestore Local.
     const replaced = sessionCredentials(sts.iam.issueForService('reader', 'fc.aliyuncs.com').Credentials);
     sts.iam.revoke(replaced.accessKeyId);
-    const stale = new WideTableClient({ endpoint: ots.endpoint, instance: INSTANCE, credentials: fromStatic(replaced) });
+    const stale = new WideTableClient({
+      endpoint: ots.endpoint,
+      instance: INSTANCE,
+      credentials: fromStatic(replaced),
+    });
     await expect(stale.listTables()).rejects.toMatchObject({ code: 'OTSNoPermissionAccess', httpStatus: 403 });
   }, 240_000);
 
   it('a refused (revoked) STS token triggers one forced refresh and one retry', async () => {
     const credentials = memoize(
-      fromAssumeRole({ roleArn: roleArn('writer'), stsEndpoint: sts.stsEndpoint, caCert: sts.caCert, sourceCredentials: fromStatic(DEV) }),
+      fromAssumeRole({
+        roleArn: roleArn('writer'),
+        stsEndpoint: sts.stsEndpoint,
+        caCert: sts.caCert,
+        sourceCredentials: fromStatic(DEV),
+      }),
     );
-    const { wide } = getTablestoreClients({ region: REGION, instance: 'retryinst', endpoint: ots.endpoint, credentials });
+    const { wide } = getTablestoreClients({
+      region: REGION,
+      instance: 'retryinst',
+      endpoint: ots.endpoint,
+      credentials,
+    });
     // Tablestore Local serves one instance; this client is only used to prove refresh + retry on auth errors.
     const own = new WideTableClient({ endpoint: ots.endpoint, instance: INSTANCE, credentials });
     expect(wide).not.toBe(own);
@@ -152,7 +190,10 @@ describe('cached clients with rotating role credentials', () => {
 
   it('an expired token (the provider misjudged its expiry) is refreshed once and retried', async () => {
     const expired = sessionCredentials(
-      sts.iam.issueForService('reader', 'fc.aliyuncs.com', { durationSeconds: 900, now: new Date(Date.now() - 901_000) }).Credentials,
+      sts.iam.issueForService('reader', 'fc.aliyuncs.com', {
+        durationSeconds: 900,
+        now: new Date(Date.now() - 901_000),
+      }).Credentials,
     );
     const fresh = sessionCredentials(sts.iam.issueForService('reader', 'fc.aliyuncs.com').Credentials);
     const calls: (boolean | undefined)[] = [];
@@ -193,8 +234,14 @@ describe('cached clients with rotating role credentials', () => {
 
   it('decodes OTS error bodies into TablestoreError', async () => {
     const admin = new WideTableClient({ endpoint: ots.endpoint, instance: INSTANCE, credentials: fromStatic(ADMIN) });
-    await expect(admin.describeTable('no_such_table')).rejects.toMatchObject({ name: 'TablestoreError', code: 'OTSObjectNotExist', httpStatus: 404 });
-    await expect(admin.createTable({ table: 'orders', primaryKey: [{ name: 'id', type: 'INTEGER' }] })).rejects.toMatchObject({
+    await expect(admin.describeTable('no_such_table')).rejects.toMatchObject({
+      name: 'TablestoreError',
+      code: 'OTSObjectNotExist',
+      httpStatus: 404,
+    });
+    await expect(
+      admin.createTable({ table: 'orders', primaryKey: [{ name: 'id', type: 'INTEGER' }] }),
+    ).rejects.toMatchObject({
       code: 'OTSObjectAlreadyExist',
     });
   });
@@ -204,14 +251,27 @@ describe('sdk(): the official SDK for what our clients do not cover', () => {
   it('is imported on first use and signs with the provider current keys, which follow rotation', async () => {
     clearTablestoreClients();
     const first = sessionCredentials(sts.iam.issueForService('reader', 'fc.aliyuncs.com').Credentials);
-    const clients = getTablestoreClients({ region: REGION, instance: INSTANCE, endpoint: ots.endpoint, credentials: fromFcContext({ credentials: first }) });
-    const sdk = (await clients.sdk()) as unknown as { listTable(p: object): Promise<{ tableNames: string[] }>; config: Record<string, unknown> };
+    const clients = getTablestoreClients({
+      region: REGION,
+      instance: INSTANCE,
+      endpoint: ots.endpoint,
+      credentials: fromFcContext({ credentials: first }),
+    });
+    const sdk = (await clients.sdk()) as unknown as {
+      listTable(p: object): Promise<{ tableNames: string[] }>;
+      config: Record<string, unknown>;
+    };
     expect((await sdk.listTable({})).tableNames).toEqual(expect.arrayContaining(['orders']));
     expect(sdk.config.accessKeyId).toBe(first.accessKeyId);
     // A later invocation's rotated keys: the same SDK client, now signing with them; the old token is dead.
     const next = sessionCredentials(sts.iam.issueForService('reader', 'fc.aliyuncs.com').Credentials);
     sts.iam.revoke(first.accessKeyId);
-    const again = getTablestoreClients({ region: REGION, instance: INSTANCE, endpoint: ots.endpoint, credentials: fromFcContext({ credentials: next }) });
+    const again = getTablestoreClients({
+      region: REGION,
+      instance: INSTANCE,
+      endpoint: ots.endpoint,
+      credentials: fromFcContext({ credentials: next }),
+    });
     const sdk2 = (await again.sdk()) as unknown as typeof sdk;
     expect(sdk2).toBe(sdk);
     expect(sdk2.config.accessKeyId).toBe(next.accessKeyId);
@@ -222,7 +282,9 @@ describe('sdk(): the official SDK for what our clients do not cover', () => {
 describe('endpoints and cache keys', () => {
   it('derives public and VPC endpoints from region + instance, and honours an explicit one', () => {
     expect(tablestoreEndpoint('cn-hangzhou', 'MyInst')).toBe('https://myinst.cn-hangzhou.ots.aliyuncs.com');
-    expect(tablestoreEndpoint('cn-shanghai', 'myinst', 'vpc')).toBe('https://myinst.cn-shanghai.vpc.tablestore.aliyuncs.com');
+    expect(tablestoreEndpoint('cn-shanghai', 'myinst', 'vpc')).toBe(
+      'https://myinst.cn-shanghai.vpc.tablestore.aliyuncs.com',
+    );
     expect(() => tablestoreEndpoint('cn-hangzhou', 'x')).toThrow(/instance/);
     const credentials = fromStatic(ADMIN);
     const pub = getTablestoreClients({ region: 'cn-beijing', instance: 'cacheinst', credentials });
@@ -232,6 +294,8 @@ describe('endpoints and cache keys', () => {
     expect(vpc.endpoint).toBe('https://cacheinst.cn-beijing.vpc.tablestore.aliyuncs.com');
     expect(vpc.wide).not.toBe(pub.wide);
     expect(other.wide).not.toBe(pub.wide);
-    expect(getTablestoreClients({ region: 'cn-beijing', instance: 'CacheInst', credentials: fromStatic(DEV) }).wide).toBe(pub.wide);
+    expect(
+      getTablestoreClients({ region: 'cn-beijing', instance: 'CacheInst', credentials: fromStatic(DEV) }).wide,
+    ).toBe(pub.wide);
   });
 });

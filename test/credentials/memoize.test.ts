@@ -12,7 +12,13 @@ function minting(clock: { t: number }, lifetimeMs: number | (() => number), dela
     const id = n;
     if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
     const life = typeof lifetimeMs === 'function' ? lifetimeMs() : lifetimeMs;
-    return { accessKeyId: `STS.${id}`, accessKeySecret: 's', securityToken: `t${id}`, expiration: new Date(clock.t + life), source: 'test' };
+    return {
+      accessKeyId: `STS.${id}`,
+      accessKeySecret: 's',
+      securityToken: `t${id}`,
+      expiration: new Date(clock.t + life),
+      source: 'test',
+    };
   };
   return { provider, calls };
 }
@@ -73,9 +79,18 @@ describe('memoize', () => {
 
   it('refuses credentials that arrive already expired', async () => {
     const clock = { t: 10_000 };
-    const m = memoize(async () => ({ accessKeyId: 'old', accessKeySecret: 's', securityToken: 't', expiration: new Date(5_000), source: 'stale' }), {
-      now: () => clock.t,
-    });
+    const m = memoize(
+      async () => ({
+        accessKeyId: 'old',
+        accessKeySecret: 's',
+        securityToken: 't',
+        expiration: new Date(5_000),
+        source: 'stale',
+      }),
+      {
+        now: () => clock.t,
+      },
+    );
     await expect(m()).rejects.toMatchObject({ code: 'CredentialsExpired' });
   });
 
@@ -99,7 +114,13 @@ describe('memoize', () => {
       async () => {
         calls += 1;
         if (fail) throw new Error('STS down');
-        return { accessKeyId: 'a', accessKeySecret: 's', securityToken: 't', expiration: new Date(clock.t + 1_000_000), source: 'x' };
+        return {
+          accessKeyId: 'a',
+          accessKeySecret: 's',
+          securityToken: 't',
+          expiration: new Date(clock.t + 1_000_000),
+          source: 'x',
+        };
       },
       { now: () => clock.t },
     );
@@ -136,7 +157,7 @@ describe('memoize', () => {
         async (lifetimes, steps) => {
           const clock = { t: 0 };
           let i = 0;
-          const { provider } = minting(clock, () => lifetimes[i++ % lifetimes.length]!);
+          const { provider } = minting(clock, () => lifetimes[i++ % lifetimes.length]);
           const m = memoize(provider, { now: () => clock.t });
           for (const [advance, force] of steps) {
             clock.t += advance;

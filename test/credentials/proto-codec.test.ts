@@ -25,7 +25,10 @@ describe('proto codec', () => {
       table_name: fc.string(),
       direction: fc.constantFrom(0, 1),
       columns_to_get: fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }),
-      time_range: fc.record({ start_time: fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }), end_time: fc.bigInt({ min: 0n, max: (1n << 63n) - 1n }) }),
+      time_range: fc.record({
+        start_time: fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }),
+        end_time: fc.bigInt({ min: 0n, max: (1n << 63n) - 1n }),
+      }),
       max_versions: fc.integer({ min: -2147483648, max: 2147483647 }),
       limit: fc.integer({ min: 0, max: 5000 }),
       inclusive_start_primary_key: fc.uint8Array({ maxLength: 300 }),
@@ -38,7 +41,11 @@ describe('proto codec', () => {
         const theirs = type.encode(type.fromObject(m)).finish();
         expect(Buffer.from(ours).equals(Buffer.from(theirs))).toBe(true);
         const back = decode<Record<string, unknown>>(WIDE, 'GetRangeRequest', theirs);
-        expect({ ...back, inclusive_start_primary_key: [...(back.inclusive_start_primary_key as Uint8Array)], exclusive_end_primary_key: [...(back.exclusive_end_primary_key as Uint8Array)] }).toEqual({
+        expect({
+          ...back,
+          inclusive_start_primary_key: [...(back.inclusive_start_primary_key as Uint8Array)],
+          exclusive_end_primary_key: [...(back.exclusive_end_primary_key as Uint8Array)],
+        }).toEqual({
           ...m,
           inclusive_start_primary_key: [...m.inclusive_start_primary_key],
           exclusive_end_primary_key: [...m.exclusive_end_primary_key],
@@ -52,6 +59,8 @@ describe('proto codec', () => {
     const bytes = encode(WIDE, 'Error', { code: 'OTSServerBusy', message: 'busy' });
     expect(() => decode(WIDE, 'Error', bytes.subarray(0, bytes.length - 2))).toThrow(/truncated/);
     expect(() => decode(WIDE, 'Error', encode(WIDE, 'Error', { message: 'no code' }).subarray(2))).toThrow();
-    expect(() => decode(WIDE, 'DescribeTableRequest', new Uint8Array(0))).toThrow(/missing required field 'table_name'/);
+    expect(() => decode(WIDE, 'DescribeTableRequest', new Uint8Array(0))).toThrow(
+      /missing required field 'table_name'/,
+    );
   });
 });

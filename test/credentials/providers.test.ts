@@ -32,7 +32,12 @@ describe('fromEnv', () => {
       TABLESTORE_ACCESS_KEY_SECRET: 'secret2',
       TABLESTORE_SESSION_TOKEN: 'tok2',
     })();
-    expect(c).toEqual({ accessKeyId: 'id2', accessKeySecret: 'secret2', securityToken: 'tok2', source: 'env-tablestore' });
+    expect(c).toEqual({
+      accessKeyId: 'id2',
+      accessKeySecret: 'secret2',
+      securityToken: 'tok2',
+      source: 'env-tablestore',
+    });
   });
 
   it('reports CredentialsNotFound when nothing is set, and reads at call time', async () => {
@@ -47,7 +52,9 @@ describe('fromEnv', () => {
 
 describe('fromFcContext / fromFcInvocation', () => {
   it('uses the invocation’s role keys', async () => {
-    const c = await fromFcContext({ credentials: { accessKeyId: 'STS.a', accessKeySecret: 's', securityToken: 't' } })();
+    const c = await fromFcContext({
+      credentials: { accessKeyId: 'STS.a', accessKeySecret: 's', securityToken: 't' },
+    })();
     expect(c).toEqual({ accessKeyId: 'STS.a', accessKeySecret: 's', securityToken: 't', source: 'fc-context' });
   });
 
@@ -60,7 +67,9 @@ describe('fromFcContext / fromFcInvocation', () => {
       delete process.env.ALIBABA_CLOUD_SECURITY_TOKEN;
       expect((await fromFcInvocation({ credentials: {} })()).source).toBe('env');
       // …but a context with keys wins over the environment.
-      expect((await fromFcInvocation({ credentials: { accessKeyId: 'ctx', accessKeySecret: 's' } })()).accessKeyId).toBe('ctx');
+      expect(
+        (await fromFcInvocation({ credentials: { accessKeyId: 'ctx', accessKeySecret: 's' } })()).accessKeyId,
+      ).toBe('ctx');
     } finally {
       process.env = saved;
     }

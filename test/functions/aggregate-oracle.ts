@@ -3,7 +3,11 @@ import type { AggFunction } from '../../lib/api/aggregate';
 import type { TsValue } from '../../lib/api/lossless';
 import type { Point } from '../../lib/api/ports';
 
-export function bruteForce(points: readonly Point[], intervalUs: number, fn: (field: string) => AggFunction | undefined): Point[] {
+export function bruteForce(
+  points: readonly Point[],
+  intervalUs: number,
+  fn: (field: string) => AggFunction | undefined,
+): Point[] {
   const groups = new Map<number, Point[]>();
   for (const p of points) {
     const b = Math.floor(p.time / intervalUs) * intervalUs;
@@ -12,7 +16,9 @@ export function bruteForce(points: readonly Point[], intervalUs: number, fn: (fi
   return [...groups.entries()]
     .sort(([a], [b]) => a - b)
     .map(([time, group]) => {
-      const names = [...new Set(group.flatMap((p) => p.fields.map((f) => f.name)))].filter((n) => fn(n) !== undefined).sort();
+      const names = [...new Set(group.flatMap((p) => p.fields.map((f) => f.name)))]
+        .filter((n) => fn(n) !== undefined)
+        .sort();
       const fields: Array<{ name: string; value: TsValue }> = [];
       for (const name of names) {
         const values = group.flatMap((p) => p.fields.filter((f) => f.name === name).map((f) => f.value));
@@ -30,15 +36,36 @@ export function bruteForce(points: readonly Point[], intervalUs: number, fn: (fi
             value = values[values.length - 1];
             break;
           case 'sum':
-            if (nums.length > 0) value = ints ? BigInt.asIntN(64, nums.reduce((a, v) => a + (v as bigint), 0n)) : nums.reduce((a: number, v) => a + Number(v), 0);
+            if (nums.length > 0)
+              value = ints
+                ? BigInt.asIntN(
+                    64,
+                    nums.reduce((a, v) => a + v, 0n),
+                  )
+                : nums.reduce((a: number, v) => a + Number(v), 0);
             break;
           case 'avg':
-            if (nums.length > 0) value = ints ? Number(nums.reduce((a, v) => a + (v as bigint), 0n)) / nums.length : nums.reduce((a: number, v) => a + Number(v), 0) / nums.length;
+            if (nums.length > 0)
+              value = ints
+                ? Number(nums.reduce((a, v) => a + v, 0n)) / nums.length
+                : nums.reduce((a: number, v) => a + Number(v), 0) / nums.length;
             break;
           case 'min':
           case 'max': {
             if (nums.length === 0) break;
-            const sorted = [...nums].sort((a, b) => (Number(a) < Number(b) ? -1 : Number(a) > Number(b) ? 1 : typeof a === 'bigint' && typeof b === 'bigint' ? (a < b ? -1 : a > b ? 1 : 0) : 0));
+            const sorted = [...nums].sort((a, b) =>
+              Number(a) < Number(b)
+                ? -1
+                : Number(a) > Number(b)
+                  ? 1
+                  : typeof a === 'bigint' && typeof b === 'bigint'
+                    ? a < b
+                      ? -1
+                      : a > b
+                        ? 1
+                        : 0
+                    : 0,
+            );
             const pick = fn(name) === 'min' ? sorted[0] : sorted[sorted.length - 1];
             value = ints ? pick : Number(pick);
             break;
@@ -49,4 +76,3 @@ export function bruteForce(points: readonly Point[], intervalUs: number, fn: (fi
       return { time, fields };
     });
 }
-

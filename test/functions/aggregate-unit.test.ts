@@ -40,10 +40,14 @@ describe('aggregation engine', () => {
         seriesArb,
         fc.constantFrom('1s', '30s', '1m', '5m', '1h', '7m', '1d'),
         fc.constantFrom(...AGG_FUNCTIONS),
-        fc.option(fc.record({ field: fc.constantFrom('a', 'b', 'c'), fn: fc.constantFrom(...AGG_FUNCTIONS) }), { nil: undefined }),
+        fc.option(fc.record({ field: fc.constantFrom('a', 'b', 'c'), fn: fc.constantFrom(...AGG_FUNCTIONS) }), {
+          nil: undefined,
+        }),
         fc.boolean(),
         (points, interval, all, one, everyField) => {
-          const spec = parseAgg([...(everyField ? [all] : []), ...(one ? [`${one.field}:${one.fn}`] : [])].join(',') || all);
+          const spec = parseAgg(
+            [...(everyField ? [all] : []), ...(one ? [`${one.field}:${one.fn}`] : [])].join(',') || all,
+          );
           const us = parseInterval(interval);
           const b = new Bucketer(us, spec);
           const got: Point[] = [];
@@ -76,9 +80,17 @@ describe('aggregation engine', () => {
     expect(parseInterval('5m')).toBe(300_000_000);
     expect(parseInterval('1d')).toBe(86_400_000_000);
     expect(parseInterval('250ms')).toBe(250_000);
-    for (const bad of ['0m', '5', 'm', '5w', '-1h', '367d', '99999999999s']) expect(() => parseInterval(bad), bad).toThrow(/'interval'/);
+    for (const bad of ['0m', '5', 'm', '5w', '-1h', '367d', '99999999999s'])
+      expect(() => parseInterval(bad), bad).toThrow(/'interval'/);
     expect(parseAgg('avg')).toEqual({ all: 'avg', fields: new Map() });
-    expect(parseAgg('max,usage:avg,host:port:last')).toEqual({ all: 'max', fields: new Map([['usage', 'avg'], ['host:port', 'last']]) });
-    for (const bad of ['', 'mean', 'a:avg,a:max', 'avg,max', ':avg', 'x:']) expect(() => parseAgg(bad), bad).toThrow(/'agg'/);
+    expect(parseAgg('max,usage:avg,host:port:last')).toEqual({
+      all: 'max',
+      fields: new Map([
+        ['usage', 'avg'],
+        ['host:port', 'last'],
+      ]),
+    });
+    for (const bad of ['', 'mean', 'a:avg,a:max', 'avg,max', ':avg', 'x:'])
+      expect(() => parseAgg(bad), bad).toThrow(/'agg'/);
   });
 });

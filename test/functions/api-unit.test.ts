@@ -15,7 +15,8 @@ describe('lossless JSON', () => {
     fc.assert(
       fc.property(fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }), (v) => {
         const json = JSON.parse(JSON.stringify(encodeValue(v)));
-        if (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)) expect(typeof json).toBe('number');
+        if (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER))
+          expect(typeof json).toBe('number');
         else expect(json).toEqual({ $int64: v.toString() });
         expect(decodePkValue(json, 'INTEGER', 'x', false)).toBe(v);
       }),
@@ -34,11 +35,15 @@ describe('lossless JSON', () => {
     expect(encodeValue(Number.NaN)).toEqual({ $double: 'NaN' });
     expect(encodeValue(-Infinity)).toEqual({ $double: '-Infinity' });
     // The official SDK's Long objects are int64 too.
-    expect(encodeValue({ high: 0x7fffffff, low: -1, toString: () => '9223372036854775807' })).toEqual({ $int64: '9223372036854775807' });
+    expect(encodeValue({ high: 0x7fffffff, low: -1, toString: () => '9223372036854775807' })).toEqual({
+      $int64: '9223372036854775807',
+    });
   });
 
   it('rejects values that do not fit the column type, naming where', () => {
-    expect(() => decodePkValue(2 ** 60, 'INTEGER', "query parameter 'pk' column 'id'", false)).toThrow(/'id'.*safe integer/);
+    expect(() => decodePkValue(2 ** 60, 'INTEGER', "query parameter 'pk' column 'id'", false)).toThrow(
+      /'id'.*safe integer/,
+    );
     expect(() => decodePkValue('abc', 'INTEGER', 'p', false)).toThrow(/not an integer/);
     expect(() => decodePkValue('9223372036854775808', 'INTEGER', 'p', false)).toThrow(/int64/);
     expect(() => decodePkValue('***', 'BINARY', 'p', false)).toThrow(/base64/);
@@ -78,10 +83,14 @@ describe('page tokens', () => {
     const t = tokens.issue(bind, ['x', 1]);
     expect(() => tokens.open(t, { ...bind, table: 't2' })).toThrow(/another table/);
     expect(() => tokens.open(t, { ...bind, route: 'series' })).toThrow(/another route/);
-    expect(() => tokens.open(t, { ...bind, query: { ...bind.query, direction: 'backward' } })).toThrow(/different query/);
+    expect(() => tokens.open(t, { ...bind, query: { ...bind.query, direction: 'backward' } })).toThrow(
+      /different query/,
+    );
     expect(() => createPageTokens('k2').open(t, bind)).toThrow(/not a token issued/);
     const [payload, sig] = t.split('.');
-    const forged = Buffer.from(Buffer.from(payload, 'base64url').toString().replace('"t1"', '"t2"')).toString('base64url');
+    const forged = Buffer.from(Buffer.from(payload, 'base64url').toString().replace('"t1"', '"t2"')).toString(
+      'base64url',
+    );
     expect(() => tokens.open(`${forged}.${sig}`, { ...bind, table: 't2' })).toThrow(/not a token issued/);
     expect(() => tokens.open('garbage', bind)).toThrow(/not a token issued/);
   });
@@ -98,7 +107,9 @@ describe('query parameter parsing', () => {
 
   it('reads times as integer microseconds or ISO-8601 with microsecond fractions', () => {
     expect(parseTimeParam('start', '1700000000000123')).toBe(1700000000000123);
-    expect(parseTimeParam('start', '2026-11-23T01:02:03.456789Z')).toBe(Date.parse('2026-11-23T01:02:03Z') * 1000 + 456789);
+    expect(parseTimeParam('start', '2026-11-23T01:02:03.456789Z')).toBe(
+      Date.parse('2026-11-23T01:02:03Z') * 1000 + 456789,
+    );
     expect(parseTimeParam('start', '2026-11-23T09:02:03+08:00')).toBe(Date.parse('2026-11-23T01:02:03Z') * 1000);
     expect(() => parseTimeParam('end', '2026-13-45T00:00:00Z')).toThrow(/end/);
   });
@@ -106,7 +117,12 @@ describe('query parameter parsing', () => {
 
 describe('FC event normalisation', () => {
   it('decodes base64 bodies, URL-encoded paths and keeps query maps flat', () => {
-    const buf = httpEvent('POST', '/tables/my table', { limit: '10', tag: 'a=1,b=2' }, { body: '{"x":1}', base64: true });
+    const buf = httpEvent(
+      'POST',
+      '/tables/my table',
+      { limit: '10', tag: 'a=1,b=2' },
+      { body: '{"x":1}', base64: true },
+    );
     const req = toHttpRequest(asFcHttpEvent(decodePayload(buf)), 'fallback');
     expect(req.method).toBe('POST');
     expect(req.path).toBe('/tables/my table');
@@ -128,9 +144,13 @@ describe('FC event normalisation', () => {
 });
 
 describe('error mapping', () => {
-  const ots = (code: string, httpStatus: number) => Object.assign(new Error('x'), { name: 'TablestoreError', code, httpStatus });
+  const ots = (code: string, httpStatus: number) =>
+    Object.assign(new Error('x'), { name: 'TablestoreError', code, httpStatus });
   it('maps Tablestore errors to API statuses without leaking upstream text', () => {
-    expect(toApiError(ots('OTSObjectNotExist', 404), { table: 't' })).toMatchObject({ status: 404, code: 'TableNotFound' });
+    expect(toApiError(ots('OTSObjectNotExist', 404), { table: 't' })).toMatchObject({
+      status: 404,
+      code: 'TableNotFound',
+    });
     const denied = toApiError(ots('OTSNoPermissionAccess', 403), { action: 'ots:GetRange', table: 't' });
     expect(denied).toMatchObject({ status: 403, code: 'AccessDenied' });
     expect(denied.message).toContain('ots:GetRange');
@@ -148,7 +168,8 @@ describe('error mapping', () => {
 });
 
 describe('Tablestore → HTTP error mapping and the retry classes', () => {
-  const status = (code: string) => toApiError(new TablestoreError({ code, message: 'm', httpStatus: 503 }), { table: 't' });
+  const status = (code: string) =>
+    toApiError(new TablestoreError({ code, message: 'm', httpStatus: 503 }), { table: 't' });
 
   it('every code the client retries for any API is 503 Throttled with Retry-After once retries are used up', () => {
     for (const code of RETRYABLE_FOR_ANY_API) {
@@ -158,7 +179,12 @@ describe('Tablestore → HTTP error mapping and the retry classes', () => {
   });
 
   it('outcome-unknown codes (retried for reads only) map by what the caller can do: unavailable 503, timeout 504, internal 502', () => {
-    const expected: Record<string, number> = { OTSServerUnavailable: 503, OTSTimeout: 504, OTSInternalServerError: 502, OTSTunnelServerUnavailable: 502 };
+    const expected: Record<string, number> = {
+      OTSServerUnavailable: 503,
+      OTSTimeout: 504,
+      OTSInternalServerError: 502,
+      OTSTunnelServerUnavailable: 502,
+    };
     for (const code of RETRYABLE_IF_IDEMPOTENT) expect(status(code).status, code).toBe(expected[code]);
   });
 

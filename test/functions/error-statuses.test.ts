@@ -23,7 +23,11 @@ beforeAll(async () => {
   await f.ts.createTimeseriesTable({ tableName: 'metrics' });
   await f.wide.createTable({ table: 'items', primaryKey: [{ name: 'id', type: 'INTEGER' }] });
   proxy = await startScriptedTablestore({ upstream: f.local.endpoint });
-  handler = createHttpHandler({ readers: readersFor, env: f.env({ TABLESTORE_ENDPOINT: proxy.endpoint }), logger: createLogger({ destination: logs }) });
+  handler = createHttpHandler({
+    readers: readersFor,
+    env: f.env({ TABLESTORE_ENDPOINT: proxy.endpoint }),
+    logger: createLogger({ destination: logs }),
+  });
 });
 
 afterAll(async () => {
@@ -34,7 +38,11 @@ afterAll(async () => {
 
 const call = async (path: string, timeoutSeconds = 30, query: Record<string, string> = {}) => {
   const res = await handler(httpEvent('GET', path, query), f.context('fc-reader', timeoutSeconds));
-  return { status: res.statusCode, headers: res.headers ?? {}, body: JSON.parse(res.body) as { error: { code: string; message: string; requestId: string } } };
+  return {
+    status: res.statusCode,
+    headers: res.headers ?? {},
+    body: JSON.parse(res.body) as { error: { code: string; message: string; requestId: string } },
+  };
 };
 
 describe('error statuses', () => {
@@ -119,7 +127,9 @@ describe('error statuses', () => {
       // Answered at the deadline (2 s − 300 ms), not after the hung call's own 10 s timeout.
       expect(Date.now() - started).toBeLessThan(6000);
       // The invocation's abort signal cancelled the hung time series request (no socket left dangling).
-      await expect.poll(() => proxy.abandoned.get('DescribeTimeseriesTable') ?? 0, { timeout: 3000 }).toBeGreaterThan(0);
+      await expect
+        .poll(() => proxy.abandoned.get('DescribeTimeseriesTable') ?? 0, { timeout: 3000 })
+        .toBeGreaterThan(0);
       const wide = await call('/tables/items/rows', 2);
       expect(wide.status, JSON.stringify(wide.body)).toBe(504);
       await expect.poll(() => proxy.abandoned.get('DescribeTable') ?? 0, { timeout: 3000 }).toBeGreaterThan(0);
@@ -130,7 +140,14 @@ describe('error statuses', () => {
   });
 
   it('403 when Tablestore denies the role, naming the action, never echoing upstream bytes', async () => {
-    proxy.standing.set('GetRange', otsError(403, 'OTSNoPermissionAccess', 'You have no permission to access the requested resource, please contact the resource owner'));
+    proxy.standing.set(
+      'GetRange',
+      otsError(
+        403,
+        'OTSNoPermissionAccess',
+        'You have no permission to access the requested resource, please contact the resource owner',
+      ),
+    );
     try {
       const r = await call('/tables/items/rows');
       expect(r.status).toBe(403);
@@ -162,17 +179,31 @@ describe('error statuses', () => {
   });
 
   it('the audit cancels a call still running at the deadline and returns a partial summary', async () => {
-    const audit = createAuditHandler({ readers: readersFor, env: f.env({ TABLESTORE_ENDPOINT: proxy.endpoint }), logger: createLogger({ destination: logs }) });
+    const audit = createAuditHandler({
+      readers: readersFor,
+      env: f.env({ TABLESTORE_ENDPOINT: proxy.endpoint }),
+      logger: createLogger({ destination: logs }),
+    });
     proxy.standing.set('QueryTimeseriesMeta', hang);
     try {
       const started = Date.now();
-      const event = Buffer.from(JSON.stringify({ triggerTime: '2026-11-23T00:00:00Z', triggerName: 't', payload: '{"staleAfterMinutes":5}' }));
+      const event = Buffer.from(
+        JSON.stringify({ triggerTime: '2026-11-23T00:00:00Z', triggerName: 't', payload: '{"staleAfterMinutes":5}' }),
+      );
       const summary = (await audit(event, f.context('fc-reader', 3))) as any;
       expect(Date.now() - started).toBeLessThan(3000);
       expect(summary).toMatchObject({ partial: true, stoppedBecause: 'deadline' });
-      expect(summary.wideTables).toEqual([{ table: 'items', primaryKey: ['id:INTEGER'], timeToLive: -1, maxVersions: 1 }]);
+      expect(summary.wideTables).toEqual([
+        { table: 'items', primaryKey: ['id:INTEGER'], timeToLive: -1, maxVersions: 1 },
+      ]);
       expect(summary.timeseriesTables).toEqual([
-        { table: 'metrics', timeToLive: -1, staleSeries: 0, complete: false, error: expect.objectContaining({ status: 504, code: 'DeadlineExceeded' }) },
+        {
+          table: 'metrics',
+          timeToLive: -1,
+          staleSeries: 0,
+          complete: false,
+          error: expect.objectContaining({ status: 504, code: 'DeadlineExceeded' }),
+        },
       ]);
       await expect.poll(() => proxy.abandoned.get('QueryTimeseriesMeta') ?? 0, { timeout: 2000 }).toBeGreaterThan(0);
     } finally {

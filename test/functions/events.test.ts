@@ -23,12 +23,18 @@ let http: ReturnType<typeof createHttpHandler>;
 const event = (name: string) => readFileSync(join(EVENTS, `${name}.json`));
 async function invoke(name: string) {
   const res = await http(event(name), f.context());
-  return { status: res.statusCode, body: JSON.parse(res.body) as any };
+  return { status: res.statusCode, body: JSON.parse(res.body) };
 }
 
 beforeAll(async () => {
   f = await startFixture('tsfcevents');
-  const target: SeedTarget = { endpoint: f.local.endpoint, instance: 'tsfcevents', region: 'cn-hangzhou', accessKeyId: ADMIN.id, accessKeySecret: ADMIN.secret };
+  const target: SeedTarget = {
+    endpoint: f.local.endpoint,
+    instance: 'tsfcevents',
+    region: 'cn-hangzhou',
+    accessKeyId: ADMIN.id,
+    accessKeySecret: ADMIN.secret,
+  };
   let past: TablestoreLocal | undefined;
   try {
     await seedDemoData(target, {
@@ -51,7 +57,9 @@ afterAll(async () => {
 
 describe('events/', () => {
   it('has one HTTP event per route and a timer event', () => {
-    const names = readdirSync(EVENTS).filter((n) => n.endsWith('.json')).sort();
+    const names = readdirSync(EVENTS)
+      .filter((n) => n.endsWith('.json'))
+      .sort();
     expect(names).toEqual([
       'http-describe-table.json',
       'http-describe-timeseries-table.json',
@@ -88,7 +96,15 @@ describe('events/', () => {
     });
     const first = {
       primaryKey: { customer_id: 'c0001', order_id: 100000 },
-      columns: { amount: 847.6, checksum: { $binary: 'W7HEVg==' }, created_at: 1767225614891, paid: true, quantity: 5, sku: 'laptop-stand', status: 'shipped' },
+      columns: {
+        amount: 847.6,
+        checksum: { $binary: 'W7HEVg==' },
+        created_at: 1767225614891,
+        paid: true,
+        quantity: 5,
+        sku: 'laptop-stand',
+        status: 'shipped',
+      },
     };
     expect(await invoke('http-get-row')).toEqual({ status: 200, body: { table: 'orders', row: first } });
     const range = await invoke('http-get-range');
@@ -103,11 +119,18 @@ describe('events/', () => {
   });
 
   it('time series, health and OpenAPI events produce the documented shapes', async () => {
-    expect(await invoke('http-healthz')).toEqual({ status: 200, body: { status: 'ok', instance: 'tsfcevents', region: 'cn-hangzhou' } });
+    expect(await invoke('http-healthz')).toEqual({
+      status: 200,
+      body: { status: 'ok', instance: 'tsfcevents', region: 'cn-hangzhou' },
+    });
     expect((await invoke('http-openapi')).body.openapi).toBe('3.1.0');
     expect(await invoke('http-list-timeseries-tables')).toEqual({
       status: 200,
-      body: { tables: [{ table: 'metrics', timeToLive: -1, metaTimeToLive: -1, allowUpdateAttributes: true, status: 'CREATED' }] },
+      body: {
+        tables: [
+          { table: 'metrics', timeToLive: -1, metaTimeToLive: -1, allowUpdateAttributes: true, status: 'CREATED' },
+        ],
+      },
     });
     expect(await invoke('http-describe-timeseries-table')).toEqual({
       status: 200,
@@ -119,7 +142,11 @@ describe('events/', () => {
     expect(series.body.next).toBeNull();
     const points = await invoke('http-get-points');
     expect(points.status).toBe(200);
-    expect(points.body.series).toEqual({ measurement: 'cpu', source: 'host-a', tags: { env: 'prod', region: 'cn-hangzhou' } });
+    expect(points.body.series).toEqual({
+      measurement: 'cpu',
+      source: 'host-a',
+      tags: { env: 'prod', region: 'cn-hangzhou' },
+    });
     expect(points.body.points).toHaveLength(3);
     // backward=true: newest first, one minute apart.
     const times = points.body.points.map((p: any) => p.time);
@@ -147,7 +174,8 @@ describe('events/', () => {
     const multi = await invoke('http-get-points-multi');
     expect(multi.status).toBe(200);
     expect(multi.body.series.map((s: any) => s.source)).toEqual(['sensor-1', 'sensor-2']);
-    for (const s of multi.body.series) for (const p of s.points) expect(Object.keys(p.fields).sort()).toEqual(['celsius', 'unit']);
+    for (const s of multi.body.series)
+      for (const p of s.points) expect(Object.keys(p.fields).sort()).toEqual(['celsius', 'unit']);
     // sensor-2 stopped two days ago: its daily buckets end earlier.
     const lastDay = (s: any) => s.points[s.points.length - 1].time;
     expect(lastDay(multi.body.series[0])).toBeGreaterThan(lastDay(multi.body.series[1]));
@@ -157,7 +185,7 @@ describe('events/', () => {
     for (const s of latest.body.series) expect(Object.keys(s.point.fields).sort()).toEqual(['cores', 'usage']);
   });
 
-  it('the timer event finds the demo data set\'s stale series', async () => {
+  it("the timer event finds the demo data set's stale series", async () => {
     const logs = memoryStream();
     const h = createAuditHandler({ readers: readersFor, env: f.env(), logger: createLogger({ destination: logs }) });
     const summary = (await h(event('timer-table-audit'), f.context())) as any;
@@ -166,12 +194,18 @@ describe('events/', () => {
       partial: false,
       staleSeriesTotal: 1,
       errors: 0,
-      wideTables: [{ table: 'orders', primaryKey: ['customer_id:STRING', 'order_id:INTEGER'], timeToLive: -1, maxVersions: 1 }],
+      wideTables: [
+        { table: 'orders', primaryKey: ['customer_id:STRING', 'order_id:INTEGER'], timeToLive: -1, maxVersions: 1 },
+      ],
       timeseriesTables: [{ table: 'metrics', timeToLive: -1, staleSeries: 1, complete: true }],
     });
     const stale = logs.json().filter((l) => l.event === 'stale-series');
     expect(stale).toHaveLength(1);
-    expect(stale[0]).toMatchObject({ measurement: 'temperature', source: 'sensor-2', tags: { rack: 'r02', site: 'hz-dc1' } });
+    expect(stale[0]).toMatchObject({
+      measurement: 'temperature',
+      source: 'sensor-2',
+      tags: { rack: 'r02', site: 'hz-dc1' },
+    });
     expect(stale[0].minutesSinceUpdate as number).toBeGreaterThanOrEqual(2 * 24 * 60 - 1);
   });
 });

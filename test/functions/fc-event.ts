@@ -17,7 +17,12 @@ export function httpEvent(
   const event: FcHttpEvent = {
     version: 'v1',
     rawPath,
-    ...(extra.body === undefined ? {} : { body: extra.base64 ? Buffer.from(extra.body).toString('base64') : extra.body, isBase64Encoded: !!extra.base64 }),
+    ...(extra.body === undefined
+      ? {}
+      : {
+          body: extra.base64 ? Buffer.from(extra.body).toString('base64') : extra.body,
+          isBase64Encoded: !!extra.base64,
+        }),
     headers: { Accept: 'application/json', 'User-Agent': 'vitest', ...extra.headers },
     queryParameters: query,
     requestContext: {
@@ -33,7 +38,11 @@ export function httpEvent(
   return Buffer.from(JSON.stringify(event));
 }
 
-export function fcContext(credentials: FcContext['credentials'] = {}, timeoutSeconds = 30, name = 'http-api'): FcContext {
+export function fcContext(
+  credentials: FcContext['credentials'] = {},
+  timeoutSeconds = 30,
+  name = 'http-api',
+): FcContext {
   seq += 1;
   return {
     requestId: `ctx-${seq}`,

@@ -5,10 +5,32 @@
  * runtime pinned to nodejs20, no unknown props (fc3 lets misspelt prop names through).
  */
 const REGIONS = [
-  'ap-northeast-1', 'ap-northeast-2', 'ap-south-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-5',
-  'ap-southeast-7', 'cn-beijing', 'cn-chengdu', 'cn-hangzhou', 'cn-heyuan-acdr-1', 'cn-hongkong', 'cn-huhehaote', 'cn-qingdao',
-  'cn-shanghai', 'cn-shanghai-cloudspe', 'cn-shanghai-finance-1', 'cn-shenzhen', 'cn-wulanchabu', 'cn-zhangjiakou',
-  'eu-central-1', 'eu-west-1', 'me-central-1', 'us-east-1', 'us-west-1',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-south-1',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ap-southeast-3',
+  'ap-southeast-5',
+  'ap-southeast-7',
+  'cn-beijing',
+  'cn-chengdu',
+  'cn-hangzhou',
+  'cn-heyuan-acdr-1',
+  'cn-hongkong',
+  'cn-huhehaote',
+  'cn-qingdao',
+  'cn-shanghai',
+  'cn-shanghai-cloudspe',
+  'cn-shanghai-finance-1',
+  'cn-shenzhen',
+  'cn-wulanchabu',
+  'cn-zhangjiakou',
+  'eu-central-1',
+  'eu-west-1',
+  'me-central-1',
+  'us-east-1',
+  'us-west-1',
 ];
 
 const CRON_FIELD = '[0-9*?/,LW#A-Za-z-]+';
@@ -20,7 +42,12 @@ const httpTriggerConfig = {
   required: ['authType', 'methods'],
   properties: {
     authType: { enum: ['anonymous', 'function', 'jwt'] },
-    methods: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH'] } },
+    methods: {
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: { enum: ['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH'] },
+    },
     disableURLInternet: { type: 'boolean' },
     authConfig: {
       type: 'object',
@@ -33,7 +60,11 @@ const httpTriggerConfig = {
             keys: {
               type: 'array',
               minItems: 1,
-              items: { type: 'object', required: ['kty', 'alg', 'use', 'e', 'n'], properties: { kid: { type: 'string' } } },
+              items: {
+                type: 'object',
+                required: ['kty', 'alg', 'use', 'e', 'n'],
+                properties: { kid: { type: 'string' } },
+              },
             },
           },
         },
@@ -45,7 +76,11 @@ const httpTriggerConfig = {
               items: {
                 type: 'object',
                 required: ['readPosition', 'parameterName'],
-                properties: { readPosition: { enum: ['header', 'query', 'cookie', 'form'] }, parameterName: { type: 'string' }, prefix: { type: 'string' } },
+                properties: {
+                  readPosition: { enum: ['header', 'query', 'cookie', 'form'] },
+                  parameterName: { type: 'string' },
+                  prefix: { type: 'string' },
+                },
               },
             },
             { type: 'string' },
@@ -89,8 +124,14 @@ const trigger = {
   },
   additionalProperties: false,
   allOf: [
-    { if: { properties: { triggerType: { const: 'http' } } }, then: { properties: { triggerConfig: httpTriggerConfig } } },
-    { if: { properties: { triggerType: { const: 'timer' } } }, then: { properties: { triggerConfig: timerTriggerConfig } } },
+    {
+      if: { properties: { triggerType: { const: 'http' } } },
+      then: { properties: { triggerConfig: httpTriggerConfig } },
+    },
+    {
+      if: { properties: { triggerType: { const: 'timer' } } },
+      then: { properties: { triggerConfig: timerTriggerConfig } },
+    },
   ],
 } as const;
 

@@ -37,14 +37,21 @@ export interface Fixture {
  * `extraRoles` maps a role name to the list of actions it keeps from the policy (same resources), or to a
  * whole policy document, for the least-privilege tests.
  */
-export async function startFixture(instance: string, extraRoles: Record<string, readonly string[] | PolicyDocument> = {}): Promise<Fixture> {
+export async function startFixture(
+  instance: string,
+  extraRoles: Record<string, readonly string[] | PolicyDocument> = {},
+): Promise<Fixture> {
   const policy = renderPolicy({ region: 'cn-hangzhou', accountId: ACCOUNT, instance });
   const roles = [
     { name: 'fc-reader', maxSessionDuration: 3600, policies: [policy] },
     ...Object.entries(extraRoles).map(([name, spec]) => ({
       name,
       maxSessionDuration: 3600,
-      policies: [Array.isArray(spec) ? { ...policy, Statement: policy.Statement.map((s) => ({ ...s, Action: [...spec] })) } : spec],
+      policies: [
+        Array.isArray(spec)
+          ? { ...policy, Statement: policy.Statement.map((s) => ({ ...s, Action: [...spec] })) }
+          : spec,
+      ],
     })),
   ];
   const iam = new LocalIam(
@@ -73,7 +80,13 @@ export async function startFixture(instance: string, extraRoles: Record<string, 
     policy,
     roleCredentials,
     context: (roleName, timeoutSeconds = 30) => fcContext(roleCredentials(roleName), timeoutSeconds),
-    env: (extra = {}) => ({ TABLESTORE_INSTANCE: instance, TABLESTORE_ENDPOINT: local.endpoint, FC_REGION: 'cn-hangzhou', LOG_LEVEL: 'warn', ...extra }),
+    env: (extra = {}) => ({
+      TABLESTORE_INSTANCE: instance,
+      TABLESTORE_ENDPOINT: local.endpoint,
+      FC_REGION: 'cn-hangzhou',
+      LOG_LEVEL: 'warn',
+      ...extra,
+    }),
     async stop() {
       ts.close();
       await local.stop();
@@ -88,14 +101,20 @@ export const int64 = (value: number | string | bigint): bigint => BigInt(value);
 export async function putRows(
   wide: WideTableClient,
   table: string,
-  rows: ReadonlyArray<{ pk: ReadonlyArray<Readonly<Record<string, PrimaryKeyInput[string] | undefined>>>; cols: ReadonlyArray<Readonly<Record<string, ColumnInput | undefined>>> }>,
+  rows: ReadonlyArray<{
+    pk: ReadonlyArray<Readonly<Record<string, PrimaryKeyInput[string] | undefined>>>;
+    cols: ReadonlyArray<Readonly<Record<string, ColumnInput | undefined>>>;
+  }>,
 ): Promise<void> {
   // `[{ a: 1 }, { b: 2 }]` (one column per entry, in schema order) → `{ a: 1, b: 2 }`.
-  const merge = <T,>(parts: ReadonlyArray<Readonly<Record<string, T | undefined>>>): Record<string, T> => Object.assign({}, ...parts) as Record<string, T>;
+  const merge = <T>(parts: ReadonlyArray<Readonly<Record<string, T | undefined>>>): Record<string, T> =>
+    Object.assign({}, ...parts) as Record<string, T>;
   for (let i = 0; i < rows.length; i += 200) {
     const chunk = rows.slice(i, i + 200);
     const res = await wide.batchWriteRow({
-      tables: [{ table, rows: chunk.map((r) => ({ type: 'put' as const, primaryKey: merge(r.pk), columns: merge(r.cols) })) }],
+      tables: [
+        { table, rows: chunk.map((r) => ({ type: 'put' as const, primaryKey: merge(r.pk), columns: merge(r.cols) })) },
+      ],
     });
     const failed = res.tables.flatMap((t) => t.rows).filter((r) => !r.ok);
     if (failed.length > 0) throw new Error(`batch write failed: ${JSON.stringify(failed[0])}`);

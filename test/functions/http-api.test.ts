@@ -24,7 +24,7 @@ const ajv = new Ajv2020({ strict: false });
 
 async function get(path: string, query: Record<string, string> = {}, ctx?: FcContext) {
   const res = await handler(httpEvent('GET', path, query), ctx ?? f.context());
-  return { status: res.statusCode, headers: res.headers ?? {}, body: JSON.parse(res.body) as any };
+  return { status: res.statusCode, headers: res.headers ?? {}, body: JSON.parse(res.body) };
 }
 
 /** Checks a 200 body against the response schema the OpenAPI document publishes for the route. */
@@ -37,12 +37,21 @@ function conforms(route: string, body: unknown): void {
 beforeAll(async () => {
   f = await startFixture(INSTANCE);
   Object.assign(process.env, f.env());
-  ({ handler } = (await import('../../functions/http-api/index')) as unknown as { handler: typeof handler });
+  ({ handler } = await import('../../functions/http-api/index'));
 
-  await f.wide.createTable({ table: 'items', primaryKey: [{ name: 'part', type: 'STRING' }, { name: 'id', type: 'INTEGER' }] });
+  await f.wide.createTable({
+    table: 'items',
+    primaryKey: [
+      { name: 'part', type: 'STRING' },
+      { name: 'id', type: 'INTEGER' },
+    ],
+  });
   await f.wide.createTable({ table: 'blobs', primaryKey: [{ name: 'k', type: 'BINARY' }] });
   const rows = PARTS.flatMap((part) =>
-    Array.from({ length: ROWS_PER_PART }, (_, i) => ({ pk: [{ part }, { id: int64(i * 3) }], cols: [{ n: int64(i) }, { label: `${part}-${i}` }] })),
+    Array.from({ length: ROWS_PER_PART }, (_, i) => ({
+      pk: [{ part }, { id: int64(i * 3) }],
+      cols: [{ n: int64(i) }, { label: `${part}-${i}` }],
+    })),
   );
   await putRows(f.wide, 'items', rows);
   await putRows(f.wide, 'items', [
@@ -76,8 +85,16 @@ beforeAll(async () => {
   await f.ts.putTimeseriesData({
     tableName: 'metrics',
     rows: [
-      { key: { measurement: 'cpu', dataSource: 'host-b', tags: { env: 'staging', region: 'hz' } }, time: BigInt(T0), fields: { usage: 1.5 } },
-      { key: { measurement: 'mem', dataSource: 'host-a', tags: { env: 'prod', region: 'hz' } }, time: BigInt(T0), fields: { used: 7n } },
+      {
+        key: { measurement: 'cpu', dataSource: 'host-b', tags: { env: 'staging', region: 'hz' } },
+        time: BigInt(T0),
+        fields: { usage: 1.5 },
+      },
+      {
+        key: { measurement: 'mem', dataSource: 'host-a', tags: { env: 'prod', region: 'hz' } },
+        time: BigInt(T0),
+        fields: { used: 7n },
+      },
     ],
   });
   openapi = (await get('/openapi.json')).body;
@@ -125,7 +142,10 @@ describe('wide tables', () => {
         expect(r.status, JSON.stringify(r.body)).toBe(200);
         conforms('/tables/{table}/rows', r.body);
         expect(r.body.rows.length).toBeLessThanOrEqual(limit);
-        for (const row of r.body.rows) seen.push(`${row.primaryKey.part}/${typeof row.primaryKey.id === 'number' ? row.primaryKey.id : JSON.stringify(row.primaryKey.id)}`);
+        for (const row of r.body.rows)
+          seen.push(
+            `${row.primaryKey.part}/${typeof row.primaryKey.id === 'number' ? row.primaryKey.id : JSON.stringify(row.primaryKey.id)}`,
+          );
         next = r.body.next;
         pages += 1;
         expect(pages).toBeLessThan(100);
@@ -147,13 +167,19 @@ describe('wide tables', () => {
     expect(r.body.rows[0]).toEqual({ primaryKey: { part: 'beta', id: 30 }, columns: { label: 'beta-10' } });
     expect(r.body.next).toBeNull();
     // A partial start object means "from the first row of that prefix".
-    const p = await get('/tables/items/rows', { start: JSON.stringify({ part: 'delta' }), end: JSON.stringify({ part: 'gamma' }), limit: '1000' });
+    const p = await get('/tables/items/rows', {
+      start: JSON.stringify({ part: 'delta' }),
+      end: JSON.stringify({ part: 'gamma' }),
+      limit: '1000',
+    });
     expect(p.body.rows).toHaveLength(ROWS_PER_PART);
     expect(new Set(p.body.rows.map((x: any) => x.primaryKey.part))).toEqual(new Set(['delta']));
   });
 
   it('GET /tables/{table}/row returns values losslessly and 404 when absent', async () => {
-    const r = await get('/tables/items/row', { pk: JSON.stringify({ part: 'zz-values', id: { $int64: '9223372036854775807' } }) });
+    const r = await get('/tables/items/row', {
+      pk: JSON.stringify({ part: 'zz-values', id: { $int64: '9223372036854775807' } }),
+    });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     conforms('/tables/{table}/row', r.body);
     expect(r.body.row).toEqual({
@@ -169,7 +195,9 @@ describe('wide tables', () => {
       },
     });
     // The decimal-string form is accepted for an INTEGER column too.
-    const same = await get('/tables/items/row', { pk: JSON.stringify({ part: 'zz-values', id: '9223372036854775807' }) });
+    const same = await get('/tables/items/row', {
+      pk: JSON.stringify({ part: 'zz-values', id: '9223372036854775807' }),
+    });
     expect(same.body.row.columns.unsafe).toEqual({ $int64: '9007199254740993' });
     const blob = await get('/tables/blobs/row', { pk: JSON.stringify({ k: { $binary: '3q0=' } }) });
     expect(blob.status).toBe(200);
@@ -204,7 +232,10 @@ describe('wide tables', () => {
     expect(other.body.error).toMatchObject({ code: 'InvalidToken' });
     const changed = await get('/tables/items/rows', { limit: '5', direction: 'backward', next });
     expect(changed.status).toBe(400);
-    const tampered = await get('/tables/items/rows', { limit: '5', next: next.slice(0, -2) + (next.endsWith('AA') ? 'BB' : 'AA') });
+    const tampered = await get('/tables/items/rows', {
+      limit: '5',
+      next: next.slice(0, -2) + (next.endsWith('AA') ? 'BB' : 'AA'),
+    });
     expect(tampered.status).toBe(400);
     // A different page size is fine.
     expect((await get('/tables/items/rows', { limit: '7', next })).status).toBe(200);
@@ -313,7 +344,7 @@ describe('time series tables', () => {
 });
 
 describe('credentials', () => {
-  it('uses each invocation\'s context.credentials: rotation between invocations works, revoked keys are not reused', async () => {
+  it("uses each invocation's context.credentials: rotation between invocations works, revoked keys are not reused", async () => {
     const first = f.roleCredentials();
     const ctx1 = { ...f.context(), credentials: first };
     expect((await get('/tables', {}, ctx1)).status).toBe(200);

@@ -11,7 +11,11 @@ const noTablestore = () => {
 
 function app(overrides: Record<string, string | undefined> = {}) {
   const stream = memoryStream();
-  const handler = createHttpHandler({ readers: noTablestore, env: { ...env, ...overrides }, logger: createLogger({ destination: stream }) });
+  const handler = createHttpHandler({
+    readers: noTablestore,
+    env: { ...env, ...overrides },
+    logger: createLogger({ destination: stream }),
+  });
   return { handler, stream };
 }
 
@@ -32,12 +36,28 @@ describe('http-api without Tablestore', () => {
     const doc = body(res);
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/tables', '/tables/{table}', '/tables/{table}/rows', '/tables/{table}/row', '/timeseries', '/timeseries/{table}', '/timeseries/{table}/series', '/timeseries/{table}/points', '/openapi.json', '/healthz']),
+      expect.arrayContaining([
+        '/tables',
+        '/tables/{table}',
+        '/tables/{table}/rows',
+        '/tables/{table}/row',
+        '/timeseries',
+        '/timeseries/{table}',
+        '/timeseries/{table}/series',
+        '/timeseries/{table}/points',
+        '/openapi.json',
+        '/healthz',
+      ]),
     );
     const ajv = new Ajv2020({ strict: false });
     ajv.addSchema({ $id: 'doc', components: doc.components });
     for (const [path, item] of Object.entries<any>(doc.paths)) {
-      const schema = JSON.parse(JSON.stringify(item.get.responses['200'].content['application/json'].schema).replaceAll('"#/components', '"doc#/components'));
+      const schema = JSON.parse(
+        JSON.stringify(item.get.responses['200'].content['application/json'].schema).replaceAll(
+          '"#/components',
+          '"doc#/components',
+        ),
+      );
       expect(() => ajv.compile(schema), path).not.toThrow();
     }
     expect(doc.paths['/tables/{table}/rows'].get['x-ram-actions']).toEqual(['ots:DescribeTable', 'ots:GetRange']);
@@ -110,12 +130,18 @@ describe('http-api without Tablestore', () => {
     const { handler, stream } = app();
     const secret = 'SECRET-ak-secret-value-123456';
     const token = 'TOKEN-sts-token-value-abcdef';
-    await handler(httpEvent('GET', '/healthz'), fcContext({ accessKeyId: 'STS.id', accessKeySecret: secret, securityToken: token }));
-    const res = await handler(httpEvent('GET', '/nope'), fcContext({ accessKeyId: 'STS.id', accessKeySecret: secret, securityToken: token }));
+    await handler(
+      httpEvent('GET', '/healthz'),
+      fcContext({ accessKeyId: 'STS.id', accessKeySecret: secret, securityToken: token }),
+    );
+    const res = await handler(
+      httpEvent('GET', '/nope'),
+      fcContext({ accessKeyId: 'STS.id', accessKeySecret: secret, securityToken: token }),
+    );
     expect(res.body).not.toContain(secret);
     const lines = stream.json();
     expect(lines.length).toBeGreaterThanOrEqual(2);
-    expect(lines.every((l) => typeof l.requestId === 'string' && (l.requestId as string).startsWith('ctx-'))).toBe(true);
+    expect(lines.every((l) => typeof l.requestId === 'string' && l.requestId.startsWith('ctx-'))).toBe(true);
     expect(lines.find((l) => l.msg === 'invocation rejected')).toMatchObject({ status: 404, code: 'RouteNotFound' });
     expect(stream.lines.join('\n')).not.toContain(secret);
     expect(stream.lines.join('\n')).not.toContain(token);
@@ -125,7 +151,10 @@ describe('http-api without Tablestore', () => {
     const stream = memoryStream();
     const log = createLogger({ destination: stream });
     log.secrets.add('very-secret-value-xyz');
-    log.logger.error({ err: new Error('upstream said very-secret-value-xyz'), credentials: { accessKeySecret: 'k' } }, 'boom');
+    log.logger.error(
+      { err: new Error('upstream said very-secret-value-xyz'), credentials: { accessKeySecret: 'k' } },
+      'boom',
+    );
     expect(stream.lines[0]).not.toContain('very-secret-value-xyz');
     expect(stream.lines[0]).toContain('[REDACTED]');
   });

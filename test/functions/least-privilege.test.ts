@@ -18,7 +18,9 @@ import { renderPolicy } from '../../policies/render';
 import { httpEvent, memoryStream } from './fc-event';
 import { ACCOUNT, DEPLOYER, int64, putRows, startFixture, type Fixture } from './fixture';
 
-const POLICY_ACTIONS: string[] = JSON.parse(readFileSync(join(__dirname, '../../policies/tablestore-fc-read.json'), 'utf8')).Statement[0].Action;
+const POLICY_ACTIONS: string[] = JSON.parse(
+  readFileSync(join(__dirname, '../../policies/tablestore-fc-read.json'), 'utf8'),
+).Statement[0].Action;
 
 /** One request per Tablestore-backed route (named by operationId), and one per mode of a route. */
 const REQUESTS: Record<string, [string, Record<string, string>]> = {
@@ -62,7 +64,9 @@ beforeAll(async () => {
   await f.ts.createTimeseriesTable({ tableName: 'metrics' });
   await f.ts.putTimeseriesData({
     tableName: 'metrics',
-    rows: [{ key: { measurement: 'cpu', dataSource: 'h1', tags: {} }, time: 1_790_000_000_000_000n, fields: { v: 1.5 } }],
+    rows: [
+      { key: { measurement: 'cpu', dataSource: 'h1', tags: {} }, time: 1_790_000_000_000_000n, fields: { v: 1.5 } },
+    ],
   });
   sts = await startLocalSts({ iam: f.iam });
   http = createHttpHandler({ readers: readersFor, env: f.env(), logger });
@@ -78,7 +82,8 @@ async function status(role: string, request: string): Promise<number> {
   const [path, query] = REQUESTS[request];
   const res = await http(httpEvent('GET', path, query), f.context(role));
   if (res.statusCode === 403) expect(JSON.parse(res.body).error.code).toBe('AccessDenied');
-  if (res.statusCode === 403 && role.startsWith('minus-')) expect(JSON.parse(res.body).error.message).toContain(`ots:${role.slice('minus-'.length)}`);
+  if (res.statusCode === 403 && role.startsWith('minus-'))
+    expect(JSON.parse(res.body).error.message).toContain(`ots:${role.slice('minus-'.length)}`);
   return res.statusCode;
 }
 
@@ -86,7 +91,10 @@ describe('least privilege', () => {
   it('the policy grants exactly the read actions the routes call, on the instance and its tables only', () => {
     expect([...POLICY_ACTIONS].sort()).toEqual(requiredActions());
     expect(POLICY_ACTIONS.every((a) => /^ots:(List|Describe|Get|Query)/.test(a))).toBe(true);
-    expect(f.policy.Statement[0].Resource).toEqual(['acs:ots:cn-hangzhou:1234567890123456:instance/tsfclp', 'acs:ots:cn-hangzhou:1234567890123456:instance/tsfclp/table/*']);
+    expect(f.policy.Statement[0].Resource).toEqual([
+      'acs:ots:cn-hangzhou:1234567890123456:instance/tsfclp',
+      'acs:ots:cn-hangzhou:1234567890123456:instance/tsfclp/table/*',
+    ]);
   });
 
   it('every route works under exactly the policy', async () => {
@@ -94,7 +102,8 @@ describe('least privilege', () => {
   });
 
   it('every route that calls Tablestore has a request here', () => {
-    for (const route of routes.filter((r) => r.actions.length > 0)) expect(Object.keys(REQUESTS), route.operationId).toContain(route.operationId);
+    for (const route of routes.filter((r) => r.actions.length > 0))
+      expect(Object.keys(REQUESTS), route.operationId).toContain(route.operationId);
   });
 
   it('removing any one action turns exactly the routes that call it into 403 naming the action', async () => {
@@ -124,7 +133,11 @@ describe('least privilege', () => {
       })();
     const asContext = (c: Awaited<ReturnType<typeof assume>>) => ({
       ...f.context(),
-      credentials: { accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, securityToken: c.securityToken ?? '' },
+      credentials: {
+        accessKeyId: c.accessKeyId,
+        accessKeySecret: c.accessKeySecret,
+        securityToken: c.securityToken ?? '',
+      },
     });
     const full = asContext(await assume());
     for (const op of Object.keys(REQUESTS)) {
@@ -133,7 +146,16 @@ describe('least privilege', () => {
     }
     // Session policy allowing everything except GetRange: the role's policy still bounds it, GetRange is denied.
     const narrowed = asContext(
-      await assume({ Version: '1', Statement: [{ Effect: 'Allow', Action: POLICY_ACTIONS.filter((a) => a !== 'ots:GetRange').concat('ots:PutRow'), Resource: '*' }] }),
+      await assume({
+        Version: '1',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: POLICY_ACTIONS.filter((a) => a !== 'ots:GetRange').concat('ots:PutRow'),
+            Resource: '*',
+          },
+        ],
+      }),
     );
     const rows = await http(httpEvent('GET', '/tables/items/rows'), narrowed);
     expect(rows.statusCode).toBe(403);
@@ -142,12 +164,18 @@ describe('least privilege', () => {
   });
 
   it('the audit reports the denied call per table instead of failing', async () => {
-    const event = Buffer.from(JSON.stringify({ triggerTime: '2026-11-23T00:00:00Z', triggerName: 't', payload: '{"staleAfterMinutes":1}' }));
+    const event = Buffer.from(
+      JSON.stringify({ triggerTime: '2026-11-23T00:00:00Z', triggerName: 't', payload: '{"staleAfterMinutes":1}' }),
+    );
     const ok = (await audit(event, f.context())) as any;
     expect(ok.errors).toBe(0);
     const denied = (await audit(event, f.context(roleFor('ots:QueryTimeseriesMeta')))) as any;
     expect(denied.errors).toBe(1);
-    expect(denied.timeseriesTables[0]).toMatchObject({ table: 'metrics', complete: false, error: { status: 403, code: 'AccessDenied' } });
+    expect(denied.timeseriesTables[0]).toMatchObject({
+      table: 'metrics',
+      complete: false,
+      error: { status: 403, code: 'AccessDenied' },
+    });
     const noList = (await audit(event, f.context(roleFor('ots:ListTable')))) as any;
     expect(noList.wideTables[0]).toMatchObject({ table: '*', error: { status: 403 } });
   });

@@ -22,19 +22,26 @@ let context: FcContext;
 
 async function get(path: string, query: Record<string, string>) {
   const res = await handler(httpEvent('GET', path, query), context);
-  return { status: res.statusCode, body: JSON.parse(res.body) as { next?: string | null; rows?: unknown[]; error?: { code: string; message: string } } };
+  return {
+    status: res.statusCode,
+    body: JSON.parse(res.body) as { next?: string | null; rows?: unknown[]; error?: { code: string; message: string } },
+  };
 }
 
 /** The payload of a real token, so forged ones carry the same route, table and query digest. */
 function payloadOf(token: string): { r: string; t: string; q: string } {
-  return JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8')) as { r: string; t: string; q: string };
+  return JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8')) as {
+    r: string;
+    t: string;
+    q: string;
+  };
 }
 
 beforeAll(async () => {
   f = await startFixture(INSTANCE);
   Object.assign(process.env, f.env());
   delete process.env.PAGE_TOKEN_SECRET;
-  ({ handler } = (await import('../../functions/http-api/index')) as unknown as { handler: typeof handler });
+  ({ handler } = await import('../../functions/http-api/index'));
   context = f.context();
   await f.wide.createTable({
     table: 'keyed',
@@ -47,7 +54,10 @@ beforeAll(async () => {
   await putRows(
     f.wide,
     'keyed',
-    Array.from({ length: 30 }, (_, n) => ({ pk: [{ s: `k${n % 3}` }, { i: int64(n) }, { b: Buffer.from([n]) }], cols: [{ v: n }] })),
+    Array.from({ length: 30 }, (_, n) => ({
+      pk: [{ s: `k${n % 3}` }, { i: int64(n) }, { b: Buffer.from([n]) }],
+      cols: [{ v: n }],
+    })),
   );
 });
 
@@ -57,10 +67,25 @@ afterAll(async () => {
 
 const hostileInt = fc.oneof(
   fc.bigInt({ min: -(1n << 70n), max: 1n << 70n }).map(String),
-  fc.constantFrom('9223372036854775808', '-9223372036854775809', '18446744073709551615', '1e3', '0x10', '', '-', '+1', ' 1', '١'),
+  fc.constantFrom(
+    '9223372036854775808',
+    '-9223372036854775809',
+    '18446744073709551615',
+    '1e3',
+    '0x10',
+    '',
+    '-',
+    '+1',
+    ' 1',
+    '١',
+  ),
   fc.string(),
 );
-const hostileB64 = fc.oneof(fc.base64String(), fc.string(), fc.constantFrom('', '=', 'AA', 'A===', '****', 'AAA=', 'AAB='));
+const hostileB64 = fc.oneof(
+  fc.base64String(),
+  fc.string(),
+  fc.constantFrom('', '=', 'AA', 'A===', '****', 'AAA=', 'AAB='),
+);
 const tag = fc.constantFrom('i', 'n', 's', 'b', 'x', 'y', '', 'I');
 const name = fc.constantFrom('s', 'i', 'b', 'x', '__proto__', '');
 const element = fc.oneof(
@@ -71,9 +96,23 @@ const element = fc.oneof(
 /** Positions close to valid (right names and tags, hostile values) and anything JSON at all. */
 const position: fc.Arbitrary<JsonValue> = fc.oneof(
   fc.tuple(
-    fc.oneof(fc.tuple(fc.constant('s'), fc.constantFrom('s', 'x', 'i'), fc.oneof(fc.string(), fc.constantFrom('INF_MIN', 'INF_MAX')))),
-    fc.tuple(fc.constant('i'), fc.constantFrom('i', 'n', 'x', 's'), fc.oneof(hostileInt, fc.constantFrom('INF_MIN', 'INF_MAX'))),
-    fc.tuple(fc.constant('b'), fc.constantFrom('b', 'x', 's'), fc.oneof(hostileB64, fc.constantFrom('INF_MIN', 'INF_MAX'))),
+    fc.oneof(
+      fc.tuple(
+        fc.constant('s'),
+        fc.constantFrom('s', 'x', 'i'),
+        fc.oneof(fc.string(), fc.constantFrom('INF_MIN', 'INF_MAX')),
+      ),
+    ),
+    fc.tuple(
+      fc.constant('i'),
+      fc.constantFrom('i', 'n', 'x', 's'),
+      fc.oneof(hostileInt, fc.constantFrom('INF_MIN', 'INF_MAX')),
+    ),
+    fc.tuple(
+      fc.constant('b'),
+      fc.constantFrom('b', 'x', 's'),
+      fc.oneof(hostileB64, fc.constantFrom('INF_MIN', 'INF_MAX')),
+    ),
   ) as fc.Arbitrary<JsonValue>,
   fc.array(element, { maxLength: 5 }) as fc.Arbitrary<JsonValue>,
   fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<JsonValue>,
@@ -109,20 +148,54 @@ describe('forged page tokens', () => {
     const key = readConfig(f.env()).tokenKey;
     const cases: JsonValue[] = [
       [5],
-      [['s', 'i', '5'], ['i', 'i', '1'], ['b', 'b', 'AA==']],
-      [['s', 's', 'k1'], ['i', 'i', '9223372036854775808'], ['b', 'b', 'AA==']],
-      [['s', 's', 'k1'], ['i', 'i', '1'], ['b', 'b', '*']],
-      [['s', 's', 'k1'], ['j', 'i', '1'], ['b', 'b', 'AA==']],
+      [
+        ['s', 'i', '5'],
+        ['i', 'i', '1'],
+        ['b', 'b', 'AA=='],
+      ],
+      [
+        ['s', 's', 'k1'],
+        ['i', 'i', '9223372036854775808'],
+        ['b', 'b', 'AA=='],
+      ],
+      [
+        ['s', 's', 'k1'],
+        ['i', 'i', '1'],
+        ['b', 'b', '*'],
+      ],
+      [
+        ['s', 's', 'k1'],
+        ['j', 'i', '1'],
+        ['b', 'b', 'AA=='],
+      ],
     ];
     for (const p of cases) {
-      const res = await get('/tables/keyed/rows', { limit: '4', next: forge(key, Buffer.from(JSON.stringify({ v: 1, r, t, q, p }))) });
+      const res = await get('/tables/keyed/rows', {
+        limit: '4',
+        next: forge(key, Buffer.from(JSON.stringify({ v: 1, r, t, q, p }))),
+      });
       expect(res.status, JSON.stringify(p)).toBe(400);
       expect(res.body.error?.code).toBe('InvalidToken');
     }
     // A well-formed forged position is served from exactly where it points.
     const ok = await get('/tables/keyed/rows', {
       limit: '2',
-      next: forge(key, Buffer.from(JSON.stringify({ v: 1, r, t, q, p: [['s', 's', 'k1'], ['i', 'i', '7'], ['b', 'b', 'Bw==']] }))),
+      next: forge(
+        key,
+        Buffer.from(
+          JSON.stringify({
+            v: 1,
+            r,
+            t,
+            q,
+            p: [
+              ['s', 's', 'k1'],
+              ['i', 'i', '7'],
+              ['b', 'b', 'Bw=='],
+            ],
+          }),
+        ),
+      ),
     });
     expect(ok.status).toBe(200);
     expect((ok.body.rows as Array<{ primaryKey: { i: number } }>).map((row) => row.primaryKey.i)).toEqual([7, 10]);
@@ -136,10 +209,13 @@ describe('forged page tokens', () => {
       const path = route === 'series' ? '/timeseries/forged_ts/series' : '/timeseries/forged_ts/points';
       const query: Record<string, string> = route === 'series' ? {} : { measurement: 'cpu' };
       await fc.assert(
-        fc.asyncProperty(fc.oneof(fc.base64String(), fc.string(), fc.jsonValue({ maxDepth: 1 }) as fc.Arbitrary<JsonValue>), async (p) => {
-          const res = await get(path, { ...query, next: tokens.issue({ route, table: 'forged_ts', query }, p) });
-          return res.status < 500;
-        }),
+        fc.asyncProperty(
+          fc.oneof(fc.base64String(), fc.string(), fc.jsonValue({ maxDepth: 1 }) as fc.Arbitrary<JsonValue>),
+          async (p) => {
+            const res = await get(path, { ...query, next: tokens.issue({ route, table: 'forged_ts', query }, p) });
+            return res.status < 500;
+          },
+        ),
         { numRuns: 300 },
       );
     }
@@ -150,7 +226,9 @@ describe('derived token key warning', () => {
   it('warns once per instance, and only outside a local run', () => {
     const warnings: string[] = [];
     const env = { TABLESTORE_INSTANCE: 'prod-inst', FC_REGION: 'cn-hangzhou' };
-    warnIfDerivedTokenKey(readConfig({ ...env, TABLESTORE_ENDPOINT: 'http://127.0.0.1:8800' }), (m) => warnings.push(m));
+    warnIfDerivedTokenKey(readConfig({ ...env, TABLESTORE_ENDPOINT: 'http://127.0.0.1:8800' }), (m) =>
+      warnings.push(m),
+    );
     warnIfDerivedTokenKey(readConfig({ ...env, PAGE_TOKEN_SECRET: 's3cret' }), (m) => warnings.push(m));
     expect(warnings).toEqual([]);
     warnIfDerivedTokenKey(readConfig(env), (m) => warnings.push(m));

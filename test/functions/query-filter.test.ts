@@ -36,11 +36,14 @@ const truth = new Map<number, Map<string, V[]>>();
 
 async function get(path: string, query: Record<string, string> = {}) {
   const res = await http(httpEvent('GET', path, query), f.context());
-  return { status: res.statusCode, body: JSON.parse(res.body) as any };
+  return { status: res.statusCode, body: JSON.parse(res.body) };
 }
 
 /** Follows `next` to the end; returns every row and the number of pages. */
-async function all(path: string, query: Record<string, string>): Promise<{ rows: any[]; pages: number; emptyPagesWithNext: number }> {
+async function all(
+  path: string,
+  query: Record<string, string>,
+): Promise<{ rows: any[]; pages: number; emptyPagesWithNext: number }> {
   const rows: any[] = [];
   let next: string | null = null;
   let pages = 0;
@@ -64,11 +67,15 @@ const rand = (seed: number) => () => {
 
 beforeAll(async () => {
   f = await startFixture('tsfcfilter');
-  http = createHttpHandler({ readers: readersFor, env: f.env(), logger: createLogger({ destination: memoryStream() }) });
+  http = createHttpHandler({
+    readers: readersFor,
+    env: f.env(),
+    logger: createLogger({ destination: memoryStream() }),
+  });
   // Fuzz table: up to 3 versions per column, every column sometimes missing, `mix` of any type.
   await f.wide.createTable({ table: 'fz', primaryKey: [{ name: 'id', type: 'INTEGER' }], maxVersions: 3 });
   const r = rand(7);
-  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
   // One update per (row, version index): every cell of a change shares its timestamp.
   const changes: BatchWriteRowChange[] = [];
   for (let id = 0; id < FUZZ_ROWS; id++) {
@@ -82,7 +89,8 @@ beforeAll(async () => {
     }
     truth.set(id, seen);
     byVersion.forEach((put, i) => {
-      if (Object.keys(put).length > 0) changes.push({ type: 'update', primaryKey: { id: BigInt(id) }, put, timestamp: NOW_MS - 1000 + i });
+      if (Object.keys(put).length > 0)
+        changes.push({ type: 'update', primaryKey: { id: BigInt(id) }, put, timestamp: NOW_MS - 1000 + i });
     });
   }
   for (let i = 0; i < changes.length; i += 200) {
@@ -94,12 +102,27 @@ beforeAll(async () => {
   await putRows(
     f.wide,
     'sparse',
-    Array.from({ length: SPARSE_ROWS }, (_, id) => ({ pk: [{ id: int64(id) }], cols: [{ hot: id >= SPARSE_ROWS - 3 }, { v: int64(id) }] })),
+    Array.from({ length: SPARSE_ROWS }, (_, id) => ({
+      pk: [{ id: int64(id) }],
+      cols: [{ hot: id >= SPARSE_ROWS - 3 }, { v: int64(id) }],
+    })),
   );
   // Typed table: defined columns decide how a JSON number is sent.
-  const admin = sdkClient({ endpoint: f.local.endpoint, instance: 'tsfcfilter', accessKeyId: ADMIN.id, accessKeySecret: ADMIN.secret });
+  const admin = sdkClient({
+    endpoint: f.local.endpoint,
+    instance: 'tsfcfilter',
+    accessKeyId: ADMIN.id,
+    accessKeySecret: ADMIN.secret,
+  });
   await admin.createTable({
-    tableMeta: { tableName: 'typed', primaryKey: [{ name: 'id', type: 'INTEGER' }], definedColumn: [{ name: 'price', type: 2 }, { name: 'qty', type: 1 }] },
+    tableMeta: {
+      tableName: 'typed',
+      primaryKey: [{ name: 'id', type: 'INTEGER' }],
+      definedColumn: [
+        { name: 'price', type: 2 },
+        { name: 'qty', type: 1 },
+      ],
+    },
     reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
     tableOptions: { timeToLive: -1, maxVersions: 1 },
   });
@@ -120,7 +143,15 @@ function clientValue(v: V): ColumnInput {
 
 // ---- the brute force ----
 type Filter =
-  | { kind: 'cmp'; column: string; op: string; value: V; json: unknown; passIfMissing?: boolean; latestVersionOnly?: boolean }
+  | {
+      kind: 'cmp';
+      column: string;
+      op: string;
+      value: V;
+      json: unknown;
+      passIfMissing?: boolean;
+      latestVersionOnly?: boolean;
+    }
   | { kind: 'and' | 'or'; subs: Filter[] }
   | { kind: 'not'; sub: Filter };
 
@@ -174,11 +205,17 @@ const valueArb: fc.Arbitrary<{ value: V; json: unknown }> = fc.oneof(
     fc.constantFrom(...POOL[c]).chain((v): fc.Arbitrary<{ value: V; json: unknown }> => {
       if (typeof v === 'bigint') {
         const safe = v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER);
-        return fc.constantFrom(...(safe ? [Number(v), { $int64: String(v) }] : [{ $int64: String(v) }])).map((json) => ({ value: v, json }));
+        return fc
+          .constantFrom(...(safe ? [Number(v), { $int64: String(v) }] : [{ $int64: String(v) }]))
+          .map((json) => ({ value: v, json }));
       }
-      if (typeof v === 'number') return fc.constantFrom(...(Number.isInteger(v) ? [{ $double: v }] : [v, { $double: v }])).map((json) => ({ value: v, json }));
+      if (typeof v === 'number')
+        return fc
+          .constantFrom(...(Number.isInteger(v) ? [{ $double: v }] : [v, { $double: v }]))
+          .map((json) => ({ value: v, json }));
       if (typeof v === 'string') return fc.constantFrom(v, { $string: v }).map((json) => ({ value: v, json }));
-      if (v instanceof Uint8Array) return fc.constant({ value: v, json: { $binary: Buffer.from(v).toString('base64') } });
+      if (v instanceof Uint8Array)
+        return fc.constant({ value: v, json: { $binary: Buffer.from(v).toString('base64') } });
       return fc.constant({ value: v, json: v });
     }),
   ),
@@ -192,36 +229,66 @@ const cmpArb: fc.Arbitrary<Filter> = fc
     passIfMissing: fc.option(fc.boolean(), { nil: undefined }),
     latestVersionOnly: fc.option(fc.boolean(), { nil: undefined }),
   })
-  .map(({ column, op, v, passIfMissing, latestVersionOnly }) => ({ kind: 'cmp' as const, column, op, value: v.value, json: v.json, passIfMissing, latestVersionOnly }));
+  .map(({ column, op, v, passIfMissing, latestVersionOnly }) => ({
+    kind: 'cmp' as const,
+    column,
+    op,
+    value: v.value,
+    json: v.json,
+    passIfMissing,
+    latestVersionOnly,
+  }));
 
 const filterArb: fc.Arbitrary<Filter> = fc.letrec<{ f: Filter }>((tie) => ({
   f: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     cmpArb,
-    fc.record({ kind: fc.constantFrom('and' as const, 'or' as const), subs: fc.array(tie('f'), { minLength: 1, maxLength: 3 }) }),
+    fc.record({
+      kind: fc.constantFrom('and' as const, 'or' as const),
+      subs: fc.array(tie('f'), { minLength: 1, maxLength: 3 }),
+    }),
     fc.record({ kind: fc.constant('not' as const), sub: tie('f') }),
   ),
 })).f;
 
-const count = (f: Filter): number => (f.kind === 'cmp' ? (typeof f.json === 'number' && Number.isInteger(f.json) ? 2 : 1) : f.kind === 'not' ? count(f.sub) : f.subs.reduce((n, s) => n + count(s), 0));
+const count = (f: Filter): number =>
+  f.kind === 'cmp'
+    ? typeof f.json === 'number' && Number.isInteger(f.json)
+      ? 2
+      : 1
+    : f.kind === 'not'
+      ? count(f.sub)
+      : f.subs.reduce((n, s) => n + count(s), 0);
 
 describe('filters on ranges', () => {
   it('returns exactly the rows a brute-force evaluation of the same filter selects, each once, in key order', async () => {
     await fc.assert(
-      fc.asyncProperty(filterArb.filter((x) => count(x) <= 32), fc.integer({ min: 7, max: 300 }), fc.boolean(), async (filter, limit, backward) => {
-        const { rows } = await all('/tables/fz/rows', { filter: JSON.stringify(doc(filter)), limit: String(limit), ...(backward ? { direction: 'backward' } : {}) });
-        const expected = [...truth.keys()].filter((id) => matches(filter, truth.get(id) as Map<string, V[]>));
-        if (backward) expected.reverse();
-        expect(rows.map((r) => r.primaryKey.id)).toEqual(expected);
-        // Whatever versions the filter looked at, each column shows its newest value.
-        for (const row of rows) expect(row.columns.s).toEqual(truth.get(row.primaryKey.id)?.get('s')?.[0]);
-      }),
+      fc.asyncProperty(
+        filterArb.filter((x) => count(x) <= 32),
+        fc.integer({ min: 7, max: 300 }),
+        fc.boolean(),
+        async (filter, limit, backward) => {
+          const { rows } = await all('/tables/fz/rows', {
+            filter: JSON.stringify(doc(filter)),
+            limit: String(limit),
+            ...(backward ? { direction: 'backward' } : {}),
+          });
+          const expected = [...truth.keys()].filter((id) => matches(filter, truth.get(id) as Map<string, V[]>));
+          if (backward) expected.reverse();
+          expect(rows.map((r) => r.primaryKey.id)).toEqual(expected);
+          // Whatever versions the filter looked at, each column shows its newest value.
+          for (const row of rows) expect(row.columns.s).toEqual(truth.get(row.primaryKey.id)?.get('s')?.[0]);
+        },
+      ),
       { numRuns: 60 },
     );
   });
 
   it('a page the filter empties still carries next: 12,000 rows scanned to find the 3 that match, each once', async () => {
-    const { rows, pages, emptyPagesWithNext } = await all('/tables/sparse/rows', { filter: '{"column":"hot","op":"=","value":true}', limit: '2' });
+    const { rows, pages, emptyPagesWithNext } = await all('/tables/sparse/rows', {
+      filter: '{"column":"hot","op":"=","value":true}',
+      limit: '2',
+    });
     expect(rows.map((r) => r.primaryKey.id)).toEqual([SPARSE_ROWS - 3, SPARSE_ROWS - 2, SPARSE_ROWS - 1]);
     expect(emptyPagesWithNext).toBeGreaterThan(0);
     expect(pages).toBeGreaterThan(2);
@@ -233,7 +300,12 @@ describe('filters on ranges', () => {
 
   it('filters on a column the response does not include (columns=…), and values round-trip losslessly', async () => {
     const r = await get('/tables/sparse/rows', {
-      filter: JSON.stringify({ and: [{ column: 'hot', op: '=', value: true }, { column: 'v', op: '>=', value: { $int64: String(SPARSE_ROWS - 2) } }] }),
+      filter: JSON.stringify({
+        and: [
+          { column: 'hot', op: '=', value: true },
+          { column: 'v', op: '>=', value: { $int64: String(SPARSE_ROWS - 2) } },
+        ],
+      }),
       columns: 'v',
       start: JSON.stringify({ id: SPARSE_ROWS - 10 }),
     });
@@ -242,7 +314,10 @@ describe('filters on ranges', () => {
       { primaryKey: { id: SPARSE_ROWS - 2 }, columns: { v: SPARSE_ROWS - 2 } },
       { primaryKey: { id: SPARSE_ROWS - 1 }, columns: { v: SPARSE_ROWS - 1 } },
     ]);
-    const big = await get('/tables/fz/rows', { filter: JSON.stringify({ column: 'n', op: '=', value: { $int64: '9223372036854775807' } }), columns: 'n' });
+    const big = await get('/tables/fz/rows', {
+      filter: JSON.stringify({ column: 'n', op: '=', value: { $int64: '9223372036854775807' } }),
+      columns: 'n',
+    });
     expect(big.status).toBe(200);
     for (const row of big.body.rows) expect(row.columns.n).toEqual({ $int64: '9223372036854775807' });
     expect(big.body.rows.length).toBe([...truth.values()].filter((m) => m.get('n')?.[0] === (1n << 63n) - 1n).length);
@@ -277,14 +352,23 @@ describe('filters on ranges', () => {
       ['{"column":"id","op":"=","value":1}', /primary-key column/],
       ['{"and":[]}', /at \/and: expected a non-empty array/],
       ['{"and":[{"column":"n","op":"=","value":1}],"or":[]}', /one of 'and', 'or', 'not'/],
-      ['{"not":{"column":"n","op":"=","value":{"$int64":"99999999999999999999"}}}', /at \/not\/value: integer out of the int64 range/],
+      [
+        '{"not":{"column":"n","op":"=","value":{"$int64":"99999999999999999999"}}}',
+        /at \/not\/value: integer out of the int64 range/,
+      ],
       ['{"column":"n","op":"=","value":9007199254740993}', /not a safe integer/],
       ['{"column":"x","op":"=","value":{"$binary":"***"}}', /not valid base64/],
       ['{"column":"n","op":"=","value":1,"passIfMissing":"yes"}', /'passIfMissing' must be true or false/],
-      [JSON.stringify({ or: Array.from({ length: 33 }, () => ({ column: 'n', op: '=', value: 1 })) }), /more than 32 comparisons/],
+      [
+        JSON.stringify({ or: Array.from({ length: 33 }, () => ({ column: 'n', op: '=', value: 1 })) }),
+        /more than 32 comparisons/,
+      ],
       ['{"not":'.repeat(12) + '{"column":"n","op":"=","value":1}' + '}'.repeat(12), /nested deeper than 10/],
       ['{"column":"n","op":"=","value":[1]}', /expected a value/],
-      ['{"not":'.repeat(10) + '{"column":"n","op":"=","value":1}' + '}'.repeat(10), /nested deeper than 10 levels \(a plain integer/],
+      [
+        '{"not":'.repeat(10) + '{"column":"n","op":"=","value":1}' + '}'.repeat(10),
+        /nested deeper than 10 levels \(a plain integer/,
+      ],
     ];
     for (const [filter, pattern] of cases) {
       const r = await get('/tables/fz/rows', { filter });
@@ -299,9 +383,12 @@ describe('filters on ranges', () => {
 
   it('a next token is bound to its filter', async () => {
     const first = await get('/tables/sparse/rows', { filter: '{"column":"hot","op":"=","value":false}', limit: '5' });
-    const other = await get('/tables/sparse/rows', { filter: '{"column":"hot","op":"=","value":true}', limit: '5', next: first.body.next });
+    const other = await get('/tables/sparse/rows', {
+      filter: '{"column":"hot","op":"=","value":true}',
+      limit: '5',
+      next: first.body.next,
+    });
     expect(other.status).toBe(400);
     expect(other.body.error.message).toContain("'next'");
   });
 });
-

@@ -34,7 +34,7 @@ const LONG_POINTS = 12_000;
 
 async function get(path: string, query: Record<string, string> = {}) {
   const res = await http(httpEvent('GET', path, query), f.context());
-  return { status: res.statusCode, body: JSON.parse(res.body) as any };
+  return { status: res.statusCode, body: JSON.parse(res.body) };
 }
 
 async function all(path: string, query: Record<string, string>): Promise<{ bodies: any[] }> {
@@ -52,11 +52,18 @@ async function all(path: string, query: Record<string, string>): Promise<{ bodie
 
 const seriesId = (s: { measurement: string; source: string; tags: Record<string, string> }) =>
   `${s.measurement}|${s.source}|${JSON.stringify(Object.entries(s.tags).sort())}`;
-const pointJson = (p: Point) => ({ time: p.time, fields: Object.fromEntries(p.fields.map((x) => [x.name, encodeValue(x.value)])) });
+const pointJson = (p: Point) => ({
+  time: p.time,
+  fields: Object.fromEntries(p.fields.map((x) => [x.name, encodeValue(x.value)])),
+});
 
 beforeAll(async () => {
   f = await startFixture('tsfcquery');
-  http = createHttpHandler({ readers: readersFor, env: f.env(), logger: createLogger({ destination: memoryStream() }) });
+  http = createHttpHandler({
+    readers: readersFor,
+    env: f.env(),
+    logger: createLogger({ destination: memoryStream() }),
+  });
   await f.ts.createTimeseriesTable({ tableName: 'm' });
   let seed = 11;
   const r = () => {
@@ -64,7 +71,12 @@ beforeAll(async () => {
     return seed / 0x7fffffff;
   };
   const specs: Array<Omit<Written, 'points'>> = [];
-  for (let h = 0; h < 9; h++) specs.push({ measurement: 'cpu', source: `h${h}`, tags: { env: h % 3 === 0 ? 'staging' : 'prod', rack: `r${h % 2}` } });
+  for (let h = 0; h < 9; h++)
+    specs.push({
+      measurement: 'cpu',
+      source: `h${h}`,
+      tags: { env: h % 3 === 0 ? 'staging' : 'prod', rack: `r${h % 2}` },
+    });
   for (let h = 0; h < 4; h++) specs.push({ measurement: 'mem', source: `h${h}`, tags: { env: 'prod' } });
   for (const s of specs) {
     const n = s.source === 'h4' && s.measurement === 'cpu' ? 0 : Math.floor(r() * 700);
@@ -72,7 +84,9 @@ beforeAll(async () => {
     const points: Point[] = [];
     for (let i = 0; i < n; i++) {
       t += 1_000_000 + Math.floor(r() * 90) * 1_000_000;
-      const fields: Array<{ name: string; value: TsValue }> = [{ name: 'n', value: BigInt(Math.floor(r() * 1000) - 500) }];
+      const fields: Array<{ name: string; value: TsValue }> = [
+        { name: 'n', value: BigInt(Math.floor(r() * 1000) - 500) },
+      ];
       if (r() < 0.8) fields.push({ name: 'usage', value: Math.round(r() * 1000) / 8 });
       if (r() < 0.1) fields.push({ name: 'note', value: `x${i}` });
       fields.sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -80,17 +94,29 @@ beforeAll(async () => {
     }
     written.push({ ...s, points });
   }
-  const long: Point[] = Array.from({ length: LONG_POINTS }, (_, i) => ({ time: T0 + i * 1_000_000, fields: [{ name: 'v', value: i / 4 }] }));
+  const long: Point[] = Array.from({ length: LONG_POINTS }, (_, i) => ({
+    time: T0 + i * 1_000_000,
+    fields: [{ name: 'v', value: i / 4 }],
+  }));
   written.push({ ...LONG, points: long });
   for (const w of written) {
     // A series without points still has its meta row.
     const rows = w.points.map((p) => ({
       key: { measurement: w.measurement, dataSource: w.source, tags: w.tags },
       time: BigInt(p.time),
-      fields: Object.fromEntries(p.fields.map((x) => [x.name, x.value])) as Record<string, string | number | bigint | boolean>,
+      fields: Object.fromEntries(p.fields.map((x) => [x.name, x.value])) as Record<
+        string,
+        string | number | bigint | boolean
+      >,
     }));
-    if (rows.length === 0) rows.push({ key: { measurement: w.measurement, dataSource: w.source, tags: w.tags }, time: BigInt(T0 - 1_000_000_000), fields: { n: 0n } });
-    for (let i = 0; i < rows.length; i += 500) await f.ts.putTimeseriesData({ tableName: "m", rows: rows.slice(i, i + 500) });
+    if (rows.length === 0)
+      rows.push({
+        key: { measurement: w.measurement, dataSource: w.source, tags: w.tags },
+        time: BigInt(T0 - 1_000_000_000),
+        fields: { n: 0n },
+      });
+    for (let i = 0; i < rows.length; i += 500)
+      await f.ts.putTimeseriesData({ tableName: 'm', rows: rows.slice(i, i + 500) });
   }
   const empty = written.find((w) => w.points.length === 0) as Written;
   empty.points = [{ time: T0 - 1_000_000_000, fields: [{ name: 'n', value: 0n }] }];
@@ -111,24 +137,47 @@ const selections: Array<[Record<string, string>, (w: Written) => boolean]> = [
 describe('points across series (match=meta)', () => {
   it('returns every point of every selected series exactly once, whatever limit and maxSeries', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...selections.slice(0, 4)), fc.integer({ min: 40, max: 900 }), fc.integer({ min: 1, max: 7 }), fc.boolean(), async ([sel, keep], limit, maxSeries, backward) => {
-        const { bodies } = await all('/timeseries/m/points', { ...sel, match: 'meta', limit: String(limit), maxSeries: String(maxSeries), ...(backward ? { backward: 'true' } : {}) });
-        const got = new Map<string, any[]>();
-        for (const b of bodies) {
-          expect(b.series.length).toBeLessThanOrEqual(maxSeries);
-          expect(b.series.reduce((n: number, s: any) => n + s.points.length, 0)).toBeLessThanOrEqual(limit);
-          for (const s of b.series) got.set(seriesId(s), [...(got.get(seriesId(s)) ?? []), ...s.points]);
-        }
-        const expected = new Map(written.filter(keep).map((w) => [seriesId(w), (backward ? [...w.points].reverse() : w.points).map(pointJson)]));
-        expect(new Set(got.keys())).toEqual(new Set(expected.keys()));
-        for (const [id, points] of expected) expect(got.get(id), id).toEqual(points);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...selections.slice(0, 4)),
+        fc.integer({ min: 40, max: 900 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.boolean(),
+        async ([sel, keep], limit, maxSeries, backward) => {
+          const { bodies } = await all('/timeseries/m/points', {
+            ...sel,
+            match: 'meta',
+            limit: String(limit),
+            maxSeries: String(maxSeries),
+            ...(backward ? { backward: 'true' } : {}),
+          });
+          const got = new Map<string, any[]>();
+          for (const b of bodies) {
+            expect(b.series.length).toBeLessThanOrEqual(maxSeries);
+            expect(b.series.reduce((n: number, s: any) => n + s.points.length, 0)).toBeLessThanOrEqual(limit);
+            for (const s of b.series) got.set(seriesId(s), [...(got.get(seriesId(s)) ?? []), ...s.points]);
+          }
+          const expected = new Map(
+            written
+              .filter(keep)
+              .map((w) => [seriesId(w), (backward ? [...w.points].reverse() : w.points).map(pointJson)]),
+          );
+          expect(new Set(got.keys())).toEqual(new Set(expected.keys()));
+          for (const [id, points] of expected) expect(got.get(id), id).toEqual(points);
+        },
+      ),
       { numRuns: 12 },
     );
   });
 
   it('start/end and updatedAfter narrow the selection; fields selects fields', async () => {
-    const r = await get('/timeseries/m/points', { match: 'meta', measurement: 'mem', start: String(T0 + 100_000_000), end: String(T0 + 300_000_000), fields: 'usage', limit: '5000' });
+    const r = await get('/timeseries/m/points', {
+      match: 'meta',
+      measurement: 'mem',
+      start: String(T0 + 100_000_000),
+      end: String(T0 + 300_000_000),
+      fields: 'usage',
+      limit: '5000',
+    });
     expect(r.status).toBe(200);
     for (const s of r.body.series) {
       const w = written.find((x) => seriesId(x) === seriesId(s)) as Written;
@@ -146,7 +195,18 @@ describe('aggregation (interval + agg)', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('30s', '1m', '5m', '7m', '1h'),
-        fc.constantFrom('avg', 'min', 'max', 'sum', 'count', 'first', 'last', 'usage:avg', 'n:sum,usage:max', 'count,usage:last'),
+        fc.constantFrom(
+          'avg',
+          'min',
+          'max',
+          'sum',
+          'count',
+          'first',
+          'last',
+          'usage:avg',
+          'n:sum,usage:max',
+          'count,usage:last',
+        ),
         fc.integer({ min: 1, max: 400 }),
         fc.boolean(),
         async (interval, agg, limit, meta) => {
@@ -154,7 +214,14 @@ describe('aggregation (interval + agg)', () => {
           const fn = (name: string) => spec.fields.get(name) ?? spec.all;
           const us = parseInterval(interval);
           if (meta) {
-            const { bodies } = await all('/timeseries/m/points', { match: 'meta', measurement: 'cpu', interval, agg, limit: String(limit), maxSeries: '3' });
+            const { bodies } = await all('/timeseries/m/points', {
+              match: 'meta',
+              measurement: 'cpu',
+              interval,
+              agg,
+              limit: String(limit),
+              maxSeries: '3',
+            });
             const got = new Map<string, any[]>();
             for (const b of bodies) {
               expect(b).toMatchObject({ interval, agg });
@@ -165,7 +232,16 @@ describe('aggregation (interval + agg)', () => {
             }
           } else {
             const w = written[1];
-            const { bodies } = await all('/timeseries/m/points', { measurement: w.measurement, source: w.source, tag: Object.entries(w.tags).map(([k, v]) => `${k}=${v}`).join(','), interval, agg, limit: String(limit) });
+            const { bodies } = await all('/timeseries/m/points', {
+              measurement: w.measurement,
+              source: w.source,
+              tag: Object.entries(w.tags)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(','),
+              interval,
+              agg,
+              limit: String(limit),
+            });
             expect(bodies.flatMap((b) => b.points)).toEqual(bruteForce(w.points, us, fn).map(pointJson));
             expect(bodies[0].series).toEqual({ measurement: w.measurement, source: w.source, tags: w.tags });
           }
@@ -176,7 +252,14 @@ describe('aggregation (interval + agg)', () => {
   });
 
   it('streams a 12,000-point series through several data pages: each bucket once, aligned to the epoch', async () => {
-    const { bodies } = await all('/timeseries/m/points', { measurement: LONG.measurement, source: LONG.source, tag: 'k=v', interval: '1m', agg: 'avg', limit: '37' });
+    const { bodies } = await all('/timeseries/m/points', {
+      measurement: LONG.measurement,
+      source: LONG.source,
+      tag: 'k=v',
+      interval: '1m',
+      agg: 'avg',
+      limit: '37',
+    });
     const buckets = bodies.flatMap((b) => b.points);
     const long = written.find((w) => w.measurement === 'long') as Written;
     expect(buckets).toEqual(bruteForce(long.points, 60_000_000, () => 'avg').map(pointJson));
@@ -213,9 +296,13 @@ describe('OpenAPI', () => {
       expect(validate(body), `${route}: ${ajv.errorsText(validate.errors)}`).toBe(true);
     };
     const params = (route: string) => doc.paths[route].get.parameters.map((p: any) => p.name);
-    expect(params('/timeseries/{table}/points')).toEqual(expect.arrayContaining(['match', 'updatedAfter', 'maxSeries', 'interval', 'agg']));
+    expect(params('/timeseries/{table}/points')).toEqual(
+      expect.arrayContaining(['match', 'updatedAfter', 'maxSeries', 'interval', 'agg']),
+    );
     expect(params('/tables/{table}/rows')).toContain('filter');
-    expect(params('/timeseries/{table}/latest')).toEqual(expect.arrayContaining(['measurement', 'source', 'tag', 'updatedAfter', 'fields', 'limit', 'next']));
+    expect(params('/timeseries/{table}/latest')).toEqual(
+      expect.arrayContaining(['measurement', 'source', 'tag', 'updatedAfter', 'fields', 'limit', 'next']),
+    );
     const queries: Array<Record<string, string>> = [
       { measurement: 'cpu', source: 'h1', tag: 'env=prod,rack=r1', limit: '3' },
       { measurement: 'cpu', source: 'h1', tag: 'env=prod,rack=r1', interval: '5m', agg: 'avg', limit: '3' },
@@ -239,7 +326,11 @@ describe('bad input', () => {
       ['/timeseries/m/points', { measurement: 'cpu', agg: 'avg' }, /'interval' is required with 'agg'/],
       ['/timeseries/m/points', { measurement: 'cpu', interval: '5w', agg: 'avg' }, /'interval'/],
       ['/timeseries/m/points', { measurement: 'cpu', interval: '999d', agg: 'avg' }, /'interval'/],
-      ['/timeseries/m/points', { measurement: 'cpu', interval: '5m', agg: 'median' }, /'agg' has an unknown function 'median'/],
+      [
+        '/timeseries/m/points',
+        { measurement: 'cpu', interval: '5m', agg: 'median' },
+        /'agg' has an unknown function 'median'/,
+      ],
       ['/timeseries/m/points', { measurement: 'cpu', interval: '5m', agg: 'avg', backward: 'true' }, /'backward'/],
       ['/timeseries/m/points', { measurement: 'cpu', updatedAfter: '0' }, /'updatedAfter' needs match=meta/],
       ['/timeseries/m/points', { measurement: 'cpu', maxSeries: '3' }, /'maxSeries' needs match=meta/],
@@ -259,7 +350,12 @@ describe('bad input', () => {
   it('a next token is bound to its query and mode', async () => {
     const first = await get('/timeseries/m/points', { match: 'meta', measurement: 'cpu', limit: '3' });
     expect(first.body.next).toEqual(expect.any(String));
-    const other = await get('/timeseries/m/points', { match: 'meta', measurement: 'mem', limit: '3', next: first.body.next });
+    const other = await get('/timeseries/m/points', {
+      match: 'meta',
+      measurement: 'mem',
+      limit: '3',
+      next: first.body.next,
+    });
     expect(other.status).toBe(400);
     expect(other.body.error.message).toContain("'next'");
     const latest = await get('/timeseries/m/latest', { measurement: 'cpu', next: first.body.next });

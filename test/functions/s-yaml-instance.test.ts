@@ -12,10 +12,17 @@ import { readConfig } from '../../lib/api/config';
 import { resolveValue } from '../../local/fc/yaml-vars';
 
 const root = resolve(import.meta.dirname, '../..');
-const raw = parse(readFileSync(join(root, 's.yaml'), 'utf8')) as { vars: unknown; actions: Record<string, Array<{ run: string }>> };
+const raw = parse(readFileSync(join(root, 's.yaml'), 'utf8')) as {
+  vars: unknown;
+  actions: Record<string, Array<{ run: string }>>;
+};
 
 function resolvedEnvironment(env: Record<string, string>): Record<string, string> {
-  const vars = resolveValue(raw.vars, { baseDir: root, env, config: { AccountID: '1234567890123456' }, vars: undefined, resources: {} }, 'vars') as {
+  const vars = resolveValue(
+    raw.vars,
+    { baseDir: root, env, config: { AccountID: '1234567890123456' }, vars: undefined, resources: {} },
+    'vars',
+  ) as {
     environment: Record<string, string>;
   };
   return vars.environment;
@@ -23,7 +30,7 @@ function resolvedEnvironment(env: Record<string, string>): Record<string, string
 
 /** Runs the pre-deploy actions in order, as `s deploy` does, stopping at the first failure. */
 function preDeploy(env: NodeJS.ProcessEnv): { failedAt?: string; stderr: string } {
-  for (const action of raw.actions['pre-deploy']!) {
+  for (const action of raw.actions['pre-deploy']) {
     if (action.run.startsWith('npm run build')) return { stderr: '' }; // reached the build: the guard let it through
     try {
       execFileSync('sh', ['-c', action.run], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -51,6 +58,12 @@ describe('TABLESTORE_INSTANCE in s.yaml', () => {
 
   it('makes a function deployed without it answer 500 InvalidConfiguration naming it', () => {
     const env = { ...resolvedEnvironment({}), FC_REGION: 'cn-hangzhou' };
-    expect(() => readConfig(env)).toThrow(expect.objectContaining({ status: 500, code: 'InvalidConfiguration', message: expect.stringContaining('TABLESTORE_INSTANCE') }));
+    expect(() => readConfig(env)).toThrow(
+      expect.objectContaining({
+        status: 500,
+        code: 'InvalidConfiguration',
+        message: expect.stringContaining('TABLESTORE_INSTANCE'),
+      }),
+    );
   });
 });

@@ -14,11 +14,20 @@ const root = resolve(__dirname, '../..');
 const raw = parse(readFileSync(join(root, 's.yaml'), 'utf8')) as Record<string, any>;
 
 function resolvedProps(env: Record<string, string> = {}): Record<string, Record<string, any>> {
-  const scope = { baseDir: root, env, config: { AccountID: '1234567890123456' }, vars: undefined as unknown, resources: raw.resources };
+  const scope = {
+    baseDir: root,
+    env,
+    config: { AccountID: '1234567890123456' },
+    vars: undefined as unknown,
+    resources: raw.resources,
+  };
   scope.vars = resolveValue(raw.vars, scope, 'vars');
   const out: Record<string, Record<string, any>> = {};
   for (const [name, res] of Object.entries<any>(raw.resources)) {
-    out[name] = resolveValue(res.props, { ...scope, thisProps: res.props }, `resources.${name}.props`) as Record<string, any>;
+    out[name] = resolveValue(res.props, { ...scope, thisProps: res.props }, `resources.${name}.props`) as Record<
+      string,
+      any
+    >;
   }
   return out;
 }
@@ -64,8 +73,15 @@ describe('s.yaml', () => {
     const timer = props['table-audit'].triggers.find((t: any) => t.triggerType === 'timer');
     expect(timer.triggerConfig.enable).toBe(true);
     // Six-field cron evaluated in UTC: consecutive runs are 5 minutes apart.
-    const runs = new Cron(timer.triggerConfig.cronExpression, { paused: true, timezone: 'UTC' }).nextRuns(3, new Date('2026-11-23T00:00:01Z'));
-    expect(runs.map((d) => d.toISOString())).toEqual(['2026-11-23T00:05:00.000Z', '2026-11-23T00:10:00.000Z', '2026-11-23T00:15:00.000Z']);
+    const runs = new Cron(timer.triggerConfig.cronExpression, { paused: true, timezone: 'UTC' }).nextRuns(
+      3,
+      new Date('2026-11-23T00:00:01Z'),
+    );
+    expect(runs.map((d) => d.toISOString())).toEqual([
+      '2026-11-23T00:05:00.000Z',
+      '2026-11-23T00:10:00.000Z',
+      '2026-11-23T00:15:00.000Z',
+    ]);
     expect(JSON.parse(timer.triggerConfig.payload)).toMatchObject({ staleAfterMinutes: expect.any(Number) });
   });
 
@@ -99,7 +115,12 @@ describe('s.yaml', () => {
       },
     };
     expect(mutate(good, (p) => (p.triggers[0].triggerConfig = jwt))).toBe(true);
-    expect(mutate(good, (p) => (p.triggers[0].triggerConfig = { ...jwt, authConfig: { ...jwt.authConfig, blacklist: ['/x'] } }))).toBe(false);
+    expect(
+      mutate(
+        good,
+        (p) => (p.triggers[0].triggerConfig = { ...jwt, authConfig: { ...jwt.authConfig, blacklist: ['/x'] } }),
+      ),
+    ).toBe(false);
     expect(new RegExp(CRON_PATTERN).test('CRON_TZ=Asia/Shanghai 0 0 4 1 * *')).toBe(true);
     expect(new RegExp(CRON_PATTERN).test('@every 5m')).toBe(true);
   });
@@ -127,7 +148,11 @@ describe('s.yaml', () => {
         handler: (e: Buffer, c: unknown) => Promise<{ statusCode: number; body: string }>;
       };
       const event = readFileSync(join(root, 'events/http-openapi.json'));
-      const res = await http.handler(event, { requestId: 'r1', credentials: {}, function: { name: 'f', handler: 'index.handler', memory: 512, timeout: 10 } });
+      const res = await http.handler(event, {
+        requestId: 'r1',
+        credentials: {},
+        function: { name: 'f', handler: 'index.handler', memory: 512, timeout: 10 },
+      });
       expect(res.statusCode).toBe(200);
       expect(JSON.parse(res.body).openapi).toBe('3.1.0');
     });

@@ -22,12 +22,25 @@ const NOW_MS = Date.now();
 const T_START = (Math.floor(NOW_MS / 3_600_000) - 3) * 3_600_000_000; // µs, three whole hours ago
 
 const timerEvent = (payload: unknown) =>
-  Buffer.from(JSON.stringify({ triggerTime: new Date().toISOString(), triggerName: 'every-5-minutes', payload: JSON.stringify(payload) }));
+  Buffer.from(
+    JSON.stringify({
+      triggerTime: new Date().toISOString(),
+      triggerName: 'every-5-minutes',
+      payload: JSON.stringify(payload),
+    }),
+  );
 
 beforeAll(async () => {
   f = await startFixture('tsfcsaved');
   await f.wide.createTable({ table: 'orders', primaryKey: [{ name: 'id', type: 'INTEGER' }] });
-  await putRows(f.wide, 'orders', Array.from({ length: ROWS }, (_, i) => ({ pk: [{ id: int64(i) }], cols: [{ status: i % 7 === 0 ? 'unpaid' : 'paid' }, { amount: double(i / 2) }] })));
+  await putRows(
+    f.wide,
+    'orders',
+    Array.from({ length: ROWS }, (_, i) => ({
+      pk: [{ id: int64(i) }],
+      cols: [{ status: i % 7 === 0 ? 'unpaid' : 'paid' }, { amount: double(i / 2) }],
+    })),
+  );
   await f.ts.createTimeseriesTable({ tableName: 'metrics' });
   for (const host of ['a', 'b', 'c']) {
     const rows = Array.from({ length: 180 }, (_, m) => ({
@@ -44,39 +57,90 @@ afterAll(async () => {
 });
 
 const QUERIES: SavedQuery[] = [
-  { name: 'unpaid', route: '/tables/orders/rows', query: { filter: '{"column":"status","op":"=","value":"unpaid"}', limit: '100' }, maxPages: 1000 },
-  { name: 'cpu-hourly', route: '/timeseries/metrics/points', query: { match: 'meta', measurement: 'cpu', interval: '1h', agg: 'avg' }, lastMinutes: 6 * 60 },
+  {
+    name: 'unpaid',
+    route: '/tables/orders/rows',
+    query: { filter: '{"column":"status","op":"=","value":"unpaid"}', limit: '100' },
+    maxPages: 1000,
+  },
+  {
+    name: 'cpu-hourly',
+    route: '/timeseries/metrics/points',
+    query: { match: 'meta', measurement: 'cpu', interval: '1h', agg: 'avg' },
+    lastMinutes: 6 * 60,
+  },
   { name: 'cpu-latest', route: '/timeseries/metrics/latest', query: { measurement: 'cpu' } },
 ];
 
 describe('saved queries in the audit payload', () => {
   it('count filtered rows, log aggregate buckets and latest points as metrics, equal to what the HTTP routes return', async () => {
     const logs = memoryStream();
-    const audit = createAuditHandler({ readers: readersFor, env: f.env(), logger: createLogger({ destination: logs }) });
-    const summary = (await audit(timerEvent({ staleAfterMinutes: 60 * 24 * 365, queries: QUERIES }), f.context('fc-reader', 60))) as any;
+    const audit = createAuditHandler({
+      readers: readersFor,
+      env: f.env(),
+      logger: createLogger({ destination: logs }),
+    });
+    const summary = (await audit(
+      timerEvent({ staleAfterMinutes: 60 * 24 * 365, queries: QUERIES }),
+      f.context('fc-reader', 60),
+    )) as any;
     expect(summary).toMatchObject({ partial: false, errors: 0 });
     expect(summary.queries).toEqual([
-      { name: 'unpaid', route: '/tables/orders/rows', pages: expect.any(Number), rows: Math.ceil(ROWS / 7), complete: true },
+      {
+        name: 'unpaid',
+        route: '/tables/orders/rows',
+        pages: expect.any(Number),
+        rows: Math.ceil(ROWS / 7),
+        complete: true,
+      },
       { name: 'cpu-hourly', route: '/timeseries/metrics/points', pages: 1, points: 9, series: 3, complete: true },
       { name: 'cpu-latest', route: '/timeseries/metrics/latest', pages: 1, points: 3, series: 3, complete: true },
     ]);
     // The buckets logged are the ones the HTTP route answers for the same query.
-    const http = createHttpHandler({ readers: readersFor, env: f.env(), logger: createLogger({ destination: memoryStream() }) });
-    const res = await http(httpEvent('GET', '/timeseries/metrics/points', { ...QUERIES[1].query, start: String(T_START) }), f.context());
-    const expected = (JSON.parse(res.body).series as any[]).flatMap((s) => s.points.map((p: any) => ({ source: s.source, time: p.time, fields: p.fields })));
+    const http = createHttpHandler({
+      readers: readersFor,
+      env: f.env(),
+      logger: createLogger({ destination: memoryStream() }),
+    });
+    const res = await http(
+      httpEvent('GET', '/timeseries/metrics/points', { ...QUERIES[1].query, start: String(T_START) }),
+      f.context(),
+    );
+    const expected = (JSON.parse(res.body).series as any[]).flatMap((s) =>
+      s.points.map((p: any) => ({ source: s.source, time: p.time, fields: p.fields })),
+    );
     const logged = logs.json().filter((l) => l.event === 'saved-query-point' && l.query === 'cpu-hourly');
     expect(logged.map((l) => ({ source: l.source, time: l.time, fields: l.fields }))).toEqual(expected);
     expect(expected).toHaveLength(9);
     const latest = logs.json().filter((l) => l.event === 'saved-query-point' && l.query === 'cpu-latest');
     expect(latest.map((l) => l.time)).toEqual([0, 1, 2].map(() => T_START + 179 * 60_000_000));
-    expect(logs.json().filter((l) => l.event === 'saved-query').map((l) => l.name)).toEqual(['unpaid', 'cpu-hourly', 'cpu-latest']);
+    expect(
+      logs
+        .json()
+        .filter((l) => l.event === 'saved-query')
+        .map((l) => l.name),
+    ).toEqual(['unpaid', 'cpu-hourly', 'cpu-latest']);
   });
 
   it('maxPages bounds a query, which then reports complete: false', async () => {
     const logs = memoryStream();
-    const audit = createAuditHandler({ readers: readersFor, env: f.env(), logger: createLogger({ destination: logs }) });
-    const summary = (await audit(timerEvent({ staleAfterMinutes: 60, wideTables: [], timeseriesTables: [], queries: [{ ...QUERIES[0], maxPages: 2 }] }), f.context())) as any;
-    expect(summary.queries).toEqual([{ name: 'unpaid', route: '/tables/orders/rows', pages: 2, rows: expect.any(Number), complete: false }]);
+    const audit = createAuditHandler({
+      readers: readersFor,
+      env: f.env(),
+      logger: createLogger({ destination: logs }),
+    });
+    const summary = (await audit(
+      timerEvent({
+        staleAfterMinutes: 60,
+        wideTables: [],
+        timeseriesTables: [],
+        queries: [{ ...QUERIES[0], maxPages: 2 }],
+      }),
+      f.context(),
+    )) as any;
+    expect(summary.queries).toEqual([
+      { name: 'unpaid', route: '/tables/orders/rows', pages: 2, rows: expect.any(Number), complete: false },
+    ]);
   });
 
   it('stops before the deadline with a partial result, like the audit', async () => {
@@ -99,12 +163,32 @@ describe('saved queries in the audit payload', () => {
 
   it('reports a saved query the API rejects, and refuses a malformed one in the payload', async () => {
     const logs = memoryStream();
-    const audit = createAuditHandler({ readers: readersFor, env: f.env(), logger: createLogger({ destination: logs }) });
-    const bad = (await audit(timerEvent({ staleAfterMinutes: 60, wideTables: [], timeseriesTables: [], queries: [{ name: 'x', route: '/tables/orders/rows', query: { filter: '{"column":"status","op":"~"}' } }] }), f.context())) as any;
+    const audit = createAuditHandler({
+      readers: readersFor,
+      env: f.env(),
+      logger: createLogger({ destination: logs }),
+    });
+    const bad = (await audit(
+      timerEvent({
+        staleAfterMinutes: 60,
+        wideTables: [],
+        timeseriesTables: [],
+        queries: [{ name: 'x', route: '/tables/orders/rows', query: { filter: '{"column":"status","op":"~"}' } }],
+      }),
+      f.context(),
+    )) as any;
     expect(bad.errors).toBe(1);
-    expect(bad.queries[0]).toMatchObject({ name: 'x', pages: 0, complete: false, error: { status: 400, code: 'InvalidParameter' } });
+    expect(bad.queries[0]).toMatchObject({
+      name: 'x',
+      pages: 0,
+      complete: false,
+      error: { status: 400, code: 'InvalidParameter' },
+    });
     expect(bad.queries[0].error.message).toContain("'filter'");
-    const malformed = (await audit(timerEvent({ staleAfterMinutes: 60, queries: [{ name: 'x', route: '/tables/orders/row' }] }), f.context())) as any;
+    const malformed = (await audit(
+      timerEvent({ staleAfterMinutes: 60, queries: [{ name: 'x', route: '/tables/orders/row' }] }),
+      f.context(),
+    )) as any;
     expect(malformed.error.code).toBe('InvalidParameter');
     expect(malformed.error.message).toMatch(/queries/);
   });

@@ -29,10 +29,19 @@ const staleAfterMinutes = 60;
 const TWO_DAYS_MS = 2 * 24 * 3600_000;
 
 const timerEvent = (payload: unknown) =>
-  Buffer.from(JSON.stringify({ triggerTime: '2026-11-23T01:05:00Z', triggerName: 'every-5-minutes', payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }));
+  Buffer.from(
+    JSON.stringify({
+      triggerTime: '2026-11-23T01:05:00Z',
+      triggerName: 'every-5-minutes',
+      payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+    }),
+  );
 
 async function plant(client: TimeseriesClient, table: string, source: string) {
-  await client.putTimeseriesData({ tableName: table, rows: [{ key: { measurement: 'temp', dataSource: source, tags: { site: 'hz' } }, time: T, fields: { v: 1.0 } }] });
+  await client.putTimeseriesData({
+    tableName: table,
+    rows: [{ key: { measurement: 'temp', dataSource: source, tags: { site: 'hz' } }, time: T, fields: { v: 1.0 } }],
+  });
 }
 
 beforeAll(async () => {
@@ -67,7 +76,11 @@ afterAll(async () => {
 describe('table audit', () => {
   it('lists and describes every table and finds exactly the planted stale series, logging one line each', async () => {
     const logs = memoryStream();
-    const handler = createAuditHandler({ readers: readersFor, env: f.env(), logger: createLogger({ destination: logs }) });
+    const handler = createAuditHandler({
+      readers: readersFor,
+      env: f.env(),
+      logger: createLogger({ destination: logs }),
+    });
     const ctx = f.context('fc-reader', 60);
     const summary = (await handler(timerEvent({ staleAfterMinutes }), ctx)) as any;
     expect(summary.errors).toBe(0);
@@ -83,8 +96,14 @@ describe('table audit', () => {
     expect(summary.staleSeriesTotal).toBe(STALE.length);
     const lines = logs.json();
     const staleLines = lines.filter((l) => l.event === 'stale-series');
-    expect(staleLines.map((l) => `${l.table}/${l.source}`).sort()).toEqual(STALE.map((s) => `${s.table}/${s.source}`).sort());
-    expect(staleLines.every((l) => l.requestId === ctx.requestId && l.measurement === 'temp' && (l.tags as any).site === 'hz')).toBe(true);
+    expect(staleLines.map((l) => `${String(l.table)}/${String(l.source)}`).sort()).toEqual(
+      STALE.map((s) => `${s.table}/${s.source}`).sort(),
+    );
+    expect(
+      staleLines.every(
+        (l) => l.requestId === ctx.requestId && l.measurement === 'temp' && (l.tags as any).site === 'hz',
+      ),
+    ).toBe(true);
     expect(staleLines.every((l) => (l.minutesSinceUpdate as number) >= 2 * 24 * 60 - 1)).toBe(true);
     expect(lines.filter((l) => l.event === 'audit-summary')).toHaveLength(1);
   });
@@ -94,13 +113,19 @@ describe('table audit', () => {
     const ctx = f.context();
     const readers = readersFor(config, ctx);
     const log = createLogger({ destination: memoryStream() }).logger;
-    const full = await runAudit({ staleAfterMinutes }, { config, readers, log, remainingMs: () => 60_000, pageSize: 2 });
+    const full = await runAudit(
+      { staleAfterMinutes },
+      { config, readers, log, remainingMs: () => 60_000, pageSize: 2 },
+    );
     expect(full.staleSeriesTotal).toBe(STALE.length);
     expect(full.timeseriesTables.every((t) => t.complete)).toBe(true);
 
     // The clock runs out after a few calls: the audit reports what it covered.
     let budget = 5;
-    const partial = await runAudit({ staleAfterMinutes }, { config, readers, log, remainingMs: () => (budget-- > 0 ? 60_000 : 100), reserveMs: 1000, pageSize: 2 });
+    const partial = await runAudit(
+      { staleAfterMinutes },
+      { config, readers, log, remainingMs: () => (budget-- > 0 ? 60_000 : 100), reserveMs: 1000, pageSize: 2 },
+    );
     expect(partial.partial).toBe(true);
     expect(partial.stoppedBecause).toBe('deadline');
     expect(partial.notAudited.length).toBeGreaterThan(0);
@@ -108,14 +133,25 @@ describe('table audit', () => {
   });
 
   it('restricts to the tables named in the payload', async () => {
-    const handler = createAuditHandler({ readers: readersFor, env: f.env(), logger: createLogger({ destination: memoryStream() }) });
-    const s = (await handler(timerEvent({ staleAfterMinutes, wideTables: ['users'], timeseriesTables: ['metrics2'] }), f.context())) as any;
+    const handler = createAuditHandler({
+      readers: readersFor,
+      env: f.env(),
+      logger: createLogger({ destination: memoryStream() }),
+    });
+    const s = (await handler(
+      timerEvent({ staleAfterMinutes, wideTables: ['users'], timeseriesTables: ['metrics2'] }),
+      f.context(),
+    )) as any;
     expect(s.wideTables.map((t: any) => t.table)).toEqual(['users']);
     expect(s.timeseriesTables).toEqual([{ table: 'metrics2', timeToLive: -1, staleSeries: 2, complete: true }]);
   });
 
   it('answers bad payloads and bad configuration with one clear error result', async () => {
-    const handler = createAuditHandler({ readers: readersFor, env: f.env(), logger: createLogger({ destination: memoryStream() }) });
+    const handler = createAuditHandler({
+      readers: readersFor,
+      env: f.env(),
+      logger: createLogger({ destination: memoryStream() }),
+    });
     const ctx: FcContext = f.context();
     const cases: Array<[unknown, string, RegExp]> = [
       [{ staleAfterMinutes: -1 }, 'InvalidParameter', /staleAfterMinutes/],
@@ -128,7 +164,11 @@ describe('table audit', () => {
       expect(r.error, JSON.stringify(payload)).toMatchObject({ code, requestId: ctx.requestId });
       expect(r.error.message).toMatch(pattern);
     }
-    const broken = createAuditHandler({ readers: readersFor, env: { FC_REGION: 'cn-hangzhou' }, logger: createLogger({ destination: memoryStream() }) });
+    const broken = createAuditHandler({
+      readers: readersFor,
+      env: { FC_REGION: 'cn-hangzhou' },
+      logger: createLogger({ destination: memoryStream() }),
+    });
     const r = (await broken(timerEvent({ staleAfterMinutes: 5 }), ctx)) as any;
     expect(r.error).toMatchObject({ code: 'InvalidConfiguration' });
   });
@@ -139,7 +179,13 @@ describe('table audit', () => {
       handler: (e: Buffer, c: FcContext) => Promise<any>;
     };
     const summary = await handler(readFileSync(join(__dirname, '../../events/timer-table-audit.json')), f.context());
-    expect(summary).toMatchObject({ instance: 'tsfcaudit', staleAfterMinutes: 60, partial: false, staleSeriesTotal: STALE.length, errors: 0 });
+    expect(summary).toMatchObject({
+      instance: 'tsfcaudit',
+      staleAfterMinutes: 60,
+      partial: false,
+      staleSeriesTotal: STALE.length,
+      errors: 0,
+    });
     expect(summary.timeseriesTables.map((t: any) => t.table)).toEqual(['metrics', 'metrics2']);
   });
 });

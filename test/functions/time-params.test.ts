@@ -40,7 +40,12 @@ describe('time parameters', () => {
   });
 
   it('refuse instants beyond 2^53 µs, in ISO-8601 as in integers', () => {
-    for (const raw of ['9999-12-31T23:59:59.999999999Z', '2300-01-01T00:00:00Z', '9007199254740992', '99999999999999999999']) {
+    for (const raw of [
+      '9999-12-31T23:59:59.999999999Z',
+      '2300-01-01T00:00:00Z',
+      '9007199254740992',
+      '99999999999999999999',
+    ]) {
       const e = refused('end', raw);
       expect(e.status, raw).toBe(400);
       expect(e.message, raw).toMatch(/'end'.*range/);

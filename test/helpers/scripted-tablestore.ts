@@ -43,7 +43,13 @@ export interface ScriptedTablestore {
   stop(): Promise<void>;
 }
 
-function write(res: http.ServerResponse, server: ScriptedTablestore, status: number, body: Uint8Array, requestId?: string): void {
+function write(
+  res: http.ServerResponse,
+  server: ScriptedTablestore,
+  status: number,
+  body: Uint8Array,
+  requestId?: string,
+): void {
   (server as { replies: number }).replies += 1;
   res.writeHead(status, {
     'content-type': 'application/x-protobuf',
@@ -60,7 +66,10 @@ export function otsError(status: number, code: string, message = 'scripted', req
 }
 
 /** A 200 reply; `body` may be computed per request. */
-export function ok(body: Uint8Array | ((req: SeenRequest) => Uint8Array) = new Uint8Array(0), requestId?: string): Reply {
+export function ok(
+  body: Uint8Array | ((req: SeenRequest) => Uint8Array) = new Uint8Array(0),
+  requestId?: string,
+): Reply {
   return (req, res, server) => write(res, server, 200, typeof body === 'function' ? body(req) : body, requestId);
 }
 
@@ -96,13 +105,20 @@ export async function startScriptedTablestore(options: { upstream?: string } = {
     req.on('end', () => {
       const path = (req.url ?? '/').split('?')[0];
       const api = path.slice(path.lastIndexOf('/') + 1);
-      const seen: SeenRequest = { api, path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks), socket: req.socket };
+      const seen: SeenRequest = {
+        api,
+        path: req.url ?? '/',
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+        socket: req.socket,
+      };
       scripted.seen.push(seen);
       bump(scripted.attempts, api);
       res.on('close', () => {
         if (!res.writableFinished) bump(scripted.abandoned, api);
       });
-      const reply = scripted.queue.get(api)?.shift() ?? scripted.standing.get(api) ?? scripted.script.shift() ?? scripted.fallback;
+      const reply =
+        scripted.queue.get(api)?.shift() ?? scripted.standing.get(api) ?? scripted.script.shift() ?? scripted.fallback;
       reply(seen, res, scripted);
     });
   });

@@ -73,7 +73,10 @@ export interface SdkResult {
   readonly nextStartPrimaryKey?: SdkPkCell[] | null;
   readonly tableNames?: string[];
   readonly consumed?: { capacityUnit: { read?: number; write?: number } };
-  readonly tableMeta?: { tableName: string; primaryKey: { name: string; type: string | number; option?: string | number }[] };
+  readonly tableMeta?: {
+    tableName: string;
+    primaryKey: { name: string; type: string | number; option?: string | number }[];
+  };
   readonly tableOptions?: { timeToLive?: number; maxVersions?: number; deviationCellVersionInSec?: SdkInt64 | number };
   readonly reservedThroughputDetails?: { capacityUnit: { read?: number; write?: number } };
   readonly tables?: SdkBatchRowResult[];
@@ -105,11 +108,24 @@ export interface SdkModule {
   }) => SdkClient;
   readonly Long: { fromNumber(n: number): SdkInt64; fromString(s: string): SdkInt64 };
   readonly Condition: new (rowExistence: string | number, columnCondition?: object | null) => object;
-  readonly SingleColumnCondition: new (name: string, value: unknown, comparator: number, passIfMissing?: boolean, latestVersionOnly?: boolean) => object;
+  readonly SingleColumnCondition: new (
+    name: string,
+    value: unknown,
+    comparator: number,
+    passIfMissing?: boolean,
+    latestVersionOnly?: boolean,
+  ) => object;
   readonly CompositeCondition: new (op: number) => { addSubCondition(c: object): void };
   readonly ColumnPaginationFilter: new (limit: number, offset: number) => object;
-  readonly RowExistenceExpectation: { IGNORE: string | number; EXPECT_EXIST: string | number; EXPECT_NOT_EXIST: string | number };
-  readonly ComparatorType: Record<'EQUAL' | 'NOT_EQUAL' | 'GREATER_THAN' | 'GREATER_EQUAL' | 'LESS_THAN' | 'LESS_EQUAL', number>;
+  readonly RowExistenceExpectation: {
+    IGNORE: string | number;
+    EXPECT_EXIST: string | number;
+    EXPECT_NOT_EXIST: string | number;
+  };
+  readonly ComparatorType: Record<
+    'EQUAL' | 'NOT_EQUAL' | 'GREATER_THAN' | 'GREATER_EQUAL' | 'LESS_THAN' | 'LESS_EQUAL',
+    number
+  >;
   readonly LogicalOperator: Record<'NOT' | 'AND' | 'OR', number>;
   readonly Direction: { FORWARD: string; BACKWARD: string };
   readonly ReturnType: { NONE: number; Primarykey: number; AfterModify: number };

@@ -28,7 +28,8 @@ let client: IndexSdkClient;
 
 type Value = { kind: 'int'; v: number } | { kind: 'str'; v: string } | { kind: 'dbl'; v: number };
 type Pk = [number, string];
-type CellOp = { op: 'set'; col: 'a' | 'b' | 'c'; value: Value } | { op: 'del'; col: 'a' | 'b' | 'c' } | { op: 'inc'; by: number };
+type CellOp =
+  { op: 'set'; col: 'a' | 'b' | 'c'; value: Value } | { op: 'del'; col: 'a' | 'b' | 'c' } | { op: 'inc'; by: number };
 type Op =
   | { type: 'put'; pk: Pk; cols: { col: 'a' | 'b' | 'c'; value: Value }[] }
   | { type: 'update'; pk: Pk; cells: CellOp[] }
@@ -62,7 +63,10 @@ const singleArb: fc.Arbitrary<Op> = fc.oneof(putArb, updateArb, deleteArb);
 const batchArb: fc.Arbitrary<Op> = fc
   .uniqueArray(singleArb, { minLength: 1, maxLength: 4, selector: (o) => JSON.stringify((o as { pk: Pk }).pk) })
   .map((rows) => ({ type: 'batch' as const, rows }));
-const opsArb = fc.array(fc.oneof({ weight: 3, arbitrary: singleArb }, { weight: 1, arbitrary: batchArb }), { minLength: 1, maxLength: 12 });
+const opsArb = fc.array(fc.oneof({ weight: 3, arbitrary: singleArb }, { weight: 1, arbitrary: batchArb }), {
+  minLength: 1,
+  maxLength: 12,
+});
 
 const IGNORE = () => new Sdk.Condition(Sdk.RowExistenceExpectation.IGNORE, null);
 const sdkValue = (v: Value) => (v.kind === 'int' ? Long.fromNumber(v.v) : v.v);
@@ -83,15 +87,37 @@ async function apply(op: Op): Promise<void> {
   // Individual failures (e.g. incrementing a STRING) are expected; the base table is the reference anyway.
   try {
     if (op.type === 'put') {
-      await client.putRow({ tableName: T, condition: IGNORE(), primaryKey: sdkPk(op.pk), attributeColumns: op.cols.map((c) => ({ [c.col]: sdkValue(c.value) })) });
+      await client.putRow({
+        tableName: T,
+        condition: IGNORE(),
+        primaryKey: sdkPk(op.pk),
+        attributeColumns: op.cols.map((c) => ({ [c.col]: sdkValue(c.value) })),
+      });
     } else if (op.type === 'update') {
-      await client.updateRow({ tableName: T, condition: IGNORE(), primaryKey: sdkPk(op.pk), updateOfAttributeColumns: updateColumns(op.cells) });
+      await client.updateRow({
+        tableName: T,
+        condition: IGNORE(),
+        primaryKey: sdkPk(op.pk),
+        updateOfAttributeColumns: updateColumns(op.cells),
+      });
     } else if (op.type === 'delete') {
       await client.deleteRow({ tableName: T, condition: IGNORE(), primaryKey: sdkPk(op.pk) });
     } else {
       const rows = op.rows.map((r) => {
-        if (r.type === 'put') return { type: 'PUT', condition: IGNORE(), primaryKey: sdkPk(r.pk), attributeColumns: r.cols.map((c) => ({ [c.col]: sdkValue(c.value) })) };
-        if (r.type === 'update') return { type: 'UPDATE', condition: IGNORE(), primaryKey: sdkPk(r.pk), attributeColumns: updateColumns(r.cells) };
+        if (r.type === 'put')
+          return {
+            type: 'PUT',
+            condition: IGNORE(),
+            primaryKey: sdkPk(r.pk),
+            attributeColumns: r.cols.map((c) => ({ [c.col]: sdkValue(c.value) })),
+          };
+        if (r.type === 'update')
+          return {
+            type: 'UPDATE',
+            condition: IGNORE(),
+            primaryKey: sdkPk(r.pk),
+            attributeColumns: updateColumns(r.cells),
+          };
         return { type: 'DELETE', condition: IGNORE(), primaryKey: sdkPk((r as { pk: Pk }).pk) };
       });
       await client.batchWriteRow({ tables: [{ tableName: T, rows }] });
@@ -131,14 +157,22 @@ function expectedIndex(base: readonly SdkRow[], index: (typeof INDEXES)[number])
   return rows.map(show);
 }
 
-const show = (r: { key: unknown[]; attrs: Record<string, unknown> }) => JSON.stringify([r.key, r.attrs], (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
+const show = (r: { key: unknown[]; attrs: Record<string, unknown> }) =>
+  JSON.stringify([r.key, r.attrs], (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
 
 async function actualIndex(index: (typeof INDEXES)[number]): Promise<string[]> {
   const pkNames = [...index.primaryKey, ...BASE_PK.filter((n) => !index.primaryKey.includes(n))];
   const rows = await readAll(client, index.name, pkNames);
   return rows.map((r) => {
     const attrs = attrsOf(r);
-    return show({ key: pkOf(r), attrs: Object.fromEntries(Object.keys(attrs).sort().map((k) => [k, attrs[k]])) });
+    return show({
+      key: pkOf(r),
+      attrs: Object.fromEntries(
+        Object.keys(attrs)
+          .sort()
+          .map((k) => [k, attrs[k]]),
+      ),
+    });
   });
 }
 
@@ -176,7 +210,12 @@ afterAll(async () => {
 it('every index equals the brute-force index of the base table after random write sequences', async () => {
   await fc.assert(
     fc.asyncProperty(opsArb, async (ops) => {
-      for (const row of await readAll(client, T, BASE_PK)) await client.deleteRow({ tableName: T, condition: IGNORE(), primaryKey: row.primaryKey!.map((c) => ({ [c.name]: c.value })) });
+      for (const row of await readAll(client, T, BASE_PK))
+        await client.deleteRow({
+          tableName: T,
+          condition: IGNORE(),
+          primaryKey: row.primaryKey!.map((c) => ({ [c.name]: c.value })),
+        });
       for (const op of ops) await apply(op);
       const base = await readAll(client, T, BASE_PK);
       for (const index of INDEXES) expect(await actualIndex(index)).toEqual(expectedIndex(base, index));

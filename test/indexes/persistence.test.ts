@@ -20,10 +20,16 @@ async function start(): Promise<IndexSdkClient> {
 }
 
 async function put(client: IndexSdkClient, k: number, email: string) {
-  await client.putRow({ tableName: 'users', condition: IGNORE(), primaryKey: [{ k: Long.fromNumber(k) }], attributeColumns: [{ email }] });
+  await client.putRow({
+    tableName: 'users',
+    condition: IGNORE(),
+    primaryKey: [{ k: Long.fromNumber(k) }],
+    attributeColumns: [{ email }],
+  });
 }
 
-const emails = async (client: IndexSdkClient) => (await readAll(client, 'users_by_email', ['email', 'k'])).map((r) => pkOf(r).map(String).join(' '));
+const emails = async (client: IndexSdkClient) =>
+  (await readAll(client, 'users_by_email', ['email', 'k'])).map((r) => pkOf(r).map(String).join(' '));
 
 afterAll(async () => {
   await local?.stop();
@@ -34,14 +40,22 @@ it('keeps index definitions and rows across restarts, and maintains them afterwa
   dir = await mkdtemp(join(tmpdir(), 'tablestore-local-sindex-'));
   let client = await start();
   await client.createTable({
-    tableMeta: { tableName: 'users', primaryKey: [{ name: 'k', type: 'INTEGER' }], definedColumn: [{ name: 'email', type: Sdk.DefinedColumnType.DCT_STRING }] },
+    tableMeta: {
+      tableName: 'users',
+      primaryKey: [{ name: 'k', type: 'INTEGER' }],
+      definedColumn: [{ name: 'email', type: Sdk.DefinedColumnType.DCT_STRING }],
+    },
     reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
     tableOptions: { timeToLive: -1, maxVersions: 1 },
     indexMetas: [{ name: 'users_by_email', primaryKey: ['email'] }],
   });
   await put(client, 1, 'c@x');
   await put(client, 2, 'a@x');
-  await client.createIndex({ mainTableName: 'users', includeBaseData: true, indexMeta: { name: 'users_gone', primaryKey: ['email'], definedColumn: [] } });
+  await client.createIndex({
+    mainTableName: 'users',
+    includeBaseData: true,
+    indexMeta: { name: 'users_gone', primaryKey: ['email'], definedColumn: [] },
+  });
   await client.dropIndex({ mainTableName: 'users', indexName: 'users_gone' });
   await local!.stop();
 
@@ -55,16 +69,18 @@ it('keeps index definitions and rows across restarts, and maintains them afterwa
 
   client = await start();
   expect(await emails(client)).toEqual(['b@x 1']);
-  const gone = await client.getRange({
-    tableName: 'users_gone',
-    direction: Sdk.Direction.FORWARD,
-    inclusiveStartPrimaryKey: [{ email: Sdk.INF_MIN }, { k: Sdk.INF_MIN }],
-    exclusiveEndPrimaryKey: [{ email: Sdk.INF_MAX }, { k: Sdk.INF_MAX }],
-    maxVersions: 1,
-  }).then(
-    () => 'found',
-    (err: { message?: string }) => String(err.message),
-  );
+  const gone = await client
+    .getRange({
+      tableName: 'users_gone',
+      direction: Sdk.Direction.FORWARD,
+      inclusiveStartPrimaryKey: [{ email: Sdk.INF_MIN }, { k: Sdk.INF_MIN }],
+      exclusiveEndPrimaryKey: [{ email: Sdk.INF_MAX }, { k: Sdk.INF_MAX }],
+      maxVersions: 1,
+    })
+    .then(
+      () => 'found',
+      (err: { message?: string }) => String(err.message),
+    );
   expect(gone).toMatch(/OTSObjectNotExist/);
   await client.deleteTable({ tableName: 'users' });
   await local!.stop();

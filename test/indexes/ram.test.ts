@@ -23,12 +23,22 @@ beforeAll(async () => {
         owner: {
           Version: '1',
           Statement: [
-            { Effect: 'Allow', Action: ['ots:CreateTable', 'ots:PutRow', 'ots:CreateIndex', 'ots:DescribeTable'], Resource: table('base') },
+            {
+              Effect: 'Allow',
+              Action: ['ots:CreateTable', 'ots:PutRow', 'ots:CreateIndex', 'ots:DescribeTable'],
+              Resource: table('base'),
+            },
             { Effect: 'Allow', Action: ['ots:GetRange', 'ots:GetRow'], Resource: table('base_by_v') },
           ],
         },
       },
-      users: [{ name: 'owner', accessKeys: [{ id: 'OWNERKEY0001', secret: 'owner-secret', status: 'Active' }], policies: ['owner'] }],
+      users: [
+        {
+          name: 'owner',
+          accessKeys: [{ id: 'OWNERKEY0001', secret: 'owner-secret', status: 'Active' }],
+          policies: ['owner'],
+        },
+      ],
       roles: [],
     }),
   );
@@ -41,11 +51,19 @@ afterAll(async () => {
 
 it('maps CreateIndex/DropIndex to their actions on the base table and index reads to the index resource', async () => {
   await client.createTable({
-    tableMeta: { tableName: 'base', primaryKey: [{ name: 'k', type: 'INTEGER' }], definedColumn: [{ name: 'v', type: Sdk.DefinedColumnType.DCT_STRING }] },
+    tableMeta: {
+      tableName: 'base',
+      primaryKey: [{ name: 'k', type: 'INTEGER' }],
+      definedColumn: [{ name: 'v', type: Sdk.DefinedColumnType.DCT_STRING }],
+    },
     reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
     tableOptions: { timeToLive: -1, maxVersions: 1 },
   });
-  await client.createIndex({ mainTableName: 'base', includeBaseData: false, indexMeta: { name: 'base_by_v', primaryKey: ['v'], definedColumn: [] } });
+  await client.createIndex({
+    mainTableName: 'base',
+    includeBaseData: false,
+    indexMeta: { name: 'base_by_v', primaryKey: ['v'], definedColumn: [] },
+  });
   await client.putRow({
     tableName: 'base',
     condition: new Sdk.Condition(Sdk.RowExistenceExpectation.IGNORE, null),

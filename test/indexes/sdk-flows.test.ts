@@ -5,7 +5,13 @@
  * index, delete the table; plus local indexes, auto-increment tables and the service's refusals.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sdkClient, sdkError, startLocal, type LocalTablestoreHandle, type SdkBatchRowResult } from '../helpers/tablestore-local';
+import {
+  sdkClient,
+  sdkError,
+  startLocal,
+  type LocalTablestoreHandle,
+  type SdkBatchRowResult,
+} from '../helpers/tablestore-local';
 import { Sdk, asIndexClient, attrsOf, pkOf, readAll, type IndexSdkClient } from './sdk';
 
 const Long = Sdk.Long;
@@ -47,7 +53,9 @@ async function put(table: string, pk1: number, pk2: number, cols: Record<string,
 }
 
 const summary = async (index: string, pk: string[]) =>
-  (await readAll(client, index, pk)).map((r) => [...pkOf(r).map(String), JSON.stringify(attrsOf(r), (_k, v) => (typeof v === 'bigint' ? Number(v) : v))].join(' '));
+  (await readAll(client, index, pk)).map((r) =>
+    [...pkOf(r).map(String), JSON.stringify(attrsOf(r), (_k, v) => (typeof v === 'bigint' ? Number(v) : v))].join(' '),
+  );
 
 beforeAll(async () => {
   local = await startLocal();
@@ -68,10 +76,33 @@ describe('the samples flow: createTableWithGlobalIndex â†’ getRowByGlobalIndex â
       }),
     );
     const d = await client.describeTable({ tableName: T });
-    const metas = d.indexMetas as { name: string; primaryKey: string[]; definedColumn: string[]; indexType: number; indexUpdateMode: number; indexSyncPhase: unknown }[];
-    expect(metas.map((m) => [m.name, m.primaryKey, m.definedColumn, m.indexType, m.indexUpdateMode, m.indexSyncPhase])).toEqual([
-      ['sdkIndex1', ['pk2'], ['col1', 'col2'], Sdk.IndexType.IT_GLOBAL_INDEX, Sdk.IndexUpdateMode.IUM_ASYNC_INDEX, Sdk.SyncPhase.INCR],
-      ['sdkIndex2', ['col1'], ['col2'], Sdk.IndexType.IT_GLOBAL_INDEX, Sdk.IndexUpdateMode.IUM_ASYNC_INDEX, Sdk.SyncPhase.INCR],
+    const metas = d.indexMetas as {
+      name: string;
+      primaryKey: string[];
+      definedColumn: string[];
+      indexType: number;
+      indexUpdateMode: number;
+      indexSyncPhase: unknown;
+    }[];
+    expect(
+      metas.map((m) => [m.name, m.primaryKey, m.definedColumn, m.indexType, m.indexUpdateMode, m.indexSyncPhase]),
+    ).toEqual([
+      [
+        'sdkIndex1',
+        ['pk2'],
+        ['col1', 'col2'],
+        Sdk.IndexType.IT_GLOBAL_INDEX,
+        Sdk.IndexUpdateMode.IUM_ASYNC_INDEX,
+        Sdk.SyncPhase.INCR,
+      ],
+      [
+        'sdkIndex2',
+        ['col1'],
+        ['col2'],
+        Sdk.IndexType.IT_GLOBAL_INDEX,
+        Sdk.IndexUpdateMode.IUM_ASYNC_INDEX,
+        Sdk.SyncPhase.INCR,
+      ],
     ]);
     // Index tables are reached through their base table: ListTable names base tables only.
     expect((await client.listTable({})).tableNames).toEqual([T]);
@@ -81,14 +112,28 @@ describe('the samples flow: createTableWithGlobalIndex â†’ getRowByGlobalIndex â
     await put(T, 1, 2, { col1: 10, col2: 20 });
     await put(T, 2, 1, { col1: 5, col2: 21 });
     await put(T, 3, 3, { col2: 22 });
-    const got = await client.getRow({ tableName: 'sdkIndex1', primaryKey: [{ pk2: Long.fromNumber(2) }, { pk1: Long.fromNumber(1) }], maxVersions: 1 });
+    const got = await client.getRow({
+      tableName: 'sdkIndex1',
+      primaryKey: [{ pk2: Long.fromNumber(2) }, { pk1: Long.fromNumber(1) }],
+      maxVersions: 1,
+    });
     expect(pkOf(got.row!)).toEqual([2n, 1n]);
     expect(attrsOf(got.row!)).toEqual({ col1: 10n, col2: 20n });
     // Index rows are ordered by the index key; a row without col1 is not in sdkIndex2.
     expect(await summary('sdkIndex2', ['col1', 'pk1', 'pk2'])).toEqual(['5 2 1 {"col2":21}', '10 1 2 {"col2":20}']);
-    expect(await summary('sdkIndex1', ['pk2', 'pk1'])).toEqual(['1 2 {"col1":5,"col2":21}', '2 1 {"col1":10,"col2":20}', '3 3 {"col2":22}']);
+    expect(await summary('sdkIndex1', ['pk2', 'pk1'])).toEqual([
+      '1 2 {"col1":5,"col2":21}',
+      '2 1 {"col1":10,"col2":20}',
+      '3 3 {"col2":22}',
+    ]);
     const batch = await client.batchGetRow({
-      tables: [{ tableName: 'sdkIndex2', primaryKey: [[{ col1: Long.fromNumber(5) }, { pk1: Long.fromNumber(2) }, { pk2: Long.fromNumber(1) }]], maxVersions: 1 }],
+      tables: [
+        {
+          tableName: 'sdkIndex2',
+          primaryKey: [[{ col1: Long.fromNumber(5) }, { pk1: Long.fromNumber(2) }, { pk2: Long.fromNumber(1) }]],
+          maxVersions: 1,
+        },
+      ],
     });
     const rows = (batch.tables as unknown as SdkBatchRowResult[][]).flat();
     expect(rows.map((r) => [r.isOk, pkOf(r), attrsOf(r)])).toEqual([[true, [5n, 2n, 1n], { col2: 21n }]]);
@@ -105,37 +150,82 @@ describe('the samples flow: createTableWithGlobalIndex â†’ getRowByGlobalIndex â
     await client.createIndex({ mainTableName: T, includeBaseData: false, indexMeta: meta('noBase') });
     await client.createIndex({ mainTableName: T, includeBaseData: true, indexMeta: meta('hasBase') });
     expect(await summary('noBase', ['col1', 'pk1', 'pk2'])).toEqual([]);
-    expect(await summary('hasBase', ['col1', 'pk1', 'pk2'])).toEqual(await summary('sdkIndex2', ['col1', 'pk1', 'pk2']));
+    expect(await summary('hasBase', ['col1', 'pk1', 'pk2'])).toEqual(
+      await summary('sdkIndex2', ['col1', 'pk1', 'pk2']),
+    );
     await put(T, 4, 4, { col1: 7 });
     expect(await summary('noBase', ['col1', 'pk1', 'pk2'])).toEqual(['7 4 4 {}']);
   });
 
   it('follows UpdateRow (put, delete column, increment), DeleteRow and BatchWriteRow', async () => {
     const pk = (a: number, b: number) => [{ pk1: Long.fromNumber(a) }, { pk2: Long.fromNumber(b) }];
-    await client.updateRow({ tableName: T, condition: IGNORE(), primaryKey: pk(1, 2), updateOfAttributeColumns: [{ PUT: [{ col1: Long.fromNumber(30) }] }, { DELETE_ALL: ['col2'] }] });
-    await client.updateRow({ tableName: T, condition: IGNORE(), primaryKey: pk(2, 1), updateOfAttributeColumns: [{ INCREMENT: [{ col1: Long.fromNumber(100) }] }] });
+    await client.updateRow({
+      tableName: T,
+      condition: IGNORE(),
+      primaryKey: pk(1, 2),
+      updateOfAttributeColumns: [{ PUT: [{ col1: Long.fromNumber(30) }] }, { DELETE_ALL: ['col2'] }],
+    });
+    await client.updateRow({
+      tableName: T,
+      condition: IGNORE(),
+      primaryKey: pk(2, 1),
+      updateOfAttributeColumns: [{ INCREMENT: [{ col1: Long.fromNumber(100) }] }],
+    });
     await client.deleteRow({ tableName: T, condition: IGNORE(), primaryKey: pk(4, 4) });
     await client.batchWriteRow({
       tables: [
         {
           tableName: T,
           rows: [
-            { type: 'PUT', condition: IGNORE(), primaryKey: pk(3, 3), attributeColumns: [{ col1: Long.fromNumber(1) }] },
-            { type: 'UPDATE', condition: IGNORE(), primaryKey: pk(5, 5), attributeColumns: [{ PUT: [{ col1: Long.fromNumber(2) }, { col2: Long.fromNumber(9) }] }] },
+            {
+              type: 'PUT',
+              condition: IGNORE(),
+              primaryKey: pk(3, 3),
+              attributeColumns: [{ col1: Long.fromNumber(1) }],
+            },
+            {
+              type: 'UPDATE',
+              condition: IGNORE(),
+              primaryKey: pk(5, 5),
+              attributeColumns: [{ PUT: [{ col1: Long.fromNumber(2) }, { col2: Long.fromNumber(9) }] }],
+            },
           ],
         },
       ],
     });
-    expect(await summary('sdkIndex2', ['col1', 'pk1', 'pk2'])).toEqual(['1 3 3 {}', '2 5 5 {"col2":9}', '30 1 2 {}', '105 2 1 {"col2":21}']);
+    expect(await summary('sdkIndex2', ['col1', 'pk1', 'pk2'])).toEqual([
+      '1 3 3 {}',
+      '2 5 5 {"col2":9}',
+      '30 1 2 {}',
+      '105 2 1 {"col2":21}',
+    ]);
     expect(await summary('noBase', ['col1', 'pk1', 'pk2'])).toEqual(await summary('sdkIndex2', ['col1', 'pk1', 'pk2']));
   });
 
   it('refuses writes to an index table', async () => {
-    const e = await sdkError(client.putRow({ tableName: 'sdkIndex1', condition: IGNORE(), primaryKey: [{ pk2: Long.fromNumber(1) }, { pk1: Long.fromNumber(1) }], attributeColumns: [] }));
+    const e = await sdkError(
+      client.putRow({
+        tableName: 'sdkIndex1',
+        condition: IGNORE(),
+        primaryKey: [{ pk2: Long.fromNumber(1) }, { pk1: Long.fromNumber(1) }],
+        attributeColumns: [],
+      }),
+    );
     expect([e.status, e.code]).toEqual([400, 'OTSParameterInvalid']);
     expect(e.message).toMatch(/index table/);
     const b = await client.batchWriteRow({
-      tables: [{ tableName: 'sdkIndex1', rows: [{ type: 'DELETE', condition: IGNORE(), primaryKey: [{ pk2: Long.fromNumber(1) }, { pk1: Long.fromNumber(2) }] }] }],
+      tables: [
+        {
+          tableName: 'sdkIndex1',
+          rows: [
+            {
+              type: 'DELETE',
+              condition: IGNORE(),
+              primaryKey: [{ pk2: Long.fromNumber(1) }, { pk1: Long.fromNumber(2) }],
+            },
+          ],
+        },
+      ],
     });
     expect(b.tables!.map((r) => [r.isOk, r.errorCode])).toEqual([[false, 'OTSParameterInvalid']]);
     expect(await summary('sdkIndex1', ['pk2', 'pk1'])).toHaveLength(4);
@@ -145,14 +235,27 @@ describe('the samples flow: createTableWithGlobalIndex â†’ getRowByGlobalIndex â
     await client.dropIndex({ mainTableName: T, indexName: 'sdkIndex1' });
     const d = await client.describeTable({ tableName: T });
     expect((d.indexMetas as { name: string }[]).map((m) => m.name)).toEqual(['sdkIndex2', 'noBase', 'hasBase']);
-    const e = await sdkError(client.getRow({ tableName: 'sdkIndex1', primaryKey: [{ pk2: Long.fromNumber(2) }, { pk1: Long.fromNumber(1) }], maxVersions: 1 }));
+    const e = await sdkError(
+      client.getRow({
+        tableName: 'sdkIndex1',
+        primaryKey: [{ pk2: Long.fromNumber(2) }, { pk1: Long.fromNumber(1) }],
+        maxVersions: 1,
+      }),
+    );
     expect([e.status, e.code]).toEqual([404, 'OTSObjectNotExist']);
     const again = await sdkError(client.dropIndex({ mainTableName: T, indexName: 'sdkIndex1' }));
     expect([again.status, again.code]).toEqual([404, 'OTSObjectNotExist']);
   });
   it('getRowByGlobalIndex.js as written: GetRow on index1 by [pk2, pk1], no max_versions', async () => {
-    await client.createIndex({ mainTableName: T, includeBaseData: true, indexMeta: { name: 'index1', primaryKey: ['pk2'], definedColumn: ['col1'] } });
-    const got = await client.getRow({ tableName: 'index1', primaryKey: [{ pk2: Long.fromNumber(2) }, { pk1: Long.fromNumber(1) }] });
+    await client.createIndex({
+      mainTableName: T,
+      includeBaseData: true,
+      indexMeta: { name: 'index1', primaryKey: ['pk2'], definedColumn: ['col1'] },
+    });
+    const got = await client.getRow({
+      tableName: 'index1',
+      primaryKey: [{ pk2: Long.fromNumber(2) }, { pk1: Long.fromNumber(1) }],
+    });
     expect([pkOf(got.row!), attrsOf(got.row!)]).toEqual([[2n, 1n], { col1: 30n }]);
   });
 });
@@ -172,28 +275,70 @@ describe('index rules and refusals', () => {
       const e = await sdkError(p);
       return `${e.status} ${e.code}`;
     };
-    expect(await code(client.createIndex({ mainTableName: 'rules', indexMeta: meta('sdkIndex2', ['col1']) }))).toBe('409 OTSObjectAlreadyExist');
-    expect(await code(client.createIndex({ mainTableName: 'rules', indexMeta: meta(T, ['col1']) }))).toBe('409 OTSObjectAlreadyExist');
-    expect(await code(client.createIndex({ mainTableName: 'rules', indexMeta: meta('i_bad', ['nope']) }))).toBe('400 OTSParameterInvalid');
-    expect(await code(client.createIndex({ mainTableName: 'rules', indexMeta: meta('i_bad', ['d']) }))).toBe('400 OTSParameterInvalid');
-    expect(await code(client.createIndex({ mainTableName: 'rules', indexMeta: meta('i_bad', ['col1'], ['pk2']) }))).toBe('400 OTSParameterInvalid');
-    expect(await code(client.createIndex({ mainTableName: 'rules', indexMeta: meta('i_bad', ['col1'], [], true) }))).toBe('400 OTSParameterInvalid');
-    expect(await code(client.createIndex({ mainTableName: 'nowhere', indexMeta: meta('i_bad', ['col1']) }))).toBe('404 OTSObjectNotExist');
-    expect(await code(client.createTable(tableParams('i_bad', { indexMetas: [{ name: 'x1', primaryKey: ['col1'] }, { name: 'x1', primaryKey: ['col2'] }] })))).toBe('409 OTSObjectAlreadyExist');
-    expect(await code(client.createTable(tableParams('sdkIndex2')))).toBe('409 OTSObjectAlreadyExist');
-    expect(await code(client.createTable(tableParams('mv', { tableOptions: { timeToLive: -1, maxVersions: 2 }, indexMetas: [{ name: 'mv_i', primaryKey: ['col1'] }] })))).toBe(
+    expect(await code(client.createIndex({ mainTableName: 'rules', indexMeta: meta('sdkIndex2', ['col1']) }))).toBe(
+      '409 OTSObjectAlreadyExist',
+    );
+    expect(await code(client.createIndex({ mainTableName: 'rules', indexMeta: meta(T, ['col1']) }))).toBe(
+      '409 OTSObjectAlreadyExist',
+    );
+    expect(await code(client.createIndex({ mainTableName: 'rules', indexMeta: meta('i_bad', ['nope']) }))).toBe(
       '400 OTSParameterInvalid',
     );
+    expect(await code(client.createIndex({ mainTableName: 'rules', indexMeta: meta('i_bad', ['d']) }))).toBe(
+      '400 OTSParameterInvalid',
+    );
+    expect(
+      await code(client.createIndex({ mainTableName: 'rules', indexMeta: meta('i_bad', ['col1'], ['pk2']) })),
+    ).toBe('400 OTSParameterInvalid');
+    expect(
+      await code(client.createIndex({ mainTableName: 'rules', indexMeta: meta('i_bad', ['col1'], [], true) })),
+    ).toBe('400 OTSParameterInvalid');
+    expect(await code(client.createIndex({ mainTableName: 'nowhere', indexMeta: meta('i_bad', ['col1']) }))).toBe(
+      '404 OTSObjectNotExist',
+    );
+    expect(
+      await code(
+        client.createTable(
+          tableParams('i_bad', {
+            indexMetas: [
+              { name: 'x1', primaryKey: ['col1'] },
+              { name: 'x1', primaryKey: ['col2'] },
+            ],
+          }),
+        ),
+      ),
+    ).toBe('409 OTSObjectAlreadyExist');
+    expect(await code(client.createTable(tableParams('sdkIndex2')))).toBe('409 OTSObjectAlreadyExist');
+    expect(
+      await code(
+        client.createTable(
+          tableParams('mv', {
+            tableOptions: { timeToLive: -1, maxVersions: 2 },
+            indexMetas: [{ name: 'mv_i', primaryKey: ['col1'] }],
+          }),
+        ),
+      ),
+    ).toBe('400 OTSParameterInvalid');
     // A TTL needs allow_update false.
     const ttl = (name: string, allowUpdate: boolean) =>
-      client.createTable(tableParams(name, { tableOptions: { timeToLive: 86400, maxVersions: 1, allowUpdate }, indexMetas: [{ name: `${name}_i`, primaryKey: ['col1'] }] }));
+      client.createTable(
+        tableParams(name, {
+          tableOptions: { timeToLive: 86400, maxVersions: 1, allowUpdate },
+          indexMetas: [{ name: `${name}_i`, primaryKey: ['col1'] }],
+        }),
+      );
     expect(await code(ttl('ttl_upd', true))).toBe('400 OTSParameterInvalid');
     await ttl('ttl_ro', false);
     await client.deleteTable({ tableName: 'ttl_ro' });
-    for (let i = 0; i < 5; i++) await client.createIndex({ mainTableName: 'rules', indexMeta: meta(`r${i}`, ['col1']) });
-    expect(await code(client.createIndex({ mainTableName: 'rules', indexMeta: meta('r5', ['col1']) }))).toBe('403 OTSQuotaExhausted');
+    for (let i = 0; i < 5; i++)
+      await client.createIndex({ mainTableName: 'rules', indexMeta: meta(`r${i}`, ['col1']) });
+    expect(await code(client.createIndex({ mainTableName: 'rules', indexMeta: meta('r5', ['col1']) }))).toBe(
+      '403 OTSQuotaExhausted',
+    );
     // A table with indexes keeps one version.
-    expect(await code(client.updateTable({ tableName: 'rules', tableOptions: { maxVersions: 2 } }))).toBe('400 OTSParameterInvalid');
+    expect(await code(client.updateTable({ tableName: 'rules', tableOptions: { maxVersions: 2 } }))).toBe(
+      '400 OTSParameterInvalid',
+    );
     expect((await client.listTable({})).tableNames).toEqual(['rules', T]);
   });
 
@@ -222,7 +367,12 @@ describe('index rules and refusals', () => {
       indexMetas: [{ name: 'auto_by_email', primaryKey: ['email'] }],
     });
     for (const email of ['b@x', 'a@x']) {
-      await client.putRow({ tableName: 'auto', condition: IGNORE(), primaryKey: [{ p: 'k' }, { id: Sdk.PK_AUTO_INCR }], attributeColumns: [{ email }] });
+      await client.putRow({
+        tableName: 'auto',
+        condition: IGNORE(),
+        primaryKey: [{ p: 'k' }, { id: Sdk.PK_AUTO_INCR }],
+        attributeColumns: [{ email }],
+      });
     }
     const base = await readAll(client, 'auto', ['p', 'id']);
     const index = await readAll(client, 'auto_by_email', ['email', 'p', 'id']);
@@ -232,7 +382,13 @@ describe('index rules and refusals', () => {
 
   it('DeleteTable drops its indexes and frees their names', async () => {
     await client.deleteTable({ tableName: 'loc' });
-    const e = await sdkError(client.getRow({ tableName: 'loc_i', primaryKey: [{ pk1: Long.fromNumber(1) }, { col2: Long.fromNumber(3) }, { pk2: Long.fromNumber(2) }], maxVersions: 1 }));
+    const e = await sdkError(
+      client.getRow({
+        tableName: 'loc_i',
+        primaryKey: [{ pk1: Long.fromNumber(1) }, { col2: Long.fromNumber(3) }, { pk2: Long.fromNumber(2) }],
+        maxVersions: 1,
+      }),
+    );
     expect(e.code).toBe('OTSObjectNotExist');
     await client.createTable(tableParams('loc', { indexMetas: [meta('loc_i', ['col1'])] }));
     expect(await summary('loc_i', ['col1', 'pk1', 'pk2'])).toEqual([]);

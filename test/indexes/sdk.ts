@@ -26,7 +26,8 @@ export function asIndexClient(client: SdkClient): IndexSdkClient {
 
 /** A value as a plain JS value: SDK Longs become bigint, Buffers stay bytes. */
 export function plain(v: unknown): unknown {
-  if (v && typeof v === 'object' && !(v instanceof Uint8Array) && 'toNumber' in v) return BigInt((v as { toString(): string }).toString());
+  if (v && typeof v === 'object' && !(v instanceof Uint8Array) && 'toNumber' in v)
+    return BigInt((v as { toString(): string }).toString());
   return v;
 }
 

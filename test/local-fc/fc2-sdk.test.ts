@@ -21,23 +21,60 @@ interface Fc2Response {
 }
 interface Fc2Client {
   version: string;
-  invokeFunction(service: string, fn: string, event: string | Buffer, headers?: Record<string, string>, qualifier?: string): Promise<Fc2Response>;
-  request(method: string, path: string, query: object | null, body: unknown, headers?: Record<string, string>): Promise<Fc2Response>;
+  invokeFunction(
+    service: string,
+    fn: string,
+    event: string | Buffer,
+    headers?: Record<string, string>,
+    qualifier?: string,
+  ): Promise<Fc2Response>;
+  request(
+    method: string,
+    path: string,
+    query: object | null,
+    body: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Fc2Response>;
 }
-type Fc2Class = new (accountId: string, config: { accessKeyID: string; accessKeySecret: string; region: string; endpoint: string; timeout?: number }) => Fc2Client;
+type Fc2Class = new (
+  accountId: string,
+  config: { accessKeyID: string; accessKeySecret: string; region: string; endpoint: string; timeout?: number },
+) => Fc2Client;
 const FC2 = createRequire(import.meta.url)('@alicloud/fc2') as Fc2Class;
 
 let runner: FcRunner;
-const client = (secret = KEY.secret): Fc2Client => new FC2(runner.accountId, { accessKeyID: KEY.id, accessKeySecret: secret, region: 'cn-hangzhou', endpoint: runner.url, timeout: 30_000 });
+const client = (secret = KEY.secret): Fc2Client =>
+  new FC2(runner.accountId, {
+    accessKeyID: KEY.id,
+    accessKeySecret: secret,
+    region: 'cn-hangzhou',
+    endpoint: runner.url,
+    timeout: 30_000,
+  });
 
 beforeAll(async () => {
-  runner = await startFcRunner({ sYamlPath: S_YAML, port: 0, accountId: '1111222233334444', accessKeys: [KEY], timers: false, logger: quiet, functionLogs: false });
+  runner = await startFcRunner({
+    sYamlPath: S_YAML,
+    port: 0,
+    accountId: '1111222233334444',
+    accessKeys: [KEY],
+    timers: false,
+    logger: quiet,
+    functionLogs: false,
+  });
 });
 afterAll(async () => {
   await runner?.stop();
 });
 
-const httpEvent = (path: string) => JSON.stringify({ version: 'v1', rawPath: path, headers: {}, queryParameters: {}, requestContext: { http: { method: 'GET', path } } });
+const httpEvent = (path: string) =>
+  JSON.stringify({
+    version: 'v1',
+    rawPath: path,
+    headers: {},
+    queryParameters: {},
+    requestContext: { http: { method: 'GET', path } },
+  });
 
 describe('@alicloud/fc2 against the runner', () => {
   it('invokes through the 2016-08-15 path (service name + qualifier in the path)', async () => {
@@ -57,28 +94,43 @@ describe('@alicloud/fc2 against the runner', () => {
   });
 
   it('refuses a wrong secret and a replayed request with 403', async () => {
-    await expect(client('wrong-secret').invokeFunction('s', 'fixture-echo', httpEvent('/bad'))).rejects.toMatchObject({ code: 'SignatureDoesNotMatch' });
-    // Capture one signed request on a recording server, then send it to the runner twice.
-    const captured = await new Promise<{ url: string; headers: Record<string, string>; body: Buffer }>((resolve, reject) => {
-      const recorder = createServer((req, res) => {
-        const chunks: Buffer[] = [];
-        req.on('data', (c: Buffer) => chunks.push(c));
-        req.on('end', () => {
-          res.writeHead(200, { 'content-type': 'text/plain' }).end('recorded');
-          recorder.close();
-          const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'connection') headers[k] = v;
-          resolve({ url: req.url ?? '', headers, body: Buffer.concat(chunks) });
-        });
-      });
-      recorder.listen(0, '127.0.0.1', () => {
-        const port = (recorder.address() as AddressInfo).port;
-        new FC2(runner.accountId, { accessKeyID: KEY.id, accessKeySecret: KEY.secret, region: 'cn-hangzhou', endpoint: `http://127.0.0.1:${port}` })
-          .invokeFunction('s', 'fixture-echo', httpEvent('/once'))
-          .catch(reject);
-      });
+    await expect(client('wrong-secret').invokeFunction('s', 'fixture-echo', httpEvent('/bad'))).rejects.toMatchObject({
+      code: 'SignatureDoesNotMatch',
     });
-    const send = () => fetch(`${runner.url}${captured.url}`, { method: 'POST', headers: captured.headers, body: new Uint8Array(captured.body) });
+    // Capture one signed request on a recording server, then send it to the runner twice.
+    const captured = await new Promise<{ url: string; headers: Record<string, string>; body: Buffer }>(
+      (resolve, reject) => {
+        const recorder = createServer((req, res) => {
+          const chunks: Buffer[] = [];
+          req.on('data', (c: Buffer) => chunks.push(c));
+          req.on('end', () => {
+            res.writeHead(200, { 'content-type': 'text/plain' }).end('recorded');
+            recorder.close();
+            const headers: Record<string, string> = {};
+            for (const [k, v] of Object.entries(req.headers))
+              if (typeof v === 'string' && k !== 'host' && k !== 'connection') headers[k] = v;
+            resolve({ url: req.url ?? '', headers, body: Buffer.concat(chunks) });
+          });
+        });
+        recorder.listen(0, '127.0.0.1', () => {
+          const port = (recorder.address() as AddressInfo).port;
+          new FC2(runner.accountId, {
+            accessKeyID: KEY.id,
+            accessKeySecret: KEY.secret,
+            region: 'cn-hangzhou',
+            endpoint: `http://127.0.0.1:${port}`,
+          })
+            .invokeFunction('s', 'fixture-echo', httpEvent('/once'))
+            .catch(reject);
+        });
+      },
+    );
+    const send = () =>
+      fetch(`${runner.url}${captured.url}`, {
+        method: 'POST',
+        headers: captured.headers,
+        body: new Uint8Array(captured.body),
+      });
     expect((await send()).status).toBe(200);
     const replay = await send();
     expect(replay.status).toBe(403);

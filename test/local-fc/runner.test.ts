@@ -28,7 +28,12 @@ beforeAll(async () => {
     environmentOverrides: { OVERRIDDEN: 'by-runner' },
     credentials: (fn) => async (): Promise<Credentials> => {
       issued += 1;
-      return { accessKeyId: `STS.${fn.functionName}.${issued}`, accessKeySecret: `secret-${issued}`, securityToken: `token-${issued}`, source: 'test' };
+      return {
+        accessKeyId: `STS.${fn.functionName}.${issued}`,
+        accessKeySecret: `secret-${issued}`,
+        securityToken: `token-${issued}`,
+        source: 'test',
+      };
     },
     credentialsRefreshMs: 60_000,
     accessKeys: [{ id: 'LTAI-test', secret: 'test-secret' }],
@@ -41,7 +46,10 @@ afterAll(async () => {
   await runner?.stop();
 });
 
-async function call(path: string, init?: RequestInit): Promise<{ status: number; headers: Headers; text: string; json: () => any }> {
+async function call(
+  path: string,
+  init?: RequestInit,
+): Promise<{ status: number; headers: Headers; text: string; json: () => any }> {
   const res = await fetch(`${runner.url}${path}`, init);
   const text = await res.text();
   return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) };
@@ -98,7 +106,12 @@ describe('HTTP trigger', () => {
     const { event, context, env } = r.json();
     expect(event.version).toBe('v1');
     expect(event.rawPath).toBe('/items/a%20b');
-    expect(event.requestContext.http).toMatchObject({ method: 'POST', path: '/items/a b', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1' });
+    expect(event.requestContext.http).toMatchObject({
+      method: 'POST',
+      path: '/items/a b',
+      protocol: 'HTTP/1.1',
+      sourceIp: '127.0.0.1',
+    });
     expect(event.queryParameters).toEqual({ limit: '10', tag: 'x,y' });
     expect(event.headers['X-Custom'] ?? event.headers['x-custom']).toBe('v1');
     expect(JSON.parse(event.body)).toEqual({ hello: 'world' });
@@ -113,7 +126,14 @@ describe('HTTP trigger', () => {
     expect(context.credentials.accessKeyId).toMatch(/^STS\.fixture-echo\./);
     expect(context.credentials.securityToken).toMatch(/^token-/);
     expect(context.hasLogger).toBe(true);
-    expect(env).toMatchObject({ GREETING: 'hi there', TARGET: 'local', FC_FUNCTION_NAME: 'fixture-echo', FC_REGION: 'cn-hangzhou', FC_ACCOUNT_ID: '1111222233334444', OVERRIDDEN: 'by-runner' });
+    expect(env).toMatchObject({
+      GREETING: 'hi there',
+      TARGET: 'local',
+      FC_FUNCTION_NAME: 'fixture-echo',
+      FC_REGION: 'cn-hangzhou',
+      FC_ACCOUNT_ID: '1111222233334444',
+      OVERRIDDEN: 'by-runner',
+    });
     expect(env.ALIBABA_CLOUD_ACCESS_KEY_ID).toMatch(/^STS\.fixture-echo\./);
   });
 
@@ -133,7 +153,12 @@ describe('HTTP trigger', () => {
     });
     expect(res.status).toBe(200);
     const { event } = JSON.parse(res.text);
-    expect(event.headers).toMatchObject({ 'Accept-Encoding': 'gzip', 'X-Loud-Name': 'a', 'X-Multi': 'one,two', 'X-Fc-Trace-Id': 't' });
+    expect(event.headers).toMatchObject({
+      'Accept-Encoding': 'gzip',
+      'X-Loud-Name': 'a',
+      'X-Multi': 'one,two',
+      'X-Fc-Trace-Id': 't',
+    });
     for (const name of Object.keys(event.headers)) expect(name.toLowerCase()).not.toBe('host');
     expect(Object.keys(event.headers).filter((n) => /^[a-z]|-[a-z]/.test(n))).toEqual([]);
   });
@@ -159,7 +184,11 @@ describe('HTTP trigger', () => {
   });
 
   it('base64-encodes binary request bodies and decodes base64 response bodies', async () => {
-    const r = await call('/fixture-echo/upload', { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array([0xff, 0x00, 0x41]) });
+    const r = await call('/fixture-echo/upload', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: new Uint8Array([0xff, 0x00, 0x41]),
+    });
     const { event } = r.json();
     // the fixture decodes base64 bodies before echoing them
     expect(event.isBase64Encoded).toBe(true);
@@ -239,7 +268,8 @@ describe('HTTP trigger', () => {
 describe('timers and credentials', () => {
   it('fires a timer trigger on its schedule with the configured payload', async () => {
     const deadline = Date.now() + 5000;
-    while (!records.some((r) => r.source === 'timer') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (!records.some((r) => r.source === 'timer') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     const rec = records.find((r) => r.source === 'timer');
     expect(rec?.triggerName).toBe('tick');
     const summary = JSON.parse(rec!.outcome.body.toString());
@@ -260,22 +290,42 @@ describe('timers and credentials', () => {
 
 describe('InvokeFunction API (@alicloud/fc20230330)', () => {
   it('invokes with a verified ACS3 signature and returns the log tail', async () => {
-    const client = createFcClient({ endpoint: runner.endpoint, accessKeyId: 'LTAI-test', accessKeySecret: 'test-secret' });
-    const res = await invokeWithSdk(client, 'fixture-jobs', Buffer.from(JSON.stringify({ triggerName: 'manual', payload: '{"n":1}' })), { logTail: true });
+    const client = createFcClient({
+      endpoint: runner.endpoint,
+      accessKeyId: 'LTAI-test',
+      accessKeySecret: 'test-secret',
+    });
+    const res = await invokeWithSdk(
+      client,
+      'fixture-jobs',
+      Buffer.from(JSON.stringify({ triggerName: 'manual', payload: '{"n":1}' })),
+      { logTail: true },
+    );
     expect(res.statusCode).toBe(200);
     expect(res.errorType).toBeUndefined();
     expect(JSON.parse(res.body.toString())).toMatchObject({ triggerName: 'manual', payload: { n: 1 } });
     expect(res.requestId).toMatch(/^1-/);
     expect(res.logTail).toContain('{"msg":"job ran","trigger":"manual"}');
-    const err = await invokeWithSdk(client, 'fixture-echo', Buffer.from(JSON.stringify({ rawPath: '/boom' })), { logTail: true });
+    const err = await invokeWithSdk(client, 'fixture-echo', Buffer.from(JSON.stringify({ rawPath: '/boom' })), {
+      logTail: true,
+    });
     expect(err.statusCode).toBe(200);
     expect(err.errorType).toBe('UnhandledInvocationError');
     expect(JSON.parse(err.body.toString()).errorMessage).toBe('boom from echo');
   });
 
   it('accepts asynchronous invocations with 202 and runs them in the background', async () => {
-    const client = createFcClient({ endpoint: runner.endpoint, accessKeyId: 'LTAI-test', accessKeySecret: 'test-secret' });
-    const res = await invokeWithSdk(client, 'fixture-jobs', Buffer.from(JSON.stringify({ triggerName: 'async-1', sleepMs: 100 })), { invocationType: 'Async' });
+    const client = createFcClient({
+      endpoint: runner.endpoint,
+      accessKeyId: 'LTAI-test',
+      accessKeySecret: 'test-secret',
+    });
+    const res = await invokeWithSdk(
+      client,
+      'fixture-jobs',
+      Buffer.from(JSON.stringify({ triggerName: 'async-1', sleepMs: 100 })),
+      { invocationType: 'Async' },
+    );
     expect(res.statusCode).toBe(202);
     expect(res.body.length).toBe(0);
     const deadline = Date.now() + 5000;
@@ -286,11 +336,21 @@ describe('InvokeFunction API (@alicloud/fc20230330)', () => {
 
   it('rejects a bad signature, an unknown key and an unknown function', async () => {
     const bad = createFcClient({ endpoint: runner.endpoint, accessKeyId: 'LTAI-test', accessKeySecret: 'wrong' });
-    await expect(invokeWithSdk(bad, 'fixture-jobs', Buffer.from('{}'))).rejects.toMatchObject({ code: 'SignatureDoesNotMatch', statusCode: 403 });
+    await expect(invokeWithSdk(bad, 'fixture-jobs', Buffer.from('{}'))).rejects.toMatchObject({
+      code: 'SignatureDoesNotMatch',
+      statusCode: 403,
+    });
     const unknown = createFcClient({ endpoint: runner.endpoint, accessKeyId: 'nobody', accessKeySecret: 'x' });
     await expect(invokeWithSdk(unknown, 'fixture-jobs', Buffer.from('{}'))).rejects.toMatchObject({ statusCode: 403 });
-    const good = createFcClient({ endpoint: runner.endpoint, accessKeyId: 'LTAI-test', accessKeySecret: 'test-secret' });
-    await expect(invokeWithSdk(good, 'no-such-fn', Buffer.from('{}'))).rejects.toMatchObject({ code: 'FunctionNotFound', statusCode: 404 });
+    const good = createFcClient({
+      endpoint: runner.endpoint,
+      accessKeyId: 'LTAI-test',
+      accessKeySecret: 'test-secret',
+    });
+    await expect(invokeWithSdk(good, 'no-such-fn', Buffer.from('{}'))).rejects.toMatchObject({
+      code: 'FunctionNotFound',
+      statusCode: 404,
+    });
   });
 
   it('rejects a replayed request whose body or host changed after signing', async () => {
@@ -304,10 +364,16 @@ describe('InvokeFunction API (@alicloud/fc20230330)', () => {
     });
     await new Promise<void>((r) => trap.listen(0, '127.0.0.1', r));
     const trapEndpoint = `127.0.0.1:${(trap.address() as AddressInfo).port}`;
-    const capturer = createFcClient({ endpoint: trapEndpoint, accessKeyId: 'LTAI-test', accessKeySecret: 'test-secret' });
+    const capturer = createFcClient({
+      endpoint: trapEndpoint,
+      accessKeyId: 'LTAI-test',
+      accessKeySecret: 'test-secret',
+    });
     await invokeWithSdk(capturer, 'fixture-jobs', Buffer.from('{"a":1}')).catch(() => undefined);
     trap.close();
-    expect(captured.authorization).toMatch(/^ACS3-HMAC-SHA256 Credential=LTAI-test,SignedHeaders=.*host.*,Signature=[0-9a-f]{64}$/);
+    expect(captured.authorization).toMatch(
+      /^ACS3-HMAC-SHA256 Credential=LTAI-test,SignedHeaders=.*host.*,Signature=[0-9a-f]{64}$/,
+    );
     const { 'content-length': _cl, 'transfer-encoding': _te, connection: _c, ...signed } = captured;
     const changedBody = await rawPost(signed, '{"a":2}');
     expect(changedBody.status).toBe(400);
@@ -328,13 +394,19 @@ describe('InvokeFunction API (@alicloud/fc20230330)', () => {
 function rawPost(headers: IncomingHttpHeaders, body: string): Promise<{ status: number; json: any }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: runner.port, method: 'POST', path: '/2023-03-30/functions/fixture-jobs/invocations', headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
+      {
+        host: '127.0.0.1',
+        port: runner.port,
+        method: 'POST',
+        path: '/2023-03-30/functions/fixture-jobs/invocations',
+        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString();
-          let json: any = {};
+          let json: any;
           try {
             json = JSON.parse(text);
           } catch {
@@ -351,7 +423,13 @@ function rawPost(headers: IncomingHttpHeaders, body: string): Promise<{ status: 
 
 describe('instance lifecycle', () => {
   it('reclaims an idle instance; the next invocation is a cold start with fresh module state', async () => {
-    const r = await startFcRunner({ sYamlPath: S_YAML, port: 0, logger: quiet, timers: false, instanceIdleTimeoutMs: 150 });
+    const r = await startFcRunner({
+      sYamlPath: S_YAML,
+      port: 0,
+      logger: quiet,
+      timers: false,
+      instanceIdleTimeoutMs: 150,
+    });
     try {
       const event = JSON.stringify({ rawPath: '/x', requestContext: { http: { method: 'GET' } } });
       const first = await r.invoke('fixture-echo', event);

@@ -39,7 +39,13 @@ async function project(nodeOptions: string | undefined): Promise<string> {
 }
 
 async function logsOf(nodeOptions: string | undefined): Promise<string> {
-  const runner = await startFcRunner({ sYamlPath: await project(nodeOptions), port: 0, timers: false, logger: { info() {}, warn() {}, error() {} }, functionLogs: false });
+  const runner = await startFcRunner({
+    sYamlPath: await project(nodeOptions),
+    port: 0,
+    timers: false,
+    logger: { info() {}, warn() {}, error() {} },
+    functionLogs: false,
+  });
   runners.push(runner);
   const outcome = await runner.invoke('ts-fn', '{}');
   expect(outcome.ok).toBe(true);

@@ -18,7 +18,9 @@ import { curlExamples } from '../../local/start';
 const HTTP_FN = 'tablestore-fc-http-api';
 const AUDIT_FN = 'tablestore-fc-table-audit';
 const EVENTS = join(REPO_ROOT, 'events');
-const eventFiles = readdirSync(EVENTS).filter((f) => f.endsWith('.json')).sort();
+const eventFiles = readdirSync(EVENTS)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 let stack: LocalStack;
 const records: InvocationRecord[] = [];
@@ -55,7 +57,12 @@ async function get(path: string): Promise<{ status: number; body: any; headers: 
 
 describe('npm start stack', () => {
   it('seeded the demo data', () => {
-    expect(stack.seed).toMatchObject({ seeded: true, wideTable: 'orders', wideRows: 10_000, timeseriesTable: 'metrics' });
+    expect(stack.seed).toMatchObject({
+      seeded: true,
+      wideTable: 'orders',
+      wideRows: 10_000,
+      timeseriesTable: 'metrics',
+    });
     expect(stack.seed!.series).toHaveLength(5);
     expect(stack.seed!.points).toBeGreaterThan(40_000);
     expect(stack.runner.defaultHttpFunction).toBe(HTTP_FN);
@@ -82,7 +89,9 @@ describe('npm start stack', () => {
     const row = await get(`/tables/orders/row?pk=${encodeURIComponent('{"customer_id":"c0001","order_id":100000}')}`);
     expect(row.status).toBe(200);
     expect(row.body.row.primaryKey).toEqual({ customer_id: 'c0001', order_id: 100000 });
-    expect(Object.keys(row.body.row.columns)).toEqual(expect.arrayContaining(['amount', 'checksum', 'created_at', 'paid', 'quantity', 'sku', 'status']));
+    expect(Object.keys(row.body.row.columns)).toEqual(
+      expect.arrayContaining(['amount', 'checksum', 'created_at', 'paid', 'quantity', 'sku', 'status']),
+    );
     expect(typeof row.body.row.columns.amount).toBe('number');
     expect(typeof row.body.row.columns.paid).toBe('boolean');
     expect(row.body.row.columns.checksum).toHaveProperty('$binary');
@@ -113,7 +122,9 @@ describe('npm start stack', () => {
     expect((await get('/timeseries/metrics')).body).toMatchObject({ table: 'metrics', timeToLive: -1 });
     const cpu = await get('/timeseries/metrics/series?measurement=cpu');
     expect(cpu.body.series.map((s: { source: string }) => s.source).sort()).toEqual(['host-a', 'host-b']);
-    const pts = await get('/timeseries/metrics/points?measurement=cpu&source=host-a&tag=env%3Dprod%2Cregion%3Dcn-hangzhou&backward=true&limit=3');
+    const pts = await get(
+      '/timeseries/metrics/points?measurement=cpu&source=host-a&tag=env%3Dprod%2Cregion%3Dcn-hangzhou&backward=true&limit=3',
+    );
     expect(pts.status, JSON.stringify(pts.body)).toBe(200);
     expect(pts.body.points).toHaveLength(3);
     const times = pts.body.points.map((p: { time: number }) => p.time);
@@ -121,7 +132,9 @@ describe('npm start stack', () => {
     expect(Date.now() * 1000 - times[0]).toBeLessThan(3 * 60_000_000);
     expect(Object.keys(pts.body.points[0].fields).sort()).toEqual(['cores', 'throttled', 'usage']);
     // The stale sensor's newest point is two days old.
-    const stale = await get('/timeseries/metrics/points?measurement=temperature&source=sensor-2&tag=rack%3Dr02%2Csite%3Dhz-dc1&backward=true&limit=1');
+    const stale = await get(
+      '/timeseries/metrics/points?measurement=temperature&source=sensor-2&tag=rack%3Dr02%2Csite%3Dhz-dc1&backward=true&limit=1',
+    );
     expect(Date.now() * 1000 - stale.body.points[0].time).toBeGreaterThan(47 * 3600e6);
   });
 
@@ -135,17 +148,33 @@ describe('npm start stack', () => {
     expect(rec.triggerName).toBe('every-5-minutes');
     expect(rec.outcome.ok, rec.outcome.body.toString()).toBe(true);
     const summary = JSON.parse(rec.outcome.body.toString());
-    expect(summary, JSON.stringify(summary)).toMatchObject({ instance: 'tsfc-demo', staleAfterMinutes: 60, partial: false, staleSeriesTotal: 1 });
-    const staleLines = rec.outcome.logs.filter((l) => l.includes('"stale-series"')).map((l) => JSON.parse(l.slice(l.indexOf('{'))));
+    expect(summary, JSON.stringify(summary)).toMatchObject({
+      instance: 'tsfc-demo',
+      staleAfterMinutes: 60,
+      partial: false,
+      staleSeriesTotal: 1,
+    });
+    const staleLines = rec.outcome.logs
+      .filter((l) => l.includes('"stale-series"'))
+      .map((l) => JSON.parse(l.slice(l.indexOf('{'))));
     expect(staleLines).toHaveLength(1);
-    expect(staleLines[0]).toMatchObject({ measurement: 'temperature', source: 'sensor-2', tags: { rack: 'r02', site: 'hz-dc1' } });
+    expect(staleLines[0]).toMatchObject({
+      measurement: 'temperature',
+      source: 'sensor-2',
+      tags: { rack: 'r02', site: 'hz-dc1' },
+    });
     expect(rec.outcome.logs.some((l) => l.includes('"audit-summary"'))).toBe(true);
   });
 
   it('rotates and revokes role credentials mid-run without a failed request', async () => {
     const before = stack.issued.get(HTTP_FN)?.length ?? 0;
     const statuses: number[] = [];
-    const paths = ['/tables', '/timeseries/metrics/series?measurement=temperature', '/tables/orders/rows?limit=2', '/timeseries'];
+    const paths = [
+      '/tables',
+      '/timeseries/metrics/series?measurement=temperature',
+      '/tables/orders/rows?limit=2',
+      '/timeseries',
+    ];
     const until = Date.now() + 4000;
     for (let i = 0; Date.now() < until && i < 400; i++) {
       const r = await fetch(`${stack.runner.url}${paths[i % paths.length]}`);
@@ -166,25 +195,47 @@ describe('npm start stack', () => {
 
 describe('InvokeFunction through @alicloud/fc20230330', () => {
   it('invokes each function with a verified signature', async () => {
-    const client = createFcClient({ endpoint: stack.runner.endpoint, accessKeyId: stack.admin.accessKeyId, accessKeySecret: stack.admin.accessKeySecret });
-    const http = await invokeWithSdk(client, HTTP_FN, readFileSync(join(EVENTS, 'http-list-tables.json')), { logTail: true });
+    const client = createFcClient({
+      endpoint: stack.runner.endpoint,
+      accessKeyId: stack.admin.accessKeyId,
+      accessKeySecret: stack.admin.accessKeySecret,
+    });
+    const http = await invokeWithSdk(client, HTTP_FN, readFileSync(join(EVENTS, 'http-list-tables.json')), {
+      logTail: true,
+    });
     expect(http.statusCode).toBe(200);
     expect(http.errorType).toBeUndefined();
     const struct = JSON.parse(http.body.toString());
     expect(struct.statusCode).toBe(200);
     expect(JSON.parse(struct.body)).toEqual({ tables: ['orders'] });
-    const audit = await invokeWithSdk(client, AUDIT_FN, readFileSync(join(EVENTS, 'timer-table-audit.json')), { logTail: true });
+    const audit = await invokeWithSdk(client, AUDIT_FN, readFileSync(join(EVENTS, 'timer-table-audit.json')), {
+      logTail: true,
+    });
     expect(audit.statusCode).toBe(200);
     expect(JSON.parse(audit.body.toString()).staleSeriesTotal).toBe(1);
     expect(audit.logTail).toContain('sensor-2');
   });
 
   it('rejects a bad signature and a caller without fc:InvokeFunction', async () => {
-    const bad = createFcClient({ endpoint: stack.runner.endpoint, accessKeyId: stack.admin.accessKeyId, accessKeySecret: 'not-the-secret' });
-    await expect(invokeWithSdk(bad, HTTP_FN, Buffer.from('{}'))).rejects.toMatchObject({ code: 'SignatureDoesNotMatch', statusCode: 403 });
+    const bad = createFcClient({
+      endpoint: stack.runner.endpoint,
+      accessKeyId: stack.admin.accessKeyId,
+      accessKeySecret: 'not-the-secret',
+    });
+    await expect(invokeWithSdk(bad, HTTP_FN, Buffer.from('{}'))).rejects.toMatchObject({
+      code: 'SignatureDoesNotMatch',
+      statusCode: 403,
+    });
     // The built-in "developer" user may assume roles but holds no FC permission.
-    const dev = createFcClient({ endpoint: stack.runner.endpoint, accessKeyId: 'LTAI5tLocalDeveloper00001', accessKeySecret: 'local-developer-secret' });
-    await expect(invokeWithSdk(dev, HTTP_FN, Buffer.from('{}'))).rejects.toMatchObject({ code: 'AccessDenied', statusCode: 403 });
+    const dev = createFcClient({
+      endpoint: stack.runner.endpoint,
+      accessKeyId: 'LTAI5tLocalDeveloper00001',
+      accessKeySecret: 'local-developer-secret',
+    });
+    await expect(invokeWithSdk(dev, HTTP_FN, Buffer.from('{}'))).rejects.toMatchObject({
+      code: 'AccessDenied',
+      statusCode: 403,
+    });
   });
 });
 
@@ -192,7 +243,11 @@ function runInvoke(args: string[]): Promise<{ code: number; stdout: string; stde
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('ALIBABA_CLOUD_')) delete env[k];
   return new Promise((resolve) => {
-    const child = spawn('npm', ['run', '-s', 'invoke', '--', ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npm', ['run', '-s', 'invoke', '--', ...args], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -213,14 +268,23 @@ describe('npm run invoke', () => {
       [0, 1].map(async () => {
         for (let f = queue.shift(); f; f = queue.shift()) {
           const fn = f.startsWith('timer-') ? 'table-audit' : 'http-api';
-          const r = await runInvoke([fn, '--event-file', `events/${f}`, '--remote', '--endpoint', stack.runner.endpoint]);
+          const r = await runInvoke([
+            fn,
+            '--event-file',
+            `events/${f}`,
+            '--remote',
+            '--endpoint',
+            stack.runner.endpoint,
+          ]);
           if (r.code !== 0 || !r.stdout.includes('FC Invoke Start RequestId: 1-')) {
             failures.push(`${f}: exit ${r.code} ${r.stderr.slice(-300)}`);
             continue;
           }
           const result = resultOf(r.stdout);
-          if (fn === 'http-api' && result.statusCode !== 200) failures.push(`${f}: ${JSON.stringify(result).slice(0, 300)}`);
-          if (fn === 'table-audit' && result.staleSeriesTotal !== 1) failures.push(`${f}: ${JSON.stringify(result).slice(0, 300)}`);
+          if (fn === 'http-api' && result.statusCode !== 200)
+            failures.push(`${f}: ${JSON.stringify(result).slice(0, 300)}`);
+          if (fn === 'table-audit' && result.staleSeriesTotal !== 1)
+            failures.push(`${f}: ${JSON.stringify(result).slice(0, 300)}`);
         }
       }),
     );
@@ -228,7 +292,16 @@ describe('npm run invoke', () => {
   }, 120_000);
 
   it('invokes through @alicloud/fc2 with --remote --sdk fc2', async () => {
-    const r = await runInvoke(['http-api', '--event-file', 'events/http-list-tables.json', '--remote', '--sdk', 'fc2', '--endpoint', stack.runner.endpoint]);
+    const r = await runInvoke([
+      'http-api',
+      '--event-file',
+      'events/http-list-tables.json',
+      '--remote',
+      '--sdk',
+      'fc2',
+      '--endpoint',
+      stack.runner.endpoint,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('via @alicloud/fc2');
     expect(resultOf(r.stdout).statusCode).toBe(200);

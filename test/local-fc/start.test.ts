@@ -12,7 +12,8 @@ function waitFor(get: () => string, pattern: RegExp, ms: number): Promise<RegExp
     const tick = (): void => {
       const m = pattern.exec(get());
       if (m) return resolve(m);
-      if (Date.now() - started > ms) return reject(new Error(`timed out waiting for ${pattern}; output:\n${get().slice(-2000)}`));
+      if (Date.now() - started > ms)
+        return reject(new Error(`timed out waiting for ${pattern}; output:\n${get().slice(-2000)}`));
       setTimeout(tick, 100);
     };
     tick();
@@ -37,7 +38,9 @@ describe('npm start', () => {
     const exited = new Promise<string>((r) => child.on('close', (code, signal) => r(`${code ?? signal}`)));
     try {
       await waitFor(() => out, /\(ready in [\d.]+ s\)/, 90_000);
-      expect(out).toMatch(/RAM user admin\s+AccessKeyId LTAI5tLocalAdmin000000001\s+AccessKeySecret local-admin-secret/);
+      expect(out).toMatch(
+        /RAM user admin\s+AccessKeyId LTAI5tLocalAdmin000000001\s+AccessKeySecret local-admin-secret/,
+      );
       expect(out).toMatch(/role tablestore-fc-reader: STS STS\.\S+/);
       expect(out).toContain('temperature/sensor-2 went silent 2 days ago');
       const url = /HTTP\s+tablestore-fc-http-api\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(out)![1];
@@ -71,7 +74,10 @@ describe('npm start', () => {
 describe('npm start user mistakes', () => {
   function start(args: string[]): Promise<{ code: number | null; stderr: string }> {
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', ...args], {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let stderr = '';
       child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
       child.on('close', (code) => resolve({ code, stderr }));
@@ -87,10 +93,21 @@ describe('npm start user mistakes', () => {
     const dir = await mkdtemp(join(tmpdir(), 'start-locked-'));
     const holder = await LevelKvStore.open(dir);
     try {
-      const locked = await start(['--data-dir', dir, '--port', '0', '--tablestore-port', '0', '--no-timers', '--quiet']);
+      const locked = await start([
+        '--data-dir',
+        dir,
+        '--port',
+        '0',
+        '--tablestore-port',
+        '0',
+        '--no-timers',
+        '--quiet',
+      ]);
       expect(locked.code).toBe(1);
       expect(lines(locked.stderr), locked.stderr).toHaveLength(1);
-      expect(locked.stderr).toMatch(/^npm start: Cannot open data directory .* \(is another Tablestore Local using it\?\)/);
+      expect(locked.stderr).toMatch(
+        /^npm start: Cannot open data directory .* \(is another Tablestore Local using it\?\)/,
+      );
       const unknown = await start(['--no-such-option']);
       expect(unknown.code).toBe(2);
       expect(lines(unknown.stderr)).toHaveLength(1);

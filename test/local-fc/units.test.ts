@@ -12,7 +12,11 @@ import { loadProject, SYamlError } from '../../local/fc/config';
 describe('timer schedules', () => {
   it('accepts six-field cron in UTC, CRON_TZ zones and @every durations', () => {
     expect(parseSchedule('0 */5 * * * *')).toEqual({ kind: 'cron', pattern: '0 */5 * * * *', timezone: 'UTC' });
-    expect(parseSchedule('CRON_TZ=Asia/Shanghai 0 0 4 1 * *')).toEqual({ kind: 'cron', pattern: '0 0 4 1 * *', timezone: 'Asia/Shanghai' });
+    expect(parseSchedule('CRON_TZ=Asia/Shanghai 0 0 4 1 * *')).toEqual({
+      kind: 'cron',
+      pattern: '0 0 4 1 * *',
+      timezone: 'Asia/Shanghai',
+    });
     expect(parseSchedule('@every 5m')).toEqual({ kind: 'every', intervalMs: 300_000 });
     expect(parseDuration('1h30m')).toBe(5_400_000);
     expect(parseDuration('1500ms')).toBe(1500);
@@ -50,9 +54,15 @@ resources:
 ${props}`;
 
   it('explains a missing env variable without default, an unknown config key and unsupported references', () => {
-    expect(() => loadProject(write(fn('      environmentVariables: { A: "${env(\'NOPE_NOT_SET\')}" }')), { env: {} })).toThrow(/NOPE_NOT_SET is not set/);
-    expect(() => loadProject(write(fn('      role: acs:ram::${config(\'AccountID\')}:role/x')), { env: {} })).toThrow(/config\('AccountID'\)/);
-    expect(() => loadProject(write(fn('      environmentVariables: { A: "${resources.f.output.url}" }')), { env: {} })).toThrow(/deployed resource/);
+    expect(() =>
+      loadProject(write(fn('      environmentVariables: { A: "${env(\'NOPE_NOT_SET\')}" }')), { env: {} }),
+    ).toThrow(/NOPE_NOT_SET is not set/);
+    expect(() => loadProject(write(fn("      role: acs:ram::${config('AccountID')}:role/x")), { env: {} })).toThrow(
+      /config\('AccountID'\)/,
+    );
+    expect(() =>
+      loadProject(write(fn('      environmentVariables: { A: "${resources.f.output.url}" }')), { env: {} }),
+    ).toThrow(/deployed resource/);
   });
 
   it('validates memory, reserved variable names and trigger configs', () => {
@@ -71,7 +81,10 @@ ${props}`;
   });
 
   it('resolves env() defaults, embedded references and code paths relative to the file', () => {
-    const p = loadProject(write(fn('      environmentVariables: { URL: "https://${env(\'HOST_X\', \'h.example\')}/${vars.r}", N: 3 }')), { env: {} });
+    const p = loadProject(
+      write(fn("      environmentVariables: { URL: \"https://${env('HOST_X', 'h.example')}/${vars.r}\", N: 3 }")),
+      { env: {} },
+    );
     expect(p.functions[0].environmentVariables).toEqual({ URL: 'https://h.example/cn-shanghai', N: '3' });
     expect(p.functions[0].codeDir).toBe(join(dir, 'code'));
     expect(p.functions[0].timeout).toBe(3);

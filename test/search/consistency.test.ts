@@ -28,21 +28,50 @@ type Op =
 const idArb = fc.integer({ min: 0, max: 12 });
 const kArb = fc.constantFrom('x', 'y', 'z', 'xy');
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ id: idArb, k: fc.option(kArb, { nil: undefined }), n: fc.option(fc.integer({ min: 0, max: 9 }), { nil: undefined }) }).map((r): Op => ({ kind: 'put', ...r })),
-  fc.record({ id: idArb, k: fc.option(kArb, { nil: undefined }), deleteN: fc.boolean(), incN: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }) }).map((r): Op => ({ kind: 'update', ...r })),
+  fc
+    .record({
+      id: idArb,
+      k: fc.option(kArb, { nil: undefined }),
+      n: fc.option(fc.integer({ min: 0, max: 9 }), { nil: undefined }),
+    })
+    .map((r): Op => ({ kind: 'put', ...r })),
+  fc
+    .record({
+      id: idArb,
+      k: fc.option(kArb, { nil: undefined }),
+      deleteN: fc.boolean(),
+      incN: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
+    })
+    .map((r): Op => ({ kind: 'update', ...r })),
   idArb.map((id): Op => ({ kind: 'delete', id })),
   fc
-    .record({ puts: fc.array(fc.record({ id: idArb, k: kArb, n: fc.integer({ min: 0, max: 9 }) }), { maxLength: 3 }), deletes: fc.array(idArb, { maxLength: 2 }) })
-    .map((r): Op => ({ kind: 'batch', puts: r.puts.filter((p, i) => r.puts.findIndex((q) => q.id === p.id) === i), deletes: r.deletes.filter((d, i) => r.deletes.indexOf(d) === i && !r.puts.some((p) => p.id === d)) })),
+    .record({
+      puts: fc.array(fc.record({ id: idArb, k: kArb, n: fc.integer({ min: 0, max: 9 }) }), { maxLength: 3 }),
+      deletes: fc.array(idArb, { maxLength: 2 }),
+    })
+    .map((r): Op => ({
+      kind: 'batch',
+      puts: r.puts.filter((p, i) => r.puts.findIndex((q) => q.id === p.id) === i),
+      deletes: r.deletes.filter((d, i) => r.deletes.indexOf(d) === i && !r.puts.some((p) => p.id === d)),
+    })),
 );
 
 const pk = (id: number) => [{ id: Long.fromNumber(id) }];
-const putCols = (k?: string, n?: number) => [...(k !== undefined ? [{ k }] : []), ...(n !== undefined ? [{ n: Long.fromNumber(n) }] : []), { other: 'o' }];
+const putCols = (k?: string, n?: number) => [
+  ...(k !== undefined ? [{ k }] : []),
+  ...(n !== undefined ? [{ n: Long.fromNumber(n) }] : []),
+  { other: 'o' },
+];
 
 async function apply(table: string, op: Op): Promise<void> {
   switch (op.kind) {
     case 'put':
-      await client.putRow({ tableName: table, condition: IGNORE(), primaryKey: pk(op.id), attributeColumns: putCols(op.k, op.n) });
+      await client.putRow({
+        tableName: table,
+        condition: IGNORE(),
+        primaryKey: pk(op.id),
+        attributeColumns: putCols(op.k, op.n),
+      });
       return;
     case 'update': {
       const updates: object[] = [];
@@ -50,7 +79,12 @@ async function apply(table: string, op: Op): Promise<void> {
       if (op.deleteN) updates.push({ DELETE_ALL: ['n'] });
       else if (op.incN !== undefined) updates.push({ INCREMENT: [{ n: Long.fromNumber(op.incN) }] });
       if (updates.length === 0) updates.push({ PUT: [{ other: 'u' }] });
-      await client.updateRow({ tableName: table, condition: IGNORE(), primaryKey: pk(op.id), updateOfAttributeColumns: updates });
+      await client.updateRow({
+        tableName: table,
+        condition: IGNORE(),
+        primaryKey: pk(op.id),
+        updateOfAttributeColumns: updates,
+      });
       return;
     }
     case 'delete':
@@ -58,7 +92,12 @@ async function apply(table: string, op: Op): Promise<void> {
       return;
     case 'batch': {
       const rows = [
-        ...op.puts.map((p) => ({ type: 'PUT', condition: IGNORE(), primaryKey: pk(p.id), attributeColumns: putCols(p.k, p.n) })),
+        ...op.puts.map((p) => ({
+          type: 'PUT',
+          condition: IGNORE(),
+          primaryKey: pk(p.id),
+          attributeColumns: putCols(p.k, p.n),
+        })),
         ...op.deletes.map((id) => ({ type: 'DELETE', condition: IGNORE(), primaryKey: pk(id) })),
       ];
       if (rows.length > 0) await client.batchWriteRow({ tables: [{ tableName: table, rows }] });
@@ -71,7 +110,13 @@ async function search(table: string, query: object): Promise<number[]> {
   const res = await client.search({
     tableName: table,
     indexName: 'idx',
-    searchQuery: { offset: 0, limit: 100, query, getTotalCount: true, sort: { sorters: [{ primaryKeySort: { order: Sdk.SortOrder.SORT_ORDER_ASC } }] } },
+    searchQuery: {
+      offset: 0,
+      limit: 100,
+      query,
+      getTotalCount: true,
+      sort: { sorters: [{ primaryKeySort: { order: Sdk.SortOrder.SORT_ORDER_ASC } }] },
+    },
     columnToGet: { returnType: Sdk.ColumnReturnType.RETURN_NONE },
   });
   return (res.rows ?? []).map((r: SdkRow) => Number(String(r.primaryKey![0].value)));
@@ -91,7 +136,15 @@ async function baseRows(table: string): Promise<SdkRow[]> {
 
 async function createIndexedTable(c: SearchSdkClient, table: string, autoIncrement = false): Promise<void> {
   await c.createTable({
-    tableMeta: { tableName: table, primaryKey: autoIncrement ? [{ name: 'p', type: 'STRING' }, { name: 'id', type: 'INTEGER', option: 'AUTO_INCREMENT' }] : [{ name: 'id', type: 'INTEGER' }] },
+    tableMeta: {
+      tableName: table,
+      primaryKey: autoIncrement
+        ? [
+            { name: 'p', type: 'STRING' },
+            { name: 'id', type: 'INTEGER', option: 'AUTO_INCREMENT' },
+          ]
+        : [{ name: 'id', type: 'INTEGER' }],
+    },
     reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
     tableOptions: { timeToLive: -1, maxVersions: 1 },
   });
@@ -128,15 +181,24 @@ describe('search index consistency', () => {
         expect(await search(table, { queryType: Q.MATCH_ALL_QUERY })).toEqual(ids);
         for (const k of ['x', 'y', 'z', 'xy']) {
           const expected = rows.filter((r) => attr(r, 'k') === k).map((r) => Number(String(r.primaryKey![0].value)));
-          expect(await search(table, { queryType: Q.TERM_QUERY, query: { fieldName: 'k', term: k } })).toEqual(expected);
+          expect(await search(table, { queryType: Q.TERM_QUERY, query: { fieldName: 'k', term: k } })).toEqual(
+            expected,
+          );
         }
         const nOf = (r: SdkRow) => {
           const v = attr(r, 'n');
           return v === undefined ? undefined : Number(String(v));
         };
         for (const from of [0, 3, 7, 12]) {
-          const expected = rows.filter((r) => (nOf(r) ?? -1) >= from).map((r) => Number(String(r.primaryKey![0].value)));
-          expect(await search(table, { queryType: Q.RANGE_QUERY, query: { fieldName: 'n', rangeFrom: Long.fromNumber(from), includeLower: true } })).toEqual(expected);
+          const expected = rows
+            .filter((r) => (nOf(r) ?? -1) >= from)
+            .map((r) => Number(String(r.primaryKey![0].value)));
+          expect(
+            await search(table, {
+              queryType: Q.RANGE_QUERY,
+              query: { fieldName: 'n', rangeFrom: Long.fromNumber(from), includeLower: true },
+            }),
+          ).toEqual(expected);
         }
         expect(await search(table, { queryType: Q.EXISTS_QUERY, query: { fieldName: 'n' } })).toEqual(
           rows.filter((r) => nOf(r) !== undefined).map((r) => Number(String(r.primaryKey![0].value))),
@@ -150,12 +212,22 @@ describe('search index consistency', () => {
   it('indexes rows written with an auto-increment primary key', async () => {
     await createIndexedTable(client, 'autoinc', true);
     for (let i = 0; i < 3; i++) {
-      await client.putRow({ tableName: 'autoinc', condition: IGNORE(), primaryKey: [{ p: 'a' }, { id: Sdk.PK_AUTO_INCR }], attributeColumns: [{ k: 'x' }] });
+      await client.putRow({
+        tableName: 'autoinc',
+        condition: IGNORE(),
+        primaryKey: [{ p: 'a' }, { id: Sdk.PK_AUTO_INCR }],
+        attributeColumns: [{ k: 'x' }],
+      });
     }
     const res = await client.search({
       tableName: 'autoinc',
       indexName: 'idx',
-      searchQuery: { offset: 0, limit: 10, query: { queryType: Q.TERM_QUERY, query: { fieldName: 'k', term: 'x' } }, getTotalCount: true },
+      searchQuery: {
+        offset: 0,
+        limit: 10,
+        query: { queryType: Q.TERM_QUERY, query: { fieldName: 'k', term: 'x' } },
+        getTotalCount: true,
+      },
       columnToGet: { returnType: Sdk.ColumnReturnType.RETURN_NONE },
     });
     expect(Number(res.totalCounts)).toBe(3);
@@ -174,20 +246,34 @@ describe('search indexes with --data-dir', () => {
     const first = await startLocal({ dataDir: dir });
     const c1 = asSearch(sdkClient(first));
     await createIndexedTable(c1, 'kept');
-    for (let i = 0; i < 5; i++) await c1.putRow({ tableName: 'kept', condition: IGNORE(), primaryKey: pk(i), attributeColumns: putCols(i % 2 ? 'x' : 'y', i) });
+    for (let i = 0; i < 5; i++)
+      await c1.putRow({
+        tableName: 'kept',
+        condition: IGNORE(),
+        primaryKey: pk(i),
+        attributeColumns: putCols(i % 2 ? 'x' : 'y', i),
+      });
     await c1.updateSearchIndex({ tableName: 'kept', indexName: 'idx', timeToLive: 8000000 });
     await first.stop();
 
     const second = await startLocal({ dataDir: dir });
     try {
       const c2 = asSearch(sdkClient(second));
-      expect((await c2.listSearchIndex({ tableName: 'kept' })).indices).toEqual([{ tableName: 'kept', indexName: 'idx' }]);
+      expect((await c2.listSearchIndex({ tableName: 'kept' })).indices).toEqual([
+        { tableName: 'kept', indexName: 'idx' },
+      ]);
       expect((await c2.describeSearchIndex({ tableName: 'kept', indexName: 'idx' })).timeToLive).toBe(8000000);
       await c2.putRow({ tableName: 'kept', condition: IGNORE(), primaryKey: pk(9), attributeColumns: putCols('x', 9) });
       const res = await c2.search({
         tableName: 'kept',
         indexName: 'idx',
-        searchQuery: { offset: 0, limit: 10, query: { queryType: Q.TERM_QUERY, query: { fieldName: 'k', term: 'x' } }, getTotalCount: true, sort: { sorters: [{ primaryKeySort: { order: Sdk.SortOrder.SORT_ORDER_ASC } }] } },
+        searchQuery: {
+          offset: 0,
+          limit: 10,
+          query: { queryType: Q.TERM_QUERY, query: { fieldName: 'k', term: 'x' } },
+          getTotalCount: true,
+          sort: { sorters: [{ primaryKeySort: { order: Sdk.SortOrder.SORT_ORDER_ASC } }] },
+        },
         columnToGet: { returnType: Sdk.ColumnReturnType.RETURN_NONE },
       });
       expect((res.rows ?? []).map((r: SdkRow) => Number(String(r.primaryKey![0].value)))).toEqual([1, 3, 9]);
@@ -224,7 +310,12 @@ describe('search index TTL', () => {
       const res = await c.search({
         tableName: 'ttl',
         indexName: 'idx',
-        searchQuery: { offset: 0, limit: 10, query: { queryType: Q.TERM_QUERY, query: { fieldName: 'k', term: 'x' } }, getTotalCount: true },
+        searchQuery: {
+          offset: 0,
+          limit: 10,
+          query: { queryType: Q.TERM_QUERY, query: { fieldName: 'k', term: 'x' } },
+          getTotalCount: true,
+        },
         columnToGet: { returnType: Sdk.ColumnReturnType.RETURN_NONE },
       });
       expect((res.rows ?? []).map((r: SdkRow) => Number(String(r.primaryKey![0].value)))).toEqual([2]);

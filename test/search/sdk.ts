@@ -18,12 +18,18 @@ export interface SearchSdkClient extends SdkClient {
 }
 
 export interface SearchSdk {
-  readonly FieldType: Record<'LONG' | 'DOUBLE' | 'BOOLEAN' | 'KEYWORD' | 'TEXT' | 'NESTED' | 'GEO_POINT' | 'DATE', number>;
+  readonly FieldType: Record<
+    'LONG' | 'DOUBLE' | 'BOOLEAN' | 'KEYWORD' | 'TEXT' | 'NESTED' | 'GEO_POINT' | 'DATE',
+    number
+  >;
   readonly QueryType: Record<string, number>;
   readonly QueryOperator: Record<'OR' | 'AND', number>;
   readonly SortOrder: Record<'SORT_ORDER_ASC' | 'SORT_ORDER_DESC', number>;
   readonly SortMode: Record<'SORT_MODE_MIN' | 'SORT_MODE_MAX' | 'SORT_MODE_AVG', number>;
-  readonly ColumnReturnType: Record<'RETURN_ALL' | 'RETURN_SPECIFIED' | 'RETURN_NONE' | 'RETURN_ALL_FROM_INDEX', number>;
+  readonly ColumnReturnType: Record<
+    'RETURN_ALL' | 'RETURN_SPECIFIED' | 'RETURN_NONE' | 'RETURN_ALL_FROM_INDEX',
+    number
+  >;
   readonly AggregationType: Record<string, number>;
   readonly GroupByType: Record<string, number>;
   readonly DateTimeUnit: Record<string, number>;

@@ -15,7 +15,13 @@ beforeAll(async () => {
   local = await startLocal();
   const client = asSearch(sdkClient(local));
   await client.createTable({
-    tableMeta: { tableName: 'big', primaryKey: [{ name: 'h', type: 'STRING' }, { name: 'i', type: 'INTEGER' }] },
+    tableMeta: {
+      tableName: 'big',
+      primaryKey: [
+        { name: 'h', type: 'STRING' },
+        { name: 'i', type: 'INTEGER' },
+      ],
+    },
     reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
     tableOptions: { timeToLive: -1, maxVersions: 1 },
   });
@@ -48,7 +54,11 @@ interface SplitResponse {
 }
 
 async function splitPoints(body: object) {
-  const res = await rawCall({ ...local, region: local.region }, 'ComputeSplitPointsBySize', encodeSearch('ComputeSplitPointsBySizeRequest', body));
+  const res = await rawCall(
+    { ...local, region: local.region },
+    'ComputeSplitPointsBySize',
+    encodeSearch('ComputeSplitPointsBySizeRequest', body),
+  );
   return res;
 }
 
@@ -64,7 +74,10 @@ describe('ComputeSplitPointsBySize', () => {
     const firsts = out.split_points.map((p) => decodeRow(p).primaryKey[0].value as string);
     expect([...firsts].sort()).toEqual(firsts);
     expect(Number(out.locations[0].repeat)).toBe(out.split_points.length + 1);
-    const whole = decodeSearch<SplitResponse>('ComputeSplitPointsBySizeResponse', (await splitPoints({ table_name: 'big', split_size: 1 })).body);
+    const whole = decodeSearch<SplitResponse>(
+      'ComputeSplitPointsBySizeResponse',
+      (await splitPoints({ table_name: 'big', split_size: 1 })).body,
+    );
     expect(whole.split_points).toHaveLength(0);
   });
 
@@ -81,11 +94,19 @@ describe('ComputeSplitPointsBySize', () => {
 describe('malformed search requests', () => {
   it('answer 400 OTSParameterInvalid, never 5xx', async () => {
     for (const api of ['Search', 'CreateSearchIndex', 'ParallelScan', 'DescribeSearchIndex']) {
-      const res = await rawCall({ ...local, region: local.region }, api, new Uint8Array([0xff, 0xff, 0xff, 0x0f, 0x22]));
+      const res = await rawCall(
+        { ...local, region: local.region },
+        api,
+        new Uint8Array([0xff, 0xff, 0xff, 0x0f, 0x22]),
+      );
       expect(res.status, api).toBe(400);
       expect(decodeErrorBody(res.body)?.code).toBe('OTSParameterInvalid');
     }
-    const badQuery = encodeSearch('SearchRequest', { table_name: 'big', index_name: 'x', search_query: new Uint8Array([0x22, 0x05, 0x08]) });
+    const badQuery = encodeSearch('SearchRequest', {
+      table_name: 'big',
+      index_name: 'x',
+      search_query: new Uint8Array([0x22, 0x05, 0x08]),
+    });
     const res = await rawCall({ ...local, region: local.region }, 'Search', badQuery);
     expect(res.status).toBeLessThan(500);
   });

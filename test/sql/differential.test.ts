@@ -5,7 +5,13 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { sdkClient, startLocal, TableStore, type LocalTablestoreHandle, type SdkClient } from '../helpers/tablestore-local';
+import {
+  sdkClient,
+  startLocal,
+  TableStore,
+  type LocalTablestoreHandle,
+  type SdkClient,
+} from '../helpers/tablestore-local';
 import { sql, type Cell } from './helpers';
 
 let local: LocalTablestoreHandle;
@@ -60,11 +66,29 @@ const smallLit = fc.integer({ min: -6, max: 6 }).map(BigInt);
 const atomArb: fc.Arbitrary<Cond> = fc.oneof(
   fc.record({ k: fc.constant('cmp' as const), col: fc.constant<Col>('n'), op: fc.constantFrom(...OPS), v: intLit }),
   fc.record({ k: fc.constant('cmp' as const), col: fc.constant<Col>('a'), op: fc.constantFrom(...OPS), v: smallLit }),
-  fc.record({ k: fc.constant('cmp' as const), col: fc.constant<Col>('b'), op: fc.constantFrom(...OPS), v: fc.constantFrom(-1.5, 0, 0.5, 2) }),
-  fc.record({ k: fc.constant('cmp' as const), col: fc.constantFrom<Col>('g', 's'), op: fc.constantFrom(...OPS), v: fc.constantFrom('a', 'b', 'x', 'xy', 'y', 'z') }),
+  fc.record({
+    k: fc.constant('cmp' as const),
+    col: fc.constant<Col>('b'),
+    op: fc.constantFrom(...OPS),
+    v: fc.constantFrom(-1.5, 0, 0.5, 2),
+  }),
+  fc.record({
+    k: fc.constant('cmp' as const),
+    col: fc.constantFrom<Col>('g', 's'),
+    op: fc.constantFrom(...OPS),
+    v: fc.constantFrom('a', 'b', 'x', 'xy', 'y', 'z'),
+  }),
   fc.record({ k: fc.constant('null' as const), col: fc.constantFrom<Col>('a', 'b', 's', 'f'), not: fc.boolean() }),
-  fc.record({ k: fc.constant('in' as const), col: fc.constant<Col>('n'), vs: fc.array(intLit, { minLength: 1, maxLength: 4 }) }),
-  fc.record({ k: fc.constant('in' as const), col: fc.constantFrom<Col>('s', 'g'), vs: fc.array(fc.constantFrom('a', 'c', 'x', 'yz'), { minLength: 1, maxLength: 3 }) }),
+  fc.record({
+    k: fc.constant('in' as const),
+    col: fc.constant<Col>('n'),
+    vs: fc.array(intLit, { minLength: 1, maxLength: 4 }),
+  }),
+  fc.record({
+    k: fc.constant('in' as const),
+    col: fc.constantFrom<Col>('s', 'g'),
+    vs: fc.array(fc.constantFrom('a', 'c', 'x', 'yz'), { minLength: 1, maxLength: 3 }),
+  }),
   fc.record({ k: fc.constant('between' as const), col: fc.constant<Col>('a'), lo: smallLit, hi: smallLit }),
   fc.record({ k: fc.constant('between' as const), col: fc.constant<Col>('n'), lo: intLit, hi: intLit }),
   fc.record({ k: fc.constant('like' as const), pat: fc.constantFrom('x%', '%y', '_', '%z%', 'y_', '%') }),
@@ -201,7 +225,7 @@ function querySql(table: string, q: Query): string {
 function order(a: Cell, b: Cell): number {
   if (a === null) return b === null ? 0 : -1;
   if (b === null) return 1;
-  if (typeof a === 'boolean') return Number(a) - Number(b as boolean);
+  if (typeof a === 'boolean') return Number(a) - Number(b);
   return cmp(a as bigint | number | string, b as bigint | number | string);
 }
 
@@ -269,7 +293,13 @@ it('random SELECTs agree with a brute-force evaluation', async () => {
     fc.asyncProperty(dataArb, fc.array(queryArb, { minLength: 1, maxLength: 8 }), async (data, queries) => {
       const table = `diff_${tableNo++}`;
       await client.createTable({
-        tableMeta: { tableName: table, primaryKey: [{ name: 'g', type: 'STRING' }, { name: 'n', type: 'INTEGER' }] },
+        tableMeta: {
+          tableName: table,
+          primaryKey: [
+            { name: 'g', type: 'STRING' },
+            { name: 'n', type: 'INTEGER' },
+          ],
+        },
         reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
         tableOptions: { timeToLive: -1, maxVersions: 1 },
       });
@@ -295,7 +325,10 @@ it('random SELECTs agree with a brute-force evaluation', async () => {
         });
       }
       try {
-        await sql(client, `CREATE TABLE ${table} (g VARCHAR(1024), n BIGINT, a BIGINT, b DOUBLE, s MEDIUMTEXT, f BOOL, PRIMARY KEY(g, n))`);
+        await sql(
+          client,
+          `CREATE TABLE ${table} (g VARCHAR(1024), n BIGINT, a BIGINT, b DOUBLE, s MEDIUMTEXT, f BOOL, PRIMARY KEY(g, n))`,
+        );
         for (const q of queries) {
           const text = querySql(table, q);
           const got = await sql(client, text);

@@ -4,7 +4,13 @@
  * loaded in-process through the server's KvStore with the handlers' own codecs; queries go over HTTP.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { sdkClient, sdkError, startLocal, type LocalTablestoreHandle, type SdkClient } from '../helpers/tablestore-local';
+import {
+  sdkClient,
+  sdkError,
+  startLocal,
+  type LocalTablestoreHandle,
+  type SdkClient,
+} from '../helpers/tablestore-local';
 import { encodeStoredRow } from '../../local/tablestore/handlers/wide/row-codec';
 import { encodeKey } from '../../local/tablestore/handlers/wide/keys';
 import type { WideTableDefinition } from '../../local/tablestore/handlers/wide/table';
@@ -21,11 +27,22 @@ beforeAll(async () => {
   local = await startLocal();
   client = sdkClient(local);
   await client.createTable({
-    tableMeta: { tableName: 'big', primaryKey: [{ name: 'g', type: 'INTEGER' }, { name: 'n', type: 'INTEGER' }] },
+    tableMeta: {
+      tableName: 'big',
+      primaryKey: [
+        { name: 'g', type: 'INTEGER' },
+        { name: 'n', type: 'INTEGER' },
+      ],
+    },
     reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
     tableOptions: { timeToLive: -1, maxVersions: 1 },
   });
-  const def = { primaryKey: [{ name: 'g', type: 1 }, { name: 'n', type: 1 }] } as unknown as WideTableDefinition;
+  const def = {
+    primaryKey: [
+      { name: 'g', type: 1 },
+      { name: 'n', type: 1 },
+    ],
+  } as unknown as WideTableDefinition;
   const ts = Date.now();
   let batch: KvWrite[] = [];
   for (let i = 0; i < ROWS; i++) {
@@ -33,7 +50,11 @@ beforeAll(async () => {
       { name: 'g', value: BigInt(i % 100) },
       { name: 'n', value: BigInt(i) },
     ]);
-    batch.push({ space: dataSpace('big'), key, value: encodeStoredRow({ rowTs: ts, columns: [{ name: 'v', versions: [{ ts, value: BigInt(i % 7) }] }] }) });
+    batch.push({
+      space: dataSpace('big'),
+      key,
+      value: encodeStoredRow({ rowTs: ts, columns: [{ name: 'v', versions: [{ ts, value: BigInt(i % 7) }] }] }),
+    });
     if (batch.length === 10_000) {
       await local.server.store.write(batch);
       batch = [];
@@ -53,8 +74,15 @@ it('fails a query that must read more than the scan limit, serves narrower ones'
   expect((await sql(client, 'select count(*) from big where g < 50')).rows).toEqual([[BigInt(ROWS / 2)]]);
   // no ORDER BY: key order, stopping after three hits although the whole table matches the filter's column
   const inGroup0 = Array.from({ length: ROWS }, (_, i) => i).filter((i) => i % 100 === 0 && i % 7 === 3);
-  expect((await sql(client, 'select n from big where v = 3 limit 3')).rows).toEqual(inGroup0.slice(0, 3).map((i) => [BigInt(i)]));
+  expect((await sql(client, 'select n from big where v = 3 limit 3')).rows).toEqual(
+    inGroup0.slice(0, 3).map((i) => [BigInt(i)]),
+  );
   // ORDER BY the key descending: a backward read that stops after two rows
   const last = Array.from({ length: ROWS }, (_, i) => i).filter((i) => i % 100 === 99);
-  expect((await sql(client, 'select g, n from big order by g desc, n desc limit 2')).rows).toEqual(last.slice(-2).reverse().map((i) => [99n, BigInt(i)]));
+  expect((await sql(client, 'select g, n from big order by g desc, n desc limit 2')).rows).toEqual(
+    last
+      .slice(-2)
+      .reverse()
+      .map((i) => [99n, BigInt(i)]),
+  );
 }, 60_000);

@@ -5,7 +5,14 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { sdkClient, sdkError, startLocal, TableStore, type LocalTablestoreHandle, type SdkClient } from '../helpers/tablestore-local';
+import {
+  sdkClient,
+  sdkError,
+  startLocal,
+  TableStore,
+  type LocalTablestoreHandle,
+  type SdkClient,
+} from '../helpers/tablestore-local';
 import { rawCall } from '../helpers/ots-raw';
 import { encodeMessage } from '../../lib/tablestore/protocol/proto/wide';
 import { sql } from './helpers';
@@ -34,12 +41,17 @@ beforeAll(async () => {
       ],
     });
   }
-  await sql(client, 'create table test_table (pk1 varchar(1024), col_long bigint, col_keyword mediumtext, col_bool bool, col_double double, col_binary mediumblob, primary key(pk1));');
+  await sql(
+    client,
+    'create table test_table (pk1 varchar(1024), col_long bigint, col_keyword mediumtext, col_bool bool, col_double double, col_binary mediumblob, primary key(pk1));',
+  );
 });
 afterAll(async () => local?.stop());
 
 it('serves what samples/sql.js reads: row and column counts, table meta, LONG and BINARY cells', async () => {
-  const resp = (await (client as unknown as { sqlQuery(p: object): Promise<Record<string, unknown>> }).sqlQuery({ query: 'select * from test_table' })) as {
+  const resp = (await (client as unknown as { sqlQuery(p: object): Promise<Record<string, unknown>> }).sqlQuery({
+    query: 'select * from test_table',
+  })) as {
     consumes: unknown[];
     sqlRows: {
       rowCount: { toFloat64(): number };
@@ -52,8 +64,22 @@ it('serves what samples/sql.js reads: row and column counts, table meta, LONG an
   const rows = resp.sqlRows;
   expect(rows.rowCount.toFloat64()).toBe(5);
   expect(rows.columnCount).toBe(6);
-  expect(rows.sqlTableMeta.schemas.map((s) => s.typeName)).toEqual(['STRING', 'LONG', 'STRING', 'BOOLEAN', 'DOUBLE', 'BINARY']);
-  expect(rows.sqlTableMeta.columnsMap).toEqual({ pk1: 0, col_long: 1, col_keyword: 2, col_bool: 3, col_double: 4, col_binary: 5 });
+  expect(rows.sqlTableMeta.schemas.map((s) => s.typeName)).toEqual([
+    'STRING',
+    'LONG',
+    'STRING',
+    'BOOLEAN',
+    'DOUBLE',
+    'BINARY',
+  ]);
+  expect(rows.sqlTableMeta.columnsMap).toEqual({
+    pk1: 0,
+    col_long: 1,
+    col_keyword: 2,
+    col_bool: 3,
+    col_double: 4,
+    col_binary: 5,
+  });
   for (let i = 0; i < rows.rowCount.toFloat64(); i++) {
     expect((rows.get(i, 1) as { toFloat64(): number }).toFloat64()).toBe(i * 1000);
     expect(Buffer.from((rows.get(i, 5) as { valueArray(): Int8Array }).valueArray()).toString()).toBe('binary');
@@ -62,12 +88,89 @@ it('serves what samples/sql.js reads: row and column counts, table meta, LONG an
 });
 
 const TOKENS = [
-  'select', 'from', 'where', 'group', 'by', 'order', 'limit', 'having', 'and', 'or', 'not', 'in', 'between', 'like', 'is',
-  'null', 'distinct', 'count', 'sum', 'avg', '(', ')', ',', '*', '=', '<', '>=', '<>', '+', '-', '/', '%', "'x'", '"y"',
-  '1', '-2', '3.5', '9223372036854775807', '99999999999999999999', 'test_table', '`test_table::meta`', 'pk1', 'col_long',
-  'col_double', 'col_bool', 'col_binary', 'time_bin', 'tag_value_at', 'concat', 'substring', 'show', 'tables', 'describe',
-  'create', 'table', 'drop', 'mapping', 'alter', 'add', 'column', 'bool', 'bigint', 'primary', 'key', 'engine', ';', '.',
-  'as', 'asc', 'desc', 'offset', 'case', 'when', 'then', 'else', 'end', 'cast', 'x\'0f\'', '/*', '*/', '--', '\n', '?',
+  'select',
+  'from',
+  'where',
+  'group',
+  'by',
+  'order',
+  'limit',
+  'having',
+  'and',
+  'or',
+  'not',
+  'in',
+  'between',
+  'like',
+  'is',
+  'null',
+  'distinct',
+  'count',
+  'sum',
+  'avg',
+  '(',
+  ')',
+  ',',
+  '*',
+  '=',
+  '<',
+  '>=',
+  '<>',
+  '+',
+  '-',
+  '/',
+  '%',
+  "'x'",
+  '"y"',
+  '1',
+  '-2',
+  '3.5',
+  '9223372036854775807',
+  '99999999999999999999',
+  'test_table',
+  '`test_table::meta`',
+  'pk1',
+  'col_long',
+  'col_double',
+  'col_bool',
+  'col_binary',
+  'time_bin',
+  'tag_value_at',
+  'concat',
+  'substring',
+  'show',
+  'tables',
+  'describe',
+  'create',
+  'table',
+  'drop',
+  'mapping',
+  'alter',
+  'add',
+  'column',
+  'bool',
+  'bigint',
+  'primary',
+  'key',
+  'engine',
+  ';',
+  '.',
+  'as',
+  'asc',
+  'desc',
+  'offset',
+  'case',
+  'when',
+  'then',
+  'else',
+  'end',
+  'cast',
+  "x'0f'",
+  '/*',
+  '*/',
+  '--',
+  '\n',
+  '?',
 ];
 
 function expectClean(status: number): void {

@@ -4,7 +4,14 @@
  * errors, RAM actions and primary-key range planning (seen in the consumed read capacity).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sdkClient, sdkError, startLocal, TableStore, type LocalTablestoreHandle, type SdkClient } from '../helpers/tablestore-local';
+import {
+  sdkClient,
+  sdkError,
+  startLocal,
+  TableStore,
+  type LocalTablestoreHandle,
+  type SdkClient,
+} from '../helpers/tablestore-local';
 import type { AuthzRequest, IdentityStore } from '../../local/tablestore/auth/identity';
 import { sql, type Cell } from './helpers';
 
@@ -26,7 +33,13 @@ beforeAll(async () => {
   local = await startLocal();
   client = sdkClient(local);
   await client.createTable({
-    tableMeta: { tableName: 'users', primaryKey: [{ name: 'uid', type: 'STRING' }, { name: 'pid', type: 'INTEGER' }] },
+    tableMeta: {
+      tableName: 'users',
+      primaryKey: [
+        { name: 'uid', type: 'STRING' },
+        { name: 'pid', type: 'INTEGER' },
+      ],
+    },
     reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
     tableOptions: { timeToLive: -1, maxVersions: 1 },
   });
@@ -42,7 +55,10 @@ beforeAll(async () => {
     await put('users', [{ uid: i < 10 ? 'a' : 'b' }, { pid: L(i) }], attrs);
   }
   await put('users', [{ uid: 'c' }, { pid: L(BIG) }], [{ name: 'big' }, { age: L(BIG) }]);
-  await sql(client, 'create table users (uid varchar(1024), pid bigint(20), name mediumtext, age bigint, grade double, vip bool, photo mediumblob, note mediumtext, primary key(uid, pid))');
+  await sql(
+    client,
+    'create table users (uid varchar(1024), pid bigint(20), name mediumtext, age bigint, grade double, vip bool, photo mediumblob, note mediumtext, primary key(uid, pid))',
+  );
 });
 afterAll(async () => local?.stop());
 
@@ -51,7 +67,15 @@ const col = (rows: Cell[][], i = 0) => rows.map((r) => r[i]);
 describe('DDL and metadata statements', () => {
   it('SHOW TABLES lists wide tables and both faces of time series tables', async () => {
     const { TimeseriesClient } = await import('../../lib/tablestore/timeseries/index');
-    const ts = new TimeseriesClient({ endpoint: local.endpoint, instance: local.instance, credentials: async () => ({ accessKeyId: local.accessKeyId, accessKeySecret: local.accessKeySecret, source: 'test' }) });
+    const ts = new TimeseriesClient({
+      endpoint: local.endpoint,
+      instance: local.instance,
+      credentials: async () => ({
+        accessKeyId: local.accessKeyId,
+        accessKeySecret: local.accessKeySecret,
+        source: 'test',
+      }),
+    });
     await ts.createTimeseriesTable({ tableName: 'metrics_show' });
     ts.close();
     const r = await sql(client, 'show tables');
@@ -62,7 +86,11 @@ describe('DDL and metadata statements', () => {
 
   it('maps every table automatically (primary key + predefined columns), CREATE TABLE replaces it, DROP MAPPING restores it', async () => {
     await client.createTable({
-      tableMeta: { tableName: 'auto', primaryKey: [{ name: 'k', type: 'INTEGER' }], definedColumn: [{ name: 'd', type: 2 }] },
+      tableMeta: {
+        tableName: 'auto',
+        primaryKey: [{ name: 'k', type: 'INTEGER' }],
+        definedColumn: [{ name: 'd', type: 2 }],
+      },
       reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
       tableOptions: { timeToLive: -1, maxVersions: 1 },
     });
@@ -81,7 +109,9 @@ describe('DDL and metadata statements', () => {
     desc = await sql(client, 'desc auto');
     expect(col(desc.rows)).toEqual(['k', 'extra', 'd']);
     expect((await sql(client, 'select * from auto')).rows).toEqual([[1n, 'x', 1.5]]);
-    expect((await sdkError(sql(client, 'create table auto (k bigint, primary key(k))'))).message).toMatch(/already exists/);
+    expect((await sdkError(sql(client, 'create table auto (k bigint, primary key(k))'))).message).toMatch(
+      /already exists/,
+    );
     await sql(client, 'create table if not exists auto (k bigint, primary key(k))');
 
     const altered = await sql(client, 'alter table auto add column flag bool');
@@ -101,17 +131,32 @@ describe('DDL and metadata statements', () => {
 
   it('checks CREATE TABLE against the data table', async () => {
     await client.createTable({
-      tableMeta: { tableName: 'checked', primaryKey: [{ name: 'uid', type: 'STRING' }, { name: 'pid', type: 'INTEGER' }] },
+      tableMeta: {
+        tableName: 'checked',
+        primaryKey: [
+          { name: 'uid', type: 'STRING' },
+          { name: 'pid', type: 'INTEGER' },
+        ],
+      },
       reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
       tableOptions: { timeToLive: -1, maxVersions: 1 },
     });
     const bad = [
       ['create table checked (uid varchar(1024), primary key(uid))', /primary key/i],
       ['create table checked (uid varchar(1024), pid varchar(10), primary key(uid, pid))', /Type mismatch/],
-      ['create table checked (uid varchar(1024), pid bigint, v bigint, v double, primary key(uid, pid))', /Duplicate column/],
+      [
+        'create table checked (uid varchar(1024), pid bigint, v bigint, v double, primary key(uid, pid))',
+        /Duplicate column/,
+      ],
       ['create table nope (a bigint, primary key(a))', /doesn't exist/],
-      ['create table checked (uid varchar(1024), pid bigint, g geometry, primary key(uid, pid))', /not supported|syntax/],
-      ["create table checked (uid varchar(1024), pid bigint, primary key(uid, pid)) engine='searchindex'", /searchindex/],
+      [
+        'create table checked (uid varchar(1024), pid bigint, g geometry, primary key(uid, pid))',
+        /not supported|syntax/,
+      ],
+      [
+        "create table checked (uid varchar(1024), pid bigint, primary key(uid, pid)) engine='searchindex'",
+        /searchindex/,
+      ],
       ['create table users (uid varchar(1024), pid bigint, primary key(uid, pid))', /already exists/],
     ] as const;
     for (const [q, re] of bad) {
@@ -147,7 +192,8 @@ describe('SELECT', () => {
   });
 
   it('filters with comparisons, AND/OR/NOT, IN, BETWEEN, LIKE and IS [NOT] NULL', async () => {
-    const pids = async (where: string) => col((await sql(client, `select pid from users where ${where}`)).rows).map(Number);
+    const pids = async (where: string) =>
+      col((await sql(client, `select pid from users where ${where}`)).rows).map(Number);
     expect(await pids("uid = 'a' and pid >= 7")).toEqual([7, 8, 9]);
     expect(await pids('pid < 2 or pid > 18 and pid < 100')).toEqual([0, 1, 19]);
     expect(await pids("not (uid = 'a') and pid <> 10 and pid != 11 and pid <= 13")).toEqual([12, 13]);
@@ -156,7 +202,9 @@ describe('SELECT', () => {
     expect(await pids('pid between 4 and 6')).toEqual([4, 5, 6]);
     expect(await pids('pid not between 2 and 18 and pid < 100')).toEqual([0, 1, 19]);
     expect(await pids("name like 'user1_'")).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
-    expect(await pids("name not like '%1%' and name like 'user%'")).toEqual([0, 2, 3, 4, 5, 6, 7, 8, 9, 20, 22].filter((n) => n < 20));
+    expect(await pids("name not like '%1%' and name like 'user%'")).toEqual(
+      [0, 2, 3, 4, 5, 6, 7, 8, 9, 20, 22].filter((n) => n < 20),
+    );
     expect(await pids('note is null and pid < 100')).toEqual([0, 4, 8, 12, 16]);
     expect(await pids('note is not null and pid < 3')).toEqual([1, 2]);
     expect(await pids('vip and pid < 10')).toEqual([0, 3, 6, 9]);
@@ -178,18 +226,31 @@ describe('SELECT', () => {
     expect(col((await sql(client, 'select pid from users order by grade desc limit 3')).rows)).toEqual([19n, 18n, 17n]);
     expect(col((await sql(client, 'select pid from users order by age, pid limit 2, 3')).rows)).toEqual([14n, 1n, 8n]);
     expect(col((await sql(client, "select pid from users where uid = 'b' limit 2 offset 3")).rows)).toEqual([13n, 14n]);
-    expect(col((await sql(client, "select pid from users where uid = 'b' order by pid desc limit 2")).rows)).toEqual([19n, 18n]);
-    expect(col((await sql(client, 'select distinct note from users order by note')).rows)).toEqual([null, 'even', 'odd']);
-    expect((await sql(client, "select 1 + 2, 'x', from_unixtime(1447430881), time_bin(3600000000 * 5 + 7, '1h')")).rows).toEqual([
-      [3n, 'x', '2015-11-13 16:08:01', '1970-01-01 05:00:00'],
+    expect(col((await sql(client, "select pid from users where uid = 'b' order by pid desc limit 2")).rows)).toEqual([
+      19n,
+      18n,
     ]);
+    expect(col((await sql(client, 'select distinct note from users order by note')).rows)).toEqual([
+      null,
+      'even',
+      'odd',
+    ]);
+    expect(
+      (await sql(client, "select 1 + 2, 'x', from_unixtime(1447430881), time_bin(3600000000 * 5 + 7, '1h')")).rows,
+    ).toEqual([[3n, 'x', '2015-11-13 16:08:01', '1970-01-01 05:00:00']]);
   });
 
   it('aggregates with GROUP BY, HAVING, COUNT(DISTINCT) and ORDER BY on aggregates', async () => {
-    const all = await sql(client, "select count(*), count(note), count(distinct note), sum(pid), avg(grade), min(name), max(age) from users where uid <> 'c'");
+    const all = await sql(
+      client,
+      "select count(*), count(note), count(distinct note), sum(pid), avg(grade), min(name), max(age) from users where uid <> 'c'",
+    );
     expect(all.rows).toEqual([[20n, 15n, 2n, 190n, 10, 'user00', 26n]]);
     expect(all.names[0]).toBe('COUNT(*)');
-    const g = await sql(client, "select age, count(*) as n, sum(grade) from users where uid in ('a', 'b') group by age having n >= 3 order by n desc, age");
+    const g = await sql(
+      client,
+      "select age, count(*) as n, sum(grade) from users where uid in ('a', 'b') group by age having n >= 3 order by n desc, age",
+    );
     expect(g.rows).toEqual([
       [20n, 3n, 0.5 + 7.5 + 14.5],
       [21n, 3n, 1.5 + 8.5 + 15.5],
@@ -201,7 +262,10 @@ describe('SELECT', () => {
     const empty = await sql(client, "select count(*), sum(pid), max(name) from users where uid = 'zzz'");
     expect(empty.rows).toEqual([[0n, null, null]]);
     expect(empty.types).toEqual(['LONG', 'LONG', 'STRING']);
-    const byExpr = await sql(client, "select pid % 2 as parity, count(*) from users where uid <> 'c' group by parity order by 1");
+    const byExpr = await sql(
+      client,
+      "select pid % 2 as parity, count(*) from users where uid <> 'c' group by parity order by 1",
+    );
     expect(byExpr.rows).toEqual([
       [0n, 10n],
       [1n, 10n],
@@ -210,17 +274,28 @@ describe('SELECT', () => {
 
   it('reads only the primary-key range the WHERE clause allows', async () => {
     await client.createTable({
-      tableMeta: { tableName: 'wide_rows', primaryKey: [{ name: 'g', type: 'STRING' }, { name: 'n', type: 'INTEGER' }] },
+      tableMeta: {
+        tableName: 'wide_rows',
+        primaryKey: [
+          { name: 'g', type: 'STRING' },
+          { name: 'n', type: 'INTEGER' },
+        ],
+      },
       reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
       tableOptions: { timeToLive: -1, maxVersions: 1 },
     });
     const blob = 'x'.repeat(8000); // ~2 CU per row read
-    for (const g of ['a', 'b', 'c']) for (let n = 0; n < 10; n++) await put('wide_rows', [{ g }, { n: L(n) }], [{ s: blob }]);
+    for (const g of ['a', 'b', 'c'])
+      for (let n = 0; n < 10; n++) await put('wide_rows', [{ g }, { n: L(n) }], [{ s: blob }]);
     await sql(client, 'create table wide_rows (g varchar(1024), n bigint, s mediumtext, primary key(g, n))');
     const read = async (q: string) => {
       const r = await sql(client, q);
       const c = r.raw.consumes ?? [];
-      return { rows: r.rows.length, cu: Number(c[0]?.consumed?.capacityUnit?.read ?? -1), table: c[0]?.tableName ?? c[0]?.table_name };
+      return {
+        rows: r.rows.length,
+        cu: Number(c[0]?.consumed?.capacityUnit?.read ?? -1),
+        table: c[0]?.tableName ?? c[0]?.table_name,
+      };
     };
     const full = await read("select n from wide_rows where s = 'nothing'");
     const prefix = await read("select n from wide_rows where g = 'b'");
@@ -253,12 +328,16 @@ describe('JOIN', () => {
       reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
       tableOptions: { timeToLive: -1, maxVersions: 1 },
     });
-    for (const [oid, uid, pid, amount] of orders) await put('orders', [{ oid: L(oid) }], [{ uid }, { pid: L(pid) }, { amount }]);
+    for (const [oid, uid, pid, amount] of orders)
+      await put('orders', [{ oid: L(oid) }], [{ uid }, { pid: L(pid) }, { amount }]);
     await sql(client, 'create table orders (oid bigint, uid mediumtext, pid bigint, amount double, primary key(oid))');
   });
 
   it('joins INNER, LEFT, RIGHT and CROSS, with ON or USING, and aggregates over the join', async () => {
-    const inner = await sql(client, 'select o.oid, u.name, o.amount from orders o join users u on u.uid = o.uid and u.pid = o.pid order by o.oid');
+    const inner = await sql(
+      client,
+      'select o.oid, u.name, o.amount from orders o join users u on u.uid = o.uid and u.pid = o.pid order by o.oid',
+    );
     expect(inner.rows).toEqual([
       [1n, 'user01', 10.5],
       [2n, 'user01', 4],
@@ -267,7 +346,10 @@ describe('JOIN', () => {
     ]);
     const using = await sql(client, 'select oid, name from orders inner join users using (uid, pid) order by oid');
     expect(using.rows).toEqual(inner.rows.map((r) => [r[0], r[1]]));
-    const left = await sql(client, "select u.pid, o.oid from users u left join orders o on o.uid = u.uid and o.pid = u.pid where u.uid = 'a' and u.pid < 4 order by u.pid, o.oid");
+    const left = await sql(
+      client,
+      "select u.pid, o.oid from users u left join orders o on o.uid = u.uid and o.pid = u.pid where u.uid = 'a' and u.pid < 4 order by u.pid, o.oid",
+    );
     expect(left.rows).toEqual([
       [0n, null],
       [1n, 1n],
@@ -275,20 +357,42 @@ describe('JOIN', () => {
       [2n, null],
       [3n, 3n],
     ]);
-    const right = await sql(client, 'select o.oid, u.name from users u right join orders o on o.uid = u.uid and o.pid = u.pid where u.name is null');
+    const right = await sql(
+      client,
+      'select o.oid, u.name from users u right join orders o on o.uid = u.uid and o.pid = u.pid where u.name is null',
+    );
     expect(right.rows).toEqual([[5n, null]]);
     const cross = await sql(client, "select count(*) from orders cross join users where users.uid = 'b'");
     expect(cross.rows).toEqual([[BigInt(orders.length * 10)]]);
     const comma = await sql(client, "select count(*) from orders, users u where u.uid = 'a' and orders.amount > 5");
     expect(comma.rows).toEqual([[20n]]);
-    const perUser = await sql(client, 'select u.name, count(*) as n, sum(o.amount) from users u join orders o on o.uid = u.uid and o.pid = u.pid group by u.name order by n desc, u.name');
+    const perUser = await sql(
+      client,
+      'select u.name, count(*) as n, sum(o.amount) from users u join orders o on o.uid = u.uid and o.pid = u.pid group by u.name order by n desc, u.name',
+    );
     expect(perUser.rows).toEqual([
       ['user01', 2n, 14.5],
       ['user03', 1n, 7.25],
       ['user12', 1n, 1],
     ]);
-    const star = await sql(client, 'select * from orders o join users u on u.uid = o.uid and u.pid = o.pid where o.oid = 4');
-    expect(star.names).toEqual(['oid', 'uid', 'pid', 'amount', 'uid', 'pid', 'name', 'age', 'grade', 'vip', 'photo', 'note']);
+    const star = await sql(
+      client,
+      'select * from orders o join users u on u.uid = o.uid and u.pid = o.pid where o.oid = 4',
+    );
+    expect(star.names).toEqual([
+      'oid',
+      'uid',
+      'pid',
+      'amount',
+      'uid',
+      'pid',
+      'name',
+      'age',
+      'grade',
+      'vip',
+      'photo',
+      'note',
+    ]);
     expect((star.raw.consumes ?? []).map((c) => c.tableName ?? c.table_name).sort()).toEqual(['orders', 'users']);
   });
 });
@@ -299,7 +403,7 @@ describe('errors', () => {
     ['select * from users where', /syntax at line 1, column 26/],
     ['select * from nope', /Table 'nope' doesn't exist/],
     ['select nope from users', /Unknown column 'nope'/],
-    ["select * from users where name > 5", /Type mismatch/],
+    ['select * from users where name > 5', /Type mismatch/],
     ['select pid + name from users', /Type mismatch/],
     ["select * from users where name like 1 and uid = 'a'", /Type mismatch/],
     ['select * from users where count(*) > 1', /group function/],
@@ -335,7 +439,8 @@ describe('RAM actions', () => {
         principal: 'user/sql',
         authorize: (req) => {
           seen.push(req);
-          if (req.action === 'ots:SQLSelect' && req.resources.some((r) => r.endsWith('/table/secret'))) return { allowed: false, reason: 'deny' };
+          if (req.action === 'ots:SQLSelect' && req.resources.some((r) => r.endsWith('/table/secret')))
+            return { allowed: false, reason: 'deny' };
           if (req.action === 'ots:SQLShowTable') return { allowed: false, reason: 'deny' };
           return { allowed: true };
         },
@@ -358,7 +463,9 @@ describe('RAM actions', () => {
       };
       expect(await actions('select * from open')).toEqual([['ots:SQLSelect', 'open']]);
       expect(await actions('describe open')).toEqual([['ots:SQLDescribeTable', 'open']]);
-      expect(await actions('create table open (k varchar(1024), primary key(k))')).toEqual([['ots:SQLCreateTable', 'open']]);
+      expect(await actions('create table open (k varchar(1024), primary key(k))')).toEqual([
+        ['ots:SQLCreateTable', 'open'],
+      ]);
       expect(await actions('alter table open add column v bigint')).toEqual([['ots:SQLAlterTable', 'open']]);
       expect(await actions('drop mapping table open')).toEqual([['ots:SQLDropTable', 'open']]);
       expect(await actions('show tables')).toEqual([['ots:SQLShowTable', '*']]);

@@ -14,7 +14,7 @@ let client: SdkClient;
 let ts: TimeseriesClient;
 
 const HOUR_US = 3_600_000_000n;
-const START_US = (BigInt(Date.now()) * 1000n / HOUR_US - 5n) * HOUR_US; // an hour boundary, 5 hours ago
+const START_US = ((BigInt(Date.now()) * 1000n) / HOUR_US - 5n) * HOUR_US; // an hour boundary, 5 hours ago
 const HOSTS = ['host-1', 'host-2', 'host-3'];
 const REGION: Record<string, string> = { 'host-1': 'cn-hangzhou', 'host-2': 'cn-hangzhou', 'host-3': 'cn-shanghai' };
 
@@ -31,7 +31,11 @@ beforeAll(async () => {
   ts = new TimeseriesClient({
     endpoint: local.endpoint,
     instance: local.instance,
-    credentials: async () => ({ accessKeyId: local.accessKeyId, accessKeySecret: local.accessKeySecret, source: 'test' }),
+    credentials: async () => ({
+      accessKeyId: local.accessKeyId,
+      accessKeySecret: local.accessKeySecret,
+      source: 'test',
+    }),
   });
   await ts.createTimeseriesTable({ tableName: 'metrics' });
   const rows = [];
@@ -41,9 +45,17 @@ beforeAll(async () => {
       const time = START_US + BigInt(i) * 600_000_000n;
       const usage = ((i * 7 + h * 13) % 50) + 0.25;
       points.push({ host, time, usage });
-      rows.push({ key: { measurement: 'cpu', dataSource: host, tags: { region: REGION[host] } }, time, fields: { usage, count: BigInt(i), ok: i % 2 === 0, state: i % 3 ? 'up' : 'busy' } });
+      rows.push({
+        key: { measurement: 'cpu', dataSource: host, tags: { region: REGION[host] } },
+        time,
+        fields: { usage, count: BigInt(i), ok: i % 2 === 0, state: i % 3 ? 'up' : 'busy' },
+      });
     }
-    rows.push({ key: { measurement: 'mem', dataSource: host, tags: { region: REGION[host] } }, time: START_US, fields: { free: 1024n * BigInt(h + 1) } });
+    rows.push({
+      key: { measurement: 'mem', dataSource: host, tags: { region: REGION[host] } },
+      time: START_US,
+      fields: { free: 1024n * BigInt(h + 1) },
+    });
   }
   expect((await ts.putTimeseriesData({ tableName: 'metrics', rows })).failedRows).toEqual([]);
 });
@@ -54,11 +66,25 @@ afterAll(async () => {
 
 it('maps the points (single-value model) and the series meta', async () => {
   const data = await sql(client, 'describe metrics');
-  expect(data.rows.map((r) => r[0])).toEqual(['_m_name', '_data_source', '_tags', '_time', '_field_name', '_long_value', '_double_value', '_bool_value', '_string_value', '_binary_value']);
+  expect(data.rows.map((r) => r[0])).toEqual([
+    '_m_name',
+    '_data_source',
+    '_tags',
+    '_time',
+    '_field_name',
+    '_long_value',
+    '_double_value',
+    '_bool_value',
+    '_string_value',
+    '_binary_value',
+  ]);
   const meta = await sql(client, 'describe `metrics::meta`');
   expect(meta.rows.map((r) => r[0])).toEqual(['_m_name', '_data_source', '_tags', '_attributes', '_meta_update_time']);
 
-  const one = await sql(client, `select * from metrics where _m_name = 'cpu' and _data_source = 'host-1' and _tags = '${formatTags({ region: 'cn-hangzhou' })}' and _time = ${START_US + 600_000_000n}`);
+  const one = await sql(
+    client,
+    `select * from metrics where _m_name = 'cpu' and _data_source = 'host-1' and _tags = '${formatTags({ region: 'cn-hangzhou' })}' and _time = ${START_US + 600_000_000n}`,
+  );
   expect(one.rows).toEqual([
     ['cpu', 'host-1', '["region=cn-hangzhou"]', START_US + 600_000_000n, 'count', 1n, null, null, null, null],
     ['cpu', 'host-1', '["region=cn-hangzhou"]', START_US + 600_000_000n, 'ok', null, null, false, null, null],
@@ -66,19 +92,25 @@ it('maps the points (single-value model) and the series meta', async () => {
     ['cpu', 'host-1', '["region=cn-hangzhou"]', START_US + 600_000_000n, 'usage', null, 7.25, null, null, null],
   ]);
 
-  const series = await sql(client, "select _m_name, _data_source, tag_value_at(_tags, 'region') as region from `metrics::meta` order by _m_name, _data_source");
-  expect(series.rows).toEqual([
-    ...HOSTS.map((h) => ['cpu', h, REGION[h]]),
-    ...HOSTS.map((h) => ['mem', h, REGION[h]]),
-  ]);
+  const series = await sql(
+    client,
+    "select _m_name, _data_source, tag_value_at(_tags, 'region') as region from `metrics::meta` order by _m_name, _data_source",
+  );
+  expect(series.rows).toEqual([...HOSTS.map((h) => ['cpu', h, REGION[h]]), ...HOSTS.map((h) => ['mem', h, REGION[h]])]);
   const updated = await sql(client, 'select min(_meta_update_time) from `metrics::meta`');
   expect(typeof updated.rows[0][0]).toBe('bigint');
 });
 
 it('counts points per series', async () => {
-  const r = await sql(client, "select _data_source, count(*) as points from metrics where _m_name = 'cpu' and _field_name = 'usage' group by _data_source order by _data_source");
+  const r = await sql(
+    client,
+    "select _data_source, count(*) as points from metrics where _m_name = 'cpu' and _field_name = 'usage' group by _data_source order by _data_source",
+  );
   expect(r.rows).toEqual(HOSTS.map((h) => [h, BigInt(points.filter((p) => p.host === h).length)]));
-  const regions = await sql(client, "select tag_value_at(_tags, 'region') as region, count(distinct _data_source) from metrics where _m_name = 'cpu' group by region order by region");
+  const regions = await sql(
+    client,
+    "select tag_value_at(_tags, 'region') as region, count(distinct _data_source) from metrics where _m_name = 'cpu' group by region order by region",
+  );
   expect(regions.rows).toEqual([
     ['cn-hangzhou', 2n],
     ['cn-shanghai', 1n],
@@ -116,8 +148,14 @@ it('narrows time ranges and field filters like any key range', async () => {
     [from + 5n * 600_000_000n, 11n],
     [from + 4n * 600_000_000n, 10n],
   ]);
-  const busy = await sql(client, "select count(*) from metrics where _field_name = 'state' and _string_value = 'busy' and _data_source = 'host-3'");
+  const busy = await sql(
+    client,
+    "select count(*) from metrics where _field_name = 'state' and _string_value = 'busy' and _data_source = 'host-3'",
+  );
   expect(busy.rows).toEqual([[4n]]);
-  const mem = await sql(client, "select _data_source, _long_value from metrics where _m_name = 'mem' order by _long_value desc limit 1");
+  const mem = await sql(
+    client,
+    "select _data_source, _long_value from metrics where _m_name = 'mem' order by _long_value desc limit 1",
+  );
   expect(mem.rows).toEqual([['host-3', 3072n]]);
 });

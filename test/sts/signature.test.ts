@@ -49,11 +49,22 @@ describe('ACS3-HMAC-SHA256 signature', () => {
       'x-acs-content-sha256': EMPTY_SHA256,
       accept: 'application/json',
     };
-    const signedHeaders = ['host', 'x-acs-action', 'x-acs-content-sha256', 'x-acs-date', 'x-acs-signature-nonce', 'x-acs-version'];
+    const signedHeaders = [
+      'host',
+      'x-acs-action',
+      'x-acs-content-sha256',
+      'x-acs-date',
+      'x-acs-signature-nonce',
+      'x-acs-version',
+    ];
     const canonical = acs3CanonicalRequest({
       method: 'POST',
       path: '/',
-      query: Object.entries({ RoleSessionName: 'fc-test', DurationSeconds: '900', RoleArn: 'acs:ram::1234567890:role/r' }),
+      query: Object.entries({
+        RoleSessionName: 'fc-test',
+        DurationSeconds: '900',
+        RoleArn: 'acs:ram::1234567890:role/r',
+      }),
       headers,
       signedHeaders,
       hashedPayload: EMPTY_SHA256,
@@ -67,8 +78,14 @@ describe('ACS3-HMAC-SHA256 signature', () => {
     const parsed = parseAcs3Authorization(
       `ACS3-HMAC-SHA256 Credential=AKIDTEST,SignedHeaders=host;x-acs-date,Signature=${'AB12'.repeat(16)}`,
     );
-    expect(parsed).toEqual({ accessKeyId: 'AKIDTEST', signedHeaders: ['host', 'x-acs-date'], signature: 'ab12'.repeat(16) });
-    expect(parseAcs3Authorization('ACS3-HMAC-SHA256 Credential=AK,SignedHeaders=host,Signature=abc123')).toBeUndefined();
+    expect(parsed).toEqual({
+      accessKeyId: 'AKIDTEST',
+      signedHeaders: ['host', 'x-acs-date'],
+      signature: 'ab12'.repeat(16),
+    });
+    expect(
+      parseAcs3Authorization('ACS3-HMAC-SHA256 Credential=AK,SignedHeaders=host,Signature=abc123'),
+    ).toBeUndefined();
     expect(parseAcs3Authorization(undefined)).toBeUndefined();
     expect(parseAcs3Authorization('ACS3-HMAC-SHA256 Credential=AK,Signature=x')).toBeUndefined();
     expect(parseAcs3Authorization('OTS ak:sig')).toBeUndefined();

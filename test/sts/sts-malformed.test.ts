@@ -25,13 +25,33 @@ function send(path: string, body: Buffer, headers: Record<string, string>): Prom
 
 describe('local STS on malformed input', () => {
   it('answers every malformed request with a 4xx STS error, never a 500 or a crash', async () => {
-    const key = fc.constantFrom('Action', 'Version', 'Signature', 'AccessKeyId', 'Timestamp', 'SignatureNonce', 'RoleArn', 'Policy', 'x', '%zz', '');
-    const value = fc.oneof(fc.string(), fc.constantFrom('AssumeRole', '2015-04-01', '%', '%E0%A4%A', 'HMAC-SHA1', '1.0', 'LTAI5tLocalDeveloper00001'));
+    const key = fc.constantFrom(
+      'Action',
+      'Version',
+      'Signature',
+      'AccessKeyId',
+      'Timestamp',
+      'SignatureNonce',
+      'RoleArn',
+      'Policy',
+      'x',
+      '%zz',
+      '',
+    );
+    const value = fc.oneof(
+      fc.string(),
+      fc.constantFrom('AssumeRole', '2015-04-01', '%', '%E0%A4%A', 'HMAC-SHA1', '1.0', 'LTAI5tLocalDeveloper00001'),
+    );
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.tuple(key, value), { maxLength: 8 }),
         fc.uint8Array({ maxLength: 200 }),
-        fc.constantFrom('', 'ACS3-HMAC-SHA256 Credential=LTAI5tLocalDeveloper00001,SignedHeaders=host,Signature=00', 'ACS3-HMAC-SHA256 junk', 'Bearer x'),
+        fc.constantFrom(
+          '',
+          'ACS3-HMAC-SHA256 Credential=LTAI5tLocalDeveloper00001,SignedHeaders=host,Signature=00',
+          'ACS3-HMAC-SHA256 junk',
+          'Bearer x',
+        ),
         fc.constantFrom('/', '/%zz', '/?Format=XML', '/a/b'),
         async (pairs, body, authorization, path) => {
           const query = pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');

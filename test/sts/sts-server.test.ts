@@ -14,9 +14,21 @@ const identities = parseIdentities({
   rootAccessKeys: [{ id: 'ROOTKEY0001', secret: 'root-secret' }],
   users: [
     { name: 'dev', accessKeys: [{ id: 'DEVKEY0001', secret: 'dev-secret' }], policies: ['AliyunSTSAssumeRoleAccess'] },
-    { name: 'nobody', accessKeys: [{ id: 'NOBODYKEY1', secret: 'nobody-secret' }], policies: ['AliyunOTSReadOnlyAccess'] },
-    { name: 'outsider', accessKeys: [{ id: 'OUTSIDER01', secret: 'outsider-secret' }], policies: ['AliyunSTSAssumeRoleAccess'] },
-    { name: 'retired', accessKeys: [{ id: 'RETIREDKEY', secret: 'retired-secret', status: 'Inactive' }], policies: ['AliyunSTSAssumeRoleAccess'] },
+    {
+      name: 'nobody',
+      accessKeys: [{ id: 'NOBODYKEY1', secret: 'nobody-secret' }],
+      policies: ['AliyunOTSReadOnlyAccess'],
+    },
+    {
+      name: 'outsider',
+      accessKeys: [{ id: 'OUTSIDER01', secret: 'outsider-secret' }],
+      policies: ['AliyunSTSAssumeRoleAccess'],
+    },
+    {
+      name: 'retired',
+      accessKeys: [{ id: 'RETIREDKEY', secret: 'retired-secret', status: 'Inactive' }],
+      policies: ['AliyunSTSAssumeRoleAccess'],
+    },
   ],
   roles: [
     { name: 'reader', maxSessionDuration: 7200, policies: ['AliyunOTSReadOnlyAccess'] },
@@ -41,7 +53,9 @@ const identities = parseIdentities({
       policies: ['AliyunOTSFullAccess'],
       trustPolicy: {
         Version: '1',
-        Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { RAM: [`acs:ram::${ACCOUNT}:user/dev`] } }],
+        Statement: [
+          { Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { RAM: [`acs:ram::${ACCOUNT}:user/dev`] } },
+        ],
       },
     },
   ],
@@ -67,7 +81,11 @@ const assume = (id: string, secret: string, extra: Partial<Parameters<typeof fro
   })();
 
 /** A hand-signed RPC request, for the error paths the client libraries never produce. */
-async function rawRpc(params: Record<string, string>, secret: string, raw = false): Promise<{ status: number; body: Record<string, unknown>; text: string }> {
+async function rawRpc(
+  params: Record<string, string>,
+  secret: string,
+  raw = false,
+): Promise<{ status: number; body: Record<string, unknown>; text: string }> {
   const all: Record<string, string> = {
     Version: '2015-04-01',
     Action: 'AssumeRole',
@@ -134,11 +152,14 @@ describe('local STS AssumeRole', () => {
     // A forced refresh is a real second AssumeRole with new keys.
     const forced = await provider({ forceRefresh: true });
     expect(sts.stats.issued - before).toBe(2);
-    expect(forced.accessKeyId).not.toBe(all[0]!.accessKeyId);
+    expect(forced.accessKeyId).not.toBe(all[0].accessKeyId);
   });
 
   it('accepts ACS3-HMAC-SHA256 from @alicloud/sts20150401 and its v2 (RPC) mode', async () => {
-    for (const [signatureAlgorithm, style] of [[undefined, 'acs3'], ['v2', 'rpc']] as const) {
+    for (const [signatureAlgorithm, style] of [
+      [undefined, 'acs3'],
+      ['v2', 'rpc'],
+    ] as const) {
       const before = { ...sts.stats };
       const client = new Sts20150401(
         new $OpenApiUtil.Config({
@@ -175,9 +196,17 @@ describe('local STS AssumeRole', () => {
     const res = await client.assumeRole(new $Sts.AssumeRoleRequest({ roleArn: readerArn, roleSessionName: 'chained' }));
     expect(res.body?.credentials?.accessKeyId).toMatch(/^STS\./);
     const forged = new Sts20150401(
-      new $OpenApiUtil.Config({ accessKeyId: first.accessKeyId, accessKeySecret: first.accessKeySecret, securityToken: 'CAISforged', endpoint: sts.stsEndpoint, ca: sts.caCert }),
+      new $OpenApiUtil.Config({
+        accessKeyId: first.accessKeyId,
+        accessKeySecret: first.accessKeySecret,
+        securityToken: 'CAISforged',
+        endpoint: sts.stsEndpoint,
+        ca: sts.caCert,
+      }),
     );
-    await expect(forged.assumeRole(new $Sts.AssumeRoleRequest({ roleArn: readerArn, roleSessionName: 'chained' }))).rejects.toMatchObject({
+    await expect(
+      forged.assumeRole(new $Sts.AssumeRoleRequest({ roleArn: readerArn, roleSessionName: 'chained' })),
+    ).rejects.toMatchObject({
       code: 'InvalidSecurityToken.MismatchWithAccessKey',
     });
   });
@@ -185,7 +214,9 @@ describe('local STS AssumeRole', () => {
   it('enforces an ExternalId condition in the trust policy, and passes a session policy object through', async () => {
     const partnerArn = `acs:ram::${ACCOUNT}:role/partner`;
     await expect(assume('DEVKEY0001', 'dev-secret', { roleArn: partnerArn })).rejects.toThrow(/NoPermission/);
-    await expect(assume('DEVKEY0001', 'dev-secret', { roleArn: partnerArn, externalId: 'wrong-id' })).rejects.toThrow(/NoPermission/);
+    await expect(assume('DEVKEY0001', 'dev-secret', { roleArn: partnerArn, externalId: 'wrong-id' })).rejects.toThrow(
+      /NoPermission/,
+    );
     const c = await assume('DEVKEY0001', 'dev-secret', {
       roleArn: partnerArn,
       externalId: 'abcd-1234',
@@ -207,9 +238,16 @@ describe('local STS AssumeRole', () => {
 
   it('rejects a wrong ACS3 signature with SignatureDoesNotMatch', async () => {
     const client = new Sts20150401(
-      new $OpenApiUtil.Config({ accessKeyId: 'DEVKEY0001', accessKeySecret: 'not-the-secret', endpoint: sts.stsEndpoint, ca: sts.caCert }),
+      new $OpenApiUtil.Config({
+        accessKeyId: 'DEVKEY0001',
+        accessKeySecret: 'not-the-secret',
+        endpoint: sts.stsEndpoint,
+        ca: sts.caCert,
+      }),
     );
-    await expect(client.assumeRole(new $Sts.AssumeRoleRequest({ roleArn: readerArn, roleSessionName: 'x1' }))).rejects.toMatchObject({
+    await expect(
+      client.assumeRole(new $Sts.AssumeRoleRequest({ roleArn: readerArn, roleSessionName: 'x1' })),
+    ).rejects.toMatchObject({
       code: 'SignatureDoesNotMatch',
     });
   });
@@ -230,19 +268,101 @@ describe('local STS AssumeRole', () => {
   it.each([
     ['root account keys', 'ROOTKEY0001', 'root-secret', {}, 403, 'NoPermission'],
     ['a user without sts:AssumeRole', 'NOBODYKEY1', 'nobody-secret', {}, 403, 'NoPermission'],
-    ['a user outside the trust policy', 'OUTSIDER01', 'outsider-secret', { RoleArn: `acs:ram::${ACCOUNT}:role/dev-only` }, 403, 'NoPermission'],
+    [
+      'a user outside the trust policy',
+      'OUTSIDER01',
+      'outsider-secret',
+      { RoleArn: `acs:ram::${ACCOUNT}:role/dev-only` },
+      403,
+      'NoPermission',
+    ],
     ['an inactive key', 'RETIREDKEY', 'retired-secret', {}, 400, 'InvalidAccessKeyId.Inactive'],
     ['an unknown key', 'UNKNOWN001', 'x', {}, 404, 'InvalidAccessKeyId.NotFound'],
-    ['an unknown role', 'DEVKEY0001', 'dev-secret', { RoleArn: `acs:ram::${ACCOUNT}:role/ghost` }, 404, 'EntityNotExist.Role'],
-    ['another account’s role', 'DEVKEY0001', 'dev-secret', { RoleArn: 'acs:ram::999:role/reader' }, 404, 'EntityNotExist.Role'],
-    ['a malformed RoleArn', 'DEVKEY0001', 'dev-secret', { RoleArn: 'arn:aws:iam::1:role/x' }, 400, 'InvalidParameter.RoleArn'],
-    ['a duration above the role maximum', 'DEVKEY0001', 'dev-secret', { DurationSeconds: '7201' }, 400, 'InvalidParameter.DurationSeconds'],
-    ['a duration below 900', 'DEVKEY0001', 'dev-secret', { DurationSeconds: '899' }, 400, 'InvalidParameter.DurationSeconds'],
-    ['a bad session name', 'DEVKEY0001', 'dev-secret', { RoleSessionName: 'has space' }, 400, 'InvalidParameter.RoleSessionName'],
-    ['a policy that fails the grammar', 'DEVKEY0001', 'dev-secret', { Policy: '{"Version":"2","Statement":[]}' }, 400, 'InvalidParameter.PolicyGrammar'],
-    ['an oversized policy', 'DEVKEY0001', 'dev-secret', { Policy: JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: 'ots:GetRow', Resource: 'x'.repeat(2100) }] }) }, 400, 'InvalidParameter.PolicySize'],
-    ['a stale timestamp', 'DEVKEY0001', 'dev-secret', { Timestamp: '2015-08-18T03:15:45Z' }, 400, 'InvalidTimeStamp.Expired'],
-    ['a wrong signature method', 'DEVKEY0001', 'dev-secret', { SignatureMethod: 'HMAC-SHA256' }, 400, 'InvalidSignatureMethod'],
+    [
+      'an unknown role',
+      'DEVKEY0001',
+      'dev-secret',
+      { RoleArn: `acs:ram::${ACCOUNT}:role/ghost` },
+      404,
+      'EntityNotExist.Role',
+    ],
+    [
+      'another account’s role',
+      'DEVKEY0001',
+      'dev-secret',
+      { RoleArn: 'acs:ram::999:role/reader' },
+      404,
+      'EntityNotExist.Role',
+    ],
+    [
+      'a malformed RoleArn',
+      'DEVKEY0001',
+      'dev-secret',
+      { RoleArn: 'arn:aws:iam::1:role/x' },
+      400,
+      'InvalidParameter.RoleArn',
+    ],
+    [
+      'a duration above the role maximum',
+      'DEVKEY0001',
+      'dev-secret',
+      { DurationSeconds: '7201' },
+      400,
+      'InvalidParameter.DurationSeconds',
+    ],
+    [
+      'a duration below 900',
+      'DEVKEY0001',
+      'dev-secret',
+      { DurationSeconds: '899' },
+      400,
+      'InvalidParameter.DurationSeconds',
+    ],
+    [
+      'a bad session name',
+      'DEVKEY0001',
+      'dev-secret',
+      { RoleSessionName: 'has space' },
+      400,
+      'InvalidParameter.RoleSessionName',
+    ],
+    [
+      'a policy that fails the grammar',
+      'DEVKEY0001',
+      'dev-secret',
+      { Policy: '{"Version":"2","Statement":[]}' },
+      400,
+      'InvalidParameter.PolicyGrammar',
+    ],
+    [
+      'an oversized policy',
+      'DEVKEY0001',
+      'dev-secret',
+      {
+        Policy: JSON.stringify({
+          Version: '1',
+          Statement: [{ Effect: 'Allow', Action: 'ots:GetRow', Resource: 'x'.repeat(2100) }],
+        }),
+      },
+      400,
+      'InvalidParameter.PolicySize',
+    ],
+    [
+      'a stale timestamp',
+      'DEVKEY0001',
+      'dev-secret',
+      { Timestamp: '2015-08-18T03:15:45Z' },
+      400,
+      'InvalidTimeStamp.Expired',
+    ],
+    [
+      'a wrong signature method',
+      'DEVKEY0001',
+      'dev-secret',
+      { SignatureMethod: 'HMAC-SHA256' },
+      400,
+      'InvalidSignatureMethod',
+    ],
     ['another action', 'DEVKEY0001', 'dev-secret', { Action: 'GetCallerIdentity' }, 404, 'InvalidAction.NotFound'],
   ] as const)('refuses %s', async (_name, id, secret, params, status, code) => {
     const res = await rawRpc({ AccessKeyId: id, ...params }, secret);
@@ -254,13 +374,19 @@ describe('local STS AssumeRole', () => {
 
   it('reports the caller and implicit deny in AccessDeniedDetail', async () => {
     const res = await rawRpc({ AccessKeyId: 'NOBODYKEY1' }, 'nobody-secret');
-    expect(res.body.AccessDeniedDetail).toMatchObject({ AuthAction: 'sts:AssumeRole', AuthPrincipalDisplayName: 'nobody', NoPermissionType: 'ImplicitDeny' });
+    expect(res.body.AccessDeniedDetail).toMatchObject({
+      AuthAction: 'sts:AssumeRole',
+      AuthPrincipalDisplayName: 'nobody',
+      NoPermissionType: 'ImplicitDeny',
+    });
   });
 
   it('answers in XML when asked with Format=XML', async () => {
     const ok = await rawRpc({ AccessKeyId: 'DEVKEY0001', Format: 'XML' }, 'dev-secret', true);
     expect(ok.status).toBe(200);
-    expect(ok.text).toMatch(/^<\?xml .*<AssumeRoleResponse><RequestId>.*<Credentials><AccessKeyId>STS\.[^<]+<\/AccessKeyId>/);
+    expect(ok.text).toMatch(
+      /^<\?xml .*<AssumeRoleResponse><RequestId>.*<Credentials><AccessKeyId>STS\.[^<]+<\/AccessKeyId>/,
+    );
     const refused = await rawRpc({ AccessKeyId: 'UNKNOWN001', Format: 'XML' }, 'x', true);
     expect(refused.text).toMatch(/<Error><RequestId>.*<Code>InvalidAccessKeyId\.NotFound<\/Code>/);
   });
@@ -270,8 +396,18 @@ describe('local STS AssumeRole', () => {
     try {
       const codes: string[] = [];
       for (let i = 0; i < 4; i += 1) {
-        const provider = fromAssumeRole({ roleArn: readerArn, stsEndpoint: limited.stsEndpoint, caCert: limited.caCert, sourceCredentials: fromStatic({ accessKeyId: 'DEVKEY0001', accessKeySecret: 'dev-secret' }) });
-        codes.push(await provider().then(() => 'ok', (e: Error) => (/Throttling\.User/.test(e.message) ? 'throttled' : e.message)));
+        const provider = fromAssumeRole({
+          roleArn: readerArn,
+          stsEndpoint: limited.stsEndpoint,
+          caCert: limited.caCert,
+          sourceCredentials: fromStatic({ accessKeyId: 'DEVKEY0001', accessKeySecret: 'dev-secret' }),
+        });
+        codes.push(
+          await provider().then(
+            () => 'ok',
+            (e: Error) => (/Throttling\.User/.test(e.message) ? 'throttled' : e.message),
+          ),
+        );
       }
       expect(codes.slice(0, 2)).toEqual(['ok', 'ok']);
       expect(codes).toContain('throttled');
@@ -288,8 +424,12 @@ describe('local STS AssumeRole', () => {
   });
 
   it('lets a role session assume another role (chaining) only with its token', async () => {
-    const first = await rawRpc({ AccessKeyId: 'DEVKEY0001', RoleArn: `acs:ram::${ACCOUNT}:role/dev-only` }, 'dev-secret');
-    const c = (first.body as { Credentials: { AccessKeyId: string; AccessKeySecret: string; SecurityToken: string } }).Credentials;
+    const first = await rawRpc(
+      { AccessKeyId: 'DEVKEY0001', RoleArn: `acs:ram::${ACCOUNT}:role/dev-only` },
+      'dev-secret',
+    );
+    const c = (first.body as { Credentials: { AccessKeyId: string; AccessKeySecret: string; SecurityToken: string } })
+      .Credentials;
     const chained = await rawRpc({ AccessKeyId: c.AccessKeyId, SecurityToken: c.SecurityToken }, c.AccessKeySecret);
     // dev-only has AliyunOTSFullAccess but no sts:AssumeRole: refused by its own policies.
     expect(chained.body.Code).toBe('NoPermission');

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TableStore, sdkClient, sdkError, startLocal, type LocalTablestoreHandle, type SdkClient } from '../helpers/tablestore-local';
+import {
+  TableStore,
+  sdkClient,
+  sdkError,
+  startLocal,
+  type LocalTablestoreHandle,
+  type SdkClient,
+} from '../helpers/tablestore-local';
 
 const Long = TableStore.Long;
 let local: LocalTablestoreHandle;
@@ -16,7 +23,13 @@ afterAll(async () => {
 describe('official SDK basic flow', () => {
   it('creates, lists, describes, puts and gets', async () => {
     await client.createTable({
-      tableMeta: { tableName: 'basic', primaryKey: [{ name: 'pk', type: 'STRING' }, { name: 'n', type: 'INTEGER' }] },
+      tableMeta: {
+        tableName: 'basic',
+        primaryKey: [
+          { name: 'pk', type: 'STRING' },
+          { name: 'n', type: 'INTEGER' },
+        ],
+      },
       reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
       tableOptions: { timeToLive: -1, maxVersions: 3 },
     });
@@ -32,7 +45,11 @@ describe('official SDK basic flow', () => {
       attributeColumns: [{ s: 'v' }, { d: 1.5 }, { i: Long.fromNumber(7) }, { b: true }],
     });
     expect(put.consumed?.capacityUnit.write).toBeGreaterThan(0);
-    const got = await client.getRow({ tableName: 'basic', primaryKey: [{ pk: 'a' }, { n: Long.fromNumber(1) }], maxVersions: 1 });
+    const got = await client.getRow({
+      tableName: 'basic',
+      primaryKey: [{ pk: 'a' }, { n: Long.fromNumber(1) }],
+      maxVersions: 1,
+    });
     const attrs = Object.fromEntries((got.row?.attributes ?? []).map((a) => [a.columnName, a.columnValue]));
     expect(attrs.s).toBe('v');
     expect(attrs.d).toBe(1.5);

@@ -22,8 +22,10 @@ import {
 
 const Long = TableStore.Long;
 const RE = TableStore.RowExistenceExpectation;
-const cond = (existence: string | number, columnCondition: object | null = null) => new TableStore.Condition(existence, columnCondition);
-const values = (row: SdkRow | undefined) => Object.fromEntries((row?.attributes ?? []).map((a) => [a.columnName, String(a.columnValue)]));
+const cond = (existence: string | number, columnCondition: object | null = null) =>
+  new TableStore.Condition(existence, columnCondition);
+const values = (row: SdkRow | undefined) =>
+  Object.fromEntries((row?.attributes ?? []).map((a) => [a.columnName, String(a.columnValue)]));
 let local: LocalTablestoreHandle;
 let client: SdkClient;
 
@@ -45,7 +47,10 @@ beforeAll(async () => {
   local = await startLocal();
   client = sdkClient(local);
   await createTable('one', [{ name: 'PK1', type: 'STRING' }]);
-  await createTable('two', [{ name: 'PK1', type: 'STRING' }, { name: 'PK2', type: 'INTEGER' }]);
+  await createTable('two', [
+    { name: 'PK1', type: 'STRING' },
+    { name: 'PK2', type: 'INTEGER' },
+  ]);
   await createTable('bin', [{ name: 'PK1', type: 'BINARY' }]);
 });
 
@@ -55,23 +60,65 @@ describe('primary keys that do not match the schema are OTSInvalidPK', () => {
   const cases = [
     { table: 'one', pk: [{ PK2: 'blah' }], message: 'Validate PK name fail. Input: PK2, Meta: PK1.' },
     { table: 'two', pk: [{ PK1: 'blah' }], message: 'Validate PK size fail. Input: 1, Meta: 2.' },
-    { table: 'two', pk: [{ PK1: 'blah' }, { PK2: Long.fromNumber(1) }, { PK3: 'x' }], message: 'Validate PK size fail. Input: 3, Meta: 2.' },
-    { table: 'one', pk: [{ PK1: Long.fromNumber(1000) }], message: 'Validate PK type fail. Input: VT_INTEGER, Meta: VT_STRING.' },
-    { table: 'two', pk: [{ PK1: 'a' }, { PK2: '1000' }], message: 'Validate PK type fail. Input: VT_STRING, Meta: VT_INTEGER.' },
-    { table: 'bin', pk: [{ PK1: Long.fromNumber(1000) }], message: 'Validate PK type fail. Input: VT_INTEGER, Meta: VT_BLOB.' },
+    {
+      table: 'two',
+      pk: [{ PK1: 'blah' }, { PK2: Long.fromNumber(1) }, { PK3: 'x' }],
+      message: 'Validate PK size fail. Input: 3, Meta: 2.',
+    },
+    {
+      table: 'one',
+      pk: [{ PK1: Long.fromNumber(1000) }],
+      message: 'Validate PK type fail. Input: VT_INTEGER, Meta: VT_STRING.',
+    },
+    {
+      table: 'two',
+      pk: [{ PK1: 'a' }, { PK2: '1000' }],
+      message: 'Validate PK type fail. Input: VT_STRING, Meta: VT_INTEGER.',
+    },
+    {
+      table: 'bin',
+      pk: [{ PK1: Long.fromNumber(1000) }],
+      message: 'Validate PK type fail. Input: VT_INTEGER, Meta: VT_BLOB.',
+    },
   ];
 
   it.each(cases)('$message in every row API ($table)', async ({ table, pk, message }) => {
     const expected = { status: 400, code: 'OTSInvalidPK', message };
     expect(await sdkError(client.getRow({ tableName: table, primaryKey: pk, maxVersions: 1 }))).toEqual(expected);
-    expect(await sdkError(client.putRow({ tableName: table, condition: cond(RE.IGNORE), primaryKey: pk, attributeColumns: [{ col: 'v' }] }))).toEqual(expected);
     expect(
-      await sdkError(client.updateRow({ tableName: table, condition: cond(RE.IGNORE), primaryKey: pk, updateOfAttributeColumns: [{ PUT: [{ C1: 'V' }] }] })),
+      await sdkError(
+        client.putRow({
+          tableName: table,
+          condition: cond(RE.IGNORE),
+          primaryKey: pk,
+          attributeColumns: [{ col: 'v' }],
+        }),
+      ),
     ).toEqual(expected);
-    expect(await sdkError(client.deleteRow({ tableName: table, condition: cond(RE.IGNORE), primaryKey: pk }))).toEqual(expected);
+    expect(
+      await sdkError(
+        client.updateRow({
+          tableName: table,
+          condition: cond(RE.IGNORE),
+          primaryKey: pk,
+          updateOfAttributeColumns: [{ PUT: [{ C1: 'V' }] }],
+        }),
+      ),
+    ).toEqual(expected);
+    expect(await sdkError(client.deleteRow({ tableName: table, condition: cond(RE.IGNORE), primaryKey: pk }))).toEqual(
+      expected,
+    );
     const end = pk.map((c) => ({ [Object.keys(c)[0]]: TableStore.INF_MAX }));
     expect(
-      await sdkError(client.getRange({ tableName: table, direction: TableStore.Direction.FORWARD, inclusiveStartPrimaryKey: pk, exclusiveEndPrimaryKey: end, maxVersions: 1 })),
+      await sdkError(
+        client.getRange({
+          tableName: table,
+          direction: TableStore.Direction.FORWARD,
+          inclusiveStartPrimaryKey: pk,
+          exclusiveEndPrimaryKey: end,
+          maxVersions: 1,
+        }),
+      ),
     ).toEqual(expected);
 
     const got = await client.batchGetRow({ tables: [{ tableName: table, primaryKey: [pk], maxVersions: 1 }] });
@@ -107,22 +154,45 @@ describe('batches', () => {
           tableName: 'one',
           rows: [
             { type: 'PUT', condition: cond(RE.IGNORE), primaryKey: pk('put-update'), attributeColumns: [{ a: '1' }] },
-            { type: 'UPDATE', condition: cond(RE.IGNORE), primaryKey: pk('put-update'), attributeColumns: [{ PUT: [{ b: '2' }] }] },
+            {
+              type: 'UPDATE',
+              condition: cond(RE.IGNORE),
+              primaryKey: pk('put-update'),
+              attributeColumns: [{ PUT: [{ b: '2' }] }],
+            },
             { type: 'PUT', condition: cond(RE.IGNORE), primaryKey: pk('put-put'), attributeColumns: [{ a: '1' }] },
             { type: 'PUT', condition: cond(RE.IGNORE), primaryKey: pk('put-put'), attributeColumns: [{ c: '3' }] },
             { type: 'PUT', condition: cond(RE.IGNORE), primaryKey: pk('put-delete'), attributeColumns: [{ a: '1' }] },
             { type: 'DELETE', condition: cond(RE.IGNORE), primaryKey: pk('put-delete') },
             // The second insert sees the first: its EXPECT_NOT_EXIST fails, and only that row.
-            { type: 'PUT', condition: cond(RE.EXPECT_NOT_EXIST), primaryKey: pk('insert-twice'), attributeColumns: [{ a: 'first' }] },
-            { type: 'PUT', condition: cond(RE.EXPECT_NOT_EXIST), primaryKey: pk('insert-twice'), attributeColumns: [{ a: 'second' }] },
+            {
+              type: 'PUT',
+              condition: cond(RE.EXPECT_NOT_EXIST),
+              primaryKey: pk('insert-twice'),
+              attributeColumns: [{ a: 'first' }],
+            },
+            {
+              type: 'PUT',
+              condition: cond(RE.EXPECT_NOT_EXIST),
+              primaryKey: pk('insert-twice'),
+              attributeColumns: [{ a: 'second' }],
+            },
           ],
         },
       ],
     });
     expect((batch.tables as unknown as SdkBatchRowResult[]).map((r) => r.errorCode ?? 'ok')).toEqual([
-      'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'OTSConditionCheckFail',
+      'ok',
+      'ok',
+      'ok',
+      'ok',
+      'ok',
+      'ok',
+      'ok',
+      'OTSConditionCheckFail',
     ]);
-    const row = async (id: string) => (await client.getRow({ tableName: 'one', primaryKey: pk(id), maxVersions: 1 })).row;
+    const row = async (id: string) =>
+      (await client.getRow({ tableName: 'one', primaryKey: pk(id), maxVersions: 1 })).row;
     expect(values(await row('put-update'))).toEqual({ a: '1', b: '2' });
     expect(values(await row('put-put'))).toEqual({ c: '3' });
     expect((await row('put-delete'))?.primaryKey ?? []).toEqual([]);
@@ -130,7 +200,12 @@ describe('batches', () => {
   });
 
   it('accepts a row or a table listed twice in BatchGetRow, and a table entry without rows', async () => {
-    await client.putRow({ tableName: 'one', condition: cond(RE.IGNORE), primaryKey: [{ PK1: 'g' }], attributeColumns: [{ v: 'x' }] });
+    await client.putRow({
+      tableName: 'one',
+      condition: cond(RE.IGNORE),
+      primaryKey: [{ PK1: 'g' }],
+      attributeColumns: [{ v: 'x' }],
+    });
     const res = await client.batchGetRow({
       tables: [
         { tableName: 'one', primaryKey: [[{ PK1: 'g' }], [{ PK1: 'g' }]], maxVersions: 1 },
@@ -139,7 +214,10 @@ describe('batches', () => {
     });
     const tables = res.tables as unknown as SdkBatchRowResult[][];
     expect(tables.map((t) => t.map((r) => [r.isOk, r.attributes?.map((a) => String(a.columnValue))]))).toEqual([
-      [[true, ['x']], [true, ['x']]],
+      [
+        [true, ['x']],
+        [true, ['x']],
+      ],
       [[true, ['x']]],
     ]);
 
@@ -153,7 +231,10 @@ describe('batches', () => {
     const reply = await raw('BatchGetRow', body);
     expect(reply.status).toBe(200);
     const decoded = decodeMessage('BatchGetRowResponse', reply.body);
-    expect(decoded.tables.map((t) => [t.table_name, t.rows.map((r) => r.is_ok)])).toEqual([['one', []], ['one', [true]]]);
+    expect(decoded.tables.map((t) => [t.table_name, t.rows.map((r) => r.is_ok)])).toEqual([
+      ['one', []],
+      ['one', [true]],
+    ]);
   });
 
   it('refuses empty batches with the service wording', async () => {
@@ -167,7 +248,12 @@ describe('batches', () => {
       code: 'OTSParameterInvalid',
       message: 'No row is specified in BatchWriteRow.',
     });
-    expect(await rawError('BatchWriteRow', encodeMessage('BatchWriteRowRequest', { tables: [{ table_name: 'one', rows: [] }] }))).toEqual({
+    expect(
+      await rawError(
+        'BatchWriteRow',
+        encodeMessage('BatchWriteRowRequest', { tables: [{ table_name: 'one', rows: [] }] }),
+      ),
+    ).toEqual({
       status: 400,
       code: 'OTSParameterInvalid',
       message: "No operation is specified for table: 'one'.",
@@ -176,19 +262,30 @@ describe('batches', () => {
 });
 
 describe('atomic BatchWriteRow (is_atomic; the Node SDK cannot set it, so these are raw requests)', () => {
-  const pk = (a: string, b: number) => [{ name: 'PK1', value: a }, { name: 'PK2', value: BigInt(b) }];
+  const pk = (a: string, b: number) => [
+    { name: 'PK1', value: a },
+    { name: 'PK2', value: BigInt(b) },
+  ];
   const put = (a: string, b: number, v: string, rowExistence = 0) => ({
     type: 1,
     row_change: encodeRow({ primaryKey: pk(a, b), attributes: [{ name: 'v', value: v }] }),
     condition: { row_existence: rowExistence },
   });
   const batch = async (rows: ReturnType<typeof put>[]) => {
-    const res = await raw('BatchWriteRow', encodeMessage('BatchWriteRowRequest', { tables: [{ table_name: 'two', rows }], is_atomic: true }));
+    const res = await raw(
+      'BatchWriteRow',
+      encodeMessage('BatchWriteRowRequest', { tables: [{ table_name: 'two', rows }], is_atomic: true }),
+    );
     expect(res.status).toBe(200);
-    return decodeMessage('BatchWriteRowResponse', res.body).tables[0].rows.map((r) => (r.is_ok ? 'ok' : `${r.error?.code}: ${r.error?.message}`));
+    return decodeMessage('BatchWriteRowResponse', res.body).tables[0].rows.map((r) =>
+      r.is_ok ? 'ok' : `${r.error?.code}: ${r.error?.message}`,
+    );
   };
   const exists = async (a: string, b: number) => {
-    const res = await raw('GetRow', encodeMessage('GetRowRequest', { table_name: 'two', primary_key: encodePrimaryKey(pk(a, b)), max_versions: 1 }));
+    const res = await raw(
+      'GetRow',
+      encodeMessage('GetRowRequest', { table_name: 'two', primary_key: encodePrimaryKey(pk(a, b)), max_versions: 1 }),
+    );
     return decodeMessage('GetRowResponse', res.body).row.length > 0;
   };
 
@@ -213,20 +310,45 @@ describe('atomic BatchWriteRow (is_atomic; the Node SDK cannot set it, so these 
 
 describe('service wording of common validation errors', () => {
   const range = (start: object[], end: object[], direction: string, extra: object = {}) =>
-    client.getRange({ tableName: 'one', direction, inclusiveStartPrimaryKey: start, exclusiveEndPrimaryKey: end, maxVersions: 1, ...extra });
+    client.getRange({
+      tableName: 'one',
+      direction,
+      inclusiveStartPrimaryKey: start,
+      exclusiveEndPrimaryKey: end,
+      maxVersions: 1,
+      ...extra,
+    });
 
   it('GetRange bounds and limit', async () => {
     const a = [{ PK1: 'a' }];
     const b = [{ PK1: 'b' }];
-    expect(await sdkError(range(b, a, TableStore.Direction.FORWARD))).toEqual({ status: 400, code: 'OTSParameterInvalid', message: 'Begin key must less than end key in FORWARD' });
-    expect(await sdkError(range(a, b, TableStore.Direction.BACKWARD))).toEqual({ status: 400, code: 'OTSParameterInvalid', message: 'Begin key must more than end key in BACKWARD' });
-    expect(await sdkError(range(a, b, TableStore.Direction.FORWARD, { limit: -1 }))).toEqual({ status: 400, code: 'OTSParameterInvalid', message: 'The limit must be greater than 0.' });
+    expect(await sdkError(range(b, a, TableStore.Direction.FORWARD))).toEqual({
+      status: 400,
+      code: 'OTSParameterInvalid',
+      message: 'Begin key must less than end key in FORWARD',
+    });
+    expect(await sdkError(range(a, b, TableStore.Direction.BACKWARD))).toEqual({
+      status: 400,
+      code: 'OTSParameterInvalid',
+      message: 'Begin key must more than end key in BACKWARD',
+    });
+    expect(await sdkError(range(a, b, TableStore.Direction.FORWARD, { limit: -1 }))).toEqual({
+      status: 400,
+      code: 'OTSParameterInvalid',
+      message: 'The limit must be greater than 0.',
+    });
   });
 
   it('CreateTable with a primary key column named twice', async () => {
     const e = await sdkError(
       client.createTable({
-        tableMeta: { tableName: 'dup', primaryKey: [{ name: 'PK0', type: 'STRING' }, { name: 'PK0', type: 'INTEGER' }] },
+        tableMeta: {
+          tableName: 'dup',
+          primaryKey: [
+            { name: 'PK0', type: 'STRING' },
+            { name: 'PK0', type: 'INTEGER' },
+          ],
+        },
         reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
         tableOptions: { timeToLive: -1, maxVersions: 1 },
       }),
@@ -236,21 +358,37 @@ describe('service wording of common validation errors', () => {
 });
 
 describe('capacity units of conditional writes', () => {
-  const cu = (r: { consumed?: { capacityUnit: { read?: number; write?: number } } }) => [r.consumed?.capacityUnit.read ?? 0, r.consumed?.capacityUnit.write ?? 0];
+  const cu = (r: { consumed?: { capacityUnit: { read?: number; write?: number } } }) => [
+    r.consumed?.capacityUnit.read ?? 0,
+    r.consumed?.capacityUnit.write ?? 0,
+  ];
 
   it('a row condition or a column condition costs read CU for the primary key; IGNORE does not', async () => {
-    const put = (id: string, c: object) => client.putRow({ tableName: 'one', condition: c, primaryKey: [{ PK1: id }], attributeColumns: [{ v: 'x' }] });
+    const put = (id: string, c: object) =>
+      client.putRow({ tableName: 'one', condition: c, primaryKey: [{ PK1: id }], attributeColumns: [{ v: 'x' }] });
     expect(cu(await put('cu1', cond(RE.IGNORE)))).toEqual([0, 1]);
     expect(cu(await put('cu2', cond(RE.EXPECT_NOT_EXIST)))).toEqual([1, 1]);
     expect(cu(await put('cu2', cond(RE.EXPECT_EXIST)))).toEqual([1, 1]);
     const column = new TableStore.SingleColumnCondition('v', 'x', TableStore.ComparatorType.EQUAL);
     expect(cu(await put('cu2', cond(RE.IGNORE, column)))).toEqual([1, 1]);
-    expect(cu(await client.deleteRow({ tableName: 'one', condition: cond(RE.EXPECT_EXIST), primaryKey: [{ PK1: 'cu2' }] }))).toEqual([1, 1]);
+    expect(
+      cu(await client.deleteRow({ tableName: 'one', condition: cond(RE.EXPECT_EXIST), primaryKey: [{ PK1: 'cu2' }] })),
+    ).toEqual([1, 1]);
     // A key over 4 KB costs one read CU per started 4 KB.
     const bigKey = 'k'.repeat(1000);
-    await createTable('wide_key', [{ name: 'a', type: 'STRING' }, { name: 'b', type: 'STRING' }, { name: 'c', type: 'STRING' }, { name: 'd', type: 'STRING' }]);
+    await createTable('wide_key', [
+      { name: 'a', type: 'STRING' },
+      { name: 'b', type: 'STRING' },
+      { name: 'c', type: 'STRING' },
+      { name: 'd', type: 'STRING' },
+    ]);
     const key = [{ a: bigKey }, { b: bigKey }, { c: bigKey }, { d: bigKey + 'k'.repeat(24) }];
-    const res = await client.putRow({ tableName: 'wide_key', condition: cond(RE.EXPECT_NOT_EXIST), primaryKey: key, attributeColumns: [{ v: 'x' }] });
+    const res = await client.putRow({
+      tableName: 'wide_key',
+      condition: cond(RE.EXPECT_NOT_EXIST),
+      primaryKey: key,
+      attributeColumns: [{ v: 'x' }],
+    });
     expect(cu(res)[0]).toBe(Math.ceil((4 * 1000 + 24 + 4) / 4096));
 
     const batch = await client.batchWriteRow({
@@ -259,12 +397,19 @@ describe('capacity units of conditional writes', () => {
           tableName: 'one',
           rows: [
             { type: 'PUT', condition: cond(RE.IGNORE), primaryKey: [{ PK1: 'cu3' }], attributeColumns: [{ v: 'x' }] },
-            { type: 'UPDATE', condition: cond(RE.EXPECT_EXIST), primaryKey: [{ PK1: 'cu3' }], attributeColumns: [{ PUT: [{ w: 'y' }] }] },
+            {
+              type: 'UPDATE',
+              condition: cond(RE.EXPECT_EXIST),
+              primaryKey: [{ PK1: 'cu3' }],
+              attributeColumns: [{ PUT: [{ w: 'y' }] }],
+            },
           ],
         },
       ],
     });
-    expect((batch.tables as unknown as SdkBatchRowResult[]).map((r) => [r.capacityUnit?.read, r.capacityUnit?.write])).toEqual([
+    expect(
+      (batch.tables as unknown as SdkBatchRowResult[]).map((r) => [r.capacityUnit?.read, r.capacityUnit?.write]),
+    ).toEqual([
       [0, 1],
       [1, 1],
     ]);

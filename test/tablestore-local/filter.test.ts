@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { evaluateFilter, parseFilter } from '../../local/tablestore/handlers/wide/filter';
 import type { Column } from '../../local/tablestore/handlers/wide/row-codec';
 import { encodeColumnValue, type ColumnValue } from '../../lib/tablestore/protocol/plainbuffer';
-import { ComparatorType as CT, FilterType, LogicalOperator, encodeMessage } from '../../lib/tablestore/protocol/proto/wide';
+import {
+  ComparatorType as CT,
+  FilterType,
+  LogicalOperator,
+  encodeMessage,
+} from '../../lib/tablestore/protocol/proto/wide';
 import { TablestoreError } from '../../lib/tablestore/protocol/errors';
 
 function single(column: string, comparator: number, value: ColumnValue, extra: object = {}): Uint8Array {
@@ -26,7 +31,13 @@ function composite(op: number, subs: Uint8Array[]): Uint8Array {
 }
 
 const row: Column[] = [
-  { name: 'n', versions: [{ ts: 3, value: 5n }, { ts: 2, value: 9n }] },
+  {
+    name: 'n',
+    versions: [
+      { ts: 3, value: 5n },
+      { ts: 2, value: 9n },
+    ],
+  },
   { name: 's', versions: [{ ts: 1, value: 'id-0042-x' }] },
   { name: 'd', versions: [{ ts: 1, value: 1.5 }] },
 ];
@@ -58,21 +69,40 @@ describe('column filters', () => {
 
   it('extracts and casts with a value transfer rule', () => {
     expect(check(single('s', CT.CT_EQUAL, 42n, { value_trans_rule: { regex: 'id-(\\d+)', cast_type: 0 } }))).toBe(true);
-    expect(check(single('s', CT.CT_GREATER_THAN, 100n, { value_trans_rule: { regex: 'id-(\\d+)', cast_type: 0 } }))).toBe(false);
+    expect(
+      check(single('s', CT.CT_GREATER_THAN, 100n, { value_trans_rule: { regex: 'id-(\\d+)', cast_type: 0 } })),
+    ).toBe(false);
   });
 
   it('combines with NOT, AND and OR, and rejects bad trees', () => {
-    const a = encodeMessage('SingleColumnValueFilter', { comparator: CT.CT_EQUAL, column_name: 'n', column_value: encodeColumnValue(5n), filter_if_missing: false, latest_version_only: true });
-    const b = encodeMessage('SingleColumnValueFilter', { comparator: CT.CT_EQUAL, column_name: 's', column_value: encodeColumnValue('nope'), filter_if_missing: false, latest_version_only: true });
+    const a = encodeMessage('SingleColumnValueFilter', {
+      comparator: CT.CT_EQUAL,
+      column_name: 'n',
+      column_value: encodeColumnValue(5n),
+      filter_if_missing: false,
+      latest_version_only: true,
+    });
+    const b = encodeMessage('SingleColumnValueFilter', {
+      comparator: CT.CT_EQUAL,
+      column_name: 's',
+      column_value: encodeColumnValue('nope'),
+      filter_if_missing: false,
+      latest_version_only: true,
+    });
     expect(check(composite(LogicalOperator.LO_AND, [a, b]))).toBe(false);
     expect(check(composite(LogicalOperator.LO_OR, [a, b]))).toBe(true);
     expect(check(composite(LogicalOperator.LO_NOT, [b]))).toBe(true);
     expect(() => parseFilter(composite(LogicalOperator.LO_NOT, [a, b]), true)).toThrow(TablestoreError);
-    const page = encodeMessage('Filter', { type: FilterType.FT_COLUMN_PAGINATION, filter: encodeMessage('ColumnPaginationFilter', { offset: 0, limit: 1 }) });
+    const page = encodeMessage('Filter', {
+      type: FilterType.FT_COLUMN_PAGINATION,
+      filter: encodeMessage('ColumnPaginationFilter', { offset: 0, limit: 1 }),
+    });
     expect(() => parseFilter(page, false)).toThrow(/row condition/);
     // Unknown filter type and garbage: both are typed errors that the server answers with 400.
     for (const bad of [new Uint8Array([0x08, 0x09, 0x12, 0x00]), new Uint8Array([0xff, 0xff])]) {
-      expect(() => parseFilter(bad, true)).toThrow(expect.objectContaining({ name: expect.stringMatching(/^(TablestoreError|ProtoDecodeError)$/) }));
+      expect(() => parseFilter(bad, true)).toThrow(
+        expect.objectContaining({ name: expect.stringMatching(/^(TablestoreError|ProtoDecodeError)$/) }),
+      );
     }
   });
 });

@@ -16,7 +16,11 @@ const def: WideTableDefinition = {
 };
 
 type Tuple = [bigint, string, Uint8Array];
-const tuple = fc.tuple(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), fc.string({ unit: 'binary', maxLength: 6 }), fc.uint8Array({ maxLength: 6 }));
+const tuple = fc.tuple(
+  fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+  fc.string({ unit: 'binary', maxLength: 6 }),
+  fc.uint8Array({ maxLength: 6 }),
+);
 const cells = (t: Tuple) => [
   { name: 'i', value: t[0] },
   { name: 's', value: t[1] },

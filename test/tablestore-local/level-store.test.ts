@@ -20,10 +20,12 @@ describe('LevelKvStore (--data-dir)', () => {
     const pending: Promise<void>[] = [];
     for (let i = 0; i < 500; i++) {
       // Each call is atomic: a row and its index entry together.
-      pending.push(store.write([
-        { space: 'rows', key: key(i), value: Buffer.from(`v${i}`) },
-        { space: 'idx', key: key(i), value: Buffer.from('1') },
-      ]));
+      pending.push(
+        store.write([
+          { space: 'rows', key: key(i), value: Buffer.from(`v${i}`) },
+          { space: 'idx', key: key(i), value: Buffer.from('1') },
+        ]),
+      );
       if (i % 100 === 99) pending.push(store.write([{ space: 'rows', key: key(i) }]));
     }
     pending.push(store.dropSpace('gone'));
@@ -40,7 +42,9 @@ describe('LevelKvStore (--data-dir)', () => {
       expect(reopened.get('rows', key(99))).toBeUndefined();
       expect(Buffer.from(reopened.get('rows', key(498))!).toString()).toBe('v498');
       expect([...reopened.scan('gone')].map((r) => Buffer.from(r.value).toString())).toEqual(['after drop']);
-      const keys = [...reopened.scan('rows', { gte: key(10), lt: key(14), reverse: true })].map((r) => Buffer.from(r.key).toString());
+      const keys = [...reopened.scan('rows', { gte: key(10), lt: key(14), reverse: true })].map((r) =>
+        Buffer.from(r.key).toString(),
+      );
       expect(keys).toEqual([key(13), key(12), key(11), key(10)].map((k) => k.toString()));
     } finally {
       await reopened.close();

@@ -14,15 +14,31 @@ let dir = '';
 
 /** Starts the real CLI in a child process and resolves with its endpoint once the ready line appears. */
 async function startCli(dataDir: string): Promise<{ child: ChildProcess; client: SdkClient; lines: string[] }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/tablestore/cli.ts', '--port', '0', '--data-dir', dataDir, '--access-key', 'pk-id:pk-secret', '--instance', 'persist'], {
-    cwd: process.cwd(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'local/tablestore/cli.ts',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--access-key',
+      'pk-id:pk-secret',
+      '--instance',
+      'persist',
+    ],
+    {
+      cwd: process.cwd(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   children.push(child);
   const lines: string[] = [];
   const endpoint = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`CLI did not become ready: ${lines.join('\n')}`)), 30_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       lines.push(line);
       const m = READY.exec(line);
       if (m) {
@@ -54,17 +70,41 @@ describe('--data-dir persistence', () => {
     const first = await startCli(dir);
     expect(first.lines[1]).toContain('AccessKeyId: pk-id');
     const c = first.client;
-    const meta = (name: string) => ({ tableMeta: { tableName: name, primaryKey: [{ name: 'k', type: 'INTEGER' }] }, reservedThroughput: { capacityUnit: { read: 0, write: 0 } }, tableOptions: { timeToLive: -1, maxVersions: 2 } });
+    const meta = (name: string) => ({
+      tableMeta: { tableName: name, primaryKey: [{ name: 'k', type: 'INTEGER' }] },
+      reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
+      tableOptions: { timeToLive: -1, maxVersions: 2 },
+    });
     await c.createTable(meta('kept'));
     await c.createTable(meta('dropped'));
     for (let i = 0; i < 1000; i += 200) {
       await c.batchWriteRow({
-        tables: [{ tableName: 'kept', rows: Array.from({ length: 200 }, (_, j) => ({ type: 'PUT', condition: IGNORE(), primaryKey: [{ k: Long.fromNumber(i + j) }], attributeColumns: [{ v: `row${i + j}` }] })) }],
+        tables: [
+          {
+            tableName: 'kept',
+            rows: Array.from({ length: 200 }, (_, j) => ({
+              type: 'PUT',
+              condition: IGNORE(),
+              primaryKey: [{ k: Long.fromNumber(i + j) }],
+              attributeColumns: [{ v: `row${i + j}` }],
+            })),
+          },
+        ],
       });
     }
-    await c.updateRow({ tableName: 'kept', condition: IGNORE(), primaryKey: [{ k: Long.fromNumber(7) }], updateOfAttributeColumns: [{ PUT: [{ v: 'updated' }] }] });
+    await c.updateRow({
+      tableName: 'kept',
+      condition: IGNORE(),
+      primaryKey: [{ k: Long.fromNumber(7) }],
+      updateOfAttributeColumns: [{ PUT: [{ v: 'updated' }] }],
+    });
     await c.deleteRow({ tableName: 'kept', condition: IGNORE(), primaryKey: [{ k: Long.fromNumber(8) }] });
-    await c.putRow({ tableName: 'dropped', condition: IGNORE(), primaryKey: [{ k: Long.fromNumber(1) }], attributeColumns: [{ v: 'x' }] });
+    await c.putRow({
+      tableName: 'dropped',
+      condition: IGNORE(),
+      primaryKey: [{ k: Long.fromNumber(1) }],
+      attributeColumns: [{ v: 'x' }],
+    });
     await c.deleteTable({ tableName: 'dropped' });
     await c.updateTable({ tableName: 'kept', tableOptions: { maxVersions: 3 } });
     await kill9(first.child);
@@ -80,7 +120,14 @@ describe('--data-dir persistence', () => {
     let count = 0;
     let next: unknown = TableStore.INF_MIN;
     while (next !== undefined) {
-      const page = await d.getRange({ tableName: 'kept', direction: 'FORWARD', inclusiveStartPrimaryKey: [{ k: next }], exclusiveEndPrimaryKey: [{ k: TableStore.INF_MAX }], maxVersions: 1, limit: 400 });
+      const page = await d.getRange({
+        tableName: 'kept',
+        direction: 'FORWARD',
+        inclusiveStartPrimaryKey: [{ k: next }],
+        exclusiveEndPrimaryKey: [{ k: TableStore.INF_MAX }],
+        maxVersions: 1,
+        limit: 400,
+      });
       count += page.rows!.length;
       next = page.nextStartPrimaryKey?.[0].value;
     }
@@ -90,10 +137,14 @@ describe('--data-dir persistence', () => {
     expect(again.row?.primaryKey ?? []).toEqual([]);
 
     // A second server on the same directory is refused while the first holds it.
-    const clash = spawn(process.execPath, ['--import', 'tsx', 'local/tablestore/cli.ts', '--port', '0', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const clash = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'local/tablestore/cli.ts', '--port', '0', '--data-dir', dir],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     children.push(clash);
     let stderr = '';
-    clash.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    clash.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     const code = await new Promise<number | null>((resolve) => clash.once('exit', resolve));
     expect(code).toBe(1);
     expect(stderr).toContain('Cannot open data directory');
@@ -116,15 +167,33 @@ describe('--data-dir visibility under kill -9', () => {
         const present = new Set<number>();
         let from: unknown = TableStore.INF_MIN;
         if (round === 0) {
-          await client.createTable({ tableMeta: { tableName: 'rc', primaryKey: [{ name: 'k', type: 'INTEGER' }] }, reservedThroughput: { capacityUnit: { read: 0, write: 0 } }, tableOptions: { timeToLive: -1, maxVersions: 1 } });
+          await client.createTable({
+            tableMeta: { tableName: 'rc', primaryKey: [{ name: 'k', type: 'INTEGER' }] },
+            reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
+            tableOptions: { timeToLive: -1, maxVersions: 1 },
+          });
         }
         while (from !== undefined) {
-          const page = await client.getRange({ tableName: 'rc', direction: 'FORWARD', inclusiveStartPrimaryKey: [{ k: from }], exclusiveEndPrimaryKey: [{ k: TableStore.INF_MAX }], maxVersions: 1, limit: 5000 });
-          for (const row of page.rows ?? []) present.add((row.primaryKey![0].value as { toNumber(): number }).toNumber());
+          const page = await client.getRange({
+            tableName: 'rc',
+            direction: 'FORWARD',
+            inclusiveStartPrimaryKey: [{ k: from }],
+            exclusiveEndPrimaryKey: [{ k: TableStore.INF_MAX }],
+            maxVersions: 1,
+            limit: 5000,
+          });
+          for (const row of page.rows ?? [])
+            present.add((row.primaryKey![0].value as { toNumber(): number }).toNumber());
           from = page.nextStartPrimaryKey?.[0].value;
         }
-        expect([...acked].filter((k) => !present.has(k)), 'acknowledged writes lost').toEqual([]);
-        expect([...seen].filter((k) => !present.has(k)), 'rows read, then lost').toEqual([]);
+        expect(
+          [...acked].filter((k) => !present.has(k)),
+          'acknowledged writes lost',
+        ).toEqual([]);
+        expect(
+          [...seen].filter((k) => !present.has(k)),
+          'rows read, then lost',
+        ).toEqual([]);
         if (round === KILLS) {
           await kill9(child);
           break;
@@ -135,7 +204,12 @@ describe('--data-dir visibility under kill -9', () => {
           while (running) {
             const k = nextKey++;
             try {
-              await client.putRow({ tableName: 'rc', condition: IGNORE(), primaryKey: [{ k: Long.fromNumber(k) }], attributeColumns: [{ v: k }] });
+              await client.putRow({
+                tableName: 'rc',
+                condition: IGNORE(),
+                primaryKey: [{ k: Long.fromNumber(k) }],
+                attributeColumns: [{ v: k }],
+              });
               acked.add(k);
             } catch {
               return; // the server is gone
@@ -145,10 +219,23 @@ describe('--data-dir visibility under kill -9', () => {
         const reader = async () => {
           while (running) {
             try {
-              const page = await client.getRange({ tableName: 'rc', direction: 'BACKWARD', inclusiveStartPrimaryKey: [{ k: TableStore.INF_MAX }], exclusiveEndPrimaryKey: [{ k: TableStore.INF_MIN }], maxVersions: 1, limit: 20 });
-              for (const row of page.rows ?? []) seen.add((row.primaryKey![0].value as { toNumber(): number }).toNumber());
-              const one = await client.getRow({ tableName: 'rc', primaryKey: [{ k: Long.fromNumber(nextKey - 1) }], maxVersions: 1 });
-              if (one.row?.primaryKey?.length) seen.add((one.row.primaryKey[0].value as { toNumber(): number }).toNumber());
+              const page = await client.getRange({
+                tableName: 'rc',
+                direction: 'BACKWARD',
+                inclusiveStartPrimaryKey: [{ k: TableStore.INF_MAX }],
+                exclusiveEndPrimaryKey: [{ k: TableStore.INF_MIN }],
+                maxVersions: 1,
+                limit: 20,
+              });
+              for (const row of page.rows ?? [])
+                seen.add((row.primaryKey![0].value as { toNumber(): number }).toNumber());
+              const one = await client.getRow({
+                tableName: 'rc',
+                primaryKey: [{ k: Long.fromNumber(nextKey - 1) }],
+                maxVersions: 1,
+              });
+              if (one.row?.primaryKey?.length)
+                seen.add((one.row.primaryKey[0].value as { toNumber(): number }).toNumber());
             } catch {
               return;
             }

@@ -25,8 +25,19 @@ import {
   signV4,
   stringToSignV2,
 } from '../../lib/tablestore/protocol/sign';
-import { TablestoreError, decodeErrorBody, encodeErrorBody, errorFromResponse, fromNodeSdkError } from '../../lib/tablestore/protocol/errors';
-import { ProtoDecodeError, decodeMessage, encodeMessage, type GetRangeRequest } from '../../lib/tablestore/protocol/proto/wide';
+import {
+  TablestoreError,
+  decodeErrorBody,
+  encodeErrorBody,
+  errorFromResponse,
+  fromNodeSdkError,
+} from '../../lib/tablestore/protocol/errors';
+import {
+  ProtoDecodeError,
+  decodeMessage,
+  encodeMessage,
+  type GetRangeRequest,
+} from '../../lib/tablestore/protocol/proto/wide';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -37,17 +48,24 @@ describe('CRC-8', () => {
 });
 
 describe('PlainBuffer', () => {
-  const putVector = hex('75000000 01 03 04 02000000 706b 05 06000000 03 01000000 61 0a d4 02 03 04 01000000 63 05 06000000 03 01000000 76 0a de 09 e8');
+  const putVector = hex(
+    '75000000 01 03 04 02000000 706b 05 06000000 03 01000000 61 0a d4 02 03 04 01000000 63 05 06000000 03 01000000 76 0a de 09 e8',
+  );
   const respVector = hex(
     '75000000 01 03 04 02000000 706b 05 09000000 00 0100000000000000 0a 4c 02 03 04 01000000 63 05 06000000 03 01000000 76 07 0068e5cf8b010000 0a 3b 09 12',
   );
 
   it('encodes the request vector of docs/protocol.md §5.4 byte for byte', () => {
-    expect(Buffer.from(encodeRow({ primaryKey: [{ name: 'pk', value: 'a' }], attributes: [{ name: 'c', value: 'v' }] }))).toEqual(putVector);
+    expect(
+      Buffer.from(encodeRow({ primaryKey: [{ name: 'pk', value: 'a' }], attributes: [{ name: 'c', value: 'v' }] })),
+    ).toEqual(putVector);
   });
 
   it('encodes and decodes the response vector of docs/protocol.md §5.4', () => {
-    const row: PlainBufferRow = { primaryKey: [{ name: 'pk', value: 1n }], attributes: [{ name: 'c', value: 'v', timestamp: 1700000000000 }] };
+    const row: PlainBufferRow = {
+      primaryKey: [{ name: 'pk', value: 1n }],
+      attributes: [{ name: 'c', value: 'v', timestamp: 1700000000000 }],
+    };
     expect(Buffer.from(encodeRow(row))).toEqual(respVector);
     expect(decodeRows(respVector)).toEqual([row]);
   });
@@ -79,7 +97,10 @@ describe('PlainBuffer', () => {
 
   it('round-trips timestamps across the 32-bit boundary and long non-ASCII strings', () => {
     for (const timestamp of [0, 1, 0xffffffff, 0x100000000, 1700000000000, Number.MAX_SAFE_INTEGER, -1, -0x100000001]) {
-      const row: PlainBufferRow = { primaryKey: [{ name: 'k', value: 'é'.repeat(40) }], attributes: [{ name: '列'.repeat(3), value: 'x'.repeat(100), timestamp }] };
+      const row: PlainBufferRow = {
+        primaryKey: [{ name: 'k', value: 'é'.repeat(40) }],
+        attributes: [{ name: '列'.repeat(3), value: 'x'.repeat(100), timestamp }],
+      };
       expect(decodeRows(encodeRows([row]))).toEqual([row]);
     }
   });
@@ -99,10 +120,11 @@ describe('PlainBuffer', () => {
     badRow[badRow.length - 1] ^= 1;
     expect(() => decodeRows(badRow)).toThrow(/row checksum/);
     expect(() => decodeRows(hex('76000000'))).toThrow(/header/);
-    for (let n = 5; n < putVector.length; n++) expect(() => decodeRows(putVector.subarray(0, n))).toThrow(PlainBufferError);
+    for (let n = 5; n < putVector.length; n++)
+      expect(() => decodeRows(putVector.subarray(0, n))).toThrow(PlainBufferError);
   });
 
-  it('tolerates the Node SDK\'s trailing zero padding (only zeros, only after a row)', () => {
+  it("tolerates the Node SDK's trailing zero padding (only zeros, only after a row)", () => {
     const row: PlainBufferRow = { primaryKey: [{ name: 'k', value: INF_MIN }], attributes: [] };
     const bytes = encodeRows([row]);
     expect(decodeRows(Buffer.concat([bytes, Buffer.alloc(3)]))).toEqual([row]);
@@ -143,9 +165,12 @@ describe('PlainBuffer decoder vs the official Node SDK reader', () => {
     attributes: { columnName: string; columnValue: unknown; timestamp: unknown }[];
   }
   /** SDK values as ours: Int64LE → bigint, Buffer → plain Uint8Array. */
-  const value = (v: unknown) => (Buffer.isBuffer(v) ? Uint8Array.from(v) : typeof v === 'object' && v !== null ? BigInt(String(v)) : v);
+  const value = (v: unknown) =>
+    Buffer.isBuffer(v) ? Uint8Array.from(v) : typeof v === 'object' && v !== null ? BigInt(String(v)) : v;
   const sdkDecode = (bytes: Uint8Array): PlainBufferRow[] =>
-    new sdk.PlainBufferCodedInputStream(new sdk.PlainBufferInputStream({ buffer: Buffer.from(bytes), offset: 0, limit: bytes.length }))
+    new sdk.PlainBufferCodedInputStream(
+      new sdk.PlainBufferInputStream({ buffer: Buffer.from(bytes), offset: 0, limit: bytes.length }),
+    )
       .readRows()
       .map((r) => ({
         primaryKey: r.primaryKey.map((c) => ({ name: c.name, value: value(c.value) as bigint })),
@@ -159,12 +184,20 @@ describe('PlainBuffer decoder vs the official Node SDK reader', () => {
   const int64 = fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n });
   const name = fc.string({ minLength: 1, maxLength: 14, unit: 'grapheme' });
   const pkValue = fc.oneof(int64, fc.string({ maxLength: 20, unit: 'grapheme' }), fc.uint8Array({ maxLength: 10 }));
-  const colValue = fc.oneof(int64, fc.double(), fc.boolean(), fc.string({ maxLength: 30, unit: 'grapheme' }), fc.uint8Array({ maxLength: 10 }));
+  const colValue = fc.oneof(
+    int64,
+    fc.double(),
+    fc.boolean(),
+    fc.string({ maxLength: 30, unit: 'grapheme' }),
+    fc.uint8Array({ maxLength: 10 }),
+  );
   const timestamp = fc.option(fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }), { nil: undefined });
   const row: fc.Arbitrary<PlainBufferRow> = fc.record({
     primaryKey: fc.array(fc.record({ name, value: pkValue }), { minLength: 1, maxLength: 4 }),
     attributes: fc.array(
-      fc.record({ name, value: colValue, timestamp }).map((a) => (a.timestamp === undefined ? { name: a.name, value: a.value } : a)),
+      fc
+        .record({ name, value: colValue, timestamp })
+        .map((a) => (a.timestamp === undefined ? { name: a.name, value: a.value } : a)),
       { maxLength: 6 },
     ),
   });
@@ -189,23 +222,27 @@ describe('PlainBuffer decoder vs the official Node SDK reader', () => {
 
   it('on corrupted bytes throws only PlainBufferError, and agrees with the SDK reader whenever both decode', () => {
     fc.assert(
-      fc.property(row, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }), (r, edits) => {
-        const bytes = Uint8Array.from(encodeRows([r, r]));
-        for (const [at, v] of edits) bytes[at % bytes.length] = v;
-        let ours: PlainBufferRow[] | undefined;
-        try {
-          ours = decodeRows(bytes);
-        } catch (err) {
-          expect(err).toBeInstanceOf(PlainBufferError);
-        }
-        let theirs: PlainBufferRow[] | undefined;
-        try {
-          theirs = sdkDecode(bytes);
-        } catch {
-          theirs = undefined;
-        }
-        if (ours && theirs) expect(ours).toEqual(theirs);
-      }),
+      fc.property(
+        row,
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }),
+        (r, edits) => {
+          const bytes = Uint8Array.from(encodeRows([r, r]));
+          for (const [at, v] of edits) bytes[at % bytes.length] = v;
+          let ours: PlainBufferRow[] | undefined;
+          try {
+            ours = decodeRows(bytes);
+          } catch (err) {
+            expect(err).toBeInstanceOf(PlainBufferError);
+          }
+          let theirs: PlainBufferRow[] | undefined;
+          try {
+            theirs = sdkDecode(bytes);
+          } catch {
+            theirs = undefined;
+          }
+          if (ours && theirs) expect(ours).toEqual(theirs);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -228,7 +265,9 @@ describe('signatures', () => {
       '/DescribeTable\nPOST\n\nx-ots-accesskeyid:ak\nx-ots-apiversion:2015-12-31\nx-ots-contentmd5:nu+hoWfdpFot9fzBQIGVaA==\nx-ots-date:2026-11-23T00:32:08.924Z\nx-ots-instancename:inst\nx-ots-ststoken:tok\n',
     );
     expect(signV2('sk', 'DescribeTable', headers)).toBe('aTbdtM1cM1wAoYSSBLVjaCvMN8k=');
-    expect(signV2('sk', 'DescribeTable', { ...headers, 'x-ots-signature': 'whatever' })).toBe('aTbdtM1cM1wAoYSSBLVjaCvMN8k=');
+    expect(signV2('sk', 'DescribeTable', { ...headers, 'x-ots-signature': 'whatever' })).toBe(
+      'aTbdtM1cM1wAoYSSBLVjaCvMN8k=',
+    );
   });
 
   it('computes the V4 signing key and signature vectors', () => {
@@ -274,7 +313,12 @@ describe('errors and protobuf', () => {
     expect(decodeErrorBody(body)).toEqual({ code: 'OTSObjectNotExist', message: 'Requested table does not exist.' });
     const err = errorFromResponse(404, body, 'rid-1');
     expect(err).toBeInstanceOf(TablestoreError);
-    expect([err.code, err.httpStatus, err.requestId, err.retryable]).toEqual(['OTSObjectNotExist', 404, 'rid-1', false]);
+    expect([err.code, err.httpStatus, err.requestId, err.retryable]).toEqual([
+      'OTSObjectNotExist',
+      404,
+      'rid-1',
+      false,
+    ]);
     expect(errorFromResponse(503, new Uint8Array([0xff])).code).toBe('OTSServerUnavailable');
     expect(decodeErrorBody(new Uint8Array([1, 2, 3]))).toBeUndefined();
   });
@@ -282,7 +326,12 @@ describe('errors and protobuf', () => {
   it('recovers code and message from the Node SDK error shape', () => {
     const body = Buffer.from(encodeErrorBody('OTSConditionCheckFail', 'Condition check failed.'));
     const err = fromNodeSdkError({ code: 403, message: `${body.toString()} requestId:abc` });
-    expect([err?.code, err?.message, err?.httpStatus, err?.requestId]).toEqual(['OTSConditionCheckFail', 'Condition check failed.', 403, 'abc']);
+    expect([err?.code, err?.message, err?.httpStatus, err?.requestId]).toEqual([
+      'OTSConditionCheckFail',
+      'Condition check failed.',
+      403,
+      'abc',
+    ]);
   });
 
   it('encodes int64 without precision loss and rejects missing required fields', () => {

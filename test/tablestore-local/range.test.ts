@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TableStore, sdkClient, sdkError, startLocal, type LocalTablestoreHandle, type SdkClient, type SdkPkCell, type SdkRow } from '../helpers/tablestore-local';
+import {
+  TableStore,
+  sdkClient,
+  sdkError,
+  startLocal,
+  type LocalTablestoreHandle,
+  type SdkClient,
+  type SdkPkCell,
+  type SdkRow,
+} from '../helpers/tablestore-local';
 
 const Long = TableStore.Long;
 const IGNORE = () => new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null);
@@ -9,13 +18,24 @@ let client: SdkClient;
 const ROWS = 10_000;
 
 async function createTable(name: string, primaryKey: { name: string; type: string }[]) {
-  await client.createTable({ tableMeta: { tableName: name, primaryKey }, reservedThroughput: { capacityUnit: { read: 0, write: 0 } }, tableOptions: { timeToLive: -1, maxVersions: 1 } });
+  await client.createTable({
+    tableMeta: { tableName: name, primaryKey },
+    reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
+    tableOptions: { timeToLive: -1, maxVersions: 1 },
+  });
 }
 
 async function writeBatched(table: string, rows: { pk: object[]; attrs: object[] }[]) {
   for (let i = 0; i < rows.length; i += 200) {
     const res = await client.batchWriteRow({
-      tables: [{ tableName: table, rows: rows.slice(i, i + 200).map((r) => ({ type: 'PUT', condition: IGNORE(), primaryKey: r.pk, attributeColumns: r.attrs })) }],
+      tables: [
+        {
+          tableName: table,
+          rows: rows
+            .slice(i, i + 200)
+            .map((r) => ({ type: 'PUT', condition: IGNORE(), primaryKey: r.pk, attributeColumns: r.attrs })),
+        },
+      ],
     });
     const results = res.tables as unknown as { isOk: boolean }[];
     expect(results.every((r) => r.isOk)).toBe(true);
@@ -28,7 +48,10 @@ const num = (v: unknown) => Number(String(v));
 beforeAll(async () => {
   local = await startLocal();
   client = sdkClient(local);
-  await createTable('big', [{ name: 'p', type: 'STRING' }, { name: 'n', type: 'INTEGER' }]);
+  await createTable('big', [
+    { name: 'p', type: 'STRING' },
+    { name: 'n', type: 'INTEGER' },
+  ]);
   // Two partitions: 'a' with negative and positive n, 'b' with the rest; insertion order shuffled.
   const rows = Array.from({ length: ROWS }, (_, i) => ({
     pk: [{ p: i < ROWS / 2 ? 'a' : 'b' }, { n: Long.fromNumber(i < ROWS / 2 ? i - ROWS / 4 : i) }],
@@ -47,7 +70,10 @@ afterAll(async () => {
 async function pageAll(direction: 'FORWARD' | 'BACKWARD', limit: number | undefined) {
   const start = direction === 'FORWARD' ? TableStore.INF_MIN : TableStore.INF_MAX;
   const end = direction === 'FORWARD' ? TableStore.INF_MAX : TableStore.INF_MIN;
-  let next: SdkPkCell[] | null | undefined = [{ name: 'p', value: start }, { name: 'n', value: start }];
+  let next: SdkPkCell[] | null | undefined = [
+    { name: 'p', value: start },
+    { name: 'n', value: start },
+  ];
   const seen: number[] = [];
   let pages = 0;
   while (next) {
@@ -70,7 +96,10 @@ async function pageAll(direction: 'FORWARD' | 'BACKWARD', limit: number | undefi
 }
 
 describe('GetRange paging over 10k rows', () => {
-  const expectedForward = [...Array.from({ length: ROWS / 2 }, (_, i) => i), ...Array.from({ length: ROWS / 2 }, (_, i) => ROWS / 2 + i)];
+  const expectedForward = [
+    ...Array.from({ length: ROWS / 2 }, (_, i) => i),
+    ...Array.from({ length: ROWS / 2 }, (_, i) => ROWS / 2 + i),
+  ];
 
   it('forward with limit 997 returns every row exactly once in PK order', async () => {
     const { seen, pages } = await pageAll('FORWARD', 997);
@@ -98,10 +127,16 @@ describe('GetRange paging over 10k rows', () => {
       limit: 100,
       columnFilter: new TableStore.SingleColumnCondition('i', Long.fromNumber(-1), TableStore.ComparatorType.EQUAL),
     };
-    const first = await client.getRange({ ...params, inclusiveStartPrimaryKey: [{ p: TableStore.INF_MIN }, { n: TableStore.INF_MIN }] });
+    const first = await client.getRange({
+      ...params,
+      inclusiveStartPrimaryKey: [{ p: TableStore.INF_MIN }, { n: TableStore.INF_MIN }],
+    });
     expect(first.rows).toEqual([]);
     expect(first.nextStartPrimaryKey!.map((c) => String(c.value))).toEqual(['b', '5000']);
-    const second = await client.getRange({ ...params, inclusiveStartPrimaryKey: first.nextStartPrimaryKey!.map((c) => ({ [c.name]: c.value })) });
+    const second = await client.getRange({
+      ...params,
+      inclusiveStartPrimaryKey: first.nextStartPrimaryKey!.map((c) => ({ [c.name]: c.value })),
+    });
     expect(second.rows).toEqual([]);
     expect(second.nextStartPrimaryKey).toBeNull();
   });
@@ -135,7 +170,10 @@ describe('GetRange paging over 10k rows', () => {
       maxVersions: 1,
     });
     expect(partB.rows!.map((r) => num(pkValue(r, 1)))).toEqual([5000, 5001, 5002]);
-    expect(partB.nextStartPrimaryKey!.map((c) => [c.name, String(c.value)])).toEqual([['p', 'b'], ['n', '5003']]);
+    expect(partB.nextStartPrimaryKey!.map((c) => [c.name, String(c.value)])).toEqual([
+      ['p', 'b'],
+      ['n', '5003'],
+    ]);
   });
 
   it('rejects a range whose start is not before its end for the direction', async () => {
@@ -184,9 +222,15 @@ describe('primary-key ordering per type', () => {
         })
       ).rows!;
     expect((await scan('order_int')).map((r) => String(r.attributes![0].columnValue))).toEqual(ints);
-    expect((await scan('order_str')).map((r) => pkValue(r, 0))).toEqual([...strs].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
-    expect((await scan('order_bin')).map((r) => Buffer.from(pkValue(r, 0) as Buffer).toString('hex'))).toEqual(bins.map((b) => b.toString('hex')));
-    expect((await scan('order_int', 'BACKWARD')).map((r) => String(r.attributes![0].columnValue))).toEqual([...ints].reverse());
+    expect((await scan('order_str')).map((r) => pkValue(r, 0))).toEqual(
+      [...strs].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))),
+    );
+    expect((await scan('order_bin')).map((r) => Buffer.from(pkValue(r, 0) as Buffer).toString('hex'))).toEqual(
+      bins.map((b) => b.toString('hex')),
+    );
+    expect((await scan('order_int', 'BACKWARD')).map((r) => String(r.attributes![0].columnValue))).toEqual(
+      [...ints].reverse(),
+    );
   });
 });
 
@@ -195,7 +239,12 @@ describe('the 4 MB page cap', () => {
     await createTable('fat', [{ name: 'k', type: 'INTEGER' }]);
     const big = 'x'.repeat(1024 * 1024);
     for (let i = 0; i < 6; i++) {
-      await client.putRow({ tableName: 'fat', condition: IGNORE(), primaryKey: [{ k: Long.fromNumber(i) }], attributeColumns: [{ v: big }] });
+      await client.putRow({
+        tableName: 'fat',
+        condition: IGNORE(),
+        primaryKey: [{ k: Long.fromNumber(i) }],
+        attributeColumns: [{ v: big }],
+      });
     }
     const first = await client.getRange({
       tableName: 'fat',

@@ -31,7 +31,11 @@ async function listTables(date: Date, signDate?: string) {
   if (signDate !== undefined) {
     headers['x-ots-signdate'] = signDate;
     delete headers['x-ots-signaturev4'];
-    headers['x-ots-signaturev4'] = signV4(deriveV4SigningKey(local.accessKeySecret, signDate, local.region), 'ListTable', headers);
+    headers['x-ots-signaturev4'] = signV4(
+      deriveV4SigningKey(local.accessKeySecret, signDate, local.region),
+      'ListTable',
+      headers,
+    );
   }
   const res = await fetch(`${local.endpoint}/ListTable`, { method: 'POST', headers, body });
   return { status: res.status, body: Buffer.from(await res.arrayBuffer()) };

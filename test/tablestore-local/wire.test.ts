@@ -2,10 +2,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { deflateSync } from 'node:zlib';
 import { connect } from 'node:net';
-import { TableStore, sdkClient, sdkError, startLocal, TEST_ACCESS_KEY, type LocalTablestoreHandle } from '../helpers/tablestore-local';
+import {
+  TableStore,
+  sdkClient,
+  sdkError,
+  startLocal,
+  TEST_ACCESS_KEY,
+  type LocalTablestoreHandle,
+} from '../helpers/tablestore-local';
 import { rawCall, type RawResponse } from '../helpers/ots-raw';
 import { decodeErrorBody } from '../../lib/tablestore/protocol/errors';
-import { contentMd5, deriveV4SigningKey, GO_SIGNED_HEADERS, responseAuthorization, signV2, v4SignDate } from '../../lib/tablestore/protocol/sign';
+import {
+  contentMd5,
+  deriveV4SigningKey,
+  GO_SIGNED_HEADERS,
+  responseAuthorization,
+  signV2,
+  v4SignDate,
+} from '../../lib/tablestore/protocol/sign';
 import { decodeMessage, encodeMessage } from '../../lib/tablestore/protocol/proto/wide';
 import { encodePrimaryKey } from '../../lib/tablestore/protocol/plainbuffer';
 import type { AuthzRequest, IdentityStore } from '../../local/tablestore/auth/identity';
@@ -19,7 +33,12 @@ const capture = (obj: object, msg?: string) => logs.push(JSON.stringify({ ...obj
 const errorOf = (res: RawResponse) => ({ status: res.status, ...decodeErrorBody(res.body) });
 const listBody = new Uint8Array(0);
 
-function expectSignedResponse(res: RawResponse, apiName: string, key: string, accessKeyId: string = TEST_ACCESS_KEY.id) {
+function expectSignedResponse(
+  res: RawResponse,
+  apiName: string,
+  key: string,
+  accessKeyId: string = TEST_ACCESS_KEY.id,
+) {
   expect(res.headers['x-ots-requestid']).toMatch(/\S+/);
   expect(res.headers['x-ots-date']).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
   expect(res.headers['x-ots-contenttype']).toBeTruthy();
@@ -67,7 +86,11 @@ describe('signatures', () => {
     const otherRegion = await rawCall(local, 'ListTable', listBody, { signatureVersion: 'v4', region: 'cn-beijing' });
     expect(errorOf(otherRegion).code).toBe('OTSAuthFailed');
     const unknownKey = await rawCall(local, 'ListTable', listBody, { accessKeyId: 'nobody' });
-    expect(errorOf(unknownKey)).toEqual({ status: 403, code: 'OTSAuthFailed', message: 'The AccessKeyID does not exist.' });
+    expect(errorOf(unknownKey)).toEqual({
+      status: 403,
+      code: 'OTSAuthFailed',
+      message: 'The AccessKeyID does not exist.',
+    });
     const instance = await rawCall(local, 'ListTable', listBody, { instance: 'elsewhere' });
     expect(errorOf(instance)).toEqual({ status: 403, code: 'OTSAuthFailed', message: 'The instance is not found.' });
     const sdk = await sdkError(sdkClient(local, { accessKeySecret: 'wrong' }).listTable({}));
@@ -95,14 +118,30 @@ describe('signatures', () => {
 describe('request validation on the wire', () => {
   it('checks headers, date, skew and MD5', async () => {
     const missing = await rawCall(local, 'ListTable', listBody, { headers: { 'x-ots-accesskeyid': undefined } });
-    expect(errorOf(missing)).toEqual({ status: 400, code: 'OTSParameterInvalid', message: 'Missing header: x-ots-accesskeyid.' });
+    expect(errorOf(missing)).toEqual({
+      status: 400,
+      code: 'OTSParameterInvalid',
+      message: 'Missing header: x-ots-accesskeyid.',
+    });
     const noSig = await rawCall(local, 'ListTable', listBody, { headers: { 'x-ots-signature': undefined } });
-    expect(errorOf(noSig)).toEqual({ status: 400, code: 'OTSParameterInvalid', message: 'Missing header: x-ots-signature.' });
+    expect(errorOf(noSig)).toEqual({
+      status: 400,
+      code: 'OTSParameterInvalid',
+      message: 'Missing header: x-ots-signature.',
+    });
     const badDate = await rawCall(local, 'ListTable', listBody, { headers: { 'x-ots-date': 'yesterday' } });
-    expect(errorOf(badDate)).toEqual({ status: 400, code: 'OTSParameterInvalid', message: 'Invalid date format: yesterday.' });
+    expect(errorOf(badDate)).toEqual({
+      status: 400,
+      code: 'OTSParameterInvalid',
+      message: 'Invalid date format: yesterday.',
+    });
     const old = new Date(Date.now() - 20 * 60_000);
     const skew = await rawCall(local, 'ListTable', listBody, { date: old });
-    expect(errorOf(skew)).toEqual({ status: 403, code: 'OTSAuthFailed', message: `Mismatch between system time and x-ots-date: ${old.toISOString()}.` });
+    expect(errorOf(skew)).toEqual({
+      status: 403,
+      code: 'OTSAuthFailed',
+      message: `Mismatch between system time and x-ots-date: ${old.toISOString()}.`,
+    });
     // Go sends a garbled fraction; only the first 19 characters count.
     const goDate = `${new Date().toISOString().slice(0, 19)}.91310Z`;
     const goHeaders: Record<string, string> = {
@@ -112,19 +151,39 @@ describe('request validation on the wire', () => {
       'x-ots-instancename': local.instance,
       'x-ots-contentmd5': contentMd5(listBody),
     };
-    const goRes = await rawCall(local, 'ListTable', listBody, { headers: { ...goHeaders, 'x-ots-signature': signV2(TEST_ACCESS_KEY.secret, 'ListTable', goHeaders) } });
+    const goRes = await rawCall(local, 'ListTable', listBody, {
+      headers: { ...goHeaders, 'x-ots-signature': signV2(TEST_ACCESS_KEY.secret, 'ListTable', goHeaders) },
+    });
     expect(goRes.status).toBe(200);
-    const md5 = await rawCall(local, 'ListTable', listBody, { headers: { 'x-ots-contentmd5': contentMd5(Buffer.from('other')) } });
-    expect(errorOf(md5)).toEqual({ status: 403, code: 'OTSAuthFailed', message: 'Mismatch between MD5 value of request body and x-ots-contentmd5 in header.' });
+    const md5 = await rawCall(local, 'ListTable', listBody, {
+      headers: { 'x-ots-contentmd5': contentMd5(Buffer.from('other')) },
+    });
+    expect(errorOf(md5)).toEqual({
+      status: 403,
+      code: 'OTSAuthFailed',
+      message: 'Mismatch between MD5 value of request body and x-ots-contentmd5 in header.',
+    });
   });
 
   it('rejects other methods, unknown APIs and oversized bodies', async () => {
     const get = await rawCall(local, 'ListTable', listBody, { method: 'GET' });
-    expect(errorOf(get)).toEqual({ status: 405, code: 'OTSMethodNotAllowed', message: 'Only POST method for requests is supported.' });
+    expect(errorOf(get)).toEqual({
+      status: 405,
+      code: 'OTSMethodNotAllowed',
+      message: 'Only POST method for requests is supported.',
+    });
     const unknown = await rawCall(local, 'DropEverything', listBody);
-    expect(errorOf(unknown)).toEqual({ status: 400, code: 'OTSParameterInvalid', message: 'Unsupported operation: DropEverything.' });
+    expect(errorOf(unknown)).toEqual({
+      status: 400,
+      code: 'OTSParameterInvalid',
+      message: 'Unsupported operation: DropEverything.',
+    });
     const large = await rawCall(local, 'PutRow', new Uint8Array(5 * 1024 * 1024 + 1));
-    expect(errorOf(large)).toEqual({ status: 413, code: 'OTSRequestBodyTooLarge', message: 'The size of POST data is too large.' });
+    expect(errorOf(large)).toEqual({
+      status: 413,
+      code: 'OTSRequestBodyTooLarge',
+      message: 'The size of POST data is too large.',
+    });
     // Routing uses the last path segment (Python/Go put the endpoint path in front).
     const prefixed = await rawCall(local, 'ListTable', listBody, { path: '/some/prefix/ListTable' });
     expect(prefixed.status).toBe(200);
@@ -137,7 +196,9 @@ describe('request validation on the wire', () => {
       extraHeaders: { 'x-ots-request-compress-type': 'deflate', 'x-ots-request-compress-size': String(raw.length) },
     });
     expect(res.status).toBe(200);
-    const bad = await rawCall(local, 'DescribeTable', Buffer.from('not deflate'), { extraHeaders: { 'x-ots-request-compress-type': 'deflate' } });
+    const bad = await rawCall(local, 'DescribeTable', Buffer.from('not deflate'), {
+      extraHeaders: { 'x-ots-request-compress-type': 'deflate' },
+    });
     expect(errorOf(bad)).toMatchObject({ status: 400, code: 'OTSParameterInvalid' });
   });
 
@@ -151,10 +212,27 @@ describe('request validation on the wire', () => {
     const crc = await rawCall(local, 'GetRow', body);
     expect(errorOf(crc)).toMatchObject({ status: 400, code: 'OTSParameterInvalid' });
     expect(decodeErrorBody(crc.body)?.message).toMatch(/checksum/);
-    const noVersions = await rawCall(local, 'GetRow', encodeMessage('GetRowRequest', { table_name: 'wire', primary_key: encodePrimaryKey([{ name: 'pk', value: 'a' }]) }));
+    const noVersions = await rawCall(
+      local,
+      'GetRow',
+      encodeMessage('GetRowRequest', {
+        table_name: 'wire',
+        primary_key: encodePrimaryKey([{ name: 'pk', value: 'a' }]),
+      }),
+    );
     expect(errorOf(noVersions)).toMatchObject({ status: 400, code: 'OTSParameterInvalid' });
 
-    const apis = ['CreateTable', 'GetRow', 'PutRow', 'UpdateRow', 'DeleteRow', 'GetRange', 'BatchGetRow', 'BatchWriteRow', 'DescribeTable'];
+    const apis = [
+      'CreateTable',
+      'GetRow',
+      'PutRow',
+      'UpdateRow',
+      'DeleteRow',
+      'GetRange',
+      'BatchGetRow',
+      'BatchWriteRow',
+      'DescribeTable',
+    ];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...apis), fc.uint8Array({ minLength: 1, maxLength: 64 }), async (api, bytes) => {
         const res = await rawCall(local, api, bytes);
@@ -184,8 +262,15 @@ describe('identities: STS tokens and RAM authorization', () => {
     const identities: IdentityStore = {
       lookup(accessKeyId, securityToken) {
         seen.token = securityToken;
-        if (accessKeyId !== 'STS.key') return { ok: false, code: 'OTSAuthFailed', message: 'The AccessKeyID does not exist.', httpStatus: 403 };
-        if (securityToken !== 'good-token') return { ok: false, code: 'OTSNoPermissionAccess', message: 'The security token has expired.', httpStatus: 403 };
+        if (accessKeyId !== 'STS.key')
+          return { ok: false, code: 'OTSAuthFailed', message: 'The AccessKeyID does not exist.', httpStatus: 403 };
+        if (securityToken !== 'good-token')
+          return {
+            ok: false,
+            code: 'OTSNoPermissionAccess',
+            message: 'The security token has expired.',
+            httpStatus: 403,
+          };
         return {
           ok: true,
           secret: 'sts-secret',
@@ -193,7 +278,9 @@ describe('identities: STS tokens and RAM authorization', () => {
           principal: 'assumed-role/reader',
           authorize: (req) => {
             seen.requests.push(req);
-            return req.resources.some((r) => r.endsWith('/table/hidden')) ? { allowed: false, reason: 'explicit deny' } : { allowed: true };
+            return req.resources.some((r) => r.endsWith('/table/hidden'))
+              ? { allowed: false, reason: 'explicit deny' }
+              : { allowed: true };
           },
         };
       },
@@ -202,18 +289,43 @@ describe('identities: STS tokens and RAM authorization', () => {
     try {
       const target = { ...sts, accessKeyId: 'STS.key', accessKeySecret: 'sts-secret' };
       const client = sdkClient(target, { stsToken: 'good-token' });
-      await client.createTable({ tableMeta: { tableName: 'open', primaryKey: [{ name: 'pk', type: 'STRING' }] }, reservedThroughput: { capacityUnit: { read: 0, write: 0 } }, tableOptions: { timeToLive: -1, maxVersions: 1 } });
+      await client.createTable({
+        tableMeta: { tableName: 'open', primaryKey: [{ name: 'pk', type: 'STRING' }] },
+        reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
+        tableOptions: { timeToLive: -1, maxVersions: 1 },
+      });
       expect(seen.token).toBe('good-token');
-      expect(seen.requests.at(-1)).toMatchObject({ action: 'ots:CreateTable', resources: ['acs:ots:cn-hangzhou:42:instance/local/table/open'], region: 'cn-hangzhou', instance: 'local' });
+      expect(seen.requests.at(-1)).toMatchObject({
+        action: 'ots:CreateTable',
+        resources: ['acs:ots:cn-hangzhou:42:instance/local/table/open'],
+        region: 'cn-hangzhou',
+        instance: 'local',
+      });
       await client.listTable({});
-      expect(seen.requests.at(-1)).toMatchObject({ action: 'ots:ListTable', resources: ['acs:ots:cn-hangzhou:42:instance/local/table/*'] });
+      expect(seen.requests.at(-1)).toMatchObject({
+        action: 'ots:ListTable',
+        resources: ['acs:ots:cn-hangzhou:42:instance/local/table/*'],
+      });
 
       const expired = await sdkError(sdkClient(target, { stsToken: 'old-token' }).listTable({}));
-      expect(expired).toEqual({ status: 403, code: 'OTSNoPermissionAccess', message: 'The security token has expired.' });
+      expect(expired).toEqual({
+        status: 403,
+        code: 'OTSNoPermissionAccess',
+        message: 'The security token has expired.',
+      });
 
-      const denied = await rawCall(target, 'BatchGetRow', encodeMessage('BatchGetRowRequest', {
-        tables: ['open', 'hidden'].map((t) => ({ table_name: t, primary_key: [encodePrimaryKey([{ name: 'pk', value: 'a' }])], max_versions: 1 })),
-      }), { securityToken: 'good-token' });
+      const denied = await rawCall(
+        target,
+        'BatchGetRow',
+        encodeMessage('BatchGetRowRequest', {
+          tables: ['open', 'hidden'].map((t) => ({
+            table_name: t,
+            primary_key: [encodePrimaryKey([{ name: 'pk', value: 'a' }])],
+            max_versions: 1,
+          })),
+        }),
+        { securityToken: 'good-token' },
+      );
       expect(errorOf(denied)).toEqual({
         status: 403,
         code: 'OTSNoPermissionAccess',
@@ -221,7 +333,10 @@ describe('identities: STS tokens and RAM authorization', () => {
       });
       // Non-AuthFailed 403s are signed (the Python SDK needs it).
       expectSignedResponse(denied, 'BatchGetRow', 'sts-secret', 'STS.key');
-      expect(seen.requests.slice(-2).map((r) => [r.action, r.resources[0].split('/').at(-1)])).toEqual([['ots:BatchGetRow', 'open'], ['ots:BatchGetRow', 'hidden']]);
+      expect(seen.requests.slice(-2).map((r) => [r.action, r.resources[0].split('/').at(-1)])).toEqual([
+        ['ots:BatchGetRow', 'open'],
+        ['ots:BatchGetRow', 'hidden'],
+      ]);
     } finally {
       await sts.stop();
     }
@@ -241,7 +356,10 @@ describe('refused STS tokens get signed error replies (docs/protocol.md §3.3)',
           name: 'reader',
           maxSessionDuration: 3600,
           policies: ['reader'],
-          trustPolicy: { Version: '1', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: ['fc.aliyuncs.com'] } }] },
+          trustPolicy: {
+            Version: '1',
+            Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: ['fc.aliyuncs.com'] } }],
+          },
         },
       ],
     }),
@@ -254,11 +372,15 @@ describe('refused STS tokens get signed error replies (docs/protocol.md §3.3)',
     await sts.stop();
   });
 
-  const issue = (now?: Date) => iam.issueForService('reader', 'fc.aliyuncs.com', { durationSeconds: 900, ...(now ? { now } : {}) }).Credentials;
+  const issue = (now?: Date) =>
+    iam.issueForService('reader', 'fc.aliyuncs.com', { durationSeconds: 900, ...(now ? { now } : {}) }).Credentials;
   const call = (c: ReturnType<typeof issue>, options: Parameters<typeof rawCall>[3] = {}) =>
-    rawCall({ ...sts, accessKeyId: c.AccessKeyId, accessKeySecret: c.AccessKeySecret }, 'ListTable', listBody, { securityToken: c.SecurityToken, ...options });
+    rawCall({ ...sts, accessKeyId: c.AccessKeyId, accessKeySecret: c.AccessKeySecret }, 'ListTable', listBody, {
+      securityToken: c.SecurityToken,
+      ...options,
+    });
 
-  it('signs the 403 for an expired, a revoked and a replaced token with the caller\'s secret (V2 and V4)', async () => {
+  it("signs the 403 for an expired, a revoked and a replaced token with the caller's secret (V2 and V4)", async () => {
     const live = issue();
     const ok = await call(live);
     expect(ok.status).toBe(200);
@@ -279,7 +401,12 @@ describe('refused STS tokens get signed error replies (docs/protocol.md §3.3)',
       expectSignedResponse(v2, 'ListTable', c.AccessKeySecret, c.AccessKeyId);
       const v4 = await call(c, { signatureVersion: 'v4' });
       expect(errorOf(v4)).toEqual({ status: 403, code: 'OTSNoPermissionAccess', message });
-      expectSignedResponse(v4, 'ListTable', deriveV4SigningKey(c.AccessKeySecret, v4SignDate(new Date()), sts.region), c.AccessKeyId);
+      expectSignedResponse(
+        v4,
+        'ListTable',
+        deriveV4SigningKey(c.AccessKeySecret, v4SignDate(new Date()), sts.region),
+        c.AccessKeyId,
+      );
     }
   });
 

@@ -33,7 +33,11 @@ let raw: Transport;
 
 beforeAll(async () => {
   local = await startLocal();
-  const credentials = async () => ({ accessKeyId: local.accessKeyId, accessKeySecret: local.accessKeySecret, source: 'test' });
+  const credentials = async () => ({
+    accessKeyId: local.accessKeyId,
+    accessKeySecret: local.accessKeySecret,
+    source: 'test',
+  });
   client = new TimeseriesClient({ endpoint: local.endpoint, instance: local.instance, credentials });
   raw = createTransport({ endpoint: local.endpoint, instance: local.instance, credentials, retry: { maxRetries: 0 } });
 });
@@ -54,7 +58,11 @@ async function errorOf(p: Promise<unknown>): Promise<TablestoreError> {
 }
 
 const NOW_US = BigInt(Date.now()) * 1000n;
-const key = (m: string, s: string, tags: Record<string, string> = {}): TimeseriesKey => ({ measurement: m, dataSource: s, tags });
+const key = (m: string, s: string, tags: Record<string, string> = {}): TimeseriesKey => ({
+  measurement: m,
+  dataSource: s,
+  tags,
+});
 
 describe('table management', () => {
   it('creates, lists, describes, updates and deletes time series tables', async () => {
@@ -82,7 +90,11 @@ describe('table management', () => {
     const bad = [
       { tableName: 'tm_opt', timeToLive: 100 },
       { tableName: 'tm_opt', metaOptions: { metaTimeToLive: 10_000_000 } },
-      { tableName: 'tm_opt', timeToLive: 10_000_000, metaOptions: { allowUpdateAttributes: false, metaTimeToLive: 9_000_000 } },
+      {
+        tableName: 'tm_opt',
+        timeToLive: 10_000_000,
+        metaOptions: { allowUpdateAttributes: false, metaTimeToLive: 9_000_000 },
+      },
       { tableName: 'tm_opt', timeToLive: 86400, metaOptions: { allowUpdateAttributes: false, metaTimeToLive: 86400 } },
       { tableName: '9starts_with_digit' },
       { tableName: 'bad-name' },
@@ -98,8 +110,13 @@ describe('table management', () => {
       timeToLive: 10_000_000,
       metaOptions: { allowUpdateAttributes: false, metaTimeToLive: 10_000_000 },
     });
-    expect((await client.describeTimeseriesTable('tm_opt')).metaOptions).toEqual({ allowUpdateAttributes: false, metaTimeToLive: 10_000_000 });
-    expect((await errorOf(client.updateTimeseriesTable({ tableName: 'tm_opt', timeToLive: 20_000_000 }))).code).toBe('OTSParameterInvalid');
+    expect((await client.describeTimeseriesTable('tm_opt')).metaOptions).toEqual({
+      allowUpdateAttributes: false,
+      metaTimeToLive: 10_000_000,
+    });
+    expect((await errorOf(client.updateTimeseriesTable({ tableName: 'tm_opt', timeToLive: 20_000_000 }))).code).toBe(
+      'OTSParameterInvalid',
+    );
     await client.deleteTimeseriesTable('tm_opt');
   });
 
@@ -110,7 +127,9 @@ describe('table management', () => {
       reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
       tableOptions: { timeToLive: -1, maxVersions: 1 },
     });
-    expect((await errorOf(client.createTimeseriesTable({ tableName: 'shared_name' }))).code).toBe('OTSObjectAlreadyExist');
+    expect((await errorOf(client.createTimeseriesTable({ tableName: 'shared_name' }))).code).toBe(
+      'OTSObjectAlreadyExist',
+    );
     // a wide table is not a time series table
     expect((await errorOf(client.describeTimeseriesTable('shared_name'))).code).toBe('OTSObjectNotExist');
     expect((await client.listTimeseriesTables()).map((t) => t.tableName)).not.toContain('shared_name');
@@ -152,8 +171,16 @@ describe('data', () => {
     const res = await client.putTimeseriesData({
       tableName: T,
       rows: [
-        { key: cpu, time: 1_000n, fields: { load: 0.5, count: big, up: true, state: 'ok', raw: new Uint8Array([0, 255]) } },
-        { key: cpu, time: 2_000n, fields: { load: 0.75, count: -big - 1n, up: false, state: 'warn', raw: new Uint8Array([]) } },
+        {
+          key: cpu,
+          time: 1_000n,
+          fields: { load: 0.5, count: big, up: true, state: 'ok', raw: new Uint8Array([0, 255]) },
+        },
+        {
+          key: cpu,
+          time: 2_000n,
+          fields: { load: 0.75, count: -big - 1n, up: false, state: 'warn', raw: new Uint8Array([]) },
+        },
         { key: cpu, time: 3_000, fields: { load: 1.25 } },
         { key: key('cpu', 'host-2', { region: 'cn-hangzhou' }), time: 1_500n, fields: { load: 9.5 } },
         { key: key('mem', 'host-1'), time: new Date(1), fields: { free: 123n } },
@@ -165,7 +192,13 @@ describe('data', () => {
     expect(page.nextToken).toBeUndefined();
     expect(page.rows.map((r) => r.time)).toEqual([1_000n, 2_000n, 3_000n]);
     expect(page.rows[0].key).toEqual(cpu);
-    expect(page.rows[0].fields).toEqual({ load: 0.5, count: big, up: true, state: 'ok', raw: new Uint8Array([0, 255]) });
+    expect(page.rows[0].fields).toEqual({
+      load: 0.5,
+      count: big,
+      up: true,
+      state: 'ok',
+      raw: new Uint8Array([0, 255]),
+    });
     expect(page.rows[1].fields.count).toBe(-(1n << 63n));
     expect(page.rows[2].fields).toEqual({ load: 1.25 });
 
@@ -173,15 +206,31 @@ describe('data', () => {
     const window = await client.getTimeseriesData({ tableName: T, key: cpu, beginTime: 2_000, endTime: 3_000 });
     expect(window.rows.map((r) => r.time)).toEqual([2_000n]);
 
-    const back = await client.getTimeseriesData({ tableName: T, key: cpu, beginTime: 0, endTime: 10_000, backward: true, limit: 2 });
+    const back = await client.getTimeseriesData({
+      tableName: T,
+      key: cpu,
+      beginTime: 0,
+      endTime: 10_000,
+      backward: true,
+      limit: 2,
+    });
     expect(back.rows.map((r) => r.time)).toEqual([3_000n, 2_000n]);
     expect(back.nextToken).toBeDefined();
 
-    const mem = await client.getTimeseriesData({ tableName: T, key: key('mem', 'host-1'), beginTime: 0, endTime: 10_000 });
+    const mem = await client.getTimeseriesData({
+      tableName: T,
+      key: key('mem', 'host-1'),
+      beginTime: 0,
+      endTime: 10_000,
+    });
     expect(mem.rows.map((r) => [r.time, r.fields])).toEqual([[1_000n, { free: 123n }]]);
 
     // tags are part of the identity: a different tag set is a different (empty) series
-    const other = await client.getTimeseriesData({ tableName: T, key: key('cpu', 'host-1', { region: 'cn-hangzhou' }), endTime: 10_000 });
+    const other = await client.getTimeseriesData({
+      tableName: T,
+      key: key('cpu', 'host-1', { region: 'cn-hangzhou' }),
+      endTime: 10_000,
+    });
     expect(other.rows).toEqual([]);
   });
 
@@ -217,7 +266,12 @@ describe('data', () => {
     const rows = decodeRows(msg.rows_data);
     expect(rows).toHaveLength(1);
     expect(rows[0].primaryKey.map((c) => c.name)).toEqual(['_#h', '_m_name', '_data_source', '_tags', '_time']);
-    expect(rows[0].primaryKey.slice(1).map((c) => c.value)).toEqual(['cpu', 'host-1', '["rack=r1","region=cn-hangzhou"]', 1_000n]);
+    expect(rows[0].primaryKey.slice(1).map((c) => c.value)).toEqual([
+      'cpu',
+      'host-1',
+      '["rack=r1","region=cn-hangzhou"]',
+      1_000n,
+    ]);
     expect(rows[0].attributes.map((c) => c.name).sort()).toEqual(['count:i', 'load:d', 'raw:x', 'state:s', 'up:b']);
   });
 
@@ -252,15 +306,32 @@ describe('data', () => {
     const e = await errorOf(raw.call('PutTimeseriesData', request(crc32cSigned(rowsData) ^ 1)));
     expect([e.code, e.httpStatus]).toEqual(['OTSParameterInvalid', 400]);
     await raw.call('PutTimeseriesData', request(crc32cSigned(rowsData)));
-    const e2 = await errorOf(raw.call('PutTimeseriesData', encodeTimeseriesMessage('PutTimeseriesDataRequest', {
-      table_name: T,
-      rows_data: { type: 0, rows_data: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]), flatbuffer_crc32c: crc32cSigned(Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9])) },
-    })));
+    const e2 = await errorOf(
+      raw.call(
+        'PutTimeseriesData',
+        encodeTimeseriesMessage('PutTimeseriesDataRequest', {
+          table_name: T,
+          rows_data: {
+            type: 0,
+            rows_data: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]),
+            flatbuffer_crc32c: crc32cSigned(Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9])),
+          },
+        }),
+      ),
+    );
     expect(e2.code).toBe('OTSParameterInvalid');
   });
 
   it('accepts the old string tag form and answers meta in the form the request version expects', async () => {
-    const rowsData = encodeFlatBufferRows([{ measurement: 'legacy', dataSource: 'd', tags: '["b=2","a=1"]'.replace('"b=2","a=1"', '"a=1","b=2"'), time: 5n, fields: { v: 1.5 } }]);
+    const rowsData = encodeFlatBufferRows([
+      {
+        measurement: 'legacy',
+        dataSource: 'd',
+        tags: '["b=2","a=1"]'.replace('"b=2","a=1"', '"a=1","b=2"'),
+        time: 5n,
+        fields: { v: 1.5 },
+      },
+    ]);
     await raw.call(
       'PutTimeseriesData',
       encodeTimeseriesMessage('PutTimeseriesDataRequest', {
@@ -268,7 +339,11 @@ describe('data', () => {
         rows_data: { type: 0, rows_data: rowsData, flatbuffer_crc32c: crc32cSigned(rowsData) },
       }),
     );
-    const page = await client.getTimeseriesData({ tableName: T, key: key('legacy', 'd', { a: '1', b: '2' }), endTime: 10 });
+    const page = await client.getTimeseriesData({
+      tableName: T,
+      key: key('legacy', 'd', { a: '1', b: '2' }),
+      endTime: 10,
+    });
     expect(page.rows.map((r) => r.fields)).toEqual([{ v: 1.5 }]);
 
     const query = (version: bigint | undefined) =>
@@ -276,12 +351,20 @@ describe('data', () => {
         'QueryTimeseriesMeta',
         encodeTimeseriesMessage('QueryTimeseriesMetaRequest', {
           table_name: T,
-          condition: { type: 2, proto_data: encodeTimeseriesMessage('MetaQueryMeasurementCondition', { op: 1, value: 'legacy' }) },
+          condition: {
+            type: 2,
+            proto_data: encodeTimeseriesMessage('MetaQueryMeasurementCondition', { op: 1, value: 'legacy' }),
+          },
           supported_table_version: version,
         }),
       );
     const v0 = decodeTimeseriesMessage('QueryTimeseriesMetaResponse', await query(undefined));
-    expect(v0.timeseries_metas?.[0].time_series_key).toEqual({ measurement: 'legacy', source: 'd', tags: '["a=1","b=2"]', tag_list: [] });
+    expect(v0.timeseries_metas?.[0].time_series_key).toEqual({
+      measurement: 'legacy',
+      source: 'd',
+      tags: '["a=1","b=2"]',
+      tag_list: [],
+    });
     const v1 = decodeTimeseriesMessage('QueryTimeseriesMetaResponse', await query(1n));
     expect(v1.timeseries_metas?.[0].time_series_key.tag_list).toEqual([
       { name: 'a', value: '1' },
@@ -292,7 +375,11 @@ describe('data', () => {
   it('caps a page at 5000 points and pages through the rest', async () => {
     const series = key('bulk', 'b');
     for (let batch = 0; batch < 3; batch++) {
-      const rows = Array.from({ length: 2000 }, (_, i) => ({ key: series, time: BigInt(batch * 2000 + i), fields: { v: BigInt(batch * 2000 + i) } }));
+      const rows = Array.from({ length: 2000 }, (_, i) => ({
+        key: series,
+        time: BigInt(batch * 2000 + i),
+        fields: { v: BigInt(batch * 2000 + i) },
+      }));
       expect((await client.putTimeseriesData({ tableName: T, rows })).failedRows).toEqual([]);
     }
     const first = await client.getTimeseriesData({ tableName: T, key: series, endTime: 1_000_000, limit: 100_000 });
@@ -316,8 +403,17 @@ describe('data', () => {
       fields: { payload: blob, i: BigInt(i) },
     })); // ~7.7 MB: above the 5 MB body limit of one request
     const retries: number[] = [];
-    const credentials = async () => ({ accessKeyId: local.accessKeyId, accessKeySecret: local.accessKeySecret, source: 'test' });
-    const unsplit = new TimeseriesClient({ endpoint: local.endpoint, instance: local.instance, credentials, maxRequestBytes: 1e9 });
+    const credentials = async () => ({
+      accessKeyId: local.accessKeyId,
+      accessKeySecret: local.accessKeySecret,
+      source: 'test',
+    });
+    const unsplit = new TimeseriesClient({
+      endpoint: local.endpoint,
+      instance: local.instance,
+      credentials,
+      maxRequestBytes: 1e9,
+    });
     expect((await errorOf(unsplit.putTimeseriesData({ tableName: T, rows }))).code).toBe('OTSRequestBodyTooLarge');
     unsplit.close();
     const counting = new TimeseriesClient({
@@ -330,7 +426,12 @@ describe('data', () => {
     const res = await counting.putTimeseriesData({ tableName: T, rows });
     expect(res.failedRows.map((f) => f.index)).toEqual([77]);
     let n = 0;
-    for await (const row of counting.iterateTimeseriesData({ tableName: T, key: series, endTime: 1000, fieldsToGet: [{ name: 'i', type: 'long' }] })) {
+    for await (const row of counting.iterateTimeseriesData({
+      tableName: T,
+      key: series,
+      endTime: 1000,
+      fieldsToGet: [{ name: 'i', type: 'long' }],
+    })) {
       expect(row.fields.i).toBe(row.time);
       n++;
     }
@@ -340,14 +441,24 @@ describe('data', () => {
   });
 
   it('validates read requests', async () => {
-    expect((await errorOf(client.getTimeseriesData({ tableName: T, key: cpu, beginTime: 5, endTime: 5 }))).code).toBe('OTSParameterInvalid');
-    expect((await errorOf(client.getTimeseriesData({ tableName: T, key: key('', 'x'), endTime: 5 }))).code).toBe('OTSParameterInvalid');
-    expect((await errorOf(client.getTimeseriesData({ tableName: 'nope', key: cpu, endTime: 5 }))).code).toBe('OTSObjectNotExist');
-    const bogus = await errorOf(client.getTimeseriesData({ tableName: T, key: cpu, endTime: 5, nextToken: new Uint8Array([1, 2, 3]) }));
+    expect((await errorOf(client.getTimeseriesData({ tableName: T, key: cpu, beginTime: 5, endTime: 5 }))).code).toBe(
+      'OTSParameterInvalid',
+    );
+    expect((await errorOf(client.getTimeseriesData({ tableName: T, key: key('', 'x'), endTime: 5 }))).code).toBe(
+      'OTSParameterInvalid',
+    );
+    expect((await errorOf(client.getTimeseriesData({ tableName: 'nope', key: cpu, endTime: 5 }))).code).toBe(
+      'OTSObjectNotExist',
+    );
+    const bogus = await errorOf(
+      client.getTimeseriesData({ tableName: T, key: cpu, endTime: 5, nextToken: new Uint8Array([1, 2, 3]) }),
+    );
     expect(bogus.code).toBe('OTSParameterInvalid');
     const cancelled = new AbortController();
     cancelled.abort();
-    expect((await errorOf(client.getTimeseriesData({ tableName: T, key: cpu }, { signal: cancelled.signal }))).code).toBe('OTSClientAborted');
+    expect(
+      (await errorOf(client.getTimeseriesData({ tableName: T, key: cpu }, { signal: cancelled.signal }))).code,
+    ).toBe('OTSClientAborted');
   });
 
   it('supports custom key columns and field primary keys (several points at one time)', async () => {
@@ -375,9 +486,22 @@ describe('data', () => {
       { seq: 1n, msg: 'first' },
       { seq: 2n, msg: 'second' },
     ]);
-    const pageOne = await client.getTimeseriesData({ tableName: 'ts_fieldpk', key: k, endTime: 10, limit: 1, backward: true });
+    const pageOne = await client.getTimeseriesData({
+      tableName: 'ts_fieldpk',
+      key: k,
+      endTime: 10,
+      limit: 1,
+      backward: true,
+    });
     expect(pageOne.rows.map((r) => r.fields.seq)).toEqual([2n]);
-    const rest = await client.getTimeseriesData({ tableName: 'ts_fieldpk', key: k, endTime: 10, limit: 1, backward: true, nextToken: pageOne.nextToken });
+    const rest = await client.getTimeseriesData({
+      tableName: 'ts_fieldpk',
+      key: k,
+      endTime: 10,
+      limit: 1,
+      backward: true,
+      nextToken: pageOne.nextToken,
+    });
     expect(rest.rows.map((r) => r.fields.seq)).toEqual([1n]);
     await client.deleteTimeseriesTable('ts_fieldpk');
   });
@@ -408,14 +532,24 @@ describe('data', () => {
         async (times, limit, a, b) => {
           const series = key('page', `run-${run++}`, { p: 'x' });
           if (times.length) {
-            await client.putTimeseriesData({ tableName: T, rows: times.map((t) => ({ key: series, time: t, fields: { t } })) });
+            await client.putTimeseriesData({
+              tableName: T,
+              rows: times.map((t) => ({ key: series, time: t, fields: { t } })),
+            });
           }
           const [begin, end] = a < b ? [a, b] : [b, a + 1n];
           const want = times.filter((t) => t >= begin && t < end).sort((x, y) => (x < y ? -1 : 1));
           for (const backward of [false, true]) {
             const got: bigint[] = [];
             let pages = 0;
-            for await (const page of client.getTimeseriesDataPages({ tableName: T, key: series, beginTime: begin, endTime: end, limit, backward })) {
+            for await (const page of client.getTimeseriesDataPages({
+              tableName: T,
+              key: series,
+              beginTime: begin,
+              endTime: end,
+              limit,
+              backward,
+            })) {
               expect(page.rows.length).toBeLessThanOrEqual(limit);
               for (const r of page.rows) {
                 expect(r.fields.t).toBe(r.time);
@@ -438,7 +572,13 @@ describe('scan', () => {
   it('splits a table and scans every point of every series exactly once, with time and field filters', async () => {
     await client.createTimeseriesTable({ tableName: T });
     const series = Array.from({ length: 23 }, (_, i) => key(i % 3 === 0 ? 'disk' : 'cpu', `h${i}`, { i: String(i) }));
-    const rows = series.flatMap((k, s) => Array.from({ length: 17 }, (_, t) => ({ key: k, time: BigInt(t * 10), fields: { v: BigInt(s * 100 + t), note: 'x' } })));
+    const rows = series.flatMap((k, s) =>
+      Array.from({ length: 17 }, (_, t) => ({
+        key: k,
+        time: BigInt(t * 10),
+        fields: { v: BigInt(s * 100 + t), note: 'x' },
+      })),
+    );
     expect((await client.putTimeseriesData({ tableName: T, rows })).failedRows).toEqual([]);
     const id = (r: { key: TimeseriesKey; time: bigint }) => `${r.key.measurement}/${r.key.dataSource}/${r.time}`;
 
@@ -446,7 +586,14 @@ describe('scan', () => {
     expect(splits).toHaveLength(4);
     const seen: string[] = [];
     for (const splitInfo of splits) {
-      for await (const r of client.iterateScanTimeseriesData({ tableName: T, splitInfo, beginTime: 30, endTime: 120, limit: 7, fieldsToGet: [{ name: 'v', type: 'long' }] })) {
+      for await (const r of client.iterateScanTimeseriesData({
+        tableName: T,
+        splitInfo,
+        beginTime: 30,
+        endTime: 120,
+        limit: 7,
+        fieldsToGet: [{ name: 'v', type: 'long' }],
+      })) {
         expect(Object.keys(r.fields)).toEqual(['v']);
         seen.push(id(r));
       }
@@ -461,16 +608,21 @@ describe('scan', () => {
     const disk = await client.splitTimeseriesScanTask({ tableName: T, measurement: 'disk', splitCountHint: 100 });
     expect(disk).toHaveLength(8); // one per series at most
     let diskPoints = 0;
-    for (const splitInfo of disk) for await (const r of client.iterateScanTimeseriesData({ tableName: T, splitInfo })) {
-      expect(r.key.measurement).toBe('disk');
-      diskPoints++;
-    }
+    for (const splitInfo of disk)
+      for await (const r of client.iterateScanTimeseriesData({ tableName: T, splitInfo })) {
+        expect(r.key.measurement).toBe('disk');
+        diskPoints++;
+      }
     expect(diskPoints).toBe(8 * 17);
 
     await client.createTimeseriesTable({ tableName: 'ts_scan_other' });
-    expect((await errorOf(client.scanTimeseriesData({ tableName: 'ts_scan_other', splitInfo: splits[0] }))).code).toBe('OTSParameterInvalid');
+    expect((await errorOf(client.scanTimeseriesData({ tableName: 'ts_scan_other', splitInfo: splits[0] }))).code).toBe(
+      'OTSParameterInvalid',
+    );
     await client.deleteTimeseriesTable('ts_scan_other');
-    expect((await errorOf(client.splitTimeseriesScanTask({ tableName: T, splitCountHint: 0 }))).code).toBe('OTSParameterInvalid');
+    expect((await errorOf(client.splitTimeseriesScanTask({ tableName: T, splitCountHint: 0 }))).code).toBe(
+      'OTSParameterInvalid',
+    );
     await client.deleteTimeseriesTable(T);
   });
 });
@@ -491,7 +643,9 @@ describe('meta', () => {
     expect(metas).toHaveLength(1);
     expect(metas[0].key).toEqual(k);
     expect(metas[0].attributes).toEqual({});
-    expect(metas[0].updateTime >= before - 1_000_000n && metas[0].updateTime <= BigInt(Date.now()) * 1000n + 1_000_000n).toBe(true);
+    expect(
+      metas[0].updateTime >= before - 1_000_000n && metas[0].updateTime <= BigInt(Date.now()) * 1000n + 1_000_000n,
+    ).toBe(true);
     expect(Number(put.metaUpdates[0].updateTimeSeconds)).toBe(Number(metas[0].updateTime / 1_000_000n));
 
     // a writer that already knows the meta time gets no meta update status back: the client remembers it…
@@ -499,7 +653,10 @@ describe('meta', () => {
     expect(again.metaUpdates).toEqual([]);
     // …or the caller passes it explicitly; a client without the cache is told the time again
     const uncached = new TimeseriesClient({ transport: client.transport, metaCacheSize: 0 });
-    const told = await uncached.putTimeseriesData({ tableName: T, rows: [{ key: k, time: 2n, fields: { used: 0.6 } }] });
+    const told = await uncached.putTimeseriesData({
+      tableName: T,
+      rows: [{ key: k, time: 2n, fields: { used: 0.6 } }],
+    });
     expect(told.metaUpdates).toEqual(put.metaUpdates);
     const explicit = await uncached.putTimeseriesData({
       tableName: T,
@@ -507,7 +664,10 @@ describe('meta', () => {
     });
     expect(explicit.metaUpdates).toEqual([]);
 
-    const upd = await client.updateTimeseriesMeta({ tableName: T, metas: [{ key: k, attributes: { owner: 'ops', tier: 'gold' } }] });
+    const upd = await client.updateTimeseriesMeta({
+      tableName: T,
+      metas: [{ key: k, attributes: { owner: 'ops', tier: 'gold' } }],
+    });
     expect(upd.failedRows).toEqual([]);
     ({ metas } = await client.queryTimeseriesMeta({ tableName: T, condition: attribute('owner', '=', 'ops') }));
     expect(metas.map((m) => [m.key, m.attributes])).toEqual([[k, { owner: 'ops', tier: 'gold' }]]);
@@ -529,14 +689,18 @@ describe('meta', () => {
       ],
     });
     expect(res.failedRows.map((f) => f.index)).toEqual([0]);
-    await expect(client.updateTimeseriesMeta({ tableName: T, metas: [{ key: key('fine', 's'), attributes: { 'bad=': '1' } }] })).rejects.toMatchObject({
+    await expect(
+      client.updateTimeseriesMeta({ tableName: T, metas: [{ key: key('fine', 's'), attributes: { 'bad=': '1' } }] }),
+    ).rejects.toMatchObject({
       code: 'OTSParameterInvalid',
     });
   });
 
   it('refuses attribute updates when the table disallows them', async () => {
     await client.createTimeseriesTable({ tableName: 'ts_noattr', metaOptions: { allowUpdateAttributes: false } });
-    const e = await errorOf(client.updateTimeseriesMeta({ tableName: 'ts_noattr', metas: [{ key: key('m', 's'), attributes: { a: '1' } }] }));
+    const e = await errorOf(
+      client.updateTimeseriesMeta({ tableName: 'ts_noattr', metas: [{ key: key('m', 's'), attributes: { a: '1' } }] }),
+    );
     expect(e.code).toBe('OTSParameterInvalid');
     await client.deleteTimeseriesTable('ts_noattr');
   });
@@ -560,19 +724,22 @@ describe('meta', () => {
       tableName: table,
       rows: seriesList.map((s) => ({ key: key(s.m, s.s, s.tags), time: 1n, fields: { v: 1n } })),
     });
-    await client.updateTimeseriesMeta({ tableName: table, metas: seriesList.map((s) => ({ key: key(s.m, s.s, s.tags), attributes: s.attrs })) });
+    await client.updateTimeseriesMeta({
+      tableName: table,
+      metas: seriesList.map((s) => ({ key: key(s.m, s.s, s.tags), attributes: s.attrs })),
+    });
     const all: TimeseriesMeta[] = [];
     for await (const m of client.iterateTimeseriesMeta({ tableName: table, limit: 7 })) all.push(m);
     expect(all).toHaveLength(seriesList.length);
     const midTime = [...all.map((m) => m.updateTime)].sort()[Math.floor(all.length / 2)];
 
-    const op = fc.constantFrom('=', '>', '>=', '<', '<=', 'prefix') as fc.Arbitrary<'=' | '>' | '>=' | '<' | '<=' | 'prefix'>;
+    const op = fc.constantFrom<'=' | '>' | '>=' | '<' | '<=' | 'prefix'>('=', '>', '>=', '<', '<=', 'prefix');
     const leaf: fc.Arbitrary<MetaCondition> = fc.oneof(
       fc.tuple(op, pick).map(([o, v]) => measurement(o, v)),
       fc.tuple(op, pick).map(([o, v]) => source(o, v)),
       fc.tuple(fc.constantFrom('t1', 't2'), op, pick).map(([n, o, v]) => tag(n, o, v)),
       fc.tuple(fc.constantFrom('x', 'y'), op, pick).map(([n, o, v]) => attribute(n, o, v)),
-      fc.constantFrom('=', '>', '>=', '<', '<=').map((o) => updateTime(o as '=' | '>' | '>=' | '<' | '<=', midTime)),
+      fc.constantFrom('=', '>', '>=', '<', '<=').map((o) => updateTime(o, midTime)),
     );
     const cond = fc.letrec<{ c: MetaCondition }>((tie) => ({
       c: fc.oneof(
@@ -588,7 +755,17 @@ describe('meta', () => {
     const test = (o: string, actual: string | undefined, v: string): boolean => {
       if (actual === undefined) return false;
       const c = cmp(actual, v);
-      return o === 'prefix' ? actual.startsWith(v) : o === '=' ? c === 0 : o === '>' ? c > 0 : o === '>=' ? c >= 0 : o === '<' ? c < 0 : c <= 0;
+      return o === 'prefix'
+        ? actual.startsWith(v)
+        : o === '='
+          ? c === 0
+          : o === '>'
+            ? c > 0
+            : o === '>='
+              ? c >= 0
+              : o === '<'
+                ? c < 0
+                : c <= 0;
     };
     const evaluate = (c: MetaCondition, m: TimeseriesMeta): boolean => {
       switch (c.kind) {
@@ -612,11 +789,15 @@ describe('meta', () => {
         }
       }
     };
-    const id = (m: TimeseriesMeta) => JSON.stringify([m.key.measurement, m.key.dataSource, Object.entries(m.key.tags).sort()]);
+    const id = (m: TimeseriesMeta) =>
+      JSON.stringify([m.key.measurement, m.key.dataSource, Object.entries(m.key.tags).sort()]);
 
     await fc.assert(
       fc.asyncProperty(cond, fc.integer({ min: 1, max: 15 }), async (c, limit) => {
-        const expected = all.filter((m) => evaluate(c, m)).map(id).sort();
+        const expected = all
+          .filter((m) => evaluate(c, m))
+          .map(id)
+          .sort();
         const first = await client.queryTimeseriesMeta({ tableName: table, condition: c, getTotalHit: true, limit });
         expect(first.totalHit).toBe(expected.length);
         expect(first.metas.length).toBeLessThanOrEqual(limit);
@@ -648,7 +829,8 @@ describe('auth', () => {
               principal: 'limited',
               authorize: (r) => {
                 asked.push(`${r.action} ${r.resources.join(',')}`);
-                const denied = r.action === 'ots:PutTimeseriesData' && r.resources.some((x) => x.endsWith('/table/locked'));
+                const denied =
+                  r.action === 'ots:PutTimeseriesData' && r.resources.some((x) => x.endsWith('/table/locked'));
                 return denied ? { allowed: false, reason: 'test policy' } : { allowed: true };
               },
             }
@@ -670,7 +852,9 @@ describe('auth', () => {
       expect([e.code, e.httpStatus]).toEqual(['OTSNoPermissionAccess', 403]);
       await limited.getTimeseriesData({ tableName: 'locked', key: key('m', 's') });
       await limited.listTimeseriesTables();
-      expect(asked).toContain(`ots:PutTimeseriesData acs:ots:${limitedLocal.region}:1234:instance/${limitedLocal.instance}/table/locked`);
+      expect(asked).toContain(
+        `ots:PutTimeseriesData acs:ots:${limitedLocal.region}:1234:instance/${limitedLocal.instance}/table/locked`,
+      );
       expect(asked.some((a) => a.startsWith('ots:GetTimeseriesData ') && a.endsWith('/table/locked'))).toBe(true);
       expect(asked.some((a) => a.startsWith('ots:ListTimeseriesTable '))).toBe(true);
       expect(asked.some((a) => a.startsWith('ots:CreateTimeseriesTable '))).toBe(true);
@@ -698,7 +882,11 @@ describe('auth', () => {
       instance: local.instance,
       region: local.region,
       signatureVersion: 'v4',
-      credentials: async () => ({ accessKeyId: local.accessKeyId, accessKeySecret: local.accessKeySecret, source: 'test' }),
+      credentials: async () => ({
+        accessKeyId: local.accessKeyId,
+        accessKeySecret: local.accessKeySecret,
+        source: 'test',
+      }),
     });
     expect(Array.isArray(await v4.listTimeseriesTables())).toBe(true);
     v4.close();

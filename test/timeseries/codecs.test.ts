@@ -15,14 +15,27 @@ import { decodeTimeseriesMessage, encodeTimeseriesMessage } from '../../lib/tabl
 import { decodeRows } from '../../lib/tablestore/protocol/plainbuffer';
 import { decodePointRows, encodePointRows, encodePointRowsGeneric } from '../../lib/tablestore/timeseries/rows';
 import { formatTags, parseTags, parseTagPairs } from '../../lib/tablestore/timeseries/tags';
-import { and, attribute, decodeMetaCondition, encodeMetaCondition, measurement, not, or, source, tag, updateTime } from '../../lib/tablestore/timeseries/conditions';
+import {
+  and,
+  attribute,
+  decodeMetaCondition,
+  encodeMetaCondition,
+  measurement,
+  not,
+  or,
+  source,
+  tag,
+  updateTime,
+} from '../../lib/tablestore/timeseries/conditions';
 import { backoffDelayMs, isRetryable } from '../../lib/tablestore/protocol/retry-policy';
 import { KeyReader, KeyWriter } from '../../local/tablestore/handlers/timeseries/keys';
 import { decodeFields, encodeFields } from '../../local/tablestore/handlers/timeseries/point-codec';
 
 // ---- arbitraries shared by the properties below
 const tagKey = fc.stringMatching(/^[!#-<>-~]{1,12}$/); // printable ASCII without '"' and '='
-const tagValue = fc.string({ minLength: 1, maxLength: 12, unit: 'grapheme' }).filter((v) => !v.includes('"') && !v.includes('='));
+const tagValue = fc
+  .string({ minLength: 1, maxLength: 12, unit: 'grapheme' })
+  .filter((v) => !v.includes('"') && !v.includes('='));
 const tags = fc.dictionary(tagKey, tagValue, { maxKeys: 5 });
 const int64 = fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n });
 const fieldValue: fc.Arbitrary<TimeseriesFieldValue> = fc.oneof(
@@ -74,7 +87,9 @@ describe('FlatBuffer rows', () => {
           expect(d.dataSource).toBe(r.dataSource);
           expect(d.time).toBe(r.time);
           expect(d.metaCacheUpdateTime).toBe(r.metaCacheUpdateTime);
-          expect(d.tagList).toEqual([...r.tagList].sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name))));
+          expect(d.tagList).toEqual(
+            [...r.tagList].sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name))),
+          );
           expect(Object.keys(d.fields).sort()).toEqual(Object.keys(r.fields).sort());
           for (const [name, value] of Object.entries(r.fields)) {
             if (value instanceof Uint8Array) expect(Uint8Array.from(d.fields[name] as Uint8Array)).toEqual(value);
@@ -110,18 +125,27 @@ describe('FlatBuffer rows', () => {
 
   it('rejects malformed bytes with FlatBufferFormatError and never throws anything else', () => {
     const good = encodeFlatBufferRows([
-      { measurement: 'm', dataSource: 's', tagList: [{ name: 'k', value: 'v' }], time: 1n, fields: { x: 1n, y: 'str', z: new Uint8Array([1]) } },
+      {
+        measurement: 'm',
+        dataSource: 's',
+        tagList: [{ name: 'k', value: 'v' }],
+        time: 1n,
+        fields: { x: 1n, y: 'str', z: new Uint8Array([1]) },
+      },
     ]);
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), (edits) => {
-        const bad = good.slice();
-        for (const [at, v] of edits) bad[at] = v;
-        try {
-          decodeFlatBufferRows(bad);
-        } catch (err) {
-          expect(err).toBeInstanceOf(FlatBufferFormatError);
-        }
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+        (edits) => {
+          const bad = good.slice();
+          for (const [at, v] of edits) bad[at] = v;
+          try {
+            decodeFlatBufferRows(bad);
+          } catch (err) {
+            expect(err).toBeInstanceOf(FlatBufferFormatError);
+          }
+        },
+      ),
       { numRuns: 500 },
     );
     expect(() => decodeFlatBufferRows(good.subarray(0, 5))).toThrow(FlatBufferFormatError);
@@ -162,7 +186,11 @@ describe('GetTimeseriesData PlainBuffer rows', () => {
     dataSource: fc.string({ maxLength: 10, unit: 'grapheme' }),
     tags,
     time: fc.bigInt({ min: 0n, max: (1n << 63n) - 1n }),
-    fields: fc.dictionary(fieldName.filter((n) => !n.includes(':')), fieldValue, { maxKeys: 6 }),
+    fields: fc.dictionary(
+      fieldName.filter((n) => !n.includes(':')),
+      fieldValue,
+      { maxKeys: 6 },
+    ),
   });
 
   it('round-trips points (_#h first, then _m_name, _data_source, _tags, _time; fields as name:type), byte-identical to the generic writer', () => {
@@ -181,7 +209,14 @@ describe('GetTimeseriesData PlainBuffer rows', () => {
         expect(Buffer.from(bytes)).toEqual(
           Buffer.from(
             encodePointRowsGeneric(
-              points.map((p) => ({ hash: 'abcd', measurement: p.measurement, dataSource: p.dataSource, tags: formatTags(p.tags), time: p.time, fields: Object.entries(p.fields) })),
+              points.map((p) => ({
+                hash: 'abcd',
+                measurement: p.measurement,
+                dataSource: p.dataSource,
+                tags: formatTags(p.tags),
+                time: p.time,
+                fields: Object.entries(p.fields),
+              })),
             ),
           ),
         );
@@ -191,8 +226,21 @@ describe('GetTimeseriesData PlainBuffer rows', () => {
         const back = decodePointRows(bytes);
         const plain = (f: Readonly<Record<string, TimeseriesFieldValue>>) =>
           Object.fromEntries(Object.entries(f).map(([k, v]) => [k, v instanceof Uint8Array ? Uint8Array.from(v) : v]));
-        expect(back.map((b) => ({ measurement: b.key.measurement, dataSource: b.key.dataSource, tags: b.key.tags, time: b.time, fields: plain(b.fields) }))).toEqual(
-          points.map((p) => ({ ...p, fields: Object.fromEntries(Object.entries(p.fields).map(([k, v]) => [k, v instanceof Uint8Array ? Uint8Array.from(v) : v])) })),
+        expect(
+          back.map((b) => ({
+            measurement: b.key.measurement,
+            dataSource: b.key.dataSource,
+            tags: b.key.tags,
+            time: b.time,
+            fields: plain(b.fields),
+          })),
+        ).toEqual(
+          points.map((p) => ({
+            ...p,
+            fields: Object.fromEntries(
+              Object.entries(p.fields).map(([k, v]) => [k, v instanceof Uint8Array ? Uint8Array.from(v) : v]),
+            ),
+          })),
         );
       }),
       { numRuns: 100 },
@@ -201,12 +249,33 @@ describe('GetTimeseriesData PlainBuffer rows', () => {
 
   it('produces rows whose CRC-8 checksums the official Node SDK reader accepts', () => {
     const bytes = encodePointRows([
-      { hash: '00ff', measurement: 'cpu', dataSource: 'host-1', tags: '["dc=hz"]', time: 1_700_000_000_000_000n, fields: [['load', 0.25], ['n', 7n], ['ok', true], ['s', 'up']] },
-      { hash: '00ff', measurement: 'cpu', dataSource: 'host-1', tags: '["dc=hz"]', time: 1_700_000_000_000_001n, fields: [['bin', new Uint8Array([1, 2])]] },
+      {
+        hash: '00ff',
+        measurement: 'cpu',
+        dataSource: 'host-1',
+        tags: '["dc=hz"]',
+        time: 1_700_000_000_000_000n,
+        fields: [
+          ['load', 0.25],
+          ['n', 7n],
+          ['ok', true],
+          ['s', 'up'],
+        ],
+      },
+      {
+        hash: '00ff',
+        measurement: 'cpu',
+        dataSource: 'host-1',
+        tags: '["dc=hz"]',
+        time: 1_700_000_000_000_001n,
+        fields: [['bin', new Uint8Array([1, 2])]],
+      },
     ]);
     const sdk = TableStore as unknown as {
       PlainBufferInputStream: new (b: { buffer: Buffer; offset: number; limit: number }) => unknown;
-      PlainBufferCodedInputStream: new (s: unknown) => { readRows(): { primaryKey: { name: string }[]; attributes: { columnName: string }[] }[] };
+      PlainBufferCodedInputStream: new (s: unknown) => {
+        readRows(): { primaryKey: { name: string }[]; attributes: { columnName: string }[] }[];
+      };
     };
     const input = new sdk.PlainBufferInputStream({ buffer: Buffer.from(bytes), offset: 0, limit: bytes.length });
     const rows = new sdk.PlainBufferCodedInputStream(input).readRows();
@@ -232,7 +301,15 @@ describe('GetTimeseriesData PlainBuffer rows', () => {
     }));
     const bytes = encodePointRows(points);
     expect(Buffer.from(bytes)).toEqual(Buffer.from(encodePointRowsGeneric(points)));
-    expect(decodeRows(bytes)[0].primaryKey.map((c) => c.name)).toEqual(['_#h', '_m_name', '_data_source', '_tags', 'host', '_time', 'seq']);
+    expect(decodeRows(bytes)[0].primaryKey.map((c) => c.name)).toEqual([
+      '_#h',
+      '_m_name',
+      '_data_source',
+      '_tags',
+      'host',
+      '_time',
+      'seq',
+    ]);
     expect(decodePointRows(bytes).map((p) => p.fields)).toEqual([
       { seq: 10n, v: 1.5 },
       { seq: 20n, v: 1.5 },
@@ -262,8 +339,15 @@ describe('retry classes', () => {
   it('retries throttling for any API and ambiguous failures only when idempotent', () => {
     expect(isRetryable({ code: 'OTSServerBusy', httpStatus: 503 }, false)).toBe(true);
     expect(isRetryable({ code: 'OTSRowOperationConflict', httpStatus: 409 }, false)).toBe(true);
-    expect(isRetryable({ code: 'OTSQuotaExhausted', message: 'Too frequent table operations.', httpStatus: 403 }, false)).toBe(true);
-    expect(isRetryable({ code: 'OTSQuotaExhausted', message: 'Number of tables exceeded the quota.', httpStatus: 403 }, true)).toBe(false);
+    expect(
+      isRetryable({ code: 'OTSQuotaExhausted', message: 'Too frequent table operations.', httpStatus: 403 }, false),
+    ).toBe(true);
+    expect(
+      isRetryable(
+        { code: 'OTSQuotaExhausted', message: 'Number of tables exceeded the quota.', httpStatus: 403 },
+        true,
+      ),
+    ).toBe(false);
     expect(isRetryable({ code: 'OTSInternalServerError', httpStatus: 500 }, false)).toBe(false);
     expect(isRetryable({ code: 'OTSInternalServerError', httpStatus: 500 }, true)).toBe(true);
     expect(isRetryable({ code: 'OTSTimeout', httpStatus: 503 }, false)).toBe(false);

@@ -15,7 +15,11 @@ beforeAll(async () => {
   client = new TimeseriesClient({
     endpoint: local.endpoint,
     instance: local.instance,
-    credentials: async () => ({ accessKeyId: local.accessKeyId, accessKeySecret: local.accessKeySecret, source: 'test' }),
+    credentials: async () => ({
+      accessKeyId: local.accessKeyId,
+      accessKeySecret: local.accessKeySecret,
+      source: 'test',
+    }),
   });
 });
 
@@ -43,7 +47,11 @@ it('describes a key schema with reserved names back as given and serves rows key
   expect(listed?.timeseriesKeySchema).toEqual(['_m_name', '_tags', 'region']);
 
   const key = { measurement: 'cpu', dataSource: '', tags: { region: 'hangzhou', vendor: 'intel' } };
-  const rows = Array.from({ length: 10 }, (_, i) => ({ key, time: BigInt(1_000 + i), fields: { cores: 8n, frequency: `${i}GHz`, load1: 0.5 } }));
+  const rows = Array.from({ length: 10 }, (_, i) => ({
+    key,
+    time: BigInt(1_000 + i),
+    fields: { cores: 8n, frequency: `${i}GHz`, load1: 0.5 },
+  }));
   expect((await client.putTimeseriesData({ tableName: 'custom_pk', rows })).failedRows).toEqual([]);
   const page = await client.getTimeseriesData({ tableName: 'custom_pk', key });
   expect(page.rows).toHaveLength(10);

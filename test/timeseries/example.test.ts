@@ -16,7 +16,11 @@ it('writes, pages through and queries series as docs/timeseries.md describes', a
   const target = {
     endpoint: local.endpoint,
     instance: local.instance,
-    credentials: async () => ({ accessKeyId: local.accessKeyId, accessKeySecret: local.accessKeySecret, source: 'test' }),
+    credentials: async () => ({
+      accessKeyId: local.accessKeyId,
+      accessKeySecret: local.accessKeySecret,
+      source: 'test',
+    }),
   };
   const first = await runExample(target, (l) => lines.push(l));
   expect(first).toEqual({ points: 600, pages: 3, webSeries: ['web-1', 'web-2'], ownedSeries: ['db-1'] });

@@ -31,10 +31,17 @@ beforeAll(async () => {
   raw = createTransport({
     endpoint: local.endpoint,
     instance: local.instance,
-    credentials: async () => ({ accessKeyId: local.accessKeyId, accessKeySecret: local.accessKeySecret, source: 'test' }),
+    credentials: async () => ({
+      accessKeyId: local.accessKeyId,
+      accessKeySecret: local.accessKeySecret,
+      source: 'test',
+    }),
     retry: { maxRetries: 0 },
   });
-  await raw.call('CreateTimeseriesTable', encodeTimeseriesMessage('CreateTimeseriesTableRequest', { table_meta: { table_name: 't' } }));
+  await raw.call(
+    'CreateTimeseriesTable',
+    encodeTimeseriesMessage('CreateTimeseriesTableRequest', { table_meta: { table_name: 't' } }),
+  );
 });
 
 afterAll(async () => {
@@ -56,7 +63,10 @@ it('answers random bytes with 2xx or 4xx for every API', async () => {
   await fc.assert(
     fc.asyncProperty(fc.constantFrom(...APIS), fc.uint8Array({ maxLength: 64 }), async (api, body) => {
       const status = await outcome(api, body);
-      expect(status === 200 || (status >= 400 && status < 500), `${api} ${Buffer.from(body).toString('hex')} → ${status}`).toBe(true);
+      expect(
+        status === 200 || (status >= 400 && status < 500),
+        `${api} ${Buffer.from(body).toString('hex')} → ${status}`,
+      ).toBe(true);
     }),
     { numRuns: 300 },
   );
@@ -64,20 +74,29 @@ it('answers random bytes with 2xx or 4xx for every API', async () => {
 
 it('answers corrupted FlatBuffer rows (with a matching CRC) with 2xx or 4xx', async () => {
   const good = encodeFlatBufferRows([
-    { measurement: 'm', dataSource: 's', tagList: [{ name: 'k', value: 'v' }], time: 5n, fields: { a: 1n, b: 'x', c: new Uint8Array([1]) } },
+    {
+      measurement: 'm',
+      dataSource: 's',
+      tagList: [{ name: 'k', value: 'v' }],
+      time: 5n,
+      fields: { a: 1n, b: 'x', c: new Uint8Array([1]) },
+    },
   ]);
   await fc.assert(
-    fc.asyncProperty(fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }), async (edits) => {
-      const rows = good.slice();
-      for (const [at, v] of edits) rows[at] = v;
-      const body = encodeTimeseriesMessage('PutTimeseriesDataRequest', {
-        table_name: 't',
-        rows_data: { type: 0, rows_data: rows, flatbuffer_crc32c: crc32cSigned(rows) },
-        supported_table_version: 1n,
-      });
-      const status = await outcome('PutTimeseriesData', body);
-      expect(status === 200 || (status >= 400 && status < 500)).toBe(true);
-    }),
+    fc.asyncProperty(
+      fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }),
+      async (edits) => {
+        const rows = good.slice();
+        for (const [at, v] of edits) rows[at] = v;
+        const body = encodeTimeseriesMessage('PutTimeseriesDataRequest', {
+          table_name: 't',
+          rows_data: { type: 0, rows_data: rows, flatbuffer_crc32c: crc32cSigned(rows) },
+          supported_table_version: 1n,
+        });
+        const status = await outcome('PutTimeseriesData', body);
+        expect(status === 200 || (status >= 400 && status < 500)).toBe(true);
+      },
+    ),
     { numRuns: 150 },
   );
 });
@@ -85,16 +104,41 @@ it('answers corrupted FlatBuffer rows (with a matching CRC) with 2xx or 4xx', as
 it('answers corrupted meta conditions and page tokens with 400', async () => {
   const status = await outcome(
     'QueryTimeseriesMeta',
-    encodeTimeseriesMessage('QueryTimeseriesMetaRequest', { table_name: 't', condition: { type: 1, proto_data: Uint8Array.from([0xff, 0x01]) } }),
+    encodeTimeseriesMessage('QueryTimeseriesMetaRequest', {
+      table_name: 't',
+      condition: { type: 1, proto_data: Uint8Array.from([0xff, 0x01]) },
+    }),
   );
   expect(status).toBe(400);
   const nested = (depth: number): { type: number; proto_data: Uint8Array } =>
     depth === 0
       ? { type: 2, proto_data: encodeTimeseriesMessage('MetaQueryMeasurementCondition', { op: 1, value: 'm' }) }
-      : { type: 1, proto_data: encodeTimeseriesMessage('MetaQueryCompositeCondition', { op: 3, sub_conditions: [nested(depth - 1)] }) };
-  expect(await outcome('QueryTimeseriesMeta', encodeTimeseriesMessage('QueryTimeseriesMetaRequest', { table_name: 't', condition: nested(200) }))).toBe(400);
-  expect(await outcome('QueryTimeseriesMeta', encodeTimeseriesMessage('QueryTimeseriesMetaRequest', { table_name: 't', condition: nested(10) }))).toBe(200);
+      : {
+          type: 1,
+          proto_data: encodeTimeseriesMessage('MetaQueryCompositeCondition', {
+            op: 3,
+            sub_conditions: [nested(depth - 1)],
+          }),
+        };
   expect(
-    await outcome('QueryTimeseriesMeta', encodeTimeseriesMessage('QueryTimeseriesMetaRequest', { table_name: 't', token: Uint8Array.from([0x54, 2, 9, 9, 9, 9, 0]) })),
+    await outcome(
+      'QueryTimeseriesMeta',
+      encodeTimeseriesMessage('QueryTimeseriesMetaRequest', { table_name: 't', condition: nested(200) }),
+    ),
+  ).toBe(400);
+  expect(
+    await outcome(
+      'QueryTimeseriesMeta',
+      encodeTimeseriesMessage('QueryTimeseriesMetaRequest', { table_name: 't', condition: nested(10) }),
+    ),
+  ).toBe(200);
+  expect(
+    await outcome(
+      'QueryTimeseriesMeta',
+      encodeTimeseriesMessage('QueryTimeseriesMetaRequest', {
+        table_name: 't',
+        token: Uint8Array.from([0x54, 2, 9, 9, 9, 9, 0]),
+      }),
+    ),
   ).toBe(400);
 });

@@ -28,7 +28,11 @@ it('keeps tables, points and meta across a restart', async () => {
   local = await startLocal({ dataDir: dir });
   let client = clientFor(local);
   await client.createTimeseriesTable({ tableName: 'durable', timeToLive: 86400 * 365 * 10 });
-  const rows = Array.from({ length: 300 }, (_, i) => ({ key, time: BigInt(Date.now()) * 1000n - BigInt(i) * 1_000_000n, fields: { c: i / 10, n: BigInt(i) } }));
+  const rows = Array.from({ length: 300 }, (_, i) => ({
+    key,
+    time: BigInt(Date.now()) * 1000n - BigInt(i) * 1_000_000n,
+    fields: { c: i / 10, n: BigInt(i) },
+  }));
   expect((await client.putTimeseriesData({ tableName: 'durable', rows })).failedRows).toEqual([]);
   await client.updateTimeseriesMeta({ tableName: 'durable', metas: [{ key, attributes: { unit: 'celsius' } }] });
   client.close();
@@ -42,7 +46,10 @@ it('keeps tables, points and meta across a restart', async () => {
     expect(row.fields.n).toBe(BigInt(n++));
   }
   expect(n).toBe(300);
-  const { metas } = await client.queryTimeseriesMeta({ tableName: 'durable', condition: attribute('unit', '=', 'celsius') });
+  const { metas } = await client.queryTimeseriesMeta({
+    tableName: 'durable',
+    condition: attribute('unit', '=', 'celsius'),
+  });
   expect(metas.map((m) => m.key)).toEqual([key]);
   client.close();
 });

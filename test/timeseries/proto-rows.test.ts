@@ -5,7 +5,12 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { crc32cSigned } from '../../lib/tablestore/protocol/crc32c';
-import { decodeTimeseriesMessage, encodeTimeseriesMessage, RowsSerializeType, type TimeseriesRowMsg } from '../../lib/tablestore/protocol/proto/timeseries';
+import {
+  decodeTimeseriesMessage,
+  encodeTimeseriesMessage,
+  RowsSerializeType,
+  type TimeseriesRowMsg,
+} from '../../lib/tablestore/protocol/proto/timeseries';
 import { TimeseriesClient, type TimeseriesKey } from '../../lib/tablestore/timeseries/index';
 import { createTransport, type Transport } from '../../lib/tablestore/transport/index';
 import { startLocal, type LocalTablestoreHandle } from '../helpers/tablestore-local';
@@ -17,7 +22,11 @@ const T = 'pb_rows';
 
 beforeAll(async () => {
   local = await startLocal();
-  const credentials = async () => ({ accessKeyId: local.accessKeyId, accessKeySecret: local.accessKeySecret, source: 'test' });
+  const credentials = async () => ({
+    accessKeyId: local.accessKeyId,
+    accessKeySecret: local.accessKeySecret,
+    source: 'test',
+  });
   client = new TimeseriesClient({ endpoint: local.endpoint, instance: local.instance, credentials });
   raw = createTransport({ endpoint: local.endpoint, instance: local.instance, credentials, retry: { maxRetries: 0 } });
   await client.createTimeseriesTable({ tableName: T });
@@ -33,7 +42,11 @@ function putProtoRows(rows: TimeseriesRowMsg[], crc = true) {
   const rowsData = encodeTimeseriesMessage('TimeseriesPBRows', { rows });
   const body = encodeTimeseriesMessage('PutTimeseriesDataRequest', {
     table_name: T,
-    rows_data: { type: RowsSerializeType.PROTO_BUFFER, rows_data: rowsData, ...(crc ? { flatbuffer_crc32c: crc32cSigned(rowsData) } : {}) },
+    rows_data: {
+      type: RowsSerializeType.PROTO_BUFFER,
+      rows_data: rowsData,
+      ...(crc ? { flatbuffer_crc32c: crc32cSigned(rowsData) } : {}),
+    },
     supported_table_version: 1n,
   });
   return raw.call('PutTimeseriesData', body).then((res) => decodeTimeseriesMessage('PutTimeseriesDataResponse', res));
@@ -49,10 +62,15 @@ it('stores protobuf rows exactly like the same FlatBuffer rows', async () => {
   const viaFlat: TimeseriesKey = { measurement: 'cpu', dataSource: 'flat', tags: { region: 'hz' } };
   const viaProto: TimeseriesKey = { measurement: 'cpu', dataSource: 'proto', tags: { region: 'hz' } };
   const points = [
-    { time: 1_000n, fields: { load: 0.5, count: 9007199254740993n, up: true, state: 'ok', raw: new Uint8Array([0, 255]) } },
+    {
+      time: 1_000n,
+      fields: { load: 0.5, count: 9007199254740993n, up: true, state: 'ok', raw: new Uint8Array([0, 255]) },
+    },
     { time: 2_000n, fields: { load: 0.75, count: -5n, up: false, state: 'warn', raw: new Uint8Array([]) } },
   ];
-  expect((await client.putTimeseriesData({ tableName: T, rows: points.map((p) => ({ key: viaFlat, ...p })) })).failedRows).toEqual([]);
+  expect(
+    (await client.putTimeseriesData({ tableName: T, rows: points.map((p) => ({ key: viaFlat, ...p })) })).failedRows,
+  ).toEqual([]);
   const res = await putProtoRows(
     points.map((p) => ({
       timeseries_key: pbKey(viaProto),
@@ -67,7 +85,8 @@ it('stores protobuf rows exactly like the same FlatBuffer rows', async () => {
     })),
   );
   expect(res.failed_rows ?? []).toEqual([]);
-  const read = async (key: TimeseriesKey) => (await client.getTimeseriesData({ tableName: T, key })).rows.map((r) => ({ time: r.time, fields: r.fields }));
+  const read = async (key: TimeseriesKey) =>
+    (await client.getTimeseriesData({ tableName: T, key })).rows.map((r) => ({ time: r.time, fields: r.fields }));
   const flat = await read(viaFlat);
   expect(flat).toHaveLength(2);
   expect(await read(viaProto)).toEqual(flat);
@@ -88,10 +107,19 @@ it('fails only the malformed protobuf rows, and checks the CRC of rows_data', as
     [3, 'OTSParameterInvalid'],
     [4, 'OTSParameterInvalid'],
   ]);
-  const rowsData = encodeTimeseriesMessage('TimeseriesPBRows', { rows: [{ timeseries_key: key, time: 9n, fields: [{ field_name: 'v', value_int: 1n }] }] });
+  const rowsData = encodeTimeseriesMessage('TimeseriesPBRows', {
+    rows: [{ timeseries_key: key, time: 9n, fields: [{ field_name: 'v', value_int: 1n }] }],
+  });
   const bad = encodeTimeseriesMessage('PutTimeseriesDataRequest', {
     table_name: T,
-    rows_data: { type: RowsSerializeType.PROTO_BUFFER, rows_data: rowsData, flatbuffer_crc32c: crc32cSigned(rowsData) ^ 1 },
+    rows_data: {
+      type: RowsSerializeType.PROTO_BUFFER,
+      rows_data: rowsData,
+      flatbuffer_crc32c: crc32cSigned(rowsData) ^ 1,
+    },
   });
-  await expect(raw.call('PutTimeseriesData', bad)).rejects.toMatchObject({ code: 'OTSParameterInvalid', httpStatus: 400 });
+  await expect(raw.call('PutTimeseriesData', bad)).rejects.toMatchObject({
+    code: 'OTSParameterInvalid',
+    httpStatus: 400,
+  });
 });

@@ -21,7 +21,12 @@ const identities = parseIdentities({
       Statement: [
         {
           Effect: 'Allow',
-          Action: ['ots:CreateTimeseriesTable', 'ots:PutTimeseriesData', 'ots:GetTimeseriesData', 'ots:QueryTimeseriesMeta'],
+          Action: [
+            'ots:CreateTimeseriesTable',
+            'ots:PutTimeseriesData',
+            'ots:GetTimeseriesData',
+            'ots:QueryTimeseriesMeta',
+          ],
           Resource: `acs:ots:*:${ACCOUNT}:instance/*/table/metrics`,
         },
       ],
@@ -33,7 +38,10 @@ const identities = parseIdentities({
       name: 'metrics-writer',
       maxSessionDuration: 3600,
       policies: ['metrics-writer'],
-      trustPolicy: { Version: '1', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: ['fc.aliyuncs.com'] } }] },
+      trustPolicy: {
+        Version: '1',
+        Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: ['fc.aliyuncs.com'] } }],
+      },
     },
   ],
 });

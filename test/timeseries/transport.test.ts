@@ -10,12 +10,20 @@ import { TablestoreError } from '../../lib/tablestore/protocol/errors';
 import { contentMd5, deriveV4SigningKey, signV2 } from '../../lib/tablestore/protocol/sign';
 import { createTransport, type TransportOptions } from '../../lib/tablestore/transport/index';
 import { MIN_ATTEMPT_MS } from '../../lib/tablestore/protocol/retry-policy';
-import { hang, ok as okReply, otsError as otsReply, startScriptedTablestore, type Reply, type ScriptedTablestore } from '../helpers/scripted-tablestore';
+import {
+  hang,
+  ok as okReply,
+  otsError as otsReply,
+  startScriptedTablestore,
+  type Reply,
+  type ScriptedTablestore,
+} from '../helpers/scripted-tablestore';
 
 let server: ScriptedTablestore;
 let endpoint: string;
 
-const otsError = (status: number, code: string, message: string, requestId = 'rid-1'): Reply => otsReply(status, code, message, requestId);
+const otsError = (status: number, code: string, message: string, requestId = 'rid-1'): Reply =>
+  otsReply(status, code, message, requestId);
 const ok = (body: Uint8Array = Buffer.from([1, 2, 3])): Reply => okReply(body, 'rid-ok');
 
 beforeAll(async () => {
@@ -61,7 +69,11 @@ describe('signing and headers', () => {
   });
 
   it('signs V4 exactly like the vector of docs/protocol.md §2.2 (ListTable, cn-hangzhou, 20240101)', async () => {
-    const t = transport({ signatureVersion: 'v4', region: 'cn-hangzhou', now: () => new Date('2024-01-01T00:00:00.000Z') });
+    const t = transport({
+      signatureVersion: 'v4',
+      region: 'cn-hangzhou',
+      now: () => new Date('2024-01-01T00:00:00.000Z'),
+    });
     await t.call('ListTable', new Uint8Array(0));
     const h = server.seen[0].headers;
     expect(h['x-ots-contentmd5']).toBe('1B2M2Y8AsgTpgAmY7PhCfg==');
@@ -75,12 +87,16 @@ describe('signing and headers', () => {
 
   it('asks the provider on every request, so rotated credentials are used at once', async () => {
     let n = 0;
-    const t = transport({ credentials: async () => ({ accessKeyId: `ak${++n}`, accessKeySecret: `sk${n}`, source: 'test' }) });
+    const t = transport({
+      credentials: async () => ({ accessKeyId: `ak${++n}`, accessKeySecret: `sk${n}`, source: 'test' }),
+    });
     await t.call('ListTable', new Uint8Array(0));
     await t.call('ListTable', new Uint8Array(0));
     expect(server.seen.map((s) => s.headers['x-ots-accesskeyid'])).toEqual(['ak1', 'ak2']);
     // each signature verifies with the secret of its own key pair
-    server.seen.forEach((s, i) => expect(s.headers['x-ots-signature']).toBe(signV2(`sk${i + 1}`, 'ListTable', s.headers as Record<string, string>)));
+    server.seen.forEach((s, i) =>
+      expect(s.headers['x-ots-signature']).toBe(signV2(`sk${i + 1}`, 'ListTable', s.headers as Record<string, string>)),
+    );
     t.close();
   });
 
@@ -95,7 +111,9 @@ describe('signing and headers', () => {
 describe('errors', () => {
   it('decodes OTS errors into TablestoreError without leaking secrets', async () => {
     server.script = [otsError(404, 'OTSObjectNotExist', 'Requested table does not exist.', 'rid-404')];
-    const t = transport({ credentials: staticCreds({ accessKeySecret: 'super-secret', securityToken: 'secret-token' }) });
+    const t = transport({
+      credentials: staticCreds({ accessKeySecret: 'super-secret', securityToken: 'secret-token' }),
+    });
     const err = await t.call('DescribeTable', Buffer.from('0a0178', 'hex')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TablestoreError);
     const e = err as TablestoreError;
@@ -126,7 +144,10 @@ describe('errors', () => {
 
 describe('retries', () => {
   it('retries throttling errors for any API, then succeeds', async () => {
-    server.script = [otsError(503, 'OTSServerBusy', 'Server is busy.'), otsError(409, 'OTSRowOperationConflict', 'conflict')];
+    server.script = [
+      otsError(503, 'OTSServerBusy', 'Server is busy.'),
+      otsError(409, 'OTSRowOperationConflict', 'conflict'),
+    ];
     const retries: string[] = [];
     const t = transport({ onRetry: (e) => retries.push(e.code) });
     await t.call('PutTimeseriesData', new Uint8Array([1]));
@@ -162,7 +183,10 @@ describe('retries', () => {
     expect(server.seen).toHaveLength(2);
     server.seen.length = 0;
     server.script = [otsError(403, 'OTSQuotaExhausted', 'Number of tables exceeded the quota.')];
-    await expect(t.call('CreateTable', new Uint8Array(0))).rejects.toMatchObject({ code: 'OTSQuotaExhausted', retryable: false });
+    await expect(t.call('CreateTable', new Uint8Array(0))).rejects.toMatchObject({
+      code: 'OTSQuotaExhausted',
+      retryable: false,
+    });
     expect(server.seen).toHaveLength(1);
     t.close();
   });
@@ -175,7 +199,10 @@ describe('retries', () => {
 
     server.seen.length = 0;
     server.script = [hang];
-    await expect(t.call('PutTimeseriesData', new Uint8Array([1]))).rejects.toMatchObject({ code: 'OTSClientTimeout', httpStatus: 0 });
+    await expect(t.call('PutTimeseriesData', new Uint8Array([1]))).rejects.toMatchObject({
+      code: 'OTSClientTimeout',
+      httpStatus: 0,
+    });
     expect(server.seen).toHaveLength(1);
     t.close();
   });
@@ -184,7 +211,10 @@ describe('retries', () => {
     server.fallback = otsError(503, 'OTSServerBusy', 'Server is busy.');
     const t = transport({ deadlineMs: 600, retry: { maxRetries: 1000, baseDelayMs: 20, maxDelayMs: 40 } });
     const started = Date.now();
-    await expect(t.call('PutTimeseriesData', new Uint8Array([1]))).rejects.toMatchObject({ code: 'OTSServerBusy', retryable: true });
+    await expect(t.call('PutTimeseriesData', new Uint8Array([1]))).rejects.toMatchObject({
+      code: 'OTSServerBusy',
+      retryable: true,
+    });
     const elapsed = Date.now() - started;
     // It retries until the next wait (<= 40 ms) plus a minimal attempt would no longer fit before the deadline.
     expect(elapsed).toBeGreaterThanOrEqual(600 - MIN_ATTEMPT_MS - 40);
@@ -196,7 +226,10 @@ describe('retries', () => {
   it('reports the failure that used up the budget when the deadline cuts the next attempt short', async () => {
     server.script = [otsError(503, 'OTSServerBusy', 'Server is busy.'), hang];
     const t = transport({ deadlineMs: 800, timeoutMs: 10_000, retry: { baseDelayMs: 1, maxDelayMs: 1 } });
-    await expect(t.call('GetTimeseriesData', new Uint8Array([1]))).rejects.toMatchObject({ code: 'OTSServerBusy', retryable: true });
+    await expect(t.call('GetTimeseriesData', new Uint8Array([1]))).rejects.toMatchObject({
+      code: 'OTSServerBusy',
+      retryable: true,
+    });
     expect(server.seen.length).toBe(2); // the second attempt was sent and hung until the deadline
     t.close();
   });
@@ -205,7 +238,9 @@ describe('retries', () => {
     const t = transport({ retry: { baseDelayMs: 5000, maxDelayMs: 5000 }, random: () => 1 });
     server.script = [hang];
     let started = Date.now();
-    await expect(t.call('GetTimeseriesData', new Uint8Array([1]), { signal: AbortSignal.timeout(100) })).rejects.toMatchObject({
+    await expect(
+      t.call('GetTimeseriesData', new Uint8Array([1]), { signal: AbortSignal.timeout(100) }),
+    ).rejects.toMatchObject({
       code: 'OTSClientAborted',
       httpStatus: 0,
     });
@@ -213,12 +248,16 @@ describe('retries', () => {
 
     server.fallback = otsError(503, 'OTSServerBusy', 'Server is busy.');
     started = Date.now();
-    await expect(t.call('PutTimeseriesData', new Uint8Array([1]), { signal: AbortSignal.timeout(100) })).rejects.toMatchObject({ code: 'OTSClientAborted' });
+    await expect(
+      t.call('PutTimeseriesData', new Uint8Array([1]), { signal: AbortSignal.timeout(100) }),
+    ).rejects.toMatchObject({ code: 'OTSClientAborted' });
     expect(Date.now() - started).toBeLessThan(2000); // not the 5 s backoff
     const aborted = new AbortController();
     aborted.abort();
     const before = server.seen.length;
-    await expect(t.call('ListTable', new Uint8Array(0), { signal: aborted.signal })).rejects.toMatchObject({ code: 'OTSClientAborted' });
+    await expect(t.call('ListTable', new Uint8Array(0), { signal: aborted.signal })).rejects.toMatchObject({
+      code: 'OTSClientAborted',
+    });
     expect(server.seen.length).toBe(before);
     t.close();
   });
@@ -279,11 +318,16 @@ describe('credential refresh after an auth failure', () => {
     server.fallback = otsError(403, 'OTSNoPermissionAccess', 'You have no permission to access the requested resource');
     const { provider, calls } = rotatingProvider();
     const t = transport({ credentials: provider });
-    await expect(t.call('GetTimeseriesData', new Uint8Array([1]))).rejects.toMatchObject({ code: 'OTSNoPermissionAccess', httpStatus: 403 });
+    await expect(t.call('GetTimeseriesData', new Uint8Array([1]))).rejects.toMatchObject({
+      code: 'OTSNoPermissionAccess',
+      httpStatus: 403,
+    });
     expect(calls).toEqual([undefined, undefined, true]);
     expect(server.seen).toHaveLength(2);
     // the next denied call uses keys that came from a forced refresh: no further AssumeRole-costing refresh
-    await expect(t.call('GetTimeseriesData', new Uint8Array([1]))).rejects.toMatchObject({ code: 'OTSNoPermissionAccess' });
+    await expect(t.call('GetTimeseriesData', new Uint8Array([1]))).rejects.toMatchObject({
+      code: 'OTSNoPermissionAccess',
+    });
     expect(calls).toEqual([undefined, undefined, true, undefined]);
     expect(server.seen).toHaveLength(3);
     t.close();
@@ -298,7 +342,10 @@ describe('credential refresh after an auth failure', () => {
       token = 'new'; // rotated right after the first read
       return c;
     };
-    server.fallback = (req, res, s) => (req.headers['x-ots-ststoken'] === 'old' ? otsError(403, 'OTSAuthFailed', 'expired')(req, res, s) : ok()(req, res, s));
+    server.fallback = (req, res, s) =>
+      req.headers['x-ots-ststoken'] === 'old'
+        ? otsError(403, 'OTSAuthFailed', 'expired')(req, res, s)
+        : ok()(req, res, s);
     const t = transport({ credentials: provider });
     await t.call('PutTimeseriesData', new Uint8Array([1]));
     expect(calls).toEqual([undefined, undefined]);

@@ -38,10 +38,16 @@ export async function getJson<T>(path: string, query: Query = [], signal?: Abort
   if (!res.ok) {
     const err = (body as { error?: { code?: unknown; message?: unknown; requestId?: unknown } } | undefined)?.error;
     if (err && typeof err.code === 'string' && typeof err.message === 'string') {
-      throw new ApiFailure(res.status, err.code, err.message, typeof err.requestId === 'string' ? err.requestId : headerId);
+      throw new ApiFailure(
+        res.status,
+        err.code,
+        err.message,
+        typeof err.requestId === 'string' ? err.requestId : headerId,
+      );
     }
     throw new ApiFailure(res.status, `HTTP${res.status}`, text.slice(0, 300) || res.statusText, headerId);
   }
-  if (body === undefined) throw new ApiFailure(res.status, 'InvalidResponse', 'The API answered with something that is not JSON.', headerId);
+  if (body === undefined)
+    throw new ApiFailure(res.status, 'InvalidResponse', 'The API answered with something that is not JSON.', headerId);
   return body as T;
 }

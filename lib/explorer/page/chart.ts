@@ -42,7 +42,10 @@ export function drawChart(el: HTMLElement, input: ChartInput): Chart {
     height: 360,
     scales: { x: { time: true } },
     series: [
-      { label: 'Time', value: (_u, v) => (v === null ? '—' : `${localText(v * 1000)}  (UTC ${utcText(v * 1000).slice(11)})`) },
+      {
+        label: 'Time',
+        value: (_u, v) => (v === null ? '—' : `${localText(v * 1000)}  (UTC ${utcText(v * 1000).slice(11)})`),
+      },
       ...input.fields.map((f, i) => ({
         label: f.name,
         stroke: PALETTE[i % PALETTE.length],
@@ -88,7 +91,11 @@ export function drawChart(el: HTMLElement, input: ChartInput): Chart {
   xs.set(input.xs, before);
   if (before) xs[0] = w0;
   if (after) xs[xs.length - 1] = w1;
-  const pad = (values: ReadonlyArray<number | null>): (number | null)[] => [...(before ? [null] : []), ...values, ...(after ? [null] : [])];
+  const pad = (values: ReadonlyArray<number | null>): (number | null)[] => [
+    ...(before ? [null] : []),
+    ...values,
+    ...(after ? [null] : []),
+  ];
   const data: uPlot.AlignedData = [xs, ...input.fields.map((f) => pad(f.values))];
   el.dataset.points = String(input.xs.length);
   el.dataset.lines = String(input.fields.length);

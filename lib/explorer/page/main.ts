@@ -47,9 +47,10 @@ const tableLists = new Map<Tab, Promise<string[]>>();
 function tableNames(tab: Tab): Promise<string[]> {
   let p = tableLists.get(tab);
   if (!p) {
-    p = tab === 'tables'
-      ? getJson<{ tables: string[] }>('/tables').then((r) => r.tables)
-      : getJson<{ tables: TsTable[] }>('/timeseries').then((r) => r.tables.map((t) => t.table));
+    p =
+      tab === 'tables'
+        ? getJson<{ tables: string[] }>('/tables').then((r) => r.tables)
+        : getJson<{ tables: TsTable[] }>('/timeseries').then((r) => r.tables.map((t) => t.table));
     // A failed list is asked again on the next navigation.
     p.catch(() => tableLists.delete(tab));
     tableLists.set(tab, p);
@@ -59,7 +60,10 @@ function tableNames(tab: Tab): Promise<string[]> {
 
 let sidebarTab: Tab | undefined;
 async function renderSidebar(tab: Tab, active: string | undefined): Promise<void> {
-  const mark = (): void => sidebar.querySelectorAll<HTMLAnchorElement>('a.table-link').forEach((a) => a.classList.toggle('active', a.dataset.table === active));
+  const mark = (): void =>
+    sidebar
+      .querySelectorAll<HTMLAnchorElement>('a.table-link')
+      .forEach((a) => a.classList.toggle('active', a.dataset.table === active));
   if (sidebarTab === tab && sidebar.querySelector('ul')) return mark();
   sidebarTab = tab;
   fill(sidebar, h('h2', { class: 'side-title' }, tab === 'tables' ? 'Wide tables' : 'Time series tables'), loading());
@@ -68,10 +72,19 @@ async function renderSidebar(tab: Tab, active: string | undefined): Promise<void
     if (sidebarTab !== tab) return;
     fill(
       sidebar,
-      h('h2', { class: 'side-title' }, tab === 'tables' ? 'Wide tables' : 'Time series tables', h('span', { class: 'count' }, String(names.length))),
+      h(
+        'h2',
+        { class: 'side-title' },
+        tab === 'tables' ? 'Wide tables' : 'Time series tables',
+        h('span', { class: 'count' }, String(names.length)),
+      ),
       names.length === 0
         ? h('p', { class: 'muted' }, 'No tables.')
-        : h('ul', { class: 'table-list', id: 'table-list' }, names.map((n) => h('li', null, h('a', { href: uiUrl([tab, n]), class: 'table-link', 'data-table': n }, n)))),
+        : h(
+            'ul',
+            { class: 'table-list', id: 'table-list' },
+            names.map((n) => h('li', null, h('a', { href: uiUrl([tab, n]), class: 'table-link', 'data-table': n }, n))),
+          ),
     );
     mark();
   } catch (e) {
@@ -86,9 +99,13 @@ function overview(tab: Tab): void {
     h('div', { class: 'page-head' }, h('h1', null, tab === 'tables' ? 'Wide tables' : 'Time series tables')),
     card(
       null,
-      h('p', null, tab === 'tables'
-        ? 'Pick a table on the left to see its schema, look up a row by its primary key or browse a range page by page.'
-        : 'Pick a table on the left to find series by measurement, data source, tags and update time, and chart their points.'),
+      h(
+        'p',
+        null,
+        tab === 'tables'
+          ? 'Pick a table on the left to see its schema, look up a row by its primary key or browse a range page by page.'
+          : 'Pick a table on the left to find series by measurement, data source, tags and update time, and chart their points.',
+      ),
       h('p', { class: 'muted' }, 'Every view is a link: copy the address to share or reload it.'),
     ),
   );
@@ -103,13 +120,16 @@ function render(): void {
   disposeChart();
   const path = location.pathname.replace(/\/+$/, '');
   if (path === '' || path === '/ui') return navigate(`/ui/tables${location.search}`, true);
-  const parts = path.split('/').slice(2).map((p) => {
-    try {
-      return decodeURIComponent(p);
-    } catch {
-      return p;
-    }
-  });
+  const parts = path
+    .split('/')
+    .slice(2)
+    .map((p) => {
+      try {
+        return decodeURIComponent(p);
+      } catch {
+        return p;
+      }
+    });
   const q = new URLSearchParams(location.search);
   const tab: Tab | undefined = parts[0] === 'tables' || parts[0] === 'timeseries' ? parts[0] : undefined;
   for (const [name, a] of Object.entries(tabs)) a.classList.toggle('active', name === tab);
@@ -119,12 +139,27 @@ function render(): void {
 
   let work: Promise<void>;
   if (tab === 'tables' && parts.length === 1) work = Promise.resolve(overview('tables'));
-  else if (tab === 'tables' && parts.length <= 3 && (parts[2] === undefined || parts[2] === 'row' || parts[2] === 'rows')) work = renderWideTable(main, table, parts[2] ?? '', q, controller.signal);
+  else if (
+    tab === 'tables' &&
+    parts.length <= 3 &&
+    (parts[2] === undefined || parts[2] === 'row' || parts[2] === 'rows')
+  )
+    work = renderWideTable(main, table, parts[2] ?? '', q, controller.signal);
   else if (tab === 'timeseries' && parts.length === 1) work = Promise.resolve(overview('timeseries'));
   else if (tab === 'timeseries' && parts.length === 2) work = renderTsTable(main, table, q, controller.signal);
-  else if (tab === 'timeseries' && parts.length === 3 && parts[2] === 'points') work = renderPoints(main, table, q, controller.signal);
+  else if (tab === 'timeseries' && parts.length === 3 && parts[2] === 'points')
+    work = renderPoints(main, table, q, controller.signal);
   else {
-    work = Promise.resolve(fill(main, card('Not found', h('p', null, 'The explorer has no page at this address. '), link('/ui/tables', 'Go to the tables'))));
+    work = Promise.resolve(
+      fill(
+        main,
+        card(
+          'Not found',
+          h('p', null, 'The explorer has no page at this address. '),
+          link('/ui/tables', 'Go to the tables'),
+        ),
+      ),
+    );
   }
   work.catch((e: unknown) => {
     // Keep the page's heading (the table asked for) above what the API said.

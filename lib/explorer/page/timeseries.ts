@@ -7,8 +7,18 @@ import { getJson, type Query } from './api';
 import { drawChart, type Chart } from './chart';
 import { fill, fmtInt, h } from './dom';
 import { navigate, recordState, uiUrl } from './nav';
-import { ago, durationText, fromLocalInput, isoUtc, localText, parseTime, toLocalInput, utcText, zoneText } from './time';
-import type { Point, PointsPage, SeriesKey, SeriesMeta, SeriesPage, TsTable } from './types';
+import {
+  ago,
+  durationText,
+  fromLocalInput,
+  isoUtc,
+  localText,
+  parseTime,
+  toLocalInput,
+  utcText,
+  zoneText,
+} from './time';
+import type { Point, PointsPage, SeriesKey, SeriesPage, TsTable } from './types';
 import { card, errorBox, kv, link, loading, tags } from './ui';
 import { chartNumber, isNumeric, renderValue } from './values';
 
@@ -29,7 +39,10 @@ const apiPath = (table: string, sub = ''): string => `/timeseries/${encodeURICom
 
 /** Tags from the URL (`tag=k=v`, repeatable) or typed text (`k=v, k2=v2`). */
 function tagPairs(q: URLSearchParams): Array<[string, string]> {
-  return q.getAll('tag').flatMap((t) => splitTags(t)).map((t) => ['tag', t] as [string, string]);
+  return q
+    .getAll('tag')
+    .flatMap((t) => splitTags(t))
+    .map((t) => ['tag', t] as [string, string]);
 }
 
 function splitTags(text: string): string[] {
@@ -48,7 +61,8 @@ function seriesQuery(key: SeriesKey): Array<[string, string]> {
 }
 
 function details(info: TsTable): HTMLElement {
-  const ttl = (s: number | undefined): string => (s === undefined ? '—' : s < 0 ? 'never expires (-1)' : `${fmtInt(s)} s`);
+  const ttl = (s: number | undefined): string =>
+    s === undefined ? '—' : s < 0 ? 'never expires (-1)' : `${fmtInt(s)} s`;
   return card(
     'Details',
     h(
@@ -76,16 +90,68 @@ function seriesForm(table: string, q: URLSearchParams): HTMLElement {
     h(
       'div',
       { class: 'row-fields' },
-      h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'Measurement'), h('input', { type: 'text', name: 'measurement', value: q.get('measurement') ?? '', placeholder: 'any', autocomplete: 'off' })),
-      h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'Data source'), h('input', { type: 'text', name: 'source', value: q.get('source') ?? '', placeholder: 'any', autocomplete: 'off' })),
-      h('label', { class: 'field grow' }, h('span', { class: 'field-label' }, 'Tags'), h('input', { type: 'text', name: 'tags', value: q.getAll('tag').join(', '), placeholder: 'env=prod, region=cn-hangzhou', autocomplete: 'off' })),
+      h(
+        'label',
+        { class: 'field' },
+        h('span', { class: 'field-label' }, 'Measurement'),
+        h('input', {
+          type: 'text',
+          name: 'measurement',
+          value: q.get('measurement') ?? '',
+          placeholder: 'any',
+          autocomplete: 'off',
+        }),
+      ),
+      h(
+        'label',
+        { class: 'field' },
+        h('span', { class: 'field-label' }, 'Data source'),
+        h('input', {
+          type: 'text',
+          name: 'source',
+          value: q.get('source') ?? '',
+          placeholder: 'any',
+          autocomplete: 'off',
+        }),
+      ),
+      h(
+        'label',
+        { class: 'field grow' },
+        h('span', { class: 'field-label' }, 'Tags'),
+        h('input', {
+          type: 'text',
+          name: 'tags',
+          value: q.getAll('tag').join(', '),
+          placeholder: 'env=prod, region=cn-hangzhou',
+          autocomplete: 'off',
+        }),
+      ),
     ),
     h(
       'div',
       { class: 'row-fields' },
-      h('label', { class: 'field' }, h('span', { class: 'field-label' }, `Updated after (${zoneText()})`), h('input', { type: 'datetime-local', name: 'updatedAfter', value: updated === undefined ? '' : toLocalInput(updated) })),
-      h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'Stale after (minutes)'), h('input', { type: 'number', name: 'stale', min: 1, value: q.get('stale') ?? '60' })),
-      h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'Limit'), h('input', { type: 'number', name: 'limit', min: 1, max: 1000, value: q.get('limit') ?? '100' })),
+      h(
+        'label',
+        { class: 'field' },
+        h('span', { class: 'field-label' }, `Updated after (${zoneText()})`),
+        h('input', {
+          type: 'datetime-local',
+          name: 'updatedAfter',
+          value: updated === undefined ? '' : toLocalInput(updated),
+        }),
+      ),
+      h(
+        'label',
+        { class: 'field' },
+        h('span', { class: 'field-label' }, 'Stale after (minutes)'),
+        h('input', { type: 'number', name: 'stale', min: 1, value: q.get('stale') ?? '60' }),
+      ),
+      h(
+        'label',
+        { class: 'field' },
+        h('span', { class: 'field-label' }, 'Limit'),
+        h('input', { type: 'number', name: 'limit', min: 1, max: 1000, value: q.get('limit') ?? '100' }),
+      ),
     ),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Find series')),
   );
@@ -117,9 +183,21 @@ function seriesList(table: string, q: URLSearchParams, page: SeriesPage): HTMLEl
     h(
       'div',
       { class: 'pager' },
-      h('span', { class: 'pager-info', id: 'series-info' }, `${fmtInt(page.series.length)} series`, staleCount > 0 ? h('span', { class: 'badge stale' }, `${staleCount} stale`) : null, h('span', { class: 'muted' }, ` · stale = no update for ${durationText(staleMinutes * MINUTE)}`)),
+      h(
+        'span',
+        { class: 'pager-info', id: 'series-info' },
+        `${fmtInt(page.series.length)} series`,
+        staleCount > 0 ? h('span', { class: 'badge stale' }, `${staleCount} stale`) : null,
+        h('span', { class: 'muted' }, ` · stale = no update for ${durationText(staleMinutes * MINUTE)}`),
+      ),
       pageNo > 1 ? link(uiUrl(['timeseries', table], base), '« First page', 'button') : null,
-      page.next ? link(uiUrl(['timeseries', table], [...base, ['next', page.next], ['page', String(pageNo + 1)]]), 'Next page →', 'button primary') : null,
+      page.next
+        ? link(
+            uiUrl(['timeseries', table], [...base, ['next', page.next], ['page', String(pageNo + 1)]]),
+            'Next page →',
+            'button primary',
+          )
+        : null,
     ),
     page.series.length === 0
       ? h('p', { class: 'muted empty' }, 'No series match.')
@@ -129,7 +207,17 @@ function seriesList(table: string, q: URLSearchParams, page: SeriesPage): HTMLEl
           h(
             'table',
             { class: 'grid', id: 'series-table' },
-            h('thead', null, h('tr', null, ['', 'Measurement', 'Source', 'Tags', 'Attributes', `Last update (${zoneText()})`, ''].map((t) => h('th', null, t)))),
+            h(
+              'thead',
+              null,
+              h(
+                'tr',
+                null,
+                ['', 'Measurement', 'Source', 'Tags', 'Attributes', `Last update (${zoneText()})`, ''].map((t) =>
+                  h('th', null, t),
+                ),
+              ),
+            ),
             h(
               'tbody',
               null,
@@ -138,21 +226,50 @@ function seriesList(table: string, q: URLSearchParams, page: SeriesPage): HTMLEl
                 const stale = updated !== undefined && updated < staleBefore;
                 // Chart the day up to the series' last update, so a silent series still shows its data.
                 const end = updated === undefined ? undefined : Math.ceil(updated / MINUTE) * MINUTE + MINUTE;
-                const range: Array<[string, string]> = end === undefined ? [] : [['start', isoUtc(end - 86400_000)], ['end', isoUtc(end)]];
+                const range: Array<[string, string]> =
+                  end === undefined
+                    ? []
+                    : [
+                        ['start', isoUtc(end - 86400_000)],
+                        ['end', isoUtc(end)],
+                      ];
                 return h(
                   'tr',
                   { class: stale ? 'is-stale' : undefined, 'data-series': `${s.measurement}/${s.source}` },
-                  h('td', null, h('span', { class: stale ? 'dot dot-stale' : 'dot dot-live', title: stale ? 'stale' : 'updating' })),
+                  h(
+                    'td',
+                    null,
+                    h('span', { class: stale ? 'dot dot-stale' : 'dot dot-live', title: stale ? 'stale' : 'updating' }),
+                  ),
                   h('td', null, h('code', null, s.measurement)),
                   h('td', null, s.source ? h('code', null, s.source) : h('span', { class: 'muted' }, '(none)')),
                   h('td', null, tags(s.tags)),
-                  h('td', null, Object.keys(s.attributes).length === 0 ? h('span', { class: 'muted' }, '—') : tags(s.attributes)),
+                  h(
+                    'td',
+                    null,
+                    Object.keys(s.attributes).length === 0 ? h('span', { class: 'muted' }, '—') : tags(s.attributes),
+                  ),
                   h(
                     'td',
                     { title: updated === undefined ? '' : utcText(updated) },
-                    updated === undefined ? '—' : [localText(updated), ' ', h('span', { class: 'muted' }, `(${ago(updated)})`), stale ? h('span', { class: 'badge stale' }, 'stale') : null],
+                    updated === undefined
+                      ? '—'
+                      : [
+                          localText(updated),
+                          ' ',
+                          h('span', { class: 'muted' }, `(${ago(updated)})`),
+                          stale ? h('span', { class: 'badge stale' }, 'stale') : null,
+                        ],
                   ),
-                  h('td', null, link(uiUrl(['timeseries', table, 'points'], [...seriesQuery(s), ...range]), 'Chart →', 'button small chart-link')),
+                  h(
+                    'td',
+                    null,
+                    link(
+                      uiUrl(['timeseries', table, 'points'], [...seriesQuery(s), ...range]),
+                      'Chart →',
+                      'button small chart-link',
+                    ),
+                  ),
                 );
               }),
             ),
@@ -161,11 +278,26 @@ function seriesList(table: string, q: URLSearchParams, page: SeriesPage): HTMLEl
   );
 }
 
-export async function renderTsTable(main: HTMLElement, table: string, q: URLSearchParams, signal: AbortSignal): Promise<void> {
-  fill(main, h('div', { class: 'page-head' }, h('h1', null, table), h('span', { class: 'kind' }, 'time series table')), loading());
+export async function renderTsTable(
+  main: HTMLElement,
+  table: string,
+  q: URLSearchParams,
+  signal: AbortSignal,
+): Promise<void> {
+  fill(
+    main,
+    h('div', { class: 'page-head' }, h('h1', null, table), h('span', { class: 'kind' }, 'time series table')),
+    loading(),
+  );
   const info = await getJson<TsTable>(apiPath(table), [], signal);
   const out = h('div', { class: 'result', id: 'result' }, loading('Finding series…'));
-  fill(main, h('div', { class: 'page-head' }, h('h1', null, info.table), h('span', { class: 'kind' }, 'time series table')), details(info), seriesForm(table, q), out);
+  fill(
+    main,
+    h('div', { class: 'page-head' }, h('h1', null, info.table), h('span', { class: 'kind' }, 'time series table')),
+    details(info),
+    seriesForm(table, q),
+    out,
+  );
   const query: Array<[string, string]> = [];
   for (const k of ['measurement', 'source']) if (q.get(k)) query.push([k, q.get(k)!]);
   query.push(...tagPairs(q));
@@ -179,11 +311,20 @@ export async function renderTsTable(main: HTMLElement, table: string, q: URLSear
 
 // ---- points ------------------------------------------------------------------------------------------------
 
-async function fetchPoints(table: string, query: Query, signal: AbortSignal, progress: (n: number) => void): Promise<{ points: Point[]; truncated: boolean }> {
+async function fetchPoints(
+  table: string,
+  query: Query,
+  signal: AbortSignal,
+  progress: (n: number) => void,
+): Promise<{ points: Point[]; truncated: boolean }> {
   const points: Point[] = [];
   let next: string | null = null;
   do {
-    const page: PointsPage = await getJson<PointsPage>(apiPath(table, '/points'), [...query, ['limit', String(PAGE)], ...(next ? [['next', next] as const] : [])], signal);
+    const page: PointsPage = await getJson<PointsPage>(
+      apiPath(table, '/points'),
+      [...query, ['limit', String(PAGE)], ...(next ? [['next', next] as const] : [])],
+      signal,
+    );
     for (const p of page.points) points.push(p);
     next = page.next;
     progress(points.length);
@@ -191,7 +332,13 @@ async function fetchPoints(table: string, query: Query, signal: AbortSignal, pro
   return { points, truncated: next !== null };
 }
 
-function pointsTable(points: readonly Point[], fieldNames: readonly string[], view: readonly [number, number], pageNo: number, onPage: (p: number) => void): HTMLElement {
+function pointsTable(
+  points: readonly Point[],
+  fieldNames: readonly string[],
+  view: readonly [number, number],
+  pageNo: number,
+  onPage: (p: number) => void,
+): HTMLElement {
   const inView = points.filter((p) => p.time / 1e6 >= view[0] && p.time / 1e6 <= view[1]);
   const pages = Math.max(1, Math.ceil(inView.length / TABLE_PAGE));
   const p = Math.min(Math.max(1, pageNo), pages);
@@ -204,7 +351,11 @@ function pointsTable(points: readonly Point[], fieldNames: readonly string[], vi
     h(
       'div',
       { class: 'pager' },
-      h('span', { class: 'pager-info', id: 'points-info' }, `${fmtInt(inView.length)} points in view · rows ${inView.length === 0 ? 0 : fmtInt((p - 1) * TABLE_PAGE + 1)}–${fmtInt((p - 1) * TABLE_PAGE + slice.length)}`),
+      h(
+        'span',
+        { class: 'pager-info', id: 'points-info' },
+        `${fmtInt(inView.length)} points in view · rows ${inView.length === 0 ? 0 : fmtInt((p - 1) * TABLE_PAGE + 1)}–${fmtInt((p - 1) * TABLE_PAGE + slice.length)}`,
+      ),
       btn('« First', 1, p > 1),
       btn('‹ Prev', p - 1, p > 1),
       h('span', { class: 'muted' }, `${p} / ${pages}`),
@@ -217,7 +368,18 @@ function pointsTable(points: readonly Point[], fieldNames: readonly string[], vi
       h(
         'table',
         { class: 'grid', id: 'points-table' },
-        h('thead', null, h('tr', null, h('th', null, `Time (${zoneText()})`), h('th', null, 'UTC'), h('th', { class: 'num' }, 'µs'), fieldNames.map((f) => h('th', null, f)))),
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            h('th', null, `Time (${zoneText()})`),
+            h('th', null, 'UTC'),
+            h('th', { class: 'num' }, 'µs'),
+            fieldNames.map((f) => h('th', null, f)),
+          ),
+        ),
         h(
           'tbody',
           null,
@@ -245,7 +407,12 @@ export function disposeChart(): void {
   chart = undefined;
 }
 
-export async function renderPoints(main: HTMLElement, table: string, q: URLSearchParams, signal: AbortSignal): Promise<void> {
+export async function renderPoints(
+  main: HTMLElement,
+  table: string,
+  q: URLSearchParams,
+  signal: AbortSignal,
+): Promise<void> {
   const measurement = q.get('measurement') ?? '';
   const source = q.get('source') ?? '';
   const tagList = tagPairs(q);
@@ -260,22 +427,50 @@ export async function renderPoints(main: HTMLElement, table: string, q: URLSearc
     recordState(`${location.pathname}?${q.toString()}`);
   }
   const width = endMs - startMs;
-  const key: Array<[string, string]> = [['measurement', measurement], ...(source ? [['source', source] as [string, string]] : []), ...tagList];
-  const here = (start: number, end: number): string => uiUrl(['timeseries', table, 'points'], [...key, ...(q.get('fields') ? [['fields', q.get('fields')!] as [string, string]] : []), ['start', isoUtc(start)], ['end', isoUtc(end)]]);
+  const key: Array<[string, string]> = [
+    ['measurement', measurement],
+    ...(source ? [['source', source] as [string, string]] : []),
+    ...tagList,
+  ];
+  const here = (start: number, end: number): string =>
+    uiUrl(
+      ['timeseries', table, 'points'],
+      [
+        ...key,
+        ...(q.get('fields') ? [['fields', q.get('fields')!] as [string, string]] : []),
+        ['start', isoUtc(start)],
+        ['end', isoUtc(end)],
+      ],
+    );
 
-  const startInput = h('input', { type: 'datetime-local', name: 'start', value: toLocalInput(startMs), required: true });
+  const startInput = h('input', {
+    type: 'datetime-local',
+    name: 'start',
+    value: toLocalInput(startMs),
+    required: true,
+  });
   const endInput = h('input', { type: 'datetime-local', name: 'end', value: toLocalInput(endMs), required: true });
   const rangeForm = h(
     'form',
     { class: 'range-bar', id: 'time-range' },
-    h('div', { class: 'presets' }, PRESETS.map(([label, ms]) => link(here(endMs! - ms, endMs!), label, `button small preset${ms === width ? ' active' : ''}`))),
+    h(
+      'div',
+      { class: 'presets' },
+      PRESETS.map(([label, ms]) =>
+        link(here(endMs - ms, endMs), label, `button small preset${ms === width ? ' active' : ''}`),
+      ),
+    ),
     h('label', { class: 'field inline-field' }, h('span', { class: 'field-label' }, 'From'), startInput),
     h('label', { class: 'field inline-field' }, h('span', { class: 'field-label' }, 'To'), endInput),
     h('button', { type: 'submit', class: 'small' }, 'Apply'),
     h('span', { class: 'spacer' }),
     h('a', { href: here(startMs - width, startMs), class: 'button small', id: 'earlier' }, '← Earlier'),
     h('a', { href: here(endMs, endMs + width), class: 'button small', id: 'later' }, 'Later →'),
-    link(here(Math.ceil(Date.now() / MINUTE) * MINUTE - width, Math.ceil(Date.now() / MINUTE) * MINUTE), 'Now', 'button small'),
+    link(
+      here(Math.ceil(Date.now() / MINUTE) * MINUTE - width, Math.ceil(Date.now() / MINUTE) * MINUTE),
+      'Now',
+      'button small',
+    ),
   );
   rangeForm.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -296,7 +491,17 @@ export async function renderPoints(main: HTMLElement, table: string, q: URLSearc
       h('span', { class: 'kind' }, link(uiUrl(['timeseries', table], [['measurement', measurement]]), table)),
       tags(Object.fromEntries(tagList.map(([, t]) => [t.slice(0, t.indexOf('=')), t.slice(t.indexOf('=') + 1)]))),
     ),
-    card(null, rangeForm, status, chartEl, h('p', { class: 'hint' }, `Axis in your zone (${zoneText()}); hover shows UTC. Drag to zoom, double-click to reset, click a legend entry to hide its line.`)),
+    card(
+      null,
+      rangeForm,
+      status,
+      chartEl,
+      h(
+        'p',
+        { class: 'hint' },
+        `Axis in your zone (${zoneText()}); hover shows UTC. Drag to zoom, double-click to reset, click a legend entry to hide its line.`,
+      ),
+    ),
     card('Points', tableOut),
   );
 
@@ -322,21 +527,39 @@ export async function renderPoints(main: HTMLElement, table: string, q: URLSearc
   const fields = numeric.map((name) => ({ name, values: points.map((p) => chartNumber(p.fields[name])) }));
   const loadMs = performance.now() - t0;
 
-  const zoomParam = q.get('zoom')?.split('/').map((s) => parseTime(s));
-  const zoom = zoomParam && zoomParam.length === 2 && zoomParam[0] !== undefined && zoomParam[1] !== undefined ? ([zoomParam[0] / 1000, zoomParam[1] / 1000] as const) : undefined;
+  const zoomParam = q
+    .get('zoom')
+    ?.split('/')
+    .map((s) => parseTime(s));
+  const zoom =
+    zoomParam && zoomParam.length === 2 && zoomParam[0] !== undefined && zoomParam[1] !== undefined
+      ? ([zoomParam[0] / 1000, zoomParam[1] / 1000] as const)
+      : undefined;
   let view: readonly [number, number] = zoom ?? [startMs / 1000, endMs / 1000];
   let tablePage = 1;
-  const renderTable = (): void => fill(tableOut, pointsTable(points, fieldNames, view, tablePage, (p) => ((tablePage = p), renderTable())));
+  const renderTable = (): void =>
+    fill(
+      tableOut,
+      pointsTable(points, fieldNames, view, tablePage, (p) => ((tablePage = p), renderTable())),
+    );
 
   fill(
     status,
     h('span', { id: 'points-count' }, `${fmtInt(points.length)} points`),
-    h('span', { class: 'muted' }, ` · ${localText(startMs, false)} → ${localText(endMs, false)} (${durationText(width)}) · ${numeric.length} numeric field${numeric.length === 1 ? '' : 's'} · loaded in ${(loadMs / 1000).toFixed(2)} s`),
-    truncated ? h('span', { class: 'badge stale' }, `first ${fmtInt(MAX_POINTS)} points only — narrow the range`) : null,
+    h(
+      'span',
+      { class: 'muted' },
+      ` · ${localText(startMs, false)} → ${localText(endMs, false)} (${durationText(width)}) · ${numeric.length} numeric field${numeric.length === 1 ? '' : 's'} · loaded in ${(loadMs / 1000).toFixed(2)} s`,
+    ),
+    truncated
+      ? h('span', { class: 'badge stale' }, `first ${fmtInt(MAX_POINTS)} points only — narrow the range`)
+      : null,
   );
   disposeChart();
-  if (points.length === 0) fill(chartEl, h('p', { class: 'muted empty' }, 'No points in this range. Try ← Earlier, or a longer range.'));
-  else if (numeric.length === 0) fill(chartEl, h('p', { class: 'muted empty' }, 'No numeric fields to chart; see the table below.'));
+  if (points.length === 0)
+    fill(chartEl, h('p', { class: 'muted empty' }, 'No points in this range. Try ← Earlier, or a longer range.'));
+  else if (numeric.length === 0)
+    fill(chartEl, h('p', { class: 'muted empty' }, 'No numeric fields to chart; see the table below.'));
   else {
     let zoomTimer: ReturnType<typeof setTimeout> | undefined;
     chart = drawChart(chartEl, {
@@ -345,7 +568,7 @@ export async function renderPoints(main: HTMLElement, table: string, q: URLSearc
       window: [startMs / 1000, endMs / 1000],
       ...(zoom ? { zoom } : {}),
       onZoom: (range) => {
-        view = range ?? [startMs! / 1000, endMs! / 1000];
+        view = range ?? [startMs / 1000, endMs / 1000];
         const next = new URLSearchParams(location.search);
         if (range) next.set('zoom', `${isoUtc(Math.round(range[0] * 1000))}/${isoUtc(Math.round(range[1] * 1000))}`);
         else next.delete('zoom');

@@ -15,7 +15,11 @@ export type PkType = 'STRING' | 'INTEGER' | 'BINARY';
 
 export interface WideTable {
   readonly table: string;
-  readonly primaryKey: ReadonlyArray<{ readonly name: string; readonly type: PkType; readonly autoIncrement?: boolean }>;
+  readonly primaryKey: ReadonlyArray<{
+    readonly name: string;
+    readonly type: PkType;
+    readonly autoIncrement?: boolean;
+  }>;
   readonly definedColumns: ReadonlyArray<{ readonly name: string; readonly type: string }>;
   readonly options: Readonly<Record<string, number | boolean | string>>;
   readonly reservedThroughput?: { readonly read: number; readonly write: number };

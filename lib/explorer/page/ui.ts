@@ -8,7 +8,11 @@ export function card(title: string | null, ...children: Child[]): HTMLElement {
 }
 
 export function kv(entries: ReadonlyArray<readonly [string, Child]>): HTMLElement {
-  return h('dl', { class: 'kv' }, entries.map(([k, v]) => [h('dt', null, k), h('dd', null, v)]));
+  return h(
+    'dl',
+    { class: 'kv' },
+    entries.map(([k, v]) => [h('dt', null, k), h('dd', null, v)]),
+  );
 }
 
 export function link(href: string, text: Child, cls?: string): HTMLAnchorElement {
@@ -25,17 +29,33 @@ export function errorBox(error: unknown): HTMLElement {
     return h(
       'div',
       { class: 'alert', role: 'alert', 'data-code': error.code, 'data-status': error.status },
-      h('div', { class: 'alert-head' }, h('strong', { class: 'alert-code' }, error.code), error.status ? h('span', { class: 'alert-status' }, `HTTP ${error.status}`) : null),
+      h(
+        'div',
+        { class: 'alert-head' },
+        h('strong', { class: 'alert-code' }, error.code),
+        error.status ? h('span', { class: 'alert-status' }, `HTTP ${error.status}`) : null,
+      ),
       h('div', { class: 'alert-message' }, error.message),
-      error.requestId ? h('div', { class: 'alert-meta' }, 'request id ', h('code', { class: 'alert-request-id' }, error.requestId)) : null,
+      error.requestId
+        ? h('div', { class: 'alert-meta' }, 'request id ', h('code', { class: 'alert-request-id' }, error.requestId))
+        : null,
     );
   }
   const message = error instanceof Error ? error.message : String(error);
-  return h('div', { class: 'alert', role: 'alert', 'data-code': 'ClientError' }, h('div', { class: 'alert-head' }, h('strong', null, 'Error')), h('div', { class: 'alert-message' }, message));
+  return h(
+    'div',
+    { class: 'alert', role: 'alert', 'data-code': 'ClientError' },
+    h('div', { class: 'alert-head' }, h('strong', null, 'Error')),
+    h('div', { class: 'alert-message' }, message),
+  );
 }
 
 export function tags(map: Readonly<Record<string, string>>): HTMLElement {
   const entries = Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (entries.length === 0) return h('span', { class: 'muted' }, 'no tags');
-  return h('span', { class: 'chips' }, entries.map(([k, v]) => h('span', { class: 'chip' }, h('span', { class: 'chip-k' }, k), '=', v)));
+  return h(
+    'span',
+    { class: 'chips' },
+    entries.map(([k, v]) => h('span', { class: 'chip' }, h('span', { class: 'chip-k' }, k), '=', v)),
+  );
 }

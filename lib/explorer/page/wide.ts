@@ -29,10 +29,24 @@ function parseObject(raw: string | null): Record<string, Lossless> {
 function inputFor(col: PkCol, name: string, value: string, required: boolean): HTMLInputElement {
   const typed: Record<PkType, Record<string, string>> = {
     STRING: { placeholder: 'text' },
-    INTEGER: { inputmode: 'numeric', pattern: '-?[0-9]+', placeholder: 'integer (exact, any size)', title: 'A decimal integer; int64 values are sent exactly' },
+    INTEGER: {
+      inputmode: 'numeric',
+      pattern: '-?[0-9]+',
+      placeholder: 'integer (exact, any size)',
+      title: 'A decimal integer; int64 values are sent exactly',
+    },
     BINARY: { placeholder: 'base64', pattern: '[A-Za-z0-9+/]*={0,2}', title: 'Base64 bytes' },
   };
-  return h('input', { type: 'text', name, value, required, autocomplete: 'off', spellcheck: 'false', 'data-type': col.type, ...typed[col.type] });
+  return h('input', {
+    type: 'text',
+    name,
+    value,
+    required,
+    autocomplete: 'off',
+    spellcheck: 'false',
+    'data-type': col.type,
+    ...typed[col.type],
+  });
 }
 
 /** A key value as the API takes it: INTEGER as a decimal string (exact), BINARY as base64, STRING verbatim. */
@@ -43,23 +57,74 @@ function keyValue(col: PkCol, text: string, bound: boolean): Lossless {
 
 function details(info: WideTable): HTMLElement {
   const opts = info.options;
-  const ttl = typeof opts.timeToLive === 'number' ? (opts.timeToLive < 0 ? 'never expires (-1)' : `${fmtInt(opts.timeToLive)} s`) : '—';
+  const ttl =
+    typeof opts.timeToLive === 'number'
+      ? opts.timeToLive < 0
+        ? 'never expires (-1)'
+        : `${fmtInt(opts.timeToLive)} s`
+      : '—';
   return card(
     'Details',
     h(
       'div',
       { class: 'details' },
       kv([
-        ['Primary key', h('ol', { class: 'pk-list' }, info.primaryKey.map((c) => h('li', null, h('code', null, c.name), ' ', h('span', { class: 'type' }, c.type), c.autoIncrement ? h('span', { class: 'badge' }, 'auto-increment') : null)))],
-        ['Defined columns', info.definedColumns.length === 0 ? h('span', { class: 'muted' }, 'none') : h('ul', { class: 'pk-list' }, info.definedColumns.map((c) => h('li', null, h('code', null, c.name), ' ', h('span', { class: 'type' }, c.type))))],
-        ['Indexes', info.indexes && info.indexes.length > 0 ? h('ul', { class: 'pk-list' }, info.indexes.map((i) => h('li', null, h('code', null, String(i.name ?? i.indexName ?? JSON.stringify(i)))))) : h('span', { class: 'muted' }, 'none')],
+        [
+          'Primary key',
+          h(
+            'ol',
+            { class: 'pk-list' },
+            info.primaryKey.map((c) =>
+              h(
+                'li',
+                null,
+                h('code', null, c.name),
+                ' ',
+                h('span', { class: 'type' }, c.type),
+                c.autoIncrement ? h('span', { class: 'badge' }, 'auto-increment') : null,
+              ),
+            ),
+          ),
+        ],
+        [
+          'Defined columns',
+          info.definedColumns.length === 0
+            ? h('span', { class: 'muted' }, 'none')
+            : h(
+                'ul',
+                { class: 'pk-list' },
+                info.definedColumns.map((c) =>
+                  h('li', null, h('code', null, c.name), ' ', h('span', { class: 'type' }, c.type)),
+                ),
+              ),
+        ],
+        [
+          'Indexes',
+          info.indexes && info.indexes.length > 0
+            ? h(
+                'ul',
+                { class: 'pk-list' },
+                info.indexes.map((i) =>
+                  h('li', null, h('code', null, String(i.name ?? i.indexName ?? JSON.stringify(i)))),
+                ),
+              )
+            : h('span', { class: 'muted' }, 'none'),
+        ],
       ]),
       kv([
         ['Time to live', ttl],
         ['Max versions', String(opts.maxVersions ?? '—')],
-        ['Version deviation', typeof opts.deviationCellVersionInSec === 'number' ? `${fmtInt(opts.deviationCellVersionInSec)} s` : '—'],
+        [
+          'Version deviation',
+          typeof opts.deviationCellVersionInSec === 'number' ? `${fmtInt(opts.deviationCellVersionInSec)} s` : '—',
+        ],
         ['Allow update', String(opts.allowUpdate ?? '—')],
-        ['Reserved throughput', info.reservedThroughput ? `read ${info.reservedThroughput.read} · write ${info.reservedThroughput.write} CU` : '—'],
+        [
+          'Reserved throughput',
+          info.reservedThroughput
+            ? `read ${info.reservedThroughput.read} · write ${info.reservedThroughput.write} CU`
+            : '—',
+        ],
       ]),
     ),
   );
@@ -71,7 +136,12 @@ function lookupForm(info: WideTable, q: URLSearchParams): HTMLElement {
     'form',
     { class: 'form', id: 'lookup-form' },
     info.primaryKey.map((col) =>
-      h('label', { class: 'field' }, h('span', { class: 'field-label' }, col.name, h('span', { class: 'type' }, col.type)), inputFor(col, `pk.${col.name}`, valueText(pk[col.name]), true)),
+      h(
+        'label',
+        { class: 'field' },
+        h('span', { class: 'field-label' }, col.name, h('span', { class: 'type' }, col.type)),
+        inputFor(col, `pk.${col.name}`, valueText(pk[col.name]), true),
+      ),
     ),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Look up')),
   );
@@ -82,7 +152,11 @@ function lookupForm(info: WideTable, q: URLSearchParams): HTMLElement {
     for (const col of info.primaryKey) key[col.name] = keyValue(col, String(data.get(`pk.${col.name}`) ?? ''), false);
     go(uiUrl(['tables', info.table, 'row'], [['pk', JSON.stringify(key)]]));
   });
-  return card('Look up a row', h('p', { class: 'hint' }, 'Every primary-key column, typed as the table defines it.'), form);
+  return card(
+    'Look up a row',
+    h('p', { class: 'hint' }, 'Every primary-key column, typed as the table defines it.'),
+    form,
+  );
 }
 
 function boundFields(info: WideTable, which: Bound, given: Record<string, Lossless>): HTMLElement {
@@ -96,11 +170,18 @@ function boundFields(info: WideTable, which: Bound, given: Record<string, Lossle
       const select = h(
         'select',
         { name: `${which}.${col.name}.kind`, 'aria-label': `${which} ${col.name} kind` },
-        ['value', 'INF_MIN', 'INF_MAX'].map((k) => h('option', { value: k, selected: k === kind }, k === 'value' ? 'value' : k)),
+        ['value', 'INF_MIN', 'INF_MAX'].map((k) =>
+          h('option', { value: k, selected: k === kind }, k === 'value' ? 'value' : k),
+        ),
       );
       const input = inputFor(col, `${which}.${col.name}`, kind === 'value' ? valueText(v) : '', false);
       input.placeholder = col.type === 'INTEGER' ? 'integer' : col.type === 'BINARY' ? 'base64' : 'text';
-      return h('label', { class: 'field' }, h('span', { class: 'field-label' }, col.name, h('span', { class: 'type' }, col.type)), h('span', { class: 'inline' }, select, input));
+      return h(
+        'label',
+        { class: 'field' },
+        h('span', { class: 'field-label' }, col.name, h('span', { class: 'type' }, col.type)),
+        h('span', { class: 'inline' }, select, input),
+      );
     }),
   );
 }
@@ -125,13 +206,45 @@ function rangeForm(info: WideTable, q: URLSearchParams): HTMLElement {
   const form = h(
     'form',
     { class: 'form', id: 'range-form' },
-    h('div', { class: 'bounds' }, boundFields(info, 'start', parseObject(q.get('start'))), boundFields(info, 'end', parseObject(q.get('end')))),
+    h(
+      'div',
+      { class: 'bounds' },
+      boundFields(info, 'start', parseObject(q.get('start'))),
+      boundFields(info, 'end', parseObject(q.get('end'))),
+    ),
     h(
       'div',
       { class: 'row-fields' },
-      h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'Direction'), h('select', { name: 'direction' }, ['forward', 'backward'].map((d) => h('option', { value: d, selected: (q.get('direction') ?? 'forward') === d }, d)))),
-      h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'Limit'), h('input', { type: 'number', name: 'limit', min: 1, max: 5000, value: q.get('limit') ?? '20' })),
-      h('label', { class: 'field grow' }, h('span', { class: 'field-label' }, 'Columns'), h('input', { type: 'text', name: 'columns', value: q.get('columns') ?? '', placeholder: 'all (or a,b,c)', autocomplete: 'off' })),
+      h(
+        'label',
+        { class: 'field' },
+        h('span', { class: 'field-label' }, 'Direction'),
+        h(
+          'select',
+          { name: 'direction' },
+          ['forward', 'backward'].map((d) =>
+            h('option', { value: d, selected: (q.get('direction') ?? 'forward') === d }, d),
+          ),
+        ),
+      ),
+      h(
+        'label',
+        { class: 'field' },
+        h('span', { class: 'field-label' }, 'Limit'),
+        h('input', { type: 'number', name: 'limit', min: 1, max: 5000, value: q.get('limit') ?? '20' }),
+      ),
+      h(
+        'label',
+        { class: 'field grow' },
+        h('span', { class: 'field-label' }, 'Columns'),
+        h('input', {
+          type: 'text',
+          name: 'columns',
+          value: q.get('columns') ?? '',
+          placeholder: 'all (or a,b,c)',
+          autocomplete: 'off',
+        }),
+      ),
     ),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Browse')),
   );
@@ -150,7 +263,15 @@ function rangeForm(info: WideTable, q: URLSearchParams): HTMLElement {
     if (columns) query.push(['columns', columns]);
     go(uiUrl(['tables', info.table, 'rows'], query));
   });
-  return card('Browse a range', h('p', { class: 'hint' }, 'Fill the first columns for a prefix (later columns empty), or pick INF_MIN / INF_MAX. Empty bounds cover the whole table.'), form);
+  return card(
+    'Browse a range',
+    h(
+      'p',
+      { class: 'hint' },
+      'Fill the first columns for a prefix (later columns empty), or pick INF_MIN / INF_MAX. Empty bounds cover the whole table.',
+    ),
+    form,
+  );
 }
 
 function rowsTable(info: WideTable, rows: readonly Row[], firstIndex: number): HTMLElement {
@@ -162,7 +283,17 @@ function rowsTable(info: WideTable, rows: readonly Row[], firstIndex: number): H
     h(
       'table',
       { class: 'grid', id: 'rows-table' },
-      h('thead', null, h('tr', null, h('th', { class: 'num' }, '#'), pkNames.map((n) => h('th', { class: 'pk' }, n)), colNames.map((n) => h('th', null, n)))),
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          h('th', { class: 'num' }, '#'),
+          pkNames.map((n) => h('th', { class: 'pk' }, n)),
+          colNames.map((n) => h('th', null, n)),
+        ),
+      ),
       h(
         'tbody',
         null,
@@ -172,9 +303,23 @@ function rowsTable(info: WideTable, rows: readonly Row[], firstIndex: number): H
           return h(
             'tr',
             null,
-            h('td', { class: 'num muted' }, link(uiUrl(['tables', info.table, 'row'], [['pk', JSON.stringify(pk)]]), String(firstIndex + i), 'row-link')),
+            h(
+              'td',
+              { class: 'num muted' },
+              link(
+                uiUrl(['tables', info.table, 'row'], [['pk', JSON.stringify(pk)]]),
+                String(firstIndex + i),
+                'row-link',
+              ),
+            ),
             pkNames.map((n) => h('td', { class: 'pk' }, renderValue(r.primaryKey[n]))),
-            colNames.map((n) => h('td', null, Object.hasOwn(r.columns, n) ? renderValue(r.columns[n]) : h('span', { class: 'v v-none' }, ''))),
+            colNames.map((n) =>
+              h(
+                'td',
+                null,
+                Object.hasOwn(r.columns, n) ? renderValue(r.columns[n]) : h('span', { class: 'v v-none' }, ''),
+              ),
+            ),
           );
         }),
       ),
@@ -197,7 +342,14 @@ async function rowResult(info: WideTable, q: URLSearchParams, out: HTMLElement, 
         h(
           'tbody',
           null,
-          Object.entries(row.primaryKey).map(([k, v]) => h('tr', null, h('th', { class: 'pk' }, k, h('span', { class: 'badge' }, 'PK')), h('td', null, renderValue(v)))),
+          Object.entries(row.primaryKey).map(([k, v]) =>
+            h(
+              'tr',
+              null,
+              h('th', { class: 'pk' }, k, h('span', { class: 'badge' }, 'PK')),
+              h('td', null, renderValue(v)),
+            ),
+          ),
           Object.entries(row.columns).map(([k, v]) => h('tr', null, h('th', null, k), h('td', null, renderValue(v)))),
         ),
       ),
@@ -215,27 +367,47 @@ async function rangeResult(info: WideTable, q: URLSearchParams, out: HTMLElement
   const pageNo = Math.max(1, Number(q.get('page') ?? '1') || 1);
   const limit = Number(q.get('limit') ?? '100') || 100;
   const base = query.filter(([k]) => k !== 'next');
-  const nextUrl = page.next ? uiUrl(['tables', info.table, 'rows'], [...base, ['next', page.next], ['page', String(pageNo + 1)]]) : undefined;
+  const nextUrl = page.next
+    ? uiUrl(['tables', info.table, 'rows'], [...base, ['next', page.next], ['page', String(pageNo + 1)]])
+    : undefined;
   const firstUrl = uiUrl(['tables', info.table, 'rows'], base);
   const pager = h(
     'div',
     { class: 'pager' },
-    h('span', { class: 'pager-info', id: 'page-info' }, `Page ${pageNo} · ${fmtInt(page.rows.length)} row${page.rows.length === 1 ? '' : 's'}`),
+    h(
+      'span',
+      { class: 'pager-info', id: 'page-info' },
+      `Page ${pageNo} · ${fmtInt(page.rows.length)} row${page.rows.length === 1 ? '' : 's'}`,
+    ),
     pageNo > 1 ? link(firstUrl, '« First page', 'button') : null,
-    nextUrl ? link(nextUrl, 'Next page →', 'button primary next-page') : h('span', { class: 'muted end-of-range' }, 'end of range'),
+    nextUrl
+      ? link(nextUrl, 'Next page →', 'button primary next-page')
+      : h('span', { class: 'muted end-of-range' }, 'end of range'),
   );
   fill(
     out,
     card(
       'Rows',
       pager,
-      page.rows.length === 0 ? h('p', { class: 'muted empty' }, 'No rows in this range.') : rowsTable(info, page.rows, (pageNo - 1) * limit + 1),
+      page.rows.length === 0
+        ? h('p', { class: 'muted empty' }, 'No rows in this range.')
+        : rowsTable(info, page.rows, (pageNo - 1) * limit + 1),
     ),
   );
 }
 
-export async function renderWideTable(main: HTMLElement, table: string, sub: string, q: URLSearchParams, signal: AbortSignal): Promise<void> {
-  fill(main, h('div', { class: 'page-head' }, h('h1', null, table), h('span', { class: 'kind' }, 'wide table')), loading());
+export async function renderWideTable(
+  main: HTMLElement,
+  table: string,
+  sub: string,
+  q: URLSearchParams,
+  signal: AbortSignal,
+): Promise<void> {
+  fill(
+    main,
+    h('div', { class: 'page-head' }, h('h1', null, table), h('span', { class: 'kind' }, 'wide table')),
+    loading(),
+  );
   const info = await getJson<WideTable>(apiPath(table), [], signal);
   const out = h('div', { class: 'result', id: 'result' });
   fill(

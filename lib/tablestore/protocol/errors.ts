@@ -59,7 +59,14 @@ export class TablestoreError extends Error {
   }
 
   toJSON(): Record<string, unknown> {
-    return { name: this.name, code: this.code, message: this.message, httpStatus: this.httpStatus, requestId: this.requestId, retryable: this.retryable };
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      httpStatus: this.httpStatus,
+      requestId: this.requestId,
+      retryable: this.retryable,
+    };
   }
 }
 
@@ -110,6 +117,8 @@ export function fromNodeSdkError(err: unknown): TablestoreError | undefined {
   if (decoded) return new TablestoreError({ ...decoded, httpStatus: e.code, requestId });
   const code = /OTS[A-Za-z]+/.exec(raw)?.[0];
   if (!code) return undefined;
+  // The SDK's message follows the code after protobuf framing bytes (control characters): drop them.
+  // eslint-disable-next-line no-control-regex
   const rest = raw.slice(raw.indexOf(code) + code.length).replace(/^[\x00-\x1f]+/, '');
   return new TablestoreError({ code, message: rest, httpStatus: e.code, requestId });
 }

@@ -78,7 +78,6 @@ export const VT = {
   AUTO_INCREMENT: 0x0b,
 } as const;
 
-
 // ---------------------------------------------------------------------------------------------- writing
 
 class Writer {
@@ -229,7 +228,8 @@ function writeCell(
 function writeRow(w: Writer, row: PlainBufferRow): void {
   w.u8(TAG.ROW_PK);
   let rowCrc = 0;
-  for (const cell of row.primaryKey) rowCrc = crc8Byte(rowCrc, writeCell(w, cell.name, cell.value, undefined, undefined));
+  for (const cell of row.primaryKey)
+    rowCrc = crc8Byte(rowCrc, writeCell(w, cell.name, cell.value, undefined, undefined));
   if (row.attributes.length > 0) {
     w.u8(TAG.ROW_DATA);
     for (const cell of row.attributes) {
@@ -325,7 +325,10 @@ class Reader {
 
   expect(tag: number, what: string): void {
     const got = this.u8(what);
-    if (got !== tag) fail(`PlainBuffer expected ${what} tag 0x${tag.toString(16)} at offset ${this.pos - 1}, got 0x${got.toString(16)}`);
+    if (got !== tag)
+      fail(
+        `PlainBuffer expected ${what} tag 0x${tag.toString(16)} at offset ${this.pos - 1}, got 0x${got.toString(16)}`,
+      );
   }
 
   /** Strict UTF-8 text of bytes [start, start + len). */
@@ -426,7 +429,9 @@ function readTypedValue(r: Reader, slot: number, len: number, crcIn: number): nu
       if (safeIntegersAsNumbers) {
         const hi = b[p + 4] | (b[p + 5] << 8) | (b[p + 6] << 16) | (b[p + 7] << 24);
         cellValue =
-          hi >= -0x200000 && hi < 0x200000 ? hi * 4294967296 + ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0) : readInt64(b, p);
+          hi >= -0x200000 && hi < 0x200000
+            ? hi * 4294967296 + ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0)
+            : readInt64(b, p);
       } else {
         cellValue = readInt64(b, p);
       }
@@ -524,8 +529,10 @@ function readRow(r: Reader): PlainBufferRow {
     const name = readCell(r, slot++);
     const v = cellValue;
     if (v === undefined) fail(`PlainBuffer primary key column "${name}" has no value`);
-    if (cellType === VT.DOUBLE || cellType === VT.BOOLEAN) fail(`PlainBuffer primary key column "${name}" has an invalid type`);
-    if (cellOp !== undefined || cellTimestamp !== undefined) fail(`PlainBuffer primary key column "${name}" may not carry an op or timestamp`);
+    if (cellType === VT.DOUBLE || cellType === VT.BOOLEAN)
+      fail(`PlainBuffer primary key column "${name}" has an invalid type`);
+    if (cellOp !== undefined || cellTimestamp !== undefined)
+      fail(`PlainBuffer primary key column "${name}" may not carry an op or timestamp`);
     primaryKey.push({ name, value: v as PrimaryKeyValue });
     rowCrc = CRC8_TABLE[rowCrc ^ cellCrc];
   }
@@ -535,13 +542,15 @@ function readRow(r: Reader): PlainBufferRow {
     while (r.at(TAG.CELL)) {
       const name = readCell(r, slot++);
       const v = cellValue;
-      if (v === INF_MIN || v === INF_MAX || v === AUTO_INCREMENT) fail(`PlainBuffer attribute column "${name}" has an invalid type`);
+      if (v === INF_MIN || v === INF_MAX || v === AUTO_INCREMENT)
+        fail(`PlainBuffer attribute column "${name}" has an invalid type`);
       const op = cellOp;
-      if (op !== undefined && op !== 1 && op !== 3 && op !== 4) fail(`PlainBuffer attribute column "${name}" has unknown op ${op}`);
+      if (op !== undefined && op !== 1 && op !== 3 && op !== 4)
+        fail(`PlainBuffer attribute column "${name}" has unknown op ${op}`);
       const attr: { name: string; value?: ColumnValue; timestamp?: number; op?: CellOp } = { name };
       if (v !== undefined) attr.value = v;
       if (cellTimestamp !== undefined) attr.timestamp = cellTimestamp;
-      if (op !== undefined) attr.op = op as CellOp;
+      if (op !== undefined) attr.op = op;
       attributes.push(attr);
       rowCrc = CRC8_TABLE[rowCrc ^ cellCrc];
     }

@@ -102,7 +102,11 @@ export interface BackoffOptions {
  * "Full jitter" exponential backoff: uniformly random in [1, min(cap, base * 2^attempt)] ms, like Java's
  * random-in-[1, base] with a doubling base. `attempt` counts retries from 0. `random` is injectable for tests.
  */
-export function backoffDelayMs(attempt: number, options: BackoffOptions = {}, random: () => number = Math.random): number {
+export function backoffDelayMs(
+  attempt: number,
+  options: BackoffOptions = {},
+  random: () => number = Math.random,
+): number {
   const base = options.baseMs ?? 20;
   const cap = options.capMs ?? 2000;
   const ceiling = Math.min(cap, base * 2 ** Math.min(attempt, 30));

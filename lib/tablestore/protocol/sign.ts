@@ -65,12 +65,16 @@ export function stringToSignV2(apiName: string, headers: HeaderBag, only?: reado
 
 /** Base64 HMAC-SHA1 of the V2 string to sign, keyed with the AccessKey secret. */
 export function signV2(secret: string, apiName: string, headers: HeaderBag, only?: readonly string[]): string {
-  return createHmac('sha1', Buffer.from(secret, 'utf8')).update(stringToSignV2(apiName, headers, only), 'utf8').digest('base64');
+  return createHmac('sha1', Buffer.from(secret, 'utf8'))
+    .update(stringToSignV2(apiName, headers, only), 'utf8')
+    .digest('base64');
 }
 
 /** V4 signing key text: Base64 of the HMAC chain date → region → "ots" → "aliyun_v4_request". */
 export function deriveV4SigningKey(secret: string, signDate: string, region: string): string {
-  const k1 = createHmac('sha256', Buffer.from(`aliyun_v4${secret}`, 'utf8')).update(signDate, 'utf8').digest();
+  const k1 = createHmac('sha256', Buffer.from(`aliyun_v4${secret}`, 'utf8'))
+    .update(signDate, 'utf8')
+    .digest();
   const k2 = createHmac('sha256', k1).update(region, 'utf8').digest();
   const k3 = createHmac('sha256', k2).update('ots', 'utf8').digest();
   const k4 = createHmac('sha256', k3).update('aliyun_v4_request', 'utf8').digest();
@@ -83,7 +87,9 @@ export function stringToSignV4(apiName: string, headers: HeaderBag, only?: reado
 
 /** `headers` must already contain x-ots-signdate and x-ots-signregion. */
 export function signV4(signingKey: string, apiName: string, headers: HeaderBag, only?: readonly string[]): string {
-  return createHmac('sha256', Buffer.from(signingKey, 'utf8')).update(stringToSignV4(apiName, headers, only), 'utf8').digest('base64');
+  return createHmac('sha256', Buffer.from(signingKey, 'utf8'))
+    .update(stringToSignV4(apiName, headers, only), 'utf8')
+    .digest('base64');
 }
 
 /** Response signature (docs/protocol.md §3.2): HMAC-SHA1 over the canonical x-ots response headers + "/" + ApiName. */
@@ -92,7 +98,12 @@ export function signResponse(secret: string, apiName: string, headers: HeaderBag
   return createHmac('sha1', Buffer.from(secret, 'utf8')).update(text, 'utf8').digest('base64');
 }
 
-export function responseAuthorization(accessKeyId: string, secret: string, apiName: string, headers: HeaderBag): string {
+export function responseAuthorization(
+  accessKeyId: string,
+  secret: string,
+  apiName: string,
+  headers: HeaderBag,
+): string {
   return `OTS ${accessKeyId}:${signResponse(secret, apiName, headers)}`;
 }
 

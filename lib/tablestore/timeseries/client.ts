@@ -17,7 +17,13 @@ import {
   type TimeseriesMetaMsg,
   type TimeseriesTableMetaMsg,
 } from '../protocol/proto/timeseries';
-import { createTransport, ClientErrorCode, type CallOptions, type Transport, type TransportOptions } from '../transport/index';
+import {
+  createTransport,
+  ClientErrorCode,
+  type CallOptions,
+  type Transport,
+  type TransportOptions,
+} from '../transport/index';
 import { encodeMetaCondition } from './conditions';
 import { decodePointRows } from './rows';
 import { formatTagPairs, pairsToRecord, parseTags, tagKeyProblem, tagPairs, tagValueProblem } from './tags';
@@ -55,7 +61,15 @@ export type TimeseriesCallOptions = Pick<CallOptions, 'deadlineMs' | 'signal'>;
 /** Where and how to connect; the client builds its own transport from these. */
 export type TimeseriesClientConnection = Pick<
   TransportOptions,
-  'endpoint' | 'instance' | 'credentials' | 'region' | 'signatureVersion' | 'timeoutMs' | 'deadlineMs' | 'retry' | 'onRetry'
+  | 'endpoint'
+  | 'instance'
+  | 'credentials'
+  | 'region'
+  | 'signatureVersion'
+  | 'timeoutMs'
+  | 'deadlineMs'
+  | 'retry'
+  | 'onRetry'
 >;
 
 export type TimeseriesClientOptions = (TimeseriesClientConnection | { readonly transport: Transport }) & {
@@ -97,7 +111,8 @@ function invalid(message: string): TablestoreError {
 /** int32 wire fields: protobufjs would silently wrap anything larger. */
 function int32(name: string, value: number | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < -2147483648 || value > 2147483647) throw invalid(`${name} must be a 32-bit integer, got ${value}`);
+  if (!Number.isInteger(value) || value < -2147483648 || value > 2147483647)
+    throw invalid(`${name} must be a 32-bit integer, got ${value}`);
   return value;
 }
 
@@ -156,7 +171,11 @@ function decodeRowsOrThrow(api: string, bytes: Uint8Array): TimeseriesRow[] {
   try {
     return decodePointRows(bytes);
   } catch (err) {
-    throw new TablestoreError({ code: ClientErrorCode.BadResponse, message: `${api}: malformed rows: ${(err as Error).message}`, httpStatus: 200 });
+    throw new TablestoreError({
+      code: ClientErrorCode.BadResponse,
+      message: `${api}: malformed rows: ${(err as Error).message}`,
+      httpStatus: 200,
+    });
   }
 }
 
@@ -168,7 +187,10 @@ function rowsPage(api: string, rowsData: Uint8Array, nextToken: Uint8Array | und
 
 /** `[begin, end)` in microseconds; an open end is the whole int64 range. */
 function timeRangeMicros(request: { beginTime?: TimeInput; endTime?: TimeInput }): [bigint, bigint] {
-  return [request.beginTime !== undefined ? toMicros(request.beginTime) : 0n, request.endTime !== undefined ? toMicros(request.endTime) : INT64_MAX];
+  return [
+    request.beginTime !== undefined ? toMicros(request.beginTime) : 0n,
+    request.endTime !== undefined ? toMicros(request.endTime) : INT64_MAX,
+  ];
 }
 
 function fieldsToGetMsg(fields: GetTimeseriesDataRequest['fieldsToGet']) {
@@ -188,7 +210,9 @@ async function* followPages<P extends { readonly nextToken?: Uint8Array }>(
   }
 }
 
-function failedRows(list: { row_index: number; error_code?: string; error_message?: string }[] | undefined): FailedRow[] {
+function failedRows(
+  list: { row_index: number; error_code?: string; error_message?: string }[] | undefined,
+): FailedRow[] {
   return (list ?? []).map((f) => ({ index: f.row_index, code: f.error_code ?? '', message: f.error_message ?? '' }));
 }
 
@@ -208,8 +232,19 @@ export class TimeseriesClient {
       this.transport = options.transport;
     } else {
       this.ownsTransport = true;
-      const { endpoint, instance, credentials, region, signatureVersion, timeoutMs, deadlineMs, retry, onRetry } = options;
-      this.transport = createTransport({ endpoint, instance, credentials, region, signatureVersion, timeoutMs, deadlineMs, retry, onRetry });
+      const { endpoint, instance, credentials, region, signatureVersion, timeoutMs, deadlineMs, retry, onRetry } =
+        options;
+      this.transport = createTransport({
+        endpoint,
+        instance,
+        credentials,
+        region,
+        signatureVersion,
+        timeoutMs,
+        deadlineMs,
+        retry,
+        onRetry,
+      });
     }
   }
 
@@ -251,15 +286,32 @@ export class TimeseriesClient {
     }
     if (request.timeseriesKeySchema?.length) meta.timeseries_key_schema = [...request.timeseriesKeySchema];
     if (request.fieldPrimaryKeySchema?.length) {
-      meta.field_primary_key_schema = request.fieldPrimaryKeySchema.map((s) => ({ name: s.name, type: PK_TYPE_CODE[s.type] }));
+      meta.field_primary_key_schema = request.fieldPrimaryKeySchema.map((s) => ({
+        name: s.name,
+        type: PK_TYPE_CODE[s.type],
+      }));
     }
-    if (request.disableHashPartitionKey !== undefined) meta.disable_hash_partition_key = request.disableHashPartitionKey;
-    if (request.disableTimeseriesMetaIndex !== undefined) meta.disable_timeseries_meta_index = request.disableTimeseriesMetaIndex;
-    await this.invoke('CreateTimeseriesTable', 'CreateTimeseriesTableRequest', { table_meta: meta }, 'CreateTimeseriesTableResponse', options);
+    if (request.disableHashPartitionKey !== undefined)
+      meta.disable_hash_partition_key = request.disableHashPartitionKey;
+    if (request.disableTimeseriesMetaIndex !== undefined)
+      meta.disable_timeseries_meta_index = request.disableTimeseriesMetaIndex;
+    await this.invoke(
+      'CreateTimeseriesTable',
+      'CreateTimeseriesTableRequest',
+      { table_meta: meta },
+      'CreateTimeseriesTableResponse',
+      options,
+    );
   }
 
   async listTimeseriesTables(options?: TimeseriesCallOptions): Promise<TimeseriesTableMeta[]> {
-    const res = await this.invoke('ListTimeseriesTable', 'ListTimeseriesTableRequest', {}, 'ListTimeseriesTableResponse', options);
+    const res = await this.invoke(
+      'ListTimeseriesTable',
+      'ListTimeseriesTableRequest',
+      {},
+      'ListTimeseriesTableResponse',
+      options,
+    );
     return (res.table_metas ?? []).map(tableMetaFromMsg);
   }
 
@@ -280,9 +332,13 @@ export class TimeseriesClient {
       'UpdateTimeseriesTableRequest',
       {
         table_name: request.tableName,
-        table_options: request.timeToLive !== undefined ? { time_to_live: int32('timeToLive', request.timeToLive) } : undefined,
+        table_options:
+          request.timeToLive !== undefined ? { time_to_live: int32('timeToLive', request.timeToLive) } : undefined,
         meta_options: request.metaOptions
-          ? { allow_update_attributes: request.metaOptions.allowUpdateAttributes, meta_time_to_live: int32('metaTimeToLive', request.metaOptions.metaTimeToLive) }
+          ? {
+              allow_update_attributes: request.metaOptions.allowUpdateAttributes,
+              meta_time_to_live: int32('metaTimeToLive', request.metaOptions.metaTimeToLive),
+            }
           : undefined,
       },
       'UpdateTimeseriesTableResponse',
@@ -291,7 +347,13 @@ export class TimeseriesClient {
   }
 
   async deleteTimeseriesTable(tableName: string, options?: TimeseriesCallOptions): Promise<void> {
-    await this.invoke('DeleteTimeseriesTable', 'DeleteTimeseriesTableRequest', { table_name: tableName }, 'DeleteTimeseriesTableResponse', options);
+    await this.invoke(
+      'DeleteTimeseriesTable',
+      'DeleteTimeseriesTableRequest',
+      { table_name: tableName },
+      'DeleteTimeseriesTableResponse',
+      options,
+    );
     const prefix = `${tableName}\u0000`;
     for (const k of [...this.metaCache.keys()]) if (k.startsWith(prefix)) this.metaCache.delete(k);
   }
@@ -300,7 +362,10 @@ export class TimeseriesClient {
    * Writes points (FlatBuffer rows with CRC-32C). Rows the service rejects individually come back in
    * `failedRows`; the others are stored.
    */
-  async putTimeseriesData(request: PutTimeseriesDataRequest, options?: TimeseriesCallOptions): Promise<PutTimeseriesDataResult> {
+  async putTimeseriesData(
+    request: PutTimeseriesDataRequest,
+    options?: TimeseriesCallOptions,
+  ): Promise<PutTimeseriesDataResult> {
     if (request.rows.length === 0) return { failedRows: [], metaUpdates: [] };
     const cacheKeys: string[] = [];
     let rows;
@@ -343,7 +408,11 @@ export class TimeseriesClient {
         'PutTimeseriesDataRequest',
         {
           table_name: request.tableName,
-          rows_data: { type: RowsSerializeType.FLAT_BUFFER, rows_data: rowsData, flatbuffer_crc32c: crc32cSigned(rowsData) },
+          rows_data: {
+            type: RowsSerializeType.FLAT_BUFFER,
+            rows_data: rowsData,
+            flatbuffer_crc32c: crc32cSigned(rowsData),
+          },
           meta_update_mode: request.metaUpdateMode === 'ignore' ? MetaUpdateMode.IGNORE : MetaUpdateMode.NORMAL,
           supported_table_version: SUPPORTED_TABLE_VERSION,
         },
@@ -362,14 +431,18 @@ export class TimeseriesClient {
         if (k === undefined) continue;
         this.metaCache.delete(k);
         this.metaCache.set(k, u.updateTimeSeconds);
-        if (this.metaCache.size > this.metaCacheSize) this.metaCache.delete(this.metaCache.keys().next().value as string);
+        if (this.metaCache.size > this.metaCacheSize)
+          this.metaCache.delete(this.metaCache.keys().next().value as string);
       }
     }
     return { failedRows: failed, metaUpdates };
   }
 
   /** One page of points of one series in [beginTime, endTime). */
-  async getTimeseriesData(request: GetTimeseriesDataRequest, options?: TimeseriesCallOptions): Promise<GetTimeseriesDataResult> {
+  async getTimeseriesData(
+    request: GetTimeseriesDataRequest,
+    options?: TimeseriesCallOptions,
+  ): Promise<GetTimeseriesDataResult> {
     const timeSeriesKey = keyToMsg(request.key);
     const [beginTime, endTime] = timeRangeMicros(request);
     const res = await this.invoke(
@@ -393,16 +466,25 @@ export class TimeseriesClient {
   }
 
   /** Every page of a GetTimeseriesData read, following `nextToken` until the range is exhausted. */
-  getTimeseriesDataPages(request: GetTimeseriesDataRequest, options?: TimeseriesCallOptions): AsyncGenerator<GetTimeseriesDataResult> {
+  getTimeseriesDataPages(
+    request: GetTimeseriesDataRequest,
+    options?: TimeseriesCallOptions,
+  ): AsyncGenerator<GetTimeseriesDataResult> {
     return followPages(request.nextToken, (nextToken) => this.getTimeseriesData({ ...request, nextToken }, options));
   }
 
   /** Every point of the range, page by page. */
-  async *iterateTimeseriesData(request: GetTimeseriesDataRequest, options?: TimeseriesCallOptions): AsyncGenerator<TimeseriesRow> {
+  async *iterateTimeseriesData(
+    request: GetTimeseriesDataRequest,
+    options?: TimeseriesCallOptions,
+  ): AsyncGenerator<TimeseriesRow> {
     for await (const page of this.getTimeseriesDataPages(request, options)) yield* page.rows;
   }
 
-  async queryTimeseriesMeta(request: QueryTimeseriesMetaRequest, options?: TimeseriesCallOptions): Promise<QueryTimeseriesMetaResult> {
+  async queryTimeseriesMeta(
+    request: QueryTimeseriesMetaRequest,
+    options?: TimeseriesCallOptions,
+  ): Promise<QueryTimeseriesMetaResult> {
     const res = await this.invoke(
       'QueryTimeseriesMeta',
       'QueryTimeseriesMetaRequest',
@@ -426,8 +508,13 @@ export class TimeseriesClient {
   }
 
   /** Every matching series meta, page by page. */
-  async *iterateTimeseriesMeta(request: QueryTimeseriesMetaRequest, options?: TimeseriesCallOptions): AsyncGenerator<TimeseriesMeta> {
-    const pages = followPages(request.nextToken, (nextToken) => this.queryTimeseriesMeta({ ...request, nextToken, getTotalHit: false }, options));
+  async *iterateTimeseriesMeta(
+    request: QueryTimeseriesMetaRequest,
+    options?: TimeseriesCallOptions,
+  ): AsyncGenerator<TimeseriesMeta> {
+    const pages = followPages(request.nextToken, (nextToken) =>
+      this.queryTimeseriesMeta({ ...request, nextToken, getTotalHit: false }, options),
+    );
     for await (const page of pages) yield* page.metas;
   }
 
@@ -435,11 +522,18 @@ export class TimeseriesClient {
    * Splits a table (or one measurement) into up to `splitCountHint` opaque scan ranges for parallel
    * `scanTimeseriesData` calls.
    */
-  async splitTimeseriesScanTask(request: SplitTimeseriesScanTaskRequest, options?: TimeseriesCallOptions): Promise<Uint8Array[]> {
+  async splitTimeseriesScanTask(
+    request: SplitTimeseriesScanTaskRequest,
+    options?: TimeseriesCallOptions,
+  ): Promise<Uint8Array[]> {
     const res = await this.invoke(
       'SplitTimeseriesScanTask',
       'SplitTimeseriesScanTaskRequest',
-      { table_name: request.tableName, measurement_name: request.measurement, split_count_hint: int32('splitCountHint', request.splitCountHint) ?? 1 },
+      {
+        table_name: request.tableName,
+        measurement_name: request.measurement,
+        split_count_hint: int32('splitCountHint', request.splitCountHint) ?? 1,
+      },
       'SplitTimeseriesScanTaskResponse',
       options,
     );
@@ -447,7 +541,10 @@ export class TimeseriesClient {
   }
 
   /** One page of points of every series in a split (or the whole table), in series then time order. */
-  async scanTimeseriesData(request: ScanTimeseriesDataRequest, options?: TimeseriesCallOptions): Promise<GetTimeseriesDataResult> {
+  async scanTimeseriesData(
+    request: ScanTimeseriesDataRequest,
+    options?: TimeseriesCallOptions,
+  ): Promise<GetTimeseriesDataResult> {
     const [beginTime, endTime] = timeRangeMicros(request);
     const res = await this.invoke(
       'ScanTimeseriesData',
@@ -470,19 +567,30 @@ export class TimeseriesClient {
   }
 
   /** Every point of a scan, page by page. */
-  async *iterateScanTimeseriesData(request: ScanTimeseriesDataRequest, options?: TimeseriesCallOptions): AsyncGenerator<TimeseriesRow> {
-    const pages = followPages(request.nextToken, (nextToken) => this.scanTimeseriesData({ ...request, nextToken }, options));
+  async *iterateScanTimeseriesData(
+    request: ScanTimeseriesDataRequest,
+    options?: TimeseriesCallOptions,
+  ): AsyncGenerator<TimeseriesRow> {
+    const pages = followPages(request.nextToken, (nextToken) =>
+      this.scanTimeseriesData({ ...request, nextToken }, options),
+    );
     for await (const page of pages) yield* page.rows;
   }
 
   /** Sets the attributes of series (creating their meta when absent). */
-  async updateTimeseriesMeta(request: UpdateTimeseriesMetaRequest, options?: TimeseriesCallOptions): Promise<FailedRowsResult> {
+  async updateTimeseriesMeta(
+    request: UpdateTimeseriesMetaRequest,
+    options?: TimeseriesCallOptions,
+  ): Promise<FailedRowsResult> {
     const res = await this.invoke(
       'UpdateTimeseriesMeta',
       'UpdateTimeseriesMetaRequest',
       {
         table_name: request.tableName,
-        timeseries_meta: request.metas.map((m) => ({ time_series_key: keyToMsg(m.key), attributes: attributesText(m.attributes) })),
+        timeseries_meta: request.metas.map((m) => ({
+          time_series_key: keyToMsg(m.key),
+          attributes: attributesText(m.attributes),
+        })),
         supported_table_version: SUPPORTED_TABLE_VERSION,
       },
       'UpdateTimeseriesMetaResponse',
@@ -492,11 +600,16 @@ export class TimeseriesClient {
   }
 
   /** Removes series meta (the points stay). */
-  async deleteTimeseriesMeta(request: DeleteTimeseriesMetaRequest, options?: TimeseriesCallOptions): Promise<FailedRowsResult> {
+  async deleteTimeseriesMeta(
+    request: DeleteTimeseriesMetaRequest,
+    options?: TimeseriesCallOptions,
+  ): Promise<FailedRowsResult> {
     // Forget cached meta times first: a write that claims to know a deleted meta must not skip recreating it.
     for (const k of request.keys) {
       try {
-        this.metaCache.delete(`${request.tableName}\u0000${k.measurement}\u0000${k.dataSource}\u0000${formatTagPairs(tagPairs(k.tags))}`);
+        this.metaCache.delete(
+          `${request.tableName}\u0000${k.measurement}\u0000${k.dataSource}\u0000${formatTagPairs(tagPairs(k.tags))}`,
+        );
       } catch {
         // invalid key: the service reports it as a failed row
       }
@@ -504,7 +617,11 @@ export class TimeseriesClient {
     const res = await this.invoke(
       'DeleteTimeseriesMeta',
       'DeleteTimeseriesMetaRequest',
-      { table_name: request.tableName, timeseries_key: request.keys.map(keyToMsg), supported_table_version: SUPPORTED_TABLE_VERSION },
+      {
+        table_name: request.tableName,
+        timeseries_key: request.keys.map(keyToMsg),
+        supported_table_version: SUPPORTED_TABLE_VERSION,
+      },
       'DeleteTimeseriesMetaResponse',
       options,
     );

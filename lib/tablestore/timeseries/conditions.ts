@@ -31,7 +31,12 @@ export type MetaCondition =
 export const measurement = (op: MetaOperator, value: string): MetaCondition => ({ kind: 'measurement', op, value });
 export const source = (op: MetaOperator, value: string): MetaCondition => ({ kind: 'source', op, value });
 export const tag = (name: string, op: MetaOperator, value: string): MetaCondition => ({ kind: 'tag', name, op, value });
-export const attribute = (name: string, op: MetaOperator, value: string): MetaCondition => ({ kind: 'attribute', name, op, value });
+export const attribute = (name: string, op: MetaOperator, value: string): MetaCondition => ({
+  kind: 'attribute',
+  name,
+  op,
+  value,
+});
 export const updateTime = (op: Exclude<MetaOperator, 'prefix'>, micros: bigint | number | Date): MetaCondition => ({
   kind: 'updateTime',
   op,
@@ -60,7 +65,12 @@ export function encodeMetaCondition(c: MetaCondition): MetaQueryConditionMsg {
       return {
         type: MetaQueryConditionType.COMPOSITE,
         proto_data: encodeTimeseriesMessage('MetaQueryCompositeCondition', {
-          op: c.kind === 'and' ? MetaQueryCompositeOperator.AND : c.kind === 'or' ? MetaQueryCompositeOperator.OR : MetaQueryCompositeOperator.NOT,
+          op:
+            c.kind === 'and'
+              ? MetaQueryCompositeOperator.AND
+              : c.kind === 'or'
+                ? MetaQueryCompositeOperator.OR
+                : MetaQueryCompositeOperator.NOT,
           sub_conditions: c.conditions.map(encodeMetaCondition),
         }),
       };
@@ -77,12 +87,20 @@ export function encodeMetaCondition(c: MetaCondition): MetaQueryConditionMsg {
     case 'tag':
       return {
         type: MetaQueryConditionType.TAG,
-        proto_data: encodeTimeseriesMessage('MetaQueryTagCondition', { op: OP_CODE[c.op], tag_name: c.name, value: c.value }),
+        proto_data: encodeTimeseriesMessage('MetaQueryTagCondition', {
+          op: OP_CODE[c.op],
+          tag_name: c.name,
+          value: c.value,
+        }),
       };
     case 'attribute':
       return {
         type: MetaQueryConditionType.ATTRIBUTE,
-        proto_data: encodeTimeseriesMessage('MetaQueryAttributeCondition', { op: OP_CODE[c.op], attr_name: c.name, value: c.value }),
+        proto_data: encodeTimeseriesMessage('MetaQueryAttributeCondition', {
+          op: OP_CODE[c.op],
+          attr_name: c.name,
+          value: c.value,
+        }),
       };
     case 'updateTime':
       return {

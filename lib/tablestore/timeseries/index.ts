@@ -1,5 +1,11 @@
 /** Time series client for Tablestore: `new TimeseriesClient({ endpoint, instance, credentials })`. */
-export { TimeseriesClient, SUPPORTED_TABLE_VERSION, toMicros, type TimeseriesClientOptions, type TimeseriesClientConnection } from './client';
+export {
+  TimeseriesClient,
+  SUPPORTED_TABLE_VERSION,
+  toMicros,
+  type TimeseriesClientOptions,
+  type TimeseriesClientConnection,
+} from './client';
 export * from './types';
 export {
   and,

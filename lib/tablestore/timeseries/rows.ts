@@ -8,7 +8,13 @@
  * returned as fields, as the SDKs do.
  */
 import { FormatError } from '../protocol/format-error';
-import { decodeRows, encodeRows, type AttributeCell, type PlainBufferRow, type PrimaryKeyCell } from '../protocol/plainbuffer';
+import {
+  decodeRows,
+  encodeRows,
+  type AttributeCell,
+  type PlainBufferRow,
+  type PrimaryKeyCell,
+} from '../protocol/plainbuffer';
 import type { TimeseriesFieldValue } from '../protocol/flatbuffer-rows';
 import { parseTags } from './tags';
 import type { TimeseriesKey, TimeseriesRow } from './types';
@@ -77,7 +83,10 @@ export function pointToPlainBufferRow(p: PointRowInput): PlainBufferRow {
   if (p.extraKey) primaryKey.push(...p.extraKey);
   primaryKey.push({ name: TIME_COLUMN, value: p.time });
   if (p.fieldKey) primaryKey.push(...p.fieldKey);
-  const attributes: AttributeCell[] = p.fields.map(([name, value]) => ({ name: `${name}:${fieldTypeCode(value)}`, value }));
+  const attributes: AttributeCell[] = p.fields.map(([name, value]) => ({
+    name: `${name}:${fieldTypeCode(value)}`,
+    value,
+  }));
   return { primaryKey, attributes };
 }
 
@@ -225,7 +234,8 @@ export function encodePointRows(points: readonly PointRowInput[]): Uint8Array {
     let rowCrc = 0;
     for (const c of prefixCrcs) rowCrc = CRC8[rowCrc ^ c];
     rowCrc = CRC8[rowCrc ^ writeCell(o, cellName(names, TIME_COLUMN), p.time)];
-    for (const c of p.fieldKey ?? []) rowCrc = CRC8[rowCrc ^ writeCell(o, cellName(names, c.name), c.value as string | bigint | Uint8Array)];
+    for (const c of p.fieldKey ?? [])
+      rowCrc = CRC8[rowCrc ^ writeCell(o, cellName(names, c.name), c.value as string | bigint | Uint8Array)];
     if (p.fields.length) {
       o.ensure(1);
       o.buf[o.len++] = 0x02; // row data
@@ -243,7 +253,8 @@ export function encodePointRows(points: readonly PointRowInput[]): Uint8Array {
 
 function setField(target: Record<string, TimeseriesFieldValue>, name: string, value: TimeseriesFieldValue): void {
   // defineProperty keeps a field literally named "__proto__" an ordinary own property.
-  if (name === '__proto__') Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
+  if (name === '__proto__')
+    Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
   else target[name] = value;
 }
 
@@ -296,7 +307,12 @@ export function plainBufferRowsToPoints(rows: readonly PlainBufferRow[]): Timese
       setField(fields, colon >= 0 ? cell.name.slice(0, colon) : cell.name, cell.value);
     }
     // Rows of one response normally share one series: share its key object too.
-    if (!lastKey || lastKey.measurement !== measurement || lastKey.dataSource !== dataSource || lastKey.tags !== lastTags) {
+    if (
+      !lastKey ||
+      lastKey.measurement !== measurement ||
+      lastKey.dataSource !== dataSource ||
+      lastKey.tags !== lastTags
+    ) {
       lastKey = { measurement, dataSource, tags: lastTags };
     }
     out.push({ key: lastKey, time, fields });

@@ -24,7 +24,8 @@ export function tagKeyProblem(key: string): string | undefined {
 /** Value rule: non-empty, no `"` or `=`. */
 export function tagValueProblem(value: string): string | undefined {
   if (value.length === 0) return 'tag/attribute value must not be empty';
-  if (value.includes('"') || value.includes('=')) return `tag/attribute value ${JSON.stringify(value)} may not contain '"' or '='`;
+  if (value.includes('"') || value.includes('='))
+    return `tag/attribute value ${JSON.stringify(value)} may not contain '"' or '='`;
   return undefined;
 }
 
@@ -56,7 +57,8 @@ export function formatTags(tags: Readonly<Record<string, string>>): string {
 /** Parses the string form; `""` counts as empty like the Java and Go parsers. Result is sorted by name. */
 export function parseTagPairs(text: string): TimeseriesTagPair[] {
   if (text === '' || text === '[]') return [];
-  if (text[0] !== '[' || text[text.length - 1] !== ']') throw new TagFormatError(`tags must look like ["k=v",...], got ${JSON.stringify(text)}`);
+  if (text[0] !== '[' || text[text.length - 1] !== ']')
+    throw new TagFormatError(`tags must look like ["k=v",...], got ${JSON.stringify(text)}`);
   const pairs: TimeseriesTagPair[] = [];
   let i = 1;
   const end = text.length - 1;
@@ -81,7 +83,8 @@ export function parseTagPairs(text: string): TimeseriesTagPair[] {
   }
   pairs.sort((a, b) => compareUtf8(a.name, b.name));
   for (let k = 1; k < pairs.length; k++) {
-    if (pairs[k].name === pairs[k - 1].name) throw new TagFormatError(`duplicate tag name ${JSON.stringify(pairs[k].name)}`);
+    if (pairs[k].name === pairs[k - 1].name)
+      throw new TagFormatError(`duplicate tag name ${JSON.stringify(pairs[k].name)}`);
   }
   return pairs;
 }
@@ -89,7 +92,8 @@ export function parseTagPairs(text: string): TimeseriesTagPair[] {
 export function pairsToRecord(pairs: readonly TimeseriesTagPair[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const p of pairs) {
-    if (p.name === '__proto__') Object.defineProperty(out, p.name, { value: p.value, enumerable: true, writable: true, configurable: true });
+    if (p.name === '__proto__')
+      Object.defineProperty(out, p.name, { value: p.value, enumerable: true, writable: true, configurable: true });
     else out[p.name] = p.value;
   }
   return out;

@@ -14,7 +14,13 @@ import { CredentialsError } from '../../credentials/errors';
 import type { CredentialProvider, Credentials } from '../../credentials/types';
 import { TablestoreError, errorFromResponse, ErrorCode } from '../protocol/errors';
 import { contentMd5, signRequestHeaders } from '../protocol/sign';
-import { backoffDelayMs, isIdempotentApi, isRetryable, MIN_ATTEMPT_MS, type FailureInfo } from '../protocol/retry-policy';
+import {
+  backoffDelayMs,
+  isIdempotentApi,
+  isRetryable,
+  MIN_ATTEMPT_MS,
+  type FailureInfo,
+} from '../protocol/retry-policy';
 
 /** Codes for failures that happen on our side of the wire (httpStatus 0). */
 export const ClientErrorCode = {
@@ -141,7 +147,9 @@ function abortedError(apiName: string): TablestoreError {
 }
 
 function sameCredentials(a: Credentials, b: Credentials): boolean {
-  return a.accessKeyId === b.accessKeyId && a.accessKeySecret === b.accessKeySecret && a.securityToken === b.securityToken;
+  return (
+    a.accessKeyId === b.accessKeyId && a.accessKeySecret === b.accessKeySecret && a.securityToken === b.securityToken
+  );
 }
 
 export function createTransport(options: TransportOptions): Transport {
@@ -365,7 +373,14 @@ export function createTransport(options: TransportOptions): Transport {
       if (Date.now() + delay + MIN_ATTEMPT_MS >= deadline) throw error;
       retries++;
       stats.retries++;
-      options.onRetry?.({ apiName, retry: retries, delayMs: delay, code: error.code, httpStatus: error.httpStatus, requestId: error.requestId });
+      options.onRetry?.({
+        apiName,
+        retry: retries,
+        delayMs: delay,
+        code: error.code,
+        httpStatus: error.httpStatus,
+        requestId: error.requestId,
+      });
       await sleep(delay, signal);
     }
   }

@@ -21,7 +21,13 @@ export function staticIdentityStore(keys: readonly AccessKey[], accountId = LOCA
       if (secret === undefined) {
         return { ok: false, code: 'OTSAuthFailed', message: 'The AccessKeyID does not exist.', httpStatus: 403 };
       }
-      return { ok: true, secret, accountId, principal: `accesskey/${accessKeyId}`, authorize: () => ({ allowed: true }) };
+      return {
+        ok: true,
+        secret,
+        accountId,
+        principal: `accesskey/${accessKeyId}`,
+        authorize: () => ({ allowed: true }),
+      };
     },
   };
 }

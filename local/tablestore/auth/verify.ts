@@ -5,7 +5,13 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { GO_SIGNED_HEADERS, contentMd5, deriveV4SigningKey, signV2, signV4 } from '../../../lib/tablestore/protocol/sign';
+import {
+  GO_SIGNED_HEADERS,
+  contentMd5,
+  deriveV4SigningKey,
+  signV2,
+  signV4,
+} from '../../../lib/tablestore/protocol/sign';
 import { TablestoreError } from '../../../lib/tablestore/protocol/errors';
 import { errors } from '../errors';
 import type { IdentityStore } from './identity';
@@ -70,7 +76,8 @@ export function parseOtsDate(value: string): Date | undefined {
   const ms = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s);
   const date = new Date(ms);
   // Reject impossible dates such as month 13 that Date.UTC would roll over.
-  if (Number.isNaN(ms) || date.getUTCMonth() !== +mo - 1 || date.getUTCDate() !== +d || +h > 23 || +mi > 59 || +s > 59) return undefined;
+  if (Number.isNaN(ms) || date.getUTCMonth() !== +mo - 1 || date.getUTCDate() !== +d || +h > 23 || +mi > 59 || +s > 59)
+    return undefined;
   return date;
 }
 
@@ -110,7 +117,9 @@ export function authenticate(input: AuthenticateInput, options: AuthenticateOpti
     throw new SignedRefusal(refused, { accessKeyId, responseKey });
   }
 
-  const md5Ok = same(md5, contentMd5(input.body)) || (input.inflatedBody !== undefined && same(md5, contentMd5(input.inflatedBody)));
+  const md5Ok =
+    same(md5, contentMd5(input.body)) ||
+    (input.inflatedBody !== undefined && same(md5, contentMd5(input.inflatedBody)));
   if (!md5Ok) throw errors.md5Mismatch();
 
   const responseKey = verifySignature(signature, identity.secret, options);
@@ -139,14 +148,19 @@ function verifySignature(sig: SignatureInput, secret: string, options: Authentic
     if (options.verifySignatures) {
       // The V4 key is derived per day; a key derived for another day (e.g. a leaked one from years ago) must
       // not sign today's request, so the sign date has to be the UTC day of x-ots-date.
-      if (sig.signDate !== utcDay(sig.date)) throw errors.authFailed(`x-ots-signdate ${sig.signDate!.slice(0, 8)} is not the UTC day of x-ots-date.`);
-      const ok = sig.signRegion === options.region && (same(sig.v4, signV4(key, apiName, headers)) || same(sig.v4, signV4(key, apiName, headers, GO_SIGNED_HEADERS)));
+      if (sig.signDate !== utcDay(sig.date))
+        throw errors.authFailed(`x-ots-signdate ${sig.signDate!.slice(0, 8)} is not the UTC day of x-ots-date.`);
+      const ok =
+        sig.signRegion === options.region &&
+        (same(sig.v4, signV4(key, apiName, headers)) || same(sig.v4, signV4(key, apiName, headers, GO_SIGNED_HEADERS)));
       if (!ok) throw errors.signatureMismatch();
     }
     return key;
   }
   if (options.verifySignatures) {
-    const ok = same(sig.v2!, signV2(secret, apiName, headers)) || same(sig.v2!, signV2(secret, apiName, headers, GO_SIGNED_HEADERS));
+    const ok =
+      same(sig.v2!, signV2(secret, apiName, headers)) ||
+      same(sig.v2!, signV2(secret, apiName, headers, GO_SIGNED_HEADERS));
     if (!ok) throw errors.signatureMismatch();
   }
   return secret;

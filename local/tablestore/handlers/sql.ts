@@ -3,11 +3,7 @@
  * RAM checks, and answers consumed capacity, statement type and SQL_FLAT_BUFFERS rows
  * (docs/protocol-sql.md §1).
  */
-import {
-  decodeMessage,
-  encodeMessage,
-  SqlPayloadVersion,
-} from '../../../lib/tablestore/protocol/proto/wide';
+import { decodeMessage, encodeMessage, SqlPayloadVersion } from '../../../lib/tablestore/protocol/proto/wide';
 import type { ApiHandler } from './context';
 import { errors } from '../errors';
 import { executeSql } from '../sql/engine';
@@ -19,11 +15,20 @@ const sqlQuery: ApiHandler = async (ctx, body) => {
     throw errors.parameterInvalid(`SQL payload version ${req.version} is not supported; use SQL_FLAT_BUFFERS (2).`);
   }
   const outcome = await executeSql(
-    { store: ctx.store, catalog: ctx.catalog, instance: ctx.instance, nowMs: ctx.now().getTime(), authorize: (action, tables) => ctx.authorize(action, tables) },
+    {
+      store: ctx.store,
+      catalog: ctx.catalog,
+      instance: ctx.instance,
+      nowMs: ctx.now().getTime(),
+      authorize: (action, tables) => ctx.authorize(action, tables),
+    },
     req.query,
   );
   return encodeMessage('SQLQueryResponse', {
-    consumes: outcome.consumed.map((c) => ({ table_name: c.table, consumed: { capacity_unit: { read: c.read, write: 0 } } })),
+    consumes: outcome.consumed.map((c) => ({
+      table_name: c.table,
+      consumed: { capacity_unit: { read: c.read, write: 0 } },
+    })),
     rows: encodeSqlRows(outcome.columns, outcome.rowCount),
     version: SqlPayloadVersion.SQL_FLAT_BUFFERS,
     type: outcome.type,

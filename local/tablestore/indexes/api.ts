@@ -12,7 +12,6 @@ import { requireWideTable } from '../handlers/wide/table';
 import { MAX_INDEXES_PER_TABLE, indexErrors, indexMetaMessage, parseIndexMeta } from './definition';
 import { findIndexMaintainer, indexMaintainerOf, indexSpace } from './maintainer';
 
-
 const EMPTY = new Uint8Array(0);
 
 /** Whether `name` is taken by a table or an index (one namespace per instance). */
@@ -34,7 +33,12 @@ async function clearLeftovers(ctx: HandlerContext, names: readonly string[]): Pr
  * CreateTable's `index_metas`: checks them against the new table and returns the writes that persist them,
  * to commit in one batch with the table's catalog record. Call `prepareTableIndexes` (async) first.
  */
-export function tableIndexWrites(ctx: HandlerContext, table: string, def: WideTableDefinition, metas: readonly IndexMeta[]): KvWrite[] {
+export function tableIndexWrites(
+  ctx: HandlerContext,
+  table: string,
+  def: WideTableDefinition,
+  metas: readonly IndexMeta[],
+): KvWrite[] {
   if (metas.length === 0) return [];
   if (metas.length > MAX_INDEXES_PER_TABLE) throw indexErrors.tooMany(table);
   const nowMs = ctx.now().getTime();
@@ -52,7 +56,10 @@ export function tableIndexWrites(ctx: HandlerContext, table: string, def: WideTa
 
 /** Before CreateTable's synchronous checks: clears leftover rows under the names its indexes will use. */
 export function prepareTableIndexes(ctx: HandlerContext, metas: readonly IndexMeta[]): Promise<void> {
-  return clearLeftovers(ctx, metas.filter((m) => !nameTaken(ctx, m.name)).map((m) => m.name));
+  return clearLeftovers(
+    ctx,
+    metas.filter((m) => !nameTaken(ctx, m.name)).map((m) => m.name),
+  );
 }
 
 /** DeleteTable drops these spaces with the table's own (its catalog record's removal drops the definitions). */

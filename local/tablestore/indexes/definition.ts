@@ -30,20 +30,31 @@ export interface SecondaryIndexDefinition {
 }
 
 /** Predefined-column type → primary-key type for the types an index column may have. */
-const PK_TYPE_OF_DEFINED: Record<number, PkType | undefined> = { 1: PkType.INTEGER, 4: PkType.STRING, 7: PkType.BINARY };
+const PK_TYPE_OF_DEFINED: Record<number, PkType | undefined> = {
+  1: PkType.INTEGER,
+  4: PkType.STRING,
+  7: PkType.BINARY,
+};
 
 /**
  * Checks `meta` against the base table and returns the definition to persist. Errors are 400
  * OTSParameterInvalid with a message naming the offending column (docs/protocol-indexes.md §3).
  */
-export function parseIndexMeta(table: string, base: WideTableDefinition, meta: IndexMeta, nowMs: number): SecondaryIndexDefinition {
+export function parseIndexMeta(
+  table: string,
+  base: WideTableDefinition,
+  meta: IndexMeta,
+  nowMs: number,
+): SecondaryIndexDefinition {
   validateTableName(meta.name);
   const indexColumns = meta.primary_key ?? [];
   const attributes = meta.defined_column ?? [];
   const type = meta.index_type ?? IndexType.GLOBAL;
   const updateMode = meta.index_update_mode ?? IndexUpdateMode.ASYNC;
-  if (type !== IndexType.GLOBAL && type !== IndexType.LOCAL) throw errors.parameterInvalid(`Invalid index type: ${type}.`);
-  if (updateMode !== IndexUpdateMode.ASYNC && updateMode !== IndexUpdateMode.SYNC) throw errors.parameterInvalid(`Invalid index update mode: ${updateMode}.`);
+  if (type !== IndexType.GLOBAL && type !== IndexType.LOCAL)
+    throw errors.parameterInvalid(`Invalid index type: ${type}.`);
+  if (updateMode !== IndexUpdateMode.ASYNC && updateMode !== IndexUpdateMode.SYNC)
+    throw errors.parameterInvalid(`Invalid index update mode: ${updateMode}.`);
   if (type === IndexType.GLOBAL && updateMode !== IndexUpdateMode.ASYNC) {
     throw errors.parameterInvalid(`Index ${meta.name}: a global index must use IUM_ASYNC_INDEX.`);
   }
@@ -51,10 +62,14 @@ export function parseIndexMeta(table: string, base: WideTableDefinition, meta: I
     throw errors.parameterInvalid(`Index ${meta.name}: a local index must use IUM_SYNC_INDEX.`);
   }
   if (indexColumns.length < 1 || indexColumns.length > MAX_INDEX_COLUMNS) {
-    throw errors.parameterInvalid(`Index ${meta.name}: the number of index columns must be in range [1, ${MAX_INDEX_COLUMNS}], got ${indexColumns.length}.`);
+    throw errors.parameterInvalid(
+      `Index ${meta.name}: the number of index columns must be in range [1, ${MAX_INDEX_COLUMNS}], got ${indexColumns.length}.`,
+    );
   }
   if (attributes.length > MAX_INDEX_ATTRIBUTES) {
-    throw errors.parameterInvalid(`Index ${meta.name}: the number of attribute columns must be at most ${MAX_INDEX_ATTRIBUTES}, got ${attributes.length}.`);
+    throw errors.parameterInvalid(
+      `Index ${meta.name}: the number of attribute columns must be at most ${MAX_INDEX_ATTRIBUTES}, got ${attributes.length}.`,
+    );
   }
   const pkByName = new Map(base.primaryKey.map((c) => [c.name, c]));
   const definedByName = new Map(base.definedColumns.map((c) => [c.name, c]));
@@ -64,36 +79,56 @@ export function parseIndexMeta(table: string, base: WideTableDefinition, meta: I
     seen.add(name);
     const defined = definedByName.get(name);
     if (!pkByName.has(name) && !defined) {
-      throw errors.parameterInvalid(`Index ${meta.name}: index column ${name} is neither a primary key column nor a predefined column of table ${table}.`);
+      throw errors.parameterInvalid(
+        `Index ${meta.name}: index column ${name} is neither a primary key column nor a predefined column of table ${table}.`,
+      );
     }
     if (defined && PK_TYPE_OF_DEFINED[defined.type] === undefined) {
-      throw errors.parameterInvalid(`Index ${meta.name}: index column ${name} must be of type INTEGER, STRING or BINARY.`);
+      throw errors.parameterInvalid(
+        `Index ${meta.name}: index column ${name} must be of type INTEGER, STRING or BINARY.`,
+      );
     }
   }
   for (const name of attributes) {
     if (seen.has(name)) throw errors.parameterInvalid(`Index ${meta.name}: column ${name} is listed more than once.`);
     seen.add(name);
     if (!definedByName.has(name)) {
-      throw errors.parameterInvalid(`Index ${meta.name}: attribute column ${name} is not a predefined column of table ${table}.`);
+      throw errors.parameterInvalid(
+        `Index ${meta.name}: attribute column ${name} is not a predefined column of table ${table}.`,
+      );
     }
   }
   if (pkByName.get(indexColumns[0])?.autoIncrement) {
     throw errors.parameterInvalid(`Index ${meta.name}: the first index column must not be an auto-increment column.`);
   }
   if (type === IndexType.LOCAL && indexColumns[0] !== base.primaryKey[0].name) {
-    throw errors.parameterInvalid(`Index ${meta.name}: the first primary key column of a local index must be ${base.primaryKey[0].name}, the first primary key column of table ${table}.`);
+    throw errors.parameterInvalid(
+      `Index ${meta.name}: the first primary key column of a local index must be ${base.primaryKey[0].name}, the first primary key column of table ${table}.`,
+    );
   }
   checkBaseOptions(table, base);
-  return { name: meta.name, table, indexColumns: [...indexColumns], attributes: [...attributes], type, updateMode, createdAtMs: nowMs };
+  return {
+    name: meta.name,
+    table,
+    indexColumns: [...indexColumns],
+    attributes: [...attributes],
+    type,
+    updateMode,
+    createdAtMs: nowMs,
+  };
 }
 
 /** A table with indexes keeps one version per column, and a TTL only when updates are disallowed. */
 export function checkBaseOptions(table: string, base: WideTableDefinition): void {
   if (base.options.maxVersions !== 1) {
-    throw errors.parameterInvalid(`Table ${table} keeps ${base.options.maxVersions} versions: secondary indexes need max_versions 1.`);
+    throw errors.parameterInvalid(
+      `Table ${table} keeps ${base.options.maxVersions} versions: secondary indexes need max_versions 1.`,
+    );
   }
   if (base.options.timeToLive !== -1 && base.options.allowUpdate) {
-    throw errors.parameterInvalid(`Table ${table} has a time to live: secondary indexes need time_to_live -1, or allow_update false.`);
+    throw errors.parameterInvalid(
+      `Table ${table} has a time to live: secondary indexes need time_to_live -1, or allow_update false.`,
+    );
   }
 }
 
@@ -113,7 +148,10 @@ export function indexPrimaryKey(base: WideTableDefinition, index: SecondaryIndex
 export function indexTableDefinition(base: WideTableDefinition, index: SecondaryIndexDefinition): WideTableDefinition {
   return {
     primaryKey: indexPrimaryKey(base, index),
-    definedColumns: index.attributes.map((name) => ({ name, type: base.definedColumns.find((c) => c.name === name)!.type })),
+    definedColumns: index.attributes.map((name) => ({
+      name,
+      type: base.definedColumns.find((c) => c.name === name)!.type,
+    })),
     options: { ...base.options, allowUpdate: false },
     reservedThroughput: { read: 0, write: 0, lastIncreaseTime: base.reservedThroughput.lastIncreaseTime },
   };
@@ -135,8 +173,10 @@ export function indexMetaMessage(index: SecondaryIndexDefinition): IndexMeta {
 }
 
 export const indexErrors = {
-  notExist: (table: string, name: string) => errors.make(ErrorCode.ObjectNotExist, 404, `The index ${name} of table ${table} does not exist.`),
-  readOnly: (name: string) => errors.parameterInvalid(`Table ${name} is an index table: index tables are read-only, write to their base table.`),
+  notExist: (table: string, name: string) =>
+    errors.make(ErrorCode.ObjectNotExist, 404, `The index ${name} of table ${table} does not exist.`),
+  readOnly: (name: string) =>
+    errors.parameterInvalid(`Table ${name} is an index table: index tables are read-only, write to their base table.`),
   tooMany: (table: string) =>
     errors.quotaExhausted(`Table ${table} has reached the limit of ${MAX_INDEXES_PER_TABLE} secondary indexes.`),
 } as const;

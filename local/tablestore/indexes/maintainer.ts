@@ -204,7 +204,8 @@ export class IndexMaintainer implements KvObserver {
       for (const index of table.indexes.values()) {
         const oldRow = oldView && indexRow(index, oldView);
         const newRow = newView && indexRow(index, newView);
-        if (oldRow && !(newRow && oldRow.key.equals(newRow.key))) (extra ??= []).push({ space: index.space, key: oldRow.key });
+        if (oldRow && !(newRow && oldRow.key.equals(newRow.key)))
+          (extra ??= []).push({ space: index.space, key: oldRow.key });
         if (newRow) (extra ??= []).push({ space: index.space, key: newRow.key, value: newRow.value });
       }
     }

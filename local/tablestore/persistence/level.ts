@@ -44,7 +44,10 @@ export class LevelKvStore implements KvStore {
     } catch (err) {
       const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
       // A user mistake (usually a second server on the same directory): `code` lets CLIs print one line.
-      throw Object.assign(new Error(`Cannot open data directory ${dir} (is another Tablestore Local using it?)${cause}`), { code: 'DATA_DIR_UNAVAILABLE' });
+      throw Object.assign(
+        new Error(`Cannot open data directory ${dir} (is another Tablestore Local using it?)${cause}`),
+        { code: 'DATA_DIR_UNAVAILABLE' },
+      );
     }
     const index = new MemoryKvStore();
     const batch: KvWrite[] = [];
@@ -121,7 +124,9 @@ export class LevelKvStore implements KvStore {
         for (const g of group) g.resolve();
       } catch (err) {
         const cause = err instanceof Error ? err.message : String(err);
-        this.failure = new Error(`Tablestore Local data directory write failed (${cause}); restart the server to reload from disk`);
+        this.failure = new Error(
+          `Tablestore Local data directory write failed (${cause}); restart the server to reload from disk`,
+        );
         for (const g of group) g.reject(this.failure);
       }
     }

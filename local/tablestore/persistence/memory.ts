@@ -9,7 +9,7 @@ import BTreeModule from 'sorted-btree';
 import type { KvRecord, KvStore, KvWrite, ScanOptions } from './store';
 
 // sorted-btree ships CJS with a default export; under ESM interop it may arrive wrapped once more.
-const BTree = ((BTreeModule as unknown as { default?: typeof BTreeModule }).default ?? BTreeModule) as typeof BTreeModule;
+const BTree = (BTreeModule as unknown as { default?: typeof BTreeModule }).default ?? BTreeModule;
 type Tree = InstanceType<typeof BTree<string, Buffer>>;
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

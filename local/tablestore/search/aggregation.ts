@@ -34,7 +34,9 @@ export interface AggContext {
 const MAX_GROUP_SIZE = 2000;
 const MAX_BUCKETS = 10000;
 const AGG_NAMES: Record<number, string> = Object.fromEntries(Object.entries(AggType).map(([k, v]) => [v, `AGG_${k}`]));
-const GROUP_NAMES: Record<number, string> = Object.fromEntries(Object.entries(GroupByType).map(([k, v]) => [v, `GROUP_BY_${k}`]));
+const GROUP_NAMES: Record<number, string> = Object.fromEntries(
+  Object.entries(GroupByType).map(([k, v]) => [v, `GROUP_BY_${k}`]),
+);
 
 function fieldFor(ctx: AggContext, name: string | undefined, what: string): { field: IndexField; nestedPath?: string } {
   const found = findField(ctx.index.def.fields, name ?? '');
@@ -48,11 +50,13 @@ export function docValues(doc: Doc, name: string, nestedPath?: string): readonly
   if (!nestedPath) return doc.values.get(name) ?? [];
   const sub = name.slice(nestedPath.length + 1);
   const out: FieldValue[] = [];
-  for (const s of (doc.values.get(nestedPath) ?? []) as ReadonlyMap<string, readonly FieldValue[]>[]) out.push(...(s.get(sub) ?? []));
+  for (const s of (doc.values.get(nestedPath) ?? []) as ReadonlyMap<string, readonly FieldValue[]>[])
+    out.push(...(s.get(sub) ?? []));
   return out;
 }
 
-const numericType = (f: IndexField) => f.type === FieldType.LONG || f.type === FieldType.DOUBLE || f.type === FieldType.DATE;
+const numericType = (f: IndexField) =>
+  f.type === FieldType.LONG || f.type === FieldType.DOUBLE || f.type === FieldType.DATE;
 
 function missingNumber(bytes: Uint8Array | undefined): number | undefined {
   if (!bytes || bytes.length === 0) return undefined;
@@ -62,7 +66,13 @@ function missingNumber(bytes: Uint8Array | undefined): number | undefined {
   throw invalid('The missing value of a numeric aggregation must be numeric.');
 }
 
-function numbersOf(ctx: AggContext, docs: readonly Doc[], fieldName: string | undefined, missing: Uint8Array | undefined, what: string): number[] {
+function numbersOf(
+  ctx: AggContext,
+  docs: readonly Doc[],
+  fieldName: string | undefined,
+  missing: Uint8Array | undefined,
+  what: string,
+): number[] {
   const { field, nestedPath } = fieldFor(ctx, fieldName, what);
   if (!numericType(field)) throw invalid(`${what}: field ${field.name} is not numeric (LONG, DOUBLE or DATE).`);
   const m = missingNumber(missing);
@@ -93,7 +103,13 @@ interface AggOutcome {
   readonly sortValue: number;
 }
 
-function runAgg(ctx: AggContext, type: number | undefined, body: Uint8Array, docs: readonly Doc[], name: string): AggOutcome {
+function runAgg(
+  ctx: AggContext,
+  type: number | undefined,
+  body: Uint8Array,
+  docs: readonly Doc[],
+  name: string,
+): AggOutcome {
   const single = (value: number | undefined): AggOutcome => ({
     bytes: encodeSearch('SingleValueResult', value === undefined ? {} : { value }),
     sortValue: value ?? Number.NaN,
@@ -131,7 +147,8 @@ function runAgg(ctx: AggContext, type: number | undefined, body: Uint8Array, doc
       for (const d of docs) {
         const vs = docValues(d, q.field_name!, nestedPath);
         if (vs.length === 0 && missing !== undefined) seen.add(missing);
-        for (const v of vs) seen.add(field.type === FieldType.GEO_POINT ? `${(v as GeoPoint).lat},${(v as GeoPoint).lon}` : keyString(v));
+        for (const v of vs)
+          seen.add(field.type === FieldType.GEO_POINT ? `${(v as GeoPoint).lat},${(v as GeoPoint).lon}` : keyString(v));
       }
       return { bytes: encodeSearch('CountResult', { value: seen.size }), sortValue: seen.size };
     }
@@ -140,15 +157,24 @@ function runAgg(ctx: AggContext, type: number | undefined, body: Uint8Array, doc
       const limit = q.limit ?? 1;
       if (limit < 0 || limit > 100) throw invalid(`${name}: top_rows limit must be in [0, 100].`);
       const sort = q.sort && q.sort.sorter.length > 0 ? parseSort(q.sort, ctx.index.def.fields, 'query') : undefined;
-      return { bytes: encodeSearch('TopRowsAggregationResult', { rows: ctx.topRows(docs, limit, sort) }), sortValue: Number.NaN };
+      return {
+        bytes: encodeSearch('TopRowsAggregationResult', { rows: ctx.topRows(docs, limit, sort) }),
+        sortValue: Number.NaN,
+      };
     }
     case AggType.PERCENTILES: {
-      const q = decodeSearch<{ field_name?: string; percentiles: number[]; missing?: Uint8Array }>('PercentilesAggregation', body);
+      const q = decodeSearch<{ field_name?: string; percentiles: number[]; missing?: Uint8Array }>(
+        'PercentilesAggregation',
+        body,
+      );
       const nums = numbersOf(ctx, docs, q.field_name, q.missing, name).sort((a, b) => a - b);
       const ps = q.percentiles.length > 0 ? q.percentiles : [1, 5, 25, 50, 75, 95, 99];
       for (const p of ps) if (!(p >= 0 && p <= 100)) throw invalid(`${name}: percentiles must be in [0, 100].`);
       const items = nums.length === 0 ? [] : ps.map((p) => ({ key: p, value: encodeColumnValue(percentile(nums, p)) }));
-      return { bytes: encodeSearch('PercentilesAggregationResult', { percentiles_aggregation_items: items }), sortValue: Number.NaN };
+      return {
+        bytes: encodeSearch('PercentilesAggregationResult', { percentiles_aggregation_items: items }),
+        sortValue: Number.NaN,
+      };
     }
     default:
       if (type !== undefined && AGG_NAMES[type]) throw notSupported(AGG_NAMES[type]);
@@ -203,7 +229,11 @@ function withSubs(ctx: AggContext, bucket: Bucket, req: SubRequest, depth: numbe
 }
 
 interface GroupSortMsg {
-  sorters: { group_key_sort?: { order?: number }; row_count_sort?: { order?: number }; sub_agg_sort?: { sub_agg_name?: string; order?: number } }[];
+  sorters: {
+    group_key_sort?: { order?: number };
+    row_count_sort?: { order?: number };
+    sub_agg_sort?: { sub_agg_name?: string; order?: number };
+  }[];
 }
 
 function sortBuckets(buckets: Bucket[], sort: GroupSortMsg | undefined, fallback: 'count' | 'key'): void {
@@ -223,7 +253,8 @@ function sortBuckets(buckets: Bucket[], sort: GroupSortMsg | undefined, fallback
       cmps.push((a, b) => {
         const x = a.subAggs?.get(name);
         const y = b.subAggs?.get(name);
-        if (x === undefined || y === undefined) throw invalid(`Group sort by sub aggregation ${name}, which is not a sub aggregation of the group-by.`);
+        if (x === undefined || y === undefined)
+          throw invalid(`Group sort by sub aggregation ${name}, which is not a sub aggregation of the group-by.`);
         if (Number.isNaN(x) || Number.isNaN(y)) return Number.isNaN(x) ? (Number.isNaN(y) ? 0 : 1) : -1;
         return d * (x - y);
       });
@@ -242,10 +273,19 @@ function sortBuckets(buckets: Bucket[], sort: GroupSortMsg | undefined, fallback
   });
 }
 
-function groupByField(ctx: AggContext, body: Uint8Array, docs: readonly Doc[], name: string, depth: number): Uint8Array {
-  const q = decodeSearch<{ field_name?: string; size?: number; sort?: GroupSortMsg; min_doc_count?: bigint } & SubRequest>('GroupByField', body);
+function groupByField(
+  ctx: AggContext,
+  body: Uint8Array,
+  docs: readonly Doc[],
+  name: string,
+  depth: number,
+): Uint8Array {
+  const q = decodeSearch<
+    { field_name?: string; size?: number; sort?: GroupSortMsg; min_doc_count?: bigint } & SubRequest
+  >('GroupByField', body);
   const { field, nestedPath } = fieldFor(ctx, q.field_name, name);
-  if (field.type === FieldType.GEO_POINT || field.type === FieldType.TEXT) throw invalid(`${name}: field ${field.name} cannot be grouped by value.`);
+  if (field.type === FieldType.GEO_POINT || field.type === FieldType.TEXT)
+    throw invalid(`${name}: field ${field.name} cannot be grouped by value.`);
   const size = q.size ?? 10;
   if (size < 1 || size > MAX_GROUP_SIZE) throw invalid(`${name}: size must be in [1, ${MAX_GROUP_SIZE}].`);
   const groups = new Map<string, { key: number | string; docs: Doc[] }>();
@@ -297,7 +337,15 @@ function fieldRangeBound(bytes: Uint8Array | undefined): number | undefined {
 
 function histogram(ctx: AggContext, body: Uint8Array, docs: readonly Doc[], name: string, depth: number): Uint8Array {
   const q = decodeSearch<
-    { field_name?: string; interval?: Uint8Array; missing?: Uint8Array; min_doc_count?: bigint; sort?: GroupSortMsg; field_range?: { min?: Uint8Array; max?: Uint8Array }; offset?: Uint8Array } & SubRequest
+    {
+      field_name?: string;
+      interval?: Uint8Array;
+      missing?: Uint8Array;
+      min_doc_count?: bigint;
+      sort?: GroupSortMsg;
+      field_range?: { min?: Uint8Array; max?: Uint8Array };
+      offset?: Uint8Array;
+    } & SubRequest
   >('GroupByHistogram', body);
   const { field, nestedPath } = fieldFor(ctx, q.field_name, name);
   if (!numericType(field)) throw invalid(`${name}: histogram needs a numeric field.`);
@@ -327,7 +375,8 @@ function histogram(ctx: AggContext, body: Uint8Array, docs: readonly Doc[], name
   if (min === 0 && keys.length > 1) {
     const first = keys[0];
     const last = keys[keys.length - 1];
-    if (last - first > MAX_BUCKETS) throw invalid(`${name}: the histogram would have more than ${MAX_BUCKETS} buckets.`);
+    if (last - first > MAX_BUCKETS)
+      throw invalid(`${name}: the histogram would have more than ${MAX_BUCKETS} buckets.`);
     keys = [];
     for (let i = first; i <= last; i++) keys.push(i);
   }
@@ -337,7 +386,11 @@ function histogram(ctx: AggContext, body: Uint8Array, docs: readonly Doc[], name
     const ds = groups.get(idx) ?? [];
     if (ds.length < min) continue;
     const k = idx * interval + offset;
-    buckets.push({ key: k, docs: ds, item: { key: encodeColumnValue(isLong ? BigInt(Math.round(k)) : k), value: ds.length } });
+    buckets.push({
+      key: k,
+      docs: ds,
+      item: { key: encodeColumnValue(isLong ? BigInt(Math.round(k)) : k), value: ds.length },
+    });
   }
   for (const b of buckets) withSubs(ctx, b, q, depth);
   sortBuckets(buckets, q.sort, 'key');
@@ -377,7 +430,13 @@ function nextDateBucket(k: number, value: number, unit: number, zone: number, of
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + step, 1) - zone + offsetMs;
 }
 
-function dateHistogram(ctx: AggContext, body: Uint8Array, docs: readonly Doc[], name: string, depth: number): Uint8Array {
+function dateHistogram(
+  ctx: AggContext,
+  body: Uint8Array,
+  docs: readonly Doc[],
+  name: string,
+  depth: number,
+): Uint8Array {
   const q = decodeSearch<
     {
       field_name?: string;
@@ -394,7 +453,8 @@ function dateHistogram(ctx: AggContext, body: Uint8Array, docs: readonly Doc[], 
   if (field.type !== FieldType.DATE) throw invalid(`${name}: date_histogram needs a DATE field.`);
   const value = q.interval?.value ?? 0;
   const unit = q.interval?.unit ?? 0;
-  if (!(value > 0) || unit < 1 || unit > 9) throw invalid(`${name}: date_histogram needs an interval with a positive value and a unit.`);
+  if (!(value > 0) || unit < 1 || unit > 9)
+    throw invalid(`${name}: date_histogram needs an interval with a positive value and a unit.`);
   const zone = parseZone(q.time_zone);
   const offsetMs = q.offset?.value ? q.offset.value * (UNIT_MS[q.offset.unit ?? 9] ?? NaN) : 0;
   if (!Number.isFinite(offsetMs)) throw invalid(`${name}: the offset must use a fixed unit (week or smaller).`);
@@ -423,7 +483,8 @@ function dateHistogram(ctx: AggContext, body: Uint8Array, docs: readonly Doc[], 
     const filled: number[] = [];
     for (let k = keys[0]; k <= last; k = nextDateBucket(k, value, unit, zone, offsetMs)) {
       filled.push(k);
-      if (filled.length > MAX_BUCKETS) throw invalid(`${name}: the date histogram would have more than ${MAX_BUCKETS} buckets.`);
+      if (filled.length > MAX_BUCKETS)
+        throw invalid(`${name}: the date histogram would have more than ${MAX_BUCKETS} buckets.`);
     }
     keys = filled;
   }
@@ -438,15 +499,32 @@ function dateHistogram(ctx: AggContext, body: Uint8Array, docs: readonly Doc[], 
   return encodeSearch('GroupByDateHistogramResult', { group_by_date_histogram_items: buckets.map((b) => b.item) });
 }
 
-function runGroupBy(ctx: AggContext, type: number | undefined, body: Uint8Array, docs: readonly Doc[], name: string, depth: number): Uint8Array {
+function runGroupBy(
+  ctx: AggContext,
+  type: number | undefined,
+  body: Uint8Array,
+  docs: readonly Doc[],
+  name: string,
+  depth: number,
+): Uint8Array {
   switch (type) {
     case GroupByType.FIELD:
       return groupByField(ctx, body, docs, name, depth);
     case GroupByType.RANGE: {
-      const q = decodeSearch<{ field_name?: string; ranges: { from?: number; to?: number }[] } & SubRequest>('GroupByRange', body);
+      const q = decodeSearch<{ field_name?: string; ranges: { from?: number; to?: number }[] } & SubRequest>(
+        'GroupByRange',
+        body,
+      );
       const { field, nestedPath } = fieldFor(ctx, q.field_name, name);
       if (!numericType(field)) throw invalid(`${name}: a range group-by needs a numeric field.`);
-      const buckets = rangeBuckets(ctx, docs, q.ranges, (d) => docValues(d, q.field_name!, nestedPath) as number[], q, depth);
+      const buckets = rangeBuckets(
+        ctx,
+        docs,
+        q.ranges,
+        (d) => docValues(d, q.field_name!, nestedPath) as number[],
+        q,
+        depth,
+      );
       return encodeSearch('GroupByRangeResult', { group_by_range_result_items: buckets.map((b) => b.item) });
     }
     case GroupByType.FILTER: {
@@ -462,12 +540,16 @@ function runGroupBy(ctx: AggContext, type: number | undefined, body: Uint8Array,
       return encodeSearch('GroupByFilterResult', { group_by_filter_result_items: items });
     }
     case GroupByType.GEO_DISTANCE: {
-      const q = decodeSearch<{ field_name?: string; origin?: { lat?: number; lon?: number }; ranges: { from?: number; to?: number }[] } & SubRequest>(
-        'GroupByGeoDistance',
-        body,
-      );
+      const q = decodeSearch<
+        {
+          field_name?: string;
+          origin?: { lat?: number; lon?: number };
+          ranges: { from?: number; to?: number }[];
+        } & SubRequest
+      >('GroupByGeoDistance', body);
       const { field, nestedPath } = fieldFor(ctx, q.field_name, name);
-      if (field.type !== FieldType.GEO_POINT) throw invalid(`${name}: a geo distance group-by needs a GEO_POINT field.`);
+      if (field.type !== FieldType.GEO_POINT)
+        throw invalid(`${name}: a geo distance group-by needs a GEO_POINT field.`);
       const origin = { lat: q.origin?.lat ?? 0, lon: q.origin?.lon ?? 0 };
       const buckets = rangeBuckets(
         ctx,
@@ -477,7 +559,9 @@ function runGroupBy(ctx: AggContext, type: number | undefined, body: Uint8Array,
         q,
         depth,
       );
-      return encodeSearch('GroupByGeoDistanceResult', { group_by_geo_distance_result_items: buckets.map((b) => b.item) });
+      return encodeSearch('GroupByGeoDistanceResult', {
+        group_by_geo_distance_result_items: buckets.map((b) => b.item),
+      });
     }
     case GroupByType.HISTOGRAM:
       return histogram(ctx, body, docs, name, depth);
@@ -489,7 +573,12 @@ function runGroupBy(ctx: AggContext, type: number | undefined, body: Uint8Array,
   }
 }
 
-function runGroupBysIn(ctx: AggContext, groupBys: GroupBysMsg | undefined, docs: readonly Doc[], depth: number): object | undefined {
+function runGroupBysIn(
+  ctx: AggContext,
+  groupBys: GroupBysMsg | undefined,
+  docs: readonly Doc[],
+  depth: number,
+): object | undefined {
   if (!groupBys || groupBys.group_bys.length === 0) return undefined;
   if (depth > 5) throw invalid('Group-bys are nested too deeply.');
   const names = new Set<string>();
@@ -499,17 +588,29 @@ function runGroupBysIn(ctx: AggContext, groupBys: GroupBysMsg | undefined, docs:
       if (!name) throw invalid('A group-by needs a name.');
       if (names.has(name)) throw invalid(`Duplicated group-by name: ${name}.`);
       names.add(name);
-      return { name, type: g.type, group_by_result: runGroupBy(ctx, g.type, g.body ?? new Uint8Array(0), docs, name, depth) };
+      return {
+        name,
+        type: g.type,
+        group_by_result: runGroupBy(ctx, g.type, g.body ?? new Uint8Array(0), docs, name, depth),
+      };
     }),
   };
 }
 
-export function aggregate(ctx: AggContext, aggs: AggregationsMsg | undefined, docs: readonly Doc[]): Uint8Array | undefined {
+export function aggregate(
+  ctx: AggContext,
+  aggs: AggregationsMsg | undefined,
+  docs: readonly Doc[],
+): Uint8Array | undefined {
   const out = runAggs(ctx, aggs, docs);
   return out ? encodeSearch('AggregationsResult', out.msg) : undefined;
 }
 
-export function groupBy(ctx: AggContext, groupBys: GroupBysMsg | undefined, docs: readonly Doc[]): Uint8Array | undefined {
+export function groupBy(
+  ctx: AggContext,
+  groupBys: GroupBysMsg | undefined,
+  docs: readonly Doc[],
+): Uint8Array | undefined {
   const out = runGroupBysIn(ctx, groupBys, docs, 0);
   return out ? encodeSearch('GroupBysResult', out) : undefined;
 }

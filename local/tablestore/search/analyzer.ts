@@ -59,7 +59,8 @@ function ngrams(text: string, spec: AnalyzerSpec): Token[] {
   const max = spec.maxChars ?? 7;
   const out: Token[] = [];
   for (let i = 0; i < chars.length; i++) {
-    for (let n = min; n <= max && i + n <= chars.length; n++) out.push({ term: chars.slice(i, i + n).join(''), pos: i });
+    for (let n = min; n <= max && i + n <= chars.length; n++)
+      out.push({ term: chars.slice(i, i + n).join(''), pos: i });
   }
   return out;
 }

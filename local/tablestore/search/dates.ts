@@ -98,15 +98,33 @@ function parseWith(text: string, pattern: string): number | undefined {
   f.parts.forEach((p, k) => {
     const v = m[k + 1];
     switch (p) {
-      case 'y': y = Number(v); break;
-      case 'yy': y = 2000 + Number(v); break;
-      case 'M': mo = Number(v); break;
-      case 'd': d = Number(v); break;
-      case 'H': h = Number(v); break;
-      case 'm': mi = Number(v); break;
-      case 's': s = Number(v); break;
-      case 'S': ms = Math.floor(Number(`0.${v}`) * 1000); break;
-      case 'z': zone = zoneOffsetMinutes(v); break;
+      case 'y':
+        y = Number(v);
+        break;
+      case 'yy':
+        y = 2000 + Number(v);
+        break;
+      case 'M':
+        mo = Number(v);
+        break;
+      case 'd':
+        d = Number(v);
+        break;
+      case 'H':
+        h = Number(v);
+        break;
+      case 'm':
+        mi = Number(v);
+        break;
+      case 's':
+        s = Number(v);
+        break;
+      case 'S':
+        ms = Math.floor(Number(`0.${v}`) * 1000);
+        break;
+      case 'z':
+        zone = zoneOffsetMinutes(v);
+        break;
     }
   });
   const t = Date.UTC(y, mo - 1, d, h, mi, s, ms) - zone * 60_000;

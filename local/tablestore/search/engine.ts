@@ -6,7 +6,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '../../../lib/tablestore/protocol/errors';
-import { encodeRow, type AttributeCell, type ColumnValue, type PrimaryKeyValue } from '../../../lib/tablestore/protocol/plainbuffer';
+import {
+  encodeRow,
+  type AttributeCell,
+  type ColumnValue,
+  type PrimaryKeyValue,
+} from '../../../lib/tablestore/protocol/plainbuffer';
 import { CATALOG_SPACE, type TableRecord } from '../catalog';
 import { errors } from '../errors';
 import { decodeStoredRow, type Column, type StoredRow } from '../handlers/wide/row-codec';
@@ -16,7 +21,14 @@ import type { ChangeFeedKvStore, KvChange, KvObserver } from '../persistence/cha
 import type { KvStore, KvWrite } from '../persistence/store';
 import { aggregate, groupBy, type AggContext } from './aggregation';
 import { compareKeys, decodeToken, encodeToken, matchDocs, page, sortKey, withTieBreak } from './execute';
-import { ReturnType, decodeSearch, type ColumnsToGetMsg, type ParallelScanRequestMsg, type SearchQueryMsg, type SearchRequestMsg } from './proto';
+import {
+  ReturnType,
+  decodeSearch,
+  type ColumnsToGetMsg,
+  type ParallelScanRequestMsg,
+  type SearchQueryMsg,
+  type SearchRequestMsg,
+} from './proto';
 import { compileQuery } from './query';
 import { fieldValues, type FieldValue, type IndexDefinition } from './schema';
 import { SearchIndex, type Doc } from './search-index';
@@ -82,7 +94,9 @@ export class SearchEngine implements KvObserver {
   // ------------------------------------------------------------------------------------ change feed
 
   observes(space: string): boolean {
-    return space === CATALOG_SPACE || (space.startsWith(DATA_PREFIX) && this.tables.has(space.slice(DATA_PREFIX.length)));
+    return (
+      space === CATALOG_SPACE || (space.startsWith(DATA_PREFIX) && this.tables.has(space.slice(DATA_PREFIX.length)))
+    );
   }
 
   extraWrites(writes: readonly KvWrite[]): readonly KvWrite[] {
@@ -90,7 +104,8 @@ export class SearchEngine implements KvObserver {
     for (const w of writes) {
       if (w.space !== CATALOG_SPACE || w.value !== undefined) continue;
       const table = dec.decode(w.key);
-      for (const name of this.tables.get(table)?.keys() ?? []) extra.push({ space: SEARCH_INDEX_SPACE, key: defKey(table, name) });
+      for (const name of this.tables.get(table)?.keys() ?? [])
+        extra.push({ space: SEARCH_INDEX_SPACE, key: defKey(table, name) });
     }
     return extra;
   }
@@ -158,7 +173,7 @@ export class SearchEngine implements KvObserver {
   private register(def: IndexDefinition): SearchIndex {
     const index = new SearchIndex(def);
     let byName = this.tables.get(def.table);
-    if (!byName) this.tables.set(def.table, (byName = new Map()));
+    if (!byName) this.tables.set(def.table, (byName = new Map<string, SearchIndex>()));
     byName.set(def.name, index);
     for (const { key, value } of this.store.scan(`${DATA_PREFIX}${def.table}`)) {
       const row = decodeStoredRow(value);
@@ -171,10 +186,16 @@ export class SearchEngine implements KvObserver {
 
   async create(def: IndexDefinition): Promise<void> {
     if (this.tables.get(def.table)?.has(def.name)) {
-      throw errors.make(ErrorCode.ObjectAlreadyExist, 409, `The search index ${def.name} of table ${def.table} already exists.`);
+      throw errors.make(
+        ErrorCode.ObjectAlreadyExist,
+        409,
+        `The search index ${def.name} of table ${def.table} already exists.`,
+      );
     }
     this.register(def);
-    await this.store.write([{ space: SEARCH_INDEX_SPACE, key: defKey(def.table, def.name), value: enc.encode(JSON.stringify(def)) }]);
+    await this.store.write([
+      { space: SEARCH_INDEX_SPACE, key: defKey(def.table, def.name), value: enc.encode(JSON.stringify(def)) },
+    ]);
   }
 
   list(table: string | undefined): IndexDefinition[] {
@@ -195,7 +216,9 @@ export class SearchEngine implements KvObserver {
   async updateTtl(table: string, name: string, ttl: number): Promise<void> {
     const index = this.get(table, name);
     index.def = { ...index.def, ttl };
-    await this.store.write([{ space: SEARCH_INDEX_SPACE, key: defKey(table, name), value: enc.encode(JSON.stringify(index.def)) }]);
+    await this.store.write([
+      { space: SEARCH_INDEX_SPACE, key: defKey(table, name), value: enc.encode(JSON.stringify(index.def)) },
+    ]);
   }
 
   async delete(table: string, name: string): Promise<void> {
@@ -215,7 +238,11 @@ export class SearchEngine implements KvObserver {
     const type = columns?.return_type ?? ReturnType.NONE;
     const indexFields = new Set(index.def.fields.map((f) => f.name));
     const wanted =
-      type === ReturnType.SPECIFIED ? new Set(columns?.column_names ?? []) : type === ReturnType.ALL_FROM_INDEX ? indexFields : undefined;
+      type === ReturnType.SPECIFIED
+        ? new Set(columns?.column_names ?? [])
+        : type === ReturnType.ALL_FROM_INDEX
+          ? indexFields
+          : undefined;
     const space = `${DATA_PREFIX}${index.def.table}`;
     return docs.map((doc) => {
       const keyBytes = Buffer.from(doc.key, 'latin1');
@@ -240,16 +267,21 @@ export class SearchEngine implements KvObserver {
     const type = columns?.return_type ?? ReturnType.NONE;
     const fields = new Set(index.def.fields.map((f) => f.name));
     const fromIndexOnly =
-      type === ReturnType.NONE || type === ReturnType.ALL_FROM_INDEX || (type === ReturnType.SPECIFIED && (columns?.column_names ?? []).every((n) => fields.has(n)));
+      type === ReturnType.NONE ||
+      type === ReturnType.ALL_FROM_INDEX ||
+      (type === ReturnType.SPECIFIED && (columns?.column_names ?? []).every((n) => fields.has(n)));
     const max = fromIndexOnly ? MAX_LIMIT_FROM_INDEX : MAX_LIMIT_FROM_TABLE;
-    if (limit < 0 || limit > max) throw invalid(`Invalid limit: ${limit}. It must be in [0, ${max}] for these columns_to_get.`);
+    if (limit < 0 || limit > max)
+      throw invalid(`Invalid limit: ${limit}. It must be in [0, ${max}] for these columns_to_get.`);
     return limit;
   }
 
   private checkColumns(columns: ColumnsToGetMsg | undefined): void {
     const type = columns?.return_type;
-    if (type !== undefined && !Object.values(ReturnType).includes(type as 1)) throw invalid(`Invalid columns_to_get return_type: ${type}.`);
-    if (type === ReturnType.SPECIFIED && (columns?.column_names.length ?? 0) === 0) throw invalid('RETURN_SPECIFIED needs column_names.');
+    if (type !== undefined && !Object.values(ReturnType).includes(type as 1))
+      throw invalid(`Invalid columns_to_get return_type: ${type}.`);
+    if (type === ReturnType.SPECIFIED && (columns?.column_names.length ?? 0) === 0)
+      throw invalid('RETURN_SPECIFIED needs column_names.');
   }
 
   search(req: SearchRequestMsg, nowMs: number): SearchOutcome {
@@ -268,7 +300,11 @@ export class SearchEngine implements KvObserver {
         const spec = withTieBreak(sort ?? index.def.indexSort ?? []);
         const keyed = docs.map((d) => ({ d, k: sortKey(index, d, spec, query) }));
         keyed.sort((a, b) => compareKeys(a.k, b.k, spec));
-        return this.rows(index, keyed.slice(0, n).map((x) => x.d), req.columns_to_get ?? { return_type: ReturnType.ALL, column_names: [] });
+        return this.rows(
+          index,
+          keyed.slice(0, n).map((x) => x.d),
+          req.columns_to_get ?? { return_type: ReturnType.ALL, column_names: [] },
+        );
       },
     };
     return {
@@ -299,19 +335,27 @@ export class SearchEngine implements KvObserver {
     const index = this.get(req.table_name ?? '', req.index_name ?? '');
     const sessionHex = Buffer.from(req.session_id ?? new Uint8Array(0)).toString('hex');
     const session = this.sessions.get(sessionHex);
-    if (!session || session.expiresAtMs < nowMs || session.table !== index.def.table || session.index !== index.def.name) {
+    if (
+      !session ||
+      session.expiresAtMs < nowMs ||
+      session.table !== index.def.table ||
+      session.index !== index.def.name
+    ) {
       throw invalid('The parallel scan session does not exist or has expired: call ComputeSplits again.');
     }
     const sq = req.scan_query ?? {};
     const maxParallel = sq.max_parallel ?? 1;
     const current = sq.current_parallel_id ?? 0;
-    if (maxParallel < 1 || maxParallel > session.splits) throw invalid(`max_parallel must be in [1, ${session.splits}] (the splits_size of the session).`);
+    if (maxParallel < 1 || maxParallel > session.splits)
+      throw invalid(`max_parallel must be in [1, ${session.splits}] (the splits_size of the session).`);
     if (current < 0 || current >= maxParallel) throw invalid(`current_parallel_id must be in [0, ${maxParallel - 1}].`);
     const limit = sq.limit ?? 100;
-    if (limit < 1 || limit > MAX_SCAN_LIMIT) throw invalid(`Invalid scan limit: ${limit}. It must be in [1, ${MAX_SCAN_LIMIT}].`);
+    if (limit < 1 || limit > MAX_SCAN_LIMIT)
+      throw invalid(`Invalid scan limit: ${limit}. It must be in [1, ${MAX_SCAN_LIMIT}].`);
     this.checkColumns(req.columns_to_get);
     const type = req.columns_to_get?.return_type;
-    if (type === ReturnType.ALL) throw invalid('ParallelScan does not support RETURN_ALL: use RETURN_ALL_FROM_INDEX or RETURN_SPECIFIED.');
+    if (type === ReturnType.ALL)
+      throw invalid('ParallelScan does not support RETURN_ALL: use RETURN_ALL_FROM_INDEX or RETURN_SPECIFIED.');
     session.expiresAtMs = nowMs + Math.max(60, sq.alive_time ?? 60) * 1000;
     const query = compileQuery(index, sq.query);
     let after: string | undefined;

@@ -46,7 +46,12 @@ function fieldKey(index: SearchIndex, doc: Doc, s: Extract<Sorter, { kind: 'fiel
     const m = s.mode ?? (s.order === 1 ? 'min' : 'max');
     return m === 'max' ? sorted[sorted.length - 1] : sorted[0];
   }
-  if (t === FieldType.BOOLEAN) return reduce((values as boolean[]).map((b) => (b ? 1 : 0)), s.mode, s.order);
+  if (t === FieldType.BOOLEAN)
+    return reduce(
+      (values as boolean[]).map((b) => (b ? 1 : 0)),
+      s.mode,
+      s.order,
+    );
   return reduce(values as number[], s.mode, s.order);
 }
 
@@ -61,7 +66,11 @@ export function sortKey(index: SearchIndex, doc: Doc, spec: SortSpec, query: Com
         const found = findField(index.def.fields, s.field);
         const points = docValues(doc, s.field, found?.nestedPath) as GeoPoint[];
         if (points.length === 0) return null;
-        return reduce(points.flatMap((p) => s.points.map((o) => distanceMeters(o, p))), s.mode, s.order);
+        return reduce(
+          points.flatMap((p) => s.points.map((o) => distanceMeters(o, p))),
+          s.mode,
+          s.order,
+        );
       }
       case 'field':
         return fieldKey(index, doc, s);
@@ -145,7 +154,9 @@ export function decodeToken(bytes: Uint8Array, indexName: string): TokenBody {
     const body = JSON.parse(json.toString('utf8')) as TokenBody;
     if (body.index === indexName) return body;
   }
-  throw invalid('Invalid next_token: it was not issued for this index by this server (tokens do not survive a restart).');
+  throw invalid(
+    'Invalid next_token: it was not issued for this index by this server (tokens do not survive a restart).',
+  );
 }
 
 export interface PageResult {
@@ -155,14 +166,21 @@ export interface PageResult {
 }
 
 /** Orders, collapses and pages the matched documents of a SearchQuery. */
-export function page(index: SearchIndex, sq: SearchQueryMsg, query: Compiled, matched: Doc[], limit: number): PageResult {
+export function page(
+  index: SearchIndex,
+  sq: SearchQueryMsg,
+  query: Compiled,
+  matched: Doc[],
+  limit: number,
+): PageResult {
   const offset = sq.offset ?? 0;
   if (offset < 0) throw invalid(`Invalid offset: ${offset}.`);
   if (offset + limit > MAX_OFFSET_PLUS_LIMIT) throw invalid(`offset + limit must not exceed ${MAX_OFFSET_PLUS_LIMIT}.`);
   let spec: SortSpec;
   let after: SortKey | undefined;
   if (sq.token && sq.token.length > 0) {
-    if (sq.sort && sq.sort.sorter.length > 0) throw invalid('A request with next_token must not set sort: the token carries it.');
+    if (sq.sort && sq.sort.sorter.length > 0)
+      throw invalid('A request with next_token must not set sort: the token carries it.');
     const t = decodeToken(sq.token, index.def.name);
     spec = t.sort;
     after = t.after;
@@ -171,23 +189,33 @@ export function page(index: SearchIndex, sq: SearchQueryMsg, query: Compiled, ma
     spec = withTieBreak(requested ?? index.def.indexSort ?? []);
   }
   let items: Keyed[] = matched.map((doc) => ({ doc, key: sortKey(index, doc, spec, query) }));
-  if (after) items = items.filter((it) => compareKeys(it.key, after!, spec) > 0);
+  if (after) items = items.filter((it) => compareKeys(it.key, after, spec) > 0);
   const collapseField = sq.collapse?.field_name;
   let ordered: Keyed[];
   let more: boolean;
   if (collapseField) {
     const found = findField(index.def.fields, collapseField);
-    if (!found || found.nestedPath || found.field.isArray || !found.field.docValues || found.field.type === FieldType.GEO_POINT) {
-      throw invalid(`Collapse field ${collapseField} must be a sortable single-valued LONG, DOUBLE, DATE, BOOLEAN or KEYWORD field of the index.`);
+    if (
+      !found ||
+      found.nestedPath ||
+      found.field.isArray ||
+      !found.field.docValues ||
+      found.field.type === FieldType.GEO_POINT
+    ) {
+      throw invalid(
+        `Collapse field ${collapseField} must be a sortable single-valued LONG, DOUBLE, DATE, BOOLEAN or KEYWORD field of the index.`,
+      );
     }
     const seen = new Set<string>();
-    ordered = items.sort((a, b) => compareKeys(a.key, b.key, spec)).filter((it) => {
-      const v = it.doc.values.get(collapseField)?.[0];
-      const k = v === undefined ? '\u0000missing' : String(v);
-      if (seen.has(k)) return false;
-      seen.add(k);
-      return true;
-    });
+    ordered = items
+      .sort((a, b) => compareKeys(a.key, b.key, spec))
+      .filter((it) => {
+        const v = it.doc.values.get(collapseField)?.[0];
+        const k = v === undefined ? '\u0000missing' : String(v);
+        if (seen.has(k)) return false;
+        seen.add(k);
+        return true;
+      });
     more = ordered.length > offset + limit;
     ordered = ordered.slice(offset, offset + limit);
   } else {
@@ -195,6 +223,7 @@ export function page(index: SearchIndex, sq: SearchQueryMsg, query: Compiled, ma
     ordered = firstK(items, offset + limit, spec).slice(offset);
   }
   const last = ordered[ordered.length - 1];
-  const nextToken = more && last && limit > 0 ? encodeToken({ v: 1, index: index.def.name, sort: spec, after: last.key }) : undefined;
+  const nextToken =
+    more && last && limit > 0 ? encodeToken({ v: 1, index: index.def.name, sort: spec, after: last.key }) : undefined;
   return { matched, page: ordered.map((it) => it.doc), nextToken };
 }

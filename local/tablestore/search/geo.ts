@@ -40,9 +40,13 @@ export function inPolygon(p: GeoPoint, polygon: readonly GeoPoint[]): boolean {
     const b = polygon[j];
     const cross = (b.lon - a.lon) * (p.lat - a.lat) - (b.lat - a.lat) * (p.lon - a.lon);
     const within =
-      p.lon >= Math.min(a.lon, b.lon) && p.lon <= Math.max(a.lon, b.lon) && p.lat >= Math.min(a.lat, b.lat) && p.lat <= Math.max(a.lat, b.lat);
+      p.lon >= Math.min(a.lon, b.lon) &&
+      p.lon <= Math.max(a.lon, b.lon) &&
+      p.lat >= Math.min(a.lat, b.lat) &&
+      p.lat <= Math.max(a.lat, b.lat);
     if (cross === 0 && within) return true;
-    if (a.lat > p.lat !== b.lat > p.lat && p.lon < ((b.lon - a.lon) * (p.lat - a.lat)) / (b.lat - a.lat) + a.lon) inside = !inside;
+    if (a.lat > p.lat !== b.lat > p.lat && p.lon < ((b.lon - a.lon) * (p.lat - a.lat)) / (b.lat - a.lat) + a.lon)
+      inside = !inside;
   }
   return inside;
 }

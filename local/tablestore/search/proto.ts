@@ -7,7 +7,6 @@
 import { protoCodec } from '../../../lib/tablestore/protocol/proto/codec';
 import { SEARCH } from '../../../lib/tablestore/protocol/proto/descriptors';
 
-
 // Search messages nest query/aggregation bytes whose type is only known at run time, so callers name the shape.
 const codec = protoCodec<Record<string, object>>(SEARCH);
 
@@ -24,9 +23,17 @@ export function encodeSearch<T extends object>(name: string, value: T): Uint8Arr
 
 type Int64 = bigint | number;
 
-export interface QueryMsg { type?: number; query?: Uint8Array }
-export interface SortOrderMsg { order?: number }
-export interface NestedFilterMsg { path?: string; filter?: QueryMsg }
+export interface QueryMsg {
+  type?: number;
+  query?: Uint8Array;
+}
+export interface SortOrderMsg {
+  order?: number;
+}
+export interface NestedFilterMsg {
+  path?: string;
+  filter?: QueryMsg;
+}
 export interface FieldSortMsg {
   field_name?: string;
   order?: number;
@@ -35,7 +42,14 @@ export interface FieldSortMsg {
   missing_value?: Uint8Array;
   missing_field?: string;
 }
-export interface GeoDistanceSortMsg { field_name?: string; points: string[]; order?: number; mode?: number; distance_type?: number; nested_filter?: NestedFilterMsg }
+export interface GeoDistanceSortMsg {
+  field_name?: string;
+  points: string[];
+  order?: number;
+  mode?: number;
+  distance_type?: number;
+  nested_filter?: NestedFilterMsg;
+}
 export interface SorterMsg {
   field_sort?: FieldSortMsg;
   geo_distance_sort?: GeoDistanceSortMsg;
@@ -43,11 +57,25 @@ export interface SorterMsg {
   pk_sort?: SortOrderMsg;
   doc_sort?: SortOrderMsg;
 }
-export interface SortMsg { sorter: SorterMsg[] }
-export interface AggregationMsg { name?: string; type?: number; body?: Uint8Array }
-export interface AggregationsMsg { aggs: AggregationMsg[] }
-export interface GroupByMsg { name?: string; type?: number; body?: Uint8Array }
-export interface GroupBysMsg { group_bys: GroupByMsg[] }
+export interface SortMsg {
+  sorter: SorterMsg[];
+}
+export interface AggregationMsg {
+  name?: string;
+  type?: number;
+  body?: Uint8Array;
+}
+export interface AggregationsMsg {
+  aggs: AggregationMsg[];
+}
+export interface GroupByMsg {
+  name?: string;
+  type?: number;
+  body?: Uint8Array;
+}
+export interface GroupBysMsg {
+  group_bys: GroupByMsg[];
+}
 export interface SearchQueryMsg {
   offset?: number;
   limit?: number;
@@ -60,7 +88,10 @@ export interface SearchQueryMsg {
   group_bys?: GroupBysMsg;
   highlight?: Uint8Array;
 }
-export interface ColumnsToGetMsg { return_type?: number; column_names: string[] }
+export interface ColumnsToGetMsg {
+  return_type?: number;
+  column_names: string[];
+}
 export interface SearchRequestMsg {
   table_name?: string;
   index_name?: string;
@@ -86,8 +117,16 @@ export interface FieldSchemaMsg {
   enable_highlighting?: boolean;
   vector_options?: Uint8Array;
 }
-export interface IndexSettingMsg { number_of_shards?: number; routing_fields: string[]; routing_partition_size?: number }
-export interface IndexSchemaMsg { field_schemas: FieldSchemaMsg[]; index_setting?: IndexSettingMsg; index_sort?: SortMsg }
+export interface IndexSettingMsg {
+  number_of_shards?: number;
+  routing_fields: string[];
+  routing_partition_size?: number;
+}
+export interface IndexSchemaMsg {
+  field_schemas: FieldSchemaMsg[];
+  index_setting?: IndexSettingMsg;
+  index_sort?: SortMsg;
+}
 export interface CreateSearchIndexRequestMsg {
   table_name: string;
   index_name: string;
@@ -95,8 +134,15 @@ export interface CreateSearchIndexRequestMsg {
   source_index_name?: string;
   time_to_live?: number;
 }
-export interface UpdateSearchIndexRequestMsg { table_name?: string; index_name?: string; time_to_live?: number }
-export interface IndexNameRequestMsg { table_name?: string; index_name?: string }
+export interface UpdateSearchIndexRequestMsg {
+  table_name?: string;
+  index_name?: string;
+  time_to_live?: number;
+}
+export interface IndexNameRequestMsg {
+  table_name?: string;
+  index_name?: string;
+}
 export interface ScanQueryMsg {
   query?: QueryMsg;
   limit?: number;
@@ -113,11 +159,28 @@ export interface ParallelScanRequestMsg {
   scan_query?: ScanQueryMsg;
   timeout_ms?: number;
 }
-export interface ComputeSplitsRequestMsg { table_name?: string; search_index_splits_options?: { index_name?: string } }
-export interface ComputeSplitPointsBySizeRequestMsg { table_name: string; split_size: Int64; split_size_unit_in_byte?: Int64 }
+export interface ComputeSplitsRequestMsg {
+  table_name?: string;
+  search_index_splits_options?: { index_name?: string };
+}
+export interface ComputeSplitPointsBySizeRequestMsg {
+  table_name: string;
+  split_size: Int64;
+  split_size_unit_in_byte?: Int64;
+}
 
 /** Enum values on the wire (docs/protocol-search.md §1). */
-export const FieldType = { LONG: 1, DOUBLE: 2, BOOLEAN: 3, KEYWORD: 4, TEXT: 5, NESTED: 6, GEO_POINT: 7, DATE: 8, VECTOR: 9 } as const;
+export const FieldType = {
+  LONG: 1,
+  DOUBLE: 2,
+  BOOLEAN: 3,
+  KEYWORD: 4,
+  TEXT: 5,
+  NESTED: 6,
+  GEO_POINT: 7,
+  DATE: 8,
+  VECTOR: 9,
+} as const;
 export const QueryType = {
   MATCH: 1,
   MATCH_PHRASE: 2,
@@ -138,6 +201,24 @@ export const QueryType = {
   KNN_VECTOR: 17,
   FUNCTIONS_SCORE: 18,
 } as const;
-export const AggType = { AVG: 1, MAX: 2, MIN: 3, SUM: 4, COUNT: 5, DISTINCT_COUNT: 6, TOP_ROWS: 7, PERCENTILES: 8 } as const;
-export const GroupByType = { FIELD: 1, RANGE: 2, FILTER: 3, GEO_DISTANCE: 4, HISTOGRAM: 5, DATE_HISTOGRAM: 6, GEO_GRID: 7, COMPOSITE: 8 } as const;
+export const AggType = {
+  AVG: 1,
+  MAX: 2,
+  MIN: 3,
+  SUM: 4,
+  COUNT: 5,
+  DISTINCT_COUNT: 6,
+  TOP_ROWS: 7,
+  PERCENTILES: 8,
+} as const;
+export const GroupByType = {
+  FIELD: 1,
+  RANGE: 2,
+  FILTER: 3,
+  GEO_DISTANCE: 4,
+  HISTOGRAM: 5,
+  DATE_HISTOGRAM: 6,
+  GEO_GRID: 7,
+  COMPOSITE: 8,
+} as const;
 export const ReturnType = { ALL: 1, SPECIFIED: 2, NONE: 3, ALL_FROM_INDEX: 4 } as const;

@@ -6,12 +6,7 @@
 import { errors } from '../errors';
 import { analyzeQuery, type AnalyzerSpec } from './analyzer';
 import { inBox, inPolygon, distanceMeters, parseGeoPoint, type GeoPoint } from './geo';
-import {
-  FieldType,
-  QueryType,
-  decodeSearch,
-  type QueryMsg,
-} from './proto';
+import { FieldType, QueryType, decodeSearch, type QueryMsg } from './proto';
 import type { FieldValue, IndexField, TextValue } from './schema';
 import { notSupported } from './schema';
 import { addIds, asSet, type Posting, type SearchIndex } from './search-index';
@@ -36,7 +31,9 @@ interface Scope {
 }
 
 const invalid = (m: string) => errors.parameterInvalid(m);
-const QUERY_NAMES: Record<number, string> = Object.fromEntries(Object.entries(QueryType).map(([k, v]) => [v, `${k}_QUERY`]));
+const QUERY_NAMES: Record<number, string> = Object.fromEntries(
+  Object.entries(QueryType).map(([k, v]) => [v, `${k}_QUERY`]),
+);
 
 interface Resolved {
   readonly field: IndexField;
@@ -49,14 +46,16 @@ interface Resolved {
 function resolve(scope: Scope, name: string | undefined): Resolved {
   const n = name ?? '';
   if (scope.prefix) {
-    if (!n.startsWith(scope.prefix)) throw invalid(`Field ${n} is not under the nested path ${scope.prefix.slice(0, -1)}.`);
+    if (!n.startsWith(scope.prefix))
+      throw invalid(`Field ${n} is not under the nested path ${scope.prefix.slice(0, -1)}.`);
     const sub = scope.fields.find((f) => f.name === n.slice(scope.prefix.length));
     if (!sub) throw invalid(`Field ${n} is not a field of the index.`);
     return { field: sub, key: sub.name, indexed: false };
   }
   const found = findField(scope.fields, n);
   if (!found) throw invalid(`Field ${n} is not a field of the index.`);
-  if (found.nestedPath) throw invalid(`Field ${n} is inside NESTED field ${found.nestedPath}: query it with a NestedQuery.`);
+  if (found.nestedPath)
+    throw invalid(`Field ${n} is inside NESTED field ${found.nestedPath}: query it with a NestedQuery.`);
   if (found.field.type === FieldType.NESTED) throw invalid(`Field ${n} is NESTED: query it with a NestedQuery.`);
   if (!found.field.index) throw invalid(`Field ${n} is not indexed (index: false).`);
   return { field: found.field, key: found.field.name, indexed: true };
@@ -79,7 +78,8 @@ function intersect(sets: Set<number>[]): Set<number> {
   return out;
 }
 
-const isNumeric = (f: IndexField) => f.type === FieldType.LONG || f.type === FieldType.DOUBLE || f.type === FieldType.DATE;
+const isNumeric = (f: IndexField) =>
+  f.type === FieldType.LONG || f.type === FieldType.DOUBLE || f.type === FieldType.DATE;
 
 /** The strings a document holds for term-like tests: KEYWORD values, BOOLEAN as text, TEXT tokens. */
 function termsOf(field: IndexField, values: readonly FieldValue[]): string[] {
@@ -90,15 +90,25 @@ function termsOf(field: IndexField, values: readonly FieldValue[]): string[] {
 
 function queryValue(field: IndexField, bytes: Uint8Array | undefined, what: string): number | string | boolean {
   if (!bytes || bytes.length === 0) throw invalid(`${what} needs a value.`);
-  if (field.type === FieldType.GEO_POINT || field.type === FieldType.NESTED) throw invalid(`${what} does not apply to ${field.type === FieldType.NESTED ? 'NESTED' : 'GEO_POINT'} field ${field.name}.`);
+  if (field.type === FieldType.GEO_POINT || field.type === FieldType.NESTED)
+    throw invalid(
+      `${what} does not apply to ${field.type === FieldType.NESTED ? 'NESTED' : 'GEO_POINT'} field ${field.name}.`,
+    );
   const v = variantFor(field, bytes, what);
-  if (field.type === FieldType.BOOLEAN && typeof v !== 'boolean') throw invalid(`${what}: field ${field.name} is BOOLEAN and needs a BOOLEAN value.`);
-  if (field.type === FieldType.TEXT && typeof v !== 'string') throw invalid(`${what}: field ${field.name} is TEXT and needs a STRING value.`);
+  if (field.type === FieldType.BOOLEAN && typeof v !== 'boolean')
+    throw invalid(`${what}: field ${field.name} is BOOLEAN and needs a BOOLEAN value.`);
+  if (field.type === FieldType.TEXT && typeof v !== 'string')
+    throw invalid(`${what}: field ${field.name} is TEXT and needs a STRING value.`);
   return v;
 }
 
 /** A query on one field given as a per-value predicate plus an optional index lookup. */
-function fieldQuery(r: Resolved, matchValue: (v: FieldValue) => boolean, lookup?: () => Set<number>, weight = 1): Compiled {
+function fieldQuery(
+  r: Resolved,
+  matchValue: (v: FieldValue) => boolean,
+  lookup?: () => Set<number>,
+  weight = 1,
+): Compiled {
   const test = (doc: Values): boolean => {
     const values = doc.get(r.key);
     if (!values) return false;
@@ -111,14 +121,28 @@ function termQuery(scope: Scope, r: Resolved, values: (number | string | boolean
   const f = r.field;
   if (isNumeric(f)) {
     const nums = new Set(values.map((v) => Number(v)));
-    return fieldQuery(r, (v) => nums.has(v as number), () => union([...nums].map((n) => scope.index.numeric.get(f.name)?.get(n))), weight);
+    return fieldQuery(
+      r,
+      (v) => nums.has(v as number),
+      () => union([...nums].map((n) => scope.index.numeric.get(f.name)?.get(n))),
+      weight,
+    );
   }
   const strings = new Set(values.map((v) => String(v)));
   if (f.type === FieldType.TEXT) {
     const test = (doc: Values): boolean => termsOf(f, doc.get(r.key) ?? []).some((t) => strings.has(t));
-    return { test, score: () => weight, candidates: r.indexed ? () => union([...strings].map((s) => scope.index.terms.get(f.name)?.get(s))) : undefined };
+    return {
+      test,
+      score: () => weight,
+      candidates: r.indexed ? () => union([...strings].map((s) => scope.index.terms.get(f.name)?.get(s))) : undefined,
+    };
   }
-  return fieldQuery(r, (v) => strings.has(String(v)), () => union([...strings].map((s) => scope.index.terms.get(f.name)?.get(s))), weight);
+  return fieldQuery(
+    r,
+    (v) => strings.has(String(v)),
+    () => union([...strings].map((s) => scope.index.terms.get(f.name)?.get(s))),
+    weight,
+  );
 }
 
 /** Ids of documents holding any term accepted by `accept` (walks the field's term dictionary). */
@@ -132,9 +156,16 @@ function termScan(scope: Scope, r: Resolved, accept: (term: string) => boolean):
   };
 }
 
-function termPredicateQuery(scope: Scope, r: Resolved, accept: (term: string) => boolean, what: string, weight: number): Compiled {
+function termPredicateQuery(
+  scope: Scope,
+  r: Resolved,
+  accept: (term: string) => boolean,
+  what: string,
+  weight: number,
+): Compiled {
   const f = r.field;
-  if (f.type !== FieldType.KEYWORD && f.type !== FieldType.TEXT) throw invalid(`${what} applies to KEYWORD and TEXT fields, not to field ${f.name}.`);
+  if (f.type !== FieldType.KEYWORD && f.type !== FieldType.TEXT)
+    throw invalid(`${what} applies to KEYWORD and TEXT fields, not to field ${f.name}.`);
   const test = (doc: Values): boolean => termsOf(f, doc.get(r.key) ?? []).some(accept);
   return { test, score: () => weight, candidates: termScan(scope, r, accept) };
 }
@@ -150,7 +181,10 @@ function analyzerOf(f: IndexField): AnalyzerSpec {
 }
 
 /** True when the tokens hold the query tokens at consecutive positions (offset-aware for fuzzy). */
-function hasPhrase(tokens: readonly { term: string; pos: number }[], phrase: readonly { term: string; pos: number }[]): boolean {
+function hasPhrase(
+  tokens: readonly { term: string; pos: number }[],
+  phrase: readonly { term: string; pos: number }[],
+): boolean {
   if (phrase.length === 0) return false;
   const positions = new Map<string, Set<number>>();
   for (const t of tokens) {
@@ -171,7 +205,13 @@ function textTerms(text: string, f: IndexField): { term: string; pos: number }[]
 }
 
 function matchQuery(scope: Scope, bytes: Uint8Array): Compiled {
-  const q = decodeSearch<{ field_name?: string; text?: string; minimum_should_match?: number; operator?: number; weight?: number }>('MatchQuery', bytes);
+  const q = decodeSearch<{
+    field_name?: string;
+    text?: string;
+    minimum_should_match?: number;
+    operator?: number;
+    weight?: number;
+  }>('MatchQuery', bytes);
   const r = resolve(scope, q.field_name);
   const f = r.field;
   const weight = q.weight ?? 1;
@@ -180,7 +220,8 @@ function matchQuery(scope: Scope, bytes: Uint8Array): Compiled {
     // On non-text fields a match is a term query on the whole text.
     if (f.type === FieldType.GEO_POINT) throw invalid(`MatchQuery does not apply to GEO_POINT field ${f.name}.`);
     const value = isNumeric(f) ? Number(text) : f.type === FieldType.BOOLEAN ? text === 'true' : text;
-    if (typeof value === 'number' && !Number.isFinite(value)) throw invalid(`MatchQuery: '${text}' is not a number for field ${f.name}.`);
+    if (typeof value === 'number' && !Number.isFinite(value))
+      throw invalid(`MatchQuery: '${text}' is not a number for field ${f.name}.`);
     return termQuery(scope, r, [value], weight);
   }
   const terms = [...new Set(textTerms(text, f).map((t) => t.term))];
@@ -209,7 +250,8 @@ function matchPhraseQuery(scope: Scope, bytes: Uint8Array): Compiled {
   const f = r.field;
   const weight = q.weight ?? 1;
   if (f.type !== FieldType.TEXT) {
-    if (f.type !== FieldType.KEYWORD) throw invalid(`MatchPhraseQuery applies to TEXT and KEYWORD fields, not to field ${f.name}.`);
+    if (f.type !== FieldType.KEYWORD)
+      throw invalid(`MatchPhraseQuery applies to TEXT and KEYWORD fields, not to field ${f.name}.`);
     return termQuery(scope, r, [q.text ?? ''], weight);
   }
   const phrase = textTerms(q.text ?? '', f);
@@ -222,10 +264,13 @@ function matchPhraseQuery(scope: Scope, bytes: Uint8Array): Compiled {
 }
 
 function rangeQuery(scope: Scope, bytes: Uint8Array): Compiled {
-  const q = decodeSearch<{ field_name?: string; range_from?: Uint8Array; range_to?: Uint8Array; include_lower?: boolean; include_upper?: boolean }>(
-    'RangeQuery',
-    bytes,
-  );
+  const q = decodeSearch<{
+    field_name?: string;
+    range_from?: Uint8Array;
+    range_to?: Uint8Array;
+    include_lower?: boolean;
+    include_upper?: boolean;
+  }>('RangeQuery', bytes);
   const r = resolve(scope, q.field_name);
   const f = r.field;
   const from = q.range_from && q.range_from.length > 0 ? queryValue(f, q.range_from, 'RangeQuery') : undefined;
@@ -258,7 +303,8 @@ function rangeQuery(scope: Scope, bytes: Uint8Array): Compiled {
 }
 
 function geoField(r: Resolved, what: string): void {
-  if (r.field.type !== FieldType.GEO_POINT) throw invalid(`${what} applies to GEO_POINT fields, not to field ${r.field.name}.`);
+  if (r.field.type !== FieldType.GEO_POINT)
+    throw invalid(`${what} applies to GEO_POINT fields, not to field ${r.field.name}.`);
 }
 
 function point(text: string | undefined): GeoPoint {
@@ -268,16 +314,20 @@ function point(text: string | undefined): GeoPoint {
 }
 
 function boolQuery(scope: Scope, bytes: Uint8Array, depth: number): Compiled {
-  const q = decodeSearch<{ must_queries: QueryMsg[]; must_not_queries: QueryMsg[]; filter_queries: QueryMsg[]; should_queries: QueryMsg[]; minimum_should_match?: number }>(
-    'BoolQuery',
-    bytes,
-  );
+  const q = decodeSearch<{
+    must_queries: QueryMsg[];
+    must_not_queries: QueryMsg[];
+    filter_queries: QueryMsg[];
+    should_queries: QueryMsg[];
+    minimum_should_match?: number;
+  }>('BoolQuery', bytes);
   const must = q.must_queries.map((m) => compileIn(scope, m, depth + 1));
   const filter = q.filter_queries.map((m) => compileIn(scope, m, depth + 1));
   const mustNot = q.must_not_queries.map((m) => compileIn(scope, m, depth + 1));
   const should = q.should_queries.map((m) => compileIn(scope, m, depth + 1));
   const msm = q.minimum_should_match ?? (must.length + filter.length === 0 && should.length > 0 ? 1 : 0);
-  if (msm > should.length && should.length > 0) throw invalid(`minimum_should_match ${msm} exceeds the number of should queries (${should.length}).`);
+  if (msm > should.length && should.length > 0)
+    throw invalid(`minimum_should_match ${msm} exceeds the number of should queries (${should.length}).`);
   const test = (doc: Values): boolean => {
     for (const m of must) if (!m.test(doc)) return false;
     for (const m of filter) if (!m.test(doc)) return false;
@@ -337,14 +387,25 @@ function compileIn(scope: Scope, msg: QueryMsg | undefined, depth: number): Comp
       const r = resolve(scope, q.field_name);
       if (q.terms.length === 0) throw invalid('TermsQuery needs at least one term.');
       if (q.terms.length > 1024) throw invalid('TermsQuery accepts at most 1024 terms.');
-      return termQuery(scope, r, q.terms.map((t) => queryValue(r.field, t, 'TermsQuery')), q.weight ?? 1);
+      return termQuery(
+        scope,
+        r,
+        q.terms.map((t) => queryValue(r.field, t, 'TermsQuery')),
+        q.weight ?? 1,
+      );
     }
     case QueryType.RANGE:
       return rangeQuery(scope, bytes);
     case QueryType.PREFIX: {
       const q = decodeSearch<{ field_name?: string; prefix?: string; weight?: number }>('PrefixQuery', bytes);
       const prefix = q.prefix ?? '';
-      return termPredicateQuery(scope, resolve(scope, q.field_name), (t) => t.startsWith(prefix), 'PrefixQuery', q.weight ?? 1);
+      return termPredicateQuery(
+        scope,
+        resolve(scope, q.field_name),
+        (t) => t.startsWith(prefix),
+        'PrefixQuery',
+        q.weight ?? 1,
+      );
     }
     case QueryType.WILDCARD: {
       const q = decodeSearch<{ field_name?: string; value?: string; weight?: number }>('WildcardQuery', bytes);
@@ -355,7 +416,9 @@ function compileIn(scope: Scope, msg: QueryMsg | undefined, depth: number): Comp
       const q = decodeSearch<{ field_name?: string }>('ExistsQuery', bytes);
       const name = q.field_name ?? '';
       // Exists also accepts a NESTED field itself (any element present).
-      const nestedSelf = !scope.prefix ? scope.fields.find((f) => f.name === name && f.type === FieldType.NESTED) : undefined;
+      const nestedSelf = !scope.prefix
+        ? scope.fields.find((f) => f.name === name && f.type === FieldType.NESTED)
+        : undefined;
       const key = nestedSelf ? nestedSelf.name : resolve(scope, name).key;
       return { test: (doc) => (doc.get(key)?.length ?? 0) > 0, score: () => 1 };
     }
@@ -367,20 +430,40 @@ function compileIn(scope: Scope, msg: QueryMsg | undefined, depth: number): Comp
       return { test: inner.test, score: () => 1, candidates: inner.candidates };
     }
     case QueryType.NESTED: {
-      const q = decodeSearch<{ path?: string; query?: QueryMsg; score_mode?: number; weight?: number; inner_hits?: Uint8Array }>('NestedQuery', bytes);
+      const q = decodeSearch<{
+        path?: string;
+        query?: QueryMsg;
+        score_mode?: number;
+        weight?: number;
+        inner_hits?: Uint8Array;
+      }>('NestedQuery', bytes);
       if (scope.prefix) throw invalid('A NestedQuery cannot be inside another NestedQuery.');
       if (q.inner_hits && q.inner_hits.length > 0) throw notSupported('NestedQuery inner_hits');
       const parent = scope.fields.find((f) => f.name === q.path && f.type === FieldType.NESTED);
       if (!parent) throw invalid(`Nested path ${q.path ?? ''} is not a NESTED field of the index.`);
-      const inner = compileIn({ index: scope.index, fields: parent.fields ?? [], prefix: `${parent.name}.` }, q.query, depth + 1);
+      const inner = compileIn(
+        { index: scope.index, fields: parent.fields ?? [], prefix: `${parent.name}.` },
+        q.query,
+        depth + 1,
+      );
       const subs = (doc: Values) => (doc.get(parent.name) ?? []) as readonly Values[];
       return {
         test: (doc) => subs(doc).some((s) => inner.test(s)),
-        score: (doc) => (q.weight ?? 1) * Math.max(0, ...subs(doc).filter((s) => inner.test(s)).map((s) => inner.score(s))),
+        score: (doc) =>
+          (q.weight ?? 1) *
+          Math.max(
+            0,
+            ...subs(doc)
+              .filter((s) => inner.test(s))
+              .map((s) => inner.score(s)),
+          ),
       };
     }
     case QueryType.GEO_DISTANCE: {
-      const q = decodeSearch<{ field_name?: string; center_point?: string; distance?: number }>('GeoDistanceQuery', bytes);
+      const q = decodeSearch<{ field_name?: string; center_point?: string; distance?: number }>(
+        'GeoDistanceQuery',
+        bytes,
+      );
       const r = resolve(scope, q.field_name);
       geoField(r, 'GeoDistanceQuery');
       const center = point(q.center_point);
@@ -389,7 +472,10 @@ function compileIn(scope: Scope, msg: QueryMsg | undefined, depth: number): Comp
       return fieldQuery(r, (v) => distanceMeters(center, v as GeoPoint) <= d);
     }
     case QueryType.GEO_BOUNDING_BOX: {
-      const q = decodeSearch<{ field_name?: string; top_left?: string; bottom_right?: string }>('GeoBoundingBoxQuery', bytes);
+      const q = decodeSearch<{ field_name?: string; top_left?: string; bottom_right?: string }>(
+        'GeoBoundingBoxQuery',
+        bytes,
+      );
       const r = resolve(scope, q.field_name);
       geoField(r, 'GeoBoundingBoxQuery');
       const tl = point(q.top_left);
@@ -417,5 +503,3 @@ export function compileQuery(index: SearchIndex, msg: QueryMsg | undefined): Com
   if (!msg) return { test: () => true, score: () => 1 };
   return compileIn({ index, fields: index.def.fields, prefix: '' }, msg, 0);
 }
-
-

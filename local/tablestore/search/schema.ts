@@ -19,7 +19,7 @@ import {
 import type { FieldTypeCode, IndexField } from './field';
 import { parseSort, sortToMsg, type SortSpec } from './sort-spec';
 
-export type { FieldTypeCode, IndexField } from './field';
+export type { IndexField } from './field';
 
 export interface IndexDefinition {
   readonly table: string;
@@ -63,17 +63,22 @@ export function validateTtl(ttl: number | undefined): number {
 }
 
 function parseAnalyzer(f: FieldSchemaMsg): AnalyzerSpec | undefined {
-  if (f.analyzer === undefined || f.analyzer === '') return f.field_type === FieldType.TEXT ? { name: 'single_word' } : undefined;
+  if (f.analyzer === undefined || f.analyzer === '')
+    return f.field_type === FieldType.TEXT ? { name: 'single_word' } : undefined;
   if (f.field_type !== FieldType.TEXT) throw invalid(`Field ${f.field_name}: an analyzer applies to TEXT fields only.`);
   const name = f.analyzer as AnalyzerName;
   if (!ANALYZERS.has(name)) throw invalid(`Field ${f.field_name}: unknown analyzer '${f.analyzer}'.`);
   const param = f.analyzer_parameter && f.analyzer_parameter.length > 0 ? f.analyzer_parameter : undefined;
   if (name === 'single_word') {
-    const p = param ? decodeSearch<{ case_sensitive?: boolean; delimit_word?: boolean }>('SingleWordAnalyzerParameter', param) : {};
+    const p = param
+      ? decodeSearch<{ case_sensitive?: boolean; delimit_word?: boolean }>('SingleWordAnalyzerParameter', param)
+      : {};
     return { name, caseSensitive: p.case_sensitive ?? false, delimitWord: p.delimit_word ?? false };
   }
   if (name === 'split') {
-    const p = param ? decodeSearch<{ delimiter?: string; case_sensitive?: boolean }>('SplitAnalyzerParameter', param) : {};
+    const p = param
+      ? decodeSearch<{ delimiter?: string; case_sensitive?: boolean }>('SplitAnalyzerParameter', param)
+      : {};
     return { name, delimiter: p.delimiter || undefined, caseSensitive: p.case_sensitive ?? false };
   }
   if (name === 'fuzzy') {
@@ -93,11 +98,14 @@ function parseField(f: FieldSchemaMsg, nested: boolean): IndexField {
   if (!name) throw invalid('A field schema needs a field_name.');
   const type = f.field_type as FieldTypeCode;
   if (type === FieldType.VECTOR) throw notSupported(`VECTOR field ${name} (KNN vector search)`);
-  if (!Object.values(FieldType).includes(type)) throw invalid(`Field ${name}: invalid field_type ${String(f.field_type)}.`);
+  if (!Object.values(FieldType).includes(type))
+    throw invalid(`Field ${name}: invalid field_type ${String(f.field_type)}.`);
   if (f.is_virtual_field) throw notSupported(`Virtual field ${name}`);
-  if (type === FieldType.NESTED && nested) throw invalid(`Field ${name}: a NESTED field cannot contain another NESTED field.`);
+  if (type === FieldType.NESTED && nested)
+    throw invalid(`Field ${name}: a NESTED field cannot contain another NESTED field.`);
   const docValues = f.doc_values ?? (type !== FieldType.TEXT && type !== FieldType.NESTED);
-  if (type === FieldType.TEXT && f.doc_values) throw invalid(`Field ${name}: TEXT fields do not support sorting and aggregation (enable_sort_and_agg).`);
+  if (type === FieldType.TEXT && f.doc_values)
+    throw invalid(`Field ${name}: TEXT fields do not support sorting and aggregation (enable_sort_and_agg).`);
   const out: {
     name: string;
     type: FieldTypeCode;
@@ -149,27 +157,50 @@ function parseFields(list: readonly FieldSchemaMsg[], nested: boolean): IndexFie
 }
 
 /** Validates a CreateSearchIndex request against the table's primary key. */
-export function parseDefinition(req: CreateSearchIndexRequestMsg, pkNames: readonly string[], nowMs: number): IndexDefinition {
+export function parseDefinition(
+  req: CreateSearchIndexRequestMsg,
+  pkNames: readonly string[],
+  nowMs: number,
+): IndexDefinition {
   if (req.source_index_name) throw notSupported('Creating a search index from a source index (source_index_name)');
   const schema: IndexSchemaMsg = req.schema ?? { field_schemas: [] };
   if (schema.field_schemas.length === 0) throw invalid('The index schema needs at least one field.');
   const fields = parseFields(schema.field_schemas, false);
   const routingFields = schema.index_setting?.routing_fields ?? [];
-  for (const r of routingFields) if (!pkNames.includes(r)) throw invalid(`Routing field ${r} is not a primary key column.`);
+  for (const r of routingFields)
+    if (!pkNames.includes(r)) throw invalid(`Routing field ${r} is not a primary key column.`);
   let indexSort: SortSpec | undefined;
   if (schema.index_sort && schema.index_sort.sorter.length > 0) {
-    if (fields.some((f) => f.type === FieldType.NESTED)) throw invalid('An index with NESTED fields does not support index sort.');
+    if (fields.some((f) => f.type === FieldType.NESTED))
+      throw invalid('An index with NESTED fields does not support index sort.');
     indexSort = parseSort(schema.index_sort, fields, 'index');
   }
-  return { table: req.table_name, name: validateIndexName(req.index_name), fields, routingFields, indexSort, ttl: validateTtl(req.time_to_live), createdAtMs: nowMs };
+  return {
+    table: req.table_name,
+    name: validateIndexName(req.index_name),
+    fields,
+    routingFields,
+    indexSort,
+    ttl: validateTtl(req.time_to_live),
+    createdAtMs: nowMs,
+  };
 }
 
 function fieldToMsg(f: IndexField): FieldSchemaMsg {
   let analyzerParameter: Uint8Array | undefined;
   const a = f.analyzer;
-  if (a?.name === 'single_word') analyzerParameter = encodeSearch('SingleWordAnalyzerParameter', { case_sensitive: a.caseSensitive, delimit_word: a.delimitWord });
-  if (a?.name === 'split') analyzerParameter = encodeSearch('SplitAnalyzerParameter', a.delimiter !== undefined ? { delimiter: a.delimiter } : {});
-  if (a?.name === 'fuzzy') analyzerParameter = encodeSearch('FuzzyAnalyzerParameter', { min_chars: a.minChars, max_chars: a.maxChars });
+  if (a?.name === 'single_word')
+    analyzerParameter = encodeSearch('SingleWordAnalyzerParameter', {
+      case_sensitive: a.caseSensitive,
+      delimit_word: a.delimitWord,
+    });
+  if (a?.name === 'split')
+    analyzerParameter = encodeSearch(
+      'SplitAnalyzerParameter',
+      a.delimiter !== undefined ? { delimiter: a.delimiter } : {},
+    );
+  if (a?.name === 'fuzzy')
+    analyzerParameter = encodeSearch('FuzzyAnalyzerParameter', { min_chars: a.minChars, max_chars: a.maxChars });
   return {
     field_name: f.name,
     field_type: f.type,
@@ -210,7 +241,9 @@ function scalar(field: IndexField, v: unknown): FieldValue | undefined {
     case FieldType.KEYWORD:
       return typeof v === 'string' ? v : undefined;
     case FieldType.TEXT:
-      return typeof v === 'string' ? { text: v, tokens: analyze(v, field.analyzer ?? { name: 'single_word' }) } : undefined;
+      return typeof v === 'string'
+        ? { text: v, tokens: analyze(v, field.analyzer ?? { name: 'single_word' }) }
+        : undefined;
     case FieldType.DATE:
       return parseDate(v, field.dateFormats ?? []);
     case FieldType.GEO_POINT:

@@ -7,15 +7,11 @@ import BTreeModule from 'sorted-btree';
 import { FieldType } from './proto';
 import type { FieldValue, IndexDefinition, IndexField, TextValue } from './schema';
 
-const BTree = ((BTreeModule as unknown as { default?: typeof BTreeModule }).default ?? BTreeModule) as typeof BTreeModule;
+const BTree = (BTreeModule as unknown as { default?: typeof BTreeModule }).default ?? BTreeModule;
 
 /** Row ids holding a term or value: a bare id while there is one (most values are unique), else a set. */
 export type Posting = number | Set<number>;
 export type NumericTree = InstanceType<typeof BTree<number, Posting>>;
-
-export function postingSize(p: Posting | undefined): number {
-  return p === undefined ? 0 : typeof p === 'number' ? 1 : p.size;
-}
 
 export function addIds(out: Set<number>, p: Posting | undefined): void {
   if (p === undefined) return;
@@ -40,7 +36,7 @@ function withoutId(p: Posting | undefined, id: number): Posting | undefined {
   if (p === undefined || p === id) return undefined;
   if (typeof p === 'number') return p;
   p.delete(id);
-  if (p.size === 1) return p.values().next().value as number;
+  if (p.size === 1) return p.values().next().value;
   return p;
 }
 

@@ -11,16 +11,31 @@ import type { IndexField } from './field';
 
 export type SortMode = 'min' | 'max' | 'avg';
 export type Sorter =
-  | { readonly kind: 'field'; readonly field: string; readonly order: 1 | -1; readonly mode?: SortMode; readonly missing?: number | string | boolean }
+  | {
+      readonly kind: 'field';
+      readonly field: string;
+      readonly order: 1 | -1;
+      readonly mode?: SortMode;
+      readonly missing?: number | string | boolean;
+    }
   | { readonly kind: 'pk'; readonly order: 1 | -1 }
   | { readonly kind: 'score'; readonly order: 1 | -1 }
-  | { readonly kind: 'geo'; readonly field: string; readonly points: readonly GeoPoint[]; readonly order: 1 | -1; readonly mode?: SortMode };
+  | {
+      readonly kind: 'geo';
+      readonly field: string;
+      readonly points: readonly GeoPoint[];
+      readonly order: 1 | -1;
+      readonly mode?: SortMode;
+    };
 export type SortSpec = readonly Sorter[];
 
 const invalid = (m: string) => errors.parameterInvalid(m);
 
 /** Finds a field by name; `path.sub` names a sub-field of a NESTED field. */
-export function findField(fields: readonly IndexField[], name: string): { field: IndexField; nestedPath?: string } | undefined {
+export function findField(
+  fields: readonly IndexField[],
+  name: string,
+): { field: IndexField; nestedPath?: string } | undefined {
   const direct = fields.find((f) => f.name === name);
   if (direct) return { field: direct };
   const dot = name.indexOf('.');
@@ -38,8 +53,12 @@ export function variantFor(field: IndexField, bytes: Uint8Array, what: string): 
   const v = decodeColumnValue(bytes);
   if (typeof v === 'bigint') return Number(v);
   if (v instanceof Uint8Array) throw invalid(`${what}: BINARY values are not supported.`);
-  if (field.type === FieldType.KEYWORD && typeof v !== 'string') throw invalid(`${what}: field ${field.name} is KEYWORD and needs a STRING value.`);
-  if ((field.type === FieldType.LONG || field.type === FieldType.DOUBLE || field.type === FieldType.DATE) && typeof v !== 'number') {
+  if (field.type === FieldType.KEYWORD && typeof v !== 'string')
+    throw invalid(`${what}: field ${field.name} is KEYWORD and needs a STRING value.`);
+  if (
+    (field.type === FieldType.LONG || field.type === FieldType.DOUBLE || field.type === FieldType.DATE) &&
+    typeof v !== 'number'
+  ) {
     const t = field.type === FieldType.DATE ? parseDate(v, field.dateFormats ?? []) : undefined;
     if (t !== undefined) return t;
     throw invalid(`${what}: field ${field.name} needs a numeric value.`);
@@ -54,13 +73,27 @@ export function parseSort(msg: SortMsg, fields: readonly IndexField[], where: 'q
       const name = fs.field_name ?? '';
       const found = findField(fields, name);
       if (!found) throw invalid(`Sort field ${name} is not a field of the index.`);
-      if (!found.field.docValues) throw invalid(`Field ${name} does not enable sort and aggregation, so it cannot be sorted on.`);
-      if (found.field.type === FieldType.GEO_POINT) throw invalid(`Field ${name} is GEO_POINT: sort it with a geo distance sort.`);
-      if (fs.nested_filter) throw errors.parameterInvalid('FieldSort nested_filter is not supported by Tablestore Local.');
-      if (fs.missing_field) throw errors.parameterInvalid('FieldSort missing_field is not supported by Tablestore Local.');
-      if (where === 'index' && (found.field.isArray || found.nestedPath)) throw invalid(`Index sort field ${name} must not be an array or nested field.`);
-      const missing = fs.missing_value && fs.missing_value.length > 0 ? variantFor(found.field, fs.missing_value, 'missing_value') : undefined;
-      return { kind: 'field', field: name, order: order(fs.order), mode: fs.mode !== undefined ? MODES[fs.mode] : undefined, ...(missing !== undefined ? { missing } : {}) };
+      if (!found.field.docValues)
+        throw invalid(`Field ${name} does not enable sort and aggregation, so it cannot be sorted on.`);
+      if (found.field.type === FieldType.GEO_POINT)
+        throw invalid(`Field ${name} is GEO_POINT: sort it with a geo distance sort.`);
+      if (fs.nested_filter)
+        throw errors.parameterInvalid('FieldSort nested_filter is not supported by Tablestore Local.');
+      if (fs.missing_field)
+        throw errors.parameterInvalid('FieldSort missing_field is not supported by Tablestore Local.');
+      if (where === 'index' && (found.field.isArray || found.nestedPath))
+        throw invalid(`Index sort field ${name} must not be an array or nested field.`);
+      const missing =
+        fs.missing_value && fs.missing_value.length > 0
+          ? variantFor(found.field, fs.missing_value, 'missing_value')
+          : undefined;
+      return {
+        kind: 'field',
+        field: name,
+        order: order(fs.order),
+        mode: fs.mode !== undefined ? MODES[fs.mode] : undefined,
+        ...(missing !== undefined ? { missing } : {}),
+      };
     }
     if (s.pk_sort || s.doc_sort) return { kind: 'pk', order: order((s.pk_sort ?? s.doc_sort)!.order) };
     if (s.score_sort) {
@@ -71,15 +104,23 @@ export function parseSort(msg: SortMsg, fields: readonly IndexField[], where: 'q
       const g = s.geo_distance_sort;
       const name = g.field_name ?? '';
       const found = findField(fields, name);
-      if (!found || found.field.type !== FieldType.GEO_POINT) throw invalid(`Geo distance sort field ${name} is not a GEO_POINT field of the index.`);
-      if (g.nested_filter) throw errors.parameterInvalid('GeoDistanceSort nested_filter is not supported by Tablestore Local.');
+      if (!found || found.field.type !== FieldType.GEO_POINT)
+        throw invalid(`Geo distance sort field ${name} is not a GEO_POINT field of the index.`);
+      if (g.nested_filter)
+        throw errors.parameterInvalid('GeoDistanceSort nested_filter is not supported by Tablestore Local.');
       const points = g.points.map((p) => {
         const point = parseGeoPoint(p);
         if (!point) throw invalid(`Invalid geo point: '${p}'.`);
         return point;
       });
       if (points.length === 0) throw invalid('A geo distance sort needs at least one point.');
-      return { kind: 'geo', field: name, points, order: order(g.order), mode: g.mode !== undefined ? MODES[g.mode] : undefined };
+      return {
+        kind: 'geo',
+        field: name,
+        points,
+        order: order(g.order),
+        mode: g.mode !== undefined ? MODES[g.mode] : undefined,
+      };
     }
     throw invalid('Empty sorter.');
   });
@@ -91,7 +132,10 @@ export function sortToMsg(spec: SortSpec): SortMsg {
       const o = s.order === 1 ? 0 : 1;
       if (s.kind === 'pk') return { pk_sort: { order: o } };
       if (s.kind === 'score') return { score_sort: { order: o } };
-      if (s.kind === 'geo') return { geo_distance_sort: { field_name: s.field, points: s.points.map((p) => `${p.lat},${p.lon}`), order: o } };
+      if (s.kind === 'geo')
+        return {
+          geo_distance_sort: { field_name: s.field, points: s.points.map((p) => `${p.lat},${p.lon}`), order: o },
+        };
       const mode = s.mode === undefined ? undefined : s.mode === 'min' ? 0 : s.mode === 'max' ? 1 : 2;
       return { field_sort: { field_name: s.field, order: o, ...(mode !== undefined ? { mode } : {}) } };
     }),

@@ -13,7 +13,14 @@ import { runSelect } from './select';
 import { sqlError, SqlType, type SqlValue } from './values';
 
 /** SQLStatementType of the response. */
-export const SqlStatementType = { SELECT: 1, CREATE_TABLE: 2, SHOW_TABLE: 3, DESCRIBE_TABLE: 4, DROP_TABLE: 5, ALTER_TABLE: 6 } as const;
+export const SqlStatementType = {
+  SELECT: 1,
+  CREATE_TABLE: 2,
+  SHOW_TABLE: 3,
+  DESCRIBE_TABLE: 4,
+  DROP_TABLE: 5,
+  ALTER_TABLE: 6,
+} as const;
 export type SqlStatementType = (typeof SqlStatementType)[keyof typeof SqlStatementType];
 
 /** RAM action of each statement (resource: the Tablestore tables it names; '*' for SHOW TABLES). */
@@ -43,7 +50,11 @@ export interface SqlOutcome {
   readonly consumed: readonly { readonly table: string; readonly read: number }[];
 }
 
-function stringColumns(names: readonly string[], rows: readonly (readonly SqlValue[])[], types: readonly SqlType[] = []): ResultColumn[] {
+function stringColumns(
+  names: readonly string[],
+  rows: readonly (readonly SqlValue[])[],
+  types: readonly SqlType[] = [],
+): ResultColumn[] {
   return names.map((name, c) => ({ name, type: types[c] ?? SqlType.STRING, values: rows.map((r) => r[c]) }));
 }
 
@@ -68,13 +79,26 @@ export async function executeSql(env: SqlEnvironment, query: string): Promise<Sq
     case 'show_tables': {
       env.authorize(SqlAction.showTables, ['*']);
       const names = mappings.names();
-      return { type: SqlStatementType.SHOW_TABLE, columns: stringColumns([`Tables_in_${env.instance}`], names.map((n) => [n])), rowCount: names.length, consumed: [] };
+      return {
+        type: SqlStatementType.SHOW_TABLE,
+        columns: stringColumns(
+          [`Tables_in_${env.instance}`],
+          names.map((n) => [n]),
+        ),
+        rowCount: names.length,
+        consumed: [],
+      };
     }
     case 'describe': {
       const table = mappings.require(statement.table);
       env.authorize(SqlAction.describe, [table.source]);
       const rows = table.columns.map((c) => [c.name, c.declared, c.pk ? 'NO' : 'YES', c.pk ? 'PRI' : '', null, '']);
-      return { type: SqlStatementType.DESCRIBE_TABLE, columns: stringColumns(['Field', 'Type', 'Null', 'Key', 'Default', 'Extra'], rows), rowCount: rows.length, consumed: [] };
+      return {
+        type: SqlStatementType.DESCRIBE_TABLE,
+        columns: stringColumns(['Field', 'Type', 'Null', 'Key', 'Default', 'Extra'], rows),
+        rowCount: rows.length,
+        consumed: [],
+      };
     }
     case 'show_index': {
       const table = mappings.require(statement.table);
@@ -85,7 +109,11 @@ export async function executeSql(env: SqlEnvironment, query: string): Promise<Sq
       const types = [SqlType.STRING, SqlType.LONG, SqlType.STRING, SqlType.LONG, SqlType.STRING, SqlType.STRING];
       return {
         type: SqlStatementType.SHOW_TABLE,
-        columns: stringColumns(['Table', 'Non_unique', 'Key_name', 'Seq_in_index', 'Column_name', 'Index_type'], rows, types),
+        columns: stringColumns(
+          ['Table', 'Non_unique', 'Key_name', 'Seq_in_index', 'Column_name', 'Index_type'],
+          rows,
+          types,
+        ),
         rowCount: rows.length,
         consumed: [],
       };
@@ -100,7 +128,8 @@ export async function executeSql(env: SqlEnvironment, query: string): Promise<Sq
           if (statement.ifExists) continue;
           throw sqlError(`Unknown table '${name}'.`);
         }
-        if (table.kind !== 'wide') throw sqlError(`The mapping of time series table '${name}' is automatic and cannot be dropped.`);
+        if (table.kind !== 'wide')
+          throw sqlError(`The mapping of time series table '${name}' is automatic and cannot be dropped.`);
         await mappings.remove(name);
       }
       return ddlDone(SqlStatementType.DROP_TABLE);
@@ -116,15 +145,21 @@ function sourceName(sqlName: string): string {
 
 function wideTable(mappings: MappingStore, name: string): Extract<SqlTable, { kind: 'wide' }> {
   const table = mappings.require(name);
-  if (table.kind !== 'wide') throw sqlError(`Time series table '${name}' is mapped automatically; its mapping cannot be changed.`);
+  if (table.kind !== 'wide')
+    throw sqlError(`Time series table '${name}' is mapped automatically; its mapping cannot be changed.`);
   return table;
 }
 
 const PK_SQL_TYPE: Record<number, SqlType> = { 1: SqlType.LONG, 2: SqlType.STRING, 3: SqlType.BINARY };
 
-async function createMapping(env: SqlEnvironment, mappings: MappingStore, s: Extract<Statement, { kind: 'create' }>): Promise<SqlOutcome> {
+async function createMapping(
+  env: SqlEnvironment,
+  mappings: MappingStore,
+  s: Extract<Statement, { kind: 'create' }>,
+): Promise<SqlOutcome> {
   env.authorize(SqlAction.create, [s.table]);
-  if (s.engine !== 'tablestore') throw sqlError(`ENGINE='${s.engine}' is not supported by Tablestore Local; only ENGINE='tablestore' mappings are.`);
+  if (s.engine !== 'tablestore')
+    throw sqlError(`ENGINE='${s.engine}' is not supported by Tablestore Local; only ENGINE='tablestore' mappings are.`);
   const table = wideTable(mappings, s.table);
   if (table.explicit) {
     if (s.ifNotExists) return ddlDone(SqlStatementType.CREATE_TABLE);
@@ -147,7 +182,9 @@ async function createMapping(env: SqlEnvironment, mappings: MappingStore, s: Ext
     if (!def) throw sqlError(`Primary key column '${key.name}' is not defined.`);
     const col = mappedColumn(def, true);
     if (col.type !== PK_SQL_TYPE[key.type]) {
-      throw sqlError(`Type mismatch: primary key column '${key.name}' is declared ${def.sqlType} but the data table stores ${['', 'INTEGER', 'STRING', 'BINARY'][key.type]}.`);
+      throw sqlError(
+        `Type mismatch: primary key column '${key.name}' is declared ${def.sqlType} but the data table stores ${['', 'INTEGER', 'STRING', 'BINARY'][key.type]}.`,
+      );
     }
     columns.push(col);
   }
@@ -156,7 +193,11 @@ async function createMapping(env: SqlEnvironment, mappings: MappingStore, s: Ext
   return ddlDone(SqlStatementType.CREATE_TABLE);
 }
 
-async function alterMapping(env: SqlEnvironment, mappings: MappingStore, s: Extract<Statement, { kind: 'alter' }>): Promise<SqlOutcome> {
+async function alterMapping(
+  env: SqlEnvironment,
+  mappings: MappingStore,
+  s: Extract<Statement, { kind: 'alter' }>,
+): Promise<SqlOutcome> {
   env.authorize(SqlAction.alter, [s.table]);
   const table = wideTable(mappings, s.table);
   let columns = table.columns.slice();

@@ -158,7 +158,10 @@ export function literalValue(node: AstNode): SqlValue | undefined {
 export function functionName(node: AstNode): string {
   const n = node.name as { name?: { value: string }[] } | string;
   if (typeof n === 'string') return n.toLowerCase();
-  return (n.name ?? []).map((p) => p.value).join('.').toLowerCase();
+  return (n.name ?? [])
+    .map((p) => p.value)
+    .join('.')
+    .toLowerCase();
 }
 
 function argList(node: AstNode): AstNode[] {
@@ -167,9 +170,27 @@ function argList(node: AstNode): AstNode[] {
   return args.value ?? [];
 }
 
-const CAST_TARGETS = new Set(
-  ['CHAR', 'VARCHAR', 'TEXT', 'MEDIUMTEXT', 'STRING', 'SIGNED', 'INTEGER', 'INT', 'BIGINT', 'UNSIGNED', 'DOUBLE', 'FLOAT', 'DECIMAL', 'REAL', 'BINARY', 'VARBINARY', 'BLOB', 'BOOL', 'BOOLEAN'],
-);
+const CAST_TARGETS = new Set([
+  'CHAR',
+  'VARCHAR',
+  'TEXT',
+  'MEDIUMTEXT',
+  'STRING',
+  'SIGNED',
+  'INTEGER',
+  'INT',
+  'BIGINT',
+  'UNSIGNED',
+  'DOUBLE',
+  'FLOAT',
+  'DECIMAL',
+  'REAL',
+  'BINARY',
+  'VARBINARY',
+  'BLOB',
+  'BOOL',
+  'BOOLEAN',
+]);
 
 function castTo(v: SqlValue, target: string): SqlValue {
   if (v === null) return null;
@@ -245,7 +266,12 @@ export function compile(node: AstNode, scope: CompileScope): Compiled {
       if (!isKnownFunction(name)) throw sqlError(`Function ${name} is not supported.`);
       const args = argList(node).map(sub);
       const now = scope.nowMs;
-      return (row) => callFunction(name, args.map((a) => a(row)), now);
+      return (row) =>
+        callFunction(
+          name,
+          args.map((a) => a(row)),
+          now,
+        );
     }
     case 'cast': {
       const e = sub(node.expr);
@@ -278,7 +304,8 @@ export function compile(node: AstNode, scope: CompileScope): Compiled {
     case 'interval':
       throw sqlError('INTERVAL expressions are not supported.');
     default:
-      if (node.type === undefined || node.ast || node.type === 'select') throw sqlError('Subqueries are not supported.');
+      if (node.type === undefined || node.ast || node.type === 'select')
+        throw sqlError('Subqueries are not supported.');
       throw sqlError(`Expression of type ${node.type} is not supported.`);
   }
 }
@@ -349,7 +376,8 @@ function compileBinary(node: AstNode, scope: CompileScope): Compiled {
     case 'IS':
     case 'IS NOT': {
       const target = literalValue(rightNode);
-      if (target === undefined || (target !== null && typeof target !== 'boolean')) throw sqlError(`${op} expects NULL, TRUE or FALSE.`);
+      if (target === undefined || (target !== null && typeof target !== 'boolean'))
+        throw sqlError(`${op} expects NULL, TRUE or FALSE.`);
       const negate = op === 'IS NOT';
       return (row) => {
         const v = left(row);
@@ -360,7 +388,8 @@ function compileBinary(node: AstNode, scope: CompileScope): Compiled {
     case 'IN':
     case 'NOT IN': {
       const items = ((rightNode.value as AstNode[] | undefined) ?? []).map((n) => compile(n, scope));
-      if (rightNode.type !== 'expr_list' || items.length === 0) throw sqlError('IN expects a list of values; subqueries are not supported.');
+      if (rightNode.type !== 'expr_list' || items.length === 0)
+        throw sqlError('IN expects a list of values; subqueries are not supported.');
       const negate = op === 'NOT IN';
       return (row) => {
         const v = left(row);
@@ -397,7 +426,9 @@ function compileBinary(node: AstNode, scope: CompileScope): Compiled {
         const p = fixed ? '' : right(row);
         if (v === null || p === null) return null;
         if (typeof v !== 'string' || (!fixed && typeof p !== 'string')) {
-          throw sqlError(`Type mismatch: LIKE applies to strings, not ${describeValue(typeof v !== 'string' ? v : p)}.`);
+          throw sqlError(
+            `Type mismatch: LIKE applies to strings, not ${describeValue(typeof v !== 'string' ? v : p)}.`,
+          );
         }
         const hit = (fixed ?? likeRegExp(p as string)).test(v);
         return negate ? !hit : hit;

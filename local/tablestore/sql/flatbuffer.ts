@@ -36,7 +36,7 @@ function offsetVector(b: Builder, offsets: readonly number[]): number {
 /** Runs of equal strings: [distinct run values, run index per row]; undefined when RLE would not pay. */
 function runs(values: readonly SqlValue[]): { array: string[]; mapping: number[] } | undefined {
   const array: string[] = [];
-  const mapping: number[] = new Array(values.length);
+  const mapping = new Array<number>(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (typeof v !== 'string') return undefined;
@@ -61,7 +61,10 @@ function columnValues(b: Builder, col: ResultColumn): { type: number; offset: nu
       return { type: FbsDataType.LONG, offset: b.endObject() };
     }
     case SqlType.BOOLEAN: {
-      const bools = boolVector(b, col.values.map((v) => v === true));
+      const bools = boolVector(
+        b,
+        col.values.map((v) => v === true),
+      );
       const nullOff = boolVector(b, nulls);
       b.startObject(7);
       b.addFieldOffset(0, nullOff, 0);
@@ -81,7 +84,10 @@ function columnValues(b: Builder, col: ResultColumn): { type: number; offset: nu
     case SqlType.STRING: {
       const rle = runs(col.values);
       if (rle) {
-        const arr = offsetVector(b, rle.array.map((s) => b.createString(s)));
+        const arr = offsetVector(
+          b,
+          rle.array.map((s) => b.createString(s)),
+        );
         b.startVector(4, n, 4);
         for (let i = n - 1; i >= 0; i--) b.addInt32(rle.mapping[i]);
         const mapping = b.endVector();
@@ -95,7 +101,10 @@ function columnValues(b: Builder, col: ResultColumn): { type: number; offset: nu
         b.addFieldOffset(6, rleOff, 0);
         return { type: FbsDataType.STRING_RLE, offset: b.endObject() };
       }
-      const strings = offsetVector(b, col.values.map((v) => b.createString((v as string | null) ?? '')));
+      const strings = offsetVector(
+        b,
+        col.values.map((v) => b.createString((v as string | null) ?? '')),
+      );
       const nullOff = boolVector(b, nulls);
       b.startObject(7);
       b.addFieldOffset(0, nullOff, 0);

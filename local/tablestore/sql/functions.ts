@@ -34,7 +34,12 @@ function int(name: string, v: Exclude<SqlValue, null>): number {
 }
 
 /** A function whose every argument must be non-null (else NULL). */
-function strict(name: string, min: number, max: number, body: (a: Exclude<SqlValue, null>[], nowMs: number) => SqlValue): Fn {
+function strict(
+  name: string,
+  min: number,
+  max: number,
+  body: (a: Exclude<SqlValue, null>[], nowMs: number) => SqlValue,
+): Fn {
   return (args, nowMs) => {
     arity(name, args, min, max);
     if (args.some((a) => a === null)) return null;
@@ -96,7 +101,8 @@ const UNIT_MICROS: Record<string, bigint> = {
 export function intervalMicros(text: string): bigint {
   const m = /^\s*(\d+)\s*([a-zA-Z]+)\s*$/.exec(text);
   const unit = m ? UNIT_MICROS[m[2].toLowerCase()] : undefined;
-  if (!m || unit === undefined || BigInt(m[1]) === 0n) throw sqlError(`time_bin: invalid interval '${text}' (use e.g. '10s', '30min', '1h', '1d').`);
+  if (!m || unit === undefined || BigInt(m[1]) === 0n)
+    throw sqlError(`time_bin: invalid interval '${text}' (use e.g. '10s', '30min', '1h', '1d').`);
   return BigInt(m[1]) * unit;
 }
 
@@ -206,10 +212,12 @@ const FUNCTIONS: Record<string, Fn> = {
     return args
       .slice(1)
       .filter((a) => a !== null)
-      .map((a) => str('concat_ws', a as Exclude<SqlValue, null>))
+      .map((a) => str('concat_ws', a))
       .join(sep);
   },
-  length: strict('length', 1, 1, ([v]) => BigInt(v instanceof Uint8Array ? v.length : Buffer.byteLength(str('length', v)))),
+  length: strict('length', 1, 1, ([v]) =>
+    BigInt(v instanceof Uint8Array ? v.length : Buffer.byteLength(str('length', v))),
+  ),
   char_length: strict('char_length', 1, 1, ([v]) => BigInt(cp(str('char_length', v)).length)),
   character_length: strict('character_length', 1, 1, ([v]) => BigInt(cp(str('character_length', v)).length)),
   lower: strict('lower', 1, 1, ([v]) => str('lower', v).toLowerCase()),
@@ -218,7 +226,11 @@ const FUNCTIONS: Record<string, Fn> = {
   ucase: strict('ucase', 1, 1, ([v]) => str('ucase', v).toUpperCase()),
   substring: strict('substring', 2, 3, (a) => substring('substring', a)),
   substr: strict('substr', 2, 3, (a) => substring('substr', a)),
-  left: strict('left', 2, 2, ([s, n]) => cp(str('left', s)).slice(0, Math.max(0, int('left', n))).join('')),
+  left: strict('left', 2, 2, ([s, n]) =>
+    cp(str('left', s))
+      .slice(0, Math.max(0, int('left', n)))
+      .join(''),
+  ),
   right: strict('right', 2, 2, ([s, n]) => {
     const chars = cp(str('right', s));
     const k = Math.max(0, int('right', n));
@@ -236,7 +248,9 @@ const FUNCTIONS: Record<string, Fn> = {
   lpad: strict('lpad', 3, 3, (a) => pad('lpad', a, true)),
   rpad: strict('rpad', 3, 3, (a) => pad('rpad', a, false)),
   instr: strict('instr', 2, 2, ([s, sub]) => BigInt(locate(str('instr', sub), str('instr', s), 1))),
-  locate: strict('locate', 2, 3, ([sub, s, pos]) => BigInt(locate(str('locate', sub), str('locate', s), pos === undefined ? 1 : int('locate', pos)))),
+  locate: strict('locate', 2, 3, ([sub, s, pos]) =>
+    BigInt(locate(str('locate', sub), str('locate', s), pos === undefined ? 1 : int('locate', pos))),
+  ),
   strcmp: strict('strcmp', 2, 2, ([a, b]) => {
     const c = compareNullable(str('strcmp', a), str('strcmp', b));
     return BigInt(Math.sign(c));
@@ -265,7 +279,8 @@ const FUNCTIONS: Record<string, Fn> = {
   log10: mathFn('log10', (x) => (x > 0 ? Math.log10(x) : NaN)),
   log2: mathFn('log2', (x) => (x > 0 ? Math.log2(x) : NaN)),
   log: strict('log', 1, 2, (a) => {
-    const [b, x] = a.length === 2 ? [Number(num('log', a[0])), Number(num('log', a[1]))] : [Math.E, Number(num('log', a[0]))];
+    const [b, x] =
+      a.length === 2 ? [Number(num('log', a[0])), Number(num('log', a[1]))] : [Math.E, Number(num('log', a[0]))];
     const r = Math.log(x) / Math.log(b);
     return x > 0 && b > 0 && b !== 1 ? r : null;
   }),
@@ -342,7 +357,16 @@ const FUNCTIONS: Record<string, Fn> = {
   if: (args) => {
     arity('if', args, 3);
     const c = args[0];
-    const t = c === null ? false : typeof c === 'boolean' ? c : typeof c === 'bigint' ? c !== 0n : typeof c === 'number' ? c !== 0 : true;
+    const t =
+      c === null
+        ? false
+        : typeof c === 'boolean'
+          ? c
+          : typeof c === 'bigint'
+            ? c !== 0n
+            : typeof c === 'number'
+              ? c !== 0
+              : true;
     return t ? args[1] : args[2];
   },
   ifnull: (args) => {
@@ -413,8 +437,4 @@ export function isKnownFunction(name: string): boolean {
 
 export function callFunction(name: string, args: SqlValue[], nowMs: number): SqlValue {
   return FUNCTIONS[name](args, nowMs);
-}
-
-export function functionNames(): string[] {
-  return Object.keys(FUNCTIONS).sort();
 }

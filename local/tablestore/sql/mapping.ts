@@ -37,7 +37,12 @@ interface TableBase {
 }
 
 export type SqlTable =
-  | (TableBase & { readonly kind: 'wide'; readonly def: WideTableDefinition; readonly space: string; readonly explicit: boolean })
+  | (TableBase & {
+      readonly kind: 'wide';
+      readonly def: WideTableDefinition;
+      readonly space: string;
+      readonly explicit: boolean;
+    })
   | (TableBase & { readonly kind: 'ts-data'; readonly def: TimeseriesTableDefinition })
   | (TableBase & { readonly kind: 'ts-meta'; readonly def: TimeseriesTableDefinition });
 
@@ -51,7 +56,11 @@ const dec = new TextDecoder();
 
 const col = (name: string, type: SqlType, declared: string, pk = false): MappedColumn => ({ name, type, declared, pk });
 
-const PK_DECLARED: Record<number, [SqlType, string]> = { 1: [SqlType.LONG, 'bigint(20)'], 2: [SqlType.STRING, 'varchar(1024)'], 3: [SqlType.BINARY, 'varbinary(1024)'] };
+const PK_DECLARED: Record<number, [SqlType, string]> = {
+  1: [SqlType.LONG, 'bigint(20)'],
+  2: [SqlType.STRING, 'varchar(1024)'],
+  3: [SqlType.BINARY, 'varbinary(1024)'],
+};
 const DEFINED_DECLARED: Record<number, [SqlType, string]> = {
   1: [SqlType.LONG, 'bigint(20)'],
   2: [SqlType.DOUBLE, 'double'],
@@ -139,7 +148,11 @@ function tsDataColumns(def: TimeseriesTableDefinition): MappedColumn[] {
   ];
 }
 
-const TS_META_COLUMNS = [...TS_KEY, col('_attributes', SqlType.STRING, 'mediumtext'), col('_meta_update_time', SqlType.LONG, 'bigint(20)')];
+const TS_META_COLUMNS = [
+  ...TS_KEY,
+  col('_attributes', SqlType.STRING, 'mediumtext'),
+  col('_meta_update_time', SqlType.LONG, 'bigint(20)'),
+];
 
 export class MappingStore {
   constructor(

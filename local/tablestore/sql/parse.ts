@@ -42,7 +42,12 @@ export type Statement =
       readonly engine: string;
     }
   | { readonly kind: 'drop_mapping'; readonly tables: readonly string[]; readonly ifExists: boolean }
-  | { readonly kind: 'alter'; readonly table: string; readonly add: readonly ColumnDef[]; readonly drop: readonly string[] };
+  | {
+      readonly kind: 'alter';
+      readonly table: string;
+      readonly add: readonly ColumnDef[];
+      readonly drop: readonly string[];
+    };
 
 /** The one parser instance (also turns expressions back into text for result column names). */
 export const sqlParser = new Parser();
@@ -84,7 +89,7 @@ function prepare(query: string): Prepared {
   const mask = codeMask(text);
   const code = (re: RegExp) => {
     const out: RegExpExecArray[] = [];
-    for (const m of text.matchAll(new RegExp(re.source, 'gi'))) if (mask[m.index!]) out.push(m as RegExpExecArray);
+    for (const m of text.matchAll(new RegExp(re.source, 'gi'))) if (mask[m.index]) out.push(m);
     return out;
   };
   let dropMapping = false;
@@ -133,7 +138,11 @@ export function columnName(ref: unknown): string {
 }
 
 function columnDef(def: { column: unknown; definition: { dataType: string; length?: number } }): ColumnDef {
-  return { name: columnName(def.column), sqlType: def.definition.dataType.toUpperCase(), length: def.definition.length ?? undefined };
+  return {
+    name: columnName(def.column),
+    sqlType: def.definition.dataType.toUpperCase(),
+    length: def.definition.length ?? undefined,
+  };
 }
 
 /** Parses one statement; throws OTSParameterInvalid for syntax errors and statements Tablestore does not serve. */
@@ -146,7 +155,9 @@ export function parseStatement(query: string): Statement {
   } catch (err) {
     throw syntaxError(err);
   }
-  const list = (Array.isArray(parsed) ? parsed : [parsed]).filter((s) => s && typeof (s as { type?: unknown }).type === 'string');
+  const list = (Array.isArray(parsed) ? parsed : [parsed]).filter(
+    (s) => s && typeof (s as { type?: unknown }).type === 'string',
+  );
   if (list.length === 0) throw sqlError('The SQL query is empty.');
   if (list.length !== 1) throw sqlError('Only one SQL statement per request is supported.');
   const ast = list[0] as AstNode & Record<string, unknown>;
@@ -164,7 +175,8 @@ export function parseStatement(query: string): Statement {
     case 'desc':
       return { kind: 'describe', table: String(ast.table) };
     case 'create': {
-      if (ast.keyword !== 'table' || ast.temporary || ast.query_expr || ast.as) throw sqlError('Only CREATE TABLE mappings are supported.');
+      if (ast.keyword !== 'table' || ast.temporary || ast.query_expr || ast.as)
+        throw sqlError('Only CREATE TABLE mappings are supported.');
       const tables = ast.table as unknown[];
       const defs = (ast.create_definitions as Record<string, unknown>[] | null) ?? [];
       const columns: ColumnDef[] = [];
@@ -190,7 +202,10 @@ export function parseStatement(query: string): Statement {
       };
     }
     case 'drop': {
-      if (!prepared.dropMapping) throw sqlError('DROP TABLE is not supported; use DROP MAPPING TABLE to remove a mapping (the data table stays).');
+      if (!prepared.dropMapping)
+        throw sqlError(
+          'DROP TABLE is not supported; use DROP MAPPING TABLE to remove a mapping (the data table stays).',
+        );
       return {
         kind: 'drop_mapping',
         tables: (ast.name as unknown[]).map(tableName),

@@ -6,7 +6,12 @@
  * Time series keys share the wide-table key encoding (escaped strings, sign-flipped big-endian int64), so
  * points (_m_name, _data_source, _tags, _time) and meta (_m_name, _data_source, _tags) plan the same way.
  */
-import { INF_MAX, INF_MIN, type PrimaryKeyCell, type PrimaryKeyValue } from '../../../lib/tablestore/protocol/plainbuffer';
+import {
+  INF_MAX,
+  INF_MIN,
+  type PrimaryKeyCell,
+  type PrimaryKeyValue,
+} from '../../../lib/tablestore/protocol/plainbuffer';
 import { boundKey } from '../handlers/wide/keys';
 import { PkType, type WideTableDefinition } from '../handlers/wide/table';
 import type { AstNode } from './parse';
@@ -64,7 +69,11 @@ interface Bound {
 }
 
 /** Comparisons `column op literal` on one key column, normalized so the column is on the left. */
-function comparisons(parts: readonly AstNode[], isColumn: (n: AstNode) => boolean, type: PkType): { op: string; value: SqlValue & PrimaryKeyValue }[] {
+function comparisons(
+  parts: readonly AstNode[],
+  isColumn: (n: AstNode) => boolean,
+  type: PkType,
+): { op: string; value: SqlValue & PrimaryKeyValue }[] {
   const out: { op: string; value: SqlValue & PrimaryKeyValue }[] = [];
   for (const p of parts) {
     if (p.type !== 'binary_expr') continue;
@@ -97,7 +106,7 @@ function tighter(a: Bound | undefined, b: Bound, lower: boolean): Bound {
   if (!a) return b;
   const c = compareValues(a.value, b.value);
   if (c === 0) return a.inclusive ? b : a;
-  return (c < 0) === lower ? b : a;
+  return c < 0 === lower ? b : a;
 }
 
 const ZERO = new Uint8Array([0]);
@@ -113,7 +122,11 @@ function after(key: Uint8Array): Uint8Array {
  * The key range the WHERE clause allows, or 'empty' when the key conditions contradict each other.
  * `refersTo` says whether a column reference names this table.
  */
-export function planRange(table: SqlTable, where: AstNode | null | undefined, refersTo: (ref: AstNode) => boolean): KeyRange | 'empty' {
+export function planRange(
+  table: SqlTable,
+  where: AstNode | null | undefined,
+  refersTo: (ref: AstNode) => boolean,
+): KeyRange | 'empty' {
   const keys = keyColumns(table);
   const def = { primaryKey: keys } as unknown as WideTableDefinition;
   const parts = conjuncts(where);

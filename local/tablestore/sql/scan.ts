@@ -50,7 +50,14 @@ function typeMismatch(table: string, column: string, declared: number, v: Exclud
  * `keyColumns` false the wide-table key columns are left NULL (no query reference needs them), which spares
  * decoding every key.
  */
-export function* scanRows(store: KvStore, table: SqlTable, range: KeyRange, nowMs: number, stats: ScanStats, keyColumns = true): Generator<Row> {
+export function* scanRows(
+  store: KvStore,
+  table: SqlTable,
+  range: KeyRange,
+  nowMs: number,
+  stats: ScanStats,
+  keyColumns = true,
+): Generator<Row> {
   switch (table.kind) {
     case 'wide':
       yield* scanWide(store, table, range, nowMs, stats, keyColumns);
@@ -99,7 +106,13 @@ function* scanWide(
   }
 }
 
-function* scanPoints(store: KvStore, table: Extract<SqlTable, { kind: 'ts-data' }>, range: KeyRange, nowMs: number, stats: ScanStats): Generator<Row> {
+function* scanPoints(
+  store: KvStore,
+  table: Extract<SqlTable, { kind: 'ts-data' }>,
+  range: KeyRange,
+  nowMs: number,
+  stats: ScanStats,
+): Generator<Row> {
   const def = table.def;
   const oldest = def.timeToLive === -1 ? undefined : BigInt(nowMs) * 1000n - BigInt(def.timeToLive) * 1_000_000n;
   const fpk = def.fieldPrimaryKeySchema;
@@ -116,14 +129,29 @@ function* scanPoints(store: KvStore, table: Extract<SqlTable, { kind: 'ts-data' 
     const keyCells: SqlValue[] = fpk.map((c) => (c.type === 1 ? r.int64() : c.type === 2 ? r.string() : r.bytes()));
     for (const [name, value] of decodeFields(rec.value, undefined, names)) {
       const row: Row = [measurement, dataSource, tags, time, ...keyCells, name, null, null, null, null, null];
-      const slot = typeof value === 'bigint' ? 0 : typeof value === 'number' ? 1 : typeof value === 'boolean' ? 2 : typeof value === 'string' ? 3 : 4;
+      const slot =
+        typeof value === 'bigint'
+          ? 0
+          : typeof value === 'number'
+            ? 1
+            : typeof value === 'boolean'
+              ? 2
+              : typeof value === 'string'
+                ? 3
+                : 4;
       row[valueBase + slot] = value;
       yield row;
     }
   }
 }
 
-function* scanMeta(store: KvStore, table: Extract<SqlTable, { kind: 'ts-meta' }>, range: KeyRange, nowMs: number, stats: ScanStats): Generator<Row> {
+function* scanMeta(
+  store: KvStore,
+  table: Extract<SqlTable, { kind: 'ts-meta' }>,
+  range: KeyRange,
+  nowMs: number,
+  stats: ScanStats,
+): Generator<Row> {
   const ttl = table.def.metaTimeToLive;
   const now = BigInt(nowMs) * 1000n;
   for (const rec of store.scan(tsMetaSpace(table.source), range)) {

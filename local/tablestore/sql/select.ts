@@ -15,7 +15,6 @@ import { keyColumns } from './plan';
 import { FromReader, resolveFrom, type FromClause } from './sources';
 import { compareNullable, describeValue, sqlError, SqlType, typeOfValue, valueKey, type SqlValue } from './values';
 
-
 export interface SelectEnv {
   readonly store: KvStore;
   readonly mappings: MappingStore;
@@ -31,10 +30,11 @@ export interface SelectResult {
   readonly consumed: { readonly table: string; readonly read: number }[];
 }
 
-
 function exprText(node: AstNode): string {
   try {
-    const text = sqlParser.sqlify({ type: 'select', columns: [{ expr: node, as: null }], from: null } as never, { database: 'MySQL' });
+    const text = sqlParser.sqlify({ type: 'select', columns: [{ expr: node, as: null }], from: null } as never, {
+      database: 'MySQL',
+    });
     return text.replace(/^SELECT\s+/i, '').replace(/`/g, '');
   } catch {
     return node.type;
@@ -62,7 +62,11 @@ function hasAggregate(node: unknown): boolean {
 }
 
 /** Replaces unqualified column references naming a select alias with the aliased expression. */
-function substituteAliases(node: AstNode, aliases: ReadonlyMap<string, AstNode>, isTableColumn: (name: string) => boolean): AstNode {
+function substituteAliases(
+  node: AstNode,
+  aliases: ReadonlyMap<string, AstNode>,
+  isTableColumn: (name: string) => boolean,
+): AstNode {
   const rec = (n: unknown): unknown => {
     if (!n || typeof n !== 'object') return n;
     if (Array.isArray(n)) return n.map(rec);
@@ -134,7 +138,8 @@ class Accumulator {
     const v = first;
     this.count++;
     if (fn === 'SUM' || fn === 'AVG') {
-      if (typeof v !== 'bigint' && typeof v !== 'number') throw sqlError(`Type mismatch: ${fn} needs numbers, got ${describeValue(v)}.`);
+      if (typeof v !== 'bigint' && typeof v !== 'number')
+        throw sqlError(`Type mismatch: ${fn} needs numbers, got ${describeValue(v)}.`);
       if (typeof v === 'bigint' && typeof this.sum === 'bigint') this.sum += v;
       else this.sum = Number(this.sum) + Number(v);
     } else if (fn === 'MIN' || fn === 'MAX') {
@@ -188,7 +193,11 @@ export function runSelect(ast: AstNode, env: SelectEnv): SelectResult {
   const columns = from.columns;
   const refersTo = (ref: AstNode) => from.sourceOf(ref) === 0;
   const columnIndex = from.resolve;
-  const rowScope: CompileScope = { column: columnIndex, aggregateError: 'Invalid use of group function in WHERE or in a function argument.', nowMs: env.nowMs };
+  const rowScope: CompileScope = {
+    column: columnIndex,
+    aggregateError: 'Invalid use of group function in WHERE or in a function argument.',
+    nowMs: env.nowMs,
+  };
 
   // --- select list
   const items: Item[] = [];
@@ -198,7 +207,9 @@ export function runSelect(ast: AstNode, env: SelectEnv): SelectResult {
       if (from.sources.length === 0) throw sqlError('SELECT * needs a FROM clause.');
       const picked = e.table ? from.sources.filter((x) => x.label === e.table) : from.sources;
       if (picked.length === 0) throw sqlError(`Unknown table '${String(e.table)}'.`);
-      for (const src of picked) for (const col of src.table.columns) items.push({ node: { type: 'column_ref', table: src.label, column: col.name }, name: col.name });
+      for (const src of picked)
+        for (const col of src.table.columns)
+          items.push({ node: { type: 'column_ref', table: src.label, column: col.name }, name: col.name });
       continue;
     }
     const name = c.as ?? (e.type === 'column_ref' ? columnName(e) : exprText(e));
@@ -208,16 +219,31 @@ export function runSelect(ast: AstNode, env: SelectEnv): SelectResult {
   for (const it of items) if (it.alias) aliases.set(it.alias, it.node);
   const isTableColumn = (name: string) => columns.some((c) => c.name === name);
 
-  const where = ast.where ? compile(ast.where as AstNode, { ...rowScope, aggregateError: 'Invalid use of group function in WHERE.' }) : undefined;
-  const groupBy = ((ast.groupby as { columns?: AstNode[] } | null)?.columns ?? []) as AstNode[];
+  const where = ast.where
+    ? compile(ast.where as AstNode, { ...rowScope, aggregateError: 'Invalid use of group function in WHERE.' })
+    : undefined;
+  const groupBy = (ast.groupby as { columns?: AstNode[] } | null)?.columns ?? [];
   const having = ast.having as AstNode | null;
-  const orderBy = ((ast.orderby as { expr: AstNode; type: string | null }[] | null) ?? []).map((o) => ({ expr: o.expr, desc: String(o.type).toUpperCase() === 'DESC' }));
-  const grouped = groupBy.length > 0 || having !== null || items.some((i) => hasAggregate(i.node)) || orderBy.some((o) => hasAggregate(o.expr));
+  const orderBy = ((ast.orderby as { expr: AstNode; type: string | null }[] | null) ?? []).map((o) => ({
+    expr: o.expr,
+    desc: String(o.type).toUpperCase() === 'DESC',
+  }));
+  const grouped =
+    groupBy.length > 0 ||
+    having !== null ||
+    items.some((i) => hasAggregate(i.node)) ||
+    orderBy.some((o) => hasAggregate(o.expr));
   const distinct = Boolean(ast.distinct);
   const { offset, limit } = limitOf(ast);
 
   // --- plan the scan
-  const reader = new FromReader(from, env.store, env.nowMs, (ast.where as AstNode | null) ?? null, !table || namesKeyColumn(ast, items, table));
+  const reader = new FromReader(
+    from,
+    env.store,
+    env.nowMs,
+    (ast.where as AstNode | null) ?? null,
+    !table || namesKeyColumn(ast, items, table),
+  );
   let range = table ? reader.range(0) : 'empty';
   const positional = (e: AstNode): number | undefined => {
     const v = literalValue(e);
@@ -230,7 +256,12 @@ export function runSelect(ast: AstNode, env: SelectEnv): SelectResult {
     const keys = keyColumns(table);
     const follows = orderBy.every((o, i) => {
       const pos = positional(o.expr);
-      const e = pos !== undefined ? items[pos].node : o.expr.type === 'column_ref' && !o.expr.table && aliases.has(columnName(o.expr)) ? aliases.get(columnName(o.expr))! : o.expr;
+      const e =
+        pos !== undefined
+          ? items[pos].node
+          : o.expr.type === 'column_ref' && !o.expr.table && aliases.has(columnName(o.expr))
+            ? aliases.get(columnName(o.expr))!
+            : o.expr;
       return e.type === 'column_ref' && refersTo(e) && columnName(e) === keys[i]?.name && o.desc === orderBy[0].desc;
     });
     if (follows) {
@@ -266,26 +297,33 @@ export function runSelect(ast: AstNode, env: SelectEnv): SelectResult {
     if (stopAfter !== 0) {
       for (const row of rows()) {
         const values = projections.map((p) => p(row));
-        output.push({ values, sort: sorters.map((s) => (s.fn ? s.fn(row) : values[s.projected!])) });
+        output.push({ values, sort: sorters.map((s) => (s.fn ? s.fn(row) : values[s.projected])) });
         if (stopAfter !== undefined && output.length >= stopAfter) break;
       }
     }
     staticTypes = items.map((i) => staticType(i.node, from));
-    output = finish(output, sorters.map((s) => s.desc), distinct, stopAfter === undefined ? orderBy.length > 0 : false);
+    output = finish(
+      output,
+      sorters.map((s) => s.desc),
+      distinct,
+      stopAfter === undefined ? orderBy.length > 0 : false,
+    );
   } else {
     // --- grouping
     const normalize = (node: AstNode): string =>
       nodeKey(
         JSON.parse(JSON.stringify(node), (_k, v: unknown) => {
           const n = v as AstNode | null;
-          if (n && typeof n === 'object' && !Array.isArray(n) && n.type === 'column_ref') return { type: 'col', i: columnIndex((n.table as string | null) ?? null, columnName(n)) };
+          if (n && typeof n === 'object' && !Array.isArray(n) && n.type === 'column_ref')
+            return { type: 'col', i: columnIndex((n.table as string | null) ?? null, columnName(n)) };
           return v;
         }),
       );
     const groupNodes = groupBy.map((g) => {
       const pos = positional(g);
       if (pos !== undefined) return items[pos].node;
-      if (g.type === 'column_ref' && !g.table && !isTableColumn(columnName(g)) && aliases.has(columnName(g))) return aliases.get(columnName(g))!;
+      if (g.type === 'column_ref' && !g.table && !isTableColumn(columnName(g)) && aliases.has(columnName(g)))
+        return aliases.get(columnName(g))!;
       return g;
     });
     for (const g of groupNodes) if (hasAggregate(g)) throw sqlError("Can't group on an aggregate.");
@@ -313,11 +351,19 @@ export function runSelect(ast: AstNode, env: SelectEnv): SelectResult {
           if (!AGGREGATES.has(fn)) throw sqlError(`Aggregate function ${fn} is not supported.`);
           if (n.over) throw sqlError('Window functions are not supported.');
           const args = n.args as { expr?: AstNode; distinct?: string | null };
-          const argNodes = !args?.expr || args.expr.type === 'star' ? [] : args.expr.type === 'expr_list' ? (args.expr.value as AstNode[]) : [args.expr];
+          const argNodes =
+            !args?.expr || args.expr.type === 'star'
+              ? []
+              : args.expr.type === 'expr_list'
+                ? (args.expr.value as AstNode[])
+                : [args.expr];
           if (argNodes.length === 0 && fn !== 'COUNT') throw sqlError(`${fn}(*) is not valid.`);
           if (argNodes.length > 1 && fn !== 'COUNT') throw sqlError(`${fn} takes one argument.`);
           for (const a of argNodes) if (hasAggregate(a)) throw sqlError('Aggregates cannot be nested.');
-          aggNodes.set(key, { index: aggNodes.size, spec: { fn, distinct: Boolean(args?.distinct), args: argNodes.map((a) => compile(a, rowScope)) } });
+          aggNodes.set(key, {
+            index: aggNodes.size,
+            spec: { fn, distinct: Boolean(args?.distinct), args: argNodes.map((a) => compile(a, rowScope)) },
+          });
         }
         return false;
       });
@@ -337,7 +383,8 @@ export function runSelect(ast: AstNode, env: SelectEnv): SelectResult {
       }
       for (const a of g.accs) a.add(row);
     }
-    if (groups.size === 0 && groupBy.length === 0) groups.set('', { key: [], accs: specs.map((s) => new Accumulator(s)) });
+    if (groups.size === 0 && groupBy.length === 0)
+      groups.set('', { key: [], accs: specs.map((s) => new Accumulator(s)) });
 
     const nGroup = groupNodes.length;
     const postScope: CompileScope = {
@@ -353,15 +400,22 @@ export function runSelect(ast: AstNode, env: SelectEnv): SelectResult {
     };
     const havingFn = havingNode ? compile(havingNode, postScope) : undefined;
     const projections = items.map((i) => compile(i.node, postScope));
-    const sorters = orderNodes.map((o) => (o.node ? { fn: compile(o.node, postScope), desc: o.desc } : { projected: o.projected!, desc: o.desc }));
+    const sorters = orderNodes.map((o) =>
+      o.node ? { fn: compile(o.node, postScope), desc: o.desc } : { projected: o.projected, desc: o.desc },
+    );
     for (const g of groups.values()) {
       const post: Row = [...g.key, ...g.accs.map((a) => a.result())];
       if (havingFn && truth(havingFn(post)) !== true) continue;
       const values = projections.map((p) => p(post));
-      output.push({ values, sort: sorters.map((s) => (s.fn ? s.fn(post) : values[s.projected!])) });
+      output.push({ values, sort: sorters.map((s) => (s.fn ? s.fn(post) : values[s.projected])) });
     }
     staticTypes = items.map((i) => staticType(i.node, from));
-    output = finish(output, sorters.map((s) => s.desc), distinct, orderBy.length > 0);
+    output = finish(
+      output,
+      sorters.map((s) => s.desc),
+      distinct,
+      orderBy.length > 0,
+    );
   }
 
   const page = output.slice(offset, limit === undefined ? undefined : offset + limit);
@@ -420,7 +474,8 @@ function finish(
 
 /** Column type to announce when a result column has no non-NULL value to show its type. */
 function staticType(node: AstNode, from: FromClause): SqlType {
-  if (node.type === 'column_ref') return from.columns[from.resolve((node.table as string | null) ?? null, columnName(node))]?.type ?? SqlType.STRING;
+  if (node.type === 'column_ref')
+    return from.columns[from.resolve((node.table as string | null) ?? null, columnName(node))]?.type ?? SqlType.STRING;
   if (node.type === 'aggr_func') {
     const fn = String(node.name).toUpperCase();
     if (fn === 'COUNT') return SqlType.LONG;

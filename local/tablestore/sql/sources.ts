@@ -64,7 +64,8 @@ export function resolveFrom(from: Record<string, unknown>[] | null, mappings: Ma
       if (!kind) throw sqlError(`${kindText} is not supported.`);
       const using = (f.using as { value: string }[] | undefined)?.map((u) => u.value);
       join = { kind, on: (f.on as AstNode | null) ?? undefined, using };
-      if ((kind === 'LEFT' || kind === 'RIGHT') && !join.on && !using) throw sqlError(`${kindText} needs an ON or USING condition.`);
+      if ((kind === 'LEFT' || kind === 'RIGHT') && !join.on && !using)
+        throw sqlError(`${kindText} needs an ON or USING condition.`);
     }
     sources.push({ table, label, offset, join });
     offset += table.columns.length;
@@ -83,8 +84,10 @@ export function resolveFrom(from: Record<string, unknown>[] | null, mappings: Ma
       const i = s.table.columns.findIndex((c) => c.name === name);
       if (i >= 0) hits.push(s.offset + i);
     }
-    if (hits.length === 0) throw sqlError(`Unknown column '${name}' in table '${sources.map((s) => s.label).join("', '")}'.`);
-    if (hits.length > 1 && !usingNames.has(name)) throw sqlError(`Column '${name}' is ambiguous; qualify it with its table.`);
+    if (hits.length === 0)
+      throw sqlError(`Unknown column '${name}' in table '${sources.map((s) => s.label).join("', '")}'.`);
+    if (hits.length > 1 && !usingNames.has(name))
+      throw sqlError(`Column '${name}' is ambiguous; qualify it with its table.`);
     return hits[0];
   };
   const sourceOf = (ref: AstNode): number => {
@@ -120,7 +123,14 @@ export class FromReader {
 
   scan(i: number, range: KeyRange | 'empty' = this.range(i)): Iterable<Row> {
     if (range === 'empty') return [];
-    return scanRows(this.store, this.from.sources[i].table, range, this.nowMs, this.stats[i], this.keyColumns || this.from.sources.length > 1);
+    return scanRows(
+      this.store,
+      this.from.sources[i].table,
+      range,
+      this.nowMs,
+      this.stats[i],
+      this.keyColumns || this.from.sources.length > 1,
+    );
   }
 
   /** Combined rows of a FROM with joins (materialized; one source streams through `scan`). */
@@ -167,13 +177,16 @@ export class FromReader {
         ]) {
           if (mine.type !== 'column_ref' || this.from.sourceOf(mine) !== i) continue;
           if (other.type !== 'column_ref' || this.from.sourceOf(other) < 0 || this.from.sourceOf(other) >= i) continue;
-          pairs.push({ left: compile(other, scope), right: this.from.resolve((mine.table as string | null) ?? null, columnName(mine)) - s.offset });
+          pairs.push({
+            left: compile(other, scope),
+            right: this.from.resolve((mine.table as string | null) ?? null, columnName(mine)) - s.offset,
+          });
           break;
         }
       }
     }
-    const rightNulls: SqlValue[] = new Array(s.table.columns.length).fill(null);
-    const leftNulls: SqlValue[] = new Array(s.offset).fill(null);
+    const rightNulls = new Array<SqlValue>(s.table.columns.length).fill(null);
+    const leftNulls = new Array<SqlValue>(s.offset).fill(null);
     const matched = new Uint8Array(right.length);
     const out: Row[] = [];
     let candidates: (row: Row) => Iterable<number>;
@@ -213,7 +226,9 @@ export class FromReader {
 
   consumed(): { table: string; read: number }[] {
     const bytes = new Map<string, number>();
-    this.from.sources.forEach((s, i) => bytes.set(s.table.source, (bytes.get(s.table.source) ?? 0) + this.stats[i].bytes));
+    this.from.sources.forEach((s, i) =>
+      bytes.set(s.table.source, (bytes.get(s.table.source) ?? 0) + this.stats[i].bytes),
+    );
     return [...bytes].map(([table, b]) => ({ table, read: capacityUnits(b) }));
   }
 }

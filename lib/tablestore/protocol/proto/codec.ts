@@ -13,7 +13,19 @@
 import { FormatError } from '../format-error';
 
 /** Wire types of the field kinds (T.*): 0 varint, 2 length-delimited. */
-export const T = { int32: 0, uint32: 1, int64: 2, bool: 3, string: 4, bytes: 5, enum: 6, message: 7, double: 8, float: 9, sint64: 10 } as const;
+export const T = {
+  int32: 0,
+  uint32: 1,
+  int64: 2,
+  bool: 3,
+  string: 4,
+  bytes: 5,
+  enum: 6,
+  message: 7,
+  double: 8,
+  float: 9,
+  sint64: 10,
+} as const;
 export type FieldKind = (typeof T)[keyof typeof T];
 /** 0 optional, 1 required, 2 repeated */
 export type FieldRule = 0 | 1 | 2;
@@ -123,7 +135,7 @@ function writeValue(w: Writer, d: Descriptors, f: FieldDesc, v: unknown): void {
     case T.sint64: {
       w.varint((no << 3) >>> 0);
       const n = toBigInt(v, name);
-      w.varint64(n >= 0n ? n << 1n : ((-n) << 1n) - 1n);
+      w.varint64(n >= 0n ? n << 1n : (-n << 1n) - 1n);
       return;
     }
     case T.double:
@@ -168,7 +180,18 @@ function writeValue(w: Writer, d: Descriptors, f: FieldDesc, v: unknown): void {
   }
 }
 
-const DEFAULTS: Record<number, unknown> = { [T.int32]: 0, [T.uint32]: 0, [T.int64]: 0, [T.sint64]: 0, [T.double]: 0, [T.float]: 0, [T.bool]: false, [T.string]: '', [T.bytes]: new Uint8Array(0), [T.enum]: 0 };
+const DEFAULTS: Record<number, unknown> = {
+  [T.int32]: 0,
+  [T.uint32]: 0,
+  [T.int64]: 0,
+  [T.sint64]: 0,
+  [T.double]: 0,
+  [T.float]: 0,
+  [T.bool]: false,
+  [T.string]: '',
+  [T.bytes]: new Uint8Array(0),
+  [T.enum]: 0,
+};
 
 function writeMessage(w: Writer, d: Descriptors, type: string, value: Record<string, unknown>, strict: boolean): void {
   const fields = d[type];
@@ -296,7 +319,6 @@ class Reader {
 
 const utf8 = new TextDecoder('utf-8');
 
-
 function readScalar(r: Reader, kind: FieldKind): unknown {
   switch (kind) {
     case T.int32:
@@ -339,12 +361,16 @@ const indexes = new WeakMap<Descriptors, Map<string, Index>>();
 
 function indexOf(d: Descriptors, type: string): Index {
   let perType = indexes.get(d);
-  if (!perType) indexes.set(d, (perType = new Map()));
+  if (!perType) indexes.set(d, (perType = new Map<string, Index>()));
   let idx = perType.get(type);
   if (!idx) {
     const fields = d[type];
     if (!fields) throw new TypeError(`unknown message ${type}`);
-    idx = { byNumber: new Map(fields.map((f) => [f[0], f])), required: fields.filter((f) => f[3] === 1), repeated: fields.filter((f) => f[3] === 2) };
+    idx = {
+      byNumber: new Map(fields.map((f) => [f[0], f])),
+      required: fields.filter((f) => f[3] === 1),
+      repeated: fields.filter((f) => f[3] === 2),
+    };
     perType.set(type, idx);
   }
   return idx;
@@ -401,7 +427,8 @@ function readMessage(r: Reader, d: Descriptors, type: string, depth: number): Re
     if (f[3] === 2) (out[f[1]] as unknown[]).push(v);
     else out[f[1]] = v;
   }
-  for (const f of idx.required) if (!Object.hasOwn(out, f[1])) throw new ProtoDecodeError(`${type}: missing required field '${f[1]}'`);
+  for (const f of idx.required)
+    if (!Object.hasOwn(out, f[1])) throw new ProtoDecodeError(`${type}: missing required field '${f[1]}'`);
   return out;
 }
 

@@ -253,12 +253,18 @@ export type TimeseriesMessageName = keyof TimeseriesMessages;
 const codec = protoCodec<TimeseriesMessages>(TIMESERIES, { strict: true });
 
 /** Encodes message `name`; throws when a required field is missing. */
-export function encodeTimeseriesMessage<N extends TimeseriesMessageName>(name: N, value: TimeseriesMessages[N]): Uint8Array {
+export function encodeTimeseriesMessage<N extends TimeseriesMessageName>(
+  name: N,
+  value: TimeseriesMessages[N],
+): Uint8Array {
   return codec.encode(name, value);
 }
 
 /** Decodes message `name`; throws ProtoDecodeError on malformed bytes or a missing required field. */
-export function decodeTimeseriesMessage<N extends TimeseriesMessageName>(name: N, bytes: Uint8Array): TimeseriesMessages[N] {
+export function decodeTimeseriesMessage<N extends TimeseriesMessageName>(
+  name: N,
+  bytes: Uint8Array,
+): TimeseriesMessages[N] {
   return codec.decode(name, bytes);
 }
 

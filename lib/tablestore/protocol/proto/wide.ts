@@ -12,7 +12,6 @@ import { WIDE } from './descriptors';
 
 export { ProtoDecodeError };
 
-export const PrimaryKeyType = { INTEGER: 1, STRING: 2, BINARY: 3 } as const;
 export const DefinedColumnType = { DCT_INTEGER: 1, DCT_DOUBLE: 2, DCT_BOOLEAN: 3, DCT_STRING: 4, DCT_BLOB: 7 } as const;
 export const RowExistence = { IGNORE: 0, EXPECT_EXIST: 1, EXPECT_NOT_EXIST: 2 } as const;
 export const ReturnType = { RT_NONE: 0, RT_PK: 1, RT_AFTER_MODIFY: 2 } as const;
@@ -33,10 +32,24 @@ export const LogicalOperator = { LO_NOT: 1, LO_AND: 2, LO_OR: 3 } as const;
 
 type Int64 = bigint | number;
 
-export interface ErrorMessage { code: string; message?: string }
-export interface PrimaryKeySchema { name: string; type: number; option?: number }
-export interface DefinedColumnSchema { name: string; type: number }
-export interface TableMeta { table_name: string; primary_key?: PrimaryKeySchema[]; defined_column?: DefinedColumnSchema[] }
+export interface ErrorMessage {
+  code: string;
+  message?: string;
+}
+export interface PrimaryKeySchema {
+  name: string;
+  type: number;
+  option?: number;
+}
+export interface DefinedColumnSchema {
+  name: string;
+  type: number;
+}
+export interface TableMeta {
+  table_name: string;
+  primary_key?: PrimaryKeySchema[];
+  defined_column?: DefinedColumnSchema[];
+}
 export interface TableOptions {
   time_to_live?: number;
   max_versions?: number;
@@ -45,19 +58,62 @@ export interface TableOptions {
   deviation_cell_version_in_sec?: Int64;
   allow_update?: boolean;
 }
-export interface CapacityUnit { read?: number; write?: number }
-export interface ReservedThroughput { capacity_unit: CapacityUnit }
-export interface ReservedThroughputDetails { capacity_unit: CapacityUnit; last_increase_time: Int64; last_decrease_time?: Int64 }
-export interface ConsumedCapacity { capacity_unit: CapacityUnit }
-export interface Condition { row_existence: number; column_condition?: Uint8Array }
-export interface TimeRange { start_time?: Int64; end_time?: Int64; specific_time?: Int64 }
-export interface ReturnContent { return_type?: number; return_column_names?: string[] }
-export interface StreamSpecification { enable_stream: boolean; expiration_time?: number }
-export interface StreamDetails { enable_stream: boolean; stream_id?: string; expiration_time?: number; last_enable_time?: Int64 }
-export interface IndexMeta { name: string; primary_key?: string[]; defined_column?: string[]; index_update_mode: number; index_type: number; index_sync_phase?: number }
+export interface CapacityUnit {
+  read?: number;
+  write?: number;
+}
+export interface ReservedThroughput {
+  capacity_unit: CapacityUnit;
+}
+export interface ReservedThroughputDetails {
+  capacity_unit: CapacityUnit;
+  last_increase_time: Int64;
+  last_decrease_time?: Int64;
+}
+export interface ConsumedCapacity {
+  capacity_unit: CapacityUnit;
+}
+export interface Condition {
+  row_existence: number;
+  column_condition?: Uint8Array;
+}
+export interface TimeRange {
+  start_time?: Int64;
+  end_time?: Int64;
+  specific_time?: Int64;
+}
+export interface ReturnContent {
+  return_type?: number;
+  return_column_names?: string[];
+}
+export interface StreamSpecification {
+  enable_stream: boolean;
+  expiration_time?: number;
+}
+export interface StreamDetails {
+  enable_stream: boolean;
+  stream_id?: string;
+  expiration_time?: number;
+  last_enable_time?: Int64;
+}
+export interface IndexMeta {
+  name: string;
+  primary_key?: string[];
+  defined_column?: string[];
+  index_update_mode: number;
+  index_type: number;
+  index_sync_phase?: number;
+}
 
-export interface CreateIndexRequest { main_table_name: string; index_meta: IndexMeta; include_base_data?: boolean }
-export interface DropIndexRequest { main_table_name: string; index_name: string }
+export interface CreateIndexRequest {
+  main_table_name: string;
+  index_meta: IndexMeta;
+  include_base_data?: boolean;
+}
+export interface DropIndexRequest {
+  main_table_name: string;
+  index_name: string;
+}
 
 export interface CreateTableRequest {
   table_meta: TableMeta;
@@ -66,8 +122,12 @@ export interface CreateTableRequest {
   stream_spec?: StreamSpecification;
   index_metas?: IndexMeta[];
 }
-export interface ListTableResponse { table_names: string[] }
-export interface TableNameRequest { table_name: string }
+export interface ListTableResponse {
+  table_names: string[];
+}
+export interface TableNameRequest {
+  table_name: string;
+}
 export interface DescribeTableResponse {
   table_meta: TableMeta;
   reserved_throughput_details: ReservedThroughputDetails;
@@ -96,12 +156,42 @@ export interface ReadOptions {
   start_column?: string;
   end_column?: string;
 }
-export interface GetRowRequest extends ReadOptions { table_name: string; primary_key: Uint8Array; token?: Uint8Array; transaction_id?: string }
-export interface GetRowResponse { consumed: ConsumedCapacity; row: Uint8Array; next_token?: Uint8Array }
-export interface PutRowRequest { table_name: string; row: Uint8Array; condition: Condition; return_content?: ReturnContent; transaction_id?: string }
-export interface UpdateRowRequest { table_name: string; row_change: Uint8Array; condition: Condition; return_content?: ReturnContent; transaction_id?: string }
-export interface DeleteRowRequest { table_name: string; primary_key: Uint8Array; condition: Condition; return_content?: ReturnContent; transaction_id?: string }
-export interface WriteRowResponse { consumed: ConsumedCapacity; row?: Uint8Array }
+export interface GetRowRequest extends ReadOptions {
+  table_name: string;
+  primary_key: Uint8Array;
+  token?: Uint8Array;
+  transaction_id?: string;
+}
+export interface GetRowResponse {
+  consumed: ConsumedCapacity;
+  row: Uint8Array;
+  next_token?: Uint8Array;
+}
+export interface PutRowRequest {
+  table_name: string;
+  row: Uint8Array;
+  condition: Condition;
+  return_content?: ReturnContent;
+  transaction_id?: string;
+}
+export interface UpdateRowRequest {
+  table_name: string;
+  row_change: Uint8Array;
+  condition: Condition;
+  return_content?: ReturnContent;
+  transaction_id?: string;
+}
+export interface DeleteRowRequest {
+  table_name: string;
+  primary_key: Uint8Array;
+  condition: Condition;
+  return_content?: ReturnContent;
+  transaction_id?: string;
+}
+export interface WriteRowResponse {
+  consumed: ConsumedCapacity;
+  row?: Uint8Array;
+}
 export interface GetRangeRequest extends ReadOptions {
   table_name: string;
   direction: number;
@@ -111,17 +201,55 @@ export interface GetRangeRequest extends ReadOptions {
   token?: Uint8Array;
   transaction_id?: string;
 }
-export interface GetRangeResponse { consumed: ConsumedCapacity; rows: Uint8Array; next_start_primary_key?: Uint8Array; next_token?: Uint8Array }
-export interface TableInBatchGetRowRequest extends ReadOptions { table_name: string; primary_key: Uint8Array[]; token?: Uint8Array[] }
-export interface BatchGetRowRequest { tables: TableInBatchGetRowRequest[] }
-export interface RowInBatchGetRowResponse { is_ok: boolean; error?: ErrorMessage; consumed?: ConsumedCapacity; row?: Uint8Array; next_token?: Uint8Array }
-export interface BatchGetRowResponse { tables: { table_name: string; rows: RowInBatchGetRowResponse[] }[] }
-export interface RowInBatchWriteRowRequest { type: number; row_change: Uint8Array; condition: Condition; return_content?: ReturnContent }
-export interface BatchWriteRowRequest { tables: { table_name: string; rows: RowInBatchWriteRowRequest[] }[]; transaction_id?: string; is_atomic?: boolean }
-export interface RowInBatchWriteRowResponse { is_ok: boolean; error?: ErrorMessage; consumed?: ConsumedCapacity; row?: Uint8Array }
-export interface BatchWriteRowResponse { tables: { table_name: string; rows: RowInBatchWriteRowResponse[] }[] }
+export interface GetRangeResponse {
+  consumed: ConsumedCapacity;
+  rows: Uint8Array;
+  next_start_primary_key?: Uint8Array;
+  next_token?: Uint8Array;
+}
+export interface TableInBatchGetRowRequest extends ReadOptions {
+  table_name: string;
+  primary_key: Uint8Array[];
+  token?: Uint8Array[];
+}
+export interface BatchGetRowRequest {
+  tables: TableInBatchGetRowRequest[];
+}
+export interface RowInBatchGetRowResponse {
+  is_ok: boolean;
+  error?: ErrorMessage;
+  consumed?: ConsumedCapacity;
+  row?: Uint8Array;
+  next_token?: Uint8Array;
+}
+export interface BatchGetRowResponse {
+  tables: { table_name: string; rows: RowInBatchGetRowResponse[] }[];
+}
+export interface RowInBatchWriteRowRequest {
+  type: number;
+  row_change: Uint8Array;
+  condition: Condition;
+  return_content?: ReturnContent;
+}
+export interface BatchWriteRowRequest {
+  tables: { table_name: string; rows: RowInBatchWriteRowRequest[] }[];
+  transaction_id?: string;
+  is_atomic?: boolean;
+}
+export interface RowInBatchWriteRowResponse {
+  is_ok: boolean;
+  error?: ErrorMessage;
+  consumed?: ConsumedCapacity;
+  row?: Uint8Array;
+}
+export interface BatchWriteRowResponse {
+  tables: { table_name: string; rows: RowInBatchWriteRowResponse[] }[];
+}
 
-export interface FilterMessage { type: number; filter: Uint8Array }
+export interface FilterMessage {
+  type: number;
+  filter: Uint8Array;
+}
 export interface SingleColumnValueFilter {
   comparator: number;
   column_name: string;
@@ -130,12 +258,25 @@ export interface SingleColumnValueFilter {
   latest_version_only: boolean;
   value_trans_rule?: { regex: string; cast_type?: number };
 }
-export interface CompositeColumnValueFilter { combinator: number; sub_filters: FilterMessage[] }
-export interface ColumnPaginationFilter { offset: number; limit: number }
+export interface CompositeColumnValueFilter {
+  combinator: number;
+  sub_filters: FilterMessage[];
+}
+export interface ColumnPaginationFilter {
+  offset: number;
+  limit: number;
+}
 
 export const SqlPayloadVersion = { SQL_PLAIN_BUFFER: 1, SQL_FLAT_BUFFERS: 2 } as const;
-export interface SqlQueryRequest { query: string; version?: number }
-export interface TableConsumedCapacity { table_name?: string; consumed?: ConsumedCapacity; reserved_throughput?: ReservedThroughput }
+export interface SqlQueryRequest {
+  query: string;
+  version?: number;
+}
+export interface TableConsumedCapacity {
+  table_name?: string;
+  consumed?: ConsumedCapacity;
+  reserved_throughput?: ReservedThroughput;
+}
 export interface SqlQueryResponse {
   consumes: TableConsumedCapacity[];
   rows?: Uint8Array;

@@ -112,7 +112,10 @@ const parallelScan: ApiHandler = async (ctx, body) => {
   ctx.authorize('ots:ParallelScan', [req.table_name ?? '']);
   wideTable(ctx, req.table_name);
   const out = searchEngineOf(ctx.store).parallelScan(req, ctx.now().getTime());
-  return encodeSearch('ParallelScanResponse', { rows: out.rows, ...(out.nextToken ? { next_token: out.nextToken } : {}) });
+  return encodeSearch('ParallelScanResponse', {
+    rows: out.rows,
+    ...(out.nextToken ? { next_token: out.nextToken } : {}),
+  });
 };
 
 export const searchHandlers: Record<string, ApiHandler> = {

@@ -19,8 +19,10 @@ export const computeSplitPointsBySize: ApiHandler = async (ctx, body) => {
   const table = requireWideTable(ctx.catalog, req.table_name);
   const size = Number(req.split_size);
   const unit = req.split_size_unit_in_byte !== undefined ? Number(req.split_size_unit_in_byte) : DEFAULT_UNIT_BYTES;
-  if (!(size > 0)) throw errors.parameterInvalid(`Invalid split_size: ${String(req.split_size)}. It must be greater than 0.`);
-  if (!(unit > 0)) throw errors.parameterInvalid(`Invalid split_size_unit_in_byte: ${String(req.split_size_unit_in_byte)}.`);
+  if (!(size > 0))
+    throw errors.parameterInvalid(`Invalid split_size: ${String(req.split_size)}. It must be greater than 0.`);
+  if (!(unit > 0))
+    throw errors.parameterInvalid(`Invalid split_size_unit_in_byte: ${String(req.split_size_unit_in_byte)}.`);
   const splitBytes = size * unit;
   const points: Uint8Array[] = [];
   let acc = 0;
@@ -37,9 +39,10 @@ export const computeSplitPointsBySize: ApiHandler = async (ctx, body) => {
   }
   return encodeSearch('ComputeSplitPointsBySizeResponse', {
     consumed: { capacity_unit: { read: 1, write: 0 } },
-    schema: table.def.primaryKey.map((c) => (c.autoIncrement ? { name: c.name, type: c.type, option: 1 } : { name: c.name, type: c.type })),
+    schema: table.def.primaryKey.map((c) =>
+      c.autoIncrement ? { name: c.name, type: c.type, option: 1 } : { name: c.name, type: c.type },
+    ),
     split_points: points,
     locations: [{ location: ctx.instance, repeat: points.length + 1 }],
   });
 };
-

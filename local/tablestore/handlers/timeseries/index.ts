@@ -6,4 +6,10 @@ import { scanHandlers } from './scan';
 import { tableHandlers } from './tables';
 import { writeHandlers } from './write';
 
-export const timeseriesHandlers: ApiHandlers = { ...tableHandlers, ...writeHandlers, ...readHandlers, ...scanHandlers, ...metaHandlers };
+export const timeseriesHandlers: ApiHandlers = {
+  ...tableHandlers,
+  ...writeHandlers,
+  ...readHandlers,
+  ...scanHandlers,
+  ...metaHandlers,
+};

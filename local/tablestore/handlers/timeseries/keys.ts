@@ -63,7 +63,11 @@ export class KeyWriter {
 }
 
 export function seriesKey(measurement: string, dataSource: string, tagsText: string): Uint8Array {
-  return new KeyWriter(32 + measurement.length + dataSource.length + tagsText.length).string(measurement).string(dataSource).string(tagsText).finish();
+  return new KeyWriter(32 + measurement.length + dataSource.length + tagsText.length)
+    .string(measurement)
+    .string(dataSource)
+    .string(tagsText)
+    .finish();
 }
 
 export function decodeInt64(b: Uint8Array, offset: number): bigint {
@@ -72,10 +76,6 @@ export function decodeInt64(b: Uint8Array, offset: number): bigint {
   const lo = ((b[offset + 4] << 24) | (b[offset + 5] << 16) | (b[offset + 6] << 8) | b[offset + 7]) >>> 0;
   if (hi >= -0x200000 && hi < 0x200000) return BigInt(hi * 4294967296 + lo);
   return (BigInt(hi) << 32n) | BigInt(lo);
-}
-
-export function encodeInt64(value: bigint): Uint8Array {
-  return new KeyWriter(8).int64(value).finish();
 }
 
 /** The smallest key greater than every key that starts with `prefix`. */
@@ -102,12 +102,6 @@ export function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(a);
   out.set(b, a.length);
   return out;
-}
-
-export function startsWith(key: Uint8Array, prefix: Uint8Array): boolean {
-  if (key.length < prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (key[i] !== prefix[i]) return false;
-  return true;
 }
 
 export class KeyFormatError extends FormatError {

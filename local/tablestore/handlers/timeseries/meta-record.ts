@@ -21,7 +21,9 @@ const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 export function encodeMeta(m: MetaRecord): Uint8Array {
-  return enc.encode(JSON.stringify({ m: m.measurement, s: m.dataSource, t: m.tags, a: m.attributes, u: m.updateTime.toString() }));
+  return enc.encode(
+    JSON.stringify({ m: m.measurement, s: m.dataSource, t: m.tags, a: m.attributes, u: m.updateTime.toString() }),
+  );
 }
 
 export function decodeMeta(bytes: Uint8Array): MetaRecord {

@@ -33,7 +33,9 @@ const queryTimeseriesMeta: ApiHandler = async (ctx, body) => {
   ctx.authorize('ots:QueryTimeseriesMeta', [req.table_name]);
   const table = requireTimeseriesTable(ctx.catalog, req.table_name);
   if (table.definition.disableTimeseriesMetaIndex) {
-    throw errors.parameterInvalid('QueryTimeseriesMeta is not available: the table was created with disable_timeseries_meta_index.');
+    throw errors.parameterInvalid(
+      'QueryTimeseriesMeta is not available: the table was created with disable_timeseries_meta_index.',
+    );
   }
   const condition: MetaCondition | undefined = req.condition ? decodeMetaCondition(req.condition) : undefined;
   if (req.limit !== undefined && req.limit <= 0) throw errors.parameterInvalid('limit must be positive.');
@@ -68,7 +70,11 @@ const queryTimeseriesMeta: ApiHandler = async (ctx, body) => {
     for (const rec of ctx.store.scan(space, { gte: range.gte, lt: range.lt })) if (isMatch(decodeMeta(rec.value))) n++;
     totalHit = n;
   }
-  return encodeTimeseriesMessage('QueryTimeseriesMetaResponse', { timeseries_metas: metas, total_hit: totalHit, next_token: nextToken });
+  return encodeTimeseriesMessage('QueryTimeseriesMetaResponse', {
+    timeseries_metas: metas,
+    total_hit: totalHit,
+    next_token: nextToken,
+  });
 };
 
 const updateTimeseriesMeta: ApiHandler = async (ctx, body) => {
@@ -102,7 +108,13 @@ const updateTimeseriesMeta: ApiHandler = async (ctx, body) => {
     writes.push({
       space,
       key,
-      value: encodeMeta({ measurement: id.measurement, dataSource: id.dataSource, tags: id.tags, attributes, updateTime: now }),
+      value: encodeMeta({
+        measurement: id.measurement,
+        dataSource: id.dataSource,
+        tags: id.tags,
+        attributes,
+        updateTime: now,
+      }),
     });
   });
   if (writes.length) await ctx.store.write(writes);

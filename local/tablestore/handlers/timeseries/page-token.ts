@@ -30,5 +30,3 @@ export function readToken(token: Uint8Array, kind: number, check: number, flags:
   }
   return token.subarray(h.length);
 }
-
-

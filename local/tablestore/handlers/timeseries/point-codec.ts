@@ -3,7 +3,11 @@
  * u16 nameLen, name, u8 type (FlatBuffer DataType codes), payload
  * (LONG/DOUBLE 8 bytes LE, BOOLEAN 1 byte, STRING/BINARY u32 length + bytes). Fields are kept sorted by name.
  */
-import { FlatBufferDataType, fieldTypeOf, type TimeseriesFieldValue } from '../../../../lib/tablestore/protocol/flatbuffer-rows';
+import {
+  FlatBufferDataType,
+  fieldTypeOf,
+  type TimeseriesFieldValue,
+} from '../../../../lib/tablestore/protocol/flatbuffer-rows';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -81,7 +85,11 @@ function nameAt(b: Buffer, start: number, len: number, i: number, cache: FieldNa
 }
 
 /** Decodes stored fields; `want`, when given, maps name → required type and drops everything else. */
-export function decodeFields(bytes: Uint8Array, want?: ReadonlyMap<string, number>, cache?: FieldNameCache): StoredField[] {
+export function decodeFields(
+  bytes: Uint8Array,
+  want?: ReadonlyMap<string, number>,
+  cache?: FieldNameCache,
+): StoredField[] {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = b.readUInt16LE(0);
   let p = 2;

@@ -53,7 +53,10 @@ export function pointOf(
       name: pk.name,
       value: pk.type === 1 ? reader.int64() : pk.type === 2 ? reader.string() : reader.bytes(),
     }));
-    if (want) fieldKey = fieldKey.filter((c) => want.get(c.name) === (typeof c.value === 'bigint' ? 1 : typeof c.value === 'string' ? 4 : 5));
+    if (want)
+      fieldKey = fieldKey.filter(
+        (c) => want.get(c.name) === (typeof c.value === 'bigint' ? 1 : typeof c.value === 'string' ? 4 : 5),
+      );
   }
   if (want && fields.length === 0 && !fieldKey?.length) return undefined;
   return {
@@ -68,7 +71,9 @@ export function pointOf(
   };
 }
 
-export function fieldsWanted(list: readonly { name?: string; type?: number }[] | undefined): Map<string, number> | undefined {
+export function fieldsWanted(
+  list: readonly { name?: string; type?: number }[] | undefined,
+): Map<string, number> | undefined {
   if (!list || list.length === 0) return undefined;
   const want = new Map<string, number>();
   for (const f of list) {
@@ -79,4 +84,3 @@ export function fieldsWanted(list: readonly { name?: string; type?: number }[] |
   }
   return want;
 }
-

@@ -69,7 +69,10 @@ const getTimeseriesData: ApiHandler = async (ctx, body) => {
       points.push(point);
     }
   }
-  return encodeTimeseriesMessage('GetTimeseriesDataResponse', { rows_data: encodePointRows(points), next_token: nextToken });
+  return encodeTimeseriesMessage('GetTimeseriesDataResponse', {
+    rows_data: encodePointRows(points),
+    next_token: nextToken,
+  });
 };
 
 export const readHandlers: ApiHandlers = { GetTimeseriesData: getTimeseriesData };

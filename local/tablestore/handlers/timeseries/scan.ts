@@ -1,13 +1,25 @@
 /** SplitTimeseriesScanTask and ScanTimeseriesData: every point of a table, split into key ranges. */
 import { crc32c } from '../../../../lib/tablestore/protocol/crc32c';
-import { decodeTimeseriesMessage, encodeTimeseriesMessage, RowsSerializeType } from '../../../../lib/tablestore/protocol/proto/timeseries';
+import {
+  decodeTimeseriesMessage,
+  encodeTimeseriesMessage,
+  RowsSerializeType,
+} from '../../../../lib/tablestore/protocol/proto/timeseries';
 import { encodePointRows, type PointRowInput } from '../../../../lib/tablestore/timeseries/rows';
 import { errors } from '../../errors';
 import type { ApiHandler, ApiHandlers } from '../context';
 import { concat, KeyReader, KeyWriter, prefixEnd } from './keys';
 import { makeToken, readToken, TOKEN_SCAN } from './page-token';
 import { FieldNameCache } from './point-codec';
-import { fieldsWanted, INT64_MAX, MAX_POINTS_PER_READ, MAX_READ_BYTES, pointOf, seriesColumns, type SeriesColumns } from './points';
+import {
+  fieldsWanted,
+  INT64_MAX,
+  MAX_POINTS_PER_READ,
+  MAX_READ_BYTES,
+  pointOf,
+  seriesColumns,
+  type SeriesColumns,
+} from './points';
 import { measurementRange, nowMicros, seriesIdentity, seriesKeyLength } from './series';
 import { dataSpace, requireTimeseriesTable } from './table';
 
@@ -30,7 +42,8 @@ function encodeSplit(split: SplitRange): Uint8Array {
 }
 
 function decodeSplit(bytes: Uint8Array, tableName: string): SplitRange {
-  const bad = () => errors.parameterInvalid('Invalid split_info: use one returned by SplitTimeseriesScanTask for this table.');
+  const bad = () =>
+    errors.parameterInvalid('Invalid split_info: use one returned by SplitTimeseriesScanTask for this table.');
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (b.length < 4 || b[0] !== 0x53 || b[1] !== 1) throw bad();
   const tableLen = b.readUInt16LE(2);
@@ -59,7 +72,9 @@ const splitTimeseriesScanTask: ApiHandler = async (ctx, body) => {
   ctx.authorize('ots:SplitTimeseriesScanTask', [req.table_name]);
   const table = requireTimeseriesTable(ctx.catalog, req.table_name);
   if (!(req.split_count_hint >= 1)) throw errors.parameterInvalid('split_count_hint must be at least 1.');
-  const range = req.measurement_name ? measurementRange({ kind: 'measurement', op: '=', value: req.measurement_name }) : {};
+  const range = req.measurement_name
+    ? measurementRange({ kind: 'measurement', op: '=', value: req.measurement_name })
+    : {};
   // Distinct series in the range, found by seeking past each one.
   const space = dataSpace(table.name);
   const starts: Uint8Array[] = [];
@@ -94,7 +109,8 @@ const scanTimeseriesData: ApiHandler = async (ctx, body) => {
   ctx.authorize('ots:ScanTimeseriesData', [req.table_name]);
   const table = requireTimeseriesTable(ctx.catalog, req.table_name);
   const def = table.definition;
-  const split: SplitRange = req.split_info && req.split_info.length ? decodeSplit(req.split_info, table.name) : { table: table.name };
+  const split: SplitRange =
+    req.split_info && req.split_info.length ? decodeSplit(req.split_info, table.name) : { table: table.name };
   let begin = req.start_time_us !== undefined ? BigInt(req.start_time_us) : 0n;
   const end = req.end_time_us !== undefined ? BigInt(req.end_time_us) : INT64_MAX;
   if (begin < 0n) throw errors.parameterInvalid('start_time_us must not be negative.');

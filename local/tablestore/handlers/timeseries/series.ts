@@ -5,7 +5,12 @@
 import { compareUtf8, type TimeseriesTagPair } from '../../../../lib/tablestore/protocol/flatbuffer-rows';
 import type { FailedRowInfoMsg, TimeseriesKeyMsg } from '../../../../lib/tablestore/protocol/proto/timeseries';
 import type { MetaCondition } from '../../../../lib/tablestore/timeseries/conditions';
-import { formatTagPairs, parseTagPairs, tagKeyProblem, tagValueProblem } from '../../../../lib/tablestore/timeseries/tags';
+import {
+  formatTagPairs,
+  parseTagPairs,
+  tagKeyProblem,
+  tagValueProblem,
+} from '../../../../lib/tablestore/timeseries/tags';
 import type { HandlerContext } from '../context';
 import { KeyReader, KeyWriter, prefixEnd, seriesKey } from './keys';
 
@@ -23,7 +28,12 @@ export function byteLength(s: string): number {
 }
 
 /** Validates a series key; returns the problem as text (request- or row-level, the caller decides). */
-export function seriesIdentity(measurement: string, dataSource: string, pairsIn: readonly TimeseriesTagPair[] | undefined, tagsText: string | undefined): SeriesIdentity | string {
+export function seriesIdentity(
+  measurement: string,
+  dataSource: string,
+  pairsIn: readonly TimeseriesTagPair[] | undefined,
+  tagsText: string | undefined,
+): SeriesIdentity | string {
   if (!measurement) return 'measurement must not be empty.';
   if (byteLength(measurement) > 128) return 'measurement must be at most 128 bytes.';
   if (measurement.includes('#')) return "measurement must not contain '#'.";
@@ -57,7 +67,10 @@ export function seriesKeyOf(id: SeriesIdentity): Uint8Array {
 }
 
 /** TimeseriesKey in the tag form the caller speaks (tag_list from table version 1 on, else the string). */
-export function keyMsg(m: { measurement: string; dataSource: string; tags: string }, version: bigint | undefined): TimeseriesKeyMsg {
+export function keyMsg(
+  m: { measurement: string; dataSource: string; tags: string },
+  version: bigint | undefined,
+): TimeseriesKeyMsg {
   if (version !== undefined && version >= 1n) {
     return { measurement: m.measurement, source: m.dataSource, tag_list: parseTagPairs(m.tags) };
   }
@@ -95,4 +108,3 @@ export function measurementRange(c: MetaCondition): { gte?: Uint8Array; lt?: Uin
   }
   return {};
 }
-

@@ -45,7 +45,9 @@ export const metaSpace = (table: string) => `ts:${table}:meta`;
 
 export function validateTableName(name: string | undefined): string {
   if (!name || !isTableName(name)) {
-    throw errors.parameterInvalid(`Invalid table name: '${name ?? ''}'. It must be 1-255 characters of [A-Za-z0-9_] not starting with a digit.`);
+    throw errors.parameterInvalid(
+      `Invalid table name: '${name ?? ''}'. It must be 1-255 characters of [A-Za-z0-9_] not starting with a digit.`,
+    );
   }
   return name;
 }
@@ -60,14 +62,18 @@ export function applyOptions(
   const allowUpdateAttributes = metaOptions?.allow_update_attributes ?? base.allowUpdateAttributes;
   const metaTimeToLive = metaOptions?.meta_time_to_live ?? base.metaTimeToLive;
   if (timeToLive !== -1 && timeToLive < MIN_DATA_TTL_SECONDS) {
-    throw errors.parameterInvalid(`time_to_live must be -1 or at least ${MIN_DATA_TTL_SECONDS} seconds, got ${timeToLive}.`);
+    throw errors.parameterInvalid(
+      `time_to_live must be -1 or at least ${MIN_DATA_TTL_SECONDS} seconds, got ${timeToLive}.`,
+    );
   }
   if (metaTimeToLive !== -1) {
     if (allowUpdateAttributes) {
       throw errors.parameterInvalid('meta_time_to_live can only be set when allow_update_attributes is false.');
     }
     if (metaTimeToLive < MIN_META_TTL_SECONDS) {
-      throw errors.parameterInvalid(`meta_time_to_live must be -1 or at least ${MIN_META_TTL_SECONDS} seconds, got ${metaTimeToLive}.`);
+      throw errors.parameterInvalid(
+        `meta_time_to_live must be -1 or at least ${MIN_META_TTL_SECONDS} seconds, got ${metaTimeToLive}.`,
+      );
     }
     if (timeToLive === -1 || metaTimeToLive < timeToLive) {
       throw errors.parameterInvalid('meta_time_to_live must not be shorter than the data time_to_live.');
@@ -81,7 +87,11 @@ export function definitionFromCreate(
   analyticalStores: readonly TimeseriesAnalyticalStoreMsg[],
   lastpointIndexes: readonly string[],
 ): TimeseriesTableDefinition {
-  const options = applyOptions({ timeToLive: -1, allowUpdateAttributes: true, metaTimeToLive: -1 }, meta.table_options, meta.meta_options);
+  const options = applyOptions(
+    { timeToLive: -1, allowUpdateAttributes: true, metaTimeToLive: -1 },
+    meta.table_options,
+    meta.meta_options,
+  );
   const keySchema = meta.timeseries_key_schema ?? [];
   const seen = new Set<string>();
   for (const k of keySchema) {
@@ -92,7 +102,8 @@ export function definitionFromCreate(
     if (!s.name || RESERVED_KEY_COLUMNS.has(s.name) || s.name === '_time' || seen.has(s.name)) {
       throw errors.parameterInvalid(`Invalid field_primary_key_schema column '${s.name}'.`);
     }
-    if (s.type !== 1 && s.type !== 2 && s.type !== 3) throw errors.parameterInvalid(`Invalid primary key type ${s.type} for '${s.name}'.`);
+    if (s.type !== 1 && s.type !== 2 && s.type !== 3)
+      throw errors.parameterInvalid(`Invalid primary key type ${s.type} for '${s.name}'.`);
     seen.add(s.name);
     return { name: s.name, type: s.type };
   });
@@ -104,7 +115,11 @@ export function definitionFromCreate(
     fieldPrimaryKeySchema: fieldPk,
     disableHashPartitionKey: meta.disable_hash_partition_key ?? false,
     disableTimeseriesMetaIndex: meta.disable_timeseries_meta_index ?? false,
-    analyticalStores: analyticalStores.map((s) => ({ storeName: s.store_name, timeToLive: s.time_to_live, syncOption: s.sync_option })),
+    analyticalStores: analyticalStores.map((s) => ({
+      storeName: s.store_name,
+      timeToLive: s.time_to_live,
+      syncOption: s.sync_option,
+    })),
     lastpointIndexes: [...lastpointIndexes],
   };
 }
@@ -122,7 +137,9 @@ export function tableMetaMsg(name: string, d: TimeseriesTableDefinition): Timese
   };
 }
 
-function isTimeseries(record: TableRecord | undefined): record is TableRecord & { definition: TimeseriesTableDefinition } {
+function isTimeseries(
+  record: TableRecord | undefined,
+): record is TableRecord & { definition: TimeseriesTableDefinition } {
   return record?.kind === 'timeseries';
 }
 
@@ -134,5 +151,7 @@ export function requireTimeseriesTable(catalog: TableCatalog, name: string): Tim
 }
 
 export function listTimeseriesTables(catalog: TableCatalog): TimeseriesTable[] {
-  return catalog.list('timeseries').map((r) => ({ name: r.name, definition: r.definition as TimeseriesTableDefinition }));
+  return catalog
+    .list('timeseries')
+    .map((r) => ({ name: r.name, definition: r.definition as TimeseriesTableDefinition }));
 }

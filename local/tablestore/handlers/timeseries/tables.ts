@@ -27,7 +27,9 @@ const createTimeseriesTable: ApiHandler = async (ctx, body) => {
   );
   if (ctx.catalog.get(name)) throw errors.tableAlreadyExist();
   if (ctx.catalog.usedSlots() + 2 > MAX_TABLE_SLOTS) {
-    throw errors.quotaExhausted(`Number of tables exceeded the quota (${MAX_TABLE_SLOTS} per instance; a time series table counts as 2).`);
+    throw errors.quotaExhausted(
+      `Number of tables exceeded the quota (${MAX_TABLE_SLOTS} per instance; a time series table counts as 2).`,
+    );
   }
   // No await between the checks above and this put: the catalog updates its map synchronously, so two
   // concurrent creates of one name cannot both pass. (Deletes drop the data spaces before the record.)
@@ -62,7 +64,8 @@ const updateTimeseriesTable: ApiHandler = async (ctx, body) => {
   const req = decodeTimeseriesMessage('UpdateTimeseriesTableRequest', body);
   ctx.authorize('ots:UpdateTimeseriesTable', [req.table_name]);
   const table = requireTimeseriesTable(ctx.catalog, req.table_name);
-  if (!req.table_options && !req.meta_options) throw errors.parameterInvalid('Nothing to update: give table_options or meta_options.');
+  if (!req.table_options && !req.meta_options)
+    throw errors.parameterInvalid('Nothing to update: give table_options or meta_options.');
   const options = applyOptions(table.definition, req.table_options, req.meta_options);
   const record = ctx.catalog.get(table.name)!;
   await ctx.catalog.put({ ...record, definition: { ...table.definition, ...options } });

@@ -1,6 +1,11 @@
 /** PutTimeseriesData: FlatBuffer or protobuf rows → points, with series meta kept up to date. */
 import { crc32c } from '../../../../lib/tablestore/protocol/crc32c';
-import { compareUtf8, decodeFlatBufferRows, type FlatBufferRow, type TimeseriesFieldValue } from '../../../../lib/tablestore/protocol/flatbuffer-rows';
+import {
+  compareUtf8,
+  decodeFlatBufferRows,
+  type FlatBufferRow,
+  type TimeseriesFieldValue,
+} from '../../../../lib/tablestore/protocol/flatbuffer-rows';
 import {
   decodeTimeseriesMessage,
   encodeTimeseriesMessage,
@@ -51,7 +56,8 @@ function prepareRow(table: TimeseriesTable, row: FlatBufferRow): PreparedRow | s
   const pkNames = new Set<string>();
   for (const pk of table.definition.fieldPrimaryKeySchema) {
     const v = row.fields[pk.name];
-    if (v === undefined || !Object.prototype.hasOwnProperty.call(row.fields, pk.name)) return `field primary key column '${pk.name}' is missing.`;
+    if (v === undefined || !Object.prototype.hasOwnProperty.call(row.fields, pk.name))
+      return `field primary key column '${pk.name}' is missing.`;
     if (!pkValueMatches(pk.type, v)) return `field primary key column '${pk.name}' has the wrong type.`;
     if (typeof v === 'bigint') w.int64(v);
     else if (typeof v === 'string') w.string(v);
@@ -62,7 +68,13 @@ function prepareRow(table: TimeseriesTable, row: FlatBufferRow): PreparedRow | s
     .filter((n) => !pkNames.has(n))
     .sort(compareUtf8)
     .map((n) => [n, row.fields[n]] as const);
-  return { id, seriesKey: sKey, pointKey: w.finish(), value: encodeFields(stored), metaCacheUpdateTime: row.metaCacheUpdateTime };
+  return {
+    id,
+    seriesKey: sKey,
+    pointKey: w.finish(),
+    value: encodeFields(stored),
+    metaCacheUpdateTime: row.metaCacheUpdateTime,
+  };
 }
 
 /**
@@ -75,10 +87,12 @@ function rowFromProto(row: TimeseriesRowMsg): FlatBufferRow | string {
   const fields: Record<string, TimeseriesFieldValue> = {};
   for (const f of row.fields ?? []) {
     const name = f.field_name ?? '';
-    const present = [f.value_int, f.value_string, f.value_bool, f.value_double, f.value_binary].filter((v) => v !== undefined);
+    const present = [f.value_int, f.value_string, f.value_bool, f.value_double, f.value_binary].filter(
+      (v) => v !== undefined,
+    );
     if (present.length !== 1) return `field '${name}' must carry exactly one value.`;
     if (Object.prototype.hasOwnProperty.call(fields, name)) return `field '${name}' appears more than once.`;
-    fields[name] = present[0] as TimeseriesFieldValue;
+    fields[name] = present[0];
   }
   return {
     measurement: key.measurement ?? '',
@@ -97,13 +111,17 @@ const putTimeseriesData: ApiHandler = async (ctx, body) => {
   const table = requireTimeseriesTable(ctx.catalog, req.table_name);
   const rowsMsg = req.rows_data;
   if (rowsMsg.type !== RowsSerializeType.FLAT_BUFFER && rowsMsg.type !== RowsSerializeType.PROTO_BUFFER) {
-    throw errors.parameterInvalid(`Unsupported rows serialize type ${rowsMsg.type}; use RST_FLAT_BUFFER or RST_PROTO_BUFFER.`);
+    throw errors.parameterInvalid(
+      `Unsupported rows serialize type ${rowsMsg.type}; use RST_FLAT_BUFFER or RST_PROTO_BUFFER.`,
+    );
   }
   // The checksum covers rows_data whatever its form (the Go SDK fills it for protobuf rows too; docs/protocol.md §9.5).
   if (rowsMsg.flatbuffer_crc32c !== undefined) {
     const actual = crc32c(rowsMsg.rows_data) | 0;
     if (actual !== rowsMsg.flatbuffer_crc32c) {
-      throw errors.parameterInvalid(`flatbuffer_crc32c mismatch: rows_data has CRC-32C ${actual}, request says ${rowsMsg.flatbuffer_crc32c}.`);
+      throw errors.parameterInvalid(
+        `flatbuffer_crc32c mismatch: rows_data has CRC-32C ${actual}, request says ${rowsMsg.flatbuffer_crc32c}.`,
+      );
     }
   }
   const rows: (FlatBufferRow | string)[] =

@@ -15,7 +15,10 @@ export function capacityUnits(bytes: number): number {
   return Math.max(1, Math.ceil(bytes / CU_BYTES));
 }
 
-export function rowBytes(primaryKey: readonly PrimaryKeyCell[], attributes: readonly { name: string; value?: ColumnValue }[]): number {
+export function rowBytes(
+  primaryKey: readonly PrimaryKeyCell[],
+  attributes: readonly { name: string; value?: ColumnValue }[],
+): number {
   let n = 0;
   for (const c of primaryKey) {
     const v = c.value;

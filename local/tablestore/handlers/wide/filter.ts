@@ -35,7 +35,8 @@ function parseNode(msg: FilterMessage, depth: number, counter: { n: number }): F
     case FilterType.FT_SINGLE_COLUMN_VALUE: {
       const f = decodeMessage('SingleColumnValueFilter', msg.filter);
       if (f.comparator < 1 || f.comparator > 8) throw errors.parameterInvalid(`Invalid comparator: ${f.comparator}.`);
-      if (++counter.n > MAX_SUB_CONDITIONS) throw errors.parameterInvalid(`A filter may have at most ${MAX_SUB_CONDITIONS} conditions.`);
+      if (++counter.n > MAX_SUB_CONDITIONS)
+        throw errors.parameterInvalid(`A filter may have at most ${MAX_SUB_CONDITIONS} conditions.`);
       const needsValue = f.comparator !== ComparatorType.CT_EXIST && f.comparator !== ComparatorType.CT_NOT_EXIST;
       const value = needsValue || f.column_value.length > 0 ? decodeColumnValue(f.column_value) : false;
       let transform: { regex: RegExp; castType?: number } | undefined;
@@ -58,18 +59,22 @@ function parseNode(msg: FilterMessage, depth: number, counter: { n: number }): F
     }
     case FilterType.FT_COMPOSITE_COLUMN_VALUE: {
       const f = decodeMessage('CompositeColumnValueFilter', msg.filter);
-      if (f.combinator < 1 || f.combinator > 3) throw errors.parameterInvalid(`Invalid logical operator: ${f.combinator}.`);
-      if (f.sub_filters.length === 0) throw errors.parameterInvalid('A composite filter needs at least one sub-condition.');
+      if (f.combinator < 1 || f.combinator > 3)
+        throw errors.parameterInvalid(`Invalid logical operator: ${f.combinator}.`);
+      if (f.sub_filters.length === 0)
+        throw errors.parameterInvalid('A composite filter needs at least one sub-condition.');
       if (f.combinator === LogicalOperator.LO_NOT && f.sub_filters.length !== 1) {
         throw errors.parameterInvalid('LO_NOT takes exactly one sub-condition.');
       }
       const subs = f.sub_filters.map((s) => parseNode(s, depth + 1, counter));
-      if (subs.some((s) => s.kind === 'pagination')) throw errors.parameterInvalid('A pagination filter cannot be part of a composite filter.');
+      if (subs.some((s) => s.kind === 'pagination'))
+        throw errors.parameterInvalid('A pagination filter cannot be part of a composite filter.');
       return { kind: 'composite', op: f.combinator, subs };
     }
     case FilterType.FT_COLUMN_PAGINATION: {
       const f = decodeMessage('ColumnPaginationFilter', msg.filter);
-      if (f.offset < 0 || f.limit < 0) throw errors.parameterInvalid('Pagination filter offset and limit must not be negative.');
+      if (f.offset < 0 || f.limit < 0)
+        throw errors.parameterInvalid('Pagination filter offset and limit must not be negative.');
       return { kind: 'pagination', offset: f.offset, limit: f.limit };
     }
     default:
@@ -80,7 +85,8 @@ function parseNode(msg: FilterMessage, depth: number, counter: { n: number }): F
 /** Parses a serialized `Filter`; `allowPagination` is false for row conditions. */
 export function parseFilter(bytes: Uint8Array, allowPagination: boolean): FilterNode {
   const node = parseNode(decodeMessage('Filter', bytes), 0, { n: 0 });
-  if (node.kind === 'pagination' && !allowPagination) throw errors.parameterInvalid('A pagination filter cannot be used as a row condition.');
+  if (node.kind === 'pagination' && !allowPagination)
+    throw errors.parameterInvalid('A pagination filter cannot be used as a row condition.');
   return node;
 }
 

@@ -7,7 +7,12 @@
  * INF_MIN / INF_MAX in a bound at position i stand for "every key with the preceding columns" from below /
  * above: the bound is the encoded prefix itself, or the prefix's successor (see `boundKey`).
  */
-import { INF_MAX, INF_MIN, type PrimaryKeyCell, type PrimaryKeyValue } from '../../../../lib/tablestore/protocol/plainbuffer';
+import {
+  INF_MAX,
+  INF_MIN,
+  type PrimaryKeyCell,
+  type PrimaryKeyValue,
+} from '../../../../lib/tablestore/protocol/plainbuffer';
 import { PkType, type WideTableDefinition } from './table';
 
 const SIGN = 0x8000000000000000n;
@@ -37,7 +42,7 @@ function valueBytes(type: PkType, value: PrimaryKeyValue): Uint8Array | undefine
 
 /** Encodes the first `count` columns (all concrete values) of a key. */
 function encodePrefix(def: WideTableDefinition, cells: readonly PrimaryKeyCell[], count: number): Buffer {
-  const parts: (Uint8Array | undefined)[] = new Array(count);
+  const parts = new Array<Uint8Array | undefined>(count);
   let size = 0;
   for (let i = 0; i < count; i++) {
     const bytes = valueBytes(def.primaryKey[i].type, cells[i].value);
@@ -73,7 +78,8 @@ function successor(prefix: Buffer): Buffer | undefined {
   return out;
 }
 
-export type Bound = { readonly kind: 'exact'; readonly key: Buffer } | { readonly kind: 'inf'; readonly key: Buffer | undefined };
+export type Bound =
+  { readonly kind: 'exact'; readonly key: Buffer } | { readonly kind: 'inf'; readonly key: Buffer | undefined };
 
 /** Byte bound of a range key: exact key, or for the first INF marker the prefix (INF_MIN) or its successor (INF_MAX; undefined = +inf). */
 export function boundKey(def: WideTableDefinition, cells: readonly PrimaryKeyCell[]): Bound {
@@ -116,14 +122,21 @@ export function decodeKey(def: WideTableDefinition, key: Uint8Array): PrimaryKey
       }
       pos = end + 2;
       const bytesOut = value;
-      cells.push({ name: col.name, value: col.type === PkType.STRING ? bytesOut.toString('utf8') : new Uint8Array(bytesOut) });
+      cells.push({
+        name: col.name,
+        value: col.type === PkType.STRING ? bytesOut.toString('utf8') : new Uint8Array(bytesOut),
+      });
     }
   }
   return cells;
 }
 
 /** Logical comparison of two range keys with INF semantics (used to validate range direction). */
-export function compareBoundKeys(def: WideTableDefinition, a: readonly PrimaryKeyCell[], b: readonly PrimaryKeyCell[]): number {
+export function compareBoundKeys(
+  def: WideTableDefinition,
+  a: readonly PrimaryKeyCell[],
+  b: readonly PrimaryKeyCell[],
+): number {
   for (let i = 0; i < def.primaryKey.length; i++) {
     const x = a[i].value;
     const y = b[i].value;
@@ -135,7 +148,10 @@ export function compareBoundKeys(def: WideTableDefinition, a: readonly PrimaryKe
       return 0;
     }
     const col = [def.primaryKey[i]];
-    const c = Buffer.compare(encodePrefix({ ...def, primaryKey: col }, [a[i]], 1), encodePrefix({ ...def, primaryKey: col }, [b[i]], 1));
+    const c = Buffer.compare(
+      encodePrefix({ ...def, primaryKey: col }, [a[i]], 1),
+      encodePrefix({ ...def, primaryKey: col }, [b[i]], 1),
+    );
     if (c !== 0) return c;
   }
   return 0;

@@ -1,6 +1,18 @@
 /** GetRow, GetRange, BatchGetRow. */
-import { decodeRow, encodePrimaryKey, encodeRow, encodeRows, type PlainBufferRow } from '../../../../lib/tablestore/protocol/plainbuffer';
-import { Direction, decodeMessage, encodeMessage, type GetRangeResponse, type RowInBatchGetRowResponse } from '../../../../lib/tablestore/protocol/proto/wide';
+import {
+  decodeRow,
+  encodePrimaryKey,
+  encodeRow,
+  encodeRows,
+  type PlainBufferRow,
+} from '../../../../lib/tablestore/protocol/plainbuffer';
+import {
+  Direction,
+  decodeMessage,
+  encodeMessage,
+  type GetRangeResponse,
+  type RowInBatchGetRowResponse,
+} from '../../../../lib/tablestore/protocol/proto/wide';
 import type { ApiHandler, ApiHandlers, HandlerContext } from '../context';
 import { errors } from '../../errors';
 import { requireTableOrIndex, findTableOrIndex } from '../../indexes/lookup';
@@ -8,14 +20,19 @@ import { boundKey, compareBoundKeys, decodeKey, encodeKey } from './keys';
 import { decodeStoredRow } from './row-codec';
 import { capacityUnits, consumed, rowBytes, rowFailure } from './capacity';
 import { liveRow, parseReadSpec, readRow, type ReadSpec } from './rows';
-import { checkPrimaryKey, findWideTable, requireWideTable, type WideTable } from './table';
+import { checkPrimaryKey, type WideTable } from './table';
 
 /** At most this many rows and bytes per GetRange page, whatever the limit (docs/protocol.md §8.3). */
 export const PAGE_MAX_ROWS = 5000;
 export const PAGE_MAX_BYTES = 4 * 1024 * 1024;
 const BATCH_GET_MAX_ROWS = 100;
 
-function getOne(ctx: HandlerContext, table: WideTable, pkBytes: Uint8Array, spec: ReadSpec): { row?: PlainBufferRow; read: number } {
+function getOne(
+  ctx: HandlerContext,
+  table: WideTable,
+  pkBytes: Uint8Array,
+  spec: ReadSpec,
+): { row?: PlainBufferRow; read: number } {
   const pk = decodeRow(pkBytes).primaryKey;
   checkPrimaryKey(table.def, pk, 'exact');
   const stored = ctx.store.get(table.space, encodeKey(table.def, pk));
@@ -30,7 +47,10 @@ const getRow: ApiHandler = async (ctx, body) => {
   const table = requireTableOrIndex(ctx.catalog, ctx.store, req.table_name);
   const spec = parseReadSpec(table.def, req);
   const { row, read } = getOne(ctx, table, req.primary_key, spec);
-  return encodeMessage('GetRowResponse', { consumed: consumed(read, 0), row: row ? encodeRow(row) : new Uint8Array(0) });
+  return encodeMessage('GetRowResponse', {
+    consumed: consumed(read, 0),
+    row: row ? encodeRow(row) : new Uint8Array(0),
+  });
 };
 
 const getRange: ApiHandler = async (ctx, body) => {
@@ -39,7 +59,8 @@ const getRange: ApiHandler = async (ctx, body) => {
   const table = requireTableOrIndex(ctx.catalog, ctx.store, req.table_name);
   const { def } = table;
   const spec = parseReadSpec(def, req);
-  if (req.direction !== Direction.FORWARD && req.direction !== Direction.BACKWARD) throw errors.parameterInvalid(`Invalid direction: ${req.direction}.`);
+  if (req.direction !== Direction.FORWARD && req.direction !== Direction.BACKWARD)
+    throw errors.parameterInvalid(`Invalid direction: ${req.direction}.`);
   if (req.limit !== undefined && req.limit <= 0) throw errors.parameterInvalid('The limit must be greater than 0.');
   const start = decodeRow(req.inclusive_start_primary_key).primaryKey;
   const end = decodeRow(req.exclusive_end_primary_key).primaryKey;
@@ -85,7 +106,10 @@ const getRange: ApiHandler = async (ctx, body) => {
       if (out) rows.push(out);
     }
   }
-  const res: GetRangeResponse = { consumed: consumed(capacityUnits(bytes), 0), rows: rows.length > 0 ? encodeRows(rows) : new Uint8Array(0) };
+  const res: GetRangeResponse = {
+    consumed: consumed(capacityUnits(bytes), 0),
+    rows: rows.length > 0 ? encodeRows(rows) : new Uint8Array(0),
+  };
   if (next) res.next_start_primary_key = encodePrimaryKey(decodeKey(def, next));
   return encodeMessage('GetRangeResponse', res);
 };
@@ -97,14 +121,16 @@ const batchGetRow: ApiHandler = async (ctx, body) => {
   if (req.tables.length === 0) throw errors.parameterInvalid('No row specified in the request of BatchGetRow.');
   const names = req.tables.map((t) => t.table_name);
   const total = req.tables.reduce((n, t) => n + t.primary_key.length, 0);
-  if (total > BATCH_GET_MAX_ROWS) throw errors.parameterInvalid(`Rows count exceeds the upper limit: ${total} > ${BATCH_GET_MAX_ROWS}.`);
+  if (total > BATCH_GET_MAX_ROWS)
+    throw errors.parameterInvalid(`Rows count exceeds the upper limit: ${total} > ${BATCH_GET_MAX_ROWS}.`);
   ctx.authorize('ots:BatchGetRow', names);
   const tables = req.tables.map((t) => {
     const table = findTableOrIndex(ctx.catalog, ctx.store, t.table_name);
     const rows: RowInBatchGetRowResponse[] = [];
     if (!table) {
       const err = errors.tableNotExist();
-      for (let i = 0; i < t.primary_key.length; i++) rows.push({ is_ok: false, error: { code: err.code, message: err.message } });
+      for (let i = 0; i < t.primary_key.length; i++)
+        rows.push({ is_ok: false, error: { code: err.code, message: err.message } });
       return { table_name: t.table_name, rows };
     }
     const spec = parseReadSpec(table.def, t);

@@ -102,7 +102,7 @@ export function decodeStoredRow(bytes: Uint8Array): StoredRow {
   p += 8;
   const count = buf.readUInt16LE(p);
   p += 2;
-  const columns: Column[] = new Array(count);
+  const columns = new Array<Column>(count);
   for (let i = 0; i < count; i++) {
     const nameLen = buf.readUInt16LE(p);
     p += 2;
@@ -110,7 +110,7 @@ export function decodeStoredRow(bytes: Uint8Array): StoredRow {
     p += nameLen;
     const n = buf.readUInt32LE(p);
     p += 4;
-    const versions: Version[] = new Array(n);
+    const versions = new Array<Version>(n);
     for (let j = 0; j < n; j++) {
       const ts = buf.readDoubleLE(p);
       p += 8;

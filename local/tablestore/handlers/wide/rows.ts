@@ -14,7 +14,13 @@ import { errors } from '../../errors';
 import { evaluateFilter, parseFilter, type FilterNode } from './filter';
 import type { Column, StoredRow, Version } from './row-codec';
 import { valueSize } from './row-codec';
-import { MAX_ATTR_VALUE_BYTES, MAX_COLUMNS_PER_WRITE, MAX_COLUMNS_TO_GET, validateColumnName, type WideTableDefinition } from './table';
+import {
+  MAX_ATTR_VALUE_BYTES,
+  MAX_COLUMNS_PER_WRITE,
+  MAX_COLUMNS_TO_GET,
+  validateColumnName,
+  type WideTableDefinition,
+} from './table';
 
 // ------------------------------------------------------------------------------------------- visibility
 
@@ -71,7 +77,8 @@ function toMs(v: bigint | number | undefined): number | undefined {
 
 export function parseReadSpec(def: WideTableDefinition, req: ReadOptions): ReadSpec {
   const names = req.columns_to_get ?? [];
-  if (names.length > MAX_COLUMNS_TO_GET) throw errors.parameterInvalid(`The number of columns_to_get exceeds the limit of ${MAX_COLUMNS_TO_GET}.`);
+  if (names.length > MAX_COLUMNS_TO_GET)
+    throw errors.parameterInvalid(`The number of columns_to_get exceeds the limit of ${MAX_COLUMNS_TO_GET}.`);
   const pkNames = new Set(def.primaryKey.map((c) => c.name));
   let pkRequested = false;
   const columns = new Set<string>();
@@ -81,8 +88,10 @@ export function parseReadSpec(def: WideTableDefinition, req: ReadOptions): ReadS
     else columns.add(n);
   }
   const tr = req.time_range;
-  if (req.max_versions === undefined && !tr) throw errors.parameterInvalid('Neither max_versions nor time_range is set.');
-  if (req.max_versions !== undefined && req.max_versions <= 0) throw errors.parameterInvalid(`Invalid max_versions: ${req.max_versions}. It must be greater than 0.`);
+  if (req.max_versions === undefined && !tr)
+    throw errors.parameterInvalid('Neither max_versions nor time_range is set.');
+  if (req.max_versions !== undefined && req.max_versions <= 0)
+    throw errors.parameterInvalid(`Invalid max_versions: ${req.max_versions}. It must be greater than 0.`);
   let start: number | undefined;
   let end: number | undefined;
   let specific: number | undefined;
@@ -91,8 +100,10 @@ export function parseReadSpec(def: WideTableDefinition, req: ReadOptions): ReadS
     start = toMs(tr.start_time);
     end = toMs(tr.end_time);
     if (specific === undefined) {
-      if (start === undefined || end === undefined) throw errors.parameterInvalid('time_range needs both start_time and end_time, or specific_time.');
-      if (start < 0 || start >= end) throw errors.parameterInvalid(`Invalid time_range: start_time ${start} must be less than end_time ${end}.`);
+      if (start === undefined || end === undefined)
+        throw errors.parameterInvalid('time_range needs both start_time and end_time, or specific_time.');
+      if (start < 0 || start >= end)
+        throw errors.parameterInvalid(`Invalid time_range: start_time ${start} must be less than end_time ${end}.`);
     } else if (specific < 0) {
       throw errors.parameterInvalid(`Invalid time_range: specific_time ${specific} must not be negative.`);
     }
@@ -121,7 +132,8 @@ export function parseReadSpec(def: WideTableDefinition, req: ReadOptions): ReadS
 function selectVersions(versions: readonly Version[], spec: ReadSpec): Version[] {
   let out: Version[] = versions as Version[];
   if (spec.specific !== undefined) out = out.filter((v) => v.ts === spec.specific);
-  else if (spec.start !== undefined && spec.end !== undefined) out = out.filter((v) => v.ts >= spec.start! && v.ts < spec.end!);
+  else if (spec.start !== undefined && spec.end !== undefined)
+    out = out.filter((v) => v.ts >= spec.start! && v.ts < spec.end!);
   if (spec.maxVersions !== undefined && out.length > spec.maxVersions) out = out.slice(0, spec.maxVersions);
   return out;
 }
@@ -131,7 +143,11 @@ function selectVersions(versions: readonly Version[], spec: ReadSpec): Version[]
  * or none of its requested/selected columns remain (unless it has no attributes at all or a PK column was
  * requested).
  */
-export function readRow(primaryKey: readonly PrimaryKeyCell[], live: LiveRow, spec: ReadSpec): PlainBufferRow | undefined {
+export function readRow(
+  primaryKey: readonly PrimaryKeyCell[],
+  live: LiveRow,
+  spec: ReadSpec,
+): PlainBufferRow | undefined {
   if (!live.exists) return undefined;
   const selected: Column[] = [];
   for (const c of live.columns) {
@@ -169,19 +185,30 @@ function checkTimestamp(def: WideTableDefinition, name: string, ts: number, nowM
 }
 
 /** Validates the attribute cells of a PutRow (no ops) or an UpdateRow (ops allowed). */
-export function validateCells(def: WideTableDefinition, cells: readonly AttributeCell[], kind: 'put' | 'update', nowMs: number): void {
+export function validateCells(
+  def: WideTableDefinition,
+  cells: readonly AttributeCell[],
+  kind: 'put' | 'update',
+  nowMs: number,
+): void {
   if (cells.length > MAX_COLUMNS_PER_WRITE) {
-    throw errors.parameterInvalid(`The number of attribute columns (${cells.length}) exceeds the limit of ${MAX_COLUMNS_PER_WRITE}.`);
+    throw errors.parameterInvalid(
+      `The number of attribute columns (${cells.length}) exceeds the limit of ${MAX_COLUMNS_PER_WRITE}.`,
+    );
   }
   const pkNames = new Set(def.primaryKey.map((c) => c.name));
   for (const cell of cells) {
     validateColumnName(cell.name);
-    if (pkNames.has(cell.name)) throw errors.parameterInvalid(`Attribute column ${cell.name} has the same name as a primary key column.`);
+    if (pkNames.has(cell.name))
+      throw errors.parameterInvalid(`Attribute column ${cell.name} has the same name as a primary key column.`);
     if (cell.value !== undefined && valueSize(cell.value) > MAX_ATTR_VALUE_BYTES) {
-      throw errors.parameterInvalid(`The value of column ${cell.name} exceeds the limit of ${MAX_ATTR_VALUE_BYTES} bytes.`);
+      throw errors.parameterInvalid(
+        `The value of column ${cell.name} exceeds the limit of ${MAX_ATTR_VALUE_BYTES} bytes.`,
+      );
     }
     if (kind === 'put') {
-      if (cell.op !== undefined) throw errors.parameterInvalid(`PutRow does not accept cell operations (column ${cell.name}).`);
+      if (cell.op !== undefined)
+        throw errors.parameterInvalid(`PutRow does not accept cell operations (column ${cell.name}).`);
       if (cell.value === undefined) throw errors.parameterInvalid(`Column ${cell.name} has no value.`);
       if (cell.timestamp !== undefined) checkTimestamp(def, cell.name, cell.timestamp, nowMs);
       continue;
@@ -194,11 +221,14 @@ export function validateCells(def: WideTableDefinition, cells: readonly Attribut
       case CellOp.DELETE_ALL_VERSIONS:
         break;
       case CellOp.DELETE_ONE_VERSION:
-        if (cell.timestamp === undefined) throw errors.parameterInvalid(`Deleting one version of column ${cell.name} needs its timestamp.`);
+        if (cell.timestamp === undefined)
+          throw errors.parameterInvalid(`Deleting one version of column ${cell.name} needs its timestamp.`);
         break;
       case CellOp.INCREMENT:
-        if (typeof cell.value !== 'bigint') throw errors.parameterInvalid(`Increment of column ${cell.name} needs an INTEGER value.`);
-        if (cell.timestamp !== undefined) throw errors.parameterInvalid(`Increment of column ${cell.name} does not accept a timestamp.`);
+        if (typeof cell.value !== 'bigint')
+          throw errors.parameterInvalid(`Increment of column ${cell.name} needs an INTEGER value.`);
+        if (cell.timestamp !== undefined)
+          throw errors.parameterInvalid(`Increment of column ${cell.name} does not accept a timestamp.`);
         break;
     }
   }
@@ -246,7 +276,11 @@ export function applyUpdate(
         break;
       case CellOp.DELETE_ONE_VERSION: {
         const versions = columns.get(cell.name);
-        if (versions) columns.set(cell.name, versions.filter((v) => v.ts !== cell.timestamp));
+        if (versions)
+          columns.set(
+            cell.name,
+            versions.filter((v) => v.ts !== cell.timestamp),
+          );
         break;
       }
       case CellOp.INCREMENT: {
@@ -272,14 +306,19 @@ export function applyUpdate(
 /** Throws 403 OTSConditionCheckFail when the row condition does not hold for the live row. */
 export function checkCondition(condition: Condition, live: LiveRow, operation: 'put' | 'update' | 'delete'): void {
   const expectation = condition.row_existence;
-  if (expectation !== RowExistence.IGNORE && expectation !== RowExistence.EXPECT_EXIST && expectation !== RowExistence.EXPECT_NOT_EXIST) {
+  if (
+    expectation !== RowExistence.IGNORE &&
+    expectation !== RowExistence.EXPECT_EXIST &&
+    expectation !== RowExistence.EXPECT_NOT_EXIST
+  ) {
     throw errors.parameterInvalid(`Invalid row_existence: ${expectation}.`);
   }
   if (operation === 'delete' && expectation === RowExistence.EXPECT_NOT_EXIST) {
     throw errors.parameterInvalid('DeleteRow supports only IGNORE and EXPECT_EXIST row existence expectations.');
   }
   let columnCondition: FilterNode | undefined;
-  if (condition.column_condition && condition.column_condition.length > 0) columnCondition = parseFilter(condition.column_condition, false);
+  if (condition.column_condition && condition.column_condition.length > 0)
+    columnCondition = parseFilter(condition.column_condition, false);
   if (expectation === RowExistence.EXPECT_EXIST && !live.exists) throw errors.conditionCheckFail();
   if (expectation === RowExistence.EXPECT_NOT_EXIST && live.exists) throw errors.conditionCheckFail();
   if (columnCondition) {

@@ -33,7 +33,12 @@ export interface WideTableDefinition {
     readonly deviationCellVersionInSec: number;
     readonly allowUpdate: boolean;
   };
-  readonly reservedThroughput: { readonly read: number; readonly write: number; readonly lastIncreaseTime: number; readonly lastDecreaseTime?: number };
+  readonly reservedThroughput: {
+    readonly read: number;
+    readonly write: number;
+    readonly lastIncreaseTime: number;
+    readonly lastDecreaseTime?: number;
+  };
   readonly stream?: { readonly enabled: boolean; readonly expirationTime?: number; readonly lastEnableTime?: number };
 }
 
@@ -90,15 +95,19 @@ export function checkPrimaryKey(def: WideTableDefinition, cells: readonly Primar
   for (let i = 0; i < schema.length; i++) {
     const col = schema[i];
     const cell = cells[i];
-    if (cell.name !== col.name) throw errors.invalidPk(`Validate PK name fail. Input: ${cell.name}, Meta: ${col.name}.`);
+    if (cell.name !== col.name)
+      throw errors.invalidPk(`Validate PK name fail. Input: ${cell.name}, Meta: ${col.name}.`);
     const v = cell.value;
     if (v === INF_MIN || v === INF_MAX) {
-      if (mode !== 'bound') throw errors.parameterInvalid(`INF_MIN and INF_MAX are only allowed in range bounds (column ${col.name}).`);
+      if (mode !== 'bound')
+        throw errors.parameterInvalid(`INF_MIN and INF_MAX are only allowed in range bounds (column ${col.name}).`);
       continue;
     }
     if (v === AUTO_INCREMENT) {
       if (mode !== 'put' || !col.autoIncrement) {
-        throw errors.parameterInvalid(`AUTO_INCREMENT is only allowed when putting a row, on an auto-increment column (column ${col.name}).`);
+        throw errors.parameterInvalid(
+          `AUTO_INCREMENT is only allowed when putting a row, on an auto-increment column (column ${col.name}).`,
+        );
       }
       continue;
     }
@@ -107,7 +116,9 @@ export function checkPrimaryKey(def: WideTableDefinition, cells: readonly Primar
     }
     const size = typeof v === 'string' ? Buffer.byteLength(v) : v instanceof Uint8Array ? v.length : 8;
     if (size > MAX_PK_VALUE_BYTES) {
-      throw errors.parameterInvalid(`The length of primary key column ${col.name} exceeds the limit of ${MAX_PK_VALUE_BYTES} bytes.`);
+      throw errors.parameterInvalid(
+        `The length of primary key column ${col.name} exceeds the limit of ${MAX_PK_VALUE_BYTES} bytes.`,
+      );
     }
   }
 }

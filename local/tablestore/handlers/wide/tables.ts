@@ -22,34 +22,55 @@ import {
   type WideTableDefinition,
 } from './table';
 import { checkBaseOptions } from '../../indexes/definition';
-import { describeIndexes, indexSpacesOf, nameTaken, prepareTableIndexes, tableIndexWrites, usedSlotsWithIndexes } from '../../indexes/api';
+import {
+  describeIndexes,
+  indexSpacesOf,
+  nameTaken,
+  prepareTableIndexes,
+  tableIndexWrites,
+  usedSlotsWithIndexes,
+} from '../../indexes/api';
 
 const DEFAULT_OPTIONS = { timeToLive: -1, maxVersions: 1, deviationCellVersionInSec: 86400, allowUpdate: true };
 const MIN_TTL_SECONDS = 86400;
 const DEFINED_COLUMN_TYPES = new Set([1, 2, 3, 4, 7]);
 
-function mergeOptions(base: WideTableDefinition['options'], o: TableOptions | undefined): WideTableDefinition['options'] {
+function mergeOptions(
+  base: WideTableDefinition['options'],
+  o: TableOptions | undefined,
+): WideTableDefinition['options'] {
   const next = {
     timeToLive: o?.time_to_live ?? base.timeToLive,
     maxVersions: o?.max_versions ?? base.maxVersions,
-    deviationCellVersionInSec: o?.deviation_cell_version_in_sec !== undefined ? Number(o.deviation_cell_version_in_sec) : base.deviationCellVersionInSec,
+    deviationCellVersionInSec:
+      o?.deviation_cell_version_in_sec !== undefined
+        ? Number(o.deviation_cell_version_in_sec)
+        : base.deviationCellVersionInSec,
     allowUpdate: o?.allow_update ?? base.allowUpdate,
   };
   if (next.timeToLive !== -1 && next.timeToLive < MIN_TTL_SECONDS) {
-    throw errors.parameterInvalid(`Invalid time_to_live: ${next.timeToLive}. It must be -1 (forever) or at least ${MIN_TTL_SECONDS} seconds.`);
+    throw errors.parameterInvalid(
+      `Invalid time_to_live: ${next.timeToLive}. It must be -1 (forever) or at least ${MIN_TTL_SECONDS} seconds.`,
+    );
   }
   if (!Number.isInteger(next.maxVersions) || next.maxVersions < 1) {
     throw errors.parameterInvalid(`Invalid max_versions: ${next.maxVersions}. It must be at least 1.`);
   }
   if (!Number.isSafeInteger(next.deviationCellVersionInSec) || next.deviationCellVersionInSec <= 0) {
-    throw errors.parameterInvalid(`Invalid deviation_cell_version_in_sec: ${next.deviationCellVersionInSec}. It must be greater than 0.`);
+    throw errors.parameterInvalid(
+      `Invalid deviation_cell_version_in_sec: ${next.deviationCellVersionInSec}. It must be greater than 0.`,
+    );
   }
   return next;
 }
 
 function checkThroughput(read: number | undefined, write: number | undefined): void {
-  for (const [what, v] of [['read', read], ['write', write]] as const) {
-    if (v !== undefined && (v < 0 || v > 100000)) throw errors.parameterInvalid(`Invalid reserved ${what} capacity unit: ${v}.`);
+  for (const [what, v] of [
+    ['read', read],
+    ['write', write],
+  ] as const) {
+    if (v !== undefined && (v < 0 || v > 100000))
+      throw errors.parameterInvalid(`Invalid reserved ${what} capacity unit: ${v}.`);
   }
 }
 
@@ -60,7 +81,9 @@ const createTable: ApiHandler = async (ctx, body) => {
   validateTableName(name);
   const pk = req.table_meta.primary_key ?? [];
   if (pk.length < 1 || pk.length > MAX_PK_COLUMNS) {
-    throw errors.parameterInvalid(`The number of primary key columns must be in range [1, ${MAX_PK_COLUMNS}], got ${pk.length}.`);
+    throw errors.parameterInvalid(
+      `The number of primary key columns must be in range [1, ${MAX_PK_COLUMNS}], got ${pk.length}.`,
+    );
   }
   const seen = new Set<string>();
   const primaryKey: PkColumn[] = pk.map((c, i) => {
@@ -70,19 +93,24 @@ const createTable: ApiHandler = async (ctx, body) => {
     if (c.type !== PkType.INTEGER && c.type !== PkType.STRING && c.type !== PkType.BINARY) {
       throw errors.parameterInvalid(`Invalid type of primary key column ${c.name}: ${c.type}.`);
     }
-    if (c.option !== undefined && c.option !== 1) throw errors.parameterInvalid(`Invalid option of primary key column ${c.name}.`);
+    if (c.option !== undefined && c.option !== 1)
+      throw errors.parameterInvalid(`Invalid option of primary key column ${c.name}.`);
     const autoIncrement = c.option === 1;
     if (autoIncrement && (c.type !== PkType.INTEGER || i === 0)) {
-      throw errors.parameterInvalid(`Auto-increment column ${c.name} must be an INTEGER column other than the partition key.`);
+      throw errors.parameterInvalid(
+        `Auto-increment column ${c.name} must be an INTEGER column other than the partition key.`,
+      );
     }
-    return autoIncrement ? { name: c.name, type: c.type, autoIncrement } : { name: c.name, type: c.type as PkType };
+    return autoIncrement ? { name: c.name, type: c.type, autoIncrement } : { name: c.name, type: c.type };
   });
-  if (primaryKey.filter((c) => c.autoIncrement).length > 1) throw errors.parameterInvalid('A table may have at most one auto-increment column.');
+  if (primaryKey.filter((c) => c.autoIncrement).length > 1)
+    throw errors.parameterInvalid('A table may have at most one auto-increment column.');
   const definedColumns = (req.table_meta.defined_column ?? []).map((c) => {
     validateColumnName(c.name, 'defined column');
     if (seen.has(c.name)) throw errors.parameterInvalid(`Duplicated column name: ${c.name}.`);
     seen.add(c.name);
-    if (!DEFINED_COLUMN_TYPES.has(c.type)) throw errors.parameterInvalid(`Invalid type of defined column ${c.name}: ${c.type}.`);
+    if (!DEFINED_COLUMN_TYPES.has(c.type))
+      throw errors.parameterInvalid(`Invalid type of defined column ${c.name}: ${c.type}.`);
     return { name: c.name, type: c.type };
   });
   const options = mergeOptions(DEFAULT_OPTIONS, req.table_options);
@@ -140,7 +168,12 @@ function tableOptions(def: WideTableDefinition): TableOptions {
 
 function streamDetails(name: string, def: WideTableDefinition): DescribeTableResponse['stream_details'] {
   if (!def.stream?.enabled) return { enable_stream: false };
-  return { enable_stream: true, stream_id: `${name}_stream`, expiration_time: def.stream.expirationTime, last_enable_time: def.stream.lastEnableTime };
+  return {
+    enable_stream: true,
+    stream_id: `${name}_stream`,
+    expiration_time: def.stream.expirationTime,
+    last_enable_time: def.stream.lastEnableTime,
+  };
 }
 
 const describeTable: ApiHandler = async (ctx, body) => {
@@ -150,7 +183,9 @@ const describeTable: ApiHandler = async (ctx, body) => {
   return encodeMessage('DescribeTableResponse', {
     table_meta: {
       table_name: name,
-      primary_key: def.primaryKey.map((c) => (c.autoIncrement ? { name: c.name, type: c.type, option: 1 } : { name: c.name, type: c.type })),
+      primary_key: def.primaryKey.map((c) =>
+        c.autoIncrement ? { name: c.name, type: c.type, option: 1 } : { name: c.name, type: c.type },
+      ),
       defined_column: def.definedColumns.map((c) => ({ name: c.name, type: c.type })),
     },
     reserved_throughput_details: throughputDetails(def),
@@ -168,7 +203,9 @@ const updateTable: ApiHandler = async (ctx, body) => {
   const record = ctx.catalog.get(table.name)!;
   const def = table.def;
   if (!req.reserved_throughput && !req.table_options && !req.stream_spec) {
-    throw errors.parameterInvalid('UpdateTable needs at least one of reserved_throughput, table_options and stream_spec.');
+    throw errors.parameterInvalid(
+      'UpdateTable needs at least one of reserved_throughput, table_options and stream_spec.',
+    );
   }
   const options = mergeOptions(def.options, req.table_options);
   const nowSec = Math.floor(ctx.now().getTime() / 1000);
@@ -190,7 +227,11 @@ const updateTable: ApiHandler = async (ctx, body) => {
   let stream = def.stream;
   if (req.stream_spec) {
     stream = req.stream_spec.enable_stream
-      ? { enabled: true, expirationTime: req.stream_spec.expiration_time ?? 24, lastEnableTime: ctx.now().getTime() * 1000 }
+      ? {
+          enabled: true,
+          expirationTime: req.stream_spec.expiration_time ?? 24,
+          lastEnableTime: ctx.now().getTime() * 1000,
+        }
       : undefined;
   }
   const next: WideTableDefinition = { ...def, options, reservedThroughput, stream };

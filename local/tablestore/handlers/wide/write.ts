@@ -30,7 +30,7 @@ import { encodeKey } from './keys';
 import { decodeStoredRow, encodeStoredRow } from './row-codec';
 import { capacityUnits, consumed, rowBytes, rowFailure } from './capacity';
 import { applyPut, applyUpdate, checkCondition, liveRow, validateCells } from './rows';
-import { AUTOINC_SPACE, checkPrimaryKey, findWideTable, requireWideTable, type WideTable } from './table';
+import { AUTOINC_SPACE, checkPrimaryKey, type WideTable } from './table';
 
 const BATCH_WRITE_MAX_ROWS = 200;
 const BATCH_WRITE_MAX_BYTES = 4 * 1024 * 1024;
@@ -144,14 +144,23 @@ function returnContent(
     const names = new Set(rc?.return_column_names?.length ? rc.return_column_names : touched);
     const attributes: AttributeCell[] = [];
     for (const c of after?.columns ?? []) {
-      if (names.has(c.name) && c.versions.length > 0) attributes.push({ name: c.name, value: c.versions[0].value, timestamp: c.versions[0].ts });
+      if (names.has(c.name) && c.versions.length > 0)
+        attributes.push({ name: c.name, value: c.versions[0].value, timestamp: c.versions[0].ts });
     }
     return encodeRow({ primaryKey: pk, attributes });
   }
   throw errors.parameterInvalid(`Invalid return_type: ${type}.`);
 }
 
-function planPut(ctx: HandlerContext, view: RowView, table: WideTable, rowBytesIn: Uint8Array, condition: Condition, rc: ReturnContent | undefined, auto: AutoIncState): Planned {
+function planPut(
+  ctx: HandlerContext,
+  view: RowView,
+  table: WideTable,
+  rowBytesIn: Uint8Array,
+  condition: Condition,
+  rc: ReturnContent | undefined,
+  auto: AutoIncState,
+): Planned {
   const { def } = table;
   const row = decodeRow(rowBytesIn);
   if (row.deleteMarker) throw errors.parameterInvalid('A PutRow row must not carry the delete marker.');
@@ -159,7 +168,9 @@ function planPut(ctx: HandlerContext, view: RowView, table: WideTable, rowBytesI
   const nowMs = ctx.now().getTime();
   validateCells(def, row.attributes, 'put', nowMs);
   const writes: KvWrite[] = [];
-  const pk: PrimaryKeyCell[] = row.primaryKey.map((c) => (c.value === AUTO_INCREMENT ? { name: c.name, value: nextAutoIncrement(ctx, table, auto, writes) } : c));
+  const pk: PrimaryKeyCell[] = row.primaryKey.map((c) =>
+    c.value === AUTO_INCREMENT ? { name: c.name, value: nextAutoIncrement(ctx, table, auto, writes) } : c,
+  );
   const key = encodeKey(def, pk);
   const current = view.get(table.space, key);
   const live = liveRow(def, current ? decodeStoredRow(current) : undefined, nowMs);
@@ -171,13 +182,26 @@ function planPut(ctx: HandlerContext, view: RowView, table: WideTable, rowBytesI
     writes,
     readCu: conditionReadCu(condition, pk),
     writeCu: capacityUnits(rowBytes(pk, row.attributes)),
-    returnRow: returnContent(rc, pk, liveRow(def, stored, nowMs), row.attributes.map((a) => a.name)),
+    returnRow: returnContent(
+      rc,
+      pk,
+      liveRow(def, stored, nowMs),
+      row.attributes.map((a) => a.name),
+    ),
   };
 }
 
-function planUpdate(ctx: HandlerContext, view: RowView, table: WideTable, rowBytesIn: Uint8Array, condition: Condition, rc: ReturnContent | undefined): Planned {
+function planUpdate(
+  ctx: HandlerContext,
+  view: RowView,
+  table: WideTable,
+  rowBytesIn: Uint8Array,
+  condition: Condition,
+  rc: ReturnContent | undefined,
+): Planned {
   const { def } = table;
-  if (!def.options.allowUpdate) throw errors.parameterInvalid('UpdateRow is not allowed on this table (allow_update is false).');
+  if (!def.options.allowUpdate)
+    throw errors.parameterInvalid('UpdateRow is not allowed on this table (allow_update is false).');
   const row = decodeRow(rowBytesIn);
   if (row.deleteMarker) throw errors.parameterInvalid('An UpdateRow row change must not carry the delete marker.');
   checkPrimaryKey(def, row.primaryKey, 'exact');
@@ -201,14 +225,27 @@ function planUpdate(ctx: HandlerContext, view: RowView, table: WideTable, rowByt
     writes,
     readCu: conditionReadCu(condition, row.primaryKey),
     writeCu: capacityUnits(rowBytes(row.primaryKey, row.attributes)),
-    returnRow: returnContent(rc, row.primaryKey, stored ? liveRow(def, stored, nowMs) : undefined, row.attributes.map((a) => a.name)),
+    returnRow: returnContent(
+      rc,
+      row.primaryKey,
+      stored ? liveRow(def, stored, nowMs) : undefined,
+      row.attributes.map((a) => a.name),
+    ),
   };
 }
 
-function planDelete(ctx: HandlerContext, view: RowView, table: WideTable, pkBytes: Uint8Array, condition: Condition, rc: ReturnContent | undefined): Planned {
+function planDelete(
+  ctx: HandlerContext,
+  view: RowView,
+  table: WideTable,
+  pkBytes: Uint8Array,
+  condition: Condition,
+  rc: ReturnContent | undefined,
+): Planned {
   const { def } = table;
   const row = decodeRow(pkBytes);
-  if (row.attributes.length > 0) throw errors.parameterInvalid('A DeleteRow primary key must not carry attribute columns.');
+  if (row.attributes.length > 0)
+    throw errors.parameterInvalid('A DeleteRow primary key must not carry attribute columns.');
   checkPrimaryKey(def, row.primaryKey, 'exact');
   const nowMs = ctx.now().getTime();
   const key = encodeKey(def, row.primaryKey);
@@ -237,7 +274,7 @@ function singleRowWrite<Api extends 'PutRow' | 'UpdateRow' | 'DeleteRow'>(
   plan: (ctx: HandlerContext, table: WideTable, req: WideMessages[`${Api}Request`]) => Planned,
 ): ApiHandler {
   return async (ctx, body) => {
-    const req = decodeMessage(`${api}Request` as `${Api}Request`, body);
+    const req = decodeMessage(`${api}Request`, body);
     ctx.authorize(`ots:${api}`, [req.table_name]);
     const table = requireTableOrIndex(ctx.catalog, ctx.store, req.table_name);
     if (table.indexOf) throw indexErrors.readOnly(table.name);
@@ -247,12 +284,19 @@ function singleRowWrite<Api extends 'PutRow' | 'UpdateRow' | 'DeleteRow'>(
   };
 }
 
-const putRow = singleRowWrite('PutRow', (ctx, table, req) => planPut(ctx, ctx.store, table, req.row, req.condition, req.return_content, new Map()));
-const updateRow = singleRowWrite('UpdateRow', (ctx, table, req) => planUpdate(ctx, ctx.store, table, req.row_change, req.condition, req.return_content));
-const deleteRow = singleRowWrite('DeleteRow', (ctx, table, req) => planDelete(ctx, ctx.store, table, req.primary_key, req.condition, req.return_content));
+const putRow = singleRowWrite('PutRow', (ctx, table, req) =>
+  planPut(ctx, ctx.store, table, req.row, req.condition, req.return_content, new Map()),
+);
+const updateRow = singleRowWrite('UpdateRow', (ctx, table, req) =>
+  planUpdate(ctx, ctx.store, table, req.row_change, req.condition, req.return_content),
+);
+const deleteRow = singleRowWrite('DeleteRow', (ctx, table, req) =>
+  planDelete(ctx, ctx.store, table, req.primary_key, req.condition, req.return_content),
+);
 
 const batchWriteRow: ApiHandler = async (ctx, body) => {
-  if (body.length > BATCH_WRITE_MAX_BYTES) throw errors.parameterInvalid(`BatchWriteRow request exceeds ${BATCH_WRITE_MAX_BYTES} bytes.`);
+  if (body.length > BATCH_WRITE_MAX_BYTES)
+    throw errors.parameterInvalid(`BatchWriteRow request exceeds ${BATCH_WRITE_MAX_BYTES} bytes.`);
   const req = decodeMessage('BatchWriteRowRequest', body);
   // The service's wording for an empty request and an empty table entry (docs/protocol.md §8.5).
   if (req.tables.length === 0) throw errors.parameterInvalid('No row is specified in BatchWriteRow.');
@@ -260,8 +304,12 @@ const batchWriteRow: ApiHandler = async (ctx, body) => {
     if (t.rows.length === 0) throw errors.parameterInvalid(`No operation is specified for table: '${t.table_name}'.`);
   }
   const total = req.tables.reduce((n, t) => n + t.rows.length, 0);
-  if (total > BATCH_WRITE_MAX_ROWS) throw errors.parameterInvalid(`Rows count exceeds the upper limit: ${total} > ${BATCH_WRITE_MAX_ROWS}.`);
-  ctx.authorize('ots:BatchWriteRow', req.tables.map((t) => t.table_name));
+  if (total > BATCH_WRITE_MAX_ROWS)
+    throw errors.parameterInvalid(`Rows count exceeds the upper limit: ${total} > ${BATCH_WRITE_MAX_ROWS}.`);
+  ctx.authorize(
+    'ots:BatchWriteRow',
+    req.tables.map((t) => t.table_name),
+  );
 
   // Rows apply in request order, each seeing the ones before it (a row may be listed more than once); a
   // failed row changes nothing. Every planned change is committed in one atomic, durable store write.
@@ -271,7 +319,10 @@ const batchWriteRow: ApiHandler = async (ctx, body) => {
     const table = findTableOrIndex(ctx.catalog, ctx.store, t.table_name);
     if (!table || table.indexOf) {
       const err = table ? indexErrors.readOnly(table.name) : errors.tableNotExist();
-      return { table_name: t.table_name, rows: t.rows.map(() => ({ is_ok: false, error: { code: err.code, message: err.message } })) };
+      return {
+        table_name: t.table_name,
+        rows: t.rows.map(() => ({ is_ok: false, error: { code: err.code, message: err.message } })),
+      };
     }
     if (req.is_atomic) {
       const refusal = atomicScopeRefusal(t.rows);
@@ -284,9 +335,12 @@ const batchWriteRow: ApiHandler = async (ctx, body) => {
     for (const r of t.rows) {
       try {
         let planned: Planned;
-        if (r.type === OperationType.PUT) planned = planPut(ctx, target, table, r.row_change, r.condition, r.return_content, auto);
-        else if (r.type === OperationType.UPDATE) planned = planUpdate(ctx, target, table, r.row_change, r.condition, r.return_content);
-        else if (r.type === OperationType.DELETE) planned = planDelete(ctx, target, table, r.row_change, r.condition, r.return_content);
+        if (r.type === OperationType.PUT)
+          planned = planPut(ctx, target, table, r.row_change, r.condition, r.return_content, auto);
+        else if (r.type === OperationType.UPDATE)
+          planned = planUpdate(ctx, target, table, r.row_change, r.condition, r.return_content);
+        else if (r.type === OperationType.DELETE)
+          planned = planDelete(ctx, target, table, r.row_change, r.condition, r.return_content);
         else throw errors.parameterInvalid(`Invalid operation type: ${r.type}.`);
         target.add(planned.writes);
         const res: RowInBatchWriteRowResponse = { is_ok: true, consumed: consumed(planned.readCu, planned.writeCu) };
@@ -310,4 +364,9 @@ const batchWriteRow: ApiHandler = async (ctx, body) => {
   return encodeMessage('BatchWriteRowResponse', { tables });
 };
 
-export const writeHandlers: ApiHandlers = { PutRow: putRow, UpdateRow: updateRow, DeleteRow: deleteRow, BatchWriteRow: batchWriteRow };
+export const writeHandlers: ApiHandlers = {
+  PutRow: putRow,
+  UpdateRow: updateRow,
+  DeleteRow: deleteRow,
+  BatchWriteRow: batchWriteRow,
+};
