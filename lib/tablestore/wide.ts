@@ -28,6 +28,7 @@ import {
   OperationType,
   ReturnType,
   RowExistence,
+  SqlPayloadVersion,
   type BatchGetRowRequest,
   type BatchGetRowResponse,
   type BatchWriteRowRequest,
@@ -49,6 +50,8 @@ import {
   type UpdateTableResponse,
   type WriteRowResponse,
 } from './protocol/proto/wide';
+import { FormatError } from './protocol/format-error';
+import { sqlQueryResult, type SqlQueryResult } from './sql-rows';
 import { ClientErrorCode, createTransport, type CallOptions, type Transport, type TransportOptions, type TransportStats } from './transport/index';
 import {
   toColumnValue,
@@ -62,6 +65,7 @@ import {
 
 export { AUTO_INCREMENT, double, DoubleValue, INF_MAX, INF_MIN, type CellValue, type ColumnInput, type PrimaryKey, type PrimaryKeyCellValue, type PrimaryKeyInput } from './values';
 export type { ColumnFilter, CompareOp } from './filter';
+export type { SqlColumn, SqlColumnType, SqlQueryResult, SqlRow, SqlStatementType, SqlValue } from './sql-rows';
 
 /** Per call: `deadlineMs` overrides the client's overall budget, `signal` cancels the call. */
 export type WideCallOptions = Pick<CallOptions, 'deadlineMs' | 'signal'>;
@@ -600,6 +604,18 @@ export class WideTableClient {
         };
       }),
     };
+  }
+
+  /** One SQL statement (docs/protocol-sql.md): typed columns, rows as objects, statement type, capacity. */
+  async sqlQuery(query: string, options?: WideCallOptions): Promise<SqlQueryResult> {
+    const r = await this.call('SQLQuery', () => encodeMessage('SQLQueryRequest', { query, version: SqlPayloadVersion.SQL_FLAT_BUFFERS }), 'SQLQueryResponse', options);
+    if (r.version !== undefined && r.version !== SqlPayloadVersion.SQL_FLAT_BUFFERS) throw badResponse('SQLQuery', `rows in payload version ${r.version}`);
+    try {
+      return sqlQueryResult(r);
+    } catch (err) {
+      if (err instanceof FormatError) throw badResponse('SQLQuery', err.message);
+      throw err;
+    }
   }
 
   async batchWriteRow(p: BatchWriteRowParams, options?: WideCallOptions): Promise<BatchWriteRowResult> {
