@@ -28,6 +28,7 @@ import {
   OperationType,
   ReturnType,
   RowExistence,
+  SqlPayloadVersion,
   type Condition,
   type WideMessageName,
   type WideMessages,
@@ -35,6 +36,8 @@ import {
   type RowInBatchWriteRowRequest,
   type TableOptions as TableOptionsMsg,
 } from './protocol/proto/wide';
+import { FormatError } from './protocol/format-error';
+import { sqlQueryResult, type SqlQueryResult } from './sql-rows';
 import {
   ClientErrorCode,
   createTransport,
@@ -66,6 +69,7 @@ export {
   type PrimaryKeyInput,
 } from './values';
 export type { ColumnFilter, CompareOp } from './filter';
+export type { SqlColumn, SqlColumnType, SqlQueryResult, SqlRow, SqlStatementType, SqlValue } from './sql-rows';
 
 /** Per call: `deadlineMs` overrides the client's overall budget, `signal` cancels the call. */
 export type WideCallOptions = Pick<CallOptions, 'deadlineMs' | 'signal'>;
@@ -717,6 +721,24 @@ export class WideTableClient {
         };
       }),
     };
+  }
+
+  /** One SQL statement (docs/protocol-sql.md): typed columns, rows as objects, statement type, capacity. */
+  async sqlQuery(query: string, options?: WideCallOptions): Promise<SqlQueryResult> {
+    const r = await this.call(
+      'SQLQuery',
+      () => encodeMessage('SQLQueryRequest', { query, version: SqlPayloadVersion.SQL_FLAT_BUFFERS }),
+      'SQLQueryResponse',
+      options,
+    );
+    if (r.version !== undefined && r.version !== SqlPayloadVersion.SQL_FLAT_BUFFERS)
+      throw badResponse('SQLQuery', `rows in payload version ${r.version}`);
+    try {
+      return sqlQueryResult(r);
+    } catch (err) {
+      if (err instanceof FormatError) throw badResponse('SQLQuery', err.message);
+      throw err;
+    }
   }
 
   async batchWriteRow(p: BatchWriteRowParams, options?: WideCallOptions): Promise<BatchWriteRowResult> {

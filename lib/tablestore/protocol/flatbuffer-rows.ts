@@ -293,13 +293,19 @@ export function encodeFlatBufferRows(rows: readonly FlatBufferRowInput[]): Uint8
 
 const textDecoder = new TextDecoder();
 
-/** Bounds-checked table/vector navigation over a flatbuffers ByteBuffer. */
-class Reader {
+/**
+ * Bounds-checked table/vector navigation over a flatbuffers ByteBuffer, shared by every FlatBuffer decoder
+ * (these rows, SQL result rows); `Fault` is the FormatError subclass the decoder reports.
+ */
+export class FlatBufferReader {
   readonly bb: ByteBuffer;
   readonly size: number;
   readonly bytes: Uint8Array;
 
-  constructor(bytes: Uint8Array) {
+  constructor(
+    bytes: Uint8Array,
+    readonly Fault: new (message: string) => FormatError = FlatBufferFormatError,
+  ) {
     this.bb = new ByteBuffer(bytes);
     this.bytes = bytes;
     this.size = bytes.length;
@@ -307,7 +313,7 @@ class Reader {
 
   need(pos: number, len: number): void {
     if (!Number.isInteger(pos) || pos < 0 || len < 0 || pos + len > this.size) {
-      throw new FlatBufferFormatError(`offset ${pos}+${len} outside the ${this.size}-byte buffer`);
+      throw new this.Fault(`offset ${pos}+${len} outside the ${this.size}-byte buffer`);
     }
   }
 
@@ -331,7 +337,7 @@ class Reader {
     this.need(vtable, vtableSize);
     const rel = this.bb.readUint16(vtable + entry);
     if (rel === 0) return 0;
-    if (rel >= tableSize) throw new FlatBufferFormatError(`field ${slot} lies outside its table`);
+    if (rel >= tableSize) throw new this.Fault(`field ${slot} lies outside its table`);
     return table + rel;
   }
 
@@ -380,7 +386,7 @@ function setField(target: Record<string, TimeseriesFieldValue>, name: string, va
 }
 
 function readRow(
-  r: Reader,
+  r: FlatBufferReader,
   rowTable: number,
   measurement: string,
   names: readonly string[],
@@ -465,7 +471,7 @@ function readRow(
 
 /** Decodes every row of every group, in order. Throws FlatBufferFormatError on malformed bytes. */
 export function decodeFlatBufferRows(bytes: Uint8Array): FlatBufferRow[] {
-  const r = new Reader(bytes);
+  const r = new FlatBufferReader(bytes);
   if (bytes.length < 8) throw new FlatBufferFormatError('buffer too short');
   const root = r.indirect(0);
   const rows: FlatBufferRow[] = [];
