@@ -79,3 +79,8 @@ export function toPrimaryKeyValue(value: PrimaryKeyInputValue, where: string): P
   if (typeof value === 'string' || value instanceof Uint8Array) return value;
   throw new TypeError(`${where}: unsupported primary key value type`);
 }
+
+/** A primary-key column's type, and its wire code in PrimaryKeySchema (wide and time series alike). */
+export type PrimaryKeyType = 'INTEGER' | 'STRING' | 'BINARY';
+export const PK_TYPE_CODE: Readonly<Record<PrimaryKeyType, number>> = { INTEGER: 1, STRING: 2, BINARY: 3 };
+export const PK_TYPE_NAME: Readonly<Record<number, PrimaryKeyType>> = { 1: 'INTEGER', 2: 'STRING', 3: 'BINARY' };

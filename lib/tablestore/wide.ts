@@ -47,8 +47,11 @@ import {
   type TransportStats,
 } from './transport/index';
 import {
+  PK_TYPE_CODE,
+  PK_TYPE_NAME,
   toColumnValue,
   toPrimaryKeyValue,
+  type PrimaryKeyType,
   type CellValue,
   type ColumnInput,
   type PrimaryKey,
@@ -56,6 +59,7 @@ import {
   type PrimaryKeyInput,
 } from './values';
 
+export type { PrimaryKeyType } from './values';
 export {
   AUTO_INCREMENT,
   double,
@@ -93,7 +97,6 @@ export interface CapacityUnit {
   readonly write: number;
 }
 
-export type PrimaryKeyType = 'INTEGER' | 'STRING' | 'BINARY';
 export type DefinedColumnTypeName = 'INTEGER' | 'DOUBLE' | 'BOOLEAN' | 'STRING' | 'BINARY';
 
 export interface TableOptions {
@@ -259,8 +262,6 @@ export type WideTableClientConnection = Pick<
 
 export type WideTableClientOptions = WideTableClientConnection | { readonly transport: Transport };
 
-const PK_TYPE_CODE: Record<PrimaryKeyType, number> = { INTEGER: 1, STRING: 2, BINARY: 3 };
-const PK_TYPE_NAME: Record<number, PrimaryKeyType> = { 1: 'INTEGER', 2: 'STRING', 3: 'BINARY' };
 const DEFINED_TYPE_CODE: Record<DefinedColumnTypeName, number> = {
   INTEGER: DefinedColumnType.DCT_INTEGER,
   DOUBLE: DefinedColumnType.DCT_DOUBLE,

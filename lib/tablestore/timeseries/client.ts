@@ -24,6 +24,7 @@ import {
   type Transport,
   type TransportOptions,
 } from '../transport/index';
+import { PK_TYPE_CODE, PK_TYPE_NAME } from '../values';
 import { encodeMetaCondition } from './conditions';
 import { decodePointRows } from './rows';
 import { formatTagPairs, pairsToRecord, parseTags, tagKeyProblem, tagPairs, tagValueProblem } from './tags';
@@ -35,7 +36,6 @@ import type {
   FieldTypeName,
   GetTimeseriesDataRequest,
   GetTimeseriesDataResult,
-  PrimaryKeyType,
   PutTimeseriesDataRequest,
   PutTimeseriesDataResult,
   QueryTimeseriesMetaRequest,
@@ -85,8 +85,6 @@ export type TimeseriesClientOptions = (TimeseriesClientConnection | { readonly t
   readonly maxRequestBytes?: number;
 };
 
-const PK_TYPE_CODE: Record<PrimaryKeyType, number> = { INTEGER: 1, STRING: 2, BINARY: 3 };
-const PK_TYPE_NAME: Record<number, PrimaryKeyType> = { 1: 'INTEGER', 2: 'STRING', 3: 'BINARY' };
 const FIELD_TYPE_CODE: Record<FieldTypeName, number> = {
   long: FlatBufferDataType.LONG,
   boolean: FlatBufferDataType.BOOLEAN,

@@ -1,4 +1,5 @@
 /** Public types of the time series client. Times are microseconds since the Unix epoch. */
+import type { PrimaryKeyType } from '../values';
 import type { TimeseriesFieldValue } from '../protocol/flatbuffer-rows';
 
 export type { TimeseriesFieldValue } from '../protocol/flatbuffer-rows';
@@ -41,7 +42,7 @@ export interface TimeseriesMeta {
   readonly updateTime: bigint;
 }
 
-export type PrimaryKeyType = 'INTEGER' | 'STRING' | 'BINARY';
+export type { PrimaryKeyType };
 
 export interface TimeseriesMetaOptions {
   /** Default true. Must be false to set a meta TTL. */
