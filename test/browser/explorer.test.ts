@@ -226,6 +226,57 @@ describe.skipIf(skip || chromiumMissing)('explorer in headless Chromium', () => 
     expect(await rowsShown()).toContainEqual([LOSSLESS_PK.customer_id, LOSSLESS_PK.order_id]);
   });
 
+  it('browses a filtered range: only matching rows, the same as the API; a bad filter is a 400 shown', async () => {
+    const filter = '{"column":"paid","op":"=","value":false}';
+    await page.goto(`${base}/ui/tables/orders`);
+    await page.fill('#range-form input[name="start.customer_id"]', 'c0001');
+    await page.fill('#range-form input[name="end.customer_id"]', 'c0006');
+    await page.fill('#range-form input[name="limit"]', '40');
+    await page.fill('#range-form input[name="filter"]', filter);
+    await page.click('#range-form button[type=submit]');
+    const url = await waitForUrl(/\/ui\/tables\/orders\/rows\?.*filter=/);
+    expect(url.searchParams.get('filter')).toBe(filter);
+    const fromApi: Json = (
+      await api('/tables/orders/rows', [
+        ['start', '{"customer_id":"c0001"}'],
+        ['end', '{"customer_id":"c0006"}'],
+        ['limit', '40'],
+        ['filter', filter],
+      ])
+    ).body;
+    expect(fromApi.rows.length).toBeGreaterThan(0);
+    for (const r of fromApi.rows) expect(r.columns.paid).toBe(false);
+    await see(page.locator('#page-info')).hasText(
+      `Page 1 · ${fromApi.rows.length} row${fromApi.rows.length === 1 ? '' : 's'}`,
+    );
+    expect(await rowsShown()).toEqual(
+      fromApi.rows.map((r: Json) => [shown(r.primaryKey.customer_id), shown(r.primaryKey.order_id)]),
+    );
+    // Every row the page shows has paid = false in its own cell.
+    const paidShown = await page.$$eval('#rows-table', (tables) => {
+      const table = tables[0];
+      const col = Array.from(table.querySelectorAll('thead th')).findIndex((th) => th.textContent === 'paid');
+      return Array.from(table.querySelectorAll('tbody tr')).map((tr) => tr.children[col]?.textContent ?? '');
+    });
+    expect(paidShown).toEqual(fromApi.rows.map(() => 'false'));
+    // The filter stays in the form after the navigation.
+    await see(page.locator('#range-form input[name="filter"]')).hasValue(filter);
+
+    // A filter the grammar rejects: the API's 400 in the usual error display.
+    const bad = '{"column":"paid","op":"~","value":false}';
+    const badAnswer = await api('/tables/orders/rows', [['filter', bad]]);
+    expect(badAnswer.status).toBe(400);
+    expectedFailures.push(`${base}/tables/orders/rows`);
+    await page.fill('#range-form input[name="filter"]', bad);
+    await page.fill('#range-form input[name="start.customer_id"]', '');
+    await page.fill('#range-form input[name="end.customer_id"]', '');
+    await page.click('#range-form button[type=submit]');
+    const alert = page.locator('#result .alert');
+    await see(alert).hasAttribute('data-code', badAnswer.body.error.code);
+    await see(alert.locator('.alert-status')).hasText('HTTP 400');
+    await see(alert.locator('.alert-message')).hasText(badAnswer.body.error.message);
+  });
+
   it('opens metrics, marks the stale series, and filters series', async () => {
     await page.click('nav.tabs a:has-text("Time series")');
     await page.locator('#table-list a', { hasText: 'metrics' }).click();
@@ -346,6 +397,60 @@ describe.skipIf(skip || chromiumMissing)('explorer in headless Chromium', () => 
     await see(chart).hasAttribute('data-x-max', String(Date.parse(start)));
   });
 
+  it('charts hourly averages of a week of cpu/host-a: one drawn point per API bucket', async () => {
+    const updated =
+      (
+        await api('/timeseries/metrics/series', [
+          ['measurement', 'cpu'],
+          ['source', 'host-a'],
+        ])
+      ).body.series[0].updateTime / 1000;
+    const end = new Date(Math.ceil(updated / 60_000) * 60_000 + 60_000).toISOString();
+    const start = new Date(Date.parse(end) - 7 * 86400_000).toISOString();
+    await page.goto(
+      `${base}/ui/timeseries/metrics/points?measurement=cpu&source=host-a&tag=env%3Dprod&tag=region%3Dcn-hangzhou&start=${start}&end=${end}`,
+    );
+    await page.waitForSelector('#chart[data-points]', { timeout: 60_000 });
+    await page.selectOption('#agg', 'avg');
+    await page.fill('#interval', '1h');
+    await page.click('#time-range button[type=submit]');
+    const url = await waitForUrl(/agg=avg/);
+    expect(url.searchParams.get('interval')).toBe('1h');
+    expect(Date.parse(url.searchParams.get('start')!)).toBe(Date.parse(start));
+
+    const key: Array<[string, string]> = [
+      ['measurement', 'cpu'],
+      ['source', 'host-a'],
+      ['tag', 'env=prod'],
+      ['tag', 'region=cn-hangzhou'],
+      ['start', url.searchParams.get('start')!],
+      ['end', url.searchParams.get('end')!],
+      ['interval', '1h'],
+      ['agg', 'avg'],
+    ];
+    const buckets: Json[] = [];
+    let next: string | null = null;
+    do {
+      const q: Array<[string, string]> = [...key, ['limit', '5000']];
+      const body: Json = (await api('/timeseries/metrics/points', next ? [...q, ['next', next]] : q)).body;
+      buckets.push(...body.points);
+      next = body.next;
+    } while (next);
+    expect(buckets.length).toBeGreaterThan(24); // more than a day of hours
+    expect(buckets.length).toBeLessThanOrEqual(7 * 24 + 1);
+    const chart = page.locator('#chart');
+    await see(chart).hasAttribute('data-points', String(buckets.length));
+    await see(chart).hasAttribute('data-lines', '2'); // usage and cores averaged; throttled is boolean
+    await see(page.locator('#points-count')).hasAttribute('data-count', String(buckets.length));
+    await see(page.locator('#points-info')).containsText(`${buckets.length.toLocaleString('en-US')} points in view`);
+    const first = page.locator('#points-table tbody tr').first().locator('td');
+    await see(first.nth(2)).hasText(String(buckets[0].time));
+    // The aggregate stays in the form and in the preset links.
+    await see(page.locator('#agg')).hasValue('avg');
+    await see(page.locator('#interval')).hasValue('1h');
+    expect(await page.locator('a.preset').first().getAttribute('href')).toContain('agg=avg');
+  });
+
   it('follows deep links: a range page and a zoomed chart', async () => {
     await page.goto(`${base}/ui/tables/orders/rows?start=${encodeURIComponent('{"customer_id":"c0002"}')}&limit=4`);
     await see(page.locator('#page-info')).hasText('Page 1 · 4 rows');
@@ -397,11 +502,11 @@ describe.skipIf(skip || chromiumMissing)('explorer in headless Chromium', () => 
     await see(page.locator('#result .alert')).hasAttribute('data-code', 'RowNotFound');
   });
 
-  it('logged no console errors (CSP violations included) besides the asked-for 404s', () => {
+  it('logged no console errors (CSP violations included) besides the asked-for 404s and 400s', () => {
     const unexpected = consoleErrors.filter(
       (e) =>
         !(
-          /Failed to load resource: the server responded with a status of 404/.test(e.text) &&
+          /Failed to load resource: the server responded with a status of 40[04]/.test(e.text) &&
           expectedFailures.some((u) => e.url.startsWith(u))
         ),
     );

@@ -35,6 +35,20 @@ const PRESETS: ReadonlyArray<readonly [string, number]> = [
   ['30 d', 30 * 86400_000],
 ];
 
+/** Bucket functions the points API takes in `agg` ('' = raw points). */
+const AGGREGATES = ['', 'avg', 'min', 'max', 'sum', 'count', 'first', 'last'] as const;
+const DEFAULT_INTERVAL = '1h';
+
+/** `interval`/`agg` from the URL, kept only as a pair (the API wants both or neither). */
+function bucketPairs(q: URLSearchParams): Array<[string, string]> {
+  const agg = q.get('agg') ?? '';
+  if (!agg) return [];
+  return [
+    ['interval', q.get('interval') || DEFAULT_INTERVAL],
+    ['agg', agg],
+  ];
+}
+
 const apiPath = (table: string, sub = ''): string => `/timeseries/${encodeURIComponent(table)}${sub}`;
 
 /** Tags from the URL (`tag=k=v`, repeatable) or typed text (`k=v, k2=v2`). */
@@ -432,7 +446,8 @@ export async function renderPoints(
     ...(source ? [['source', source] as [string, string]] : []),
     ...tagList,
   ];
-  const here = (start: number, end: number): string =>
+  const buckets = bucketPairs(q);
+  const here = (start: number, end: number, bucketQuery: ReadonlyArray<[string, string]> = buckets): string =>
     uiUrl(
       ['timeseries', table, 'points'],
       [
@@ -440,6 +455,7 @@ export async function renderPoints(
         ...(q.get('fields') ? [['fields', q.get('fields')!] as [string, string]] : []),
         ['start', isoUtc(start)],
         ['end', isoUtc(end)],
+        ...bucketQuery,
       ],
     );
 
@@ -450,6 +466,23 @@ export async function renderPoints(
     required: true,
   });
   const endInput = h('input', { type: 'datetime-local', name: 'end', value: toLocalInput(endMs), required: true });
+  const aggSelect = h(
+    'select',
+    { name: 'agg', id: 'agg' },
+    AGGREGATES.map((a) => h('option', { value: a, selected: (q.get('agg') ?? '') === a }, a || 'none')),
+  );
+  const intervalInput = h('input', {
+    type: 'text',
+    name: 'interval',
+    id: 'interval',
+    class: 'short',
+    value: q.get('interval') ?? DEFAULT_INTERVAL,
+    placeholder: '1m, 5m, 1h',
+    pattern: '[0-9]+(ms|s|m|h|d)',
+    title: 'Bucket width: a whole number and ms, s, m, h or d',
+    autocomplete: 'off',
+    spellcheck: 'false',
+  });
   const rangeForm = h(
     'form',
     { class: 'range-bar', id: 'time-range' },
@@ -462,6 +495,8 @@ export async function renderPoints(
     ),
     h('label', { class: 'field inline-field' }, h('span', { class: 'field-label' }, 'From'), startInput),
     h('label', { class: 'field inline-field' }, h('span', { class: 'field-label' }, 'To'), endInput),
+    h('label', { class: 'field inline-field' }, h('span', { class: 'field-label' }, 'Aggregate'), aggSelect),
+    h('label', { class: 'field inline-field' }, h('span', { class: 'field-label' }, 'Interval'), intervalInput),
     h('button', { type: 'submit', class: 'small' }, 'Apply'),
     h('span', { class: 'spacer' }),
     h('a', { href: here(startMs - width, startMs), class: 'button small', id: 'earlier' }, '← Earlier'),
@@ -476,7 +511,14 @@ export async function renderPoints(
     e.preventDefault();
     const s = fromLocalInput(startInput.value);
     const en = fromLocalInput(endInput.value);
-    if (s !== undefined && en !== undefined && s < en) navigate(here(s, en));
+    const agg = aggSelect.value;
+    const bucketQuery: Array<[string, string]> = agg
+      ? [
+          ['interval', intervalInput.value.trim() || DEFAULT_INTERVAL],
+          ['agg', agg],
+        ]
+      : [];
+    if (s !== undefined && en !== undefined && s < en) navigate(here(s, en, bucketQuery));
   });
 
   const status = h('div', { class: 'status-line', id: 'points-status' }, loading('Loading points…'));
@@ -507,10 +549,13 @@ export async function renderPoints(
 
   const query: Array<[string, string]> = [...key, ['start', isoUtc(startMs)], ['end', isoUtc(endMs)]];
   if (q.get('fields')) query.push(['fields', q.get('fields')!]);
+  query.push(...buckets);
+  const aggregated = buckets.length > 0;
+  const unit = aggregated ? 'bucket' : 'point';
   const t0 = performance.now();
   let loaded;
   try {
-    loaded = await fetchPoints(table, query, signal, (n) => fill(status, loading(`Loading points… ${fmtInt(n)}`)));
+    loaded = await fetchPoints(table, query, signal, (n) => fill(status, loading(`Loading ${unit}s… ${fmtInt(n)}`)));
   } catch (e) {
     if (!signal.aborted) {
       fill(status, errorBox(e));
@@ -526,6 +571,9 @@ export async function renderPoints(
   for (let i = 0; i < points.length; i++) xs[i] = points[i].time / 1e6;
   const fields = numeric.map((name) => ({ name, values: points.map((p) => chartNumber(p.fields[name])) }));
   const loadMs = performance.now() - t0;
+  // Buckets are aligned to the epoch, so the first one may start before the requested start: widen the window.
+  const windowStart = points.length > 0 ? Math.min(startMs / 1000, xs[0]) : startMs / 1000;
+  const shown = [windowStart, endMs / 1000] as const;
 
   const zoomParam = q
     .get('zoom')
@@ -535,7 +583,7 @@ export async function renderPoints(
     zoomParam && zoomParam.length === 2 && zoomParam[0] !== undefined && zoomParam[1] !== undefined
       ? ([zoomParam[0] / 1000, zoomParam[1] / 1000] as const)
       : undefined;
-  let view: readonly [number, number] = zoom ?? [startMs / 1000, endMs / 1000];
+  let view: readonly [number, number] = zoom ?? shown;
   let tablePage = 1;
   const renderTable = (): void =>
     fill(
@@ -545,7 +593,12 @@ export async function renderPoints(
 
   fill(
     status,
-    h('span', { id: 'points-count' }, `${fmtInt(points.length)} points`),
+    h(
+      'span',
+      { id: 'points-count', 'data-count': String(points.length) },
+      `${fmtInt(points.length)} ${unit}s`,
+      aggregated ? ` (${buckets[1][1]} per ${buckets[0][1]})` : '',
+    ),
     h(
       'span',
       { class: 'muted' },
@@ -565,10 +618,10 @@ export async function renderPoints(
     chart = drawChart(chartEl, {
       xs,
       fields,
-      window: [startMs / 1000, endMs / 1000],
+      window: shown,
       ...(zoom ? { zoom } : {}),
       onZoom: (range) => {
-        view = range ?? [startMs / 1000, endMs / 1000];
+        view = range ?? shown;
         const next = new URLSearchParams(location.search);
         if (range) next.set('zoom', `${isoUtc(Math.round(range[0] * 1000))}/${isoUtc(Math.round(range[1] * 1000))}`);
         else next.delete('zoom');
