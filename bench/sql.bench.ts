@@ -6,18 +6,16 @@
  *   2. A GROUP BY aggregate over 100k rows (the per-query scan limit): rows/s.
  * Rows are preloaded in-process through the KvStore with the handlers' own key and row codecs.
  */
-import { Agent, request } from 'node:http';
 import { ByteBuffer } from 'flatbuffers';
 import { encodePrimaryKey, INF_MAX, INF_MIN } from '../lib/tablestore/protocol/plainbuffer';
 import { decodeMessage, encodeMessage } from '../lib/tablestore/protocol/proto/wide';
-import { signRequestHeaders } from '../lib/tablestore/protocol/sign';
 import { encodeStoredRow } from '../local/tablestore/handlers/wide/row-codec';
 import { encodeKey } from '../local/tablestore/handlers/wide/keys';
 import type { WideTableDefinition } from '../local/tablestore/handlers/wide/table';
 import { dataSpace } from '../local/tablestore/handlers/wide/table';
 import type { KvWrite } from '../local/tablestore/persistence/store';
 import { startTablestoreLocal } from '../local/tablestore/server';
-import type { BenchFigure } from './tablestore-local.bench';
+import { leanClient, type BenchFigure } from './tablestore-local.bench';
 
 const KEY = { id: 'bench-key', secret: 'bench-secret' };
 const GROUPS = 1000;
@@ -63,41 +61,6 @@ function preload(write: (w: KvWrite[]) => void, table: string, groups: number): 
   if (batch.length) write(batch);
 }
 
-function leanClient(endpoint: string, instance: string) {
-  const url = new URL(endpoint);
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  return {
-    call(apiName: string, body: Uint8Array): Promise<Buffer> {
-      const headers = signRequestHeaders({ apiName, body, instance, accessKeyId: KEY.id, accessKeySecret: KEY.secret });
-      return new Promise((resolve, reject) => {
-        const req = request(
-          {
-            host: url.hostname,
-            port: url.port,
-            method: 'POST',
-            path: `/${apiName}`,
-            agent,
-            headers: { ...headers, 'content-length': String(body.length) },
-          },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () =>
-              res.statusCode === 200
-                ? resolve(Buffer.concat(chunks))
-                : reject(new Error(`${apiName} -> HTTP ${res.statusCode}: ${Buffer.concat(chunks).toString()}`)),
-            );
-            res.on('error', reject);
-          },
-        );
-        req.on('error', reject);
-        req.end(body);
-      });
-    },
-    close: () => agent.destroy(),
-  };
-}
-
 /** row_count of an SQL_FLAT_BUFFERS payload (SQLResponseColumns field 1). */
 function rowCount(rows: Uint8Array): bigint {
   const bb = new ByteBuffer(rows);
@@ -115,7 +78,10 @@ export async function runSqlBench(log: (line: string) => void = console.log): Pr
     log(`  ${f.name}: ${f.value} ${f.unit}${f.note ? `  (${f.note})` : ''}`);
   };
   const server = await startTablestoreLocal({ port: 0, accessKeys: [KEY] });
-  const client = leanClient(server.endpoint, server.instance);
+  const client = leanClient(
+    { endpoint: server.endpoint, instance: server.instance, accessKeyId: KEY.id, accessKeySecret: KEY.secret },
+    1,
+  );
   try {
     for (const t of ['sql1m', 'sql100k']) {
       await client.call(
