@@ -335,6 +335,37 @@ function fieldRangeBound(bytes: Uint8Array | undefined): number | undefined {
   return missingNumber(bytes);
 }
 
+/**
+ * The documents of each bucket of a histogram: every value of the field (or `missing` when it has none)
+ * inside [lo, hi) falls into bucket `keyOf(value)`; a document counts once per bucket.
+ */
+function bucketDocs(
+  docs: readonly Doc[],
+  fieldName: string,
+  nestedPath: string | undefined,
+  missing: number | undefined,
+  lo: number | undefined,
+  hi: number | undefined,
+  keyOf: (value: number) => number,
+): Map<number, Doc[]> {
+  const groups = new Map<number, Doc[]>();
+  for (const d of docs) {
+    let vs = docValues(d, fieldName, nestedPath) as number[];
+    if (vs.length === 0 && missing !== undefined) vs = [missing];
+    const seen = new Set<number>();
+    for (const v of vs) {
+      if ((lo !== undefined && v < lo) || (hi !== undefined && v >= hi)) continue;
+      const k = keyOf(v);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      let g = groups.get(k);
+      if (!g) groups.set(k, (g = []));
+      g.push(d);
+    }
+  }
+  return groups;
+}
+
 function histogram(ctx: AggContext, body: Uint8Array, docs: readonly Doc[], name: string, depth: number): Uint8Array {
   const q = decodeSearch<
     {
@@ -355,21 +386,9 @@ function histogram(ctx: AggContext, body: Uint8Array, docs: readonly Doc[], name
   const missing = missingNumber(q.missing);
   const lo = fieldRangeBound(q.field_range?.min);
   const hi = fieldRangeBound(q.field_range?.max);
-  const groups = new Map<number, Doc[]>();
-  for (const d of docs) {
-    let vs = docValues(d, q.field_name!, nestedPath) as number[];
-    if (vs.length === 0 && missing !== undefined) vs = [missing];
-    const seen = new Set<number>();
-    for (const v of vs) {
-      if ((lo !== undefined && v < lo) || (hi !== undefined && v >= hi)) continue;
-      const k = Math.floor((v - offset) / interval);
-      if (seen.has(k)) continue;
-      seen.add(k);
-      let g = groups.get(k);
-      if (!g) groups.set(k, (g = []));
-      g.push(d);
-    }
-  }
+  const groups = bucketDocs(docs, q.field_name!, nestedPath, missing, lo, hi, (v) =>
+    Math.floor((v - offset) / interval),
+  );
   const min = Number(q.min_doc_count ?? 0);
   let keys = [...groups.keys()].sort((a, b) => a - b);
   if (min === 0 && keys.length > 1) {
@@ -461,21 +480,9 @@ function dateHistogram(
   const missing = missingNumber(q.missing);
   const lo = fieldRangeBound(q.field_range?.min);
   const hi = fieldRangeBound(q.field_range?.max);
-  const groups = new Map<number, Doc[]>();
-  for (const d of docs) {
-    let vs = docValues(d, q.field_name!, nestedPath) as number[];
-    if (vs.length === 0 && missing !== undefined) vs = [missing];
-    const seen = new Set<number>();
-    for (const v of vs) {
-      if ((lo !== undefined && v < lo) || (hi !== undefined && v >= hi)) continue;
-      const k = dateBucket(v, value, unit, zone, offsetMs);
-      if (seen.has(k)) continue;
-      seen.add(k);
-      let g = groups.get(k);
-      if (!g) groups.set(k, (g = []));
-      g.push(d);
-    }
-  }
+  const groups = bucketDocs(docs, q.field_name!, nestedPath, missing, lo, hi, (v) =>
+    dateBucket(v, value, unit, zone, offsetMs),
+  );
   const min = Number(q.min_doc_count ?? 0);
   let keys = [...groups.keys()].sort((a, b) => a - b);
   if (min === 0 && keys.length > 1) {
