@@ -470,7 +470,13 @@ export const routes: readonly Route[] = [
       const begin = startRaw === undefined ? 0 : parseTimeParam('start', startRaw);
       const end = endRaw === undefined ? undefined : parseTimeParam('end', endRaw);
       if (end !== undefined && begin >= end)
-        throw new ApiError(400, 'InvalidParameter', "query parameter 'start' must be before 'end'");
+        throw new ApiError(
+          400,
+          'InvalidParameter',
+          startRaw === undefined
+            ? "query parameter 'end' must be after the epoch (start defaults to 0)"
+            : "query parameter 'start' must be before 'end'",
+        );
       const intervalRaw = str(q, 'interval');
       const aggRaw = str(q, 'agg');
       if ((intervalRaw === undefined) !== (aggRaw === undefined))

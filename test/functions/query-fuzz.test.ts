@@ -187,7 +187,8 @@ describe('hostile query input never gets a 5xx, and every 400 names the paramete
       fc.asyncProperty(pointsQuery, fc.boolean(), async (query, latest) => {
         await check(latest ? '/timeseries/m/latest' : '/timeseries/m/points', query);
       }),
-      { numRuns: 7000 },
+      // The first example is a past counterexample: a defaulted start must not be blamed.
+      { numRuns: 7000, examples: [[{ measurement: '0', end: '0' }, false]] },
     );
   }, 300_000);
 });
