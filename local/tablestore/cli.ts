@@ -2,6 +2,7 @@
  * Tablestore Local CLI:
  *   npm run tablestore:local -- [--host 127.0.0.1] [--port 8800] [--instance local] [--region cn-hangzhou]
  *     [--access-key ID:SECRET]... [--data-dir DIR] [--clock-skew-seconds 900] [--skip-signature-check] [--verbose]
+ *     [--enable-local-txn] [--local-txn-timeout-seconds 60]
  *     [--identities FILE] [--sts-port PORT] [--sts-cert-dir DIR]   (local STS + RAM checks, see docs/credentials.md)
  * Prints `Tablestore Local listening on http://HOST:PORT (instance NAME, region REGION)` when ready, then the
  * credentials to use. Logs (pino JSON) go to stderr and never contain secrets.
@@ -10,6 +11,7 @@ import { isInstanceName } from '../../lib/tablestore/names';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { DEFAULTS, DEFAULT_ACCESS_KEY, startTablestoreLocal, type AccessKey } from './server';
+import { LOCAL_TXN_DEFAULTS, type LocalTransactionsOptions } from './transactions';
 import { STS_CLI_OPTIONS, STS_CLI_USAGE, startIdentitiesFromCli } from '../sts/cli-options';
 
 const USAGE = `Usage: npm run tablestore:local -- [options]
@@ -22,6 +24,8 @@ const USAGE = `Usage: npm run tablestore:local -- [options]
   --clock-skew-seconds N    accepted x-ots-date skew (default ${DEFAULTS.clockSkewMs / 1000})
   --skip-signature-check    accept any request signature (headers are still required)
   --verbose                 log every request to stderr
+  --enable-local-txn        tables created without enable_local_txn allow local transactions too
+  --local-txn-timeout-seconds N  a local transaction's lifetime (default ${LOCAL_TXN_DEFAULTS.timeoutMs / 1000})
 ${STS_CLI_USAGE}
   --help                    show this help`;
 
@@ -44,6 +48,8 @@ async function main(): Promise<void> {
         'clock-skew-seconds': { type: 'string' },
         'skip-signature-check': { type: 'boolean' },
         verbose: { type: 'boolean' },
+        'enable-local-txn': { type: 'boolean' },
+        'local-txn-timeout-seconds': { type: 'string' },
         help: { type: 'boolean' },
         ...STS_CLI_OPTIONS,
       },
@@ -62,6 +68,12 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`Invalid --port: ${v.port}`);
   const skew = v['clock-skew-seconds'] === undefined ? undefined : Number(v['clock-skew-seconds']);
   if (skew !== undefined && !(skew >= 0)) fail(`Invalid --clock-skew-seconds: ${v['clock-skew-seconds']}`);
+  const txnTimeout = v['local-txn-timeout-seconds'];
+  if (txnTimeout !== undefined && !(Number(txnTimeout) > 0)) fail(`Invalid --local-txn-timeout-seconds: ${txnTimeout}`);
+  const localTransactions: LocalTransactionsOptions = {
+    enabledByDefault: v['enable-local-txn'] === true,
+    ...(txnTimeout !== undefined ? { timeoutMs: Number(txnTimeout) * 1000 } : {}),
+  };
   const accessKeys: AccessKey[] = (v['access-key'] ?? []).map((pair) => {
     const i = pair.indexOf(':');
     if (i <= 0 || i === pair.length - 1) fail('Invalid --access-key: expected ID:SECRET');
@@ -89,6 +101,7 @@ async function main(): Promise<void> {
     clockSkewMs: skew === undefined ? undefined : skew * 1000,
     verifySignatures: !v['skip-signature-check'],
     logger,
+    localTransactions,
   });
   const lines = [
     `Tablestore Local listening on ${server.endpoint} (instance ${server.instance}, region ${server.region})`,

@@ -35,6 +35,17 @@ export const errors = {
   /** An atomic BatchWriteRow whose rows span partition keys (docs/protocol.md §8.5). */
   atomicScope: (atomic: string, data: string) =>
     make(ErrorCode.DataOutOfRange, 400, `Data out of scope of atomic. Atomic PartKey:${atomic}. Data PartKey:${data}`),
+  /** The row's partition key is held by another request or local transaction (docs/protocol.md §8.8). */
+  rowOperationConflict: () => make(ErrorCode.RowOperationConflict, 409, 'Data is being modified by the other request.'),
+  /** A local transaction id that is unknown, finished or timed out (docs/protocol.md §8.8). */
+  sessionNotExist: () => make(ErrorCode.SessionNotExist, 404, 'Session not exist or may be timeout.'),
+  /** A row or range outside the partition key of the request's local transaction (docs/protocol.md §8.8). */
+  transactionScope: (txn: string, data: string) =>
+    make(
+      ErrorCode.DataOutOfRange,
+      400,
+      `Data out of scope of transaction. Transaction PartKey:${txn}. Data PartKey:${data}`,
+    ),
   conditionCheckFail: () => make(ErrorCode.ConditionCheckFail, 403, 'Condition check failed.'),
   quotaExhausted: (message: string) => make(ErrorCode.QuotaExhausted, 403, message),
   outOfColumnCountLimit: (message: string) => make(ErrorCode.OutOfColumnCountLimit, 400, message),

@@ -8,7 +8,8 @@
  *   accessKeys ([{ id, secret }]; default DEFAULT_ACCESS_KEY), identities (an IdentityStore; overrides
  *   accessKeys, e.g. the local STS's), dataDir (persist with LevelDB; absent = in memory), store (inject a
  *   KvStore instead), clockSkewMs (15 min), maxBodyBytes (5 MiB), verifySignatures (true), now (clock),
- *   logger (pino-compatible; request lines at debug, failures at warn/error).
+ *   logger (pino-compatible; request lines at debug, failures at warn/error), localTransactions ({ timeoutMs
+ *   (60 s), enabledByDefault (false: only tables created with enable_local_txn) }).
  * Result: { endpoint, host, port, instance, region, accessKeys, store, catalog, stop() }.
  *
  * Request pipeline: method → API name → body (size cap) → auth/verify.ts → dispatch.ts handler → reply.
@@ -35,6 +36,7 @@ import type { KvStore } from './persistence/store';
 import { withChangeFeed } from './persistence/change-feed';
 import { attachIndexMaintainer } from './indexes/maintainer';
 import { attachSearchEngine } from './search/engine';
+import { transactionsOf, type LocalTransactionsOptions } from './transactions';
 
 export interface TablestoreLocalLogger {
   debug(obj: object, msg?: string): void;
@@ -57,6 +59,7 @@ export interface TablestoreLocalOptions {
   readonly verifySignatures?: boolean;
   readonly now?: () => Date;
   readonly logger?: TablestoreLocalLogger;
+  readonly localTransactions?: LocalTransactionsOptions;
 }
 
 export interface TablestoreLocal {
@@ -158,6 +161,7 @@ export async function startTablestoreLocal(options: TablestoreLocalOptions = {})
   attachSearchEngine(store);
   attachIndexMaintainer(store);
   const catalog = new TableCatalog(store);
+  const transactions = transactionsOf(store, options.localTransactions);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
@@ -200,6 +204,7 @@ export async function startTablestoreLocal(options: TablestoreLocalOptions = {})
         principal: identity.principal,
         store,
         catalog,
+        transactions,
         now,
         authorize(action: string, tableNames: readonly string[]): void {
           for (const table of tableNames) {

@@ -96,6 +96,9 @@ export interface SdkClient {
   readonly getRange: SdkCall;
   readonly batchGetRow: SdkCall;
   readonly batchWriteRow: SdkCall;
+  readonly startLocalTransaction: SdkCall;
+  readonly commitTransaction: SdkCall;
+  readonly abortTransaction: SdkCall;
 }
 export interface SdkModule {
   readonly Client: new (config: {

@@ -18,6 +18,7 @@ export const ErrorCode = {
   InvalidPK: 'OTSInvalidPK',
   MetaNotMatch: 'OTSMetaNotMatch',
   SessionExpired: 'OTSSessionExpired',
+  SessionNotExist: 'OTSSessionNotExist',
   ServerBusy: 'OTSServerBusy',
   PartitionUnavailable: 'OTSPartitionUnavailable',
   ServerUnavailable: 'OTSServerUnavailable',

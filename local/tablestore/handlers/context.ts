@@ -18,10 +18,12 @@
  * Store rules: reads from `ctx.store` are synchronous; `ctx.store.write()` updates the in-memory index at call
  * time and resolves once durable, so do one request's read-check-write without an `await` in between and await
  * the write before replying. Do not keep a `scan()` iterator open across an `await` (collect what you need
- * first). Table metadata lives in `ctx.catalog` (one namespace for every kind of table).
+ * first). Table metadata lives in `ctx.catalog` (one namespace for every kind of table). A row API that carries
+ * `transaction_id` reads and writes through handlers/wide/transactions.ts instead (`ctx.transactions`).
  */
 import type { TableCatalog } from '../catalog';
 import type { KvStore } from '../persistence/store';
+import type { LocalTransactions } from '../transactions';
 
 export interface HandlerContext {
   readonly apiName: string;
@@ -34,6 +36,8 @@ export interface HandlerContext {
   readonly principal: string;
   readonly store: KvStore;
   readonly catalog: TableCatalog;
+  /** Open local transactions and the partitions they hold (shared by servers sharing the store). */
+  readonly transactions: LocalTransactions;
   /** Server clock (injectable for tests). */
   readonly now: () => Date;
   /** Throws 403 OTSNoPermissionAccess unless `action` is allowed on every table (`'*'` = all tables). */

@@ -121,6 +121,8 @@ export interface CreateTableRequest {
   table_options?: TableOptions;
   stream_spec?: StreamSpecification;
   index_metas?: IndexMeta[];
+  /** Whether the table allows local transactions (docs/protocol.md §8.8); absent = the service's default. */
+  enable_local_txn?: boolean;
 }
 export interface ListTableResponse {
   table_names: string[];
@@ -285,6 +287,15 @@ export interface SqlQueryResponse {
   search_consumes?: { table_name?: string; index_name?: string; consumed?: ConsumedCapacity }[];
 }
 
+export interface StartLocalTransactionRequest {
+  table_name: string;
+  /** PlainBuffer primary key of the partition key column alone. */
+  key: Uint8Array;
+}
+export interface TransactionIdMessage {
+  transaction_id: string;
+}
+
 /** Message name → plain-object shape, so encode/decode are typed by name. */
 export interface WideMessages {
   Error: ErrorMessage;
@@ -340,6 +351,12 @@ export interface WideMessages {
   DropIndexRequest: DropIndexRequest;
   DropIndexResponse: EmptyMessage;
   SQLQueryResponse: SqlQueryResponse;
+  StartLocalTransactionRequest: StartLocalTransactionRequest;
+  StartLocalTransactionResponse: TransactionIdMessage;
+  CommitTransactionRequest: TransactionIdMessage;
+  CommitTransactionResponse: EmptyMessage;
+  AbortTransactionRequest: TransactionIdMessage;
+  AbortTransactionResponse: EmptyMessage;
 }
 export type WideMessageName = keyof WideMessages;
 export type EmptyMessage = Record<string, never>;

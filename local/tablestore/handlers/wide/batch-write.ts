@@ -13,16 +13,9 @@ import { errors } from '../../errors';
 import { findTableOrIndex } from '../../indexes/lookup';
 import { indexErrors } from '../../indexes/definition';
 import { consumed, rowFailure } from './capacity';
-import {
-  partKeyText,
-  planDelete,
-  planPut,
-  planUpdate,
-  samePartKey,
-  type AutoIncState,
-  type Planned,
-  type RowView,
-} from './write-plan';
+import { partKeyText, samePartKey } from './keys';
+import { planDelete, planPut, planUpdate, type AutoIncState, type Planned, type RowView } from './write-plan';
+import { writeTarget } from './transactions';
 
 const BATCH_WRITE_MAX_ROWS = 200;
 const BATCH_WRITE_MAX_BYTES = 4 * 1024 * 1024;
@@ -92,7 +85,9 @@ export const batchWriteRow: ApiHandler = async (ctx, body) => {
 
   // Rows apply in request order, each seeing the ones before it (a row may be listed more than once); a
   // failed row changes nothing. Every planned change is committed in one atomic, durable store write.
-  const pending = new PendingWrites(ctx.store);
+  // With a transaction id, rows read and land in the transaction and must stay in its partition (§8.8).
+  const destination = writeTarget(ctx, req.transaction_id);
+  const pending = new PendingWrites(destination.view);
   const auto: AutoIncState = new Map();
   const tables = req.tables.map((t) => {
     const table = findTableOrIndex(ctx.catalog, ctx.store, t.table_name);
@@ -121,6 +116,7 @@ export const batchWriteRow: ApiHandler = async (ctx, body) => {
         else if (r.type === OperationType.DELETE)
           planned = planDelete(ctx, target, table, r.row_change, r.condition, r.return_content);
         else throw errors.parameterInvalid(`Invalid operation type: ${r.type}.`);
+        destination.check(table, planned.key);
         target.add(planned.writes);
         const res: RowInBatchWriteRowResponse = { is_ok: true, consumed: consumed(planned.readCu, planned.writeCu) };
         if (planned.returnRow) res.row = planned.returnRow;
@@ -139,6 +135,6 @@ export const batchWriteRow: ApiHandler = async (ctx, body) => {
     pending.add(target.list());
     return { table_name: t.table_name, rows };
   });
-  await ctx.store.write(pending.list());
+  await destination.apply(pending.list());
   return encodeMessage('BatchWriteRowResponse', { tables });
 };

@@ -3,5 +3,11 @@ import type { ApiHandlers } from '../context';
 import { readHandlers } from './read';
 import { tableHandlers } from './tables';
 import { writeHandlers } from './write';
+import { transactionHandlers } from './transactions';
 
-export const wideHandlers: ApiHandlers = { ...tableHandlers, ...readHandlers, ...writeHandlers };
+export const wideHandlers: ApiHandlers = {
+  ...tableHandlers,
+  ...readHandlers,
+  ...writeHandlers,
+  ...transactionHandlers,
+};

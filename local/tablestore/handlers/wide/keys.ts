@@ -68,6 +68,14 @@ export function encodeKey(def: WideTableDefinition, cells: readonly PrimaryKeyCe
   return encodePrefix(def, cells, def.primaryKey.length);
 }
 
+/**
+ * The encoded partition key (first column, a concrete value): the first bytes of every row key of that
+ * partition and of no other row key, since each encoded column is self-delimiting.
+ */
+export function encodePartitionKey(def: WideTableDefinition, cell: PrimaryKeyCell): Buffer {
+  return encodePrefix(def, [cell], 1);
+}
+
 /** Smallest byte string greater than every string starting with `prefix`; undefined = +infinity. */
 function successor(prefix: Buffer): Buffer | undefined {
   let end = prefix.length;
@@ -155,4 +163,17 @@ export function compareBoundKeys(
     if (c !== 0) return c;
   }
   return 0;
+}
+
+/** Whether two partition key values are equal. */
+export function samePartKey(a: PrimaryKeyValue, b: PrimaryKeyValue): boolean {
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.from(a).equals(Buffer.from(b));
+  return typeof a === typeof b && a === b;
+}
+
+/** A partition key value as the service's scope errors show it (docs/protocol.md §8.5, §8.8). */
+export function partKeyText(v: PrimaryKeyValue): string {
+  if (v === INF_MIN) return 'INF_MIN';
+  if (v === INF_MAX) return 'INF_MAX';
+  return v instanceof Uint8Array ? Buffer.from(v).toString('hex') : String(v);
 }

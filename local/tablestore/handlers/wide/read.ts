@@ -21,6 +21,7 @@ import { decodeStoredRow } from './row-codec';
 import { capacityUnits, consumed, rowBytes, rowFailure } from './capacity';
 import { liveRow, parseReadSpec, readRow, type ReadSpec } from './rows';
 import { checkPrimaryKey, type WideTable } from './table';
+import { readSource } from './transactions';
 
 /** At most this many rows and bytes per GetRange page, whatever the limit (docs/protocol.md §8.3). */
 export const PAGE_MAX_ROWS = 5000;
@@ -32,10 +33,12 @@ function getOne(
   table: WideTable,
   pkBytes: Uint8Array,
   spec: ReadSpec,
+  transactionId?: string,
 ): { row?: PlainBufferRow; read: number } {
   const pk = decodeRow(pkBytes).primaryKey;
   checkPrimaryKey(table.def, pk, 'exact');
-  const stored = ctx.store.get(table.space, encodeKey(table.def, pk));
+  const source = readSource(ctx, transactionId, table, [pk]);
+  const stored = source.get(table.space, encodeKey(table.def, pk));
   const row = stored ? decodeStoredRow(stored) : undefined;
   const out = readRow(pk, liveRow(table.def, row, ctx.now().getTime()), spec);
   return { row: out, read: capacityUnits(out ? rowBytes(out.primaryKey, out.attributes) : 0) };
@@ -46,7 +49,7 @@ const getRow: ApiHandler = async (ctx, body) => {
   ctx.authorize('ots:GetRow', [req.table_name]);
   const table = requireTableOrIndex(ctx.catalog, ctx.store, req.table_name);
   const spec = parseReadSpec(table.def, req);
-  const { row, read } = getOne(ctx, table, req.primary_key, spec);
+  const { row, read } = getOne(ctx, table, req.primary_key, spec, req.transaction_id);
   return encodeMessage('GetRowResponse', {
     consumed: consumed(read, 0),
     row: row ? encodeRow(row) : new Uint8Array(0),
@@ -71,6 +74,7 @@ const getRange: ApiHandler = async (ctx, body) => {
   // The service's own wording (docs/protocol.md §8.3).
   if (forward && order >= 0) throw errors.parameterInvalid('Begin key must less than end key in FORWARD');
   if (!forward && order <= 0) throw errors.parameterInvalid('Begin key must more than end key in BACKWARD');
+  const source = readSource(ctx, req.transaction_id, table, [start, end]);
 
   const sb = boundKey(def, start);
   const eb = boundKey(def, end);
@@ -95,7 +99,7 @@ const getRange: ApiHandler = async (ctx, body) => {
   let bytes = 0;
   let next: Uint8Array | undefined;
   if (!empty) {
-    for (const record of ctx.store.scan(table.space, { gte, lt, reverse: !forward })) {
+    for (const record of source.scan(table.space, { gte, lt, reverse: !forward })) {
       if (rows.length >= limit || scanned >= PAGE_MAX_ROWS || bytes >= PAGE_MAX_BYTES) {
         next = record.key;
         break;

@@ -40,6 +40,8 @@ export interface WideTableDefinition {
     readonly lastDecreaseTime?: number;
   };
   readonly stream?: { readonly enabled: boolean; readonly expirationTime?: number; readonly lastEnableTime?: number };
+  /** `enable_local_txn` as CreateTable gave it; absent = the server's default (docs/protocol.md §8.8). */
+  readonly localTxn?: boolean;
 }
 
 export const MAX_PK_COLUMNS = 4;

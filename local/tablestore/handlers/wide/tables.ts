@@ -105,6 +105,9 @@ const createTable: ApiHandler = async (ctx, body) => {
   });
   if (primaryKey.filter((c) => c.autoIncrement).length > 1)
     throw errors.parameterInvalid('A table may have at most one auto-increment column.');
+  // The service offers auto-increment and local transactions only apart (docs/protocol.md §8.8).
+  if (req.enable_local_txn && primaryKey.some((c) => c.autoIncrement))
+    throw errors.parameterInvalid('Local transactions cannot be enabled on a table with an auto-increment column.');
   const definedColumns = (req.table_meta.defined_column ?? []).map((c) => {
     validateColumnName(c.name, 'defined column');
     if (seen.has(c.name)) throw errors.parameterInvalid(`Duplicated column name: ${c.name}.`);
@@ -137,6 +140,7 @@ const createTable: ApiHandler = async (ctx, body) => {
     stream: req.stream_spec?.enable_stream
       ? { enabled: true, expirationTime: req.stream_spec.expiration_time ?? 24, lastEnableTime: nowMs * 1000 }
       : undefined,
+    ...(req.enable_local_txn !== undefined ? { localTxn: req.enable_local_txn } : {}),
   };
   const indexWrites = tableIndexWrites(ctx, name, definition, indexMetas);
   await ctx.catalog.put({ name, kind: 'wide', createdAtMs: nowMs, definition }, indexWrites);
@@ -248,6 +252,8 @@ const deleteTable: ApiHandler = async (ctx, body) => {
   const req = decodeMessage('DeleteTableRequest', body);
   ctx.authorize('ots:DeleteTable', [req.table_name]);
   const table = requireWideTable(ctx.catalog, req.table_name);
+  // Open transactions on the table end with it: their ids are unknown from now on.
+  ctx.transactions.dropSpace(table.space);
   await ctx.store.write([{ space: AUTOINC_SPACE, key: Buffer.from(table.name) }]);
   await ctx.catalog.delete(table.name, [dataSpace(table.name), ...indexSpacesOf(ctx, table.name)]);
   return EMPTY;

@@ -11,7 +11,6 @@ import {
   encodeRow,
   type AttributeCell,
   type PrimaryKeyCell,
-  type PrimaryKeyValue,
 } from '../../../../lib/tablestore/protocol/plainbuffer';
 import {
   ReturnType,
@@ -40,15 +39,6 @@ export interface Planned {
 
 /** Where a plan reads the current row: the store, or the store plus the earlier rows of the same batch. */
 export type RowView = Pick<KvStore, 'get'>;
-
-export function samePartKey(a: PrimaryKeyValue, b: PrimaryKeyValue): boolean {
-  if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.from(a).equals(Buffer.from(b));
-  return typeof a === typeof b && a === b;
-}
-
-export function partKeyText(v: PrimaryKeyValue): string {
-  return v instanceof Uint8Array ? Buffer.from(v).toString('hex') : String(v);
-}
 
 /**
  * A conditional write (row existence other than IGNORE, or a column condition) reads the row first and
