@@ -97,8 +97,9 @@ export interface SdkClient {
   readonly batchGetRow: SdkCall;
   readonly batchWriteRow: SdkCall;
   readonly startLocalTransaction: SdkCall;
-  readonly commitTransaction: SdkCall;
-  readonly abortTransaction: SdkCall;
+  /** Takes `{ transactionId }` or the id itself. */
+  readonly commitTransaction: (params: object | string) => Promise<SdkResult>;
+  readonly abortTransaction: (params: object | string) => Promise<SdkResult>;
 }
 export interface SdkModule {
   readonly Client: new (config: {
