@@ -233,6 +233,17 @@ describe('the partition lock and the transaction scope', () => {
       CONFLICT,
     );
     expect(await sdkError(start(client, 'lock'))).toEqual(CONFLICT);
+    // The lock is checked before the condition, as a pessimistic lock is taken before reading the row.
+    expect(
+      await sdkError(
+        client.putRow({
+          tableName: T,
+          condition: new TableStore.Condition(TableStore.RowExistenceExpectation.EXPECT_EXIST, null),
+          primaryKey: pk('lock', 42),
+          attributeColumns: [{ v: Long.fromNumber(1) }],
+        }),
+      ),
+    ).toEqual(CONFLICT);
     const batch = await client.batchWriteRow({
       tables: [
         {

@@ -116,7 +116,6 @@ export const batchWriteRow: ApiHandler = async (ctx, body) => {
         else if (r.type === OperationType.DELETE)
           planned = planDelete(ctx, target, table, r.row_change, r.condition, r.return_content);
         else throw errors.parameterInvalid(`Invalid operation type: ${r.type}.`);
-        destination.check(table, planned.key);
         target.add(planned.writes);
         const res: RowInBatchWriteRowResponse = { is_ok: true, consumed: consumed(planned.readCu, planned.writeCu) };
         if (planned.returnRow) res.row = planned.returnRow;

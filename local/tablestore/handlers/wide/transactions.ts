@@ -28,13 +28,12 @@ function checkScope(txn: LocalTransaction, table: WideTable, first: PrimaryKeyCe
 
 /** Where one write request's row changes go. */
 export interface WriteTarget {
-  /** What plans read as the current rows. */
-  readonly view: Pick<RowSource, 'get'>;
   /**
-   * Throws when this request may not change the row at `key` of `table`: outside a transaction, while a
-   * transaction holds the row's partition (OTSRowOperationConflict); inside one, outside its table or partition.
+   * What plans read as the current rows. Reading a row to change it is where the row's partition is checked,
+   * before any condition: outside a transaction, a partition a transaction holds is refused with
+   * OTSRowOperationConflict; inside one, anything outside its table and partition.
    */
-  check(table: WideTable, key: Buffer): void;
+  readonly view: Pick<RowSource, 'get'>;
   /** Applies the request's writes: to the store (resolves once durable), or into the transaction. */
   apply(writes: readonly KvWrite[]): Promise<void>;
 }
@@ -42,21 +41,27 @@ export interface WriteTarget {
 export function writeTarget(ctx: HandlerContext, transactionId: string | undefined): WriteTarget {
   if (transactionId === undefined) {
     return {
-      view: ctx.store,
-      check(table, key) {
-        if (ctx.transactions.holder(table.space, key, ctx.now().getTime())) throw errors.rowOperationConflict();
+      view: {
+        get(space, key) {
+          if (ctx.transactions.holder(space, key, ctx.now().getTime())) throw errors.rowOperationConflict();
+          return ctx.store.get(space, key);
+        },
       },
       apply: (writes) => ctx.store.write(writes),
     };
   }
   const txn = ctx.transactions.find(transactionId, ctx.now().getTime());
+  const table = findWideTable(ctx.catalog, txn.table);
+  if (!table) throw errors.sessionNotExist();
+  const inside = transactionView(ctx.store, txn);
   return {
-    view: transactionView(ctx.store, txn),
-    check(table, key) {
-      if (txn.table !== table.name)
-        throw errors.parameterInvalid(`The transaction belongs to table ${txn.table}, not to table ${table.name}.`);
-      const first = decodeKey(table.def, key)[0];
-      checkScope(txn, table, first);
+    view: {
+      get(space, key) {
+        if (space !== txn.space)
+          throw errors.parameterInvalid(`The transaction belongs to table ${txn.table}, not to the row's table.`);
+        checkScope(txn, table, decodeKey(table.def, key)[0]);
+        return inside.get(space, key);
+      },
     },
     apply(writes) {
       addTransactionWrites(txn, writes);
