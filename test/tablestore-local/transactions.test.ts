@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { encodeMessage } from '../../lib/tablestore/protocol/proto/wide';
 import { decodeErrorBody } from '../../lib/tablestore/protocol/errors';
 import { LocalIam } from '../../local/sts/iam';
+import type { ChangeFeedKvStore } from '../../local/tablestore/persistence/change-feed';
 import { parseIdentities } from '../../local/sts/identities';
 import { rawCall } from '../helpers/ots-raw';
 import {
@@ -145,7 +146,14 @@ describe('the SDK sample flow and its guarantees', () => {
     const indexed = async () =>
       (await readAll(client, INDEX, ['v', 'pk1', 'pk2'])).map((r) => pkOf(r)).filter((k) => k[1] === 'iso');
     expect(await indexed()).toEqual([[10n, 'iso', 1n]]);
+    // The change feed (which the index maintainers and search indexes observe) gets the commit as one batch.
+    const batches: number[] = [];
+    (local.server.store as ChangeFeedKvStore).addObserver({
+      observes: (space) => space === `wide/${T}`,
+      changed: (changes) => void batches.push(changes.length),
+    });
     await client.commitTransaction(id);
+    expect(batches).toEqual([3]);
     expect(await partition(client, 'iso')).toEqual([
       [1n, 11n],
       [3n, 30n],

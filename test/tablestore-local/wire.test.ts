@@ -232,6 +232,9 @@ describe('request validation on the wire', () => {
       'BatchGetRow',
       'BatchWriteRow',
       'DescribeTable',
+      'StartLocalTransaction',
+      'CommitTransaction',
+      'AbortTransaction',
     ];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...apis), fc.uint8Array({ minLength: 1, maxLength: 64 }), async (api, bytes) => {
