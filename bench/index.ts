@@ -11,6 +11,7 @@ import { runSqlBench } from './sql.bench';
 import { runSecondaryIndexBench } from './sindex.bench';
 import { runRunnerBench } from './runner.bench';
 import { runQueryBench } from './query.bench';
+import { runTxnBench } from './txn.bench';
 
 export type { BenchFigure };
 export type BenchModule = (log: (line: string) => void) => Promise<readonly BenchFigure[]>;
@@ -24,6 +25,7 @@ const BENCHES: Record<string, BenchModule> = {
   functions: runFunctionsBench,
   runner: runRunnerBench,
   query: runQueryBench,
+  txn: runTxnBench,
 };
 
 async function main(): Promise<void> {

@@ -52,14 +52,17 @@ function keyId(key: Uint8Array): string {
   return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
 }
 
-function startsWith(key: Uint8Array, prefix: Buffer): boolean {
-  return key.length >= prefix.length && prefix.equals(key.subarray(0, prefix.length));
+/** The open transactions of one space, by encoded partition key, and how many partition keys have each length. */
+interface SpaceLocks {
+  readonly byPartition: Map<string, LocalTransaction>;
+  readonly lengths: Map<number, number>;
 }
 
 export class LocalTransactions {
   readonly timeoutMs: number;
   readonly enabledByDefault: boolean;
   private readonly byId = new Map<string, LocalTransaction>();
+  private readonly bySpace = new Map<string, SpaceLocks>();
 
   constructor(options: LocalTransactionsOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? LOCAL_TXN_DEFAULTS.timeoutMs;
@@ -68,13 +71,17 @@ export class LocalTransactions {
 
   /** Opens a transaction on a partition; 409 OTSRowOperationConflict while another one holds it. */
   start(start: TransactionStart): LocalTransaction {
-    if (this.holder(start.space, start.partition, start.nowMs)) throw errors.rowOperationConflict();
+    const { nowMs, ...where } = start;
+    if (this.holder(where.space, where.partition, nowMs)) throw errors.rowOperationConflict();
     let id: string;
     do id = randomBytes(16).toString('hex').toUpperCase();
     while (this.byId.has(id));
-    const { nowMs, ...where } = start;
     const txn: LocalTransaction = { ...where, id, expiresAtMs: nowMs + this.timeoutMs, writes: new Map() };
     this.byId.set(id, txn);
+    let locks = this.bySpace.get(txn.space);
+    if (!locks) this.bySpace.set(txn.space, (locks = { byPartition: new Map(), lengths: new Map() }));
+    locks.byPartition.set(keyId(txn.partition), txn);
+    locks.lengths.set(txn.partition.length, (locks.lengths.get(txn.partition.length) ?? 0) + 1);
     return txn;
   }
 
@@ -88,25 +95,40 @@ export class LocalTransactions {
 
   /** Ends a transaction (commit or abort): its id is refused from now on and its partition is free. */
   end(txn: LocalTransaction): void {
-    this.byId.delete(txn.id);
+    if (!this.byId.delete(txn.id)) return;
+    const locks = this.bySpace.get(txn.space);
+    if (!locks) return;
+    locks.byPartition.delete(keyId(txn.partition));
+    const left = (locks.lengths.get(txn.partition.length) ?? 1) - 1;
+    if (left > 0) locks.lengths.set(txn.partition.length, left);
+    else locks.lengths.delete(txn.partition.length);
+    if (locks.byPartition.size === 0) this.bySpace.delete(txn.space);
   }
 
-  /** The open transaction holding the partition of row `key` in `space`, if any. */
+  /**
+   * The open transaction holding the partition of row `key` in `space`, if any: one map look-up per distinct
+   * length of the held partition keys (encoded keys are self-delimiting, so a key's partition is one of its
+   * prefixes).
+   */
   holder(space: string, key: Uint8Array, nowMs: number): LocalTransaction | undefined {
-    for (const txn of this.byId.values()) {
-      if (txn.space === space && startsWith(key, txn.partition) && !this.expire(txn, nowMs)) return txn;
+    const locks = this.bySpace.get(space);
+    if (!locks) return undefined;
+    for (const length of locks.lengths.keys()) {
+      if (key.length < length) continue;
+      const txn = locks.byPartition.get(keyId(key.subarray(0, length)));
+      if (txn && !this.expire(txn, nowMs)) return txn;
     }
     return undefined;
   }
 
   /** Forgets every transaction on a space (its table was deleted). */
   dropSpace(space: string): void {
-    for (const txn of [...this.byId.values()]) if (txn.space === space) this.byId.delete(txn.id);
+    for (const txn of [...(this.bySpace.get(space)?.byPartition.values() ?? [])]) this.end(txn);
   }
 
   private expire(txn: LocalTransaction, nowMs: number): boolean {
     if (nowMs < txn.expiresAtMs) return false;
-    this.byId.delete(txn.id);
+    this.end(txn);
     return true;
   }
 }

@@ -64,4 +64,52 @@ describe('transactionView', () => {
       { numRuns: 400 },
     );
   });
+
+  it('finds the holder of a key like a scan of every open transaction would, across ends and timeouts', () => {
+    // Partition keys as the key codec makes them: self-delimiting, so no held partition is a prefix of another.
+    const partition = fc
+      .uint8Array({ minLength: 0, maxLength: 3, max: 2 })
+      .map((b) => Buffer.from([...b].flatMap((x) => (x === 0 ? [0, 0xff] : [x])).concat([0, 1])));
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('a', 'b'), partition, fc.nat(3)), { maxLength: 10 }),
+        fc.array(fc.tuple(fc.constantFrom('a', 'b'), partition, fc.uint8Array({ maxLength: 2 })), { maxLength: 10 }),
+        fc.nat(3),
+        (starts, probes, later) => {
+          // The clock only moves forward.
+          const nowMs = Math.max(0, ...starts.map(([, , at]) => at)) + later;
+          const registry = new LocalTransactions({ timeoutMs: 2 });
+          const open: { space: string; partition: Buffer; expiresAtMs: number; id: string }[] = [];
+          for (const [space, p, at] of starts) {
+            const held = open.some((t) => t.space === space && t.partition.equals(p) && at < t.expiresAtMs);
+            if (held) {
+              expect(() =>
+                registry.start({ table: space, space, partition: p, partitionText: '', nowMs: at }),
+              ).toThrow();
+              continue;
+            }
+            const txn = registry.start({ table: space, space, partition: p, partitionText: '', nowMs: at });
+            // The expired holder it replaces is gone.
+            for (let i = open.length - 1; i >= 0; i--)
+              if (open[i].space === space && open[i].partition.equals(p)) open.splice(i, 1);
+            open.push({ space, partition: p, expiresAtMs: txn.expiresAtMs, id: txn.id });
+            // Every other started transaction ends at once (commit or abort).
+            if (open.length % 2 === 0) {
+              registry.end(txn);
+              open.pop();
+            }
+          }
+          for (const [space, p, rest] of probes) {
+            const key = Buffer.concat([p, Buffer.from(rest)]);
+            const expected = open.find(
+              (t) =>
+                t.space === space && key.subarray(0, t.partition.length).equals(t.partition) && nowMs < t.expiresAtMs,
+            );
+            expect(registry.holder(space, key, nowMs)?.id).toBe(expected?.id);
+          }
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
 });
