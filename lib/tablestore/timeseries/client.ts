@@ -209,9 +209,7 @@ async function* followPages<P extends { readonly nextToken?: Uint8Array }>(
   }
 }
 
-function failedRows(
-  list: readonly FailedRowInfoMsg[] | undefined,
-): FailedRow[] {
+function failedRows(list: readonly FailedRowInfoMsg[] | undefined): FailedRow[] {
   return (list ?? []).map((f) => ({ index: f.row_index, code: f.error_code ?? '', message: f.error_message ?? '' }));
 }
 

@@ -72,9 +72,7 @@ export function pointOf(
   };
 }
 
-export function fieldsWanted(
-  list: readonly TimeseriesFieldsToGetMsg[] | undefined,
-): Map<string, number> | undefined {
+export function fieldsWanted(list: readonly TimeseriesFieldsToGetMsg[] | undefined): Map<string, number> | undefined {
   if (!list || list.length === 0) return undefined;
   const want = new Map<string, number>();
   for (const f of list) {

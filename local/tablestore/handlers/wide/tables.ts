@@ -136,7 +136,11 @@ const createTable: ApiHandler = async (ctx, body) => {
     reservedThroughput: { read: cu.read ?? 0, write: cu.write ?? 0, lastIncreaseTime: Math.floor(nowMs / 1000) },
     ...(req.stream_spec?.enable_stream
       ? {
-          stream: { enabled: true, expirationTime: req.stream_spec.expiration_time ?? 24, lastEnableTime: nowMs * 1000 },
+          stream: {
+            enabled: true,
+            expirationTime: req.stream_spec.expiration_time ?? 24,
+            lastEnableTime: nowMs * 1000,
+          },
         }
       : {}),
   };
