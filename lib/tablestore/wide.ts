@@ -299,7 +299,6 @@ function badResponse(api: string, detail: string): TablestoreError {
 }
 
 const INT64_MAX = (1n << 63n) - 1n;
-const safeInt = (v: bigint | number | undefined): number | undefined => (v === undefined ? undefined : Number(v));
 
 /** Assigns `obj[key]` as an own property even for a column named `__proto__`. */
 function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
