@@ -223,15 +223,12 @@ const updateTable: ApiHandler = async (ctx, body) => {
     const write = cu.write ?? reservedThroughput.write;
     const up = read > reservedThroughput.read || write > reservedThroughput.write;
     const down = read < reservedThroughput.read || write < reservedThroughput.write;
+    const lastDecreaseTime = down ? nowSec : reservedThroughput.lastDecreaseTime;
     reservedThroughput = {
       read,
       write,
       lastIncreaseTime: up ? nowSec : reservedThroughput.lastIncreaseTime,
-      ...(down
-        ? { lastDecreaseTime: nowSec }
-        : reservedThroughput.lastDecreaseTime === undefined
-          ? {}
-          : { lastDecreaseTime: reservedThroughput.lastDecreaseTime }),
+      ...(lastDecreaseTime === undefined ? {} : { lastDecreaseTime }),
     };
   }
   let stream = def.stream;
