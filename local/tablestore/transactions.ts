@@ -19,8 +19,8 @@ export const LOCAL_TXN_DEFAULTS = {
 } as const;
 
 export interface LocalTransactionsOptions {
-  readonly timeoutMs?: number;
-  readonly enabledByDefault?: boolean;
+  readonly timeoutMs?: number | undefined;
+  readonly enabledByDefault?: boolean | undefined;
 }
 
 /** Ids we hand out: 32 upper-case hex digits. Anything else is refused as malformed, not as unknown. */

@@ -34,7 +34,7 @@ function getOne(
   pkBytes: Uint8Array,
   spec: ReadSpec,
   transactionId?: string,
-): { row?: PlainBufferRow; read: number } {
+): { row: PlainBufferRow | undefined; read: number } {
   const pk = decodeRow(pkBytes).primaryKey;
   checkPrimaryKey(table.def, pk, 'exact');
   const source = readSource(ctx, transactionId, table, [pk]);

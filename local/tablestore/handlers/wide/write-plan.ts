@@ -34,7 +34,7 @@ export interface Planned {
   readonly writes: KvWrite[];
   readonly readCu: number;
   readonly writeCu: number;
-  readonly returnRow?: Uint8Array | undefined;
+  readonly returnRow: Uint8Array | undefined;
 }
 
 /** Where a plan reads the current row: the store, or the store plus the earlier rows of the same batch. */
