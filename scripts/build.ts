@@ -142,7 +142,7 @@ export async function buildFunctions(
       legalComments: 'external',
       metafile: true,
       logLevel: 'warning',
-      plugins: [precompiledValidators(validators), unusedPinoParts()],
+      plugins: [precompiledValidators(validators)],
       // Loaded on demand by TablestoreClients.sdk(), never bundled.
       external: ['tablestore'],
       // Strict mode for the whole file (the directive must come first), and stack traces in FC logs that
@@ -162,27 +162,6 @@ export async function buildFunctions(
     built.push({ name, outfile, bytes });
   }
   return built;
-}
-
-/**
- * pino's worker-thread transports (thread-stream) and its asynchronous file writer (sonic-boom) are never
- * used by the functions, which log to stdout synchronously (lib/fc/stdout.ts); pino still requires both at
- * load, so they are replaced by stubs that throw if ever called. Keeps each bundle within 250 KiB.
- */
-function unusedPinoParts(): Plugin {
-  return {
-    name: 'unused-pino-parts',
-    setup(b) {
-      b.onResolve({ filter: /^(thread-stream|sonic-boom)$/ }, (args) => ({
-        path: args.path,
-        namespace: 'unused-pino-part',
-      }));
-      b.onLoad({ filter: /.*/, namespace: 'unused-pino-part' }, (args) => ({
-        contents: `module.exports = function unused() { throw new Error(${JSON.stringify(`${args.path} is not bundled: the functions log to stdout synchronously`)}); };`,
-        loader: 'js',
-      }));
-    },
-  };
 }
 
 function outputBytes(meta: Metafile, outfile: string): number {
