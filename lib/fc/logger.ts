@@ -75,9 +75,14 @@ export interface ScrubbingLogger {
 /** Per-invocation logger, bound to the FC request id. */
 export type RequestLogger = Logger;
 
-/** `type`, `message` and `stack` (both with the `cause` chain appended), then the error's own fields. */
+/**
+ * `type`, `message` and `stack` (both with the `cause` chain appended), then the error's own fields. The
+ * type is the error's `name` when it has one of its own kind: in a minified bundle the constructor's name is
+ * a mangled identifier.
+ */
 function serializeError(err: Error): Record<string, unknown> {
-  const out: Record<string, unknown> = { type: err.constructor.name || err.name, message: err.message };
+  const type = err.name && err.name !== 'Error' ? err.name : err.constructor.name || 'Error';
+  const out: Record<string, unknown> = { type, message: err.message };
   let stack = err.stack ?? '';
   const seen = new Set<unknown>([err]);
   for (let cause = err.cause; cause instanceof Error && !seen.has(cause); cause = cause.cause) {
@@ -91,18 +96,23 @@ function serializeError(err: Error): Record<string, unknown> {
   return out;
 }
 
-function replacer(key: string, value: unknown): unknown {
+/**
+ * JSON.stringify's replacer: `this` is the object holding `key`, so an error is serialised from the error
+ * itself, not from what its toJSON (if any) returns.
+ */
+function replacer(this: unknown, key: string, value: unknown): unknown {
   if (key !== '' && REDACTED_KEYS.has(key.toLowerCase())) return value === undefined ? undefined : CENSOR;
+  const raw = (this as Record<string, unknown>)[key];
+  if (raw instanceof Error) return serializeError(raw);
   if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
-  if (value instanceof Error) return serializeError(value);
   return value;
 }
 
 /** The same, for the rare line whose fields refer to themselves: a repeated object becomes "[Circular]". */
-function cycleSafeReplacer(): (key: string, value: unknown) => unknown {
+function cycleSafeReplacer(): (this: unknown, key: string, value: unknown) => unknown {
   const seen = new WeakSet<object>();
-  return (key, value) => {
-    const v = replacer(key, value);
+  return function (this: unknown, key, value) {
+    const v = replacer.call(this, key, value);
     if (typeof v !== 'object' || v === null) return v;
     if (seen.has(v)) return '[Circular]';
     seen.add(v);

@@ -73,7 +73,18 @@ describe('lib/fc/logger', () => {
     const err = Object.assign(new Error('request failed', { cause: root }), { code: 'OTSTimeout', status: 503 });
     logger.error({ err }, 'invocation failed');
     logger.error(new RangeError('alone'));
-    const [withCause, alone] = stream.json();
+    // An error's own toJSON (as TablestoreError has) does not hide its stack from the log.
+    class Shaped extends Error {
+      override readonly name = 'Shaped';
+      readonly code = 'X';
+      toJSON() {
+        return { only: 'this' };
+      }
+    }
+    logger.error({ err: new Shaped('shaped') }, 'with toJSON');
+    const [withCause, alone, shaped] = stream.json();
+    expect(shaped.err).toMatchObject({ type: 'Shaped', message: 'shaped', code: 'X' });
+    expect((shaped.err as { stack: string }).stack).toMatch(/^Shaped: shaped\n\s+at /);
     expect(withCause.err).toMatchObject({
       type: 'Error',
       message: 'request failed: socket hang up',
