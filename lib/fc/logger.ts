@@ -208,7 +208,7 @@ export function createLogger(options: FcLoggerOptions = {}): ScrubbingLogger {
     destination.write(scrubbed);
   };
   const wanted = options.level ?? process.env.LOG_LEVEL ?? 'info';
-  const level = wanted === 'silent' || wanted in LEVELS ? (wanted as LogLevel | 'silent') : 'info';
+  const level = wanted === 'silent' || Object.hasOwn(LEVELS, wanted) ? (wanted as LogLevel | 'silent') : 'info';
   const logger = new JsonLogger(
     { threshold: level === 'silent' ? Number.POSITIVE_INFINITY : LEVELS[level], level, out },
     {},

@@ -60,6 +60,9 @@ describe('lib/fc/logger', () => {
         ['info', 'kept'],
       ]);
       expect(stream.json()[0].logLevel).toBe('verbose');
+      // A name every object inherits is not a level either.
+      process.env.LOG_LEVEL = 'constructor';
+      expect(createLogger({ destination: memoryStream() }).logger.level).toBe('info');
     } finally {
       if (saved === undefined) delete process.env.LOG_LEVEL;
       else process.env.LOG_LEVEL = saved;
