@@ -5,7 +5,9 @@
  * persistence (committed writes survive a restart, open transactions do not).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeMessage } from '../../lib/tablestore/protocol/proto/wide';
@@ -528,6 +530,40 @@ describe('persistence (--data-dir)', () => {
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the CLI flags', () => {
+  it('--enable-local-txn opens every table to transactions; a bad --local-txn-timeout-seconds is refused', async () => {
+    const cli = (args: string[]) =>
+      spawn(process.execPath, ['--import', 'tsx', 'local/tablestore/cli.ts', '--port', '0', ...args], {
+        cwd: process.cwd(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    const bad = cli(['--local-txn-timeout-seconds', '0']);
+    let stderr = '';
+    bad.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    expect(await new Promise((resolve) => bad.once('exit', resolve))).toBe(2);
+    expect(stderr).toContain('Invalid --local-txn-timeout-seconds: 0');
+
+    const child = cli(['--enable-local-txn', '--local-txn-timeout-seconds', '30', '--access-key', 'cli-id:cli-secret']);
+    try {
+      const endpoint = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout }).on('line', (line) => {
+          const m = /listening on (http:\/\/\S+)/.exec(line);
+          if (m) resolve(m[1]);
+        });
+        child.once('exit', (code) => reject(new Error(`CLI exited with ${code}`)));
+      });
+      const c = sdkClient({ endpoint, instance: 'local', accessKeyId: 'cli-id', accessKeySecret: 'cli-secret' });
+      await c.createTable(tableParams(T));
+      const id = await start(c, 'cli');
+      await put(c, 'cli', 1, 1, id);
+      await c.commitTransaction(id);
+      expect(await partition(c, 'cli')).toEqual([[1n, 1n]]);
+    } finally {
+      child.kill('SIGTERM');
     }
   });
 });
