@@ -93,7 +93,9 @@ export async function startTablestoreThread(options: TablestoreThreadOptions): P
     throw e;
   });
 
-  const call = async (request: { type: 'lagging'; lagMs: number } | { type: 'stop-lagging'; target: number } | { type: 'stop' }) => {
+  const call = async (
+    request: { type: 'lagging'; lagMs: number } | { type: 'stop-lagging'; target: number } | { type: 'stop' },
+  ) => {
     if (exited) throw exited;
     const id = nextId++;
     const reply = await new Promise<Extract<ThreadReply, { type: 'reply' }>>((resolve) => {
