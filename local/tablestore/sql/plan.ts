@@ -21,7 +21,7 @@ import type { SqlTable } from './mapping';
 import type { KeyRange } from './scan';
 import { compareValues, type SqlValue } from './values';
 
-interface KeyColumn {
+export interface KeyColumn {
   readonly name: string;
   readonly type: PkType;
 }
@@ -127,7 +127,19 @@ export function planRange(
   where: AstNode | null | undefined,
   refersTo: (ref: AstNode) => boolean,
 ): KeyRange | 'empty' {
-  const keys = keyColumns(table);
+  return planKeyRange(keyColumns(table), where, refersTo).range;
+}
+
+/**
+ * The same for any key (a table's or a secondary index's), with the number of leading key columns the
+ * conditions constrain (`matched`: the equality prefix, plus one when the next column has a bound) — the
+ * measure the planner compares between a table and its indexes (docs/protocol-sql.md §7).
+ */
+export function planKeyRange(
+  keys: readonly KeyColumn[],
+  where: AstNode | null | undefined,
+  refersTo: (ref: AstNode) => boolean,
+): { readonly range: KeyRange | 'empty'; readonly matched: number } {
   const def = { primaryKey: keys } as unknown as WideTableDefinition;
   const parts = conjuncts(where);
   const prefix: PrimaryKeyCell[] = [];
@@ -138,7 +150,7 @@ export function planRange(
     const cmps = comparisons(parts, isColumn, key.type);
     const eq = cmps.filter((c) => c.op === '=');
     if (eq.length > 0) {
-      if (eq.some((e) => compareValues(e.value, eq[0].value) !== 0)) return 'empty';
+      if (eq.some((e) => compareValues(e.value, eq[0].value) !== 0)) return { range: 'empty', matched: keys.length };
       prefix.push({ name: key.name, value: eq[0].value });
       continue;
     }
@@ -148,7 +160,8 @@ export function planRange(
     }
     break;
   }
-  if (prefix.length === 0 && !lower && !upper) return {};
+  if (prefix.length === 0 && !lower && !upper) return { range: {}, matched: 0 };
+  const matched = prefix.length + (lower || upper ? 1 : 0);
   const fill = (cells: PrimaryKeyCell[], marker: typeof INF_MIN | typeof INF_MAX): PrimaryKeyCell[] => {
     const out = cells.slice();
     for (let i = out.length; i < keys.length; i++) out.push({ name: keys[i].name, value: marker });
@@ -171,6 +184,9 @@ export function planRange(
   } else {
     lt = prefix.length === keys.length ? after(boundKey(def, prefix).key!) : boundKey(def, fill(prefix, INF_MAX)).key;
   }
-  if (gte && lt && Buffer.compare(gte, lt) >= 0) return 'empty';
-  return { gte: gte && gte.length > 0 ? gte : undefined, lt };
+  if (gte && lt && Buffer.compare(gte, lt) >= 0) return { range: 'empty', matched };
+  const range: { gte?: Uint8Array; lt?: Uint8Array } = {};
+  if (gte && gte.length > 0) range.gte = gte;
+  if (lt) range.lt = lt;
+  return { range, matched };
 }

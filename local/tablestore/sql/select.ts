@@ -12,6 +12,7 @@ import type { MappingStore, SqlTable } from './mapping';
 import type { AstNode } from './parse';
 import { columnName, sqlParser } from './parse';
 import { keyColumns } from './plan';
+import type { SqlEngineOptions } from './options';
 import { FromReader, resolveFrom, type FromClause } from './sources';
 import { compareNullable, describeValue, sqlError, SqlType, typeOfValue, valueKey, type SqlValue } from './values';
 
@@ -21,13 +22,14 @@ export interface SelectEnv {
   readonly nowMs: number;
   /** Throws unless the caller may run SELECT on these Tablestore tables. */
   authorize(tables: readonly string[]): void;
+  readonly options?: SqlEngineOptions | undefined;
 }
 
 export interface SelectResult {
   readonly columns: ResultColumn[];
   readonly rowCount: number;
-  /** Read capacity per Tablestore table read. */
-  readonly consumed: { readonly table: string; readonly read: number }[];
+  /** Read capacity per Tablestore table (or index table) read; `index` names a search index read. */
+  readonly consumed: { readonly table: string; readonly read: number; readonly index?: string }[];
 }
 
 function exprText(node: AstNode): string {
@@ -243,6 +245,8 @@ export function runSelect(ast: AstNode, env: SelectEnv): SelectResult {
     env.nowMs,
     (ast.where as AstNode | null) ?? null,
     !table || namesKeyColumn(ast, items, table),
+    (i) => referencedColumns(ast, items, from, i),
+    env.options,
   );
   let range = table ? reader.range(0) : 'empty';
   const positional = (e: AstNode): number | undefined => {
@@ -431,6 +435,18 @@ export function runSelect(ast: AstNode, env: SelectEnv): SelectResult {
     rowCount: page.length,
     consumed: reader.consumed(),
   };
+}
+
+/** Names of the columns of source `i` the select list (expanded) or any clause (ON and USING too) refers to. */
+function referencedColumns(ast: AstNode, items: readonly Item[], from: FromClause, i: number): Set<string> {
+  const out = new Set<string>();
+  const joins = from.sources.map((s) => s.join);
+  for (const j of joins) for (const name of j?.using ?? []) out.add(name);
+  walk([items.map((it) => it.node), ast.where, ast.groupby, ast.having, ast.orderby, joins.map((j) => j?.on)], (n) => {
+    if (n.type === 'column_ref' && columnName(n) !== '*' && from.sourceOf(n) === i) out.add(columnName(n));
+    return true;
+  });
+  return out;
 }
 
 /** Whether the select list (expanded) or any clause refers to a key column of `table`. */
