@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sdkClient, startLocal, type LocalTablestoreHandle } from '../helpers/tablestore-local';
+import { sdkClient, sdkError, startLocal, type LocalTablestoreHandle } from '../helpers/tablestore-local';
 import { asIndexClient, Sdk, type IndexSdkClient } from '../indexes/sdk';
 import { asSearch } from '../search/sdk';
 import { encodeStoredRow } from '../../local/tablestore/handlers/wide/row-codec';
@@ -407,6 +407,19 @@ describe('which access path a query takes', () => {
     ]);
     expect(await planOf("SELECT * FROM t WHERE g = 'a' AND n > 3")).toEqual([{ table: 't', kind: 'pk-range' }]);
     expect(await planOf("SELECT * FROM t WHERE s LIKE 'x%'")).toEqual([{ table: 't', kind: 'scan' }]);
+  });
+
+  it('follows USE INDEX: () reads no index, (name) only that one, an unknown name is a 400', async () => {
+    expect(await planOf('SELECT n, a FROM t USE INDEX () WHERE a = 2')).toEqual([{ table: 't', kind: 'scan' }]);
+    expect(await planOf('SELECT n, a FROM t USE INDEX (t_by_a) WHERE a = 2')).toEqual([
+      { table: 't', kind: 'secondary-index', index: 't_by_a', matched: 1 },
+    ]);
+    expect(await planOf("SELECT n FROM t USE INDEX (`t_by_gs`) WHERE g = 'a' AND s = 'x'")).toEqual([
+      { table: 't', kind: 'secondary-index', index: 't_by_gs', matched: 2 },
+    ]);
+    const e = await sdkError(sql(client, 'SELECT n FROM t USE INDEX (nope) WHERE a = 1'));
+    expect([e.status, e.code]).toEqual([400, 'OTSParameterInvalid']);
+    expect(e.message).toContain("Unknown index 'nope'");
   });
 
   it('reports index reads: the index table in consumes, a search index in search_consumes', async () => {

@@ -41,6 +41,20 @@ export interface AccessQuery {
   /** Columns of this source the query names anywhere (select list, WHERE, GROUP BY, HAVING, ORDER BY, ON). */
   readonly referenced: ReadonlySet<string>;
   readonly options?: SqlEngineOptions | undefined;
+  /** Indexes the statement allows (`USE INDEX (…)`); undefined: all. */
+  readonly allowed?: ReadonlySet<string> | undefined;
+}
+
+/** Names of the secondary and search indexes of a table. */
+export function indexNames(store: KvStore, table: string): string[] {
+  return [
+    ...(findIndexMaintainer(store)
+      ?.list(table)
+      .map((d) => d.name) ?? []),
+    ...(findSearchEngine(store)
+      ?.indexesOf(table)
+      .map((i) => i.def.name) ?? []),
+  ];
 }
 
 const SQL_TYPE_OF_PK: Record<number, SqlType> = {
@@ -73,6 +87,7 @@ function searchAccess(q: AccessQuery, table: WideSqlTable, range: KeyRange): Sou
   if (!engine) return undefined;
   const pk = new Set(table.def.primaryKey.map((c) => c.name));
   for (const index of engine.indexesOf(table.source)) {
+    if (q.allowed && !q.allowed.has(index.def.name)) continue;
     const fields = new Set(index.def.fields.map((f) => f.name));
     if (![...q.referenced].every((name) => pk.has(name) || fields.has(name))) continue;
     const column = (ref: AstNode): MappedColumn | undefined =>
@@ -220,6 +235,7 @@ function secondaryAccess(
   if (!maintainer) return undefined;
   let best: { name: string; matched: number; range: KeyRange | 'empty'; keys: readonly KeyColumn[] } | undefined;
   for (const def of maintainer.list(table.source)) {
+    if (q.allowed && !q.allowed.has(def.name)) continue;
     const live = maintainer.find(def.name);
     if (!live) continue;
     const keys = live.tableDef.primaryKey.map((c) => ({ name: c.name, type: c.type }));
@@ -230,7 +246,9 @@ function secondaryAccess(
     });
     if (!consistent) continue;
     const planned = planKeyRange(keys, q.where, q.refersTo);
-    if (planned.matched > (best?.matched ?? baseMatched)) best = { name: def.name, ...planned, keys };
+    // An index USE INDEX names only needs to constrain something; otherwise it must beat the table's key.
+    const floor = best?.matched ?? (q.allowed?.has(def.name) ? 0 : baseMatched);
+    if (planned.matched > floor) best = { name: def.name, ...planned, keys };
   }
   if (!best) return undefined;
   const plan: AccessPlan = { table: table.name, kind: 'secondary-index', index: best.name, matched: best.matched };

@@ -77,6 +77,7 @@ export async function executeSql(env: SqlEnvironment, query: string): Promise<Sq
         nowMs: env.nowMs,
         authorize: (tables) => env.authorize(SqlAction.select, tables),
         options: env.options,
+        useIndex: statement.useIndex,
       });
       return { type: SqlStatementType.SELECT, columns: r.columns, rowCount: r.rowCount, consumed: r.consumed };
     }

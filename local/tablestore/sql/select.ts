@@ -12,6 +12,7 @@ import type { MappingStore, SqlTable } from './mapping';
 import type { AstNode } from './parse';
 import { columnName, sqlParser } from './parse';
 import { keyColumns } from './plan';
+import { indexNames } from './access';
 import type { SqlEngineOptions } from './options';
 import { FromReader, resolveFrom, type FromClause } from './sources';
 import { compareNullable, describeValue, sqlError, SqlType, typeOfValue, valueKey, type SqlValue } from './values';
@@ -23,6 +24,8 @@ export interface SelectEnv {
   /** Throws unless the caller may run SELECT on these Tablestore tables. */
   authorize(tables: readonly string[]): void;
   readonly options?: SqlEngineOptions | undefined;
+  /** `USE INDEX (…)` of the statement (see parse.ts). */
+  readonly useIndex?: readonly string[] | undefined;
 }
 
 export interface SelectResult {
@@ -247,6 +250,7 @@ export function runSelect(ast: AstNode, env: SelectEnv): SelectResult {
     !table || namesKeyColumn(ast, items, table),
     (i) => referencedColumns(ast, items, from, i),
     env.options,
+    env.useIndex && allowedIndexes(env.store, from, env.useIndex),
   );
   let range = table ? reader.range(0) : 'empty';
   const positional = (e: AstNode): number | undefined => {
@@ -435,6 +439,15 @@ export function runSelect(ast: AstNode, env: SelectEnv): SelectResult {
     rowCount: page.length,
     consumed: reader.consumed(),
   };
+}
+
+/** The indexes `USE INDEX (…)` names, after checking each is an index of a table in FROM. */
+function allowedIndexes(store: KvStore, from: FromClause, names: readonly string[]): ReadonlySet<string> {
+  for (const name of names) {
+    if (!from.sources.some((s) => indexNames(store, s.table.source).includes(name)))
+      throw sqlError(`Unknown index '${name}' in USE INDEX: it is not an index of a table in FROM.`);
+  }
+  return new Set(names);
 }
 
 /** Names of the columns of source `i` the select list (expanded) or any clause (ON and USING too) refers to. */

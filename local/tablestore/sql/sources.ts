@@ -118,6 +118,8 @@ export class FromReader {
     /** Column names of source i the query names anywhere (a search index must hold them all). */
     private readonly referenced: (i: number) => ReadonlySet<string> = () => new Set(),
     private readonly options?: SqlEngineOptions,
+    /** The indexes `USE INDEX (…)` allows; undefined: all. */
+    private readonly allowed?: ReadonlySet<string>,
   ) {
     this.stats = from.sources.map(() => new ScanStats());
     this.access = from.sources.map(() => undefined);
@@ -134,6 +136,7 @@ export class FromReader {
         refersTo: (ref) => this.from.sourceOf(ref) === i,
         referenced: this.referenced(i),
         options: this.options,
+        allowed: this.allowed,
       });
       this.access[i] = a;
       this.options?.onPlan?.(a.plan);
