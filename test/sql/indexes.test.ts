@@ -364,7 +364,7 @@ describe('index selection never changes an answer', () => {
             plans = [];
             const indexed = (await sql(client, query)).rows;
             for (const p of plans) {
-              const key = 'index' in p ? p.index : p.kind;
+              const key = 'pushdown' in p ? `${p.index}:count` : 'index' in p ? p.index : p.kind;
               used.set(key, (used.get(key) ?? 0) + 1);
             }
             const plain = await direct(query, { indexes: false });
@@ -381,8 +381,58 @@ describe('index selection never changes an answer', () => {
       { numRuns: 80 },
     );
     // The property is only worth something if the indexes were really used.
-    for (const access of ['t_search', 't_by_a', 't_by_gs', 'pk-range', 'scan'])
+    for (const access of ['t_search', 't_search:count', 't_by_a', 't_by_gs', 'pk-range', 'scan'])
       expect(used.get(access) ?? 0, access).toBeGreaterThan(4);
+  }, 120_000);
+});
+
+/** Conditions the search index answers exactly: COUNT(*) over them never reads a row. */
+const countableAtomArb: fc.Arbitrary<Cond> = fc.oneof(
+  fc.record({
+    k: fc.constant('cmp' as const),
+    col: fc.constantFrom<Col>('a', 'n'),
+    op: fc.constantFrom('=', '<', '<=', '>', '>='),
+    v: small,
+  }),
+  fc.record({
+    k: fc.constant('cmp' as const),
+    col: fc.constant<Col>('g'),
+    op: fc.constantFrom('=', '<', '<=', '>', '>='),
+    v: fc.constantFrom('a', 'b', 'bb', 'c'),
+  }),
+  fc.record({ k: fc.constant('cmp' as const), col: fc.constant<Col>('f'), op: fc.constant('='), v: fc.boolean() }),
+  fc.record({
+    k: fc.constant('in' as const),
+    col: fc.constant<Col>('a'),
+    vs: fc.array(small, { minLength: 1, maxLength: 3 }),
+  }),
+  fc.record({ k: fc.constant('between' as const), col: fc.constantFrom<Col>('a', 'n'), lo: small, hi: small }),
+);
+const countableArb: fc.Arbitrary<Cond> = fc.letrec<{ c: Cond }>((tie) => ({
+  c: fc.oneof(
+    { depthSize: 'small' },
+    countableAtomArb,
+    fc.record({ k: fc.constantFrom('and' as const, 'or' as const), l: tie('c'), r: tie('c') }),
+  ),
+})).c;
+
+describe('COUNT(*) pushed down to the search index', () => {
+  it('equals brute force and the count with index use disabled', async () => {
+    await fc.assert(
+      fc.asyncProperty(writesArb, fc.array(countableArb, { minLength: 1, maxLength: 5 }), async (writes, conds) => {
+        await apply(writes);
+        for (const cond of conds) {
+          const query = `SELECT COUNT(*) FROM t WHERE ${condSql(cond)}`;
+          plans = [];
+          const indexed = (await sql(client, query)).rows;
+          expect(plans, query).toEqual([{ table: 't', kind: 'search-index', index: 't_search', pushdown: 'count' }]);
+          const expected = [...model.values()].filter((r) => evalCond(cond, r) === true).length;
+          expect(indexed, query).toEqual([[BigInt(expected)]]);
+          expect(await direct(query, { indexes: false }), query).toEqual([[BigInt(expected)]]);
+        }
+      }),
+      { numRuns: 40 },
+    );
   }, 120_000);
 });
 
@@ -491,6 +541,19 @@ describe('a selective query on an indexed column over a table larger than the sc
     await expect(direct('SELECT id, w FROM big WHERE v = 77777', { indexes: false })).rejects.toThrow(
       /scans more than 100000 rows/,
     );
+  });
+
+  it('counts through the search index without reading a row (COUNT(*) pushdown)', async () => {
+    plans = [];
+    expect((await sql(client, 'SELECT COUNT(*) AS c FROM big')).rows).toEqual([[BigInt(ROWS)]]);
+    expect((await sql(client, 'SELECT COUNT(*) FROM big WHERE w >= 49990 OR w IN (1, 2)')).rows).toEqual([[26n]]);
+    expect(plans).toEqual([
+      { table: 'big', kind: 'search-index', index: 'big_search', pushdown: 'count' },
+      { table: 'big', kind: 'search-index', index: 'big_search', pushdown: 'count' },
+    ]);
+    await expect(direct('SELECT COUNT(*) FROM big', { indexes: false })).rejects.toThrow(/scans more than/);
+    // id is not a search field of a condition the index can answer exactly: rows are read (and too many).
+    await expect(sql(client, 'SELECT COUNT(*) FROM big WHERE w >= 0 AND id <> 5')).rejects.toThrow(/scans more than/);
   });
 
   it('falls back to the key range when an index would hand over more rows than the scan limit', async () => {

@@ -92,7 +92,7 @@ function searchAccess(q: AccessQuery, table: WideSqlTable, range: KeyRange): Sou
     if (![...q.referenced].every((name) => pk.has(name) || fields.has(name))) continue;
     const column = (ref: AstNode): MappedColumn | undefined =>
       ref.type === 'column_ref' && q.refersTo(ref) ? table.columns.find((c) => c.name === columnName(ref)) : undefined;
-    const ids = candidates(index, q.where!, column);
+    const ids = candidates(index, q.where!, column)?.ids;
     if (!ids || ids.size > MAX_SCAN_ROWS) continue;
     let bytes = 0;
     const keys: Buffer[] = [];
@@ -116,27 +116,73 @@ function searchAccess(q: AccessQuery, table: WideSqlTable, range: KeyRange): Sou
 
 type WideSqlTable = Extract<SqlTable, { kind: 'wide' }>;
 
-/** Search field type that holds exactly the values of a column of this SQL type, one value per row. */
+export interface PushedCount {
+  readonly count: number;
+  readonly plan: AccessPlan;
+  readonly index: string;
+  /** Bytes of the doc keys counted (consumed capacity of the search index). */
+  readonly bytes: number;
+}
+
+/**
+ * COUNT(*) answered by a search index alone (the service's aggregate pushdown, docs/protocol-sql.md §7.1):
+ * without WHERE the index's document count, else the size of an exact lookup (every part of WHERE looked
+ * up, no rounded value). Only on a table without TTL, where every stored row is a live row and has exactly
+ * one document. Undefined when no index can count exactly; the caller then reads rows as usual.
+ */
+export function countThroughSearch(q: AccessQuery): PushedCount | undefined {
+  const { table } = q;
+  if (table.kind !== 'wide' || q.options?.indexes === false || table.def.options.timeToLive !== -1) return undefined;
+  const engine = findSearchEngine(q.store);
+  if (!engine) return undefined;
+  for (const index of engine.indexesOf(table.source)) {
+    if (q.allowed && !q.allowed.has(index.def.name)) continue;
+    const plan: AccessPlan = { table: table.name, kind: 'search-index', index: index.def.name, pushdown: 'count' };
+    if (!q.where) return { count: index.size, plan, index: index.def.name, bytes: 0 };
+    const column = (ref: AstNode): MappedColumn | undefined =>
+      ref.type === 'column_ref' && q.refersTo(ref) ? table.columns.find((c) => c.name === columnName(ref)) : undefined;
+    const found = candidates(index, q.where, column);
+    if (!found?.exact) continue;
+    let bytes = 0;
+    for (const id of found.ids) bytes += index.docs[id]?.key.length ?? 0;
+    return { count: found.ids.size, plan, index: index.def.name, bytes };
+  }
+  return undefined;
+}
+
+/**
+ * Search field type that holds every value of a column of this SQL type, one value per row. Not DOUBLE: a
+ * DOUBLE field leaves NaN and the infinities out (docs/protocol-search.md §2), which SQL still compares.
+ */
 const FIELD_FOR: Record<number, number> = {
   [SqlType.LONG]: FieldType.LONG,
-  [SqlType.DOUBLE]: FieldType.DOUBLE,
   [SqlType.STRING]: FieldType.KEYWORD,
   [SqlType.BOOLEAN]: FieldType.BOOLEAN,
 };
 
 const FLIP: Record<string, string> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=', '=': '=' };
 
+/** Doc ids from an index lookup; `exact` when they are exactly the rows the condition accepts. */
+interface Found {
+  readonly ids: Set<number>;
+  readonly exact: boolean;
+}
+
+/** Integers a float64 holds exactly: inside this bound a LONG field's tree compares like int64. */
+const EXACT_LIMIT = 2 ** 53;
+
 /**
  * Doc ids that may satisfy `node` (a superset), or undefined when the index cannot narrow it. AND intersects
  * what its sides narrow; OR needs both sides; comparisons of a column with a literal (=, <, <=, >, >=,
- * BETWEEN, IN) are looked up in the term map (KEYWORD, BOOLEAN) or the numeric tree (LONG, DOUBLE; its
- * float64 values are compared inclusively, so a rounded integer is never missed).
+ * BETWEEN, IN) are looked up in the term map (KEYWORD, BOOLEAN) or the numeric tree (LONG). The tree
+ * holds float64s: when a literal or a stored LONG value may have been rounded, bounds are taken inclusively
+ * (so no row is missed) and the result is marked inexact. `exact` also needs every part of `node` narrowed.
  */
 function candidates(
   index: SearchIndex,
   node: AstNode,
   column: (ref: AstNode) => MappedColumn | undefined,
-): Set<number> | undefined {
+): Found | undefined {
   if (node.type !== 'binary_expr') return undefined;
   const op = String(node.operator).toUpperCase();
   const left = node.left as AstNode;
@@ -146,13 +192,16 @@ function candidates(
     const r = candidates(index, right, column);
     if (op === 'OR') {
       if (!l || !r) return undefined;
-      for (const id of r) l.add(id);
-      return l;
+      for (const id of r.ids) l.ids.add(id);
+      return { ids: l.ids, exact: l.exact && r.exact };
     }
-    if (!l || !r) return l ?? r;
-    const [small, big] = l.size <= r.size ? [l, r] : [r, l];
+    if (!l || !r) {
+      const one = l ?? r;
+      return one && { ids: one.ids, exact: false };
+    }
+    const [small, big] = l.ids.size <= r.ids.size ? [l.ids, r.ids] : [r.ids, l.ids];
     for (const id of small) if (!big.has(id)) small.delete(id);
-    return small;
+    return { ids: small, exact: l.exact && r.exact };
   }
   let col = column(left);
   let flipped = false;
@@ -163,56 +212,67 @@ function candidates(
   if (!col) return undefined;
   const field = index.def.fields.find((f) => f.name === col.name);
   if (!field || !field.index || field.isArray || FIELD_FOR[col.type] !== field.type) return undefined;
-  const lookup = (cmp: string, v: SqlValue | undefined): Set<number> | undefined => {
-    const out = new Set<number>();
-    if (field.type === FieldType.LONG || field.type === FieldType.DOUBLE) {
+  const lookup = (cmp: string, v: SqlValue | undefined): Found | undefined => {
+    const ids = new Set<number>();
+    if (field.type === FieldType.LONG) {
       if (typeof v !== 'bigint' && typeof v !== 'number') return undefined;
       const tree = index.numeric.get(field.name);
       if (!tree) return undefined;
       const n = Number(v);
       if (Number.isNaN(n)) return undefined;
-      if (cmp === '=') addIds(out, tree.get(n));
+      const lowest = tree.minKey() ?? 0;
+      const highest = tree.maxKey() ?? 0;
+      const exact =
+        (typeof v === 'number' || (n > -EXACT_LIMIT && n < EXACT_LIMIT)) &&
+        lowest > -EXACT_LIMIT &&
+        highest < EXACT_LIMIT;
+      if (cmp === '=') addIds(ids, tree.get(n));
       else {
         const lo = cmp === '>' || cmp === '>=' ? n : -Infinity;
         const hi = cmp === '<' || cmp === '<=' ? n : Infinity;
-        tree.forRange(lo, hi, true, (_k, p) => addIds(out, p));
+        const strict = exact && (cmp === '<' || cmp === '>');
+        tree.forRange(lo, hi, true, (k, p) => {
+          if (!(strict && k === n)) addIds(ids, p);
+        });
       }
-      return out;
+      return { ids, exact };
     }
     const terms = index.terms.get(field.name);
     if (!terms) return undefined;
     if (field.type === FieldType.BOOLEAN) {
       if (typeof v !== 'boolean' || cmp !== '=') return undefined;
-      addIds(out, terms.get(String(v)));
-      return out;
+      addIds(ids, terms.get(String(v)));
+      return { ids, exact: true };
     }
     if (typeof v !== 'string') return undefined;
-    if (cmp === '=') addIds(out, terms.get(v));
+    if (cmp === '=') addIds(ids, terms.get(v));
     else {
       // The term map has no order: walk its distinct values (still far fewer than the rows, as a rule).
       for (const [term, p] of terms) {
         const c = compareStrings(term, v);
-        if (cmp === '<' ? c < 0 : cmp === '<=' ? c <= 0 : cmp === '>' ? c > 0 : c >= 0) addIds(out, p);
+        if (cmp === '<' ? c < 0 : cmp === '<=' ? c <= 0 : cmp === '>' ? c > 0 : c >= 0) addIds(ids, p);
       }
     }
-    return out;
+    return { ids, exact: true };
   };
   if (op === 'BETWEEN' && !flipped) {
     const [lo, hi] = ((right.value as AstNode[] | undefined) ?? []).map(literalValue);
     const a = lookup('>=', lo);
     const b = lookup('<=', hi);
     if (!a || !b) return undefined;
-    for (const id of a) if (!b.has(id)) a.delete(id);
-    return a;
+    for (const id of a.ids) if (!b.ids.has(id)) a.ids.delete(id);
+    return { ids: a.ids, exact: a.exact && b.exact };
   }
   if (op === 'IN' && !flipped) {
-    const out = new Set<number>();
+    const ids = new Set<number>();
+    let exact = true;
     for (const item of (right.value as AstNode[] | undefined) ?? []) {
-      const s = lookup('=', literalValue(item));
-      if (!s) return undefined;
-      for (const id of s) out.add(id);
+      const one = lookup('=', literalValue(item));
+      if (!one) return undefined;
+      for (const id of one.ids) ids.add(id);
+      exact &&= one.exact;
     }
-    return out;
+    return { ids, exact };
   }
   if (!(op in FLIP)) return undefined;
   return lookup(flipped ? FLIP[op] : op, literalValue(flipped ? left : right));

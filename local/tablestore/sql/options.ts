@@ -6,7 +6,13 @@
 export type AccessPlan =
   | { readonly table: string; readonly kind: 'scan' | 'pk-range' }
   | { readonly table: string; readonly kind: 'secondary-index'; readonly index: string; readonly matched: number }
-  | { readonly table: string; readonly kind: 'search-index'; readonly index: string };
+  | {
+      readonly table: string;
+      readonly kind: 'search-index';
+      readonly index: string;
+      /** 'count': COUNT(*) answered by the index alone, no row read. */
+      readonly pushdown?: 'count';
+    };
 
 export interface SqlEngineOptions {
   /** False: never read through a secondary or search index, only the key range or a scan. Default true. */

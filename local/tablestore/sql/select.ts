@@ -12,7 +12,8 @@ import type { MappingStore, SqlTable } from './mapping';
 import type { AstNode } from './parse';
 import { columnName, sqlParser } from './parse';
 import { keyColumns } from './plan';
-import { indexNames } from './access';
+import { capacityUnits } from '../handlers/wide/capacity';
+import { countThroughSearch, indexNames } from './access';
 import type { SqlEngineOptions } from './options';
 import { FromReader, resolveFrom, type FromClause } from './sources';
 import { compareNullable, describeValue, sqlError, SqlType, typeOfValue, valueKey, type SqlValue } from './values';
@@ -241,6 +242,36 @@ export function runSelect(ast: AstNode, env: SelectEnv): SelectResult {
   const distinct = Boolean(ast.distinct);
   const { offset, limit } = limitOf(ast);
 
+  // --- COUNT(*) alone: a search index may count without reading a row (docs/protocol-sql.md §7.1)
+  const allowed = env.useIndex && allowedIndexes(env.store, from, env.useIndex);
+  if (
+    table &&
+    !distinct &&
+    groupBy.length === 0 &&
+    having === null &&
+    orderBy.length === 0 &&
+    items.every(isCountStar)
+  ) {
+    const pushed = countThroughSearch({
+      store: env.store,
+      table,
+      where: (ast.where as AstNode | null) ?? null,
+      refersTo,
+      referenced: new Set(),
+      options: env.options,
+      allowed,
+    });
+    if (pushed) {
+      env.options?.onPlan?.(pushed.plan);
+      const page = [BigInt(pushed.count)].slice(offset, limit === undefined ? undefined : offset + limit);
+      return {
+        columns: items.map((it) => ({ name: it.name, type: SqlType.LONG, values: page })),
+        rowCount: page.length,
+        consumed: [{ table: table.source, read: capacityUnits(pushed.bytes), index: pushed.index }],
+      };
+    }
+  }
+
   // --- plan the scan
   const reader = new FromReader(
     from,
@@ -250,7 +281,7 @@ export function runSelect(ast: AstNode, env: SelectEnv): SelectResult {
     !table || namesKeyColumn(ast, items, table),
     (i) => referencedColumns(ast, items, from, i),
     env.options,
-    env.useIndex && allowedIndexes(env.store, from, env.useIndex),
+    allowed,
   );
   let range = table ? reader.range(0) : 'empty';
   const positional = (e: AstNode): number | undefined => {
@@ -439,6 +470,14 @@ export function runSelect(ast: AstNode, env: SelectEnv): SelectResult {
     rowCount: page.length,
     consumed: reader.consumed(),
   };
+}
+
+/** `COUNT(*)`, nothing else (no DISTINCT, no window). */
+function isCountStar(item: Item): boolean {
+  const n = item.node;
+  if (n.type !== 'aggr_func' || String(n.name).toUpperCase() !== 'COUNT' || n.over) return false;
+  const args = n.args as { expr?: AstNode; distinct?: string | null } | undefined;
+  return args?.expr?.type === 'star' && !args.distinct;
 }
 
 /** The indexes `USE INDEX (…)` names, after checking each is an index of a table in FROM. */
