@@ -275,7 +275,7 @@ async function direct(query: string, options: SqlEngineOptions): Promise<Cell[][
     },
     query,
   );
-  return Array.from({ length: out.rowCount }, (_, i) => out.columns.map((c) => c.values[i] as Cell));
+  return Array.from({ length: out.rowCount }, (_, i) => out.columns.map((c) => c.values[i]));
 }
 
 interface Shape {

@@ -1,6 +1,6 @@
 /**
- * Access planning: turns the WHERE clause into a primary-key range so a query reads only the rows it can
- * match (docs/protocol-sql.md §7). Conjuncts `pk_i = literal` on a leading run of key columns form a
+ * Key planning: turns the WHERE clause into a key range — of the table, or of a secondary index for the
+ * planner of access.ts — so a query reads only the rows it can match (docs/protocol-sql.md §7). Conjuncts `pk_i = literal` on a leading run of key columns form a
  * prefix; the next key column may add a lower/upper bound (<, <=, >, >=, BETWEEN). Everything else — and
  * these conjuncts too — is still evaluated as the row filter, so the range only ever narrows the scan.
  * Time series keys share the wide-table key encoding (escaped strings, sign-flipped big-endian int64), so
@@ -119,21 +119,11 @@ function after(key: Uint8Array): Uint8Array {
 }
 
 /**
- * The key range the WHERE clause allows, or 'empty' when the key conditions contradict each other.
- * `refersTo` says whether a column reference names this table.
- */
-export function planRange(
-  table: SqlTable,
-  where: AstNode | null | undefined,
-  refersTo: (ref: AstNode) => boolean,
-): KeyRange | 'empty' {
-  return planKeyRange(keyColumns(table), where, refersTo).range;
-}
-
-/**
- * The same for any key (a table's or a secondary index's), with the number of leading key columns the
- * conditions constrain (`matched`: the equality prefix, plus one when the next column has a bound) — the
- * measure the planner compares between a table and its indexes (docs/protocol-sql.md §7).
+ * The key range the WHERE clause allows over `keys` (a table's key or a secondary index's), or 'empty' when
+ * the key conditions contradict each other; `refersTo` says whether a column reference names this table.
+ * `matched` is the number of leading key columns the conditions constrain (the equality prefix, plus one
+ * when the next column has a bound) — the measure the planner compares between a table and its indexes
+ * (docs/protocol-sql.md §7.1).
  */
 export function planKeyRange(
   keys: readonly KeyColumn[],
