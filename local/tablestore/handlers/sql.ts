@@ -29,13 +29,11 @@ const sqlQuery: ApiHandler = async (ctx, body) => {
     consumes: outcome.consumed
       .filter((c) => c.index === undefined)
       .map((c) => ({ table_name: c.table, consumed: { capacity_unit: { read: c.read, write: 0 } } })),
-    search_consumes: outcome.consumed
-      .filter((c) => c.index !== undefined)
-      .map((c) => ({
-        table_name: c.table,
-        index_name: c.index,
-        consumed: { capacity_unit: { read: c.read, write: 0 } },
-      })),
+    search_consumes: outcome.consumed.flatMap((c) =>
+      c.index === undefined
+        ? []
+        : [{ table_name: c.table, index_name: c.index, consumed: { capacity_unit: { read: c.read, write: 0 } } }],
+    ),
     rows: encodeSqlRows(outcome.columns, outcome.rowCount),
     version: SqlPayloadVersion.SQL_FLAT_BUFFERS,
     type: outcome.type,
