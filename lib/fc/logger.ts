@@ -64,7 +64,7 @@ export function createLogger(options: FcLoggerOptions = {}): ScrubbingLogger {
   const logger = pino(
     {
       level: options.level ?? process.env.LOG_LEVEL ?? 'info',
-      base: undefined,
+      base: null,
       messageKey: 'msg',
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },

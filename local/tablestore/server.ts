@@ -45,21 +45,21 @@ export interface TablestoreLocalLogger {
 }
 
 export interface TablestoreLocalOptions {
-  readonly host?: string;
-  readonly port?: number;
-  readonly instance?: string;
-  readonly region?: string;
-  readonly accessKeys?: readonly AccessKey[];
-  readonly identities?: IdentityStore;
-  readonly dataDir?: string;
-  readonly store?: KvStore;
-  readonly clockSkewMs?: number;
-  readonly maxBodyBytes?: number;
-  readonly verifySignatures?: boolean;
-  readonly now?: () => Date;
-  readonly logger?: TablestoreLocalLogger;
-  /** SQL engine options: index use, a plan hook for tests (docs/protocol-sql.md §7). */
-  readonly sql?: SqlEngineOptions;
+  readonly host?: string | undefined;
+  readonly port?: number | undefined;
+  readonly instance?: string | undefined;
+  readonly region?: string | undefined;
+  readonly accessKeys?: readonly AccessKey[] | undefined;
+  readonly identities?: IdentityStore | undefined;
+  readonly dataDir?: string | undefined;
+  readonly store?: KvStore | undefined;
+  readonly clockSkewMs?: number | undefined;
+  readonly maxBodyBytes?: number | undefined;
+  readonly verifySignatures?: boolean | undefined;
+  readonly now?: (() => Date) | undefined;
+  readonly logger?: TablestoreLocalLogger | undefined;
+  /** SQL engine options: index use, a plan hook for tests (docs/protocol-sql.md §7.1). */
+  readonly sql?: SqlEngineOptions | undefined;
 }
 
 export interface TablestoreLocal {
@@ -92,7 +92,7 @@ const noopLogger: TablestoreLocalLogger = { debug() {}, info() {}, warn() {}, er
 interface Reply {
   status: number;
   body: Uint8Array;
-  signer?: ReplySigner;
+  signer?: ReplySigner | undefined;
 }
 
 function send(res: ServerResponse, apiName: string, requestId: string, now: Date, reply: Reply, close: boolean): void {

@@ -87,8 +87,8 @@ function blank(q: string, from: number, to: number): string {
 interface Prepared {
   readonly text: string;
   readonly dropMapping: boolean;
-  readonly engine?: string;
-  readonly useIndex?: readonly string[];
+  readonly engine?: string | undefined;
+  readonly useIndex?: readonly string[] | undefined;
 }
 
 function prepare(query: string): Prepared {
@@ -132,7 +132,7 @@ function prepare(query: string): Prepared {
       text = blank(text, m.index, m.index + m[0].length);
     }
   }
-  return { text, dropMapping, ...(engine !== undefined ? { engine } : {}), ...(useIndex ? { useIndex } : {}) };
+  return { text, dropMapping, engine, useIndex };
 }
 
 function syntaxError(err: unknown): Error {
@@ -156,10 +156,11 @@ export function columnName(ref: unknown): string {
 }
 
 function columnDef(def: { column: unknown; definition: { dataType: string; length?: number } }): ColumnDef {
+  const length = def.definition.length ?? undefined;
   return {
     name: columnName(def.column),
     sqlType: def.definition.dataType.toUpperCase(),
-    length: def.definition.length ?? undefined,
+    ...(length === undefined ? {} : { length }),
   };
 }
 
