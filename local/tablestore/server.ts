@@ -8,7 +8,7 @@
  *   accessKeys ([{ id, secret }]; default DEFAULT_ACCESS_KEY), identities (an IdentityStore; overrides
  *   accessKeys, e.g. the local STS's), dataDir (persist with LevelDB; absent = in memory), store (inject a
  *   KvStore instead), clockSkewMs (15 min), maxBodyBytes (5 MiB), verifySignatures (true), now (clock),
- *   logger (pino-compatible; request lines at debug, failures at warn/error).
+ *   logger (lib/fc/logger.ts or any `{ debug, info, warn, error }`; request lines at debug, failures at warn/error).
  * Result: { endpoint, host, port, instance, region, accessKeys, store, catalog, stop() }.
  *
  * Request pipeline: method → API name → body (size cap) → auth/verify.ts → dispatch.ts handler → reply.
