@@ -16,6 +16,8 @@ export const DefinedColumnType = { DCT_INTEGER: 1, DCT_DOUBLE: 2, DCT_BOOLEAN: 3
 export const RowExistence = { IGNORE: 0, EXPECT_EXIST: 1, EXPECT_NOT_EXIST: 2 } as const;
 export const ReturnType = { RT_NONE: 0, RT_PK: 1, RT_AFTER_MODIFY: 2 } as const;
 export const Direction = { FORWARD: 0, BACKWARD: 1 } as const;
+export const DataBlockType = { DBT_PLAIN_BUFFER: 0, DBT_SIMPLE_ROW_MATRIX: 1 } as const;
+export const SSEKeyType = { SSE_KMS_SERVICE: 1, SSE_BYOK: 2 } as const;
 export const OperationType = { PUT: 1, UPDATE: 2, DELETE: 3 } as const;
 export const FilterType = { FT_SINGLE_COLUMN_VALUE: 1, FT_COMPOSITE_COLUMN_VALUE: 2, FT_COLUMN_PAGINATION: 3 } as const;
 export const ComparatorType = {
@@ -57,6 +59,7 @@ export interface TableOptions {
   block_size?: number;
   deviation_cell_version_in_sec?: Int64;
   allow_update?: boolean;
+  update_full_row?: boolean;
 }
 export interface CapacityUnit {
   read?: number;
@@ -89,12 +92,21 @@ export interface ReturnContent {
 export interface StreamSpecification {
   enable_stream: boolean;
   expiration_time?: number;
+  columns_to_get?: string[];
 }
 export interface StreamDetails {
   enable_stream: boolean;
   stream_id?: string;
   expiration_time?: number;
   last_enable_time?: Int64;
+  columns_to_get?: string[];
+}
+/** Server-side encryption; key_type 1 = KMS service key, 2 = bring your own key (docs/protocol.md §8.6). */
+export interface SSESpecification {
+  enable: boolean;
+  key_type?: number;
+  key_id?: Uint8Array;
+  role_arn?: Uint8Array;
 }
 export interface IndexMeta {
   name: string;
@@ -120,6 +132,7 @@ export interface CreateTableRequest {
   reserved_throughput: ReservedThroughput;
   table_options?: TableOptions;
   stream_spec?: StreamSpecification;
+  sse_spec?: SSESpecification;
   index_metas?: IndexMeta[];
 }
 export interface ListTableResponse {
@@ -135,6 +148,7 @@ export interface DescribeTableResponse {
   table_status?: number;
   stream_details?: StreamDetails;
   shard_splits?: Uint8Array[];
+  sse_details?: SSESpecification;
   index_metas?: IndexMeta[];
 }
 export interface UpdateTableRequest {
@@ -200,12 +214,17 @@ export interface GetRangeRequest extends ReadOptions {
   exclusive_end_primary_key: Uint8Array;
   token?: Uint8Array;
   transaction_id?: string;
+  data_block_type_hint?: number;
+  return_entire_primary_keys?: boolean;
+  compress_type_hint?: number;
 }
 export interface GetRangeResponse {
   consumed: ConsumedCapacity;
   rows: Uint8Array;
   next_start_primary_key?: Uint8Array;
   next_token?: Uint8Array;
+  data_block_type?: number;
+  compress_type?: number;
 }
 export interface TableInBatchGetRowRequest extends ReadOptions {
   table_name: string;
@@ -301,6 +320,8 @@ export interface WideMessages {
   ReturnContent: ReturnContent;
   StreamSpecification: StreamSpecification;
   StreamDetails: StreamDetails;
+  SSESpecification: SSESpecification;
+  SSEDetails: SSESpecification;
   IndexMeta: IndexMeta;
   CreateTableRequest: CreateTableRequest;
   CreateTableResponse: EmptyMessage;

@@ -7,12 +7,14 @@ import {
   type PlainBufferRow,
 } from '../../../../lib/tablestore/protocol/plainbuffer';
 import {
+  DataBlockType,
   Direction,
   decodeMessage,
   encodeMessage,
   type GetRangeResponse,
   type RowInBatchGetRowResponse,
 } from '../../../../lib/tablestore/protocol/proto/wide';
+import { encodeSimpleRowMatrix } from '../../../../lib/tablestore/protocol/simple-row-matrix';
 import type { ApiHandler, ApiHandlers, HandlerContext } from '../context';
 import { errors } from '../../errors';
 import { requireTableOrIndex, findTableOrIndex } from '../../indexes/lookup';
@@ -106,9 +108,19 @@ const getRange: ApiHandler = async (ctx, body) => {
       if (out) rows.push(out);
     }
   }
+  // A client may ask for the simple row matrix form; any other hint gets PlainBuffer (docs/protocol.md §5.8).
+  const matrix = req.data_block_type_hint === DataBlockType.DBT_SIMPLE_ROW_MATRIX;
   const res: GetRangeResponse = {
     consumed: consumed(capacityUnits(bytes), 0),
-    rows: rows.length > 0 ? encodeRows(rows) : new Uint8Array(0),
+    rows: matrix
+      ? encodeSimpleRowMatrix(
+          def.primaryKey.map((c) => c.name),
+          rows,
+        )
+      : rows.length > 0
+        ? encodeRows(rows)
+        : new Uint8Array(0),
+    data_block_type: matrix ? DataBlockType.DBT_SIMPLE_ROW_MATRIX : DataBlockType.DBT_PLAIN_BUFFER,
   };
   if (next) res.next_start_primary_key = encodePrimaryKey(decodeKey(def, next));
   return encodeMessage('GetRangeResponse', res);
@@ -133,7 +145,7 @@ const batchGetRow: ApiHandler = async (ctx, body) => {
         rows.push({ is_ok: false, error: { code: err.code, message: err.message } });
       return { table_name: t.table_name, rows };
     }
-    const spec = parseReadSpec(table.def, t);
+    const spec = parseReadSpec(table.def, t, 'batch');
     for (const pk of t.primary_key) {
       try {
         const { row, read } = getOne(ctx, table, pk, spec);
