@@ -168,6 +168,8 @@ export function findWideTable(catalog: TableCatalog, name: string): WideTable | 
 }
 
 export function requireWideTable(catalog: TableCatalog, name: string): WideTable {
+  // A malformed name is refused as such before the lookup, as on the service (docs/protocol.md §1.3).
+  validateTableName(name);
   const table = findWideTable(catalog, name);
   if (!table) throw errors.tableNotExist();
   return table;

@@ -206,7 +206,11 @@ function streamOf(spec: StreamSpecification | undefined, nowMs: number): Pick<Wi
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 
 function sseOf(spec: SSESpecification): NonNullable<WideTableDefinition['sse']> {
-  if (spec.key_type !== undefined && spec.key_type !== SSEKeyType.SSE_KMS_SERVICE && spec.key_type !== SSEKeyType.SSE_BYOK)
+  if (
+    spec.key_type !== undefined &&
+    spec.key_type !== SSEKeyType.SSE_KMS_SERVICE &&
+    spec.key_type !== SSEKeyType.SSE_BYOK
+  )
     throw errors.parameterInvalid(`Invalid SSE key type: ${spec.key_type}.`);
   return {
     enabled: spec.enable,
