@@ -383,9 +383,13 @@ function decodeMatrix(bytes: Uint8Array): { rows: MatrixRow[]; entirePrimaryKeys
     for (let i = 0; i < names.length; i++) {
       const type = b[p++];
       let v: unknown;
-      if (type === 0) ((v = b.readBigInt64LE(p)), (p += 8));
-      else if (type === 1) ((v = b.readDoubleLE(p)), (p += 8));
-      else if (type === 2) v = b[p++] === 1;
+      if (type === 0) {
+        v = b.readBigInt64LE(p);
+        p += 8;
+      } else if (type === 1) {
+        v = b.readDoubleLE(p);
+        p += 8;
+      } else if (type === 2) v = b[p++] === 1;
       else if (type === 3 || type === 7) {
         const len = b.readInt32LE(p);
         v = type === 3 ? b.toString('utf8', p + 4, p + 4 + len) : new Uint8Array(b.subarray(p + 4, p + 4 + len));
