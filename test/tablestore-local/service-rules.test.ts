@@ -500,6 +500,61 @@ describe('data_block_type_hint = SIMPLE_ROW_MATRIX', () => {
   });
 });
 
+describe('return_entire_primary_keys = false', () => {
+  it('keeps only the key columns named in columns_to_get, in both forms', async () => {
+    await client.createTable({
+      tableMeta: {
+        tableName: 'partial_keys',
+        primaryKey: [
+          { name: 'k1', type: 'STRING' },
+          { name: 'k2', type: 'INTEGER' },
+        ],
+      },
+      reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
+      tableOptions: { timeToLive: -1, maxVersions: 1 },
+    });
+    await client.putRow({
+      tableName: 'partial_keys',
+      condition: cond(),
+      primaryKey: [{ k1: 'x' }, { k2: TableStore.Long.fromNumber(7) }],
+      attributeColumns: [{ a: 'v' }, { b: 'w' }],
+    });
+    const partial = { columns_to_get: ['k2', 'a'], return_entire_primary_keys: false };
+    const plain = decodeMessage(
+      'GetRangeResponse',
+      (await rawCall(local, 'GetRange', rangeBody('partial_keys', 0, partial))).body,
+    );
+    expect(decodeRows(plain.rows).map((r) => [r.primaryKey, r.attributes.map((a) => [a.name, a.value])])).toEqual([
+      [[{ name: 'k2', value: 7n }], [['a', 'v']]],
+    ]);
+    const m = decodeMessage(
+      'GetRangeResponse',
+      (await rawCall(local, 'GetRange', rangeBody('partial_keys', 1, partial))).body,
+    );
+    expect(decodeMatrix(m.rows)).toEqual({
+      rows: [{ primaryKey: [['k2', 7n]], attributes: [['a', 'v']] }],
+      entirePrimaryKeys: false,
+    });
+    // Left at its default (true), every key column comes back.
+    const whole = decodeMessage(
+      'GetRangeResponse',
+      (await rawCall(local, 'GetRange', rangeBody('partial_keys', 1, { columns_to_get: ['a'] }))).body,
+    );
+    expect(decodeMatrix(whole.rows)).toEqual({
+      rows: [
+        {
+          primaryKey: [
+            ['k1', 'x'],
+            ['k2', 7n],
+          ],
+          attributes: [['a', 'v']],
+        },
+      ],
+      entirePrimaryKeys: true,
+    });
+  });
+});
+
 describe('time series tables', () => {
   it('analytical stores and lastpoint indexes are refused; the bare enable flag is accepted', async () => {
     const meta = { table_name: 'ts_extra', table_options: { time_to_live: -1 } };

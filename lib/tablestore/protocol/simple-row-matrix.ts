@@ -26,9 +26,14 @@ function valueSize(v: Value): number {
 
 /**
  * Encodes rows that share one primary-key schema (as GetRange returns them) as one block.
- * `pkNames` lists the key columns in schema order; it also names the fields of an empty block.
+ * `pkNames` lists the key columns the rows carry, in schema order (it also names the fields of an empty
+ * block); `entirePrimaryKeys` says whether that is every key column of the table.
  */
-export function encodeSimpleRowMatrix(pkNames: readonly string[], rows: readonly PlainBufferRow[]): Uint8Array {
+export function encodeSimpleRowMatrix(
+  pkNames: readonly string[],
+  rows: readonly PlainBufferRow[],
+  entirePrimaryKeys = true,
+): Uint8Array {
   const attrSet = new Set<string>();
   for (const r of rows) for (const a of r.attributes) attrSet.add(a.name);
   const attrNames = [...attrSet].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
@@ -78,7 +83,7 @@ export function encodeSimpleRowMatrix(pkNames: readonly string[], rows: readonly
   }
   // Java reads these two options in this order; Go accepts any order.
   out[p++] = MATRIX_TAG.ENTIRE_PRIMARY_KEYS;
-  out[p++] = 1;
+  out[p++] = entirePrimaryKeys ? 1 : 0;
   out[p++] = MATRIX_TAG.ROW_COUNT;
   p = out.writeInt32LE(rows.length, p);
   for (const values of matrix) {
