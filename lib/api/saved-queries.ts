@@ -9,7 +9,7 @@
  * Today's kinds are GET routes (filtered ranges, time series points/aggregates, latest points); a kind that
  * needs a body (SQL, search) adds `method: "POST"` and `body` to a query without changing the others.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../fc/logger';
 import { toApiError } from './error-mapping';
 import type { HttpRequest } from '../fc/types';
 import type { ApiConfig } from './config';

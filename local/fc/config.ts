@@ -56,11 +56,11 @@ export interface FunctionSpec {
 
 export interface LoadOptions {
   /** Environment for `${env()}`; defaults to process.env. */
-  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
   /** `${config('AccountID')}` etc. */
-  readonly config?: Readonly<Record<string, string>>;
+  readonly config?: Readonly<Record<string, string>> | undefined;
   /** Account id used to complete bare role names; defaults to config.AccountID. */
-  readonly accountId?: string;
+  readonly accountId?: string | undefined;
 }
 
 export interface ProjectSpec {
@@ -171,6 +171,7 @@ function toFunctionSpec(
         );
     });
   }
+  const role = completeRole(str('role', false), accountId, where);
   return {
     resourceName,
     functionName,
@@ -180,9 +181,9 @@ function toFunctionSpec(
     handler,
     memorySize,
     timeout: num('timeout', 3, 1, 86400),
-    role: completeRole(str('role', false), accountId, where),
+    ...(role === undefined ? {} : { role }),
     environmentVariables,
-    initializer,
+    ...(initializer === undefined ? {} : { initializer }),
     triggers,
     skippedTriggers,
   };
@@ -227,7 +228,14 @@ function toTrigger(t: unknown, where: string): TriggerSpec | undefined {
         : typeof cfg.payload === 'string'
           ? cfg.payload
           : JSON.stringify(cfg.payload);
-    return { type: 'timer', name, cronExpression: cfg.cronExpression, enable: cfg.enable, payload, qualifier };
+    return {
+      type: 'timer',
+      name,
+      cronExpression: cfg.cronExpression,
+      enable: cfg.enable,
+      ...(payload === undefined ? {} : { payload }),
+      qualifier,
+    };
   }
   return undefined;
 }

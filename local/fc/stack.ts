@@ -35,35 +35,35 @@ const FC_SERVICE = 'fc.aliyuncs.com';
 const TWO_DAYS_MS = 2 * 24 * 3600_000;
 
 export interface LocalStackOptions {
-  readonly root?: string;
+  readonly root?: string | undefined;
   /** Default `<root>/s.yaml`. */
-  readonly sYamlPath?: string;
+  readonly sYamlPath?: string | undefined;
   /** Keep Tablestore data in LevelDB here; default in memory. */
-  readonly dataDir?: string;
-  readonly host?: string;
+  readonly dataDir?: string | undefined;
+  readonly host?: string | undefined;
   /** FC runner port (default env PORT or 9000; 0 = free). */
-  readonly port?: number;
+  readonly port?: number | undefined;
   /** Tablestore Local port (default 8800; 0 = free). */
-  readonly tablestorePort?: number;
+  readonly tablestorePort?: number | undefined;
   /** Local STS port (default 0 = free). */
-  readonly stsPort?: number;
+  readonly stsPort?: number | undefined;
   /** Default env TABLESTORE_INSTANCE or tsfc-demo. */
-  readonly instance?: string;
+  readonly instance?: string | undefined;
   /** How often function role credentials are re-issued. Default 30 s. */
-  readonly credentialsRefreshMs?: number;
+  readonly credentialsRefreshMs?: number | undefined;
   /** A replaced token is revoked this long after its successor was issued (like an expiry); default 2 × refresh. */
-  readonly revokeAfterMs?: number;
+  readonly revokeAfterMs?: number | undefined;
   /** Seed demo data when the instance is empty (default true). */
-  readonly seed?: boolean;
-  readonly wideRows?: number;
+  readonly seed?: boolean | undefined;
+  readonly wideRows?: number | undefined;
   /** Append a fresh point to the live demo series this often (default 60 s; 0 = off). */
-  readonly feederIntervalMs?: number;
+  readonly feederIntervalMs?: number | undefined;
   /** Build the functions when dist/ is missing or older than the sources (default 'if-needed'). */
-  readonly build?: 'if-needed' | 'always' | 'never';
-  readonly timers?: boolean;
-  readonly timerOverrides?: Readonly<Record<string, string>>;
-  readonly logger?: RunnerLogger;
-  readonly functionLogs?: boolean;
+  readonly build?: 'if-needed' | 'always' | 'never' | undefined;
+  readonly timers?: boolean | undefined;
+  readonly timerOverrides?: Readonly<Record<string, string>> | undefined;
+  readonly logger?: RunnerLogger | undefined;
+  readonly functionLogs?: boolean | undefined;
 }
 
 export interface LocalStack {
@@ -204,7 +204,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sts: { endpoint: sts.endpoint, caCertPath: sts.caCertPath },
       iam,
       admin,
-      seed,
+      ...(seed === undefined ? {} : { seed }),
       issued,
       stop: stopAll,
     };

@@ -277,11 +277,12 @@ const updateTable: ApiHandler = async (ctx, body) => {
     const write = cu.write ?? reservedThroughput.write;
     const up = read > reservedThroughput.read || write > reservedThroughput.write;
     const down = read < reservedThroughput.read || write < reservedThroughput.write;
+    const lastDecreaseTime = down ? nowSec : reservedThroughput.lastDecreaseTime;
     reservedThroughput = {
       read,
       write,
       lastIncreaseTime: up ? nowSec : reservedThroughput.lastIncreaseTime,
-      lastDecreaseTime: down ? nowSec : reservedThroughput.lastDecreaseTime,
+      ...(lastDecreaseTime === undefined ? {} : { lastDecreaseTime }),
     };
   }
   const { stream: _previous, ...rest } = def;
