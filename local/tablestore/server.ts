@@ -29,6 +29,7 @@ import { otsRequestId, readBody } from '../http/helpers';
 import { TableCatalog } from './catalog';
 import { findHandler } from './dispatch';
 import type { HandlerContext } from './handlers/context';
+import type { SqlEngineOptions } from './sql/options';
 import { errors } from './errors';
 import { MemoryKvStore } from './persistence/memory';
 import { LevelKvStore } from './persistence/level';
@@ -59,6 +60,8 @@ export interface TablestoreLocalOptions {
   readonly verifySignatures?: boolean | undefined;
   readonly now?: (() => Date) | undefined;
   readonly logger?: TablestoreLocalLogger | undefined;
+  /** SQL engine options: index use, a plan hook for tests (docs/protocol-sql.md §7.1). */
+  readonly sql?: SqlEngineOptions | undefined;
   readonly localTransactions?: LocalTransactionsOptions | undefined;
 }
 
@@ -206,6 +209,7 @@ export async function startTablestoreLocal(options: TablestoreLocalOptions = {})
         catalog,
         transactions,
         now,
+        sql: options.sql,
         authorize(action: string, tableNames: readonly string[]): void {
           for (const table of tableNames) {
             const decision = identity.authorize({
