@@ -369,7 +369,8 @@ function readOptions(o: ReadOptions): ReadOptionsMsg {
   return msg;
 }
 
-function toRow(r: ReadRow, withVersions: boolean): Row {
+/** A decoded PlainBuffer row as the client returns it (also search results, search/client.ts). */
+export function toRow(r: ReadRow, withVersions: boolean): Row {
   const primaryKey: PrimaryKey = {};
   for (const c of r.primaryKey) setOwn(primaryKey, c.name, c.value as PrimaryKeyCellValue);
   const columns: Record<string, CellValue> = {};
