@@ -395,7 +395,12 @@ export class SearchClient {
     request: SearchRequest<A, G> = {},
     options?: SearchCallOptions,
   ): Promise<SearchResult<A, G>> {
-    return this.searchWith(table, index, request, DEFAULT_CONTEXT, options) as Promise<SearchResult<A, G>>;
+    try {
+      return (await this.searchWith(table, index, request, DEFAULT_CONTEXT, options)) as SearchResult<A, G>;
+    } catch (err) {
+      if (err instanceof SearchInputError) throw invalid(`Search: ${err.message}`);
+      throw err;
+    }
   }
 
   /**
