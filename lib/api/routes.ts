@@ -38,6 +38,8 @@ export interface RouteRequest {
   readonly params: Readonly<Record<string, string>>;
   /** Validated and coerced query parameters. */
   readonly query: Readonly<Record<string, unknown>>;
+  /** The validated JSON body of a route that declares `body` (POST); absent otherwise. */
+  readonly body?: Readonly<Record<string, unknown>>;
   readonly requestId: string;
 }
 
@@ -50,7 +52,8 @@ export interface RouteDeps {
 }
 
 export interface Route {
-  readonly method: 'GET';
+  /** GET routes read path and query only; POST routes also take a JSON `body` (lib/api/router.ts). */
+  readonly method: 'GET' | 'POST';
   /** OpenAPI-style template, e.g. /tables/{table}/rows */
   readonly path: string;
   readonly operationId: string;
@@ -58,6 +61,11 @@ export interface Route {
   readonly params: Readonly<Record<string, Schema>>;
   readonly query: Readonly<Record<string, Schema>>;
   readonly requiredQuery?: readonly string[];
+  /**
+   * JSON Schema of the request body (an object) of a POST route; validated with the parameters by the same
+   * request validator, so it is compiled at build time too.
+   */
+  readonly body?: Schema;
   readonly response: Schema;
   /** RAM actions this route calls. */
   readonly actions: readonly string[];
