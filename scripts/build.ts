@@ -10,7 +10,7 @@
  *   npm run build                 # all functions
  *   npm run build -- http-api     # only the named ones
  */
-import { build, type Metafile, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,11 +89,22 @@ export async function standaloneValidators(wanted: (id: string) => boolean = () 
       id,
       withoutAnnotations(schema) as Record<string, unknown>,
     ]);
-  ids.forEach(([id, schema], i) => {
-    ajv.addSchema(schema, id);
-    exportsById[`v${i}`] = id;
-  });
-  const table = ids.map(([id], i) => `${JSON.stringify(id)}: v${i}`).join(',\n  ');
+  // Routes with the same request schema (e.g. every `/tables/{table}/…` route without query parameters)
+  // share one validate function: each distinct schema is compiled once.
+  const slotOf = new Map<string, number>();
+  const table = ids
+    .map(([id, schema]) => {
+      const key = JSON.stringify(schema);
+      let slot = slotOf.get(key);
+      if (slot === undefined) {
+        slot = slotOf.size;
+        slotOf.set(key, slot);
+        ajv.addSchema(schema, id);
+        exportsById[`v${slot}`] = id;
+      }
+      return `${JSON.stringify(id)}: v${slot}`;
+    })
+    .join(',\n  ');
   return `${standaloneCode(ajv, exportsById)}
 const compiled = {
   ${table}
@@ -104,6 +115,33 @@ export function eventValidator(id) {
   return v;
 }
 `;
+}
+
+/**
+ * Modules a function imports with `import('./x')` on first use, emitted as their own file beside index.js
+ * instead of being inlined: the search routes' work (encoders, DSL, result JSON) loads with the first search
+ * request and costs the other requests' cold start nothing. Each part is a complete CommonJS bundle of its
+ * own (it shares no module instances with index.js, so it hands back plain data and errors told apart by
+ * name; lib/api/search-service.ts).
+ */
+export const LAZY_PARTS: Readonly<Record<string, string>> = {
+  [join(root, 'lib', 'api', 'search-service.ts')]: 'search.js',
+};
+
+function lazyParts(used: Set<string>): Plugin {
+  return {
+    name: 'lazy-parts',
+    setup(b) {
+      b.onResolve({ filter: /^\./ }, (args) => {
+        if (args.kind !== 'dynamic-import') return undefined;
+        const target = resolve(args.resolveDir, args.path.endsWith('.ts') ? args.path : `${args.path}.ts`);
+        const file = LAZY_PARTS[target];
+        if (file === undefined) return undefined;
+        used.add(target);
+        return { path: `./${file}`, external: true };
+      });
+    },
+  };
 }
 
 function precompiledValidators(code: string): Plugin {
@@ -129,9 +167,8 @@ export async function buildFunctions(
     rmSync(outdir, { recursive: true, force: true });
     mkdirSync(outdir, { recursive: true });
     const outfile = join(outdir, 'index.js');
-    const result = await build({
-      entryPoints: [entry],
-      outfile,
+    const lazy = new Set<string>();
+    const common = {
       bundle: true,
       platform: 'node',
       target: 'node20',
@@ -142,13 +179,25 @@ export async function buildFunctions(
       legalComments: 'external',
       metafile: true,
       logLevel: 'warning',
-      plugins: [precompiledValidators(validators), unusedPinoParts()],
       // Loaded on demand by TablestoreClients.sdk(), never bundled.
       external: ['tablestore'],
       // Strict mode for the whole file (the directive must come first), and stack traces in FC logs that
       // point at our TypeScript sources.
       banner: { js: '"use strict";process.setSourceMapsEnabled&&process.setSourceMapsEnabled(true);' },
+    } satisfies BuildOptions;
+    const result = await build({
+      ...common,
+      entryPoints: [entry],
+      outfile,
+      plugins: [precompiledValidators(validators), unusedPinoParts(), lazyParts(lazy)],
     });
+    for (const part of lazy)
+      await build({
+        ...common,
+        entryPoints: [part],
+        outfile: join(outdir, LAZY_PARTS[part]),
+        plugins: [precompiledValidators(validators), unusedPinoParts()],
+      });
     // The repository is "type": "module"; this marker keeps the bundle CommonJS when run from the checkout
     // (s local, the local FC runner) exactly as on FC, where the folder is uploaded alone.
     writeFileSync(join(outdir, 'package.json'), `${JSON.stringify({ type: 'commonjs', private: true }, null, 2)}\n`);

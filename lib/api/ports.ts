@@ -3,6 +3,7 @@
  * these over the shared WideTableClient and TimeseriesClient; keeping the routes on this narrow surface documents exactly which
  * Tablestore APIs (and therefore which RAM actions) each route uses.
  */
+import type { CallOptions, Transport } from '../tablestore/transport/index';
 import type { PkBound, PkType, TsValue } from './lossless';
 
 export type PrimaryKey = Array<[name: string, value: TsValue]>;
@@ -146,7 +147,19 @@ export interface TimeseriesReader {
   getData(query: DataQuery): Promise<{ points: Point[]; next?: Uint8Array }>;
 }
 
+/**
+ * What the search routes need (ots:Search, ots:ListSearchIndex, ots:DescribeSearchIndex): the shared
+ * transport, on which lib/api/search-service.ts (loaded with the first search request) runs the lean
+ * SearchClient, and each call's deadline and cancellation.
+ */
+export interface SearchAccess {
+  readonly transport: Transport;
+  options(): Pick<CallOptions, 'deadlineMs' | 'signal'>;
+}
+
 export interface TablestoreReaders {
   readonly wide: WideReader;
   readonly timeseries: TimeseriesReader;
+  /** Absent where nothing searches (test doubles of the other readers). */
+  readonly search?: SearchAccess;
 }

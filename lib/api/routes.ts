@@ -33,6 +33,7 @@ import type {
 import { TABLE_NAME, query, queryResponses, responses, type Schema } from './schemas';
 import { parseAgg, parseInterval } from './aggregate';
 import { isPosition, readPoints, type PointsPlan } from './series-query';
+import { searchRoutes } from './search-routes';
 
 export interface RouteRequest {
   readonly params: Readonly<Record<string, string>>;
@@ -659,6 +660,7 @@ export const routes: readonly Route[] = [
       };
     },
   },
+  ...searchRoutes,
 ];
 
 /** Every RAM action any route calls (plus the audit's, which uses the same set). */
