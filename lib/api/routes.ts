@@ -12,6 +12,7 @@ import type { PkColumn, Point, PrimaryKey, WideTableInfo, TimeseriesTableInfo, S
 import { TABLE_NAME, query, queryResponses, responses } from './schemas';
 import { parseAgg, parseInterval } from './aggregate';
 import { isPosition, readPoints, type PointsPlan } from './series-query';
+import { sqlRoute } from './routes/sql';
 import { binding, call, openTable, rangeBound, rowJson, str, visible, type Route } from './route-kit';
 
 export type { Route, RouteDeps } from './route-kit';
@@ -520,6 +521,7 @@ export const routes: readonly Route[] = [
       };
     },
   },
+  sqlRoute,
 ];
 
 /** Every RAM action any route calls (plus the audit's, which uses the same set). */
