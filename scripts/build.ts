@@ -122,10 +122,10 @@ export function eventValidator(id) {
  * instead of being inlined: the search routes' work (encoders, DSL, result JSON) loads with the first search
  * request and costs the other requests' cold start nothing. Each part is a complete CommonJS bundle of its
  * own (it shares no module instances with index.js, so it hands back plain data and errors told apart by
- * name; lib/api/search-service.ts).
+ * name; lib/api/routes/search-service.ts).
  */
 export const LAZY_PARTS: Readonly<Record<string, string>> = {
-  [join(root, 'lib', 'api', 'search-service.ts')]: 'search.js',
+  [join(root, 'lib', 'api', 'routes', 'search-service.ts')]: 'search.js',
 };
 
 function lazyParts(used: Set<string>): Plugin {

@@ -1,5 +1,5 @@
 /**
- * The search routes' work (lib/api/search-routes.ts): the JSON query DSL and the `q` syntax turned into
+ * The search routes' work (lib/api/routes/search.ts): the JSON query DSL and the `q` syntax turned into
  * SearchClient requests, and the results written as lossless JSON. Loaded on the first search request only:
  * in the function bundles it is a separate file beside index.js (scripts/build.ts, LAZY_PARTS), so the
  * search encoders stay out of every other request's cold start.
@@ -8,18 +8,18 @@
  * encoders' SearchInputError) or the query parameter. In a bundle this part has its own copy of ApiError;
  * search-routes.ts re-makes its errors as the router's.
  */
-import type { CallOptions, Transport } from '../tablestore/transport/index';
-import type { Row } from '../tablestore/wide';
-import type { AggregationResult, GroupByResult } from '../tablestore/search/aggregations';
-import { SearchClient, type SearchResult } from '../tablestore/search/client';
-import { isSearchInputError, SearchInputError } from '../tablestore/search/input-error';
-import { type EncodeContext, type Query, type QueryValue, type Sort } from '../tablestore/search/query';
-import type { SearchField } from '../tablestore/search/schema';
-import { ApiError } from '../fc/errors';
-import { otsCodeOf, toApiError } from './error-mapping';
-import { encodeValue, type JsonValue } from './lossless';
-import type { TokenBinding } from './page-token';
-import type { RouteDeps, RouteRequest } from './routes';
+import type { CallOptions, Transport } from '../../tablestore/transport/index';
+import type { Row } from '../../tablestore/wide';
+import type { AggregationResult, GroupByResult } from '../../tablestore/search/aggregations';
+import { SearchClient, type SearchResult } from '../../tablestore/search/client';
+import { isSearchInputError, SearchInputError } from '../../tablestore/search/input-error';
+import { type EncodeContext, type Query, type QueryValue, type Sort } from '../../tablestore/search/query';
+import type { SearchField } from '../../tablestore/search/schema';
+import { ApiError } from '../../fc/errors';
+import { otsCodeOf, toApiError } from '../error-mapping';
+import { encodeValue, type JsonValue } from '../lossless';
+import type { TokenBinding } from '../page-token';
+import { requireVisible, type RouteDeps, type RouteRequest } from '../route-kit';
 
 /** What the routes hand over: the shared transport and this call's deadline/cancellation. */
 export interface SearchCall {
@@ -382,9 +382,7 @@ function searchError(error: unknown, table: string, where: 'body' | 'query', act
 
 async function access(req: RouteRequest, deps: RouteDeps): Promise<{ table: string; call: SearchCall }> {
   const table = req.params.table;
-  const allowed = deps.config().tables;
-  if (allowed !== undefined && !allowed.has(table))
-    throw new ApiError(404, 'TableNotFound', `Table '${table}' does not exist.`);
+  requireVisible(deps.config(), table);
   const { search } = await deps.readers();
   if (!search) throw new ApiError(501, 'NotImplemented', 'Search is not available here.');
   return { table, call: { transport: search.transport, options: search.options() } };
@@ -436,7 +434,7 @@ async function searchRoute(
   };
 }
 
-/** The handlers of lib/api/search-routes.ts. */
+/** The handlers of lib/api/routes/search.ts. */
 export const handlers = {
   search(req: RouteRequest, deps: RouteDeps): Promise<JsonValue> {
     const body = req.body ?? {};

@@ -4,10 +4,10 @@
  * search-service.ts, imported on the first search request: a separate part of the bundle (scripts/build.ts),
  * so the search encoders cost nothing to requests that do not search. Kept small for the same reason.
  */
-import { ApiError } from '../fc/errors';
-import type { JsonValue } from './lossless';
-import type { Route, RouteDeps, RouteRequest } from './routes';
-import { NEXT, TABLE_NAME } from './schemas';
+import { ApiError } from '../../fc/errors';
+import type { JsonValue } from '../lossless';
+import type { Route, RouteDeps, RouteRequest } from '../route-kit';
+import { NEXT, TABLE_NAME } from '../schemas';
 
 type Part = typeof import('./search-service');
 let part: Promise<Part> | undefined;
