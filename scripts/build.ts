@@ -81,7 +81,7 @@ export async function standaloneValidators(wanted: (id: string) => boolean = () 
       import('../lib/api/validators'),
     ]);
   // The same options as the validators compiled at run time in tests and `tsx` runs.
-  const ajv = new Ajv2020({ ...VALIDATOR_OPTIONS, code: { source: true, esm: true } });
+  const ajv = new Ajv2020({ ...VALIDATOR_OPTIONS, inlineRefs: false, code: { source: true, esm: true } });
   const exportsById: Record<string, string> = {};
   const ids = Object.entries(validatorSchemas())
     .filter(([id]) => wanted(id))
@@ -89,8 +89,47 @@ export async function standaloneValidators(wanted: (id: string) => boolean = () 
       id,
       withoutAnnotations(schema) as Record<string, unknown>,
     ]);
-  // Routes with the same request schema (e.g. every `/tables/{table}/…` route without query parameters)
-  // share one validate function: each distinct schema is compiled once.
+  // Parts several request schemas repeat (the `params` of every `/tables/{table}/…` route, `next`, `columns`,
+  // …) are compiled once and referenced (with `inlineRefs: false`); routes with the same request schema share
+  // one validate function. Parts with a `default` stay inline (defaults are applied by the parent).
+  const counts = new Map<string, number>();
+  const candidates = (schema: Record<string, unknown>): string[] => {
+    const props = (schema.properties ?? {}) as Record<string, Record<string, unknown>>;
+    const out: string[] = [];
+    for (const part of Object.values(props)) {
+      out.push(JSON.stringify(part));
+      for (const sub of Object.values((part.properties ?? {}) as Record<string, unknown>)) out.push(JSON.stringify(sub));
+    }
+    return out.filter((k) => !k.includes('"default"') && k.length > 40);
+  };
+  for (const [, schema] of ids) for (const k of new Set(candidates(schema))) counts.set(k, (counts.get(k) ?? 0) + 1);
+  const shared = new Map<string, string>();
+  const ref = (sub: unknown): unknown => {
+    const key = JSON.stringify(sub);
+    if ((counts.get(key) ?? 0) < 2) return undefined;
+    let id = shared.get(key);
+    if (id === undefined) {
+      id = `tsfc:shared${shared.size}`;
+      shared.set(key, id);
+      ajv.addSchema({ $id: id, ...(sub as object) });
+    }
+    return { $ref: id };
+  };
+  const share = (schema: Record<string, unknown>): Record<string, unknown> => {
+    const props = (schema.properties ?? {}) as Record<string, Record<string, unknown>>;
+    const out: Record<string, unknown> = {};
+    for (const [name, part] of Object.entries(props)) {
+      const whole = ref(part);
+      if (whole !== undefined || !part.properties) {
+        out[name] = whole ?? part;
+        continue;
+      }
+      const subs: Record<string, unknown> = {};
+      for (const [k, sub] of Object.entries(part.properties as Record<string, unknown>)) subs[k] = ref(sub) ?? sub;
+      out[name] = { ...part, properties: subs };
+    }
+    return { ...schema, properties: out };
+  };
   const slotOf = new Map<string, number>();
   const table = ids
     .map(([id, schema]) => {
@@ -99,13 +138,16 @@ export async function standaloneValidators(wanted: (id: string) => boolean = () 
       if (slot === undefined) {
         slot = slotOf.size;
         slotOf.set(key, slot);
-        ajv.addSchema(schema, id);
+        ajv.addSchema(share(schema), id);
         exportsById[`v${slot}`] = id;
       }
       return `${JSON.stringify(id)}: v${slot}`;
     })
     .join(',\n  ');
-  return `${standaloneCode(ajv, exportsById)}
+  // Error objects keep instancePath, keyword, params and message (all lib/api/error-mapping.ts reads); the
+  // schemaPath of each is dropped from the generated code, a few KiB of string literals per bundle.
+  const code = standaloneCode(ajv, exportsById).replace(/schemaPath:"(?:[^"\\]|\\.)*",/g, '');
+  return `${code}
 const compiled = {
   ${table}
 };

@@ -14,6 +14,7 @@ import { requiredActions, routes } from '../../lib/api/routes';
 import { fromAssumeRole, fromStatic } from '../../lib/credentials/index';
 import { createLogger } from '../../lib/fc/logger';
 import { startLocalSts, type LocalSts } from '../../local/sts/server';
+import { SearchClient } from '../../lib/tablestore/search/client';
 import { renderPolicy } from '../../policies/render';
 import { httpEvent, memoryStream } from './fc-event';
 import { ACCOUNT, DEPLOYER, int64, putRows, startFixture, type Fixture } from './fixture';
@@ -41,6 +42,9 @@ const REQUESTS: Record<string, [string, Record<string, string>, object?]> = {
   'sqlQuery+show': ['/sql', {}, { query: 'SHOW TABLES' }],
   'sqlQuery+describe': ['/sql', {}, { query: 'DESCRIBE items' }],
   'sqlQuery+index': ['/sql', {}, { query: 'SHOW INDEX FROM items' }],
+  search: ['/tables/items/search', {}, { index: 'items_idx', query: { term: { field: 'v', value: 'one' } } }],
+  searchQuery: ['/tables/items/search', { index: 'items_idx', q: 'v:one' }],
+  listSearchIndexes: ['/tables/items/search-indexes', {}],
 };
 /** Requests that call fewer actions than their route lists (the route's other modes need the rest). */
 const REQUEST_ACTIONS: Record<string, readonly string[]> = {
@@ -69,6 +73,9 @@ beforeAll(async () => {
   f = await startFixture('tsfclp', extra);
   await f.wide.createTable({ table: 'items', primaryKey: [{ name: 'id', type: 'INTEGER' }] });
   await putRows(f.wide, 'items', [{ pk: [{ id: int64(1) }], cols: [{ v: 'one' }] }]);
+  await new SearchClient({ transport: f.wide.transport }).createSearchIndex('items', 'items_idx', {
+    fields: [{ name: 'v', type: 'KEYWORD' }],
+  });
   await f.ts.createTimeseriesTable({ tableName: 'metrics' });
   await f.ts.putTimeseriesData({
     tableName: 'metrics',
@@ -106,7 +113,7 @@ describe('least privilege', () => {
     expect([...POLICY_ACTIONS].sort()).toEqual(requiredActions());
     expect(
       POLICY_ACTIONS.every((a) =>
-        /^ots:(List|Describe|Get|BatchGet|Query|SQL(Select|ShowTable|DescribeTable)$)/.test(a),
+        /^ots:(List|Describe|Get|BatchGet|Query|SQL(Select|ShowTable|DescribeTable)$|Search$)/.test(a),
       ),
     ).toBe(true);
     expect(f.policy.Statement[0].Resource).toEqual([

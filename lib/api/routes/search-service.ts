@@ -338,12 +338,22 @@ function sortJson(s: Sort): JsonValue {
 }
 
 /** The table's search indexes with their schemas (ListSearchIndex, then DescribeSearchIndex for each). */
-export async function listIndexes(call: SearchCall, table: string): Promise<JsonValue> {
+async function listIndexes(call: SearchCall, table: string): Promise<JsonValue> {
   const client = clientOf(call.transport);
-  const indexes = await client.listSearchIndex(table, call.options);
+  let indexes;
+  try {
+    indexes = await client.listSearchIndex(table, call.options);
+  } catch (error) {
+    throw searchError(error, table, 'query', 'ots:ListSearchIndex');
+  }
   const described = await Promise.all(
     indexes.map(async (i) => {
-      const d = await client.describeSearchIndex(table, i.index, call.options);
+      let d;
+      try {
+        d = await client.describeSearchIndex(table, i.index, call.options);
+      } catch (error) {
+        throw searchError(error, table, 'query', 'ots:DescribeSearchIndex');
+      }
       return {
         index: i.index,
         fields: d.schema.fields.map(fieldJson),
@@ -475,10 +485,6 @@ export const handlers = {
   },
   async listSearchIndexes(req: RouteRequest, deps: RouteDeps): Promise<JsonValue> {
     const { table, call } = await access(req, deps);
-    try {
-      return await listIndexes(call, table);
-    } catch (error) {
-      throw searchError(error, table, 'query', 'ots:ListSearchIndex');
-    }
+    return listIndexes(call, table);
   },
 };
