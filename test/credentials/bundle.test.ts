@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromStatic } from '../../lib/credentials/static';
 import { SearchClient } from '../../lib/tablestore/search/client';
@@ -60,6 +60,12 @@ describe('dist/http-api bundle', () => {
     expect(code.startsWith('"use strict";')).toBe(true);
     expect(code.length).toBeLessThanOrEqual(250 * 1024);
     expect(code).not.toMatch(/new Ajv|protobufjs|plian_buffer|tablestore_compiled_proto/);
+    // The SQL gate is a side file loaded by the first POST /sql; no SQL parser is bundled anywhere.
+    expect(code).toContain('import("./sql-guard.js")');
+    expect(code).not.toMatch(/a subquery must be in parentheses|node-sql-parser|peg\$/);
+    const guard = readFileSync(join(dirname(bundle), 'sql-guard.js'), 'utf8');
+    expect(guard.length).toBeLessThanOrEqual(16 * 1024);
+    expect(guard).not.toMatch(/node-sql-parser|peg\$/);
   });
 
   it('answers /rows and rejects a bad parameter from a fresh strict process', async () => {
@@ -71,9 +77,19 @@ describe('dist/http-api bundle', () => {
         queryParameters: query,
         requestContext: { requestId: 'r', http: { method: 'GET', path: '/tables/orders/rows' } },
       });
+    const sqlEvent = (query: string) =>
+      JSON.stringify({
+        version: 'v1',
+        rawPath: '/sql',
+        headers: { 'Content-Type': 'application/json' },
+        body: Buffer.from(JSON.stringify({ query })).toString('base64'),
+        isBase64Encoded: true,
+        requestContext: { requestId: 'r', http: { method: 'POST', path: '/sql' } },
+      });
     const script = `const { handler } = require(${JSON.stringify(bundle)});
       const ctx = { requestId: 'c', credentials: ${JSON.stringify({ accessKeyId: local.accessKeyId, accessKeySecret: local.accessKeySecret })}, function: { name: 'http-api', timeout: 30 }, region: 'cn-hangzhou' };
-      Promise.all([handler(Buffer.from(${JSON.stringify(event({ limit: '3' }))}), ctx), handler(Buffer.from(${JSON.stringify(event({ limit: '0' }))}), ctx)])
+      Promise.all([handler(Buffer.from(${JSON.stringify(event({ limit: '3' }))}), ctx), handler(Buffer.from(${JSON.stringify(event({ limit: '0' }))}), ctx),
+        handler(Buffer.from(${JSON.stringify(sqlEvent('SELECT id FROM orders WHERE id > 2'))}), ctx), handler(Buffer.from(${JSON.stringify(sqlEvent('DELETE FROM orders'))}), ctx)])
         .then((r) => process.stdout.write(JSON.stringify(r)));`;
     // Asynchronously: Tablestore Local answers from this process.
     const child = await promisify(execFile)(process.execPath, ['--use-strict', '-e', script], {
@@ -88,7 +104,11 @@ describe('dist/http-api bundle', () => {
       timeout: 60_000,
     });
     expect(child.stderr).toBe('');
-    const [ok, bad] = JSON.parse(child.stdout) as Array<{ statusCode: number; body: string }>;
+    const [ok, bad, sql, write] = JSON.parse(child.stdout) as Array<{ statusCode: number; body: string }>;
+    expect(sql.statusCode, sql.body).toBe(200);
+    expect(JSON.parse(sql.body)).toMatchObject({ statement: 'SELECT', rows: [{ id: 3 }, { id: 4 }], truncated: false });
+    expect(write.statusCode).toBe(400);
+    expect(JSON.parse(write.body).error.message).toMatch(/^body field 'query' must be one read-only statement/);
     expect(ok.statusCode).toBe(200);
     const body = JSON.parse(ok.body) as {
       rows: Array<{ primaryKey: { id: number }; columns: Record<string, unknown> }>;
@@ -104,10 +124,10 @@ describe('dist/http-api bundle', () => {
 });
 
 describe('dist/http-api search part', () => {
-  it('keeps the search encoders out of index.js and loads search.js on the first search request', async () => {
+  it('keeps the search encoders out of index.js and loads search-service.js on the first search request', async () => {
     const code = readFileSync(bundle, 'utf8');
     expect(code).not.toMatch(/GroupByDateHistogram|PercentilesAggregation/);
-    expect(readFileSync(join(bundle, '..', 'search.js'), 'utf8')).toMatch(/GroupByDateHistogram/);
+    expect(readFileSync(join(bundle, '..', 'search-service.js'), 'utf8')).toMatch(/GroupByDateHistogram/);
     const event = (method: string, query: Record<string, string>, body?: object) =>
       JSON.stringify({
         version: 'v1',

@@ -8,21 +8,19 @@
 import fc from 'fast-check';
 import nodeSqlParser from 'node-sql-parser/build/mysql.js';
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../lib/fc/errors';
 import { checkSql, type CheckedSql } from '../../lib/api/sql-guard';
 
 const { Parser } = nodeSqlParser;
 const parser = new Parser();
 
-const ok = (sql: string, maxRows = 100): CheckedSql => checkSql(sql, maxRows);
+const ok = (sql: string, maxRows = 100): CheckedSql => {
+  const r = checkSql(sql, maxRows);
+  if ('refused' in r) throw new Error(`refused: ${sql}: ${r.refused}`);
+  return r;
+};
 const refusal = (sql: string): string => {
-  try {
-    checkSql(sql, 100);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ApiError);
-    expect((e as ApiError).status).toBe(400);
-    return (e as ApiError).message;
-  }
+  const r = checkSql(sql, 100);
+  if ('refused' in r) return r.refused;
   throw new Error(`accepted: ${sql}`);
 };
 
@@ -136,7 +134,6 @@ describe('sql guard', () => {
       [`SELECT ${'('.repeat(40)}1${')'.repeat(40)}`, /deeper than 32/],
       ['', /is empty/],
       ['   ;', /is empty/],
-      ['x'.repeat(20_000), /longer than 16384/],
     ];
     for (const [sql, pattern] of cases) {
       const message = refusal(sql);
@@ -248,13 +245,9 @@ describe('sql guard', () => {
     let bothRead = 0;
     fc.assert(
       fc.property(fc.oneof(soup, select, fc.string({ maxLength: 60 })), (sql) => {
-        let checked: CheckedSql;
-        try {
-          checked = checkSql(sql, 100);
-        } catch (e) {
-          expect(e).toBeInstanceOf(ApiError);
-          expect((e as ApiError).status).toBe(400);
-          expect((e as ApiError).message).toMatch(/^body field 'query' /);
+        const checked = checkSql(sql, 100);
+        if ('refused' in checked) {
+          expect(checked.refused).toMatch(/^body field 'query' /);
           return;
         }
         accepted += 1;

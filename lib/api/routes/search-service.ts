@@ -1,7 +1,7 @@
 /**
  * The search routes' work (lib/api/routes/search.ts): the JSON query DSL and the `q` syntax turned into
  * SearchClient requests, and the results written as lossless JSON. Loaded on the first search request only:
- * in the function bundles it is a separate file beside index.js (scripts/build.ts, LAZY_PARTS), so the
+ * in the function bundles it is a separate file beside index.js (scripts/build.ts, SIDE_MODULES), so the
  * search encoders stay out of every other request's cold start.
  *
  * Bad input is a 400 naming its part: a JSON pointer into the body (`/query/term/value`, from the

@@ -17,7 +17,9 @@ let part: Promise<Part> | undefined;
  * bundle, so they are re-made here as the router's ApiError (same status, code, message and headers).
  */
 async function lazy(name: keyof Part['handlers'], req: RouteRequest, deps: RouteDeps): Promise<JsonValue> {
-  const { handlers } = await (part ??= import('./search-service'));
+  const { handlers } = await (part ??= import('./search-service').then((m) =>
+    'handlers' in m ? m : (m as { default: Part }).default,
+  ));
   try {
     return await handlers[name](req, deps);
   } catch (error) {

@@ -11,7 +11,19 @@ import type { SqlQueryResult } from '../../tablestore/wide';
 import { otsCodeOf, toApiError } from '../error-mapping';
 import { encodeValue, type JsonValue } from '../lossless';
 import { requireVisible, visible, type Route, type RouteDeps } from '../route-kit';
-import { checkSql, MAX_SQL_LENGTH, type SqlKind } from '../sql-guard';
+import type { SqlKind } from '../sql-guard';
+
+/** Longest statement accepted (characters). */
+const MAX_SQL_LENGTH = 16_384;
+
+type Guard = typeof import('../sql-guard');
+let guard: Promise<Guard> | undefined;
+/**
+ * The gate, on first use: bundles carry it as a file beside index.js (scripts/build.ts, SIDE_MODULES). A CommonJS
+ * file imported from CommonJS may show its exports under `default` only.
+ */
+const loadGuard = (): Promise<Guard> =>
+  (guard ??= import('../sql-guard').then((m) => ('checkSql' in m ? m : (m as { default: Guard }).default)));
 
 /** Rows one answer carries at most (the body's `limit` is at most this). */
 export const SQL_MAX_ROWS = 10_000;
@@ -130,7 +142,8 @@ function answer(kind: SqlKind, result: SqlQueryResult, limit: number, keep: (row
 
 async function handleSql(body: Readonly<Record<string, unknown>>, deps: RouteDeps): Promise<JsonValue> {
   const limit = Number(body.limit ?? SQL_DEFAULT_ROWS);
-  const checked = checkSql(String(body.query), limit);
+  const checked = (await loadGuard()).checkSql(String(body.query), limit);
+  if ('refused' in checked) throw new ApiError(400, 'InvalidParameter', checked.refused);
   const config = deps.config();
   for (const t of checked.tables) requireVisible(config, t);
   const { wide } = await deps.readers();
