@@ -13,6 +13,7 @@ import { TABLE_NAME, query, queryResponses, responses } from './schemas';
 import { parseAgg, parseInterval } from './aggregate';
 import { isPosition, readPoints, type PointsPlan } from './series-query';
 import { sqlRoute } from './routes/sql';
+import { indexesRoute, indexRowsRoute } from './routes/indexes';
 import { binding, call, openTable, rangeBound, rowJson, str, visible, type Route } from './route-kit';
 
 export type { Route, RouteDeps } from './route-kit';
@@ -522,6 +523,8 @@ export const routes: readonly Route[] = [
     },
   },
   sqlRoute,
+  indexesRoute,
+  indexRowsRoute,
 ];
 
 /** Every RAM action any route calls (plus the audit's, which uses the same set). */
