@@ -238,7 +238,7 @@ describe('saved queries in the audit payload', () => {
       { name: 'x', route: '/sql' },
       { name: 'x', route: '/tables/orders/rows', sql: { query: 'SELECT 1' } },
     ]) {
-      const malformed = await run({}, [q as SavedQuery]);
+      const malformed = await run({}, [q]);
       expect(malformed.error?.code, JSON.stringify(q)).toBe('InvalidParameter');
     }
   });
