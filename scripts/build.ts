@@ -51,14 +51,15 @@ export function entryPoints(names: readonly string[] = functionNames()): EntryPo
 /**
  * Which validators a function's bundle carries: the HTTP function never sees a timer event; the audit runs
  * its saved queries through the routes its payload schema allows (lib/api/saved-queries.ts: rows, points,
- * latest).
+ * latest, sql).
  */
 const VALIDATORS_OF: Readonly<Record<string, (id: string) => boolean>> = {
   'http-api': (id) => id.startsWith('route:'),
   'table-audit': (id) =>
     id === 'auditEvent' ||
-    /^route:GET \/(tables\/\{table\}\/rows|timeseries\/\{table\}\/(points|latest))$/.test(id) ||
-    id === 'route:POST /tables/{table}/search',
+    id === 'route:POST /sql' ||
+    id === 'route:POST /tables/{table}/search' ||
+    /^route:GET \/(tables\/\{table\}\/rows|timeseries\/\{table\}\/(points|latest))$/.test(id),
 };
 
 /**
@@ -82,6 +83,24 @@ function withoutAnnotations(value: unknown): unknown {
       .filter(([k]) => !ANNOTATIONS.has(k))
       .map(([k, v]) => [k, withoutAnnotations(v)]),
   );
+}
+
+/**
+ * Path and query values are always strings (lib/fc/http-event.ts refuses an event whose maps hold anything
+ * else), so `type: "string"` on a parameter can never fail; without it ajv emits no type check and no
+ * coercion code for that parameter. Only the build drops it (tests compile the schemas as written).
+ */
+function untypedStrings(part: unknown): unknown {
+  const obj = part as { properties?: Record<string, Record<string, unknown>> };
+  if (!obj || typeof obj !== 'object' || !obj.properties) return part;
+  const properties = Object.fromEntries(
+    Object.entries(obj.properties).map(([name, schema]) => {
+      if (schema.type !== 'string') return [name, schema];
+      const { type: _string, ...rest } = schema;
+      return [name, rest];
+    }),
+  );
+  return { ...obj, properties };
 }
 
 /**
@@ -110,12 +129,13 @@ function sharedParts(ids: ReadonlyArray<[string, Record<string, unknown>]>): {
           refd[k] = v;
           continue;
         }
-        const json = JSON.stringify(v);
+        const part = k === 'body' ? v : untypedStrings(v);
+        const json = JSON.stringify(part);
         let partId = partIds.get(json);
         if (partId === undefined) {
           partId = `part:${partIds.size}`;
           partIds.set(json, partId);
-          parts.push([partId, v]);
+          parts.push([partId, part]);
         }
         refd[k] = { $ref: partId };
       }
@@ -142,9 +162,15 @@ export async function standaloneValidators(wanted: (id: string) => boolean = () 
       import('../lib/api/validators'),
     ]);
   // The same options as the validators compiled at run time in tests and `tsx` runs.
+  // strictTypes off: the parameters' `type: "string"` is left out on purpose (untypedStrings).
   // `inlineRefs: false`: the shared parts below stay one function each instead of being copied into every
   // schema that references them.
-  const ajv = new Ajv2020({ ...VALIDATOR_OPTIONS, inlineRefs: false, code: { source: true, esm: true } });
+  const ajv = new Ajv2020({
+    ...VALIDATOR_OPTIONS,
+    strictTypes: false,
+    inlineRefs: false,
+    code: { source: true, esm: true },
+  });
   const exportsById: Record<string, string> = {};
   const selected = Object.entries(validatorSchemas())
     .filter(([id]) => wanted(id))
