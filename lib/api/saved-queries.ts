@@ -11,7 +11,7 @@
  * `search` (a `body` holding the JSON query DSL of POST /tables/{t}/search; its `totalCount`, aggregation
  * values and group-by buckets are logged as metrics).
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../fc/logger';
 import { ApiError } from '../fc/errors';
 import { toApiError } from './error-mapping';
 import type { HttpRequest } from '../fc/types';

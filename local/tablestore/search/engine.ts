@@ -59,9 +59,9 @@ function newest(row: StoredRow): Map<string, Column> {
 export interface SearchOutcome {
   readonly totalHits: number;
   readonly rows: Uint8Array[];
-  readonly nextToken?: Uint8Array;
-  readonly aggs?: Uint8Array;
-  readonly groupBys?: Uint8Array;
+  readonly nextToken?: Uint8Array | undefined;
+  readonly aggs?: Uint8Array | undefined;
+  readonly groupBys?: Uint8Array | undefined;
 }
 
 interface ScanSession {
@@ -207,6 +207,11 @@ export class SearchEngine implements KvObserver {
     return out.sort((a, b) => (a.table === b.table ? (a.name < b.name ? -1 : 1) : a.table < b.table ? -1 : 1));
   }
 
+  /** The search indexes of a table, by name order (the SQL planner picks among them, docs/protocol-sql.md §7). */
+  indexesOf(table: string): SearchIndex[] {
+    return [...(this.tables.get(table)?.values() ?? [])].sort((a, b) => (a.def.name < b.def.name ? -1 : 1));
+  }
+
   get(table: string, name: string): SearchIndex {
     const index = this.tables.get(table)?.get(name);
     if (!index) throw indexNotExist(table, name);
@@ -331,7 +336,7 @@ export class SearchEngine implements KvObserver {
    * One page of a parallel scan: rows in primary-key order (walking the base table's ordered space, so a
    * page costs about its size), each parallel id taking the rows whose key hashes to it.
    */
-  parallelScan(req: ParallelScanRequestMsg, nowMs: number): { rows: Uint8Array[]; nextToken?: Uint8Array } {
+  parallelScan(req: ParallelScanRequestMsg, nowMs: number): { rows: Uint8Array[]; nextToken?: Uint8Array | undefined } {
     const index = this.get(req.table_name ?? '', req.index_name ?? '');
     const sessionHex = Buffer.from(req.session_id ?? new Uint8Array(0)).toString('hex');
     const session = this.sessions.get(sessionHex);
@@ -411,4 +416,9 @@ export function searchEngineOf(store: KvStore): SearchEngine {
   const engine = engines.get(store);
   if (!engine) throw errors.internal();
   return engine;
+}
+
+/** Same as `searchEngineOf`, but undefined for a store without one (no search index can exist there). */
+export function findSearchEngine(store: KvStore): SearchEngine | undefined {
+  return engines.get(store);
 }
