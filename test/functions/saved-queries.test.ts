@@ -13,6 +13,7 @@ import { readersFor } from '../../lib/api/readers';
 import type { SavedQuery } from '../../lib/api/saved-queries';
 import { createLogger } from '../../lib/fc/logger';
 import { httpEvent, memoryStream } from './fc-event';
+import { SearchClient } from '../../lib/tablestore/search/client';
 import { double } from '../../lib/tablestore/wide';
 import { int64, putRows, startFixture, type Fixture } from './fixture';
 
@@ -122,6 +123,63 @@ describe('saved queries in the audit payload', () => {
     ).toEqual(['unpaid', 'cpu-hourly', 'cpu-latest']);
   });
 
+  it('kind search: pages the search DSL, logs its total count, aggregation values and group-by buckets', async () => {
+    await new SearchClient({ transport: f.wide.transport }).createSearchIndex('orders', 'orders_idx', {
+      fields: [
+        { name: 'status', type: 'KEYWORD' },
+        { name: 'amount', type: 'DOUBLE' },
+      ],
+    });
+    const logs = memoryStream();
+    const audit = createAuditHandler({
+      readers: readersFor,
+      env: f.env(),
+      logger: createLogger({ destination: logs }),
+    });
+    const query: SavedQuery = {
+      name: 'unpaid-search',
+      route: '/tables/orders/search',
+      body: {
+        index: 'orders_idx',
+        query: { term: { field: 'status', value: 'unpaid' } },
+        limit: 100,
+        trackTotalCount: true,
+        aggregations: {
+          total: { sum: { field: 'amount' } },
+          p50: { percentiles: { field: 'amount', percentiles: [50] } },
+        },
+        groupBys: { byStatus: { field: { field: 'status' } } },
+      },
+      maxPages: 100,
+    };
+    const summary = (await audit(
+      timerEvent({ staleAfterMinutes: 60, wideTables: [], timeseriesTables: [], queries: [query] }),
+      f.context(),
+    )) as any;
+    const unpaid = Array.from({ length: ROWS }, (_, i) => i).filter((i) => i % 7 === 0);
+    expect(summary.queries).toEqual([
+      {
+        name: 'unpaid-search',
+        route: '/tables/orders/search',
+        pages: Math.ceil(unpaid.length / 100),
+        rows: unpaid.length,
+        totalCount: unpaid.length,
+        complete: true,
+      },
+    ]);
+    const aggs = logs.json().filter((l) => l.event === 'saved-query-aggregation');
+    expect(aggs).toEqual([
+      expect.objectContaining({
+        query: 'unpaid-search',
+        aggregation: 'total',
+        value: unpaid.reduce((a, i) => a + i / 2, 0),
+      }),
+      expect.objectContaining({ aggregation: 'p50', percentile: 50, value: expect.any(Number) }),
+    ]);
+    const buckets = logs.json().filter((l) => l.event === 'saved-query-bucket');
+    expect(buckets).toEqual([expect.objectContaining({ groupBy: 'byStatus', key: 'unpaid', rowCount: unpaid.length })]);
+  });
+
   it('maxPages bounds a query, which then reports complete: false', async () => {
     const logs = memoryStream();
     const audit = createAuditHandler({
@@ -191,5 +249,55 @@ describe('saved queries in the audit payload', () => {
     )) as any;
     expect(malformed.error.code).toBe('InvalidParameter');
     expect(malformed.error.message).toMatch(/queries/);
+  });
+
+  it('kind sql: logs each result row as a metric, with the read-only gate and the allowlist of POST /sql', async () => {
+    const logs = memoryStream();
+    const run = (env: Record<string, string>, queries: SavedQuery[]) =>
+      createAuditHandler({ readers: readersFor, env: f.env(env), logger: createLogger({ destination: logs }) })(
+        timerEvent({ staleAfterMinutes: 60, wideTables: [], timeseriesTables: [], queries }),
+        f.context(),
+      ) as Promise<any>;
+    const queries: SavedQuery[] = [
+      {
+        name: 'count',
+        route: '/sql',
+        sql: { query: 'SELECT COUNT(*) AS n, MAX(id) AS top FROM orders WHERE id < 70' },
+      },
+      { name: 'first', route: '/sql', sql: { query: 'SELECT id FROM orders', limit: 3 } },
+      { name: 'write', route: '/sql', sql: { query: 'DELETE FROM orders' } },
+    ];
+    const summary = await run({}, queries);
+    expect(summary.queries).toEqual([
+      { name: 'count', route: '/sql', pages: 1, rows: 1, complete: true },
+      { name: 'first', route: '/sql', pages: 1, rows: 3, complete: false },
+      {
+        name: 'write',
+        route: '/sql',
+        pages: 0,
+        rows: 0,
+        complete: false,
+        error: {
+          status: 400,
+          code: 'InvalidParameter',
+          message: expect.stringMatching(/^body field 'query' must be one read-only/),
+        },
+      },
+    ]);
+    const rows = logs.json().filter((l) => l.event === 'saved-query-row');
+    expect(rows.map(({ query, n, top, id }) => ({ query, n, top, id }))).toEqual([
+      { query: 'count', n: 70, top: 69, id: undefined },
+      ...[0, 1, 2].map((id) => ({ query: 'first', n: undefined, top: undefined, id })),
+    ]);
+    const hidden = await run({ TABLESTORE_TABLES: 'metrics' }, [queries[0]]);
+    expect(hidden.queries[0].error).toMatchObject({ status: 404, code: 'TableNotFound' });
+    // A statement without route /sql, or /sql without a statement, is a payload error.
+    for (const q of [
+      { name: 'x', route: '/sql' },
+      { name: 'x', route: '/tables/orders/rows', sql: { query: 'SELECT 1' } },
+    ]) {
+      const malformed = await run({}, [q]);
+      expect(malformed.error?.code, JSON.stringify(q)).toBe('InvalidParameter');
+    }
   });
 });
