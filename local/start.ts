@@ -26,8 +26,8 @@ const HELP = `Usage: npm start -- [options]
 `;
 
 function parse(): {
-  dataDir?: string;
-  port?: number;
+  dataDir?: string | undefined;
+  port?: number | undefined;
   tablestorePort: number;
   refreshSeconds: number;
   seed: boolean;

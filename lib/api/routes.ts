@@ -408,6 +408,7 @@ export const routes: readonly Route[] = [
       if (position !== undefined && !isPosition(position))
         throw new ApiError(400, 'InvalidToken', "query parameter 'next' is not a token issued by this API");
       const updatedAfterRaw = str(q, 'updatedAfter');
+      const metaSource = str(q, 'source');
       const plan: PointsPlan = {
         table,
         begin,
@@ -420,7 +421,7 @@ export const routes: readonly Route[] = [
               select: {
                 ...(measurement === undefined ? {} : { measurement }),
                 // The parameter defaults to '' (the exact-series default); for a meta query '' means any source.
-                ...(str(q, 'source') ? { source: str(q, 'source') } : {}),
+                ...(metaSource ? { source: metaSource } : {}),
                 tags,
                 ...(updatedAfterRaw === undefined
                   ? {}

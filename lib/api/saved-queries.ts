@@ -9,7 +9,7 @@
  * Kinds: GET routes (filtered ranges, time series points/aggregates, latest points), and `sql` (route /sql
  * with `sql: {query, limit?}`: one POST /sql, each result row logged as a `saved-query-row` line).
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../fc/logger';
 import { ApiError } from '../fc/errors';
 import { toApiError } from './error-mapping';
 import type { HttpRequest } from '../fc/types';

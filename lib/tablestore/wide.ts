@@ -30,6 +30,7 @@ import {
   RowExistence,
   SqlPayloadVersion,
   type Condition,
+  type ConsumedCapacity,
   type WideMessageName,
   type WideMessages,
   type ReadOptions as ReadOptionsMsg,
@@ -313,7 +314,6 @@ function badResponse(api: string, detail: string): TablestoreError {
 }
 
 const INT64_MAX = (1n << 63n) - 1n;
-const safeInt = (v: bigint | number | undefined): number | undefined => (v === undefined ? undefined : Number(v));
 
 /** Assigns `obj[key]` as an own property even for a column named `__proto__`. */
 function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
@@ -423,7 +423,7 @@ function singleRow(api: string, bytes: Uint8Array | undefined, withVersions: boo
   return rows.length > 0 && rows[0].primaryKey.length > 0 ? toRow(rows[0], withVersions) : undefined;
 }
 
-const capacity = (c: { capacity_unit?: { read?: number; write?: number } } | undefined): CapacityUnit => ({
+const capacity = (c: ConsumedCapacity | undefined): CapacityUnit => ({
   read: c?.capacity_unit?.read ?? 0,
   write: c?.capacity_unit?.write ?? 0,
 });
@@ -442,7 +442,7 @@ function tableOptions(msg: TableOptionsMsg | undefined): TableOptions {
   if (msg?.time_to_live !== undefined) out.timeToLive = msg.time_to_live;
   if (msg?.max_versions !== undefined) out.maxVersions = msg.max_versions;
   if (msg?.deviation_cell_version_in_sec !== undefined)
-    out.deviationCellVersionInSec = safeInt(msg.deviation_cell_version_in_sec);
+    out.deviationCellVersionInSec = Number(msg.deviation_cell_version_in_sec);
   if (msg?.allow_update !== undefined) out.allowUpdate = msg.allow_update;
   return out;
 }

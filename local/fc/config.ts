@@ -43,6 +43,11 @@ export interface FunctionSpec {
   /** `file.export`, relative to codeDir. */
   readonly handler: string;
   readonly memorySize: number;
+  /**
+   * s.yaml `instanceConcurrency` (default 1). FC 3.0 honours values above 1 only in custom runtimes; the runner
+   * runs built-in runtimes, whose instances serve one invocation at a time (docs/protocol-fc.md §7).
+   */
+  readonly instanceConcurrency: number;
   /** Seconds. */
   readonly timeout: number;
   /** Full role ARN (bare names completed and lower-cased like fc3 does); undefined when no role. */
@@ -56,11 +61,11 @@ export interface FunctionSpec {
 
 export interface LoadOptions {
   /** Environment for `${env()}`; defaults to process.env. */
-  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
   /** `${config('AccountID')}` etc. */
-  readonly config?: Readonly<Record<string, string>>;
+  readonly config?: Readonly<Record<string, string>> | undefined;
   /** Account id used to complete bare role names; defaults to config.AccountID. */
-  readonly accountId?: string;
+  readonly accountId?: string | undefined;
 }
 
 export interface ProjectSpec {
@@ -134,6 +139,11 @@ function toFunctionSpec(
       throw new SYamlError(`${where}.${key} must be a number in ${min}..${max}`);
     return n;
   };
+  const integer = (key: string, min: number, max: number): number => {
+    const n = num(key, min, min, max);
+    if (!Number.isInteger(n)) throw new SYamlError(`${where}.${key} must be an integer in ${min}..${max}`);
+    return n;
+  };
   const functionName = str('functionName')!;
   const handler = str('handler')!;
   if (!/^[^.]+(\.[^.]+)+$/.test(handler))
@@ -171,6 +181,7 @@ function toFunctionSpec(
         );
     });
   }
+  const role = completeRole(str('role', false), accountId, where);
   return {
     resourceName,
     functionName,
@@ -179,10 +190,11 @@ function toFunctionSpec(
     codeDir: resolvePath(baseDir, codePath),
     handler,
     memorySize,
+    instanceConcurrency: integer('instanceConcurrency', 1, 200),
     timeout: num('timeout', 3, 1, 86400),
-    role: completeRole(str('role', false), accountId, where),
+    ...(role === undefined ? {} : { role }),
     environmentVariables,
-    initializer,
+    ...(initializer === undefined ? {} : { initializer }),
     triggers,
     skippedTriggers,
   };
@@ -227,7 +239,14 @@ function toTrigger(t: unknown, where: string): TriggerSpec | undefined {
         : typeof cfg.payload === 'string'
           ? cfg.payload
           : JSON.stringify(cfg.payload);
-    return { type: 'timer', name, cronExpression: cfg.cronExpression, enable: cfg.enable, payload, qualifier };
+    return {
+      type: 'timer',
+      name,
+      cronExpression: cfg.cronExpression,
+      enable: cfg.enable,
+      ...(payload === undefined ? {} : { payload }),
+      qualifier,
+    };
   }
   return undefined;
 }

@@ -24,7 +24,7 @@ export interface FcSdkOptions {
   readonly protocol?: 'http' | 'https';
   readonly accessKeyId: string;
   readonly accessKeySecret: string;
-  readonly securityToken?: string;
+  readonly securityToken?: string | undefined;
   readonly regionId?: string;
   readonly readTimeoutMs?: number;
 }
@@ -59,7 +59,7 @@ export async function invokeWithSdk(
   client: FcClient,
   functionName: string,
   event: Buffer,
-  options: { qualifier?: string; logTail?: boolean; invocationType?: 'Sync' | 'Async' } = {},
+  options: { qualifier?: string | undefined; logTail?: boolean; invocationType?: 'Sync' | 'Async' } = {},
 ): Promise<SdkInvokeResult> {
   const request = new FcModule.InvokeFunctionRequest({ body: Readable.from([event]), qualifier: options.qualifier });
   const headers = new FcModule.InvokeFunctionHeaders({
@@ -77,7 +77,7 @@ export async function invokeWithSdk(
     body: Buffer.concat(chunks),
     requestId: h['x-fc-request-id'],
     errorType: h['x-fc-error-type'],
-    logTail: h['x-fc-log-result'] ? Buffer.from(h['x-fc-log-result'], 'base64').toString('utf8') : undefined,
+    ...(h['x-fc-log-result'] ? { logTail: Buffer.from(h['x-fc-log-result'], 'base64').toString('utf8') } : {}),
   };
 }
 
@@ -112,7 +112,7 @@ export async function invokeWithFc2(
   o: FcSdkOptions & { readonly accountId: string },
   functionName: string,
   event: Buffer,
-  options: { qualifier?: string; logTail?: boolean } = {},
+  options: { qualifier?: string | undefined; logTail?: boolean } = {},
 ): Promise<SdkInvokeResult> {
   const loopback = /^(127\.|localhost|\[?::1\]?)/.test(o.endpoint);
   const FC2 = createRequire(import.meta.url)('@alicloud/fc2') as Fc2Class;
@@ -140,6 +140,6 @@ export async function invokeWithFc2(
     body: Buffer.isBuffer(res.data) ? res.data : Buffer.from(String(res.data), 'utf8'),
     requestId: h['x-fc-request-id'],
     errorType: h['x-fc-error-type'],
-    logTail: h['x-fc-log-result'] ? Buffer.from(h['x-fc-log-result'], 'base64').toString('utf8') : undefined,
+    ...(h['x-fc-log-result'] ? { logTail: Buffer.from(h['x-fc-log-result'], 'base64').toString('utf8') } : {}),
   };
 }

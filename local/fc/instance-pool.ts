@@ -46,7 +46,7 @@ export interface PoolOptions {
   readonly instanceEnv: (instanceId: string) => Record<string, string>;
   readonly maxInstances: number;
   /** An instance idle this long is stopped, as FC reclaims idle instances (default 10 min; 0 = never). */
-  readonly idleTimeoutMs?: number;
+  readonly idleTimeoutMs?: number | undefined;
   /** Every log line of every instance, as it happens. */
   readonly onLog: (line: string) => void;
 }
@@ -77,12 +77,14 @@ class Instance {
   idleTimer?: NodeJS.Timeout;
   private readonly ready: Promise<FcError | undefined>;
   private nextId = 1;
-  private pending?: {
-    id: number;
-    requestId: string;
-    logs: string[];
-    settle: (m: WorkerMessage | { type: 'exit'; code: number; error?: Error }) => void;
-  };
+  private pending:
+    | {
+        id: number;
+        requestId: string;
+        logs: string[];
+        settle: (m: WorkerMessage | { type: 'exit'; code: number; error: Error | undefined }) => void;
+      }
+    | undefined;
 
   constructor(
     readonly id: string,
@@ -116,7 +118,7 @@ class Instance {
         this.dead = true;
         resolveReady({
           errorMessage: `Process exited unexpectedly before completing request (exit code ${code})`,
-          errorType: exitError?.name,
+          ...(exitError === undefined ? {} : { errorType: exitError.name }),
         });
         this.pending?.settle({ type: 'exit', code, error: exitError });
         onDeath(this);
@@ -163,7 +165,7 @@ class Instance {
             resolveOutcome(
               failure('UnhandledInvocationError', {
                 errorMessage: `Process exited unexpectedly before completing request (duration: ${Math.round(performance.now() - started)}ms)`,
-                errorType: m.error?.name,
+                ...(m.error === undefined ? {} : { errorType: m.error.name }),
               }),
             );
           } else if (m.type === 'result') {

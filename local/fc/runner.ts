@@ -29,40 +29,40 @@ export interface RunnerLogger {
 
 export interface FcRunnerOptions {
   /** Path of s.yaml (default `./s.yaml`); ignored when `project` is given. */
-  readonly sYamlPath?: string;
-  readonly project?: ProjectSpec;
+  readonly sYamlPath?: string | undefined;
+  readonly project?: ProjectSpec | undefined;
   /** Default 127.0.0.1. */
-  readonly host?: string;
+  readonly host?: string | undefined;
   /** Default: env PORT, else 9000. 0 picks a free port. */
-  readonly port?: number;
+  readonly port?: number | undefined;
   /** Account id for `${config('AccountID')}`, role ARNs, contexts and InvokeFunction resources. */
-  readonly accountId?: string;
+  readonly accountId?: string | undefined;
   /** Environment for `${env()}` in s.yaml (default process.env). */
-  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
   /** Applied over every function's environmentVariables (e.g. point OTS_ENDPOINT at Tablestore Local). */
-  readonly environmentOverrides?: Readonly<Record<string, string>>;
+  readonly environmentOverrides?: Readonly<Record<string, string>> | undefined;
   /** The role credentials of a function (called once per function with a role); none → `context.credentials` is `{}`. */
   readonly credentials?: (fn: FunctionSpec) => CredentialProvider | undefined;
   /** How often role credentials are re-fetched (forced refresh). Default 60 s. */
-  readonly credentialsRefreshMs?: number;
+  readonly credentialsRefreshMs?: number | undefined;
   /** Who may call the InvokeFunction API (signature secret + `fc:InvokeFunction` authorization). */
-  readonly identities?: IdentityStore;
+  readonly identities?: IdentityStore | undefined;
   /** Shortcut for `identities`: long-term keys allowed to do anything. */
-  readonly accessKeys?: readonly { readonly id: string; readonly secret: string }[];
+  readonly accessKeys?: readonly { readonly id: string; readonly secret: string }[] | undefined;
   /** Fire timer triggers (default true). */
-  readonly timers?: boolean;
+  readonly timers?: boolean | undefined;
   /** Replace schedules: key `<functionName>` or `<functionName>/<triggerName>`, value a cron or `@every`. */
-  readonly timerOverrides?: Readonly<Record<string, string>>;
+  readonly timerOverrides?: Readonly<Record<string, string>> | undefined;
   /** Instances per function before invocations queue. Default 4. */
-  readonly maxInstancesPerFunction?: number;
+  readonly maxInstancesPerFunction?: number | undefined;
   /** Idle instances are stopped after this long, like FC reclaims them. Default 10 min; 0 = never. */
-  readonly instanceIdleTimeoutMs?: number;
+  readonly instanceIdleTimeoutMs?: number | undefined;
   /** Runner messages and function log lines. Default: console. */
-  readonly logger?: RunnerLogger;
+  readonly logger?: RunnerLogger | undefined;
   /** Print function log lines through the logger (default true). */
-  readonly functionLogs?: boolean;
+  readonly functionLogs?: boolean | undefined;
   /** Allowed clock skew of signed API requests. Default 15 min. */
-  readonly clockSkewMs?: number;
+  readonly clockSkewMs?: number | undefined;
 }
 
 export type InvocationSource = 'http' | 'timer' | 'invoke-api' | 'direct';
@@ -81,9 +81,9 @@ export interface CredentialsRecord {
 }
 
 export interface InvokeOptions {
-  readonly qualifier?: string;
-  readonly source?: InvocationSource;
-  readonly triggerName?: string;
+  readonly qualifier?: string | undefined;
+  readonly source?: InvocationSource | undefined;
+  readonly triggerName?: string | undefined;
 }
 
 export interface FcRunner {
@@ -150,7 +150,11 @@ export async function startFcRunner(options: FcRunnerOptions = {}): Promise<FcRu
           current.set(name, c);
           if (!previous || previous.accessKeyId !== c.accessKeyId || previous.securityToken !== c.securityToken) {
             for (const l of credentialListeners)
-              l({ functionName: name, accessKeyId: c.accessKeyId, expiration: c.expiration });
+              l({
+                functionName: name,
+                accessKeyId: c.accessKeyId,
+                ...(c.expiration === undefined ? {} : { expiration: c.expiration }),
+              });
           }
         } catch (e) {
           log.error(`[fc] ${name}: could not obtain role credentials: ${(e as Error).message}`);
@@ -224,7 +228,7 @@ export async function startFcRunner(options: FcRunnerOptions = {}): Promise<FcRu
     const record: InvocationRecord = {
       functionName,
       source: opts.source ?? 'direct',
-      triggerName: opts.triggerName,
+      ...(opts.triggerName === undefined ? {} : { triggerName: opts.triggerName }),
       outcome,
     };
     for (const l of invocationListeners) l(record);
@@ -280,6 +284,10 @@ export async function startFcRunner(options: FcRunnerOptions = {}): Promise<FcRu
       }
     }
     for (const s of fn.skippedTriggers) log.warn(`[fc] ${fn.functionName}: trigger ${s} is not emulated locally`);
+    if (fn.instanceConcurrency > 1)
+      log.warn(
+        `[fc] ${fn.functionName}: instanceConcurrency ${fn.instanceConcurrency} is ignored: each instance serves one request at a time, as in FC 3.0's built-in runtimes (the setting applies to custom runtimes only)`,
+      );
   }
 
   // ---- HTTP --------------------------------------------------------------------------------------------------
@@ -400,7 +408,7 @@ export async function startFcRunner(options: FcRunnerOptions = {}): Promise<FcRu
     port: actualPort,
     accountId,
     project,
-    defaultHttpFunction,
+    ...(defaultHttpFunction === undefined ? {} : { defaultHttpFunction }),
     invoke: (name, event, opts) => invoke(name, event, opts),
     fireTimer: (name, triggerName) => {
       const fn = byName.get(name);

@@ -22,17 +22,17 @@ export interface SeedTarget {
 }
 
 export interface SeedOptions {
-  readonly wideRows?: number;
-  readonly days?: number;
-  readonly stepSeconds?: number;
+  readonly wideRows?: number | undefined;
+  readonly days?: number | undefined;
+  readonly stepSeconds?: number | undefined;
   /** End of the time series data; default now. */
-  readonly now?: Date;
+  readonly now?: Date | undefined;
   /**
    * Where the stale series is written (default: the same target). npm start points this at an endpoint over
    * the same storage whose clock runs behind, so the series' meta update time is really old.
    */
-  readonly staleTarget?: SeedTarget | (() => Promise<SeedTarget>);
-  readonly log?: (line: string) => void;
+  readonly staleTarget?: SeedTarget | (() => Promise<SeedTarget>) | undefined;
+  readonly log?: ((line: string) => void) | undefined;
 }
 
 export interface SeedResult {

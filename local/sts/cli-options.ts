@@ -54,7 +54,7 @@ export class StsCliError extends Error {
 export async function startIdentitiesFromCli(
   values: StsCliValues,
   options: {
-    host?: string;
+    host?: string | undefined;
     rootAccessKeys?: ReadonlyArray<{ id: string; secret: string }>;
     log?: (line: string) => void;
   } = {},

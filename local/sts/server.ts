@@ -25,7 +25,7 @@ import {
 
 export interface LocalStsOptions {
   /** Default 127.0.0.1. */
-  readonly host?: string;
+  readonly host?: string | undefined;
   /** 0 (default) = a free port. */
   readonly port?: number;
   /** Share one LocalIam with Tablestore Local (pass the same object as its `identities`). */

@@ -8,7 +8,7 @@
  *   accessKeys ([{ id, secret }]; default DEFAULT_ACCESS_KEY), identities (an IdentityStore; overrides
  *   accessKeys, e.g. the local STS's), dataDir (persist with LevelDB; absent = in memory), store (inject a
  *   KvStore instead), clockSkewMs (15 min), maxBodyBytes (5 MiB), verifySignatures (true), now (clock),
- *   logger (pino-compatible; request lines at debug, failures at warn/error).
+ *   logger (lib/fc/logger.ts or any `{ debug, info, warn, error }`; request lines at debug, failures at warn/error).
  * Result: { endpoint, host, port, instance, region, accessKeys, store, catalog, stop() }.
  *
  * Request pipeline: method → API name → body (size cap) → auth/verify.ts → dispatch.ts handler → reply.
@@ -44,19 +44,19 @@ export interface TablestoreLocalLogger {
 }
 
 export interface TablestoreLocalOptions {
-  readonly host?: string;
-  readonly port?: number;
-  readonly instance?: string;
-  readonly region?: string;
-  readonly accessKeys?: readonly AccessKey[];
-  readonly identities?: IdentityStore;
-  readonly dataDir?: string;
-  readonly store?: KvStore;
-  readonly clockSkewMs?: number;
-  readonly maxBodyBytes?: number;
-  readonly verifySignatures?: boolean;
-  readonly now?: () => Date;
-  readonly logger?: TablestoreLocalLogger;
+  readonly host?: string | undefined;
+  readonly port?: number | undefined;
+  readonly instance?: string | undefined;
+  readonly region?: string | undefined;
+  readonly accessKeys?: readonly AccessKey[] | undefined;
+  readonly identities?: IdentityStore | undefined;
+  readonly dataDir?: string | undefined;
+  readonly store?: KvStore | undefined;
+  readonly clockSkewMs?: number | undefined;
+  readonly maxBodyBytes?: number | undefined;
+  readonly verifySignatures?: boolean | undefined;
+  readonly now?: (() => Date) | undefined;
+  readonly logger?: TablestoreLocalLogger | undefined;
 }
 
 export interface TablestoreLocal {
@@ -89,7 +89,7 @@ const noopLogger: TablestoreLocalLogger = { debug() {}, info() {}, warn() {}, er
 interface Reply {
   status: number;
   body: Uint8Array;
-  signer?: ReplySigner;
+  signer?: ReplySigner | undefined;
 }
 
 function send(res: ServerResponse, apiName: string, requestId: string, now: Date, reply: Reply, close: boolean): void {

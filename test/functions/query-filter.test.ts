@@ -149,8 +149,8 @@ type Filter =
       op: string;
       value: V;
       json: unknown;
-      passIfMissing?: boolean;
-      latestVersionOnly?: boolean;
+      passIfMissing?: boolean | undefined;
+      latestVersionOnly?: boolean | undefined;
     }
   | { kind: 'and' | 'or'; subs: Filter[] }
   | { kind: 'not'; sub: Filter };

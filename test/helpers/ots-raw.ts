@@ -45,7 +45,7 @@ export async function rawCall(
   const res = await fetch(`${target.endpoint}${options.path ?? `/${apiName}`}`, {
     method,
     headers,
-    body: method === 'GET' || method === 'HEAD' ? undefined : Buffer.from(body),
+    ...(method === 'GET' || method === 'HEAD' ? {} : { body: Buffer.from(body) }),
   });
   const out: Record<string, string> = {};
   res.headers.forEach((value, key) => {

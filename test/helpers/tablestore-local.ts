@@ -101,7 +101,8 @@ export interface SdkModule {
   readonly Client: new (config: {
     accessKeyId: string;
     secretAccessKey: string;
-    stsToken?: string;
+    /** The SDK reads it as `config.stsToken`: undefined and absent are the same. */
+    stsToken?: string | undefined;
     endpoint: string;
     instancename: string;
     maxRetries?: number;

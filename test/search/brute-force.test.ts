@@ -70,19 +70,19 @@ type Query =
   | {
       kind: 'range';
       field: 'n' | 'd' | 'k' | 'dt';
-      from?: number | string;
-      to?: number | string;
+      from?: number | string | undefined;
+      to?: number | string | undefined;
       lo: boolean;
       hi: boolean;
     }
   | { kind: 'prefix'; value: string }
   | { kind: 'wildcard'; value: string }
   | { kind: 'exists'; field: keyof Omit<Row, 'id'> }
-  | { kind: 'match'; text: string; and: boolean; msm?: number }
+  | { kind: 'match'; text: string; and: boolean; msm?: number | undefined }
   | { kind: 'phrase'; text: string }
   | { kind: 'geoDistance'; lat: number; lon: number; meters: number }
   | { kind: 'box'; top: number; left: number; bottom: number; right: number }
-  | { kind: 'nested'; name?: string; wFrom?: number }
+  | { kind: 'nested'; name?: string | undefined; wFrom?: number | undefined }
   | { kind: 'bool'; must: Query[]; mustNot: Query[]; filter: Query[]; should: Query[]; msm: number };
 
 const leafArb: fc.Arbitrary<Query> = fc.oneof(

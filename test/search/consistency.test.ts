@@ -20,8 +20,8 @@ let client: SearchSdkClient;
 let seq = 0;
 
 type Op =
-  | { kind: 'put'; id: number; k?: string; n?: number }
-  | { kind: 'update'; id: number; k?: string; deleteN: boolean; incN?: number }
+  | { kind: 'put'; id: number; k?: string | undefined; n?: number | undefined }
+  | { kind: 'update'; id: number; k?: string | undefined; deleteN: boolean; incN?: number | undefined }
   | { kind: 'delete'; id: number }
   | { kind: 'batch'; puts: { id: number; k: string; n: number }[]; deletes: number[] };
 

@@ -182,9 +182,9 @@ function evalCond(c: Cond, r: DataRow): Tri {
 // ------------------------------------------------------------------------------------------- queries
 
 type Query =
-  | { k: 'rows'; where?: Cond; desc: boolean; limit?: number; offset: number }
-  | { k: 'group'; where?: Cond; by: 'g' | 's' | 'a' | 'f'; having?: bigint }
-  | { k: 'total'; where?: Cond };
+  | { k: 'rows'; where?: Cond | undefined; desc: boolean; limit?: number | undefined; offset: number }
+  | { k: 'group'; where?: Cond | undefined; by: 'g' | 's' | 'a' | 'f'; having?: bigint | undefined }
+  | { k: 'total'; where?: Cond | undefined };
 
 const queryArb: fc.Arbitrary<Query> = fc.oneof(
   fc.record({

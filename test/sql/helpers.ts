@@ -29,7 +29,8 @@ export interface SdkSqlResponse {
 export type Cell = bigint | number | boolean | string | Uint8Array | null;
 
 export interface SqlAnswer {
-  readonly type?: number;
+  /** As the SDK answered it (undefined when it gave none). */
+  readonly type?: number | undefined;
   readonly names: string[];
   readonly types: string[];
   readonly rows: Cell[][];

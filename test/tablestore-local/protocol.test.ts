@@ -197,7 +197,7 @@ describe('PlainBuffer decoder vs the official Node SDK reader', () => {
     attributes: fc.array(
       fc
         .record({ name, value: colValue, timestamp })
-        .map((a) => (a.timestamp === undefined ? { name: a.name, value: a.value } : a)),
+        .map(({ name, value, timestamp }) => (timestamp === undefined ? { name, value } : { name, value, timestamp })),
       { maxLength: 6 },
     ),
   });

@@ -258,7 +258,7 @@ describe('request validation on the wire', () => {
 
 describe('identities: STS tokens and RAM authorization', () => {
   it('passes x-ots-ststoken to the IdentityStore and authorizes every table of a request', async () => {
-    const seen: { token?: string; requests: AuthzRequest[] } = { requests: [] };
+    const seen: { token?: string | undefined; requests: AuthzRequest[] } = { requests: [] };
     const identities: IdentityStore = {
       lookup(accessKeyId, securityToken) {
         seen.token = securityToken;

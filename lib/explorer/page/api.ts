@@ -22,7 +22,10 @@ export async function getJson<T>(path: string, query: Query = [], signal?: Abort
   const qs = new URLSearchParams(query as [string, string][]).toString();
   let res: Response;
   try {
-    res = await fetch(qs ? `${path}?${qs}` : path, { headers: { accept: 'application/json' }, signal });
+    res = await fetch(qs ? `${path}?${qs}` : path, {
+      headers: { accept: 'application/json' },
+      ...(signal === undefined ? {} : { signal }),
+    });
   } catch (e) {
     if (signal?.aborted) throw e;
     throw new ApiFailure(0, 'NetworkError', `The API did not answer: ${(e as Error).message}`, undefined);

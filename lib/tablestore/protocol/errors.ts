@@ -38,7 +38,8 @@ export interface TablestoreErrorOptions {
   readonly code: string;
   readonly message: string;
   readonly httpStatus: number;
-  readonly requestId?: string;
+  /** Absent and undefined both mean "no request id": the constructor copies it as is. */
+  readonly requestId?: string | undefined;
   readonly retryable?: boolean;
 }
 

@@ -36,14 +36,14 @@ export interface FlatBufferRowGroup {
 
 export interface FlatBufferGroupRow {
   readonly dataSource: string;
-  /** Old-model string form (`["k=v"]`); written only when given. */
-  readonly tags?: string;
-  readonly tagList?: readonly TimeseriesTagPair[];
+  /** Old-model string form (`["k=v"]`); written only when given (undefined counts as not given). */
+  readonly tags?: string | undefined;
+  readonly tagList?: readonly TimeseriesTagPair[] | undefined;
   /** Microseconds. */
   readonly time: bigint;
   /** One value per group field, in the group's field order. */
   readonly values: readonly TimeseriesFieldValue[];
-  readonly metaCacheUpdateTime?: number;
+  readonly metaCacheUpdateTime?: number | undefined;
 }
 
 /** A decoded row, flattened out of its group (request `row_index` counts these in order). */
@@ -62,11 +62,11 @@ export interface FlatBufferRow {
 export interface FlatBufferRowInput {
   readonly measurement: string;
   readonly dataSource: string;
-  readonly tags?: string;
-  readonly tagList?: readonly TimeseriesTagPair[];
+  readonly tags?: string | undefined;
+  readonly tagList?: readonly TimeseriesTagPair[] | undefined;
   readonly time: bigint;
   readonly fields: Readonly<Record<string, TimeseriesFieldValue>>;
-  readonly metaCacheUpdateTime?: number;
+  readonly metaCacheUpdateTime?: number | undefined;
 }
 
 export class FlatBufferFormatError extends FormatError {

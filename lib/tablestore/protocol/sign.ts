@@ -127,13 +127,13 @@ export interface SignRequestOptions {
   readonly instance: string;
   readonly accessKeyId: string;
   readonly accessKeySecret: string;
-  readonly securityToken?: string;
+  readonly securityToken?: string | undefined;
   /** 'v2' (default) or 'v4'; V4 needs `region`. */
-  readonly signatureVersion?: 'v2' | 'v4';
-  readonly region?: string;
-  readonly date?: Date;
+  readonly signatureVersion?: 'v2' | 'v4' | undefined;
+  readonly region?: string | undefined;
+  readonly date?: Date | undefined;
   /** Extra x-ots headers to send (they are signed too). */
-  readonly extraHeaders?: Readonly<Record<string, string>>;
+  readonly extraHeaders?: Readonly<Record<string, string>> | undefined;
 }
 
 /** Builds the complete x-ots header set of a request, signature included. */

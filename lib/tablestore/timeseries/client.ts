@@ -10,6 +10,7 @@ import {
   encodeTimeseriesMessage,
   MetaUpdateMode,
   RowsSerializeType,
+  type FailedRowInfoMsg,
   type PrimaryKeySchemaMsg,
   type TimeseriesKeyMsg,
   type TimeseriesMessageName,
@@ -154,7 +155,7 @@ function tableMetaFromMsg(m: TimeseriesTableMetaMsg): TimeseriesTableMeta {
       allowUpdateAttributes: m.meta_options?.allow_update_attributes ?? true,
       metaTimeToLive: m.meta_options?.meta_time_to_live ?? -1,
     },
-    status: m.status,
+    ...(m.status === undefined ? {} : { status: m.status }),
     timeseriesKeySchema: m.timeseries_key_schema ?? [],
     fieldPrimaryKeySchema: (m.field_primary_key_schema ?? []).map((s: PrimaryKeySchemaMsg) => ({
       name: s.name,
@@ -208,9 +209,7 @@ async function* followPages<P extends { readonly nextToken?: Uint8Array }>(
   }
 }
 
-function failedRows(
-  list: { row_index: number; error_code?: string; error_message?: string }[] | undefined,
-): FailedRow[] {
+function failedRows(list: readonly FailedRowInfoMsg[] | undefined): FailedRow[] {
   return (list ?? []).map((f) => ({ index: f.row_index, code: f.error_code ?? '', message: f.error_message ?? '' }));
 }
 

@@ -65,10 +65,10 @@ export interface PointRowInput {
   readonly dataSource: string;
   readonly tags: string;
   /** Values of custom timeseries_key_schema columns, in schema order. */
-  readonly extraKey?: readonly PrimaryKeyCell[];
+  readonly extraKey?: readonly PrimaryKeyCell[] | undefined;
   readonly time: bigint;
   /** Field-primary-key columns that follow `_time`. */
-  readonly fieldKey?: readonly PrimaryKeyCell[];
+  readonly fieldKey?: readonly PrimaryKeyCell[] | undefined;
   /** Fields in output order. */
   readonly fields: readonly (readonly [string, TimeseriesFieldValue])[];
 }

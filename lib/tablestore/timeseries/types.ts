@@ -97,7 +97,7 @@ export interface GetTimeseriesDataRequest {
   /** Only these fields; a field whose stored type differs is left out. */
   readonly fieldsToGet?: readonly { readonly name: string; readonly type: FieldTypeName }[];
   /** `nextToken` of the previous page. */
-  readonly nextToken?: Uint8Array;
+  readonly nextToken?: Uint8Array | undefined;
 }
 
 export interface GetTimeseriesDataResult {
@@ -131,7 +131,7 @@ export interface QueryTimeseriesMetaRequest {
   readonly condition?: import('./conditions').MetaCondition;
   readonly getTotalHit?: boolean;
   readonly limit?: number;
-  readonly nextToken?: Uint8Array;
+  readonly nextToken?: Uint8Array | undefined;
 }
 
 export interface QueryTimeseriesMetaResult {
@@ -173,5 +173,5 @@ export interface ScanTimeseriesDataRequest {
   readonly fieldsToGet?: readonly { readonly name: string; readonly type: FieldTypeName }[];
   /** Points per page (≤ 5000). */
   readonly limit?: number;
-  readonly nextToken?: Uint8Array;
+  readonly nextToken?: Uint8Array | undefined;
 }

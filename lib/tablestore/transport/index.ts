@@ -57,17 +57,17 @@ export interface TransportOptions {
   readonly instance: string;
   readonly credentials: CredentialProvider;
   /** Needed for V4 signing. */
-  readonly region?: string;
-  readonly signatureVersion?: 'v2' | 'v4';
+  readonly region?: string | undefined;
+  readonly signatureVersion?: 'v2' | 'v4' | undefined;
   /** Per-attempt timeout in ms (default 10 000). */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /** Overall time budget of one call including retries and backoff, in ms (default 30 000). */
-  readonly deadlineMs?: number;
-  readonly retry?: RetryOptions;
+  readonly deadlineMs?: number | undefined;
+  readonly retry?: RetryOptions | undefined;
   /** Keep-alive pool size per host (default 64). */
   readonly maxSockets?: number;
   /** Observability hook; receives no secrets. */
-  readonly onRetry?: (event: RetryEvent) => void;
+  readonly onRetry?: ((event: RetryEvent) => void) | undefined;
   /** Random source for jitter (tests). */
   readonly random?: () => number;
   /** Clock used for x-ots-date and the V4 sign date (tests; default the system clock). */
@@ -108,8 +108,8 @@ export interface Transport {
 interface AttemptResult {
   readonly status: number;
   readonly body: Uint8Array;
-  readonly requestId?: string;
-  readonly md5?: string;
+  readonly requestId?: string | undefined;
+  readonly md5?: string | undefined;
 }
 
 /** A failure before a complete response arrived. */
@@ -379,7 +379,7 @@ export function createTransport(options: TransportOptions): Transport {
         delayMs: delay,
         code: error.code,
         httpStatus: error.httpStatus,
-        requestId: error.requestId,
+        ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
       });
       await sleep(delay, signal);
     }

@@ -21,7 +21,7 @@ export interface AuthenticateInput {
   readonly headers: IncomingHttpHeaders;
   readonly body: Uint8Array;
   /** The inflated body when the request was sent deflate-compressed (MD5 may cover either form). */
-  readonly inflatedBody?: Uint8Array;
+  readonly inflatedBody?: Uint8Array | undefined;
 }
 
 export interface AuthenticateOptions {

@@ -25,12 +25,12 @@ export interface KvWrite {
 }
 
 export interface ScanOptions {
-  /** Lowest key included (forward and backward alike); absent = from the first key. */
-  readonly gte?: Uint8Array;
-  /** First key excluded above the range; absent = to the last key. */
-  readonly lt?: Uint8Array;
+  /** Lowest key included (forward and backward alike); absent or undefined = from the first key. */
+  readonly gte?: Uint8Array | undefined;
+  /** First key excluded above the range; absent or undefined = to the last key. */
+  readonly lt?: Uint8Array | undefined;
   /** Iterate from high to low keys. */
-  readonly reverse?: boolean;
+  readonly reverse?: boolean | undefined;
 }
 
 export interface KvStore {

@@ -183,7 +183,7 @@ function runAgg(
 }
 
 interface AggsOutcome {
-  readonly msg: { agg_results: { name?: string; type?: number; agg_result: Uint8Array }[] };
+  readonly msg: { agg_results: { name?: string; type?: number | undefined; agg_result: Uint8Array }[] };
   readonly byName: Map<string, number>;
 }
 

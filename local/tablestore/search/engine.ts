@@ -59,9 +59,9 @@ function newest(row: StoredRow): Map<string, Column> {
 export interface SearchOutcome {
   readonly totalHits: number;
   readonly rows: Uint8Array[];
-  readonly nextToken?: Uint8Array;
-  readonly aggs?: Uint8Array;
-  readonly groupBys?: Uint8Array;
+  readonly nextToken?: Uint8Array | undefined;
+  readonly aggs?: Uint8Array | undefined;
+  readonly groupBys?: Uint8Array | undefined;
 }
 
 interface ScanSession {
@@ -331,7 +331,7 @@ export class SearchEngine implements KvObserver {
    * One page of a parallel scan: rows in primary-key order (walking the base table's ordered space, so a
    * page costs about its size), each parallel id taking the rows whose key hashes to it.
    */
-  parallelScan(req: ParallelScanRequestMsg, nowMs: number): { rows: Uint8Array[]; nextToken?: Uint8Array } {
+  parallelScan(req: ParallelScanRequestMsg, nowMs: number): { rows: Uint8Array[]; nextToken?: Uint8Array | undefined } {
     const index = this.get(req.table_name ?? '', req.index_name ?? '');
     const sessionHex = Buffer.from(req.session_id ?? new Uint8Array(0)).toString('hex');
     const session = this.sessions.get(sessionHex);

@@ -162,7 +162,7 @@ export function decodeToken(bytes: Uint8Array, indexName: string): TokenBody {
 export interface PageResult {
   readonly matched: Doc[];
   readonly page: Doc[];
-  readonly nextToken?: Uint8Array;
+  readonly nextToken?: Uint8Array | undefined;
 }
 
 /** Orders, collapses and pages the matched documents of a SearchQuery. */

@@ -19,7 +19,7 @@ export interface Compiled {
   /** Relevance of a matching document (a simple term-count score, not Lucene's BM25). */
   score(doc: Values): number;
   /** A superset of the matching doc ids, or undefined when only a full walk can tell. */
-  candidates?(): Set<number> | undefined;
+  candidates?: (() => Set<number> | undefined) | undefined;
 }
 
 interface Scope {

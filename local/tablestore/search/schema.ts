@@ -79,7 +79,7 @@ function parseAnalyzer(f: FieldSchemaMsg): AnalyzerSpec | undefined {
     const p = param
       ? decodeSearch<{ delimiter?: string; case_sensitive?: boolean }>('SplitAnalyzerParameter', param)
       : {};
-    return { name, delimiter: p.delimiter || undefined, caseSensitive: p.case_sensitive ?? false };
+    return { name, ...(p.delimiter ? { delimiter: p.delimiter } : {}), caseSensitive: p.case_sensitive ?? false };
   }
   if (name === 'fuzzy') {
     const p = param ? decodeSearch<{ min_chars?: number; max_chars?: number }>('FuzzyAnalyzerParameter', param) : {};
@@ -180,7 +180,7 @@ export function parseDefinition(
     name: validateIndexName(req.index_name),
     fields,
     routingFields,
-    indexSort,
+    ...(indexSort === undefined ? {} : { indexSort }),
     ttl: validateTtl(req.time_to_live),
     createdAtMs: nowMs,
   };
@@ -204,7 +204,7 @@ function fieldToMsg(f: IndexField): FieldSchemaMsg {
   return {
     field_name: f.name,
     field_type: f.type,
-    analyzer: a?.name,
+    ...(a === undefined ? {} : { analyzer: a.name }),
     index: f.index,
     doc_values: f.docValues,
     store: f.store,

@@ -91,7 +91,7 @@ export function parseSort(msg: SortMsg, fields: readonly IndexField[], where: 'q
         kind: 'field',
         field: name,
         order: order(fs.order),
-        mode: fs.mode !== undefined ? MODES[fs.mode] : undefined,
+        ...(fs.mode !== undefined ? { mode: MODES[fs.mode] } : {}),
         ...(missing !== undefined ? { missing } : {}),
       };
     }
@@ -119,7 +119,7 @@ export function parseSort(msg: SortMsg, fields: readonly IndexField[], where: 'q
         field: name,
         points,
         order: order(g.order),
-        mode: g.mode !== undefined ? MODES[g.mode] : undefined,
+        ...(g.mode !== undefined ? { mode: MODES[g.mode] } : {}),
       };
     }
     throw invalid('Empty sorter.');

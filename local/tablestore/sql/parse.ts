@@ -81,7 +81,7 @@ function blank(q: string, from: number, to: number): string {
 interface Prepared {
   readonly text: string;
   readonly dropMapping: boolean;
-  readonly engine?: string;
+  readonly engine?: string | undefined;
 }
 
 function prepare(query: string): Prepared {
@@ -138,10 +138,11 @@ export function columnName(ref: unknown): string {
 }
 
 function columnDef(def: { column: unknown; definition: { dataType: string; length?: number } }): ColumnDef {
+  const length = def.definition.length ?? undefined;
   return {
     name: columnName(def.column),
     sqlType: def.definition.dataType.toUpperCase(),
-    length: def.definition.length ?? undefined,
+    ...(length === undefined ? {} : { length }),
   };
 }
 

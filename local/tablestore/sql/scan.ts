@@ -20,9 +20,9 @@ export const MAX_SCAN_ROWS = 100_000;
 export const MAX_SCAN_BYTES = 128 * 1024 * 1024;
 
 export interface KeyRange {
-  readonly gte?: Uint8Array;
-  readonly lt?: Uint8Array;
-  readonly reverse?: boolean;
+  readonly gte?: Uint8Array | undefined;
+  readonly lt?: Uint8Array | undefined;
+  readonly reverse?: boolean | undefined;
 }
 
 export class ScanStats {

@@ -88,7 +88,7 @@ function substituteAliases(
 interface Item {
   readonly node: AstNode;
   readonly name: string;
-  readonly alias?: string;
+  readonly alias?: string | undefined;
 }
 
 function limitOf(ast: AstNode): { offset: number; limit?: number } {

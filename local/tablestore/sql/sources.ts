@@ -25,7 +25,9 @@ export interface Source {
   readonly label: string;
   /** Position of its first column in a combined row. */
   readonly offset: number;
-  readonly join?: { readonly kind: JoinKind; readonly on?: AstNode; readonly using?: readonly string[] };
+  readonly join?:
+    | { readonly kind: JoinKind; readonly on?: AstNode | undefined; readonly using?: readonly string[] | undefined }
+    | undefined;
 }
 
 export interface FromClause {

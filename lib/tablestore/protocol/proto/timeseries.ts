@@ -7,55 +7,57 @@ import { protoCodec } from './codec';
 import { TIMESERIES } from './descriptors';
 
 // ---- plain-object shapes of the messages (field names as on the wire; int64 as bigint; bytes as Uint8Array)
+// Optional fields accept `undefined`: the codec writes a field only when it is neither undefined nor null,
+// so an undefined value and an absent key encode the same bytes. Decoding never produces undefined keys.
 
 export interface PrimaryKeySchemaMsg {
   name: string;
   type: number;
-  option?: number;
+  option?: number | undefined;
 }
 export interface TimeseriesTableOptionsMsg {
-  time_to_live?: number;
+  time_to_live?: number | undefined;
 }
 export interface TimeseriesMetaOptionsMsg {
-  allow_update_attributes?: boolean;
-  meta_time_to_live?: number;
+  allow_update_attributes?: boolean | undefined;
+  meta_time_to_live?: number | undefined;
 }
 export interface TimeseriesTableMetaMsg {
   table_name: string;
-  table_options?: TimeseriesTableOptionsMsg;
-  status?: string;
-  meta_options?: TimeseriesMetaOptionsMsg;
-  timeseries_key_schema?: string[];
-  field_primary_key_schema?: PrimaryKeySchemaMsg[];
-  disable_hash_partition_key?: boolean;
-  disable_timeseries_meta_index?: boolean;
+  table_options?: TimeseriesTableOptionsMsg | undefined;
+  status?: string | undefined;
+  meta_options?: TimeseriesMetaOptionsMsg | undefined;
+  timeseries_key_schema?: string[] | undefined;
+  field_primary_key_schema?: PrimaryKeySchemaMsg[] | undefined;
+  disable_hash_partition_key?: boolean | undefined;
+  disable_timeseries_meta_index?: boolean | undefined;
 }
 export interface TimeseriesAnalyticalStoreMsg {
-  store_name?: string;
-  time_to_live?: number;
-  sync_option?: number;
+  store_name?: string | undefined;
+  time_to_live?: number | undefined;
+  sync_option?: number | undefined;
 }
 export interface CreateTimeseriesTableRequestMsg {
   table_meta: TimeseriesTableMetaMsg;
-  analytical_stores?: TimeseriesAnalyticalStoreMsg[];
-  enable_analytical_store?: boolean;
-  lastpoint_index_metas?: { index_table_name: string }[];
+  analytical_stores?: TimeseriesAnalyticalStoreMsg[] | undefined;
+  enable_analytical_store?: boolean | undefined;
+  lastpoint_index_metas?: { index_table_name: string }[] | undefined;
 }
 export interface ListTimeseriesTableResponseMsg {
-  table_metas?: TimeseriesTableMetaMsg[];
+  table_metas?: TimeseriesTableMetaMsg[] | undefined;
 }
 export interface TableNameRequestMsg {
   table_name: string;
 }
 export interface DescribeTimeseriesTableResponseMsg {
   table_meta: TimeseriesTableMetaMsg;
-  analytical_stores?: TimeseriesAnalyticalStoreMsg[];
-  lastpoint_indexes?: { index_table_name?: string }[];
+  analytical_stores?: TimeseriesAnalyticalStoreMsg[] | undefined;
+  lastpoint_indexes?: { index_table_name?: string }[] | undefined;
 }
 export interface UpdateTimeseriesTableRequestMsg {
   table_name: string;
-  table_options?: TimeseriesTableOptionsMsg;
-  meta_options?: TimeseriesMetaOptionsMsg;
+  table_options?: TimeseriesTableOptionsMsg | undefined;
+  meta_options?: TimeseriesMetaOptionsMsg | undefined;
 }
 export interface MetaQueryConditionMsg {
   type: number;
@@ -63,7 +65,7 @@ export interface MetaQueryConditionMsg {
 }
 export interface MetaQueryCompositeConditionMsg {
   op: number;
-  sub_conditions?: MetaQueryConditionMsg[];
+  sub_conditions?: MetaQueryConditionMsg[] | undefined;
 }
 export interface MetaQueryValueConditionMsg {
   op: number;
@@ -88,123 +90,123 @@ export interface TimeseriesTagMsg {
   value: string;
 }
 export interface TimeseriesKeyMsg {
-  measurement?: string;
-  source?: string;
-  tags?: string;
-  tag_list?: TimeseriesTagMsg[];
+  measurement?: string | undefined;
+  source?: string | undefined;
+  tags?: string | undefined;
+  tag_list?: TimeseriesTagMsg[] | undefined;
 }
 /** One field of a protobuf row (`RST_PROTO_BUFFER`, the Go SDK's alternative to FlatBuffer rows). */
 export interface TimeseriesFieldMsg {
-  field_name?: string;
-  value_int?: bigint;
-  value_string?: string;
-  value_bool?: boolean;
-  value_double?: number;
-  value_binary?: Uint8Array;
+  field_name?: string | undefined;
+  value_int?: bigint | undefined;
+  value_string?: string | undefined;
+  value_bool?: boolean | undefined;
+  value_double?: number | undefined;
+  value_binary?: Uint8Array | undefined;
 }
 export interface TimeseriesRowMsg {
-  timeseries_key?: TimeseriesKeyMsg;
-  time?: bigint;
-  fields?: TimeseriesFieldMsg[];
-  meta_cache_update_time?: number;
+  timeseries_key?: TimeseriesKeyMsg | undefined;
+  time?: bigint | undefined;
+  fields?: TimeseriesFieldMsg[] | undefined;
+  meta_cache_update_time?: number | undefined;
 }
 export interface TimeseriesPBRowsMsg {
-  rows?: TimeseriesRowMsg[];
+  rows?: TimeseriesRowMsg[] | undefined;
 }
 export interface TimeseriesMetaMsg {
   time_series_key: TimeseriesKeyMsg;
-  attributes?: string;
-  update_time?: bigint;
+  attributes?: string | undefined;
+  update_time?: bigint | undefined;
 }
 export interface QueryTimeseriesMetaRequestMsg {
   table_name: string;
-  condition?: MetaQueryConditionMsg;
-  get_total_hit?: boolean;
-  token?: Uint8Array;
-  limit?: number;
-  supported_table_version?: bigint;
+  condition?: MetaQueryConditionMsg | undefined;
+  get_total_hit?: boolean | undefined;
+  token?: Uint8Array | undefined;
+  limit?: number | undefined;
+  supported_table_version?: bigint | undefined;
 }
 export interface QueryTimeseriesMetaResponseMsg {
-  timeseries_metas?: TimeseriesMetaMsg[];
-  total_hit?: bigint;
-  next_token?: Uint8Array;
+  timeseries_metas?: TimeseriesMetaMsg[] | undefined;
+  total_hit?: bigint | undefined;
+  next_token?: Uint8Array | undefined;
 }
 export interface TimeseriesRowsMsg {
   type: number;
   rows_data: Uint8Array;
-  flatbuffer_crc32c?: number;
+  flatbuffer_crc32c?: number | undefined;
 }
 export interface PutTimeseriesDataRequestMsg {
   table_name: string;
   rows_data: TimeseriesRowsMsg;
-  meta_update_mode?: number;
-  supported_table_version?: bigint;
+  meta_update_mode?: number | undefined;
+  supported_table_version?: bigint | undefined;
 }
 export interface FailedRowInfoMsg {
   row_index: number;
-  error_code?: string;
-  error_message?: string;
+  error_code?: string | undefined;
+  error_message?: string | undefined;
 }
 export interface PutTimeseriesDataResponseMsg {
-  failed_rows?: FailedRowInfoMsg[];
-  meta_update_status?: { row_ids?: number[]; meta_update_times?: number[] };
+  failed_rows?: FailedRowInfoMsg[] | undefined;
+  meta_update_status?: { row_ids?: number[]; meta_update_times?: number[] } | undefined;
 }
 export interface TimeseriesFieldsToGetMsg {
-  name?: string;
-  type?: number;
+  name?: string | undefined;
+  type?: number | undefined;
 }
 export interface GetTimeseriesDataRequestMsg {
   table_name: string;
   time_series_key: TimeseriesKeyMsg;
-  begin_time?: bigint;
-  end_time?: bigint;
-  specific_time?: bigint;
-  token?: Uint8Array;
-  limit?: number;
-  backward?: boolean;
-  fields_to_get?: TimeseriesFieldsToGetMsg[];
-  supported_table_version?: bigint;
+  begin_time?: bigint | undefined;
+  end_time?: bigint | undefined;
+  specific_time?: bigint | undefined;
+  token?: Uint8Array | undefined;
+  limit?: number | undefined;
+  backward?: boolean | undefined;
+  fields_to_get?: TimeseriesFieldsToGetMsg[] | undefined;
+  supported_table_version?: bigint | undefined;
 }
 export interface GetTimeseriesDataResponseMsg {
   rows_data: Uint8Array;
-  next_token?: Uint8Array;
+  next_token?: Uint8Array | undefined;
 }
 export interface UpdateTimeseriesMetaRequestMsg {
   table_name: string;
-  timeseries_meta?: TimeseriesMetaMsg[];
-  supported_table_version?: bigint;
+  timeseries_meta?: TimeseriesMetaMsg[] | undefined;
+  supported_table_version?: bigint | undefined;
 }
 export interface DeleteTimeseriesMetaRequestMsg {
   table_name: string;
-  timeseries_key?: TimeseriesKeyMsg[];
-  supported_table_version?: bigint;
+  timeseries_key?: TimeseriesKeyMsg[] | undefined;
+  supported_table_version?: bigint | undefined;
 }
 export interface FailedRowsResponseMsg {
-  failed_rows?: FailedRowInfoMsg[];
+  failed_rows?: FailedRowInfoMsg[] | undefined;
 }
 export interface SplitTimeseriesScanTaskRequestMsg {
   table_name: string;
-  measurement_name?: string;
+  measurement_name?: string | undefined;
   split_count_hint: number;
 }
 export interface SplitTimeseriesScanTaskResponseMsg {
-  split_infos?: Uint8Array[];
+  split_infos?: Uint8Array[] | undefined;
 }
 export interface ScanTimeseriesDataRequestMsg {
   table_name: string;
-  split_info?: Uint8Array;
-  start_time_us?: bigint;
-  end_time_us?: bigint;
-  fields_to_get?: TimeseriesFieldsToGetMsg[];
-  limit?: number;
-  data_serialize_type?: number;
-  token?: Uint8Array;
-  supported_table_version?: bigint;
+  split_info?: Uint8Array | undefined;
+  start_time_us?: bigint | undefined;
+  end_time_us?: bigint | undefined;
+  fields_to_get?: TimeseriesFieldsToGetMsg[] | undefined;
+  limit?: number | undefined;
+  data_serialize_type?: number | undefined;
+  token?: Uint8Array | undefined;
+  supported_table_version?: bigint | undefined;
 }
 export interface ScanTimeseriesDataResponseMsg {
-  data_serialize_type?: number;
+  data_serialize_type?: number | undefined;
   data: Uint8Array;
-  next_token?: Uint8Array;
+  next_token?: Uint8Array | undefined;
 }
 export type EmptyMsg = Record<string, never>;
 

@@ -6,6 +6,9 @@
  * int64 as bigint, enums as numbers, bytes as Uint8Array and repeated fields always as arrays. Missing
  * required fields and malformed bytes throw `ProtoDecodeError`, which servers answer with 400
  * OTSParameterInvalid.
+ *
+ * Optional fields accept `undefined`: the codec writes a field only when it is neither undefined nor null, so
+ * an undefined value and an absent key encode the same bytes. Decoding never produces undefined keys.
  */
 import { ProtoDecodeError, protoCodec } from './codec';
 import { WIDE } from './descriptors';
@@ -34,12 +37,12 @@ type Int64 = bigint | number;
 
 export interface ErrorMessage {
   code: string;
-  message?: string;
+  message?: string | undefined;
 }
 export interface PrimaryKeySchema {
   name: string;
   type: number;
-  option?: number;
+  option?: number | undefined;
 }
 export interface DefinedColumnSchema {
   name: string;
@@ -47,20 +50,20 @@ export interface DefinedColumnSchema {
 }
 export interface TableMeta {
   table_name: string;
-  primary_key?: PrimaryKeySchema[];
-  defined_column?: DefinedColumnSchema[];
+  primary_key?: PrimaryKeySchema[] | undefined;
+  defined_column?: DefinedColumnSchema[] | undefined;
 }
 export interface TableOptions {
-  time_to_live?: number;
-  max_versions?: number;
-  bloom_filter_type?: number;
-  block_size?: number;
-  deviation_cell_version_in_sec?: Int64;
-  allow_update?: boolean;
+  time_to_live?: number | undefined;
+  max_versions?: number | undefined;
+  bloom_filter_type?: number | undefined;
+  block_size?: number | undefined;
+  deviation_cell_version_in_sec?: Int64 | undefined;
+  allow_update?: boolean | undefined;
 }
 export interface CapacityUnit {
-  read?: number;
-  write?: number;
+  read?: number | undefined;
+  write?: number | undefined;
 }
 export interface ReservedThroughput {
   capacity_unit: CapacityUnit;
@@ -68,47 +71,47 @@ export interface ReservedThroughput {
 export interface ReservedThroughputDetails {
   capacity_unit: CapacityUnit;
   last_increase_time: Int64;
-  last_decrease_time?: Int64;
+  last_decrease_time?: Int64 | undefined;
 }
 export interface ConsumedCapacity {
   capacity_unit: CapacityUnit;
 }
 export interface Condition {
   row_existence: number;
-  column_condition?: Uint8Array;
+  column_condition?: Uint8Array | undefined;
 }
 export interface TimeRange {
-  start_time?: Int64;
-  end_time?: Int64;
-  specific_time?: Int64;
+  start_time?: Int64 | undefined;
+  end_time?: Int64 | undefined;
+  specific_time?: Int64 | undefined;
 }
 export interface ReturnContent {
-  return_type?: number;
-  return_column_names?: string[];
+  return_type?: number | undefined;
+  return_column_names?: string[] | undefined;
 }
 export interface StreamSpecification {
   enable_stream: boolean;
-  expiration_time?: number;
+  expiration_time?: number | undefined;
 }
 export interface StreamDetails {
   enable_stream: boolean;
-  stream_id?: string;
-  expiration_time?: number;
-  last_enable_time?: Int64;
+  stream_id?: string | undefined;
+  expiration_time?: number | undefined;
+  last_enable_time?: Int64 | undefined;
 }
 export interface IndexMeta {
   name: string;
-  primary_key?: string[];
-  defined_column?: string[];
+  primary_key?: string[] | undefined;
+  defined_column?: string[] | undefined;
   index_update_mode: number;
   index_type: number;
-  index_sync_phase?: number;
+  index_sync_phase?: number | undefined;
 }
 
 export interface CreateIndexRequest {
   main_table_name: string;
   index_meta: IndexMeta;
-  include_base_data?: boolean;
+  include_base_data?: boolean | undefined;
 }
 export interface DropIndexRequest {
   main_table_name: string;
@@ -118,9 +121,9 @@ export interface DropIndexRequest {
 export interface CreateTableRequest {
   table_meta: TableMeta;
   reserved_throughput: ReservedThroughput;
-  table_options?: TableOptions;
-  stream_spec?: StreamSpecification;
-  index_metas?: IndexMeta[];
+  table_options?: TableOptions | undefined;
+  stream_spec?: StreamSpecification | undefined;
+  index_metas?: IndexMeta[] | undefined;
 }
 export interface ListTableResponse {
   table_names: string[];
@@ -132,95 +135,95 @@ export interface DescribeTableResponse {
   table_meta: TableMeta;
   reserved_throughput_details: ReservedThroughputDetails;
   table_options: TableOptions;
-  table_status?: number;
-  stream_details?: StreamDetails;
-  shard_splits?: Uint8Array[];
-  index_metas?: IndexMeta[];
+  table_status?: number | undefined;
+  stream_details?: StreamDetails | undefined;
+  shard_splits?: Uint8Array[] | undefined;
+  index_metas?: IndexMeta[] | undefined;
 }
 export interface UpdateTableRequest {
   table_name: string;
-  reserved_throughput?: ReservedThroughput;
-  table_options?: TableOptions;
-  stream_spec?: StreamSpecification;
+  reserved_throughput?: ReservedThroughput | undefined;
+  table_options?: TableOptions | undefined;
+  stream_spec?: StreamSpecification | undefined;
 }
 export interface UpdateTableResponse {
   reserved_throughput_details: ReservedThroughputDetails;
   table_options: TableOptions;
-  stream_details?: StreamDetails;
+  stream_details?: StreamDetails | undefined;
 }
 export interface ReadOptions {
-  columns_to_get?: string[];
-  time_range?: TimeRange;
-  max_versions?: number;
-  filter?: Uint8Array;
-  start_column?: string;
-  end_column?: string;
+  columns_to_get?: string[] | undefined;
+  time_range?: TimeRange | undefined;
+  max_versions?: number | undefined;
+  filter?: Uint8Array | undefined;
+  start_column?: string | undefined;
+  end_column?: string | undefined;
 }
 export interface GetRowRequest extends ReadOptions {
   table_name: string;
   primary_key: Uint8Array;
-  token?: Uint8Array;
-  transaction_id?: string;
+  token?: Uint8Array | undefined;
+  transaction_id?: string | undefined;
 }
 export interface GetRowResponse {
   consumed: ConsumedCapacity;
   row: Uint8Array;
-  next_token?: Uint8Array;
+  next_token?: Uint8Array | undefined;
 }
 export interface PutRowRequest {
   table_name: string;
   row: Uint8Array;
   condition: Condition;
-  return_content?: ReturnContent;
-  transaction_id?: string;
+  return_content?: ReturnContent | undefined;
+  transaction_id?: string | undefined;
 }
 export interface UpdateRowRequest {
   table_name: string;
   row_change: Uint8Array;
   condition: Condition;
-  return_content?: ReturnContent;
-  transaction_id?: string;
+  return_content?: ReturnContent | undefined;
+  transaction_id?: string | undefined;
 }
 export interface DeleteRowRequest {
   table_name: string;
   primary_key: Uint8Array;
   condition: Condition;
-  return_content?: ReturnContent;
-  transaction_id?: string;
+  return_content?: ReturnContent | undefined;
+  transaction_id?: string | undefined;
 }
 export interface WriteRowResponse {
   consumed: ConsumedCapacity;
-  row?: Uint8Array;
+  row?: Uint8Array | undefined;
 }
 export interface GetRangeRequest extends ReadOptions {
   table_name: string;
   direction: number;
-  limit?: number;
+  limit?: number | undefined;
   inclusive_start_primary_key: Uint8Array;
   exclusive_end_primary_key: Uint8Array;
-  token?: Uint8Array;
-  transaction_id?: string;
+  token?: Uint8Array | undefined;
+  transaction_id?: string | undefined;
 }
 export interface GetRangeResponse {
   consumed: ConsumedCapacity;
   rows: Uint8Array;
-  next_start_primary_key?: Uint8Array;
-  next_token?: Uint8Array;
+  next_start_primary_key?: Uint8Array | undefined;
+  next_token?: Uint8Array | undefined;
 }
 export interface TableInBatchGetRowRequest extends ReadOptions {
   table_name: string;
   primary_key: Uint8Array[];
-  token?: Uint8Array[];
+  token?: Uint8Array[] | undefined;
 }
 export interface BatchGetRowRequest {
   tables: TableInBatchGetRowRequest[];
 }
 export interface RowInBatchGetRowResponse {
   is_ok: boolean;
-  error?: ErrorMessage;
-  consumed?: ConsumedCapacity;
-  row?: Uint8Array;
-  next_token?: Uint8Array;
+  error?: ErrorMessage | undefined;
+  consumed?: ConsumedCapacity | undefined;
+  row?: Uint8Array | undefined;
+  next_token?: Uint8Array | undefined;
 }
 export interface BatchGetRowResponse {
   tables: { table_name: string; rows: RowInBatchGetRowResponse[] }[];
@@ -229,18 +232,18 @@ export interface RowInBatchWriteRowRequest {
   type: number;
   row_change: Uint8Array;
   condition: Condition;
-  return_content?: ReturnContent;
+  return_content?: ReturnContent | undefined;
 }
 export interface BatchWriteRowRequest {
   tables: { table_name: string; rows: RowInBatchWriteRowRequest[] }[];
-  transaction_id?: string;
-  is_atomic?: boolean;
+  transaction_id?: string | undefined;
+  is_atomic?: boolean | undefined;
 }
 export interface RowInBatchWriteRowResponse {
   is_ok: boolean;
-  error?: ErrorMessage;
-  consumed?: ConsumedCapacity;
-  row?: Uint8Array;
+  error?: ErrorMessage | undefined;
+  consumed?: ConsumedCapacity | undefined;
+  row?: Uint8Array | undefined;
 }
 export interface BatchWriteRowResponse {
   tables: { table_name: string; rows: RowInBatchWriteRowResponse[] }[];
@@ -256,7 +259,7 @@ export interface SingleColumnValueFilter {
   column_value: Uint8Array;
   filter_if_missing: boolean;
   latest_version_only: boolean;
-  value_trans_rule?: { regex: string; cast_type?: number };
+  value_trans_rule?: { regex: string; cast_type?: number } | undefined;
 }
 export interface CompositeColumnValueFilter {
   combinator: number;
@@ -270,19 +273,19 @@ export interface ColumnPaginationFilter {
 export const SqlPayloadVersion = { SQL_PLAIN_BUFFER: 1, SQL_FLAT_BUFFERS: 2 } as const;
 export interface SqlQueryRequest {
   query: string;
-  version?: number;
+  version?: number | undefined;
 }
 export interface TableConsumedCapacity {
-  table_name?: string;
-  consumed?: ConsumedCapacity;
-  reserved_throughput?: ReservedThroughput;
+  table_name?: string | undefined;
+  consumed?: ConsumedCapacity | undefined;
+  reserved_throughput?: ReservedThroughput | undefined;
 }
 export interface SqlQueryResponse {
   consumes: TableConsumedCapacity[];
-  rows?: Uint8Array;
-  version?: number;
-  type?: number;
-  search_consumes?: { table_name?: string; index_name?: string; consumed?: ConsumedCapacity }[];
+  rows?: Uint8Array | undefined;
+  version?: number | undefined;
+  type?: number | undefined;
+  search_consumes?: { table_name?: string; index_name?: string; consumed?: ConsumedCapacity }[] | undefined;
 }
 
 /** Message name → plain-object shape, so encode/decode are typed by name. */

@@ -1,6 +1,7 @@
 /** Stored points as response rows (GetTimeseriesData, ScanTimeseriesData): key columns, fields, fields_to_get. */
 import { crc32c } from '../../../../lib/tablestore/protocol/crc32c';
 import type { PrimaryKeyCell } from '../../../../lib/tablestore/protocol/plainbuffer';
+import type { TimeseriesFieldsToGetMsg } from '../../../../lib/tablestore/protocol/proto/timeseries';
 import type { PointRowInput } from '../../../../lib/tablestore/timeseries/rows';
 import { errors } from '../../errors';
 import { KeyReader } from './keys';
@@ -71,9 +72,7 @@ export function pointOf(
   };
 }
 
-export function fieldsWanted(
-  list: readonly { name?: string; type?: number }[] | undefined,
-): Map<string, number> | undefined {
+export function fieldsWanted(list: readonly TimeseriesFieldsToGetMsg[] | undefined): Map<string, number> | undefined {
   if (!list || list.length === 0) return undefined;
   const want = new Map<string, number>();
   for (const f of list) {

@@ -26,8 +26,8 @@ import { dataSpace, requireTimeseriesTable } from './table';
 /** Key range of one scan split: [gte, lt) over point keys, bound to its table. */
 interface SplitRange {
   readonly table: string;
-  readonly gte?: Uint8Array;
-  readonly lt?: Uint8Array;
+  readonly gte?: Uint8Array | undefined;
+  readonly lt?: Uint8Array | undefined;
 }
 
 function encodeSplit(split: SplitRange): Uint8Array {

@@ -116,9 +116,9 @@ export function definitionFromCreate(
     disableHashPartitionKey: meta.disable_hash_partition_key ?? false,
     disableTimeseriesMetaIndex: meta.disable_timeseries_meta_index ?? false,
     analyticalStores: analyticalStores.map((s) => ({
-      storeName: s.store_name,
-      timeToLive: s.time_to_live,
-      syncOption: s.sync_option,
+      ...(s.store_name === undefined ? {} : { storeName: s.store_name }),
+      ...(s.time_to_live === undefined ? {} : { timeToLive: s.time_to_live }),
+      ...(s.sync_option === undefined ? {} : { syncOption: s.sync_option }),
     })),
     lastpointIndexes: [...lastpointIndexes],
   };

@@ -22,7 +22,7 @@ export type FilterNode =
       readonly value: ColumnValue;
       readonly filterIfMissing: boolean;
       readonly latestOnly: boolean;
-      readonly transform?: { readonly regex: RegExp; readonly castType?: number };
+      readonly transform?: { readonly regex: RegExp; readonly castType?: number | undefined } | undefined;
     }
   | { readonly kind: 'composite'; readonly op: number; readonly subs: readonly FilterNode[] }
   | { readonly kind: 'pagination'; readonly offset: number; readonly limit: number };
@@ -39,7 +39,7 @@ function parseNode(msg: FilterMessage, depth: number, counter: { n: number }): F
         throw errors.parameterInvalid(`A filter may have at most ${MAX_SUB_CONDITIONS} conditions.`);
       const needsValue = f.comparator !== ComparatorType.CT_EXIST && f.comparator !== ComparatorType.CT_NOT_EXIST;
       const value = needsValue || f.column_value.length > 0 ? decodeColumnValue(f.column_value) : false;
-      let transform: { regex: RegExp; castType?: number } | undefined;
+      let transform: { regex: RegExp; castType?: number | undefined } | undefined;
       if (f.value_trans_rule) {
         try {
           transform = { regex: new RegExp(f.value_trans_rule.regex), castType: f.value_trans_rule.cast_type };
@@ -99,7 +99,10 @@ function compareValues(a: ColumnValue, b: ColumnValue): number | undefined {
   return undefined;
 }
 
-function transformValue(value: ColumnValue, t: { regex: RegExp; castType?: number }): ColumnValue | undefined {
+function transformValue(
+  value: ColumnValue,
+  t: { regex: RegExp; castType?: number | undefined },
+): ColumnValue | undefined {
   if (typeof value !== 'string') return undefined;
   const m = t.regex.exec(value);
   if (!m) return undefined;

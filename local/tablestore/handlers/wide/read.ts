@@ -32,7 +32,7 @@ function getOne(
   table: WideTable,
   pkBytes: Uint8Array,
   spec: ReadSpec,
-): { row?: PlainBufferRow; read: number } {
+): { row: PlainBufferRow | undefined; read: number } {
   const pk = decodeRow(pkBytes).primaryKey;
   checkPrimaryKey(table.def, pk, 'exact');
   const stored = ctx.store.get(table.space, encodeKey(table.def, pk));

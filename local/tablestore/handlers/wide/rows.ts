@@ -58,17 +58,17 @@ export function prune(def: WideTableDefinition, row: StoredRow, nowMs: number): 
 
 export interface ReadSpec {
   /** Requested attribute columns; undefined = all. */
-  readonly columns?: ReadonlySet<string>;
+  readonly columns?: ReadonlySet<string> | undefined;
   /** columns_to_get named a primary-key column, so the row comes back even without attributes. */
   readonly pkRequested: boolean;
-  readonly start?: number;
-  readonly end?: number;
-  readonly specific?: number;
-  readonly maxVersions?: number;
-  readonly filter?: FilterNode;
-  readonly pagination?: { readonly offset: number; readonly limit: number };
-  readonly startColumn?: string;
-  readonly endColumn?: string;
+  readonly start?: number | undefined;
+  readonly end?: number | undefined;
+  readonly specific?: number | undefined;
+  readonly maxVersions?: number | undefined;
+  readonly filter?: FilterNode | undefined;
+  readonly pagination?: { readonly offset: number; readonly limit: number } | undefined;
+  readonly startColumn?: string | undefined;
+  readonly endColumn?: string | undefined;
 }
 
 function toMs(v: bigint | number | undefined): number | undefined {

@@ -134,9 +134,15 @@ const createTable: ApiHandler = async (ctx, body) => {
     definedColumns,
     options,
     reservedThroughput: { read: cu.read ?? 0, write: cu.write ?? 0, lastIncreaseTime: Math.floor(nowMs / 1000) },
-    stream: req.stream_spec?.enable_stream
-      ? { enabled: true, expirationTime: req.stream_spec.expiration_time ?? 24, lastEnableTime: nowMs * 1000 }
-      : undefined,
+    ...(req.stream_spec?.enable_stream
+      ? {
+          stream: {
+            enabled: true,
+            expirationTime: req.stream_spec.expiration_time ?? 24,
+            lastEnableTime: nowMs * 1000,
+          },
+        }
+      : {}),
   };
   const indexWrites = tableIndexWrites(ctx, name, definition, indexMetas);
   await ctx.catalog.put({ name, kind: 'wide', createdAtMs: nowMs, definition }, indexWrites);
@@ -217,11 +223,12 @@ const updateTable: ApiHandler = async (ctx, body) => {
     const write = cu.write ?? reservedThroughput.write;
     const up = read > reservedThroughput.read || write > reservedThroughput.write;
     const down = read < reservedThroughput.read || write < reservedThroughput.write;
+    const lastDecreaseTime = down ? nowSec : reservedThroughput.lastDecreaseTime;
     reservedThroughput = {
       read,
       write,
       lastIncreaseTime: up ? nowSec : reservedThroughput.lastIncreaseTime,
-      lastDecreaseTime: down ? nowSec : reservedThroughput.lastDecreaseTime,
+      ...(lastDecreaseTime === undefined ? {} : { lastDecreaseTime }),
     };
   }
   let stream = def.stream;
@@ -234,7 +241,14 @@ const updateTable: ApiHandler = async (ctx, body) => {
         }
       : undefined;
   }
-  const next: WideTableDefinition = { ...def, options, reservedThroughput, stream };
+  // Disabling the stream drops the key, as a reload of the JSON catalog record would (no `stream: undefined`).
+  const { stream: _previousStream, ...unchanged } = def;
+  const next: WideTableDefinition = {
+    ...unchanged,
+    options,
+    reservedThroughput,
+    ...(stream === undefined ? {} : { stream }),
+  };
   if (describeIndexes(ctx, table.name).length > 0) checkBaseOptions(table.name, next);
   await ctx.catalog.put({ ...record, definition: next });
   return encodeMessage('UpdateTableResponse', {

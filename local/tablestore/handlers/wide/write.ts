@@ -41,7 +41,7 @@ interface Planned {
   readonly writes: KvWrite[];
   readonly readCu: number;
   readonly writeCu: number;
-  readonly returnRow?: Uint8Array;
+  readonly returnRow: Uint8Array | undefined;
 }
 
 /** Where a plan reads the current row: the store, or the store plus the earlier rows of the same batch. */
