@@ -59,6 +59,17 @@ const VALIDATORS_OF: Readonly<Record<string, (id: string) => boolean>> = {
     id === 'auditEvent' || /^route:GET \/(tables\/\{table\}\/rows|timeseries\/\{table\}\/(points|latest))$/.test(id),
 };
 
+/**
+ * Modules a function loads on first use, built as CommonJS files beside its index.js instead of into it:
+ * code only some requests need stays out of the bundle (its size budget, its cold start). They must be
+ * imported with `await import(...)` only, and import nothing of ours that holds state or classes (the side
+ * file has its own copy of whatever it imports).
+ */
+const SIDE_MODULES: Readonly<Record<string, readonly string[]>> = {
+  'http-api': ['lib/api/sql-guard.ts', 'lib/api/routes/search-service.ts'],
+  'table-audit': ['lib/api/sql-guard.ts', 'lib/api/routes/search-service.ts'],
+};
+
 /** Annotation keywords (for OpenAPI readers) that validation ignores: left out of the generated code. */
 const ANNOTATIONS = new Set(['description', 'title', 'examples']);
 function withoutAnnotations(value: unknown): unknown {
@@ -71,6 +82,54 @@ function withoutAnnotations(value: unknown): unknown {
   );
 }
 
+/**
+ * Request schemas share most of their parts (the path parameters of every /tables/{table} route, a query
+ * schema used by two routes): each distinct `params`, `query` and `body` schema becomes one named schema that
+ * the request schemas reference, and request schemas that end up identical share one validator, so the
+ * generated code holds each part once. Validation is the same as with the inline schemas tests compile.
+ */
+function sharedParts(ids: ReadonlyArray<[string, Record<string, unknown>]>): {
+  parts: Array<[string, unknown]>;
+  schemas: Array<[string, Record<string, unknown>]>;
+  alias: Map<string, string>;
+} {
+  const partIds = new Map<string, string>();
+  const parts: Array<[string, unknown]> = [];
+  const byJson = new Map<string, string>();
+  const schemas: Array<[string, Record<string, unknown>]> = [];
+  const alias = new Map<string, string>();
+  for (const [id, schema] of ids) {
+    const props = schema.properties as Record<string, unknown> | undefined;
+    let out = schema;
+    if (props && typeof props === 'object') {
+      const refd: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(props)) {
+        if (k !== 'params' && k !== 'query' && k !== 'body') {
+          refd[k] = v;
+          continue;
+        }
+        const json = JSON.stringify(v);
+        let partId = partIds.get(json);
+        if (partId === undefined) {
+          partId = `part:${partIds.size}`;
+          partIds.set(json, partId);
+          parts.push([partId, v]);
+        }
+        refd[k] = { $ref: partId };
+      }
+      out = { ...schema, properties: refd };
+    }
+    const json = JSON.stringify(out);
+    const same = byJson.get(json);
+    if (same !== undefined) alias.set(id, same);
+    else {
+      byJson.set(json, id);
+      schemas.push([id, out]);
+    }
+  }
+  return { parts, schemas, alias };
+}
+
 /** ajv standalone code of the validators `wanted` selects, as the ES module that replaces lib/api/validators.ts. */
 export async function standaloneValidators(wanted: (id: string) => boolean = () => true): Promise<string> {
   const [{ default: Ajv2020 }, { default: standaloneCode }, { validatorSchemas }, { VALIDATOR_OPTIONS }] =
@@ -81,20 +140,30 @@ export async function standaloneValidators(wanted: (id: string) => boolean = () 
       import('../lib/api/validators'),
     ]);
   // The same options as the validators compiled at run time in tests and `tsx` runs.
-  const ajv = new Ajv2020({ ...VALIDATOR_OPTIONS, code: { source: true, esm: true } });
+  // `inlineRefs: false`: the shared parts below stay one function each instead of being copied into every
+  // schema that references them.
+  const ajv = new Ajv2020({ ...VALIDATOR_OPTIONS, inlineRefs: false, code: { source: true, esm: true } });
   const exportsById: Record<string, string> = {};
-  const ids = Object.entries(validatorSchemas())
+  const selected = Object.entries(validatorSchemas())
     .filter(([id]) => wanted(id))
     .map(([id, schema]): [string, Record<string, unknown>] => [
       id,
       withoutAnnotations(schema) as Record<string, unknown>,
     ]);
-  ids.forEach(([id, schema], i) => {
+  const { parts, schemas, alias } = sharedParts(selected);
+  for (const [partId, part] of parts) ajv.addSchema(part as Record<string, unknown>, partId);
+  schemas.forEach(([id, schema], i) => {
     ajv.addSchema(schema, id);
     exportsById[`v${i}`] = id;
   });
-  const table = ids.map(([id], i) => `${JSON.stringify(id)}: v${i}`).join(',\n  ');
-  return `${standaloneCode(ajv, exportsById)}
+  const index = new Map(schemas.map(([id], i) => [id, i]));
+  const table = selected
+    .map(([id]) => `${JSON.stringify(id)}: v${index.get(alias.get(id) ?? id) as number}`)
+    .join(',\n  ');
+  // Error objects keep instancePath, keyword, params and message (all lib/api/error-mapping.ts reads); the
+  // schemaPath of each is dropped from the generated code, a few KiB of string literals per bundle.
+  const code = standaloneCode(ajv, exportsById).replace(/schemaPath:"(?:[^"\\]|\\.)*",/g, '');
+  return `${code}
 const compiled = {
   ${table}
 };
@@ -142,13 +211,31 @@ export async function buildFunctions(
       legalComments: 'external',
       metafile: true,
       logLevel: 'warning',
-      plugins: [precompiledValidators(validators), unusedPinoParts()],
+      plugins: [precompiledValidators(validators), unusedPinoParts(), sideModules(SIDE_MODULES[name] ?? [])],
       // Loaded on demand by TablestoreClients.sdk(), never bundled.
       external: ['tablestore'],
       // Strict mode for the whole file (the directive must come first), and stack traces in FC logs that
       // point at our TypeScript sources.
       banner: { js: '"use strict";process.setSourceMapsEnabled&&process.setSourceMapsEnabled(true);' },
     });
+    const bytes = outputBytes(result.metafile, outfile);
+    for (const side of SIDE_MODULES[name] ?? []) {
+      const sideOut = join(outdir, sideFileName(side));
+      await build({
+        entryPoints: [join(root, side)],
+        outfile: sideOut,
+        bundle: true,
+        platform: 'node',
+        target: 'node20',
+        format: 'cjs',
+        minify: true,
+        sourcemap: 'linked',
+        sourcesContent: false,
+        legalComments: 'external',
+        logLevel: 'warning',
+        banner: { js: '"use strict";' },
+      });
+    }
     // The repository is "type": "module"; this marker keeps the bundle CommonJS when run from the checkout
     // (s local, the local FC runner) exactly as on FC, where the folder is uploaded alone.
     writeFileSync(join(outdir, 'package.json'), `${JSON.stringify({ type: 'commonjs', private: true }, null, 2)}\n`);
@@ -158,10 +245,35 @@ export async function buildFunctions(
     // Outside the uploaded folder: what each bundle is made of (`npm run bench` prints the largest parts).
     mkdirSync(join(outRoot, '.meta'), { recursive: true });
     writeFileSync(join(outRoot, '.meta', `${name}.json`), JSON.stringify(result.metafile));
-    const bytes = outputBytes(result.metafile, outfile);
     built.push({ name, outfile, bytes });
   }
   return built;
+}
+
+const sideFileName = (source: string): string => `${source.split('/').pop()?.replace(/\.ts$/, '') ?? source}.js`;
+
+/**
+ * Resolves a dynamic import of a side module to its file beside index.js (kept external); a static import
+ * of one fails the build, as it would pull the module back into the bundle.
+ */
+function sideModules(sources: readonly string[]): Plugin {
+  const targets = new Map(sources.map((s) => [join(root, s), sideFileName(s)]));
+  return {
+    name: 'side-modules',
+    setup(b) {
+      if (targets.size === 0) return;
+      b.onResolve({ filter: /^\.{1,2}\// }, (args) => {
+        const abs = resolve(args.resolveDir, args.path);
+        const file = targets.get(abs) ?? targets.get(`${abs}.ts`);
+        if (file === undefined) return undefined;
+        if (args.kind !== 'dynamic-import')
+          return {
+            errors: [{ text: `${args.path} is a side module (scripts/build.ts): import it with await import()` }],
+          };
+        return { path: `./${file}`, external: true };
+      });
+    },
+  };
 }
 
 /**

@@ -203,7 +203,11 @@ function describeIssue(issue: AjvIssue): string {
         ? 'path parameter'
         : where === 'payload'
           ? 'payload field'
-          : 'request';
+          : where === 'body'
+            ? 'body field'
+            : 'request';
+  if (where === 'body' && rest.length === 0 && issue.keyword !== 'required' && issue.keyword !== 'additionalProperties')
+    return `request body ${issue.message ?? 'is invalid'}`;
   if (issue.keyword === 'additionalProperties' && typeof issue.params?.additionalProperty === 'string') {
     return `unknown ${kind} '${issue.params.additionalProperty}'`;
   }

@@ -12,7 +12,7 @@ import { buildOpenApi } from './openapi';
 import { createPageTokens, type PageTokens } from './page-token';
 import type { TablestoreReaders } from './ports';
 import { createRouter } from './router';
-import { routes, type RouteDeps } from './routes';
+import { routes as apiRoutes, type Route, type RouteDeps } from './routes';
 import { isExplorerPath } from '../explorer/paths';
 
 export interface HttpAppOptions {
@@ -26,6 +26,8 @@ export interface HttpAppOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Stop this long before the function deadline with a 504 (default 300 ms). */
   readonly timeoutEarlyInMillis?: number;
+  /** The route table; the API's own (lib/api/routes.ts) unless a test serves others through the same chain. */
+  readonly routes?: readonly Route[];
 }
 
 type ChainMiddleware = MiddlewareObj<HttpRequest, FcHttpResponse, Error, LoggedContext>;
@@ -52,6 +54,7 @@ export function jsonResponse(statusCode: number, body: JsonValue, requestId: str
  */
 export function createHttpHandler(options: HttpAppOptions): FcHttpHandler {
   const log = options.logger ?? createLogger();
+  const routes = options.routes ?? apiRoutes;
   const router = createRouter(routes);
   let openapi: unknown;
   const tokenCache = new Map<string, PageTokens>();

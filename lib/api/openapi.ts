@@ -7,6 +7,8 @@ const ERROR_TEXT: Record<number, string> = {
   404: 'Table, row or route not found.',
   405: 'Method not allowed.',
   409: 'The series a page token points into changed; repeat the query without next.',
+  413: 'The request body is larger than the API accepts.',
+  415: 'The request body is not sent as application/json.',
   500: 'Invalid function configuration or internal error.',
   503: 'Tablestore throttled the request after retries; see Retry-After.',
   504: 'The function deadline was reached.',
@@ -29,7 +31,9 @@ export function buildOpenApi(routes: readonly Route[], version = '0.1.0'): Recor
     const responses: Record<string, unknown> = {
       200: { description: 'OK', content: { 'application/json': { schema: route.response } } },
     };
-    for (const status of [...route.errors, 405].sort()) {
+    // A body brings its own failures: too large, or not JSON; a malformed one is a 400.
+    const bodyErrors = route.body ? [400, 413, 415] : [];
+    for (const status of [...new Set([...route.errors, ...bodyErrors, 405])].sort()) {
       responses[String(status)] = {
         description: ERROR_TEXT[status] ?? 'Error.',
         ...(status === 503
@@ -45,6 +49,9 @@ export function buildOpenApi(routes: readonly Route[], version = '0.1.0'): Recor
         summary: route.summary,
         ...(route.actions.length > 0 ? { 'x-ram-actions': [...route.actions] } : {}),
         parameters,
+        ...(route.body
+          ? { requestBody: { required: true, content: { 'application/json': { schema: route.body } } } }
+          : {}),
         responses,
       },
     };

@@ -3,6 +3,8 @@
  * these over the shared WideTableClient and TimeseriesClient; keeping the routes on this narrow surface documents exactly which
  * Tablestore APIs (and therefore which RAM actions) each route uses.
  */
+import type { CallOptions, Transport } from '../tablestore/transport/index';
+import type { SqlQueryResult } from '../tablestore/wide';
 import type { PkBound, PkType, TsValue } from './lossless';
 
 export type PrimaryKey = Array<[name: string, value: TsValue]>;
@@ -27,6 +29,19 @@ export interface WideTableInfo {
   };
   readonly reservedThroughput?: { readonly read: number; readonly write: number };
   readonly status?: string;
+  /** Secondary indexes (docs/protocol-indexes.md), in creation order. */
+  readonly indexes?: readonly IndexInfo[];
+}
+
+export interface IndexInfo {
+  readonly name: string;
+  readonly type: 'GLOBAL' | 'LOCAL';
+  readonly updateMode: 'ASYNC' | 'SYNC';
+  /** Index columns in order (the index table's key continues with the base key columns not among them). */
+  readonly primaryKey: readonly string[];
+  /** Attribute columns the index carries. */
+  readonly definedColumns: readonly string[];
+  readonly syncPhase?: 'FULL' | 'INCR';
 }
 
 export interface WideRow {
@@ -78,6 +93,17 @@ export interface WideReader {
   getRow(table: string, primaryKey: PrimaryKey, columns?: readonly string[]): Promise<WideRow | undefined>;
   /** ots:GetRange; `next` is the full primary key to continue from, absent when the range is done. */
   getRange(query: RangeQuery): Promise<{ rows: WideRow[]; next?: PrimaryKey }>;
+  /**
+   * ots:BatchGetRow on one table, in as many requests as its 100-row limit needs; one entry per key, in
+   * order, undefined where the row does not exist. A row the service failed fails the whole call.
+   */
+  batchGetRow(
+    table: string,
+    primaryKeys: readonly PrimaryKey[],
+    columns?: readonly string[],
+  ): Promise<Array<WideRow | undefined>>;
+  /** One SQL statement (ots:SQLSelect, ots:SQLShowTable or ots:SQLDescribeTable by its kind). */
+  sql(statement: string): Promise<SqlQueryResult>;
 }
 
 export interface TimeseriesTableInfo {
@@ -146,7 +172,19 @@ export interface TimeseriesReader {
   getData(query: DataQuery): Promise<{ points: Point[]; next?: Uint8Array }>;
 }
 
+/**
+ * What the search routes need (ots:Search, ots:ListSearchIndex, ots:DescribeSearchIndex): the shared
+ * transport, on which lib/api/routes/search-service.ts (loaded with the first search request) runs the lean
+ * SearchClient, and each call's deadline and cancellation.
+ */
+export interface SearchAccess {
+  readonly transport: Transport;
+  options(): Pick<CallOptions, 'deadlineMs' | 'signal'>;
+}
+
 export interface TablestoreReaders {
   readonly wide: WideReader;
   readonly timeseries: TimeseriesReader;
+  /** Absent where nothing searches (test doubles of the other readers). */
+  readonly search?: SearchAccess;
 }

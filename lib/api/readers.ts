@@ -38,5 +38,9 @@ export function readersFor(config: ApiConfig, context: FcContext, signal?: Abort
     ...(remaining ? { deadlineMs: Math.max(1, remaining() - CALL_RESERVE_MS) } : {}),
   });
   const caller = async () => (await credentials()).accessKeyId;
-  return { wide: wideReader(clients.wide, options, caller), timeseries: timeseriesReader(clients.timeseries, options) };
+  return {
+    wide: wideReader(clients.wide, options, caller),
+    timeseries: timeseriesReader(clients.timeseries, options),
+    search: { transport: clients.wide.transport, options },
+  };
 }

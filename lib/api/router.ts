@@ -12,18 +12,71 @@ export const routeValidatorId = (route: Route): string => `route:${route.method}
 interface ValidatedEvent {
   params: Record<string, string>;
   query: Record<string, unknown>;
+  /** Present for routes that declare a body: the parsed JSON, checked by the same validator. */
+  body?: Record<string, unknown>;
   requestId: string;
   deps: RouteDeps;
 }
 
+/**
+ * The largest request body a route takes, in bytes after FC's base64 decoding (lib/fc/http-event.ts). The
+ * bodies are small JSON documents (a SQL statement, a search query); anything larger is refused with a 413
+ * before it is parsed.
+ */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** application/json or a +json type, optionally with a UTF-8 charset (JSON has no other encoding, RFC 8259 §8.1). */
+const JSON_TYPE = /^application\/(?:json|[\w.+-]+\+json)\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
+
+/**
+ * The JSON body of a request to a route that declares one: 400 when it is absent or not JSON (naming the
+ * request body), 415 for another content type, 413 above MAX_BODY_BYTES. The shape is the validator's job.
+ */
+export function readJsonBody(request: HttpRequest): unknown {
+  if (request.body.length === 0)
+    throw new ApiError(
+      400,
+      'InvalidBody',
+      'the request body is required: a JSON object (Content-Type: application/json)',
+    );
+  const type = request.headers['content-type'];
+  if (type === undefined || !JSON_TYPE.test(type.trim()))
+    throw new ApiError(
+      415,
+      'UnsupportedMediaType',
+      `the request body must be sent as Content-Type: application/json${type === undefined ? '' : ` (got '${type.slice(0, 100)}')`}`,
+    );
+  if (request.body.length > MAX_BODY_BYTES)
+    throw new ApiError(
+      413,
+      'PayloadTooLarge',
+      `the request body is ${request.body.length} bytes; at most ${MAX_BODY_BYTES} are accepted`,
+    );
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(request.body);
+  } catch {
+    throw new ApiError(400, 'InvalidBody', 'the request body is not valid UTF-8');
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new ApiError(400, 'InvalidBody', 'the request body is not valid JSON');
+  }
+}
+
 type Inner = (event: ValidatedEvent, context: object) => Promise<JsonValue>;
 
-/** The request schema @middy/validator checks: path and query parameters, unknown query parameters rejected. */
+/**
+ * The request schema @middy/validator checks: path and query parameters, unknown query parameters rejected,
+ * and the body of a route that declares one.
+ */
 export function requestSchema(route: Route): Record<string, unknown> {
   return {
     type: 'object',
-    required: ['params', 'query'],
+    required: route.body ? ['params', 'query', 'body'] : ['params', 'query'],
     properties: {
+      ...(route.body ? { body: route.body } : {}),
       params: { type: 'object', properties: route.params, required: Object.keys(route.params) },
       query: {
         type: 'object',
@@ -47,7 +100,15 @@ function innerHandler(c: Compiled): Inner {
   c.inner ??= middy<ValidatedEvent, JsonValue>()
     .use(validator({ eventSchema: eventValidator(routeValidatorId(c.route), requestSchema(c.route)) }))
     .handler((event) =>
-      c.route.handle({ params: event.params, query: event.query, requestId: event.requestId }, event.deps),
+      c.route.handle(
+        {
+          params: event.params,
+          query: event.query,
+          ...(event.body === undefined ? {} : { body: event.body }),
+          requestId: event.requestId,
+        },
+        event.deps,
+      ),
     ) as unknown as Inner;
   return c.inner;
 }
@@ -89,6 +150,8 @@ export function createRouter(routes: readonly Route[]): Router {
         const event: ValidatedEvent = {
           params: { ...params },
           query: { ...request.query },
+          // Only routes that declare a body read one; a GET's body is ignored as before.
+          ...(c.route.body ? { body: readJsonBody(request) as Record<string, unknown> } : {}),
           requestId: request.requestId,
           deps,
         };

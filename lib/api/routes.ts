@@ -5,106 +5,18 @@
  * handler of a typed request.
  */
 import { ApiError, notFound } from '../fc/errors';
-import { toApiError } from './error-mapping';
-import type { ApiConfig } from './config';
 import { compileFilter, filterColumns, filterSchema, needsAllVersions } from './filter';
-import {
-  decodePkValue,
-  encodeValue,
-  parseJsonObjectParam,
-  restorePk,
-  snapshotPk,
-  type JsonValue,
-  type PkBound,
-} from './lossless';
-import type { PageTokens, TokenBinding } from './page-token';
+import { decodePkValue, encodeValue, parseJsonObjectParam, restorePk, snapshotPk, type JsonValue } from './lossless';
 import { parseNameList, parseTags, parseTimeParam } from './params';
-import type {
-  PkColumn,
-  Point,
-  PrimaryKey,
-  PrimaryKeyBound,
-  TablestoreReaders,
-  WideRow,
-  WideTableInfo,
-  TimeseriesTableInfo,
-  SeriesKey,
-} from './ports';
-import { TABLE_NAME, query, queryResponses, responses, type Schema } from './schemas';
+import type { PkColumn, Point, PrimaryKey, WideTableInfo, TimeseriesTableInfo, SeriesKey } from './ports';
+import { TABLE_NAME, query, queryResponses, responses } from './schemas';
 import { parseAgg, parseInterval } from './aggregate';
 import { isPosition, readPoints, type PointsPlan } from './series-query';
+import { searchRoutes } from './routes/search';
+import { sqlRoute } from './routes/sql';
+import { binding, call, openTable, rangeBound, rowJson, str, visible, type Route } from './route-kit';
 
-export interface RouteRequest {
-  readonly params: Readonly<Record<string, string>>;
-  /** Validated and coerced query parameters. */
-  readonly query: Readonly<Record<string, unknown>>;
-  readonly requestId: string;
-}
-
-/** Resolved lazily so that routes that need no Tablestore (health, OpenAPI) work without configuration. */
-export interface RouteDeps {
-  config(): ApiConfig;
-  readers(): Promise<TablestoreReaders>;
-  tokens(): PageTokens;
-  openapi(): unknown;
-}
-
-export interface Route {
-  readonly method: 'GET';
-  /** OpenAPI-style template, e.g. /tables/{table}/rows */
-  readonly path: string;
-  readonly operationId: string;
-  readonly summary: string;
-  readonly params: Readonly<Record<string, Schema>>;
-  readonly query: Readonly<Record<string, Schema>>;
-  readonly requiredQuery?: readonly string[];
-  readonly response: Schema;
-  /** RAM actions this route calls. */
-  readonly actions: readonly string[];
-  /** HTTP statuses the route documents besides 200. */
-  readonly errors: readonly number[];
-  handle(request: RouteRequest, deps: RouteDeps): Promise<JsonValue>;
-}
-
-/** Runs one Tablestore call and maps its failure with the action and table that failed. */
-async function call<T>(action: string, table: string | undefined, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    throw toApiError(error, { action, ...(table === undefined ? {} : { table }) });
-  }
-}
-
-function visible(config: ApiConfig, table: string): boolean {
-  return config.tables === undefined || config.tables.has(table);
-}
-
-function requireVisible(config: ApiConfig, table: string): void {
-  if (!visible(config, table)) throw new ApiError(404, 'TableNotFound', `Table '${table}' does not exist.`);
-}
-
-/** The table named in the path, once it is known to be visible, and this invocation's readers. */
-async function openTable(req: RouteRequest, deps: RouteDeps): Promise<{ table: string; readers: TablestoreReaders }> {
-  const table = req.params.table;
-  requireVisible(deps.config(), table);
-  return { table, readers: await deps.readers() };
-}
-
-const str = (q: RouteRequest['query'], k: string): string | undefined => (typeof q[k] === 'string' ? q[k] : undefined);
-
-function binding(route: string, table: string, q: RouteRequest['query']): TokenBinding {
-  const flat: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(q)) if (v !== undefined) flat[k] = String(v);
-  return { route, table, query: flat };
-}
-
-function rowJson(row: WideRow): JsonValue {
-  const primaryKey: Record<string, JsonValue> = {};
-  for (const [name, value] of row.primaryKey) primaryKey[name] = encodeValue(value);
-  const columns: Record<string, JsonValue> = {};
-  for (const c of row.columns) if (!Object.hasOwn(columns, c.name)) columns[c.name] = encodeValue(c.value);
-  return { primaryKey, columns };
-}
+export type { Route, RouteDeps } from './route-kit';
 
 function tableJson(info: WideTableInfo): JsonValue {
   const options: Record<string, JsonValue> = {};
@@ -131,47 +43,6 @@ function tsTableJson(info: TimeseriesTableInfo): JsonValue {
   if (info.fieldPrimaryKeys && info.fieldPrimaryKeys.length > 0) out.fieldPrimaryKeys = [...info.fieldPrimaryKeys];
   if (info.status !== undefined) out.status = info.status;
   return out;
-}
-
-/**
- * Builds a range bound from `start`/`end` JSON. The given columns must be a prefix of the primary key; the
- * rest take `fill` (forward: INF_MIN, backward: INF_MAX) so that a prefix bound sits at the first row of that
- * prefix in scan order, for start (inclusive) and end (exclusive) alike. After an explicit INF_MIN/INF_MAX the
- * remaining columns repeat it. An absent bound covers the whole table.
- */
-function rangeBound(
-  schema: readonly PkColumn[],
-  name: 'start' | 'end',
-  raw: string | undefined,
-  fill: 'INF_MIN' | 'INF_MAX',
-  whole: 'INF_MIN' | 'INF_MAX',
-): PrimaryKeyBound {
-  if (raw === undefined) return schema.map((col): [string, PkBound] => [col.name, whole]);
-  const given = parseJsonObjectParam(name, raw);
-  for (const key of Object.keys(given)) {
-    if (!schema.some((c) => c.name === key))
-      throw new ApiError(400, 'InvalidParameter', `query parameter '${name}': '${key}' is not a primary-key column`);
-  }
-  let open: 'INF_MIN' | 'INF_MAX' | undefined;
-  let missing: string | undefined;
-  return schema.map((col): [string, PkBound] => {
-    const present = Object.hasOwn(given, col.name);
-    if (open !== undefined) return [col.name, open];
-    if (!present) {
-      missing ??= col.name;
-      return [col.name, fill];
-    }
-    if (missing !== undefined) {
-      throw new ApiError(
-        400,
-        'InvalidParameter',
-        `query parameter '${name}' gives '${col.name}' but not the earlier primary-key column '${missing}'`,
-      );
-    }
-    const v = decodePkValue(given[col.name], col.type, `query parameter '${name}' column '${col.name}'`, true);
-    if (v === 'INF_MIN' || v === 'INF_MAX') open = v;
-    return [col.name, v];
-  });
 }
 
 function fullPk(schema: readonly PkColumn[], raw: string): PrimaryKey {
@@ -652,6 +523,8 @@ export const routes: readonly Route[] = [
       };
     },
   },
+  sqlRoute,
+  ...searchRoutes,
 ];
 
 /** Every RAM action any route calls (plus the audit's, which uses the same set). */

@@ -8,7 +8,8 @@ import type {
 } from '../tablestore/wide';
 import { INF_MAX, INF_MIN } from '../tablestore/wide';
 import { double } from '../tablestore/values';
-import { ErrorCode } from '../tablestore/protocol/errors';
+import { ErrorCode, TablestoreError } from '../tablestore/protocol/errors';
+import { ClientErrorCode } from '../tablestore/transport/index';
 import type { PkBound, TsValue } from './lossless';
 import type { ColumnFilter, PrimaryKey, PrimaryKeyBound, WideReader, WideRow, WideTableInfo } from './ports';
 
@@ -70,8 +71,12 @@ function info(d: TableDescription): WideTableInfo {
     options: { ...d.options },
     reservedThroughput: { ...d.reservedThroughput },
     ...(d.status === undefined ? {} : { status: d.status }),
+    ...(d.indexes === undefined ? {} : { indexes: d.indexes.map((i) => ({ ...i })) }),
   };
 }
+
+/** BatchGetRow reads at most this many rows per request. */
+const BATCH_GET_MAX = 100;
 
 /**
  * The routes' wide-table port over the shared WideTableClient. `call` gives each call its options (the
@@ -140,5 +145,30 @@ export function wideReader(
         for (let i = 0; i < rows.length; i++) rows[i] = row(r.rows[i]);
         return { rows, ...(r.next ? { next: Object.entries(r.next) } : {}) };
       }),
+    batchGetRow: (table, primaryKeys, columns) =>
+      reading(table, async () => {
+        const out: Array<WideRow | undefined> = [];
+        for (let i = 0; i < primaryKeys.length; i += BATCH_GET_MAX) {
+          const keys = primaryKeys.slice(i, i + BATCH_GET_MAX).map(pkInput);
+          const r = await client.batchGetRow(
+            { tables: [{ table, primaryKeys: keys, ...(columns ? { columns } : {}) }] },
+            call(),
+          );
+          const rows = r.tables[0]?.rows ?? [];
+          if (rows.length !== keys.length)
+            throw new TablestoreError({
+              code: ClientErrorCode.BadResponse,
+              message: `BatchGetRow answered ${rows.length} rows for ${keys.length} keys`,
+              httpStatus: 0,
+            });
+          for (const x of rows) {
+            // A failed row fails the read, with the service's code (throttling → 503, denial → 403, …).
+            if (!x.ok) throw new TablestoreError({ code: x.code, message: x.message, httpStatus: 0 });
+            out.push(x.row ? row(x.row) : undefined);
+          }
+        }
+        return out;
+      }),
+    sql: (statement) => client.sqlQuery(statement, call()),
   };
 }

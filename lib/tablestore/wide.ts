@@ -108,6 +108,19 @@ export interface TableOptions {
   readonly allowUpdate?: boolean;
 }
 
+/** A secondary index of a table, as DescribeTable lists it (docs/protocol-indexes.md §1). */
+export interface IndexDescription {
+  readonly name: string;
+  readonly type: 'GLOBAL' | 'LOCAL';
+  readonly updateMode: 'ASYNC' | 'SYNC';
+  /** Index columns, in order; the index table's key is these, then the base key columns not among them (§2). */
+  readonly primaryKey: readonly string[];
+  /** Attribute columns the index carries. */
+  readonly definedColumns: readonly string[];
+  /** FULL while the index is built from base data, INCR once it follows writes. */
+  readonly syncPhase?: 'FULL' | 'INCR';
+}
+
 export interface TableDescription {
   readonly name: string;
   readonly primaryKey: ReadonlyArray<{
@@ -119,6 +132,8 @@ export interface TableDescription {
   readonly options: TableOptions;
   readonly reservedThroughput: CapacityUnit;
   readonly status?: string;
+  /** Secondary indexes, in creation order (absent from descriptions made elsewhere than describeTable). */
+  readonly indexes?: readonly IndexDescription[];
 }
 
 /** Which columns, versions and rows a read returns. */
@@ -369,7 +384,8 @@ function readOptions(o: ReadOptions): ReadOptionsMsg {
   return msg;
 }
 
-function toRow(r: ReadRow, withVersions: boolean): Row {
+/** A decoded PlainBuffer row as the client returns it (also search results, search/client.ts). */
+export function toRow(r: ReadRow, withVersions: boolean): Row {
   const primaryKey: PrimaryKey = {};
   for (const c of r.primaryKey) setOwn(primaryKey, c.name, c.value as PrimaryKeyCellValue);
   const columns: Record<string, CellValue> = {};
@@ -536,6 +552,14 @@ export class WideTableClient {
       options: tableOptions(r.table_options),
       reservedThroughput: capacity(r.reserved_throughput_details),
       ...(r.table_status !== undefined && TABLE_STATUS[r.table_status] ? { status: TABLE_STATUS[r.table_status] } : {}),
+      indexes: (r.index_metas ?? []).map((m): IndexDescription => ({
+        name: m.name,
+        type: m.index_type === 1 ? 'LOCAL' : 'GLOBAL',
+        updateMode: m.index_update_mode === 1 ? 'SYNC' : 'ASYNC',
+        primaryKey: m.primary_key ?? [],
+        definedColumns: m.defined_column ?? [],
+        ...(m.index_sync_phase === 1 ? { syncPhase: 'FULL' } : m.index_sync_phase === 2 ? { syncPhase: 'INCR' } : {}),
+      })),
     };
   }
 

@@ -7,9 +7,10 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromStatic } from '../../lib/credentials/static';
+import { SearchClient } from '../../lib/tablestore/search/client';
 import { WideTableClient } from '../../lib/tablestore/wide';
 import { buildFunctions } from '../../scripts/build';
 import { startLocal, type LocalTablestoreHandle } from '../helpers/tablestore-local';
@@ -42,6 +43,9 @@ beforeAll(async () => {
       },
     ],
   });
+  await new SearchClient({ transport: wide.transport }).createSearchIndex('orders', 'orders_idx', {
+    fields: [{ name: 'n', type: 'LONG' }],
+  });
   wide.close();
 }, 120_000);
 
@@ -56,6 +60,12 @@ describe('dist/http-api bundle', () => {
     expect(code.startsWith('"use strict";')).toBe(true);
     expect(code.length).toBeLessThanOrEqual(250 * 1024);
     expect(code).not.toMatch(/new Ajv|protobufjs|plian_buffer|tablestore_compiled_proto/);
+    // The SQL gate is a side file loaded by the first POST /sql; no SQL parser is bundled anywhere.
+    expect(code).toContain('import("./sql-guard.js")');
+    expect(code).not.toMatch(/a subquery must be in parentheses|node-sql-parser|peg\$/);
+    const guard = readFileSync(join(dirname(bundle), 'sql-guard.js'), 'utf8');
+    expect(guard.length).toBeLessThanOrEqual(16 * 1024);
+    expect(guard).not.toMatch(/node-sql-parser|peg\$/);
   });
 
   it('answers /rows and rejects a bad parameter from a fresh strict process', async () => {
@@ -67,9 +77,19 @@ describe('dist/http-api bundle', () => {
         queryParameters: query,
         requestContext: { requestId: 'r', http: { method: 'GET', path: '/tables/orders/rows' } },
       });
+    const sqlEvent = (query: string) =>
+      JSON.stringify({
+        version: 'v1',
+        rawPath: '/sql',
+        headers: { 'Content-Type': 'application/json' },
+        body: Buffer.from(JSON.stringify({ query })).toString('base64'),
+        isBase64Encoded: true,
+        requestContext: { requestId: 'r', http: { method: 'POST', path: '/sql' } },
+      });
     const script = `const { handler } = require(${JSON.stringify(bundle)});
       const ctx = { requestId: 'c', credentials: ${JSON.stringify({ accessKeyId: local.accessKeyId, accessKeySecret: local.accessKeySecret })}, function: { name: 'http-api', timeout: 30 }, region: 'cn-hangzhou' };
-      Promise.all([handler(Buffer.from(${JSON.stringify(event({ limit: '3' }))}), ctx), handler(Buffer.from(${JSON.stringify(event({ limit: '0' }))}), ctx)])
+      Promise.all([handler(Buffer.from(${JSON.stringify(event({ limit: '3' }))}), ctx), handler(Buffer.from(${JSON.stringify(event({ limit: '0' }))}), ctx),
+        handler(Buffer.from(${JSON.stringify(sqlEvent('SELECT id FROM orders WHERE id > 2'))}), ctx), handler(Buffer.from(${JSON.stringify(sqlEvent('DELETE FROM orders'))}), ctx)])
         .then((r) => process.stdout.write(JSON.stringify(r)));`;
     // Asynchronously: Tablestore Local answers from this process.
     const child = await promisify(execFile)(process.execPath, ['--use-strict', '-e', script], {
@@ -84,7 +104,11 @@ describe('dist/http-api bundle', () => {
       timeout: 60_000,
     });
     expect(child.stderr).toBe('');
-    const [ok, bad] = JSON.parse(child.stdout) as Array<{ statusCode: number; body: string }>;
+    const [ok, bad, sql, write] = JSON.parse(child.stdout) as Array<{ statusCode: number; body: string }>;
+    expect(sql.statusCode, sql.body).toBe(200);
+    expect(JSON.parse(sql.body)).toMatchObject({ statement: 'SELECT', rows: [{ id: 3 }, { id: 4 }], truncated: false });
+    expect(write.statusCode).toBe(400);
+    expect(JSON.parse(write.body).error.message).toMatch(/^body field 'query' must be one read-only statement/);
     expect(ok.statusCode).toBe(200);
     const body = JSON.parse(ok.body) as {
       rows: Array<{ primaryKey: { id: number }; columns: Record<string, unknown> }>;
@@ -96,6 +120,59 @@ describe('dist/http-api bundle', () => {
     expect(body.next).toEqual(expect.any(String));
     expect(bad.statusCode).toBe(400);
     expect(JSON.parse(bad.body).error.message).toMatch(/limit/);
+  }, 90_000);
+});
+
+describe('dist/http-api search part', () => {
+  it('keeps the search encoders out of index.js and loads search-service.js on the first search request', async () => {
+    const code = readFileSync(bundle, 'utf8');
+    expect(code).not.toMatch(/GroupByDateHistogram|PercentilesAggregation/);
+    expect(readFileSync(join(bundle, '..', 'search-service.js'), 'utf8')).toMatch(/GroupByDateHistogram/);
+    const event = (method: string, query: Record<string, string>, body?: object) =>
+      JSON.stringify({
+        version: 'v1',
+        rawPath: '/tables/orders/search',
+        headers: body ? { 'content-type': 'application/json' } : {},
+        queryParameters: query,
+        ...(body ? { body: JSON.stringify(body), isBase64Encoded: false } : {}),
+        requestContext: { requestId: 'r', http: { method, path: '/tables/orders/search' } },
+      });
+    const events = [
+      event('POST', {}, { index: 'orders_idx', query: { range: { field: 'n', gte: 2 } }, trackTotalCount: true }),
+      event('GET', { index: 'orders_idx', q: 'n<2' }),
+      event('POST', {}, { index: 'orders_idx', query: { range: { field: 'n', gte: 1, gt: 2 } } }),
+    ];
+    const script = `const { handler } = require(${JSON.stringify(bundle)});
+      const ctx = { requestId: 'c', credentials: ${JSON.stringify({ accessKeyId: local.accessKeyId, accessKeySecret: local.accessKeySecret })}, function: { name: 'http-api', timeout: 30 }, region: 'cn-hangzhou' };
+      Promise.all(${JSON.stringify(events)}.map((e) => handler(Buffer.from(e), ctx))).then((r) => process.stdout.write(JSON.stringify(r)));`;
+    const child = await promisify(execFile)(process.execPath, ['--use-strict', '-e', script], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        TABLESTORE_INSTANCE: local.instance,
+        TABLESTORE_ENDPOINT: local.endpoint,
+        FC_REGION: 'cn-hangzhou',
+        LOG_LEVEL: 'silent',
+      },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(child.stderr).toBe('');
+    const [post, get, bad] = (JSON.parse(child.stdout) as Array<{ statusCode: number; body: string }>).map((r) => ({
+      status: r.statusCode,
+      body: JSON.parse(r.body) as {
+        rows: Array<{ primaryKey: { id: number } }>;
+        totalCount?: number;
+        error?: { message: string };
+      },
+    }));
+    expect(post.status).toBe(200);
+    expect(post.body.rows.map((r) => r.primaryKey.id)).toEqual([2, 3, 4]);
+    expect(post.body.totalCount).toBe(3);
+    expect(get.status).toBe(200);
+    expect(get.body.rows.map((r) => r.primaryKey.id)).toEqual([0, 1]);
+    // An error of the lazily loaded part is still the router's 400, naming the part.
+    expect(bad.status).toBe(400);
+    expect(bad.body.error?.message).toContain("request body '/query/range/gte'");
   }, 90_000);
 });
 

@@ -14,6 +14,7 @@ import { requiredActions, routes } from '../../lib/api/routes';
 import { fromAssumeRole, fromStatic } from '../../lib/credentials/index';
 import { createLogger } from '../../lib/fc/logger';
 import { startLocalSts, type LocalSts } from '../../local/sts/server';
+import { SearchClient } from '../../lib/tablestore/search/client';
 import { renderPolicy } from '../../policies/render';
 import { httpEvent, memoryStream } from './fc-event';
 import { ACCOUNT, DEPLOYER, int64, putRows, startFixture, type Fixture } from './fixture';
@@ -22,8 +23,8 @@ const POLICY_ACTIONS: string[] = JSON.parse(
   readFileSync(join(__dirname, '../../policies/tablestore-fc-read.json'), 'utf8'),
 ).Statement[0].Action;
 
-/** One request per Tablestore-backed route (named by operationId), and one per mode of a route. */
-const REQUESTS: Record<string, [string, Record<string, string>]> = {
+/** One request per Tablestore-backed route (named by operationId), and one per mode of a route; a body makes it a POST. */
+const REQUESTS: Record<string, [string, Record<string, string>, object?]> = {
   listTables: ['/tables', {}],
   describeTable: ['/tables/items', {}],
   getRange: ['/tables/items/rows', {}],
@@ -37,11 +38,22 @@ const REQUESTS: Record<string, [string, Record<string, string>]> = {
   'getPoints+meta': ['/timeseries/metrics/points', { match: 'meta', measurement: 'cpu' }],
   'getPoints+agg': ['/timeseries/metrics/points', { measurement: 'cpu', source: 'h1', interval: '5m', agg: 'avg' }],
   'getPoints+meta+agg': ['/timeseries/metrics/points', { match: 'meta', interval: '1h', agg: 'max' }],
+  sqlQuery: ['/sql', {}, { query: 'SELECT * FROM items JOIN `metrics::meta` ON 1 = 1' }],
+  'sqlQuery+show': ['/sql', {}, { query: 'SHOW TABLES' }],
+  'sqlQuery+describe': ['/sql', {}, { query: 'DESCRIBE items' }],
+  'sqlQuery+index': ['/sql', {}, { query: 'SHOW INDEX FROM items' }],
+  search: ['/tables/items/search', {}, { index: 'items_idx', query: { term: { field: 'v', value: 'one' } } }],
+  searchQuery: ['/tables/items/search', { index: 'items_idx', q: 'v:one' }],
+  listSearchIndexes: ['/tables/items/search-indexes', {}],
 };
 /** Requests that call fewer actions than their route lists (the route's other modes need the rest). */
 const REQUEST_ACTIONS: Record<string, readonly string[]> = {
   getPoints: ['ots:GetTimeseriesData'],
   'getPoints+agg': ['ots:GetTimeseriesData'],
+  sqlQuery: ['ots:SQLSelect'],
+  'sqlQuery+show': ['ots:SQLShowTable'],
+  'sqlQuery+describe': ['ots:SQLDescribeTable'],
+  'sqlQuery+index': ['ots:SQLDescribeTable'],
 };
 const operationOf = (request: string) => request.split('+')[0];
 
@@ -61,6 +73,9 @@ beforeAll(async () => {
   f = await startFixture('tsfclp', extra);
   await f.wide.createTable({ table: 'items', primaryKey: [{ name: 'id', type: 'INTEGER' }] });
   await putRows(f.wide, 'items', [{ pk: [{ id: int64(1) }], cols: [{ v: 'one' }] }]);
+  await new SearchClient({ transport: f.wide.transport }).createSearchIndex('items', 'items_idx', {
+    fields: [{ name: 'v', type: 'KEYWORD' }],
+  });
   await f.ts.createTimeseriesTable({ tableName: 'metrics' });
   await f.ts.putTimeseriesData({
     tableName: 'metrics',
@@ -78,9 +93,15 @@ afterAll(async () => {
   await f?.stop();
 });
 
+const eventOf = (request: string): Buffer => {
+  const [path, query, body] = REQUESTS[request];
+  return body === undefined
+    ? httpEvent('GET', path, query)
+    : httpEvent('POST', path, query, { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
+};
+
 async function status(role: string, request: string): Promise<number> {
-  const [path, query] = REQUESTS[request];
-  const res = await http(httpEvent('GET', path, query), f.context(role));
+  const res = await http(eventOf(request), f.context(role));
   if (res.statusCode === 403) expect(JSON.parse(res.body).error.code).toBe('AccessDenied');
   if (res.statusCode === 403 && role.startsWith('minus-'))
     expect(JSON.parse(res.body).error.message).toContain(`ots:${role.slice('minus-'.length)}`);
@@ -90,7 +111,11 @@ async function status(role: string, request: string): Promise<number> {
 describe('least privilege', () => {
   it('the policy grants exactly the read actions the routes call, on the instance and its tables only', () => {
     expect([...POLICY_ACTIONS].sort()).toEqual(requiredActions());
-    expect(POLICY_ACTIONS.every((a) => /^ots:(List|Describe|Get|Query)/.test(a))).toBe(true);
+    expect(
+      POLICY_ACTIONS.every((a) =>
+        /^ots:(List|Describe|Get|BatchGet|Query|SQL(Select|ShowTable|DescribeTable)$|Search$)/.test(a),
+      ),
+    ).toBe(true);
     expect(f.policy.Statement[0].Resource).toEqual([
       'acs:ots:cn-hangzhou:1234567890123456:instance/tsfclp',
       'acs:ots:cn-hangzhou:1234567890123456:instance/tsfclp/table/*',
@@ -140,10 +165,7 @@ describe('least privilege', () => {
       },
     });
     const full = asContext(await assume());
-    for (const op of Object.keys(REQUESTS)) {
-      const [path, query] = REQUESTS[op];
-      expect((await http(httpEvent('GET', path, query), full)).statusCode, op).toBe(200);
-    }
+    for (const op of Object.keys(REQUESTS)) expect((await http(eventOf(op), full)).statusCode, op).toBe(200);
     // Session policy allowing everything except GetRange: the role's policy still bounds it, GetRange is denied.
     const narrowed = asContext(
       await assume({

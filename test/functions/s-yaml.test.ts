@@ -69,7 +69,7 @@ describe('s.yaml', () => {
     const props = resolvedProps();
     const http = props['http-api'].triggers.find((t: any) => t.triggerType === 'http');
     expect(http.triggerConfig.authType).toBe('function');
-    expect(http.triggerConfig.methods).toEqual(['GET']);
+    expect(http.triggerConfig.methods).toEqual(['GET', 'POST']);
     const timer = props['table-audit'].triggers.find((t: any) => t.triggerType === 'timer');
     expect(timer.triggerConfig.enable).toBe(true);
     // Six-field cron evaluated in UTC: consecutive runs are 5 minutes apart.
