@@ -79,3 +79,11 @@ export interface Health {
   readonly instance?: string;
   readonly region?: string;
 }
+
+/** POST /sql's answer: typed columns, rows keyed by column name, and whether the statement had more rows. */
+export interface SqlAnswer {
+  readonly statement: string;
+  readonly columns: ReadonlyArray<{ readonly name: string; readonly type: string }>;
+  readonly rows: ReadonlyArray<Readonly<Record<string, Lossless>>>;
+  readonly truncated: boolean;
+}
