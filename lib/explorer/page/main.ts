@@ -9,6 +9,7 @@ import './style.css';
 import { getJson } from './api';
 import { fill, h } from './dom';
 import { navigate, onNavigate, uiUrl } from './nav';
+import { renderSearch } from './search';
 import { renderSql } from './sql';
 import { disposeChart, renderPoints, renderTsTable } from './timeseries';
 import type { Health, TsTable } from './types';
@@ -150,6 +151,8 @@ function render(): void {
     (parts[2] === undefined || parts[2] === 'row' || parts[2] === 'rows')
   )
     work = renderWideTable(main, table, parts[2] ?? '', q, controller.signal);
+  else if (tab === 'tables' && parts.length === 3 && parts[2] === 'search')
+    work = renderSearch(main, table, q, controller.signal);
   else if (tab === 'timeseries' && parts.length === 1) work = Promise.resolve(overview('timeseries'));
   else if (tab === 'timeseries' && parts.length === 2) work = renderTsTable(main, table, q, controller.signal);
   else if (tab === 'timeseries' && parts.length === 3 && parts[2] === 'points')
