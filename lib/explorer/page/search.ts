@@ -25,6 +25,7 @@ type Mode = 'q' | 'dsl';
 
 const EXAMPLE_DSL = `{
   "query": { "matchAll": {} },
+  "columns": "all",
   "limit": 10,
   "trackTotalCount": true
 }`;
