@@ -83,6 +83,24 @@ function withoutAnnotations(value: unknown): unknown {
 }
 
 /**
+ * Path and query values are always strings (lib/fc/http-event.ts refuses an event whose maps hold anything
+ * else), so `type: "string"` on a parameter can never fail; without it ajv emits no type check and no
+ * coercion code for that parameter. Only the build drops it (tests compile the schemas as written).
+ */
+function untypedStrings(part: unknown): unknown {
+  const obj = part as { properties?: Record<string, Record<string, unknown>> };
+  if (!obj || typeof obj !== 'object' || !obj.properties) return part;
+  const properties = Object.fromEntries(
+    Object.entries(obj.properties).map(([name, schema]) => {
+      if (schema.type !== 'string') return [name, schema];
+      const { type: _string, ...rest } = schema;
+      return [name, rest];
+    }),
+  );
+  return { ...obj, properties };
+}
+
+/**
  * Request schemas share most of their parts (the path parameters of every /tables/{table} route, a query
  * schema used by two routes): each distinct `params`, `query` and `body` schema becomes one named schema that
  * the request schemas reference, and request schemas that end up identical share one validator, so the
@@ -108,12 +126,13 @@ function sharedParts(ids: ReadonlyArray<[string, Record<string, unknown>]>): {
           refd[k] = v;
           continue;
         }
-        const json = JSON.stringify(v);
+        const part = k === 'body' ? v : untypedStrings(v);
+        const json = JSON.stringify(part);
         let partId = partIds.get(json);
         if (partId === undefined) {
           partId = `part:${partIds.size}`;
           partIds.set(json, partId);
-          parts.push([partId, v]);
+          parts.push([partId, part]);
         }
         refd[k] = { $ref: partId };
       }
@@ -141,8 +160,14 @@ export async function standaloneValidators(wanted: (id: string) => boolean = () 
     ]);
   // The same options as the validators compiled at run time in tests and `tsx` runs.
   // `inlineRefs: false`: the shared parts below stay one function each instead of being copied into every
-  // schema that references them.
-  const ajv = new Ajv2020({ ...VALIDATOR_OPTIONS, inlineRefs: false, code: { source: true, esm: true } });
+  // schema that references them. strictTypes off: the parameters' `type: "string"` is left out on purpose
+  // (untypedStrings).
+  const ajv = new Ajv2020({
+    ...VALIDATOR_OPTIONS,
+    inlineRefs: false,
+    strictTypes: false,
+    code: { source: true, esm: true },
+  });
   const exportsById: Record<string, string> = {};
   const selected = Object.entries(validatorSchemas())
     .filter(([id]) => wanted(id))

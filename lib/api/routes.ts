@@ -14,6 +14,7 @@ import { parseAgg, parseInterval } from './aggregate';
 import { isPosition, readPoints, type PointsPlan } from './series-query';
 import { searchRoutes } from './routes/search';
 import { sqlRoute } from './routes/sql';
+import { indexesRoute, indexRowsRoute } from './routes/indexes';
 import { binding, call, openTable, rangeBound, rowJson, str, visible, type Route } from './route-kit';
 
 export type { Route, RouteDeps } from './route-kit';
@@ -525,6 +526,8 @@ export const routes: readonly Route[] = [
   },
   sqlRoute,
   ...searchRoutes,
+  indexesRoute,
+  indexRowsRoute,
 ];
 
 /** Every RAM action any route calls (plus the audit's, which uses the same set). */

@@ -47,19 +47,22 @@ describe('http-api without Tablestore', () => {
         '/timeseries/{table}/points',
         '/openapi.json',
         '/healthz',
+        '/sql',
+        '/tables/{table}/indexes',
+        '/tables/{table}/indexes/{index}/rows',
       ]),
     );
+    expect(doc.paths['/sql'].post.requestBody.content['application/json'].schema.required).toEqual(['query']);
     const ajv = new Ajv2020({ strict: false });
     ajv.addSchema({ $id: 'doc', components: doc.components });
     for (const [path, item] of Object.entries<any>(doc.paths)) {
-      for (const op of Object.values<any>(item)) {
-        const schema = JSON.parse(
-          JSON.stringify(op.responses['200'].content['application/json'].schema).replaceAll(
-            '"#/components',
-            '"doc#/components',
-          ),
-        );
-        expect(() => ajv.compile(schema), path).not.toThrow();
+      for (const [method, op] of Object.entries<any>(item)) {
+        const schemas = [op.responses['200'].content['application/json'].schema];
+        if (op.requestBody) schemas.push(op.requestBody.content['application/json'].schema);
+        for (const s of schemas) {
+          const schema = JSON.parse(JSON.stringify(s).replaceAll('"#/components', '"doc#/components'));
+          expect(() => ajv.compile(schema), `${method} ${path}`).not.toThrow();
+        }
       }
     }
     expect(doc.paths['/tables/{table}/rows'].get['x-ram-actions']).toEqual(['ots:DescribeTable', 'ots:GetRange']);

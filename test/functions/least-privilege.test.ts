@@ -17,7 +17,9 @@ import { startLocalSts, type LocalSts } from '../../local/sts/server';
 import { SearchClient } from '../../lib/tablestore/search/client';
 import { renderPolicy } from '../../policies/render';
 import { httpEvent, memoryStream } from './fc-event';
-import { ACCOUNT, DEPLOYER, int64, putRows, startFixture, type Fixture } from './fixture';
+import { sdkClient } from '../helpers/tablestore-local';
+import { asIndexClient, Sdk } from '../indexes/sdk';
+import { ACCOUNT, ADMIN, DEPLOYER, int64, putRows, startFixture, type Fixture } from './fixture';
 
 const POLICY_ACTIONS: string[] = JSON.parse(
   readFileSync(join(__dirname, '../../policies/tablestore-fc-read.json'), 'utf8'),
@@ -45,6 +47,9 @@ const REQUESTS: Record<string, [string, Record<string, string>, object?]> = {
   search: ['/tables/items/search', {}, { index: 'items_idx', query: { term: { field: 'v', value: 'one' } } }],
   searchQuery: ['/tables/items/search', { index: 'items_idx', q: 'v:one' }],
   listSearchIndexes: ['/tables/items/search-indexes', {}],
+  listIndexes: ['/tables/tagged/indexes', {}],
+  getIndexRange: ['/tables/tagged/indexes/tagged_by_v/rows', {}],
+  'getIndexRange+join': ['/tables/tagged/indexes/tagged_by_v/rows', { columns: 'w' }],
 };
 /** Requests that call fewer actions than their route lists (the route's other modes need the rest). */
 const REQUEST_ACTIONS: Record<string, readonly string[]> = {
@@ -54,6 +59,7 @@ const REQUEST_ACTIONS: Record<string, readonly string[]> = {
   'sqlQuery+show': ['ots:SQLShowTable'],
   'sqlQuery+describe': ['ots:SQLDescribeTable'],
   'sqlQuery+index': ['ots:SQLDescribeTable'],
+  getIndexRange: ['ots:DescribeTable', 'ots:GetRange'],
 };
 const operationOf = (request: string) => request.split('+')[0];
 
@@ -76,6 +82,20 @@ beforeAll(async () => {
   await new SearchClient({ transport: f.wide.transport }).createSearchIndex('items', 'items_idx', {
     fields: [{ name: 'v', type: 'KEYWORD' }],
   });
+  await asIndexClient(sdkClient(f.local, { accessKeyId: ADMIN.id, accessKeySecret: ADMIN.secret })).createTable({
+    tableMeta: {
+      tableName: 'tagged',
+      primaryKey: [{ name: 'id', type: 'INTEGER' }],
+      definedColumn: [
+        { name: 'v', type: Sdk.DefinedColumnType.DCT_STRING },
+        { name: 'w', type: Sdk.DefinedColumnType.DCT_STRING },
+      ],
+    },
+    reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
+    tableOptions: { timeToLive: -1, maxVersions: 1 },
+    indexMetas: [{ name: 'tagged_by_v', primaryKey: ['v'], definedColumn: [], indexUpdateMode: 0, indexType: 0 }],
+  });
+  await putRows(f.wide, 'tagged', [{ pk: [{ id: int64(1) }], cols: [{ v: 'one' }, { w: 'two' }] }]);
   await f.ts.createTimeseriesTable({ tableName: 'metrics' });
   await f.ts.putTimeseriesData({
     tableName: 'metrics',
