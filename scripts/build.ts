@@ -56,7 +56,9 @@ export function entryPoints(names: readonly string[] = functionNames()): EntryPo
 const VALIDATORS_OF: Readonly<Record<string, (id: string) => boolean>> = {
   'http-api': (id) => id.startsWith('route:'),
   'table-audit': (id) =>
-    id === 'auditEvent' || /^route:GET \/(tables\/\{table\}\/rows|timeseries\/\{table\}\/(points|latest))$/.test(id),
+    id === 'auditEvent' ||
+    /^route:GET \/(tables\/\{table\}\/rows|timeseries\/\{table\}\/(points|latest))$/.test(id) ||
+    id === 'route:POST /tables/{table}/search',
 };
 
 /**

@@ -6,8 +6,9 @@
  * with the audit's deadline rule: no new page once the reserve is reached, and a call cut off by the
  * deadline ends the run as partial.
  *
- * Today's kinds are GET routes (filtered ranges, time series points/aggregates, latest points); a kind that
- * needs a body (SQL, search) adds `method: "POST"` and `body` to a query without changing the others.
+ * Kinds: GET routes (filtered ranges, time series points/aggregates, latest points), and `search` (a `body`
+ * holding the JSON query DSL of POST /tables/{t}/search; its `totalCount`, aggregation values and group-by
+ * buckets are logged as metrics).
  */
 import type { Logger } from 'pino';
 import { toApiError } from './error-mapping';
@@ -30,6 +31,8 @@ export interface SavedQuery {
   readonly lastMinutes?: number;
   /** Pages to follow at most (default 10). */
   readonly maxPages?: number;
+  /** Kind `search`: the JSON query DSL (docs/search-api.md) POSTed to a /tables/{t}/search route. */
+  readonly body?: Readonly<Record<string, unknown>>;
 }
 
 const NAME = '[A-Za-z_][A-Za-z0-9_]{0,254}';
@@ -38,10 +41,11 @@ export const SAVED_QUERY_SCHEMA = {
   required: ['name', 'route'],
   properties: {
     name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
-    route: { type: 'string', pattern: `^/(tables/${NAME}/rows|timeseries/${NAME}/(points|latest))$` },
+    route: { type: 'string', pattern: `^/(tables/${NAME}/(rows|search)|timeseries/${NAME}/(points|latest))$` },
     query: { type: 'object', additionalProperties: { type: 'string', maxLength: 8192 }, maxProperties: 32 },
     lastMinutes: { type: 'number', exclusiveMinimum: 0, maximum: 5256000 },
     maxPages: { type: 'integer', minimum: 1, maximum: 1000 },
+    body: { type: 'object', maxProperties: 32 },
   },
   additionalProperties: false,
 } as const;
@@ -50,8 +54,10 @@ export interface SavedQueryResult {
   readonly name: string;
   readonly route: string;
   readonly pages: number;
-  /** Rows returned (filtered ranges). */
+  /** Rows returned (filtered ranges, searches). */
   readonly rows?: number;
+  /** Rows the search matched (a search body with `trackTotalCount`). */
+  readonly totalCount?: number;
   /** Points or buckets returned (time series routes). */
   readonly points?: number;
   /** Distinct series seen (time series routes). */
@@ -106,6 +112,7 @@ export async function runSavedQuery(
       'saved query point',
     );
   };
+  let totalCount: number | undefined;
   try {
     while (pages < (q.maxPages ?? 10) && options.timeLeft()) {
       const request: HttpRequest = {
@@ -115,10 +122,15 @@ export async function runSavedQuery(
         query: { ...query, ...(next === undefined ? {} : { next }) },
         body: Buffer.alloc(0),
         requestId: `saved-query-${q.name}`,
+        ...(q.body === undefined ? {} : searchRequest(q.body, next)),
       };
       const body = await router.dispatch(request, deps);
       pages += 1;
       if (!isObj(body)) break;
+      if (q.body !== undefined && pages === 1) {
+        if (typeof body.totalCount === 'number') totalCount = body.totalCount;
+        searchMetrics(q.name, body, log);
+      }
       if (Array.isArray(body.rows)) rows += body.rows.length;
       if (Array.isArray(body.points))
         for (const p of body.points) point(isObj(body.series) ? body.series : undefined, p);
@@ -140,15 +152,65 @@ export async function runSavedQuery(
     const mapped = toApiError(e);
     error = { status: mapped.status, code: mapped.code, message: mapped.message };
   }
-  const isRows = q.route.endsWith('/rows');
+  const isRows = q.route.endsWith('/rows') || q.body !== undefined;
   const result: SavedQueryResult = {
     name: q.name,
     route: q.route,
     pages,
     ...(isRows ? { rows } : { points, series: series.size }),
+    ...(totalCount === undefined ? {} : { totalCount }),
     complete,
     ...(error ? { error } : {}),
   };
   log.info({ event: 'saved-query', ...result }, 'saved query');
   return { result, deadline: error?.status === 504 };
+}
+
+// ------------------------------------------------------------------------------------------ kind search
+
+/** The POST of a search saved query: its body, plus the page token of the previous page. */
+function searchRequest(body: Readonly<Record<string, unknown>>, next: string | undefined): Partial<HttpRequest> {
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    query: {},
+    body: Buffer.from(JSON.stringify({ ...body, ...(next === undefined ? {} : { next }) }), 'utf8'),
+  };
+}
+
+/**
+ * One `saved-query-aggregation` line per aggregation value (percentiles: one per percentile) and one
+ * `saved-query-bucket` line per group-by bucket (top level), from the first page (every page repeats them).
+ */
+function searchMetrics(query: string, body: Obj, log: Logger): void {
+  const aggs = isObj(body.aggregations) ? body.aggregations : {};
+  for (const [aggregation, a] of Object.entries(aggs)) {
+    if (!isObj(a)) continue;
+    if (Array.isArray(a.percentiles))
+      for (const p of a.percentiles)
+        if (isObj(p))
+          log.info(
+            { event: 'saved-query-aggregation', query, aggregation, percentile: p.percentile, value: p.value },
+            'saved query aggregation',
+          );
+    if ('value' in a)
+      log.info({ event: 'saved-query-aggregation', query, aggregation, value: a.value }, 'saved query aggregation');
+    if (Array.isArray(a.rows))
+      log.info(
+        { event: 'saved-query-aggregation', query, aggregation, rows: a.rows.length },
+        'saved query aggregation',
+      );
+  }
+  const groups = isObj(body.groupBys) ? body.groupBys : {};
+  for (const [groupBy, g] of Object.entries(groups)) {
+    if (!isObj(g) || !Array.isArray(g.items)) continue;
+    for (const item of g.items) {
+      if (!isObj(item)) continue;
+      const { aggregations, groupBys: _nested, ...bucket } = item;
+      const values: Obj = {};
+      if (isObj(aggregations))
+        for (const [name, a] of Object.entries(aggregations)) if (isObj(a) && 'value' in a) values[name] = a.value;
+      log.info({ event: 'saved-query-bucket', query, groupBy, ...bucket, ...values }, 'saved query bucket');
+    }
+  }
 }

@@ -13,6 +13,7 @@ import { readersFor } from '../../lib/api/readers';
 import type { SavedQuery } from '../../lib/api/saved-queries';
 import { createLogger } from '../../lib/fc/logger';
 import { httpEvent, memoryStream } from './fc-event';
+import { SearchClient } from '../../lib/tablestore/search/client';
 import { double } from '../../lib/tablestore/wide';
 import { int64, putRows, startFixture, type Fixture } from './fixture';
 
@@ -120,6 +121,63 @@ describe('saved queries in the audit payload', () => {
         .filter((l) => l.event === 'saved-query')
         .map((l) => l.name),
     ).toEqual(['unpaid', 'cpu-hourly', 'cpu-latest']);
+  });
+
+  it('kind search: pages the search DSL, logs its total count, aggregation values and group-by buckets', async () => {
+    await new SearchClient({ transport: f.wide.transport }).createSearchIndex('orders', 'orders_idx', {
+      fields: [
+        { name: 'status', type: 'KEYWORD' },
+        { name: 'amount', type: 'DOUBLE' },
+      ],
+    });
+    const logs = memoryStream();
+    const audit = createAuditHandler({
+      readers: readersFor,
+      env: f.env(),
+      logger: createLogger({ destination: logs }),
+    });
+    const query: SavedQuery = {
+      name: 'unpaid-search',
+      route: '/tables/orders/search',
+      body: {
+        index: 'orders_idx',
+        query: { term: { field: 'status', value: 'unpaid' } },
+        limit: 100,
+        trackTotalCount: true,
+        aggregations: {
+          total: { sum: { field: 'amount' } },
+          p50: { percentiles: { field: 'amount', percentiles: [50] } },
+        },
+        groupBys: { byStatus: { field: { field: 'status' } } },
+      },
+      maxPages: 100,
+    };
+    const summary = (await audit(
+      timerEvent({ staleAfterMinutes: 60, wideTables: [], timeseriesTables: [], queries: [query] }),
+      f.context(),
+    )) as any;
+    const unpaid = Array.from({ length: ROWS }, (_, i) => i).filter((i) => i % 7 === 0);
+    expect(summary.queries).toEqual([
+      {
+        name: 'unpaid-search',
+        route: '/tables/orders/search',
+        pages: Math.ceil(unpaid.length / 100),
+        rows: unpaid.length,
+        totalCount: unpaid.length,
+        complete: true,
+      },
+    ]);
+    const aggs = logs.json().filter((l) => l.event === 'saved-query-aggregation');
+    expect(aggs).toEqual([
+      expect.objectContaining({
+        query: 'unpaid-search',
+        aggregation: 'total',
+        value: unpaid.reduce((a, i) => a + i / 2, 0),
+      }),
+      expect.objectContaining({ aggregation: 'p50', percentile: 50, value: expect.any(Number) }),
+    ]);
+    const buckets = logs.json().filter((l) => l.event === 'saved-query-bucket');
+    expect(buckets).toEqual([expect.objectContaining({ groupBy: 'byStatus', key: 'unpaid', rowCount: unpaid.length })]);
   });
 
   it('maxPages bounds a query, which then reports complete: false', async () => {

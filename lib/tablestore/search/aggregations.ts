@@ -163,11 +163,19 @@ export type GroupByResult =
     };
 
 type KindOf<T> = T extends Record<infer K, unknown> ? K : never;
+/** The members of result union `R` whose `kind` includes `K` (several kinds share one result shape). */
+type ResultOf<R, K> = R extends { readonly kind: infer RK }
+  ? [K] extends [RK]
+    ? R
+    : [RK] extends [K]
+      ? R
+      : never
+  : never;
 
 /** The result type of one aggregation spec. */
-export type AggregationResultOf<A> = Extract<AggregationResult, { kind: KindOf<A> }>;
+export type AggregationResultOf<A> = ResultOf<AggregationResult, KindOf<A>>;
 /** The result type of one group-by spec. */
-export type GroupByResultOf<G> = Extract<GroupByResult, { kind: KindOf<G> }>;
+export type GroupByResultOf<G> = ResultOf<GroupByResult, KindOf<G>>;
 
 // ------------------------------------------------------------------------------------------ encoding
 
