@@ -51,12 +51,13 @@ export function entryPoints(names: readonly string[] = functionNames()): EntryPo
 /**
  * Which validators a function's bundle carries: the HTTP function never sees a timer event; the audit runs
  * its saved queries through the routes its payload schema allows (lib/api/saved-queries.ts: rows, points,
- * latest).
+ * latest, sql).
  */
 const VALIDATORS_OF: Readonly<Record<string, (id: string) => boolean>> = {
   'http-api': (id) => id.startsWith('route:'),
   'table-audit': (id) =>
     id === 'auditEvent' ||
+    id === 'route:POST /sql' ||
     /^route:GET \/(tables\/\{table\}\/rows|timeseries\/\{table\}\/(points|latest))$/.test(id) ||
     id === 'route:POST /tables/{table}/search',
 };

@@ -6,11 +6,13 @@
  * with the audit's deadline rule: no new page once the reserve is reached, and a call cut off by the
  * deadline ends the run as partial.
  *
- * Kinds: GET routes (filtered ranges, time series points/aggregates, latest points), and `search` (a `body`
+ * Kinds: GET routes (filtered ranges, time series points/aggregates, latest points), `search` (a `body`
  * holding the JSON query DSL of POST /tables/{t}/search; its `totalCount`, aggregation values and group-by
- * buckets are logged as metrics).
+ * buckets are logged as metrics), and `sql` (route /sql with `sql: {query, limit?}`: one POST /sql, each
+ * result row logged as a `saved-query-row` line).
  */
 import type { Logger } from 'pino';
+import { ApiError } from '../fc/errors';
 import { toApiError } from './error-mapping';
 import type { HttpRequest } from '../fc/types';
 import type { ApiConfig } from './config';
@@ -33,6 +35,8 @@ export interface SavedQuery {
   readonly maxPages?: number;
   /** Kind `search`: the JSON query DSL (docs/search-api.md) POSTed to a /tables/{t}/search route. */
   readonly body?: Readonly<Record<string, unknown>>;
+  /** Kind `sql` (route /sql): the statement, checked as POST /sql checks it; each result row is logged. */
+  readonly sql?: { readonly query: string; readonly limit?: number };
 }
 
 const NAME = '[A-Za-z_][A-Za-z0-9_]{0,254}';
@@ -41,12 +45,22 @@ export const SAVED_QUERY_SCHEMA = {
   required: ['name', 'route'],
   properties: {
     name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
-    route: { type: 'string', pattern: `^/(tables/${NAME}/(rows|search)|timeseries/${NAME}/(points|latest))$` },
+    route: { type: 'string', pattern: `^/(tables/${NAME}/(rows|search)|timeseries/${NAME}/(points|latest)|sql)$` },
     query: { type: 'object', additionalProperties: { type: 'string', maxLength: 8192 }, maxProperties: 32 },
     lastMinutes: { type: 'number', exclusiveMinimum: 0, maximum: 5256000 },
     maxPages: { type: 'integer', minimum: 1, maximum: 1000 },
     body: { type: 'object', maxProperties: 32 },
+    sql: {
+      type: 'object',
+      required: ['query'],
+      properties: { query: { type: 'string', minLength: 1 }, limit: { type: 'integer', minimum: 1 } },
+      additionalProperties: false,
+    },
   },
+  // Kind sql: route /sql with a statement, and only then.
+  if: { properties: { route: { const: '/sql' } } },
+  then: { properties: { sql: true }, required: ['sql'] },
+  else: { not: { properties: { sql: true }, required: ['sql'] } },
   additionalProperties: false,
 } as const;
 
@@ -114,7 +128,29 @@ export async function runSavedQuery(
   };
   let totalCount: number | undefined;
   try {
-    while (pages < (q.maxPages ?? 10) && options.timeLeft()) {
+    // Kind sql: one POST /sql through the same router (read-only gate, allowlist on every table); no pages.
+    if (q.sql !== undefined) {
+      if (!options.timeLeft()) throw new ApiError(504, 'DeadlineExceeded', 'No time left for this saved query.');
+      const body = await router.dispatch(
+        {
+          method: 'POST',
+          path: '/sql',
+          headers: { 'content-type': 'application/json' },
+          query: {},
+          body: Buffer.from(JSON.stringify(q.sql)),
+          requestId: `saved-query-${q.name}`,
+        },
+        deps,
+      );
+      pages = 1;
+      if (isObj(body) && Array.isArray(body.rows)) {
+        for (const row of body.rows)
+          log.info({ event: 'saved-query-row', query: q.name, ...(isObj(row) ? row : {}) }, 'saved query row');
+        rows = body.rows.length;
+        complete = body.truncated !== true;
+      }
+    }
+    while (q.sql === undefined && pages < (q.maxPages ?? 10) && options.timeLeft()) {
       const request: HttpRequest = {
         method: 'GET',
         path: q.route,
@@ -152,7 +188,7 @@ export async function runSavedQuery(
     const mapped = toApiError(e);
     error = { status: mapped.status, code: mapped.code, message: mapped.message };
   }
-  const isRows = q.route.endsWith('/rows') || q.body !== undefined;
+  const isRows = q.route.endsWith('/rows') || q.body !== undefined || q.sql !== undefined;
   const result: SavedQueryResult = {
     name: q.name,
     route: q.route,

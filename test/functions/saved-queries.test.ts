@@ -250,4 +250,54 @@ describe('saved queries in the audit payload', () => {
     expect(malformed.error.code).toBe('InvalidParameter');
     expect(malformed.error.message).toMatch(/queries/);
   });
+
+  it('kind sql: logs each result row as a metric, with the read-only gate and the allowlist of POST /sql', async () => {
+    const logs = memoryStream();
+    const run = (env: Record<string, string>, queries: SavedQuery[]) =>
+      createAuditHandler({ readers: readersFor, env: f.env(env), logger: createLogger({ destination: logs }) })(
+        timerEvent({ staleAfterMinutes: 60, wideTables: [], timeseriesTables: [], queries }),
+        f.context(),
+      ) as Promise<any>;
+    const queries: SavedQuery[] = [
+      {
+        name: 'count',
+        route: '/sql',
+        sql: { query: 'SELECT COUNT(*) AS n, MAX(id) AS top FROM orders WHERE id < 70' },
+      },
+      { name: 'first', route: '/sql', sql: { query: 'SELECT id FROM orders', limit: 3 } },
+      { name: 'write', route: '/sql', sql: { query: 'DELETE FROM orders' } },
+    ];
+    const summary = await run({}, queries);
+    expect(summary.queries).toEqual([
+      { name: 'count', route: '/sql', pages: 1, rows: 1, complete: true },
+      { name: 'first', route: '/sql', pages: 1, rows: 3, complete: false },
+      {
+        name: 'write',
+        route: '/sql',
+        pages: 0,
+        rows: 0,
+        complete: false,
+        error: {
+          status: 400,
+          code: 'InvalidParameter',
+          message: expect.stringMatching(/^body field 'query' must be one read-only/),
+        },
+      },
+    ]);
+    const rows = logs.json().filter((l) => l.event === 'saved-query-row');
+    expect(rows.map(({ query, n, top, id }) => ({ query, n, top, id }))).toEqual([
+      { query: 'count', n: 70, top: 69, id: undefined },
+      ...[0, 1, 2].map((id) => ({ query: 'first', n: undefined, top: undefined, id })),
+    ]);
+    const hidden = await run({ TABLESTORE_TABLES: 'metrics' }, [queries[0]]);
+    expect(hidden.queries[0].error).toMatchObject({ status: 404, code: 'TableNotFound' });
+    // A statement without route /sql, or /sql without a statement, is a payload error.
+    for (const q of [
+      { name: 'x', route: '/sql' },
+      { name: 'x', route: '/tables/orders/rows', sql: { query: 'SELECT 1' } },
+    ]) {
+      const malformed = await run({}, [q]);
+      expect(malformed.error?.code, JSON.stringify(q)).toBe('InvalidParameter');
+    }
+  });
 });

@@ -155,6 +155,7 @@ describe('POST /sql', () => {
     expect(tables.body.rows.map((r: Record<string, string>) => Object.values(r)[0]).sort()).toEqual([
       'items',
       'metrics',
+      'metrics::meta',
       'orders',
     ]);
     const everything = await sql({ query: 'SHOW TABLES' }, open);

@@ -116,6 +116,30 @@ describe('npm start stack', () => {
     expect((await get('/tables/nope')).body.error.code).toBe('TableNotFound');
   });
 
+  it('passes POST bodies through the runner to the bundle: SQL answers, refusals and 405/415', async () => {
+    const post = async (body: string, type = 'application/json') => {
+      const res = await fetch(`${stack.runner.url}/sql`, { method: 'POST', headers: { 'content-type': type }, body });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const r = await post(
+      JSON.stringify({ query: 'SELECT customer_id, COUNT(*) AS n FROM orders GROUP BY customer_id', limit: 3 }),
+    );
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body).toMatchObject({ statement: 'SELECT', truncated: true });
+    expect(r.body.rows).toEqual([
+      { customer_id: 'c0001', n: 20 },
+      { customer_id: 'c0002', n: 20 },
+      { customer_id: 'c0003', n: 20 },
+    ]);
+    // A body that is not JSON text reaches the function base64-encoded, and is refused by type.
+    expect((await post('{"query":"SELECT 1"}', 'application/octet-stream')).status).toBe(415);
+    const write = await post(JSON.stringify({ query: 'DROP MAPPING TABLE orders' }));
+    expect(write.status).toBe(400);
+    expect(write.body.error.message).toMatch(/^body field 'query' must be one read-only statement/);
+    const put = await fetch(`${stack.runner.url}/sql`, { method: 'PUT', body: '{}' });
+    expect(put.status).toBe(405);
+  });
+
   it('serves the time series routes on the metrics table', async () => {
     const list = await get('/timeseries');
     expect(list.body.tables.map((t: { table: string }) => t.table)).toEqual(['metrics']);

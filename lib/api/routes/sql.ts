@@ -154,10 +154,11 @@ async function handleSql(body: Readonly<Record<string, unknown>>, deps: RouteDep
   } catch (error) {
     throw mapSqlError(error, action, checked.tables);
   }
-  // SHOW TABLES lists what ListTable would: the allowlist and the hidden "<name>#…" tables apply as on /tables.
+  // SHOW TABLES: the allowlist and the hidden "<name>#…" tables apply as on /tables; `t::meta` goes with t.
   const keep =
     checked.kind === 'SHOW TABLES'
-      ? (row: JsonValue[]) => typeof row[0] === 'string' && !row[0].includes('#') && visible(config, row[0])
+      ? (row: JsonValue[]) =>
+          typeof row[0] === 'string' && !row[0].includes('#') && visible(config, row[0].replace(/::meta$/, ''))
       : () => true;
   return answer(checked.kind, result, limit, keep);
 }
