@@ -1,13 +1,15 @@
 /**
  * The functions against the naive alternative (`npm run bench -- functions`, or alone:
- * `npx tsx bench/functions.bench.ts`). Builds the bundles first. Every figure is a median of interleaved
- * rounds, printed beside its contender as a ratio, with its target:
+ * `npx tsx bench/functions.bench.ts`; add `--cold` for the bundle sizes and cold figures only). Builds the
+ * bundles first. Every figure is a median of interleaved rounds, printed beside its contender as a ratio,
+ * with its target:
  *
  *   cold (whole processes, above a bare `node -e ''`):
  *     require dist/http-api/index.js vs a sample-style handler (require('tablestore') +
  *     require('@alicloud/credentials') + one `new TableStore.Client`): time ≤ 0.25×, RSS ≤ 0.5×;
  *     require + one /tables/{t}/rows?limit=100 vs the sample's require + one getRange: time ≤ 0.5×;
- *     each bundle ≤ 250 KiB.
+ *     each bundle ≤ 250 KiB. Also printed: the same require ratio in CPU time (user + system), which other
+ *     jobs on the machine disturb less than wall time.
  *   warm (this process): handler /rows?limit=100 p50 ≤ 1.10× a bare SDK getRange of the same rows;
  *     handler /points with 1000 and 5000 points ≤ 1.10× the direct TimeseriesClient call; our getRange vs
  *     the SDK's (printed); 10 000 mixed invocations: heap growth after GC ≤ 2 MiB, 1 client construction.
@@ -31,6 +33,8 @@ const require = createRequire(import.meta.url);
 const INSTANCE = 'benchinst';
 const REGION = 'cn-hangzhou';
 const ROUNDS = 7;
+/** Cold rounds are cheap (five short processes each) and noisier: more of them. */
+const COLD_ROUNDS = 15;
 
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -70,9 +74,12 @@ const context = () => ({
   getRemainingTimeInMillis: () => 30_000,
 });
 
-/** Child-process scripts: each prints `{ ms, rss }` (ms from process start to the end of its work). */
+/**
+ * Child-process scripts: each prints `{ ms, rss, cpu }` (ms from process start to the end of its work, peak
+ * RSS in KiB, user + system CPU ms).
+ */
 function coldScript(kind: 'bare' | 'bundle' | 'sample' | 'bundle-rows' | 'sample-range', endpoint: string): string {
-  const done = `process.stdout.write(JSON.stringify({ ms: performance.now(), rss: process.resourceUsage().maxRSS }))`;
+  const done = `{ const u = process.resourceUsage(); process.stdout.write(JSON.stringify({ ms: performance.now(), rss: u.maxRSS, cpu: (u.userCPUTime + u.systemCPUTime) / 1000 })); }`;
   const bundle = JSON.stringify(join(root, 'dist', 'http-api', 'index.js'));
   const sdkPath = JSON.stringify(require.resolve('tablestore'));
   const credsPath = JSON.stringify(require.resolve('@alicloud/credentials'));
@@ -96,7 +103,13 @@ function coldScript(kind: 'bare' | 'bundle' | 'sample' | 'bundle-rows' | 'sample
   }
 }
 
-function runChild(script: string, env: Record<string, string>): Promise<{ ms: number; rss: number }> {
+interface ColdRun {
+  readonly ms: number;
+  readonly rss: number;
+  readonly cpu: number;
+}
+
+function runChild(script: string, env: Record<string, string>): Promise<ColdRun> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ['-e', script], {
       env: { PATH: process.env.PATH ?? '', ...env },
@@ -110,7 +123,7 @@ function runChild(script: string, env: Record<string, string>): Promise<{ ms: nu
     child.on('close', (code) => {
       clearTimeout(timer);
       if (code !== 0) reject(new Error(`child failed (${code}): ${err.slice(0, 500)}`));
-      else resolvePromise(JSON.parse(out) as { ms: number; rss: number });
+      else resolvePromise(JSON.parse(out) as ColdRun);
     });
   });
 }
@@ -121,7 +134,10 @@ async function timed<T>(fn: () => Promise<T>): Promise<number> {
   return performance.now() - t;
 }
 
-export async function runFunctionsBench(log: (line: string) => void): Promise<BenchFigure[]> {
+export async function runFunctionsBench(
+  log: (line: string) => void,
+  coldOnly = process.argv.includes('--cold'),
+): Promise<BenchFigure[]> {
   const figures: BenchFigure[] = [];
   const row = (name: string, value: number, unit: string, note: string) => {
     figures.push({ name, value, unit, note });
@@ -179,21 +195,30 @@ export async function runFunctionsBench(log: (line: string) => void): Promise<Be
       LOG_LEVEL: 'warn',
     };
     const kinds = ['bare', 'bundle', 'sample', 'bundle-rows', 'sample-range'] as const;
-    const cold: Record<string, { ms: number[]; rss: number[] }> = {};
-    for (let r = 0; r < ROUNDS; r++) {
+    const cold: Record<string, { ms: number[]; rss: number[]; cpu: number[] }> = {};
+    for (let r = 0; r < COLD_ROUNDS; r++) {
       for (const kind of kinds) {
         const m = await runChild(coldScript(kind, local.endpoint), env);
-        (cold[kind] ??= { ms: [], rss: [] }).ms.push(m.ms);
-        cold[kind].rss.push(m.rss);
+        const runs = (cold[kind] ??= { ms: [], rss: [], cpu: [] });
+        runs.ms.push(m.ms);
+        runs.rss.push(m.rss);
+        runs.cpu.push(m.cpu);
       }
     }
-    const med = (k: string, f: 'ms' | 'rss') => median(cold[k][f]);
-    const above = (k: string, f: 'ms' | 'rss') => med(k, f) - med('bare', f);
+    type ColdField = keyof ColdRun;
+    const med = (k: string, f: ColdField) => median(cold[k][f]);
+    const above = (k: string, f: ColdField) => med(k, f) - med('bare', f);
     log(
-      `  cold, medians of ${ROUNDS} interleaved rounds, above bare node (${med('bare', 'ms').toFixed(1)} ms, ${(med('bare', 'rss') / 1024).toFixed(1)} MiB):`,
+      `  cold, medians of ${COLD_ROUNDS} interleaved rounds, above bare node (${med('bare', 'ms').toFixed(1)} ms, ${(med('bare', 'rss') / 1024).toFixed(1)} MiB):`,
     );
     row('cold require: bundle ms', above('bundle', 'ms'), 'ms', `sample ${above('sample', 'ms').toFixed(1)} ms`);
     row('cold require: bundle / sample time', above('bundle', 'ms') / above('sample', 'ms'), 'x', 'target ≤ 0.25');
+    row(
+      'cold require: bundle / sample CPU time',
+      above('bundle', 'cpu') / above('sample', 'cpu'),
+      'x',
+      `${above('bundle', 'cpu').toFixed(1)} vs ${above('sample', 'cpu').toFixed(1)} ms (printed)`,
+    );
     row(
       'cold require: bundle RSS',
       above('bundle', 'rss') / 1024,
@@ -213,6 +238,7 @@ export async function runFunctionsBench(log: (line: string) => void): Promise<Be
       'x',
       'target ≤ 0.5',
     );
+    if (coldOnly) return figures;
 
     // ---------------------------------------------------------------------------------------- warm
     process.env.TABLESTORE_INSTANCE = INSTANCE;

@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- NAME...]`: runs every registered benchmark module in turn (or only those named) and
- * prints their figures. A module is an async function `(log) => Promise<BenchFigure[]>`; register one by
+ * `npm run bench [-- NAME...] [--cold]`: runs every registered benchmark module in turn (or only those named)
+ * and prints their figures. Flags go to the modules: `--cold` makes `functions` measure only bundle sizes and
+ * cold starts (`npm run bench -- functions --cold`). A module is an async function `(log) => Promise<BenchFigure[]>`; register one by
  * adding a single line to BENCHES. Every module bounds its own loops.
  */
 import { runFunctionsBench } from './functions.bench';

@@ -7,8 +7,15 @@
  * Rounds are interleaved (sequential, concurrent, sequential, ...) and the medians reported side by side with
  * the ratios the targets are stated in: concurrent/sequential throughput ≥ 1.5, p99/p50 ≤ 5.
  * Every loop is bounded by a request count and a deadline.
+ *
+ * The ratio needs the two cores to be mostly free: on a busy machine the scheduler's share, not the design,
+ * bounds it. So each round also prints the load average and (on Linux) the server's CPU per request on its main
+ * thread (the runner) and on its busiest other thread (Tablestore Local, or a function instance), read from
+ * /proc: how the work is spread, whatever the load (docs/running-locally.md, "Threads and shared state").
  */
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -68,6 +75,58 @@ async function round(url: URL, clients: number, count: number): Promise<{ rps: n
   return { rps: latencies.length / ((performance.now() - t0) / 1000), latencies };
 }
 
+/** CPU ticks (utime + stime) per thread of `pid`, or undefined where /proc is not there. */
+function threadTicks(pid: number): Map<number, number> | undefined {
+  try {
+    const out = new Map<number, number>();
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+      const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
+      out.set(Number(tid), Number(f[11]) + Number(f[12]));
+    }
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The node process `npm start` ended up running: in the child's process group, the one with most threads. */
+function serverPid(group: number): number | undefined {
+  let best: { pid: number; threads: number } | undefined;
+  try {
+    for (const d of readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        const f = stat.split(') ')[1].split(' ');
+        if (Number(f[2]) !== group || !stat.includes('(node)')) continue;
+        const threads = Number(f[17]);
+        if (!best || threads > best.threads) best = { pid: Number(d), threads };
+      } catch {
+        /* gone */
+      }
+    }
+  } catch {
+    return undefined;
+  }
+  return best?.pid;
+}
+
+/** ms of CPU per request on the main thread and on the busiest other thread between two samples. */
+function perRequestCpu(
+  pid: number,
+  before: Map<number, number> | undefined,
+  after: Map<number, number> | undefined,
+  requests: number,
+): { main: number; busiestOther: number } | undefined {
+  if (!before || !after || requests === 0) return undefined;
+  const msPerTick = 10; // USER_HZ is 100 on Linux
+  let busiestOther = 0;
+  for (const [tid, t] of after) if (tid !== pid) busiestOther = Math.max(busiestOther, t - (before.get(tid) ?? 0));
+  const main = (after.get(pid) ?? 0) - (before.get(pid) ?? 0);
+  return { main: (main * msPerTick) / requests, busiestOther: (busiestOther * msPerTick) / requests };
+}
+
 export async function runRunnerBench(log: (line: string) => void): Promise<BenchFigure[]> {
   const child = spawn('npm', ['start', '-s', '--', '--port', '0', '--tablestore-port', '0', '--quiet', '--no-timers'], {
     cwd: ROOT,
@@ -91,6 +150,7 @@ export async function runRunnerBench(log: (line: string) => void): Promise<Bench
       tick();
     });
     const url = new URL(`${base}/tables/orders/rows?limit=100`);
+    const pid = serverPid(child.pid!);
     // Warm the instances (cold starts are not what is measured): one first, then the pool.
     await round(url, 1, 3);
     await round(url, 4, 3);
@@ -101,14 +161,20 @@ export async function runRunnerBench(log: (line: string) => void): Promise<Bench
     const p99: number[] = [];
     for (let r = 0; r < ROUNDS; r += 1) {
       const s = await round(url, 1, SEQUENTIAL_REQUESTS);
+      const before = pid === undefined ? undefined : threadTicks(pid);
       const c = await round(url, CONCURRENT_CLIENTS, REQUESTS_PER_CLIENT);
+      const cpu = pid === undefined ? undefined : perRequestCpu(pid, before, threadTicks(pid), c.latencies.length);
       seq.push(s.rps);
       conc.push(c.rps);
       p50.push(quantile(c.latencies, 0.5));
       p99.push(quantile(c.latencies, 0.99));
       log(
-        `  round ${r + 1}: 1 client ${s.rps.toFixed(0)} req/s (p50 ${quantile(s.latencies, 0.5).toFixed(1)} ms); ${CONCURRENT_CLIENTS} clients ${c.rps.toFixed(0)} req/s, p50 ${p50.at(-1)!.toFixed(1)} ms, p99 ${p99.at(-1)!.toFixed(1)} ms`,
+        `  round ${r + 1}: 1 client ${s.rps.toFixed(0)} req/s (p50 ${quantile(s.latencies, 0.5).toFixed(1)} ms); ${CONCURRENT_CLIENTS} clients ${c.rps.toFixed(0)} req/s, p50 ${p50.at(-1)!.toFixed(1)} ms, p99 ${p99.at(-1)!.toFixed(1)} ms; load average ${loadavg()[0].toFixed(1)}`,
       );
+      if (cpu)
+        log(
+          `           server CPU per request (${CONCURRENT_CLIENTS} clients): main thread ${cpu.main.toFixed(2)} ms, busiest other thread ${cpu.busiestOther.toFixed(2)} ms`,
+        );
     }
     const figures: BenchFigure[] = [
       { name: 'runner rows?limit=100, 1 sequential client', value: median(seq), unit: 'req/s' },

@@ -12,6 +12,7 @@
  */
 import { build, type Metafile, type Plugin } from 'esbuild';
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildExplorerAssets } from '../lib/explorer/build-assets';
@@ -239,7 +240,10 @@ export async function buildFunctions(
       legalComments: 'external',
       metafile: true,
       logLevel: 'warning',
-      plugins: [precompiledValidators(validators), unusedPinoParts(), sideModules(SIDE_MODULES[name] ?? [])],
+      // Packages that ship an ES build besides their CommonJS one (flatbuffers) are bundled from it: ES code
+      // is scope-hoisted and tree-shaken, CommonJS is wrapped whole and run at load.
+      mainFields: ['module', 'main'],
+      plugins: [precompiledValidators(validators), lazyBuiltins(LAZY_BUILTINS), sideModules(SIDE_MODULES[name] ?? [])],
       // Loaded on demand by TablestoreClients.sdk(), never bundled.
       external: ['tablestore'],
       // Strict mode for the whole file (the directive must come first), and stack traces in FC logs that
@@ -305,22 +309,39 @@ function sideModules(sources: readonly string[]): Plugin {
 }
 
 /**
- * pino's worker-thread transports (thread-stream) and its asynchronous file writer (sonic-boom) are never
- * used by the functions, which log to stdout synchronously (lib/fc/stdout.ts); pino still requires both at
- * load, so they are replaced by stubs that throw if ever called. Keeps each bundle within 250 KiB.
+ * Node built-ins the bundles load on first use instead of at load, for cold start (README, Benchmarks):
+ * https (with tls) only for an https endpoint, on its first call; the streams @middy/core imports only for
+ * response streaming, which the functions never use. http and crypto stay eager: the first Tablestore call
+ * needs them anyway.
  */
-function unusedPinoParts(): Plugin {
+const LAZY_BUILTINS = ['node:https', 'node:stream', 'node:stream/promises', 'node:stream/web'];
+
+/**
+ * Each import of a listed built-in gets a stand-in whose properties are getters that require the real
+ * module when first read; what code does with the module is unchanged, only when it is loaded.
+ */
+function lazyBuiltins(modules: readonly string[]): Plugin {
+  const nodeRequire = createRequire(import.meta.url);
   return {
-    name: 'unused-pino-parts',
+    name: 'lazy-builtins',
     setup(b) {
-      b.onResolve({ filter: /^(thread-stream|sonic-boom)$/ }, (args) => ({
-        path: args.path,
-        namespace: 'unused-pino-part',
-      }));
-      b.onLoad({ filter: /.*/, namespace: 'unused-pino-part' }, (args) => ({
-        contents: `module.exports = function unused() { throw new Error(${JSON.stringify(`${args.path} is not bundled: the functions log to stdout synchronously`)}); };`,
-        loader: 'js',
-      }));
+      b.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
+        const id = args.path.startsWith('node:') ? args.path : `node:${args.path}`;
+        if (!modules.includes(id)) return undefined;
+        // The stand-in's own require is the real module.
+        if (args.namespace === 'lazy-builtin') return { path: id, external: true };
+        return { path: id, namespace: 'lazy-builtin' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+        const names = Object.keys(nodeRequire(args.path) as object).filter((k) => k !== 'default');
+        const getters = names
+          .map((k) => `${JSON.stringify(k)}:{enumerable:true,get:()=>load()[${JSON.stringify(k)}]}`)
+          .join(',');
+        return {
+          contents: `let m;const load=()=>(m??=require(${JSON.stringify(args.path)}));module.exports=Object.defineProperties({},{${getters}});`,
+          loader: 'js',
+        };
+      });
     },
   };
 }

@@ -3,7 +3,7 @@
  * was not updated within `staleAfterMinutes` (QueryTimeseriesMeta on update time, every page). It stops
  * before the function deadline and then reports what it covered as a partial result.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../fc/logger';
 import { toApiError } from './error-mapping';
 import type { ApiConfig } from './config';
 import type { TablestoreReaders, TimeseriesTableInfo } from './ports';

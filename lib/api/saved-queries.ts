@@ -11,7 +11,7 @@
  * buckets are logged as metrics), and `sql` (route /sql with `sql: {query, limit?}`: one POST /sql, each
  * result row logged as a `saved-query-row` line).
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../fc/logger';
 import { ApiError } from '../fc/errors';
 import { toApiError } from './error-mapping';
 import type { HttpRequest } from '../fc/types';

@@ -43,6 +43,11 @@ export interface FunctionSpec {
   /** `file.export`, relative to codeDir. */
   readonly handler: string;
   readonly memorySize: number;
+  /**
+   * s.yaml `instanceConcurrency` (default 1). FC 3.0 honours values above 1 only in custom runtimes; the runner
+   * runs built-in runtimes, whose instances serve one invocation at a time (docs/protocol-fc.md §7).
+   */
+  readonly instanceConcurrency: number;
   /** Seconds. */
   readonly timeout: number;
   /** Full role ARN (bare names completed and lower-cased like fc3 does); undefined when no role. */
@@ -134,6 +139,11 @@ function toFunctionSpec(
       throw new SYamlError(`${where}.${key} must be a number in ${min}..${max}`);
     return n;
   };
+  const integer = (key: string, min: number, max: number): number => {
+    const n = num(key, min, min, max);
+    if (!Number.isInteger(n)) throw new SYamlError(`${where}.${key} must be an integer in ${min}..${max}`);
+    return n;
+  };
   const functionName = str('functionName')!;
   const handler = str('handler')!;
   if (!/^[^.]+(\.[^.]+)+$/.test(handler))
@@ -180,6 +190,7 @@ function toFunctionSpec(
     codeDir: resolvePath(baseDir, codePath),
     handler,
     memorySize,
+    instanceConcurrency: integer('instanceConcurrency', 1, 200),
     timeout: num('timeout', 3, 1, 86400),
     ...(role === undefined ? {} : { role }),
     environmentVariables,

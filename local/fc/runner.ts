@@ -284,6 +284,10 @@ export async function startFcRunner(options: FcRunnerOptions = {}): Promise<FcRu
       }
     }
     for (const s of fn.skippedTriggers) log.warn(`[fc] ${fn.functionName}: trigger ${s} is not emulated locally`);
+    if (fn.instanceConcurrency > 1)
+      log.warn(
+        `[fc] ${fn.functionName}: instanceConcurrency ${fn.instanceConcurrency} is ignored: each instance serves one request at a time, as in FC 3.0's built-in runtimes (the setting applies to custom runtimes only)`,
+      );
   }
 
   // ---- HTTP --------------------------------------------------------------------------------------------------

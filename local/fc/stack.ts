@@ -1,7 +1,8 @@
 /**
- * Everything `npm start` runs, in one process: Tablestore Local + the local STS (sharing one LocalIam, so the
- * RAM users, roles and policies are the same for both), the demo data, and the FC runner serving s.yaml's
- * functions against them. Also used by `npm run invoke` (local mode) and the end-to-end tests.
+ * Everything `npm start` runs, in one process: the FC runner serving s.yaml's functions and the local STS on
+ * the main thread, Tablestore Local on a thread of its own (its identities a replica of the STS's LocalIam,
+ * kept current change by change, so the RAM users, roles, policies and issued tokens are the same for both),
+ * and the demo data. Also used by `npm run invoke` (local mode) and the end-to-end tests.
  *
  * Identities: C's built-in local users (admin, developer) plus, for every role s.yaml names, a role that
  * trusts Function Compute and carries every policy in policies/ (with ${Region}, ${AccountId} and ${Instance}
@@ -12,7 +13,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CredentialProvider, Credentials } from '../../lib/credentials/types';
-import { startLaggingEndpoint, startTablestoreLocal, type TablestoreLocal } from '../tablestore/server';
+import { startTablestoreThread, type TablestoreThread } from '../tablestore/thread';
 import { startLocalSts, type LocalSts } from '../sts/server';
 import { LocalIam } from '../sts/iam';
 import { DEFAULT_ACCOUNT_ID, DEFAULT_IDENTITIES_DOCUMENT, parseIdentities } from '../sts/identities';
@@ -103,13 +104,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     const sts: LocalSts = await startLocalSts({ host: options.host, port: options.stsPort ?? 0, iam });
     stopList.push(() => sts.stop());
-    const ots: TablestoreLocal = await startTablestoreLocal({
-      host: options.host,
+    const ots: TablestoreThread = await startTablestoreThread({
+      ...(options.host === undefined ? {} : { host: options.host }),
       port: options.tablestorePort ?? 8800,
       instance,
       region,
-      identities: iam,
-      dataDir: options.dataDir,
+      iam,
+      ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+      onError: (e) => log.error(`[tablestore] Tablestore Local stopped: ${e.message}`),
     });
     stopList.push(() => ots.stop());
     const admin = { accessKeyId: ADMIN_KEY.id, accessKeySecret: ADMIN_KEY.secret };
@@ -119,9 +121,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (options.seed !== false) {
       // The stale series is written through a second endpoint over the same storage whose clock runs two days
       // behind, so the server records its meta update time as two days old, as if it had really gone silent.
-      let past: TablestoreLocal | undefined;
+      let past: { endpoint: string; stop(): Promise<void> } | undefined;
       const pastTarget = async (): Promise<SeedTarget> => {
-        past = await startLaggingEndpoint(ots, TWO_DAYS_MS, { identities: iam });
+        past = await ots.startLaggingEndpoint(TWO_DAYS_MS);
         return { ...target, endpoint: past.endpoint };
       };
       try {

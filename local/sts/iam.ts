@@ -1,7 +1,8 @@
 /**
  * The pretend account at run time: the identities plus the STS sessions issued so far. The local STS server
- * calls `assumeRole`; Tablestore Local calls `lookup` (this class is its IdentityStore). Both must share one
- * LocalIam, i.e. run in one process: issued tokens live in memory.
+ * calls `assumeRole`; Tablestore Local calls `lookup` (this class is its IdentityStore). Both must see the same
+ * sessions: either they share one LocalIam, or a replica follows this one's `onChange` feed (iam-replica.ts,
+ * how `npm start` runs Tablestore Local on its own thread).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AuthzDecision, AuthzRequest, IdentityLookup, IdentityStore } from '../tablestore/auth/identity';
@@ -76,6 +77,18 @@ export interface LocalIamOptions {
   readonly onDenied?: (event: { principal: string; action: string; reason: string }) => void;
 }
 
+/**
+ * A change to the issued sessions, as plain data (it crosses threads by structured clone). Roles and users are
+ * fixed at construction, so a replica built from the same Identities needs only these to answer as this one.
+ */
+export type IamChange =
+  | {
+      readonly kind: 'issued';
+      readonly session: Omit<Session, 'role'> & { readonly roleName: string };
+    }
+  | { readonly kind: 'revoked'; readonly accessKeyId: string }
+  | { readonly kind: 'purged'; readonly accessKeyIds: readonly string[] };
+
 const SESSION_NAME = /^[A-Za-z0-9.@_-]{2,64}$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 const ROLE_ARN = /^acs:ram::(\d+):role\/([A-Za-z0-9.-]{1,64})$/i;
@@ -113,9 +126,10 @@ export class LocalIam implements IdentityStore {
   private readonly keys = new Map<string, { key: AccessKey; user?: User }>();
   private readonly sessions = new Map<string, Session>();
   private readonly roles = new Map<string, Role>();
-  private readonly tokenFailure: { code: string; httpStatus: number };
-  private readonly enforcement: 'strict' | 'soft' | 'off';
+  readonly tokenFailure: { readonly code: string; readonly httpStatus: number };
+  readonly enforcement: 'strict' | 'soft' | 'off';
   private readonly onDenied: LocalIamOptions['onDenied'];
+  private readonly listeners = new Set<(change: IamChange) => void>();
   /** Counters for tests and diagnostics. */
   readonly stats = { assumeRole: 0, lookups: 0, rejectedTokens: 0 };
 
@@ -305,7 +319,38 @@ export class LocalIam implements IdentityStore {
     const s = this.sessions.get(accessKeyId);
     if (!s) return false;
     s.revoked = true;
+    this.emit({ kind: 'revoked', accessKeyId });
     return true;
+  }
+
+  /**
+   * Every change to the sessions from now on, synchronously as it is made; `replay` first reports the sessions
+   * issued so far. Returns the unsubscribe function.
+   */
+  onChange(listener: (change: IamChange) => void, replay = true): () => void {
+    if (replay) for (const s of this.sessions.values()) listener(sessionIssued(s));
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Apply another LocalIam's change (this one being its replica over the same Identities). */
+  applyChange(change: IamChange): void {
+    if (change.kind === 'revoked') {
+      const s = this.sessions.get(change.accessKeyId);
+      if (s) s.revoked = true;
+    } else if (change.kind === 'purged') {
+      for (const id of change.accessKeyIds) this.sessions.delete(id);
+    } else {
+      const { roleName, ...rest } = change.session;
+      const role = this.roles.get(roleName.toLowerCase());
+      // A role the replica does not know: the session could not pass resolve() anyway.
+      if (role) this.sessions.set(rest.accessKeyId, { ...rest, role });
+    }
+    this.emit(change);
+  }
+
+  private emit(change: IamChange): void {
+    for (const l of this.listeners) l(change);
   }
 
   roleByArn(arn: string): Role | undefined {
@@ -404,6 +449,7 @@ export class LocalIam implements IdentityStore {
       revoked: false,
     };
     this.sessions.set(session.accessKeyId, session);
+    this.emit(sessionIssued(session));
     return {
       RequestId: randomUUID().toUpperCase(),
       AssumedRoleUser: { Arn: `${role.arn}/${sessionName}`, AssumedRoleId: `${role.roleId}:${sessionName}` },
@@ -420,7 +466,17 @@ export class LocalIam implements IdentityStore {
   /** Forget sessions an hour past expiry; until then they are reported as expired rather than unknown. */
   private purge(now: Date): void {
     if (this.sessions.size < 1000) return;
+    const purged: string[] = [];
     for (const [id, s] of this.sessions)
-      if (s.expiration.getTime() + 3_600_000 < now.getTime()) this.sessions.delete(id);
+      if (s.expiration.getTime() + 3_600_000 < now.getTime()) {
+        this.sessions.delete(id);
+        purged.push(id);
+      }
+    if (purged.length) this.emit({ kind: 'purged', accessKeyIds: purged });
   }
+}
+
+function sessionIssued(s: Session): IamChange {
+  const { role, ...rest } = s;
+  return { kind: 'issued', session: { ...rest, roleName: role.name } };
 }

@@ -4,11 +4,13 @@
  *     [--access-key ID:SECRET]... [--data-dir DIR] [--clock-skew-seconds 900] [--skip-signature-check] [--verbose]
  *     [--identities FILE] [--sts-port PORT] [--sts-cert-dir DIR]   (local STS + RAM checks, see docs/credentials.md)
  * Prints `Tablestore Local listening on http://HOST:PORT (instance NAME, region REGION)` when ready, then the
- * credentials to use. Logs (pino JSON) go to stderr and never contain secrets.
+ * credentials to use. Logs (JSON lines, the functions' logger of lib/fc/logger.ts) go to stderr and never
+ * contain secrets.
  */
 import { isInstanceName } from '../../lib/tablestore/names';
 import { parseArgs } from 'node:util';
-import pino from 'pino';
+import { createLogger } from '../../lib/fc/logger';
+import { syncWriter } from '../../lib/fc/stdout';
 import { DEFAULTS, DEFAULT_ACCESS_KEY, startTablestoreLocal, type AccessKey } from './server';
 import { STS_CLI_OPTIONS, STS_CLI_USAGE, startIdentitiesFromCli } from '../sts/cli-options';
 
@@ -69,10 +71,9 @@ async function main(): Promise<void> {
   });
   if (v.instance !== undefined && !isInstanceName(v.instance)) fail(`Invalid --instance: ${v.instance}`);
 
-  const logger = pino(
-    { level: v.verbose ? 'debug' : 'info', base: { service: 'tablestore-local' } },
-    pino.destination(2),
-  );
+  const logger = createLogger({ level: v.verbose ? 'debug' : 'info', destination: syncWriter(2) }).logger.child({
+    service: 'tablestore-local',
+  });
   // --identities / --sts-port turn on the local STS and RAM checks; the access keys stay valid as root keys.
   const rootKeys = accessKeys.length > 0 ? accessKeys : [DEFAULT_ACCESS_KEY];
   const ram = await startIdentitiesFromCli(v, { host: v.host, rootAccessKeys: rootKeys }).catch((err: unknown) =>

@@ -8,7 +8,7 @@
  *   accessKeys ([{ id, secret }]; default DEFAULT_ACCESS_KEY), identities (an IdentityStore; overrides
  *   accessKeys, e.g. the local STS's), dataDir (persist with LevelDB; absent = in memory), store (inject a
  *   KvStore instead), clockSkewMs (15 min), maxBodyBytes (5 MiB), verifySignatures (true), now (clock),
- *   logger (pino-compatible; request lines at debug, failures at warn/error).
+ *   logger (lib/fc/logger.ts or any `{ debug, info, warn, error }`; request lines at debug, failures at warn/error).
  * Result: { endpoint, host, port, instance, region, accessKeys, store, catalog, stop() }.
  *
  * Request pipeline: method → API name → body (size cap) → auth/verify.ts → dispatch.ts handler → reply.
@@ -28,6 +28,7 @@ import { otsRequestId, readBody } from '../http/helpers';
 import { TableCatalog } from './catalog';
 import { findHandler } from './dispatch';
 import type { HandlerContext } from './handlers/context';
+import type { SqlEngineOptions } from './sql/options';
 import { errors } from './errors';
 import { MemoryKvStore } from './persistence/memory';
 import { LevelKvStore } from './persistence/level';
@@ -57,6 +58,8 @@ export interface TablestoreLocalOptions {
   readonly verifySignatures?: boolean | undefined;
   readonly now?: (() => Date) | undefined;
   readonly logger?: TablestoreLocalLogger | undefined;
+  /** SQL engine options: index use, a plan hook for tests (docs/protocol-sql.md §7.1). */
+  readonly sql?: SqlEngineOptions | undefined;
 }
 
 export interface TablestoreLocal {
@@ -201,6 +204,7 @@ export async function startTablestoreLocal(options: TablestoreLocalOptions = {})
         store,
         catalog,
         now,
+        sql: options.sql,
         authorize(action: string, tableNames: readonly string[]): void {
           for (const table of tableNames) {
             const decision = identity.authorize({

@@ -54,7 +54,7 @@ export function fcContext(
   };
 }
 
-/** Captures pino lines in memory. */
+/** Captures the logger's lines (lib/fc/logger.ts) in memory. */
 export function memoryStream(): { write(line: string): void; lines: string[]; json(): Array<Record<string, unknown>> } {
   const lines: string[] = [];
   return {

@@ -2,11 +2,15 @@
  * Index consistency, differential: after random PutRow / UpdateRow (put, delete, increment) / DeleteRow /
  * BatchWriteRow sequences sent by the official SDK, each index read through GetRange equals the index built
  * by brute force from the base table read through GetRange — same rows, same order, same attributes, none
- * missing, none extra. Values of the wrong type and absent columns exercise the sparse-index rule.
+ * missing, none extra. Values of the wrong type and absent columns exercise the sparse-index rule; a row
+ * left out for a wrong-typed value must be in the index's skipped list, and nothing else.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sdkClient, startLocal, type LocalTablestoreHandle, type SdkRow } from '../helpers/tablestore-local';
+import { encodeKey } from '../../local/tablestore/handlers/wide/keys';
+import type { WideTableDefinition } from '../../local/tablestore/handlers/wide/table';
+import { skippedSpace } from '../../local/tablestore/indexes/maintainer';
 import { Sdk, asIndexClient, attrsOf, pkOf, readAll, type IndexSdkClient } from './sdk';
 
 const Long = Sdk.Long;
@@ -176,6 +180,39 @@ async function actualIndex(index: (typeof INDEXES)[number]): Promise<string[]> {
   });
 }
 
+/** Base keys the index must list as skipped: every index column has a value, but one of the wrong type. */
+function expectedSkipped(base: readonly SdkRow[], index: (typeof INDEXES)[number]): string[] {
+  const out: string[] = [];
+  for (const row of base) {
+    const values = new Map<string, unknown>();
+    const pk = pkOf(row);
+    pk.forEach((v, i) => values.set(BASE_PK[i], v));
+    for (const [k, v] of Object.entries(attrsOf(row))) values.set(k, v);
+    const key = index.primaryKey.map((n) => values.get(n));
+    if (key.some((v) => v === undefined)) continue;
+    if (index.primaryKey.every((n, i) => typeof key[i] === KEY_TYPE[n])) continue;
+    out.push(baseKeyHex(pk));
+  }
+  return out.sort();
+}
+
+const BASE_DEF = {
+  primaryKey: [
+    { name: 'pk1', type: 1 },
+    { name: 'pk2', type: 2 },
+  ],
+} as unknown as WideTableDefinition;
+const baseKeyHex = (pk: unknown[]) =>
+  encodeKey(
+    BASE_DEF,
+    pk.map((value, i) => ({ name: BASE_PK[i], value: value as bigint | string })),
+  ).toString('hex');
+
+/** The index's skipped list as stored (docs/protocol-indexes.md §4). */
+function actualSkipped(index: (typeof INDEXES)[number]): string[] {
+  return [...local.server.store.scan(skippedSpace(index.name))].map((r) => Buffer.from(r.key).toString('hex')).sort();
+}
+
 beforeAll(async () => {
   local = await startLocal();
   client = asIndexClient(sdkClient(local));
@@ -218,7 +255,10 @@ it('every index equals the brute-force index of the base table after random writ
         });
       for (const op of ops) await apply(op);
       const base = await readAll(client, T, BASE_PK);
-      for (const index of INDEXES) expect(await actualIndex(index)).toEqual(expectedIndex(base, index));
+      for (const index of INDEXES) {
+        expect(await actualIndex(index)).toEqual(expectedIndex(base, index));
+        expect(actualSkipped(index), index.name).toEqual(expectedSkipped(base, index));
+      }
     }),
     { numRuns: 30 },
   );

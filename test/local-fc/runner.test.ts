@@ -422,6 +422,17 @@ function rawPost(headers: IncomingHttpHeaders, body: string): Promise<{ status: 
 }
 
 describe('instance lifecycle', () => {
+  it('serves one invocation per instance, as FC 3.0 built-in runtimes do, whatever instanceConcurrency says', async () => {
+    expect(runner.project.functions.find((f) => f.functionName === 'fixture-echo')?.instanceConcurrency).toBe(4);
+    expect(warnings.some((w) => w.includes('fixture-echo') && w.includes('instanceConcurrency 4 is ignored'))).toBe(
+      true,
+    );
+    const event = JSON.stringify({ rawPath: '/sleep', requestContext: { http: { method: 'GET' } } });
+    const outcomes = await Promise.all([1, 2, 3].map(() => runner.invoke('fixture-echo', event)));
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect(new Set(outcomes.map((o) => o.instanceId)).size).toBe(3);
+  });
+
   it('reclaims an idle instance; the next invocation is a cold start with fresh module state', async () => {
     const r = await startFcRunner({
       sYamlPath: S_YAML,

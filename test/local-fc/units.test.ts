@@ -67,6 +67,11 @@ ${props}`;
 
   it('validates memory, reserved variable names and trigger configs', () => {
     expect(() => loadProject(write(fn('      memorySize: 500')), { env: {} })).toThrow(/multiple of 64/);
+    for (const bad of ['0', '201', '1.5'])
+      expect(() => loadProject(write(fn(`      instanceConcurrency: ${bad}`)), { env: {} })).toThrow(
+        /instanceConcurrency must be/,
+      );
+    expect(loadProject(write(fn('')), { env: {} }).functions[0].instanceConcurrency).toBe(1);
     expect(() => loadProject(write(fn('      environmentVariables: { FC_X: "1" }')), { env: {} })).toThrow(/reserved/);
     const badAuth = fn(`      triggers:
         - triggerName: h

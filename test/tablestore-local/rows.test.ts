@@ -296,18 +296,31 @@ describe('PutRow / GetRow / UpdateRow / DeleteRow', () => {
       maxVersions: 10,
     });
     expect(attrs(ranged.row).map((a) => a[1])).toEqual(['v3', 'v2']);
-    const specific = await client.getRow({
+    // The Node SDK always sends max_versions, which the service refuses beside a specific timestamp
+    // (service-rules.test.ts reads one timestamp with a raw request).
+    const specific = await sdkError(
+      client.getRow({
+        tableName: 'versions',
+        primaryKey: [{ id: 'mv' }],
+        timeRange: { specificTime: String(base + 3000) },
+      }),
+    );
+    expect([specific.status, specific.code]).toEqual([400, 'OTSParameterInvalid']);
+    const exact = await client.getRow({
       tableName: 'versions',
       primaryKey: [{ id: 'mv' }],
-      timeRange: { specificTime: String(base + 3000) },
+      timeRange: { startTime: String(base + 3000), endTime: String(base + 3001) },
+      maxVersions: 10,
     });
-    expect(attrs(specific.row)).toEqual([['c', 'v3', base + 3000]]);
+    expect(attrs(exact.row)).toEqual([['c', 'v3', base + 3000]]);
+    // No cell in the range: the existing row comes back as its bare key.
     const outside = await client.getRow({
       tableName: 'versions',
       primaryKey: [{ id: 'mv' }],
       timeRange: { startTime: '0', endTime: String(base) },
     });
-    expect(outside.row?.primaryKey ?? []).toEqual([]);
+    expect(outside.row?.primaryKey).toEqual([{ name: 'id', value: 'mv' }]);
+    expect(attrs(outside.row)).toEqual([]);
   });
 
   it('rejects cell timestamps outside the allowed deviation', async () => {
@@ -436,7 +449,7 @@ describe('PutRow / GetRow / UpdateRow / DeleteRow', () => {
         tableName: 'rows',
         condition: cond(RE.IGNORE),
         primaryKey: [{ id: 'x' }],
-        attributeColumns: [{ '9bad': 'v' }],
+        attributeColumns: [{ '#bad': 'v' }],
       }),
     );
     expect([badCol.status, badCol.code]).toEqual([400, 'OTSParameterInvalid']);

@@ -476,11 +476,24 @@ describe('data', () => {
       rows: [
         { key: k, time: 5n, fields: { seq: 2n, msg: 'second' } },
         { key: k, time: 5n, fields: { seq: 1n, msg: 'first' } },
-        { key: k, time: 5n, fields: { msg: 'no seq' } },
         { key: k, time: 5n, fields: { seq: 'x', msg: 'wrong type' } },
       ],
     });
-    expect(res.failedRows.map((f) => f.index)).toEqual([2, 3]);
+    expect(res.failedRows.map((f) => f.index)).toEqual([2]);
+    // A row without its field primary key fails the whole request (docs/protocol.md §9.2).
+    const lacking = await errorOf(
+      client.putTimeseriesData({
+        tableName: 'ts_fieldpk',
+        rows: [
+          { key: k, time: 5n, fields: { seq: 3n, msg: 'third' } },
+          { key: k, time: 5n, fields: { msg: 'no seq' } },
+        ],
+      }),
+    );
+    expect([lacking.code, lacking.message]).toEqual([
+      'OTSParameterInvalid',
+      'A row is missing primary key fields: seq.',
+    ]);
     const page = await client.getTimeseriesData({ tableName: 'ts_fieldpk', key: k, endTime: 10 });
     expect(page.rows.map((r) => r.fields)).toEqual([
       { seq: 1n, msg: 'first' },

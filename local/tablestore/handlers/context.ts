@@ -22,6 +22,7 @@
  */
 import type { TableCatalog } from '../catalog';
 import type { KvStore } from '../persistence/store';
+import type { SqlEngineOptions } from '../sql/options';
 
 export interface HandlerContext {
   readonly apiName: string;
@@ -38,6 +39,8 @@ export interface HandlerContext {
   readonly now: () => Date;
   /** Throws 403 OTSNoPermissionAccess unless `action` is allowed on every table (`'*'` = all tables). */
   authorize(action: string, tableNames: readonly string[]): void;
+  /** SQL engine options of the server (docs/protocol-sql.md §7). */
+  readonly sql?: SqlEngineOptions | undefined;
 }
 
 export type ApiHandler = (ctx: HandlerContext, body: Uint8Array) => Promise<Uint8Array>;

@@ -21,14 +21,19 @@ const sqlQuery: ApiHandler = async (ctx, body) => {
       instance: ctx.instance,
       nowMs: ctx.now().getTime(),
       authorize: (action, tables) => ctx.authorize(action, tables),
+      options: ctx.sql,
     },
     req.query,
   );
   return encodeMessage('SQLQueryResponse', {
-    consumes: outcome.consumed.map((c) => ({
-      table_name: c.table,
-      consumed: { capacity_unit: { read: c.read, write: 0 } },
-    })),
+    consumes: outcome.consumed
+      .filter((c) => c.index === undefined)
+      .map((c) => ({ table_name: c.table, consumed: { capacity_unit: { read: c.read, write: 0 } } })),
+    search_consumes: outcome.consumed.flatMap((c) =>
+      c.index === undefined
+        ? []
+        : [{ table_name: c.table, index_name: c.index, consumed: { capacity_unit: { read: c.read, write: 0 } } }],
+    ),
     rows: encodeSqlRows(outcome.columns, outcome.rowCount),
     version: SqlPayloadVersion.SQL_FLAT_BUFFERS,
     type: outcome.type,

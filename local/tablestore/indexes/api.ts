@@ -10,7 +10,7 @@ import type { KvWrite } from '../persistence/store';
 import type { WideTableDefinition } from '../handlers/wide/table';
 import { requireWideTable } from '../handlers/wide/table';
 import { MAX_INDEXES_PER_TABLE, indexErrors, indexMetaMessage, parseIndexMeta } from './definition';
-import { findIndexMaintainer, indexMaintainerOf, indexSpace } from './maintainer';
+import { findIndexMaintainer, indexMaintainerOf, indexSpace, skippedSpace } from './maintainer';
 
 const EMPTY = new Uint8Array(0);
 
@@ -26,7 +26,10 @@ export function usedSlotsWithIndexes(ctx: HandlerContext): number {
 
 /** Drops leftover rows of a previous index of the same name (a crash inside a DropIndex/DeleteTable). */
 async function clearLeftovers(ctx: HandlerContext, names: readonly string[]): Promise<void> {
-  for (const name of names) if (ctx.store.count(indexSpace(name)) > 0) await ctx.store.dropSpace(indexSpace(name));
+  for (const name of names) {
+    for (const space of [indexSpace(name), skippedSpace(name)])
+      if (ctx.store.count(space) > 0) await ctx.store.dropSpace(space);
+  }
 }
 
 /**

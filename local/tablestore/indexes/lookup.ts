@@ -5,7 +5,7 @@
  */
 import type { TableCatalog } from '../catalog';
 import { errors } from '../errors';
-import { findWideTable, type WideTable } from '../handlers/wide/table';
+import { findWideTable, validateTableName, type WideTable } from '../handlers/wide/table';
 import type { KvStore } from '../persistence/store';
 import { findIndexMaintainer } from './maintainer';
 
@@ -16,6 +16,7 @@ export function findTableOrIndex(catalog: TableCatalog, store: KvStore, name: st
 }
 
 export function requireTableOrIndex(catalog: TableCatalog, store: KvStore, name: string): WideTable {
+  validateTableName(name);
   const table = findTableOrIndex(catalog, store, name);
   if (!table) throw errors.tableNotExist();
   return table;

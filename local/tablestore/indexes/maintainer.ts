@@ -27,6 +27,17 @@ export function indexSpace(name: string): string {
   return `wide-index/${name}`;
 }
 
+/**
+ * Base keys of the rows an index leaves out although every index column has a value: a value the index key
+ * cannot take (docs/protocol-indexes.md §4). Kept so a reader that must see every matching row (the SQL
+ * planner, docs/protocol-sql.md §7) can add them to what the index range yields. Normally empty.
+ */
+export function skippedSpace(name: string): string {
+  return `wide-index-skipped/${name}`;
+}
+
+const EMPTY = new Uint8Array(0);
+
 /** An index with the schema of its index table (derived from the base table's current definition). */
 export interface LiveIndex {
   readonly def: SecondaryIndexDefinition;
@@ -85,6 +96,11 @@ export function indexRow(index: LiveIndex, row: RowView): { key: Buffer; value: 
   return { key: encodeKey(index.tableDef, cells), value: encodeStoredRow({ rowTs: row.rowTs, columns }) };
 }
 
+/** Whether every index column of the row has a value (so the row is in the index, or in its skipped list). */
+function hasIndexValues(index: LiveIndex, row: RowView): boolean {
+  return index.tableDef.primaryKey.every((c) => row.pk.has(c.name) || row.columns.get(c.name)?.versions[0]);
+}
+
 export class IndexMaintainer implements KvObserver {
   private readonly tables = new Map<string, IndexedTable>();
   private readonly byName = new Map<string, LiveIndex>();
@@ -130,9 +146,9 @@ export class IndexMaintainer implements KvObserver {
     return this.byName.size;
   }
 
-  /** KvStore spaces holding the rows of a table's indexes. */
+  /** KvStore spaces holding the rows of a table's indexes (and their skipped lists). */
   spacesOf(table: string): string[] {
-    return [...(this.tables.get(table)?.indexes.values() ?? [])].map((i) => i.space);
+    return [...(this.tables.get(table)?.indexes.values() ?? [])].flatMap((i) => [i.space, skippedSpace(i.def.name)]);
   }
 
   // ------------------------------------------------------------------------------------ definitions
@@ -155,8 +171,11 @@ export class IndexMaintainer implements KvObserver {
     if (!index || !table) return [];
     const writes: KvWrite[] = [];
     for (const record of this.store.scan(BASE_PREFIX + index.def.table)) {
-      const entry = indexRow(index, rowView(table.base, record.key, decodeStoredRow(record.value)));
+      const view = rowView(table.base, record.key, decodeStoredRow(record.value));
+      const entry = indexRow(index, view);
       if (entry) writes.push({ space: index.space, key: entry.key, value: entry.value });
+      else if (hasIndexValues(index, view))
+        writes.push({ space: skippedSpace(name), key: Uint8Array.from(record.key), value: EMPTY });
     }
     return writes;
   }
@@ -172,6 +191,7 @@ export class IndexMaintainer implements KvObserver {
     // Definition first: a crash in between leaves rows no definition names, cleared when the name is reused.
     await this.store.write([{ space: SECONDARY_INDEX_SPACE, key: enc.encode(name) }]);
     await this.store.dropSpace(index.space);
+    await this.store.dropSpace(skippedSpace(name));
   }
 
   // ------------------------------------------------------------------------------------ change feed
@@ -207,6 +227,10 @@ export class IndexMaintainer implements KvObserver {
         if (oldRow && !(newRow && oldRow.key.equals(newRow.key)))
           (extra ??= []).push({ space: index.space, key: oldRow.key });
         if (newRow) (extra ??= []).push({ space: index.space, key: newRow.key, value: newRow.value });
+        const oldSkipped = oldView !== undefined && !oldRow && hasIndexValues(index, oldView);
+        const newSkipped = newView !== undefined && !newRow && hasIndexValues(index, newView);
+        if (oldSkipped && !newSkipped) (extra ??= []).push({ space: skippedSpace(index.def.name), key: w.key });
+        if (newSkipped) (extra ??= []).push({ space: skippedSpace(index.def.name), key: w.key, value: EMPTY });
       }
     }
     return extra ?? [];

@@ -207,6 +207,11 @@ export class SearchEngine implements KvObserver {
     return out.sort((a, b) => (a.table === b.table ? (a.name < b.name ? -1 : 1) : a.table < b.table ? -1 : 1));
   }
 
+  /** The search indexes of a table, by name order (the SQL planner picks among them, docs/protocol-sql.md §7). */
+  indexesOf(table: string): SearchIndex[] {
+    return [...(this.tables.get(table)?.values() ?? [])].sort((a, b) => (a.def.name < b.def.name ? -1 : 1));
+  }
+
   get(table: string, name: string): SearchIndex {
     const index = this.tables.get(table)?.get(name);
     if (!index) throw indexNotExist(table, name);
@@ -411,4 +416,9 @@ export function searchEngineOf(store: KvStore): SearchEngine {
   const engine = engines.get(store);
   if (!engine) throw errors.internal();
   return engine;
+}
+
+/** Same as `searchEngineOf`, but undefined for a store without one (no search index can exist there). */
+export function findSearchEngine(store: KvStore): SearchEngine | undefined {
+  return engines.get(store);
 }

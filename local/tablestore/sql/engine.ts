@@ -9,6 +9,7 @@ import { validateColumnName } from '../handlers/wide/table';
 import type { ResultColumn } from './flatbuffer';
 import { mappedColumn, MappingStore, META_SUFFIX, type MappedColumn, type SqlTable } from './mapping';
 import { parseStatement, type Statement } from './parse';
+import type { SqlEngineOptions } from './options';
 import { runSelect } from './select';
 import { sqlError, SqlType, type SqlValue } from './values';
 
@@ -41,13 +42,15 @@ export interface SqlEnvironment {
   readonly nowMs: number;
   /** Throws 403 unless the caller may perform `action` on every named Tablestore table. */
   authorize(action: string, tables: readonly string[]): void;
+  readonly options?: SqlEngineOptions | undefined;
 }
 
 export interface SqlOutcome {
   readonly type: SqlStatementType;
   readonly columns: ResultColumn[];
   readonly rowCount: number;
-  readonly consumed: readonly { readonly table: string; readonly read: number }[];
+  /** Read capacity per table (or index table) read; entries with `index` are search index reads. */
+  readonly consumed: readonly { readonly table: string; readonly read: number; readonly index?: string }[];
 }
 
 function stringColumns(
@@ -73,6 +76,8 @@ export async function executeSql(env: SqlEnvironment, query: string): Promise<Sq
         mappings,
         nowMs: env.nowMs,
         authorize: (tables) => env.authorize(SqlAction.select, tables),
+        options: env.options,
+        useIndex: statement.useIndex,
       });
       return { type: SqlStatementType.SELECT, columns: r.columns, rowCount: r.rowCount, consumed: r.consumed };
     }

@@ -6,7 +6,8 @@
  * Tablestore syntax MySQL's grammar lacks is rewritten before parsing, keeping character offsets so syntax
  * error positions stay true (docs/protocol-sql.md §4): `DROP MAPPING TABLE` (the word MAPPING is blanked),
  * the `BOOL` type in DDL (spelled `BIT ` for the grammar; BIT maps to BOOL), and the `ENGINE=…`,
- * `ENGINE_ATTRIBUTE=…` options after CREATE TABLE's column list (blanked and read here).
+ * `ENGINE_ATTRIBUTE=…` options after CREATE TABLE's column list (blanked and read here), and a SELECT's
+ * `USE INDEX (…)` after a table name (blanked and read here; docs/protocol-sql.md §7).
  */
 import nodeSqlParser from 'node-sql-parser/build/mysql.js';
 import { sqlError } from './values';
@@ -29,7 +30,12 @@ export interface ColumnDef {
 }
 
 export type Statement =
-  | { readonly kind: 'select'; readonly ast: AstNode }
+  | {
+      readonly kind: 'select';
+      readonly ast: AstNode;
+      /** `USE INDEX (names)`: the only indexes the planner may use (none for an empty list). */
+      readonly useIndex?: readonly string[];
+    }
   | { readonly kind: 'show_tables' }
   | { readonly kind: 'show_index'; readonly table: string }
   | { readonly kind: 'describe'; readonly table: string }
@@ -82,6 +88,7 @@ interface Prepared {
   readonly text: string;
   readonly dropMapping: boolean;
   readonly engine?: string | undefined;
+  readonly useIndex?: readonly string[] | undefined;
 }
 
 function prepare(query: string): Prepared {
@@ -114,7 +121,18 @@ function prepare(query: string): Prepared {
       }
     }
   }
-  return { text, dropMapping, engine };
+  let useIndex: string[] | undefined;
+  if (/^\s*\(?\s*select\b/i.test(text)) {
+    for (const m of code(/\buse\s+index\s*\(([^()]*)\)/)) {
+      const names = m[1]
+        .split(',')
+        .map((n) => n.trim().replace(/^`(.*)`$/, '$1'))
+        .filter((n) => n !== '');
+      useIndex = [...(useIndex ?? []), ...names];
+      text = blank(text, m.index, m.index + m[0].length);
+    }
+  }
+  return { text, dropMapping, engine, useIndex };
 }
 
 function syntaxError(err: unknown): Error {
@@ -164,7 +182,7 @@ export function parseStatement(query: string): Statement {
   const ast = list[0] as AstNode & Record<string, unknown>;
   switch (ast.type) {
     case 'select':
-      return { kind: 'select', ast };
+      return { kind: 'select', ast, ...(prepared.useIndex ? { useIndex: prepared.useIndex } : {}) };
     case 'show': {
       if (ast.keyword === 'tables') return { kind: 'show_tables' };
       if (ast.keyword === 'index' || ast.keyword === 'indexes' || ast.keyword === 'keys') {

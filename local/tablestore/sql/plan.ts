@@ -1,6 +1,6 @@
 /**
- * Access planning: turns the WHERE clause into a primary-key range so a query reads only the rows it can
- * match (docs/protocol-sql.md §7). Conjuncts `pk_i = literal` on a leading run of key columns form a
+ * Key planning: turns the WHERE clause into a key range — of the table, or of a secondary index for the
+ * planner of access.ts — so a query reads only the rows it can match (docs/protocol-sql.md §7). Conjuncts `pk_i = literal` on a leading run of key columns form a
  * prefix; the next key column may add a lower/upper bound (<, <=, >, >=, BETWEEN). Everything else — and
  * these conjuncts too — is still evaluated as the row filter, so the range only ever narrows the scan.
  * Time series keys share the wide-table key encoding (escaped strings, sign-flipped big-endian int64), so
@@ -21,7 +21,7 @@ import type { SqlTable } from './mapping';
 import type { KeyRange } from './scan';
 import { compareValues, type SqlValue } from './values';
 
-interface KeyColumn {
+export interface KeyColumn {
   readonly name: string;
   readonly type: PkType;
 }
@@ -119,15 +119,17 @@ function after(key: Uint8Array): Uint8Array {
 }
 
 /**
- * The key range the WHERE clause allows, or 'empty' when the key conditions contradict each other.
- * `refersTo` says whether a column reference names this table.
+ * The key range the WHERE clause allows over `keys` (a table's key or a secondary index's), or 'empty' when
+ * the key conditions contradict each other; `refersTo` says whether a column reference names this table.
+ * `matched` is the number of leading key columns the conditions constrain (the equality prefix, plus one
+ * when the next column has a bound) — the measure the planner compares between a table and its indexes
+ * (docs/protocol-sql.md §7.1).
  */
-export function planRange(
-  table: SqlTable,
+export function planKeyRange(
+  keys: readonly KeyColumn[],
   where: AstNode | null | undefined,
   refersTo: (ref: AstNode) => boolean,
-): KeyRange | 'empty' {
-  const keys = keyColumns(table);
+): { readonly range: KeyRange | 'empty'; readonly matched: number } {
   const def = { primaryKey: keys } as unknown as WideTableDefinition;
   const parts = conjuncts(where);
   const prefix: PrimaryKeyCell[] = [];
@@ -138,7 +140,7 @@ export function planRange(
     const cmps = comparisons(parts, isColumn, key.type);
     const eq = cmps.filter((c) => c.op === '=');
     if (eq.length > 0) {
-      if (eq.some((e) => compareValues(e.value, eq[0].value) !== 0)) return 'empty';
+      if (eq.some((e) => compareValues(e.value, eq[0].value) !== 0)) return { range: 'empty', matched: keys.length };
       prefix.push({ name: key.name, value: eq[0].value });
       continue;
     }
@@ -148,7 +150,8 @@ export function planRange(
     }
     break;
   }
-  if (prefix.length === 0 && !lower && !upper) return {};
+  if (prefix.length === 0 && !lower && !upper) return { range: {}, matched: 0 };
+  const matched = prefix.length + (lower || upper ? 1 : 0);
   const fill = (cells: PrimaryKeyCell[], marker: typeof INF_MIN | typeof INF_MAX): PrimaryKeyCell[] => {
     const out = cells.slice();
     for (let i = out.length; i < keys.length; i++) out.push({ name: keys[i].name, value: marker });
@@ -171,6 +174,9 @@ export function planRange(
   } else {
     lt = prefix.length === keys.length ? after(boundKey(def, prefix).key!) : boundKey(def, fill(prefix, INF_MAX)).key;
   }
-  if (gte && lt && Buffer.compare(gte, lt) >= 0) return 'empty';
-  return { gte: gte && gte.length > 0 ? gte : undefined, lt };
+  if (gte && lt && Buffer.compare(gte, lt) >= 0) return { range: 'empty', matched };
+  const range: { gte?: Uint8Array; lt?: Uint8Array } = {};
+  if (gte && gte.length > 0) range.gte = gte;
+  if (lt) range.lt = lt;
+  return { range, matched };
 }

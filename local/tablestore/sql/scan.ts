@@ -4,7 +4,7 @@
  * single-value model) and series meta. Every scan counts the rows and bytes it reads against the service's
  * per-query scan limit (docs/protocol-sql.md §7) and fails past it rather than return a partial answer.
  */
-import type { KvStore } from '../persistence/store';
+import type { KvRecord, KvStore } from '../persistence/store';
 import { decodeStoredRow } from '../handlers/wide/row-codec';
 import { liveRow } from '../handlers/wide/rows';
 import { decodeKey } from '../handlers/wide/keys';
@@ -71,10 +71,42 @@ export function* scanRows(
   }
 }
 
-function* scanWide(
+function scanWide(
   store: KvStore,
   table: Extract<SqlTable, { kind: 'wide' }>,
   range: KeyRange,
+  nowMs: number,
+  stats: ScanStats,
+  keyColumns: boolean,
+): Generator<Row> {
+  return wideRows(table, store.scan(table.space, range), nowMs, stats, keyColumns);
+}
+
+/**
+ * Rows of wide table `table` at `keys` (base primary keys, in the order given; absent rows are skipped): how
+ * an index access reads the base rows it found (docs/protocol-sql.md §7).
+ */
+export function readRows(
+  store: KvStore,
+  table: Extract<SqlTable, { kind: 'wide' }>,
+  keys: Iterable<Uint8Array>,
+  nowMs: number,
+  stats: ScanStats,
+  keyColumns = true,
+): Generator<Row> {
+  return wideRows(table, fetch(store, table.space, keys), nowMs, stats, keyColumns);
+}
+
+function* fetch(store: KvStore, space: string, keys: Iterable<Uint8Array>): Generator<KvRecord> {
+  for (const key of keys) {
+    const value = store.get(space, key);
+    if (value) yield { key, value };
+  }
+}
+
+function* wideRows(
+  table: Extract<SqlTable, { kind: 'wide' }>,
+  records: Iterable<KvRecord>,
   nowMs: number,
   stats: ScanStats,
   keyColumns: boolean,
@@ -86,7 +118,7 @@ function* scanWide(
   table.columns.forEach((c, i) => {
     if (!c.pk) attrIndex.set(c.name, i);
   });
-  for (const rec of store.scan(table.space, range)) {
+  for (const rec of records) {
     stats.count(rec.key.length, rec.value.length);
     const live = liveRow(def, decodeStoredRow(rec.value), nowMs);
     if (!live.exists) continue;

@@ -12,6 +12,9 @@ import type { MappingStore, SqlTable } from './mapping';
 import type { AstNode } from './parse';
 import { columnName, sqlParser } from './parse';
 import { keyColumns } from './plan';
+import { capacityUnits } from '../handlers/wide/capacity';
+import { countThroughSearch, indexNames } from './access';
+import type { SqlEngineOptions } from './options';
 import { FromReader, resolveFrom, type FromClause } from './sources';
 import { compareNullable, describeValue, sqlError, SqlType, typeOfValue, valueKey, type SqlValue } from './values';
 
@@ -21,13 +24,16 @@ export interface SelectEnv {
   readonly nowMs: number;
   /** Throws unless the caller may run SELECT on these Tablestore tables. */
   authorize(tables: readonly string[]): void;
+  readonly options?: SqlEngineOptions | undefined;
+  /** `USE INDEX (…)` of the statement (see parse.ts). */
+  readonly useIndex?: readonly string[] | undefined;
 }
 
 export interface SelectResult {
   readonly columns: ResultColumn[];
   readonly rowCount: number;
-  /** Read capacity per Tablestore table read. */
-  readonly consumed: { readonly table: string; readonly read: number }[];
+  /** Read capacity per Tablestore table (or index table) read; `index` names a search index read. */
+  readonly consumed: { readonly table: string; readonly read: number; readonly index?: string }[];
 }
 
 function exprText(node: AstNode): string {
@@ -236,6 +242,36 @@ export function runSelect(ast: AstNode, env: SelectEnv): SelectResult {
   const distinct = Boolean(ast.distinct);
   const { offset, limit } = limitOf(ast);
 
+  // --- COUNT(*) alone: a search index may count without reading a row (docs/protocol-sql.md §7.1)
+  const allowed = env.useIndex && allowedIndexes(env.store, from, env.useIndex);
+  if (
+    table &&
+    !distinct &&
+    groupBy.length === 0 &&
+    having === null &&
+    orderBy.length === 0 &&
+    items.every(isCountStar)
+  ) {
+    const pushed = countThroughSearch({
+      store: env.store,
+      table,
+      where: (ast.where as AstNode | null) ?? null,
+      refersTo,
+      referenced: new Set(),
+      options: env.options,
+      allowed,
+    });
+    if (pushed) {
+      env.options?.onPlan?.(pushed.plan);
+      const page = [BigInt(pushed.count)].slice(offset, limit === undefined ? undefined : offset + limit);
+      return {
+        columns: items.map((it) => ({ name: it.name, type: SqlType.LONG, values: page })),
+        rowCount: page.length,
+        consumed: [{ table: table.source, read: capacityUnits(pushed.bytes), index: pushed.index }],
+      };
+    }
+  }
+
   // --- plan the scan
   const reader = new FromReader(
     from,
@@ -243,6 +279,9 @@ export function runSelect(ast: AstNode, env: SelectEnv): SelectResult {
     env.nowMs,
     (ast.where as AstNode | null) ?? null,
     !table || namesKeyColumn(ast, items, table),
+    (i) => referencedColumns(ast, items, from, i),
+    env.options,
+    allowed,
   );
   let range = table ? reader.range(0) : 'empty';
   const positional = (e: AstNode): number | undefined => {
@@ -431,6 +470,35 @@ export function runSelect(ast: AstNode, env: SelectEnv): SelectResult {
     rowCount: page.length,
     consumed: reader.consumed(),
   };
+}
+
+/** `COUNT(*)`, nothing else (no DISTINCT, no window). */
+function isCountStar(item: Item): boolean {
+  const n = item.node;
+  if (n.type !== 'aggr_func' || String(n.name).toUpperCase() !== 'COUNT' || n.over) return false;
+  const args = n.args as { expr?: AstNode; distinct?: string | null } | undefined;
+  return args?.expr?.type === 'star' && !args.distinct;
+}
+
+/** The indexes `USE INDEX (…)` names, after checking each is an index of a table in FROM. */
+function allowedIndexes(store: KvStore, from: FromClause, names: readonly string[]): ReadonlySet<string> {
+  for (const name of names) {
+    if (!from.sources.some((s) => indexNames(store, s.table.source).includes(name)))
+      throw sqlError(`Unknown index '${name}' in USE INDEX: it is not an index of a table in FROM.`);
+  }
+  return new Set(names);
+}
+
+/** Names of the columns of source `i` the select list (expanded) or any clause (ON and USING too) refers to. */
+function referencedColumns(ast: AstNode, items: readonly Item[], from: FromClause, i: number): Set<string> {
+  const out = new Set<string>();
+  const joins = from.sources.map((s) => s.join);
+  for (const j of joins) for (const name of j?.using ?? []) out.add(name);
+  walk([items.map((it) => it.node), ast.where, ast.groupby, ast.having, ast.orderby, joins.map((j) => j?.on)], (n) => {
+    if (n.type === 'column_ref' && columnName(n) !== '*' && from.sourceOf(n) === i) out.add(columnName(n));
+    return true;
+  });
+  return out;
 }
 
 /** Whether the select list (expanded) or any clause refers to a key column of `table`. */

@@ -13,8 +13,10 @@ import { compile, truth, type Compiled, type CompileScope, type Row } from './ex
 import type { MappedColumn, MappingStore, SqlTable } from './mapping';
 import type { AstNode } from './parse';
 import { columnName } from './parse';
-import { conjuncts, planRange } from './plan';
-import { scanRows, ScanStats, type KeyRange } from './scan';
+import { chooseAccess, type SourceAccess } from './access';
+import type { SqlEngineOptions } from './options';
+import { conjuncts } from './plan';
+import { readRows, scanRows, ScanStats, type KeyRange } from './scan';
 import { sqlError, valueKey, type SqlValue } from './values';
 
 type JoinKind = 'INNER' | 'LEFT' | 'RIGHT' | 'CROSS';
@@ -106,6 +108,7 @@ export function resolveFrom(from: Record<string, unknown>[] | null, mappings: Ma
 /** Reads the FROM clause: combined rows before WHERE, plus the read capacity per table. */
 export class FromReader {
   private readonly stats: ScanStats[];
+  private readonly access: (SourceAccess | undefined)[];
 
   constructor(
     private readonly from: FromClause,
@@ -114,25 +117,50 @@ export class FromReader {
     private readonly where: AstNode | null,
     /** False when no part of the query names a key column of a single source (see scanRows). */
     private readonly keyColumns = true,
+    /** Column names of source i the query names anywhere (a search index must hold them all). */
+    private readonly referenced: (i: number) => ReadonlySet<string> = () => new Set(),
+    private readonly options?: SqlEngineOptions,
+    /** The indexes `USE INDEX (…)` allows; undefined: all. */
+    private readonly allowed?: ReadonlySet<string>,
   ) {
     this.stats = from.sources.map(() => new ScanStats());
+    this.access = from.sources.map(() => undefined);
   }
 
-  /** Key range of source `i` from the WHERE clause. */
+  /** Access path of source `i` (chosen once, told to the plan hook). */
+  private accessOf(i: number): SourceAccess {
+    let a = this.access[i];
+    if (!a) {
+      a = chooseAccess({
+        store: this.store,
+        table: this.from.sources[i].table,
+        where: this.where,
+        refersTo: (ref) => this.from.sourceOf(ref) === i,
+        referenced: this.referenced(i),
+        options: this.options,
+        allowed: this.allowed,
+      });
+      this.access[i] = a;
+      this.options?.onPlan?.(a.plan);
+    }
+    return a;
+  }
+
+  /** Key range of source `i` from the WHERE clause ('empty' when nothing can match). */
   range(i: number): KeyRange | 'empty' {
-    return planRange(this.from.sources[i].table, this.where, (ref) => this.from.sourceOf(ref) === i);
+    return this.accessOf(i).range;
   }
 
   scan(i: number, range: KeyRange | 'empty' = this.range(i)): Iterable<Row> {
     if (range === 'empty') return [];
-    return scanRows(
-      this.store,
-      this.from.sources[i].table,
-      range,
-      this.nowMs,
-      this.stats[i],
-      this.keyColumns || this.from.sources.length > 1,
-    );
+    const table = this.from.sources[i].table;
+    const keyColumns = this.keyColumns || this.from.sources.length > 1;
+    const { keys } = this.accessOf(i);
+    if (keys && table.kind === 'wide') {
+      const ordered = range.reverse ? keys.slice().reverse() : keys;
+      return readRows(this.store, table, ordered, this.nowMs, this.stats[i], keyColumns);
+    }
+    return scanRows(this.store, table, range, this.nowMs, this.stats[i], keyColumns);
   }
 
   /** Combined rows of a FROM with joins (materialized; one source streams through `scan`). */
@@ -226,11 +254,16 @@ export class FromReader {
     return out;
   }
 
-  consumed(): { table: string; read: number }[] {
+  consumed(): { table: string; read: number; index?: string }[] {
     const bytes = new Map<string, number>();
-    this.from.sources.forEach((s, i) =>
-      bytes.set(s.table.source, (bytes.get(s.table.source) ?? 0) + this.stats[i].bytes),
-    );
-    return [...bytes].map(([table, b]) => ({ table, read: capacityUnits(b) }));
+    const add = (name: string, b: number) => bytes.set(name, (bytes.get(name) ?? 0) + b);
+    const searches: { table: string; read: number; index: string }[] = [];
+    this.from.sources.forEach((s, i) => {
+      add(s.table.source, this.stats[i].bytes);
+      const read = this.access[i]?.indexRead;
+      if (read?.search) searches.push({ table: s.table.source, read: capacityUnits(read.bytes), index: read.name });
+      else if (read) add(read.name, read.bytes);
+    });
+    return [...[...bytes].map(([table, b]) => ({ table, read: capacityUnits(b) })), ...searches];
   }
 }

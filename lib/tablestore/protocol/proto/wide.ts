@@ -19,6 +19,8 @@ export const DefinedColumnType = { DCT_INTEGER: 1, DCT_DOUBLE: 2, DCT_BOOLEAN: 3
 export const RowExistence = { IGNORE: 0, EXPECT_EXIST: 1, EXPECT_NOT_EXIST: 2 } as const;
 export const ReturnType = { RT_NONE: 0, RT_PK: 1, RT_AFTER_MODIFY: 2 } as const;
 export const Direction = { FORWARD: 0, BACKWARD: 1 } as const;
+export const DataBlockType = { DBT_PLAIN_BUFFER: 0, DBT_SIMPLE_ROW_MATRIX: 1 } as const;
+export const SSEKeyType = { SSE_KMS_SERVICE: 1, SSE_BYOK: 2 } as const;
 export const OperationType = { PUT: 1, UPDATE: 2, DELETE: 3 } as const;
 export const FilterType = { FT_SINGLE_COLUMN_VALUE: 1, FT_COMPOSITE_COLUMN_VALUE: 2, FT_COLUMN_PAGINATION: 3 } as const;
 export const ComparatorType = {
@@ -60,6 +62,7 @@ export interface TableOptions {
   block_size?: number | undefined;
   deviation_cell_version_in_sec?: Int64 | undefined;
   allow_update?: boolean | undefined;
+  update_full_row?: boolean | undefined;
 }
 export interface CapacityUnit {
   read?: number | undefined;
@@ -92,12 +95,21 @@ export interface ReturnContent {
 export interface StreamSpecification {
   enable_stream: boolean;
   expiration_time?: number | undefined;
+  columns_to_get?: string[] | undefined;
 }
 export interface StreamDetails {
   enable_stream: boolean;
   stream_id?: string | undefined;
   expiration_time?: number | undefined;
   last_enable_time?: Int64 | undefined;
+  columns_to_get?: string[] | undefined;
+}
+/** Server-side encryption; key_type 1 = KMS service key, 2 = bring your own key (docs/protocol.md §8.6). */
+export interface SSESpecification {
+  enable: boolean;
+  key_type?: number | undefined;
+  key_id?: Uint8Array | undefined;
+  role_arn?: Uint8Array | undefined;
 }
 export interface IndexMeta {
   name: string;
@@ -123,6 +135,7 @@ export interface CreateTableRequest {
   reserved_throughput: ReservedThroughput;
   table_options?: TableOptions | undefined;
   stream_spec?: StreamSpecification | undefined;
+  sse_spec?: SSESpecification | undefined;
   index_metas?: IndexMeta[] | undefined;
 }
 export interface ListTableResponse {
@@ -138,6 +151,7 @@ export interface DescribeTableResponse {
   table_status?: number | undefined;
   stream_details?: StreamDetails | undefined;
   shard_splits?: Uint8Array[] | undefined;
+  sse_details?: SSESpecification | undefined;
   index_metas?: IndexMeta[] | undefined;
 }
 export interface UpdateTableRequest {
@@ -203,12 +217,17 @@ export interface GetRangeRequest extends ReadOptions {
   exclusive_end_primary_key: Uint8Array;
   token?: Uint8Array | undefined;
   transaction_id?: string | undefined;
+  data_block_type_hint?: number | undefined;
+  return_entire_primary_keys?: boolean | undefined;
+  compress_type_hint?: number | undefined;
 }
 export interface GetRangeResponse {
   consumed: ConsumedCapacity;
   rows: Uint8Array;
   next_start_primary_key?: Uint8Array | undefined;
   next_token?: Uint8Array | undefined;
+  data_block_type?: number | undefined;
+  compress_type?: number | undefined;
 }
 export interface TableInBatchGetRowRequest extends ReadOptions {
   table_name: string;
@@ -304,6 +323,8 @@ export interface WideMessages {
   ReturnContent: ReturnContent;
   StreamSpecification: StreamSpecification;
   StreamDetails: StreamDetails;
+  SSESpecification: SSESpecification;
+  SSEDetails: SSESpecification;
   IndexMeta: IndexMeta;
   CreateTableRequest: CreateTableRequest;
   CreateTableResponse: EmptyMessage;

@@ -91,7 +91,7 @@ const updateTimeseriesMeta: ApiHandler = async (ctx, body) => {
   const failures: FailedRowInfoMsg[] = [];
   const writes: KvWrite[] = [];
   items.forEach((item, i) => {
-    const id = identityFromKeyMsg(item.time_series_key);
+    const id = identityFromKeyMsg(table.definition, item.time_series_key);
     if (typeof id === 'string') return void failures.push(failed(i, id));
     const key = seriesKeyOf(id);
     let attributes: string;
@@ -131,7 +131,7 @@ const deleteTimeseriesMeta: ApiHandler = async (ctx, body) => {
   const failures: FailedRowInfoMsg[] = [];
   const writes: KvWrite[] = [];
   keys.forEach((k, i) => {
-    const id = identityFromKeyMsg(k);
+    const id = identityFromKeyMsg(table.definition, k);
     if (typeof id === 'string') return void failures.push(failed(i, id));
     writes.push({ space, key: seriesKeyOf(id) });
   });

@@ -15,7 +15,7 @@ const getTimeseriesData: ApiHandler = async (ctx, body) => {
   const req = decodeTimeseriesMessage('GetTimeseriesDataRequest', body);
   ctx.authorize('ots:GetTimeseriesData', [req.table_name]);
   const table = requireTimeseriesTable(ctx.catalog, req.table_name);
-  const id = identityFromKeyMsg(req.time_series_key);
+  const id = identityFromKeyMsg(table.definition, req.time_series_key);
   if (typeof id === 'string') throw errors.parameterInvalid(`Invalid time_series_key: ${id}`);
 
   let begin = req.begin_time !== undefined ? BigInt(req.begin_time) : 0n;

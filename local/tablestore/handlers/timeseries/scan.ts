@@ -155,7 +155,7 @@ const scanTimeseriesData: ApiHandler = async (ctx, body) => {
       }
       if (!series || Buffer.compare(series.prefix, prefix) !== 0) {
         const r = new KeyReader(rec.key);
-        const id = seriesIdentity(r.string(), r.string(), undefined, r.string());
+        const id = seriesIdentity(r.string(), r.string(), undefined, r.string(), false);
         if (typeof id === 'string') continue; // cannot happen for keys we wrote
         series = { prefix: new Uint8Array(prefix), columns: seriesColumns(def, prefix, id) };
       }

@@ -27,14 +27,18 @@ export function byteLength(s: string): number {
   return Buffer.byteLength(s, 'utf8');
 }
 
-/** Validates a series key; returns the problem as text (request- or row-level, the caller decides). */
+/**
+ * Validates a series key; returns the problem as text (request- or row-level, the caller decides).
+ * `measurementRequired` is false for tables whose key schema leaves the measurement out.
+ */
 export function seriesIdentity(
   measurement: string,
   dataSource: string,
   pairsIn: readonly TimeseriesTagPair[] | undefined,
   tagsText: string | undefined,
+  measurementRequired = true,
 ): SeriesIdentity | string {
-  if (!measurement) return 'measurement must not be empty.';
+  if (!measurement && measurementRequired) return 'measurement must not be empty.';
   if (byteLength(measurement) > 128) return 'measurement must be at most 128 bytes.';
   if (measurement.includes('#')) return "measurement must not contain '#'.";
   if (byteLength(dataSource) > 256) return 'data source must be at most 256 bytes.';
@@ -58,8 +62,42 @@ export function seriesIdentity(
   return { measurement, dataSource, pairs, tags };
 }
 
-export function identityFromKeyMsg(key: TimeseriesKeyMsg): SeriesIdentity | string {
-  return seriesIdentity(key.measurement ?? '', key.source ?? '', key.tag_list, key.tags);
+/** The part of a table definition that decides what identifies a series. */
+export interface KeySchema {
+  readonly timeseriesKeySchema: readonly string[];
+}
+
+/**
+ * A series key as the table's key schema sees it (docs/protocol.md §9.2): with a custom
+ * `timeseries_key_schema`, the measurement and the data source belong to a series only when the schema names
+ * `_m_name` / `_data_source` (otherwise they are dropped, and the measurement may be empty), and without
+ * `_tags` every tag must be one of the schema's tag keys. The default schema keys by all three.
+ */
+export function tableSeriesIdentity(
+  schema: KeySchema,
+  measurement: string,
+  dataSource: string,
+  pairs: readonly TimeseriesTagPair[] | undefined,
+  tagsText: string | undefined,
+): SeriesIdentity | string {
+  const keys = schema.timeseriesKeySchema;
+  const custom = keys.length > 0;
+  const byMeasurement = !custom || keys.includes('_m_name');
+  const bySource = !custom || keys.includes('_data_source');
+  const id = seriesIdentity(
+    byMeasurement ? measurement : '',
+    bySource ? dataSource : '',
+    pairs,
+    tagsText,
+    byMeasurement,
+  );
+  if (typeof id === 'string' || !custom || keys.includes('_tags')) return id;
+  const stray = id.pairs.find((p) => !keys.includes(p.name));
+  return stray ? `tag '${stray.name}' is not a key of this table.` : id;
+}
+
+export function identityFromKeyMsg(schema: KeySchema, key: TimeseriesKeyMsg): SeriesIdentity | string {
+  return tableSeriesIdentity(schema, key.measurement ?? '', key.source ?? '', key.tag_list, key.tags);
 }
 
 export function seriesKeyOf(id: SeriesIdentity): Uint8Array {

@@ -20,6 +20,12 @@ const createTimeseriesTable: ApiHandler = async (ctx, body) => {
   const req = decodeTimeseriesMessage('CreateTimeseriesTableRequest', body);
   const name = validateTableName(req.table_meta.table_name);
   ctx.authorize('ots:CreateTimeseriesTable', [name]);
+  // Nothing here could serve them, so they are refused rather than described back; the bare
+  // enable_analytical_store flag is accepted, since the Go SDK sets it on every create (docs/timeseries.md).
+  if ((req.analytical_stores ?? []).length > 0)
+    throw errors.parameterInvalid('Analytical stores are not supported by Tablestore Local.');
+  if ((req.lastpoint_index_metas ?? []).length > 0)
+    throw errors.parameterInvalid('Lastpoint indexes are not supported by Tablestore Local.');
   const definition = definitionFromCreate(
     req.table_meta,
     req.analytical_stores ?? [],

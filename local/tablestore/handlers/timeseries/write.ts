@@ -21,7 +21,7 @@ import type { ApiHandler, ApiHandlers } from '../context';
 import { KeyWriter } from './keys';
 import { decodeMeta, encodeMeta, type MetaRecord } from './meta-record';
 import { encodeFields, type StoredField } from './point-codec';
-import { failed, nowMicros, seriesIdentity, seriesKeyOf, type SeriesIdentity } from './series';
+import { failed, nowMicros, seriesKeyOf, tableSeriesIdentity, type SeriesIdentity } from './series';
 import { dataSpace, metaSpace, requireTimeseriesTable, type TimeseriesTable } from './table';
 
 /** A series' meta update time is refreshed by writes at most this often. */
@@ -41,7 +41,7 @@ interface PreparedRow {
 }
 
 function prepareRow(table: TimeseriesTable, row: FlatBufferRow): PreparedRow | string {
-  const id = seriesIdentity(row.measurement, row.dataSource, row.tagList, row.tags);
+  const id = tableSeriesIdentity(table.definition, row.measurement, row.dataSource, row.tagList, row.tags);
   if (typeof id === 'string') return id;
   if (row.time < 0n) return `time must not be negative, got ${row.time}.`;
   const names = Object.keys(row.fields);
@@ -54,10 +54,14 @@ function prepareRow(table: TimeseriesTable, row: FlatBufferRow): PreparedRow | s
   const sKey = seriesKeyOf(id);
   const w = new KeyWriter(sKey.length + 16).raw(sKey).int64(row.time);
   const pkNames = new Set<string>();
+  // A row without every field primary key fails the whole request on the service, not just itself
+  // (docs/protocol.md §9.2).
+  const missing = table.definition.fieldPrimaryKeySchema
+    .filter((pk) => !Object.prototype.hasOwnProperty.call(row.fields, pk.name))
+    .map((pk) => pk.name);
+  if (missing.length > 0) throw errors.parameterInvalid(`A row is missing primary key fields: ${missing.join(', ')}.`);
   for (const pk of table.definition.fieldPrimaryKeySchema) {
     const v = row.fields[pk.name];
-    if (v === undefined || !Object.prototype.hasOwnProperty.call(row.fields, pk.name))
-      return `field primary key column '${pk.name}' is missing.`;
     if (!pkValueMatches(pk.type, v)) return `field primary key column '${pk.name}' has the wrong type.`;
     if (typeof v === 'bigint') w.int64(v);
     else if (typeof v === 'string') w.string(v);

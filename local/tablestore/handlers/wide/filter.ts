@@ -13,6 +13,7 @@ import {
 } from '../../../../lib/tablestore/protocol/proto/wide';
 import { errors } from '../../errors';
 import type { Column } from './row-codec';
+import { validateColumnName } from './table';
 
 export type FilterNode =
   | {
@@ -34,6 +35,7 @@ function parseNode(msg: FilterMessage, depth: number, counter: { n: number }): F
   switch (msg.type) {
     case FilterType.FT_SINGLE_COLUMN_VALUE: {
       const f = decodeMessage('SingleColumnValueFilter', msg.filter);
+      validateColumnName(f.column_name);
       if (f.comparator < 1 || f.comparator > 8) throw errors.parameterInvalid(`Invalid comparator: ${f.comparator}.`);
       if (++counter.n > MAX_SUB_CONDITIONS)
         throw errors.parameterInvalid(`A filter may have at most ${MAX_SUB_CONDITIONS} conditions.`);

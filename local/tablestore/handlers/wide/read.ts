@@ -7,12 +7,14 @@ import {
   type PlainBufferRow,
 } from '../../../../lib/tablestore/protocol/plainbuffer';
 import {
+  DataBlockType,
   Direction,
   decodeMessage,
   encodeMessage,
   type GetRangeResponse,
   type RowInBatchGetRowResponse,
 } from '../../../../lib/tablestore/protocol/proto/wide';
+import { encodeSimpleRowMatrix } from '../../../../lib/tablestore/protocol/simple-row-matrix';
 import type { ApiHandler, ApiHandlers, HandlerContext } from '../context';
 import { errors } from '../../errors';
 import { requireTableOrIndex, findTableOrIndex } from '../../indexes/lookup';
@@ -106,9 +108,20 @@ const getRange: ApiHandler = async (ctx, body) => {
       if (out) rows.push(out);
     }
   }
+  // `return_entire_primary_keys = false` with `columns_to_get` keeps only the key columns named there
+  // (docs/protocol.md §5.8).
+  const named = req.columns_to_get ?? [];
+  const entire = req.return_entire_primary_keys !== false || named.length === 0;
+  const keyNames = def.primaryKey.map((c) => c.name).filter((n) => entire || named.includes(n));
+  const out = entire
+    ? rows
+    : rows.map((r) => ({ ...r, primaryKey: r.primaryKey.filter((c) => keyNames.includes(c.name)) }));
+  // A client may ask for the simple row matrix form; any other hint gets PlainBuffer (docs/protocol.md §5.8).
+  const matrix = req.data_block_type_hint === DataBlockType.DBT_SIMPLE_ROW_MATRIX;
   const res: GetRangeResponse = {
     consumed: consumed(capacityUnits(bytes), 0),
-    rows: rows.length > 0 ? encodeRows(rows) : new Uint8Array(0),
+    rows: matrix ? encodeSimpleRowMatrix(keyNames, out, entire) : out.length > 0 ? encodeRows(out) : new Uint8Array(0),
+    data_block_type: matrix ? DataBlockType.DBT_SIMPLE_ROW_MATRIX : DataBlockType.DBT_PLAIN_BUFFER,
   };
   if (next) res.next_start_primary_key = encodePrimaryKey(decodeKey(def, next));
   return encodeMessage('GetRangeResponse', res);
@@ -133,7 +146,7 @@ const batchGetRow: ApiHandler = async (ctx, body) => {
         rows.push({ is_ok: false, error: { code: err.code, message: err.message } });
       return { table_name: t.table_name, rows };
     }
-    const spec = parseReadSpec(table.def, t);
+    const spec = parseReadSpec(table.def, t, 'batch');
     for (const pk of t.primary_key) {
       try {
         const { row, read } = getOne(ctx, table, pk, spec);

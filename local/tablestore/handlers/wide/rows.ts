@@ -75,7 +75,11 @@ function toMs(v: bigint | number | undefined): number | undefined {
   return v === undefined ? undefined : Number(v);
 }
 
-export function parseReadSpec(def: WideTableDefinition, req: ReadOptions): ReadSpec {
+/**
+ * Checks and parses the read options of GetRow / GetRange (`api` 'row') or of one BatchGetRow table
+ * (`api` 'batch'); the refusals carry the service's wording (docs/protocol.md §8.2).
+ */
+export function parseReadSpec(def: WideTableDefinition, req: ReadOptions, api: 'row' | 'batch' = 'row'): ReadSpec {
   const names = req.columns_to_get ?? [];
   if (names.length > MAX_COLUMNS_TO_GET)
     throw errors.parameterInvalid(`The number of columns_to_get exceeds the limit of ${MAX_COLUMNS_TO_GET}.`);
@@ -88,8 +92,14 @@ export function parseReadSpec(def: WideTableDefinition, req: ReadOptions): ReadS
     else columns.add(n);
   }
   const tr = req.time_range;
-  if (req.max_versions === undefined && !tr)
-    throw errors.parameterInvalid('Neither max_versions nor time_range is set.');
+  if (req.max_versions === undefined && !tr) {
+    throw errors.parameterInvalid(
+      api === 'batch' ? 'No version condition is specified while querying row.' : 'No version condition is specified.',
+    );
+  }
+  // The service's message, misspelling included.
+  if (req.max_versions !== undefined && tr?.specific_time !== undefined)
+    throw errors.parameterInvalid('Specific tiemstamp and max versions cannot be given at the same time.');
   if (req.max_versions !== undefined && req.max_versions <= 0)
     throw errors.parameterInvalid(`Invalid max_versions: ${req.max_versions}. It must be greater than 0.`);
   let start: number | undefined;
@@ -140,8 +150,9 @@ function selectVersions(versions: readonly Version[], spec: ReadSpec): Version[]
 
 /**
  * Applies a read to a row. Returns the row to send, or undefined when it is omitted: missing, filtered out,
- * or none of its requested/selected columns remain (unless it has no attributes at all or a PK column was
- * requested).
+ * or none of the columns named in `columns_to_get` remain (unless a PK column was named). Without
+ * `columns_to_get`, an existing row whose cells the time range or versions all leave out still comes back
+ * as its bare primary key (docs/protocol.md §8.2).
  */
 export function readRow(
   primaryKey: readonly PrimaryKeyCell[],
@@ -163,10 +174,7 @@ export function readRow(
   if (spec.startColumn !== undefined) cols = cols.filter((c) => c.name >= spec.startColumn!);
   if (spec.endColumn !== undefined) cols = cols.filter((c) => c.name < spec.endColumn!);
   if (spec.pagination) cols = cols.slice(spec.pagination.offset, spec.pagination.offset + spec.pagination.limit);
-  if (cols.length === 0) {
-    const pkOnlyRow = live.columns.length === 0 && !spec.columns;
-    if (!spec.pkRequested && !pkOnlyRow) return undefined;
-  }
+  if (cols.length === 0 && spec.columns && !spec.pkRequested) return undefined;
   const attributes: AttributeCell[] = [];
   for (const c of cols) for (const v of c.versions) attributes.push({ name: c.name, value: v.value, timestamp: v.ts });
   return { primaryKey, attributes };

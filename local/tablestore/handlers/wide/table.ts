@@ -10,7 +10,7 @@ import {
   type PrimaryKeyCell,
   type PrimaryKeyValue,
 } from '../../../../lib/tablestore/protocol/plainbuffer';
-import { isColumnName, isTableName } from '../../../../lib/tablestore/names';
+import { isAttributeColumnName, isColumnName, isTableName } from '../../../../lib/tablestore/names';
 import type { TableCatalog } from '../../catalog';
 import { errors } from '../../errors';
 
@@ -32,6 +32,8 @@ export interface WideTableDefinition {
     readonly maxVersions: number;
     readonly deviationCellVersionInSec: number;
     readonly allowUpdate: boolean;
+    /** Set at CreateTable only (UpdateTable refuses it); absent in catalogs written before it was kept. */
+    readonly updateFullRow?: boolean;
   };
   readonly reservedThroughput: {
     readonly read: number;
@@ -39,7 +41,21 @@ export interface WideTableDefinition {
     readonly lastIncreaseTime: number;
     readonly lastDecreaseTime?: number;
   };
-  readonly stream?: { readonly enabled: boolean; readonly expirationTime?: number; readonly lastEnableTime?: number };
+  readonly stream?: {
+    readonly enabled: boolean;
+    readonly expirationTime?: number;
+    readonly lastEnableTime?: number;
+    /** Columns whose previous values stream records carry, as given. */
+    readonly columnsToGet?: readonly string[];
+  };
+  /** Server-side encryption as configured (stored and described; data is not encrypted here). */
+  readonly sse?: {
+    readonly enabled: boolean;
+    readonly keyType?: number;
+    /** Base64 of the key id / role ARN bytes. */
+    readonly keyId?: string;
+    readonly roleArn?: string;
+  };
 }
 
 export const MAX_PK_COLUMNS = 4;
@@ -48,15 +64,18 @@ export const MAX_ATTR_VALUE_BYTES = 2 * 1024 * 1024;
 export const MAX_COLUMNS_PER_WRITE = 1024;
 export const MAX_COLUMNS_TO_GET = 128;
 
+/** The service's wording for a bad table name (docs/protocol.md §1.3). */
 export function validateTableName(name: string): void {
-  if (!isTableName(name)) {
-    throw errors.parameterInvalid(
-      `Invalid table name: '${name}'. A table name must be 1 to 255 characters of letters, digits and underscores and must not start with a digit.`,
-    );
-  }
+  if (!isTableName(name)) throw errors.parameterInvalid(`Invalid table name: '${name}'.`);
 }
 
-export function validateColumnName(name: string, what = 'column'): void {
+/** An attribute column name in a row, a read or a filter (docs/protocol.md §1.3). */
+export function validateColumnName(name: string): void {
+  if (!isAttributeColumnName(name)) throw errors.parameterInvalid(`Invalid column name: '${name}'.`);
+}
+
+/** A column named in a table schema: primary key or predefined column (docs/protocol.md §1.3). */
+export function validateSchemaColumnName(name: string, what: string): void {
   if (!isColumnName(name)) {
     throw errors.parameterInvalid(
       `Invalid ${what} name: '${name}'. A column name must be 1 to 255 characters of letters, digits and underscores and must not start with a digit.`,
@@ -149,6 +168,8 @@ export function findWideTable(catalog: TableCatalog, name: string): WideTable | 
 }
 
 export function requireWideTable(catalog: TableCatalog, name: string): WideTable {
+  // A malformed name is refused as such before the lookup, as on the service (docs/protocol.md §1.3).
+  validateTableName(name);
   const table = findWideTable(catalog, name);
   if (!table) throw errors.tableNotExist();
   return table;

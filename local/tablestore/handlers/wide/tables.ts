@@ -1,8 +1,11 @@
 /** CreateTable, ListTable, DescribeTable, UpdateTable, DeleteTable. */
 import {
+  SSEKeyType,
   decodeMessage,
   encodeMessage,
   type DescribeTableResponse,
+  type SSESpecification,
+  type StreamSpecification,
   type TableOptions,
 } from '../../../../lib/tablestore/protocol/proto/wide';
 import type { ApiHandler, ApiHandlers } from '../context';
@@ -17,6 +20,7 @@ import {
   dataSpace,
   requireWideTable,
   validateColumnName,
+  validateSchemaColumnName,
   validateTableName,
   type PkColumn,
   type WideTableDefinition,
@@ -31,7 +35,13 @@ import {
   usedSlotsWithIndexes,
 } from '../../indexes/api';
 
-const DEFAULT_OPTIONS = { timeToLive: -1, maxVersions: 1, deviationCellVersionInSec: 86400, allowUpdate: true };
+const DEFAULT_OPTIONS = {
+  timeToLive: -1,
+  maxVersions: 1,
+  deviationCellVersionInSec: 86400,
+  allowUpdate: true,
+  updateFullRow: false,
+};
 const MIN_TTL_SECONDS = 86400;
 const DEFINED_COLUMN_TYPES = new Set([1, 2, 3, 4, 7]);
 
@@ -47,6 +57,7 @@ function mergeOptions(
         ? Number(o.deviation_cell_version_in_sec)
         : base.deviationCellVersionInSec,
     allowUpdate: o?.allow_update ?? base.allowUpdate,
+    updateFullRow: o?.update_full_row ?? base.updateFullRow ?? false,
   };
   if (next.timeToLive !== -1 && next.timeToLive < MIN_TTL_SECONDS) {
     throw errors.parameterInvalid(
@@ -87,7 +98,7 @@ const createTable: ApiHandler = async (ctx, body) => {
   }
   const seen = new Set<string>();
   const primaryKey: PkColumn[] = pk.map((c, i) => {
-    validateColumnName(c.name, 'primary key column');
+    validateSchemaColumnName(c.name, 'primary key column');
     if (seen.has(c.name)) throw errors.parameterInvalid(`Duplicated primary key name: '${c.name}'.`);
     seen.add(c.name);
     if (c.type !== PkType.INTEGER && c.type !== PkType.STRING && c.type !== PkType.BINARY) {
@@ -106,7 +117,7 @@ const createTable: ApiHandler = async (ctx, body) => {
   if (primaryKey.filter((c) => c.autoIncrement).length > 1)
     throw errors.parameterInvalid('A table may have at most one auto-increment column.');
   const definedColumns = (req.table_meta.defined_column ?? []).map((c) => {
-    validateColumnName(c.name, 'defined column');
+    validateSchemaColumnName(c.name, 'defined column');
     if (seen.has(c.name)) throw errors.parameterInvalid(`Duplicated column name: ${c.name}.`);
     seen.add(c.name);
     if (!DEFINED_COLUMN_TYPES.has(c.type))
@@ -134,15 +145,8 @@ const createTable: ApiHandler = async (ctx, body) => {
     definedColumns,
     options,
     reservedThroughput: { read: cu.read ?? 0, write: cu.write ?? 0, lastIncreaseTime: Math.floor(nowMs / 1000) },
-    ...(req.stream_spec?.enable_stream
-      ? {
-          stream: {
-            enabled: true,
-            expirationTime: req.stream_spec.expiration_time ?? 24,
-            lastEnableTime: nowMs * 1000,
-          },
-        }
-      : {}),
+    ...streamOf(req.stream_spec, nowMs),
+    ...(req.sse_spec ? { sse: sseOf(req.sse_spec) } : {}),
   };
   const indexWrites = tableIndexWrites(ctx, name, definition, indexMetas);
   await ctx.catalog.put({ name, kind: 'wide', createdAtMs: nowMs, definition }, indexWrites);
@@ -169,16 +173,62 @@ function tableOptions(def: WideTableDefinition): TableOptions {
     max_versions: def.options.maxVersions,
     deviation_cell_version_in_sec: def.options.deviationCellVersionInSec,
     allow_update: def.options.allowUpdate,
+    update_full_row: def.options.updateFullRow ?? false,
   };
 }
 
 function streamDetails(name: string, def: WideTableDefinition): DescribeTableResponse['stream_details'] {
   if (!def.stream?.enabled) return { enable_stream: false };
-  return {
+  const details: NonNullable<DescribeTableResponse['stream_details']> = {
     enable_stream: true,
     stream_id: `${name}_stream`,
-    expiration_time: def.stream.expirationTime,
-    last_enable_time: def.stream.lastEnableTime,
+    columns_to_get: [...(def.stream.columnsToGet ?? [])],
+  };
+  if (def.stream.expirationTime !== undefined) details.expiration_time = def.stream.expirationTime;
+  if (def.stream.lastEnableTime !== undefined) details.last_enable_time = def.stream.lastEnableTime;
+  return details;
+}
+
+/** The stream part of a definition for a CreateTable / UpdateTable `stream_spec` (docs/protocol.md §8.6). */
+function streamOf(spec: StreamSpecification | undefined, nowMs: number): Pick<WideTableDefinition, 'stream'> {
+  if (!spec?.enable_stream) return {};
+  for (const c of spec.columns_to_get ?? []) validateColumnName(c);
+  return {
+    stream: {
+      enabled: true,
+      expirationTime: spec.expiration_time ?? 24,
+      lastEnableTime: nowMs * 1000,
+      ...(spec.columns_to_get?.length ? { columnsToGet: [...spec.columns_to_get] } : {}),
+    },
+  };
+}
+
+const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
+
+function sseOf(spec: SSESpecification): NonNullable<WideTableDefinition['sse']> {
+  if (
+    spec.key_type !== undefined &&
+    spec.key_type !== SSEKeyType.SSE_KMS_SERVICE &&
+    spec.key_type !== SSEKeyType.SSE_BYOK
+  )
+    throw errors.parameterInvalid(`Invalid SSE key type: ${spec.key_type}.`);
+  return {
+    enabled: spec.enable,
+    ...(spec.key_type !== undefined ? { keyType: spec.key_type } : {}),
+    ...(spec.key_id ? { keyId: b64(spec.key_id) } : {}),
+    ...(spec.role_arn ? { roleArn: b64(spec.role_arn) } : {}),
+  };
+}
+
+/** Always sent: the Java SDK reads `sse_details` without checking that it is there (docs/protocol.md §8.6). */
+function sseDetails(def: WideTableDefinition): SSESpecification {
+  const sse = def.sse;
+  if (!sse?.enabled) return { enable: false };
+  return {
+    enable: true,
+    ...(sse.keyType !== undefined ? { key_type: sse.keyType } : {}),
+    ...(sse.keyId !== undefined ? { key_id: Buffer.from(sse.keyId, 'base64') } : {}),
+    ...(sse.roleArn !== undefined ? { role_arn: Buffer.from(sse.roleArn, 'base64') } : {}),
   };
 }
 
@@ -198,6 +248,7 @@ const describeTable: ApiHandler = async (ctx, body) => {
     table_options: tableOptions(def),
     table_status: 1,
     stream_details: streamDetails(name, def),
+    sse_details: sseDetails(def),
     index_metas: describeIndexes(ctx, name),
   });
 };
@@ -213,6 +264,9 @@ const updateTable: ApiHandler = async (ctx, body) => {
       'UpdateTable needs at least one of reserved_throughput, table_options and stream_spec.',
     );
   }
+  // update_full_row is fixed at CreateTable; the service refuses it here even when unchanged (docs/protocol.md §8.6).
+  if (req.table_options?.update_full_row !== undefined)
+    throw errors.parameterInvalid('UpdateTable request can not contain updateFullRow.');
   const options = mergeOptions(def.options, req.table_options);
   const nowSec = Math.floor(ctx.now().getTime() / 1000);
   let reservedThroughput = def.reservedThroughput;
@@ -231,23 +285,12 @@ const updateTable: ApiHandler = async (ctx, body) => {
       ...(lastDecreaseTime === undefined ? {} : { lastDecreaseTime }),
     };
   }
-  let stream = def.stream;
-  if (req.stream_spec) {
-    stream = req.stream_spec.enable_stream
-      ? {
-          enabled: true,
-          expirationTime: req.stream_spec.expiration_time ?? 24,
-          lastEnableTime: ctx.now().getTime() * 1000,
-        }
-      : undefined;
-  }
-  // Disabling the stream drops the key, as a reload of the JSON catalog record would (no `stream: undefined`).
-  const { stream: _previousStream, ...unchanged } = def;
+  const { stream: _previous, ...rest } = def;
   const next: WideTableDefinition = {
-    ...unchanged,
+    ...rest,
     options,
     reservedThroughput,
-    ...(stream === undefined ? {} : { stream }),
+    ...(req.stream_spec ? streamOf(req.stream_spec, ctx.now().getTime()) : def.stream ? { stream: def.stream } : {}),
   };
   if (describeIndexes(ctx, table.name).length > 0) checkBaseOptions(table.name, next);
   await ctx.catalog.put({ ...record, definition: next });
