@@ -308,6 +308,7 @@ export async function renderSearch(
     getJson<WideTable>(apiPath(table), [], signal),
     getJson<SearchIndexes>(apiPath(table, '/search-indexes'), [], signal),
   ]);
+  if (signal.aborted) return;
   if (list.indexes.length === 0) {
     fill(
       main,

@@ -450,7 +450,9 @@ async function rangeResult(
 async function optional<T>(p: Promise<T>): Promise<T | undefined> {
   try {
     return await p;
-  } catch {
+  } catch (e) {
+    // A newer view aborted this one: stop here rather than draw over it.
+    if ((e as Error).name === 'AbortError') throw e;
     return undefined;
   }
 }
@@ -468,6 +470,7 @@ export async function renderWideTable(
     optional(getJson<{ indexes: IndexInfo[] }>(apiPath(table, '/indexes'), [], signal)),
     optional(getJson<SearchIndexes>(apiPath(table, '/search-indexes'), [], signal)),
   ]);
+  if (signal.aborted) return;
   const indexes: Indexes = { secondary: secondary?.indexes, search: search?.indexes.map((i) => i.index) };
   const out = h('div', { class: 'result', id: 'result' });
   fill(
