@@ -59,8 +59,8 @@ const VALIDATORS_OF: Readonly<Record<string, (id: string) => boolean>> = {
   'table-audit': (id) =>
     id === 'auditEvent' ||
     id === 'route:POST /sql' ||
-    /^route:GET \/(tables\/\{table\}\/rows|timeseries\/\{table\}\/(points|latest))$/.test(id) ||
-    id === 'route:POST /tables/{table}/search',
+    id === 'route:POST /tables/{table}/search' ||
+    /^route:GET \/(tables\/\{table\}\/rows|timeseries\/\{table\}\/(points|latest))$/.test(id),
 };
 
 /**
@@ -163,13 +163,13 @@ export async function standaloneValidators(wanted: (id: string) => boolean = () 
       import('../lib/api/validators'),
     ]);
   // The same options as the validators compiled at run time in tests and `tsx` runs.
+  // strictTypes off: the parameters' `type: "string"` is left out on purpose (untypedStrings).
   // `inlineRefs: false`: the shared parts below stay one function each instead of being copied into every
-  // schema that references them. strictTypes off: the parameters' `type: "string"` is left out on purpose
-  // (untypedStrings).
+  // schema that references them.
   const ajv = new Ajv2020({
     ...VALIDATOR_OPTIONS,
-    inlineRefs: false,
     strictTypes: false,
+    inlineRefs: false,
     code: { source: true, esm: true },
   });
   const exportsById: Record<string, string> = {};

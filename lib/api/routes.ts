@@ -525,9 +525,9 @@ export const routes: readonly Route[] = [
     },
   },
   sqlRoute,
-  ...searchRoutes,
   indexesRoute,
   indexRowsRoute,
+  ...searchRoutes,
 ];
 
 /** Every RAM action any route calls (plus the audit's, which uses the same set). */

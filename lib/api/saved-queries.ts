@@ -6,10 +6,10 @@
  * with the audit's deadline rule: no new page once the reserve is reached, and a call cut off by the
  * deadline ends the run as partial.
  *
- * Kinds: GET routes (filtered ranges, time series points/aggregates, latest points), `search` (a `body`
- * holding the JSON query DSL of POST /tables/{t}/search; its `totalCount`, aggregation values and group-by
- * buckets are logged as metrics), and `sql` (route /sql with `sql: {query, limit?}`: one POST /sql, each
- * result row logged as a `saved-query-row` line).
+ * Kinds: GET routes (filtered ranges, time series points/aggregates, latest points); `sql` (route /sql
+ * with `sql: {query, limit?}`: one POST /sql, each result row logged as a `saved-query-row` line); and
+ * `search` (a `body` holding the JSON query DSL of POST /tables/{t}/search; its `totalCount`, aggregation
+ * values and group-by buckets are logged as metrics).
  */
 import type { Logger } from '../fc/logger';
 import { ApiError } from '../fc/errors';
@@ -33,10 +33,10 @@ export interface SavedQuery {
   readonly lastMinutes?: number;
   /** Pages to follow at most (default 10). */
   readonly maxPages?: number;
-  /** Kind `search`: the JSON query DSL (docs/search-api.md) POSTed to a /tables/{t}/search route. */
-  readonly body?: Readonly<Record<string, unknown>>;
   /** Kind `sql` (route /sql): the statement, checked as POST /sql checks it; each result row is logged. */
   readonly sql?: { readonly query: string; readonly limit?: number };
+  /** Kind `search`: the JSON query DSL (docs/search-api.md) POSTed to a /tables/{t}/search route. */
+  readonly body?: Readonly<Record<string, unknown>>;
 }
 
 const NAME = '[A-Za-z_][A-Za-z0-9_]{0,254}';
@@ -49,13 +49,13 @@ export const SAVED_QUERY_SCHEMA = {
     query: { type: 'object', additionalProperties: { type: 'string', maxLength: 8192 }, maxProperties: 32 },
     lastMinutes: { type: 'number', exclusiveMinimum: 0, maximum: 5256000 },
     maxPages: { type: 'integer', minimum: 1, maximum: 1000 },
-    body: { type: 'object', maxProperties: 32 },
     sql: {
       type: 'object',
       required: ['query'],
       properties: { query: { type: 'string', minLength: 1 }, limit: { type: 'integer', minimum: 1 } },
       additionalProperties: false,
     },
+    body: { type: 'object', maxProperties: 32 },
   },
   // Kind sql: route /sql with a statement, and only then.
   if: { properties: { route: { const: '/sql' } } },
@@ -188,7 +188,7 @@ export async function runSavedQuery(
     const mapped = toApiError(e);
     error = { status: mapped.status, code: mapped.code, message: mapped.message };
   }
-  const isRows = q.route.endsWith('/rows') || q.body !== undefined || q.sql !== undefined;
+  const isRows = q.route.endsWith('/rows') || q.sql !== undefined || q.body !== undefined;
   const result: SavedQueryResult = {
     name: q.name,
     route: q.route,

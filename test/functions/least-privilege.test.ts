@@ -44,12 +44,12 @@ const REQUESTS: Record<string, [string, Record<string, string>, object?]> = {
   'sqlQuery+show': ['/sql', {}, { query: 'SHOW TABLES' }],
   'sqlQuery+describe': ['/sql', {}, { query: 'DESCRIBE items' }],
   'sqlQuery+index': ['/sql', {}, { query: 'SHOW INDEX FROM items' }],
-  search: ['/tables/items/search', {}, { index: 'items_idx', query: { term: { field: 'v', value: 'one' } } }],
-  searchQuery: ['/tables/items/search', { index: 'items_idx', q: 'v:one' }],
-  listSearchIndexes: ['/tables/items/search-indexes', {}],
   listIndexes: ['/tables/tagged/indexes', {}],
   getIndexRange: ['/tables/tagged/indexes/tagged_by_v/rows', {}],
   'getIndexRange+join': ['/tables/tagged/indexes/tagged_by_v/rows', { columns: 'w' }],
+  search: ['/tables/items/search', {}, { index: 'items_idx', query: { term: { field: 'v', value: 'one' } } }],
+  searchQuery: ['/tables/items/search', { index: 'items_idx', q: 'v:one' }],
+  listSearchIndexes: ['/tables/items/search-indexes', {}],
 };
 /** Requests that call fewer actions than their route lists (the route's other modes need the rest). */
 const REQUEST_ACTIONS: Record<string, readonly string[]> = {
@@ -79,9 +79,6 @@ beforeAll(async () => {
   f = await startFixture('tsfclp', extra);
   await f.wide.createTable({ table: 'items', primaryKey: [{ name: 'id', type: 'INTEGER' }] });
   await putRows(f.wide, 'items', [{ pk: [{ id: int64(1) }], cols: [{ v: 'one' }] }]);
-  await new SearchClient({ transport: f.wide.transport }).createSearchIndex('items', 'items_idx', {
-    fields: [{ name: 'v', type: 'KEYWORD' }],
-  });
   await asIndexClient(sdkClient(f.local, { accessKeyId: ADMIN.id, accessKeySecret: ADMIN.secret })).createTable({
     tableMeta: {
       tableName: 'tagged',
@@ -96,6 +93,9 @@ beforeAll(async () => {
     indexMetas: [{ name: 'tagged_by_v', primaryKey: ['v'], definedColumn: [], indexUpdateMode: 0, indexType: 0 }],
   });
   await putRows(f.wide, 'tagged', [{ pk: [{ id: int64(1) }], cols: [{ v: 'one' }, { w: 'two' }] }]);
+  await new SearchClient({ transport: f.wide.transport }).createSearchIndex('items', 'items_idx', {
+    fields: [{ name: 'v', type: 'KEYWORD' }],
+  });
   await f.ts.createTimeseriesTable({ tableName: 'metrics' });
   await f.ts.putTimeseriesData({
     tableName: 'metrics',

@@ -119,7 +119,7 @@ describe('npm start stack', () => {
   it('passes POST bodies through the runner to the bundle: SQL answers, refusals and 405/415', async () => {
     const post = async (body: string, type = 'application/json') => {
       const res = await fetch(`${stack.runner.url}/sql`, { method: 'POST', headers: { 'content-type': type }, body });
-      return { status: res.status, body: (await res.json()) as any };
+      return { status: res.status, body: await res.json() };
     };
     const r = await post(
       JSON.stringify({ query: 'SELECT customer_id, COUNT(*) AS n FROM orders GROUP BY customer_id', limit: 3 }),

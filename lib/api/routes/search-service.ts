@@ -444,7 +444,10 @@ async function searchRoute(
   };
 }
 
-/** The handlers of lib/api/routes/search.ts. */
+/**
+ * The handlers of lib/api/routes/search.ts, reached through its dynamic import.
+ * @public
+ */
 export const handlers = {
   search(req: RouteRequest, deps: RouteDeps): Promise<JsonValue> {
     const body = req.body ?? {};

@@ -588,5 +588,4 @@ export class SearchClient {
   }
 }
 
-export { SearchInputError } from './input-error';
 export type { SearchIndexSchema } from './schema';

@@ -12,8 +12,6 @@ import { DoubleValue, toColumnValue } from '../values';
 import { SearchInputError } from './input-error';
 import { encodeSearch, QueryType, type QueryMsg, type SorterMsg, type SortMsg } from './wire';
 
-export { SearchInputError } from './input-error';
-
 /** A value in a query, sort or aggregation: integers as INTEGER, other numbers as DOUBLE (or `double(x)`). */
 export type QueryValue = string | number | bigint | boolean | DoubleValue;
 
