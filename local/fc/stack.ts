@@ -130,6 +130,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         seed = await seedDemoData(target, {
           wideRows: options.wideRows,
           staleTarget: pastTarget,
+          indexes: true,
           log: (l) => log.info(l),
         });
       } finally {

@@ -33,7 +33,15 @@ export interface SeedOptions {
    */
   readonly staleTarget?: SeedTarget | (() => Promise<SeedTarget>) | undefined;
   readonly log?: ((line: string) => void) | undefined;
+  /**
+   * Also give `orders` the demo's indexes (npm start does; see DEMO_INDEXES): status, amount and sku as
+   * defined columns, the secondary index `orders_by_status` and the search index `orders_search`.
+   */
+  readonly indexes?: boolean | undefined;
 }
+
+/** The indexes `indexes: true` creates on `orders`, so the explorer's index and search views have data. */
+export const DEMO_INDEXES = { secondary: 'orders_by_status', search: 'orders_search' } as const;
 
 export interface SeedResult {
   /** False when the instance already had tables and nothing was written. */
@@ -54,6 +62,8 @@ interface OtsLong {
 interface OtsModule {
   Client: new (config: Record<string, unknown>) => OtsClient;
   Long: { fromString(s: string): OtsLong; fromNumber(n: number): OtsLong };
+  DefinedColumnType: { DCT_STRING: number; DCT_DOUBLE: number };
+  FieldType: { KEYWORD: number; LONG: number; DOUBLE: number; BOOLEAN: number; TEXT: number };
   Condition: new (expectation: number, columnCondition: null) => unknown;
   RowExistenceExpectation: { IGNORE: number };
 }
@@ -61,6 +71,7 @@ type Callback<T> = (err: (Error & { code?: number }) | null, data: T) => void;
 interface OtsClient {
   listTable(params: object, cb: Callback<{ tableNames: string[] }>): void;
   createTable(params: object, cb: Callback<unknown>): void;
+  createSearchIndex(params: object, cb: Callback<unknown>): void;
   batchWriteRow(
     params: object,
     cb: Callback<{ tables: { isOk: boolean; errorCode?: string; errorMessage?: string }[] }>,
@@ -121,7 +132,7 @@ export async function seedDemoData(target: SeedTarget, options: SeedOptions = {}
     return result(false, 0, 0);
   }
   const [wideRows, points] = await Promise.all([
-    seedWide(target, options.wideRows ?? 10_000),
+    seedWide(target, options.wideRows ?? 10_000, options.indexes === true),
     seedTimeseries(target, options),
   ]);
   const r = result(true, wideRows, points);
@@ -131,8 +142,9 @@ export async function seedDemoData(target: SeedTarget, options: SeedOptions = {}
   return r;
 }
 
-async function seedWide(target: SeedTarget, rows: number): Promise<number> {
+async function seedWide(target: SeedTarget, rows: number, indexes: boolean): Promise<number> {
   const client = otsClient(target);
+  const T = TableStore.DefinedColumnType;
   await call((cb) =>
     client.createTable(
       {
@@ -142,9 +154,22 @@ async function seedWide(target: SeedTarget, rows: number): Promise<number> {
             { name: 'customer_id', type: 'STRING' },
             { name: 'order_id', type: 'INTEGER' },
           ],
+          ...(indexes
+            ? {
+                definedColumn: [
+                  { name: 'status', type: T.DCT_STRING },
+                  { name: 'amount', type: T.DCT_DOUBLE },
+                  { name: 'sku', type: T.DCT_STRING },
+                ],
+              }
+            : {}),
         },
         reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
         tableOptions: { timeToLive: -1, maxVersions: 1 },
+        // Keyed by status, carrying amount: other columns are joined back from orders.
+        ...(indexes
+          ? { indexMetas: [{ name: DEMO_INDEXES.secondary, primaryKey: ['status'], definedColumn: ['amount'] }] }
+          : {}),
       },
       cb,
     ),
@@ -177,6 +202,37 @@ async function seedWide(target: SeedTarget, rows: number): Promise<number> {
       }
     }),
   );
+  if (indexes) {
+    const F = TableStore.FieldType;
+    const field = (fieldName: string, fieldType: number): object => ({
+      fieldName,
+      fieldType,
+      index: true,
+      // TEXT is analyzed: it can be matched, not sorted or aggregated.
+      enableSortAndAgg: fieldType !== F.TEXT,
+    });
+    await call((cb) =>
+      client.createSearchIndex(
+        {
+          tableName: WIDE_TABLE,
+          indexName: DEMO_INDEXES.search,
+          schema: {
+            fieldSchemas: [
+              field('customer_id', F.KEYWORD),
+              field('status', F.KEYWORD),
+              field('sku', F.KEYWORD),
+              field('amount', F.DOUBLE),
+              field('quantity', F.LONG),
+              field('created_at', F.LONG),
+              field('paid', F.BOOLEAN),
+              field('note', F.TEXT),
+            ],
+          },
+        },
+        cb,
+      ),
+    );
+  }
   return written;
 }
 

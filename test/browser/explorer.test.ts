@@ -71,6 +71,40 @@ async function putLosslessRow(): Promise<void> {
   );
 }
 
+async function apiPost(path: string, body: Json): Promise<{ status: number; body: Json }> {
+  const res = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+/** Header and cell texts of a grid (a binary cell counts as its base64 text). */
+async function gridShown(selector: string): Promise<{ head: string[]; rows: string[][] }> {
+  return page.$eval(selector, (table) => ({
+    head: Array.from(table.querySelectorAll('thead th')).map((th) => th.firstChild?.textContent ?? ''),
+    rows: Array.from(table.querySelectorAll('tbody tr')).map((tr) =>
+      Array.from(tr.querySelectorAll('td')).map(
+        (td) => (td.querySelector('.v-bin-text') ?? td.querySelector('.v') ?? td).textContent ?? '',
+      ),
+    ),
+  }));
+}
+
+/** What a rows grid shows for API rows: #, the key columns, then every column any row has (sorted). */
+function rowsExpected(rows: Json[], keyNames: string[], first = 1): { head: string[]; rows: string[][] } {
+  const cols = [...new Set(rows.flatMap((r: Json) => Object.keys(r.columns)))].sort();
+  return {
+    head: ['#', ...keyNames, ...cols],
+    rows: rows.map((r: Json, i: number) => [
+      String(first + i),
+      ...keyNames.map((k) => shown(r.primaryKey[k])),
+      ...cols.map((c) => (Object.hasOwn(r.columns, c) ? shown(r.columns[c]) : '')),
+    ]),
+  };
+}
+
 async function rowsShown(): Promise<string[][]> {
   return page.$$eval('#rows-table tbody tr', (trs) =>
     trs.map((tr) => Array.from(tr.querySelectorAll('td.pk')).map((td) => td.textContent ?? '')),
@@ -483,6 +517,195 @@ describe.skipIf(skip || chromiumMissing)('explorer in headless Chromium', () => 
     const chart = page.locator('#chart');
     await see(chart).hasAttribute('data-x-min', String(Date.parse(z0)));
     await see(chart).hasAttribute('data-x-max', String(Date.parse(z1)));
+  });
+
+  it('runs SQL from the editor with Ctrl+Enter: the same typed, exact rows as POST /sql, in the URL', async () => {
+    await page.goto(`${base}/ui/tables/orders`);
+    await page.click('nav.tabs a:has-text("SQL")');
+    await waitForUrl(/\/ui\/sql$/);
+    const query = `SELECT customer_id, order_id, status, amount FROM orders WHERE customer_id = 'zz-lossless' OR customer_id = 'c0001' ORDER BY order_id DESC LIMIT 5`;
+    await page.fill('#sql-query', query);
+    await page.press('#sql-query', 'Control+Enter');
+    const url = await waitForUrl(/\/ui\/sql\?query=/);
+    expect(url.searchParams.get('query')).toBe(query);
+    const answer = await apiPost('/sql', { query });
+    expect(answer.status).toBe(200);
+    await see(page.locator('#sql-info')).hasAttribute('data-rows', String(answer.body.rows.length));
+    await see(page.locator('#sql-info')).hasAttribute('data-truncated', 'false');
+    const grid = await gridShown('#sql-table');
+    expect(grid.head).toEqual(answer.body.columns.map((c: Json) => c.name));
+    expect(grid.rows).toEqual(
+      answer.body.rows.map((r: Json) =>
+        answer.body.columns.map((c: Json) => (r[c.name] === null ? '—' : shown(r[c.name]))),
+      ),
+    );
+    // int64 beyond 2^53 exact: the API sends it tagged, the page shows every digit.
+    expect(answer.body.rows[0].order_id).toEqual({ $int64: LOSSLESS_PK.order_id });
+    expect(grid.rows[0]).toContain(LOSSLESS_PK.order_id);
+    await see(page.locator('#sql-table thead th[data-column="order_id"] .type')).hasText('LONG');
+
+    // A deep link with a row limit: the answer is cut and says so.
+    await page.goto(`${base}/ui/sql?query=${encodeURIComponent('SELECT customer_id FROM orders')}&limit=3`);
+    const cut = await apiPost('/sql', { query: 'SELECT customer_id FROM orders', limit: 3 });
+    expect(cut.body.truncated).toBe(true);
+    await see(page.locator('#sql-info')).hasAttribute('data-truncated', 'true');
+    await see(page.locator('#sql-truncated')).hasCount(1);
+    await see(page.locator('#sql-table tbody tr')).hasCount(3);
+    await see(page.locator('#sql-query')).hasValue('SELECT customer_id FROM orders');
+  });
+
+  it('shows a refused SQL statement as the API words it (gate and Tablestore)', async () => {
+    for (const query of ['DELETE FROM orders', 'SELECT nope FROM orders']) {
+      const answer = await apiPost('/sql', { query });
+      expect(answer.status).toBe(400);
+      expectedFailures.push(`${base}/sql`);
+      await page.fill('#sql-query', query);
+      await page.click('#sql-form button[type=submit]');
+      const alert = page.locator('#result .alert');
+      await see(alert).hasAttribute('data-code', answer.body.error.code);
+      await see(alert.locator('.alert-status')).hasText('HTTP 400');
+      await see(alert.locator('.alert-message')).hasText(answer.body.error.message);
+    }
+  });
+
+  it('searches with the q syntax: the API rows page by page', async () => {
+    await page.goto(`${base}/ui/tables/orders`);
+    await page.click('#subnav a:has-text("Search")');
+    await waitForUrl(/\/ui\/tables\/orders\/search$/);
+    const indexes = (await api('/tables/orders/search-indexes')).body.indexes.map((i: Json) => i.index);
+    expect(indexes).toEqual(['orders_search']);
+    await see(page.locator('#search-index option')).hasCount(1);
+    const q = 'status:paid amount>=500 -note:*';
+    await page.fill('#search-q', q);
+    await page.fill('#search-q-form input[name="limit"]', '7');
+    await page.click('#search-q-form button[type=submit]');
+    const url = await waitForUrl(/\/search\?.*q=/);
+    expect(url.searchParams.get('q')).toBe(q);
+    const query: Array<[string, string]> = [
+      ['index', 'orders_search'],
+      ['q', q],
+      ['limit', '7'],
+    ];
+    let next: string | null = null;
+    for (let pageNo = 1; pageNo <= 2; pageNo++) {
+      const answer: Json = (await api('/tables/orders/search', next ? [...query, ['next', next]] : query)).body;
+      expect(answer.rows).toHaveLength(7);
+      for (const r of answer.rows) expect(r.columns.status).toBe('paid');
+      await see(page.locator('#page-info')).hasText(`Page ${pageNo} · 7 rows`);
+      expect(await gridShown('#search-table')).toEqual(
+        rowsExpected(answer.rows, ['customer_id', 'order_id'], (pageNo - 1) * 7 + 1),
+      );
+      // The q route reports no total; the page claims none.
+      expect(answer.totalCount).toBeUndefined();
+      await see(page.locator('#page-extra')).hasCount(0);
+      next = answer.next;
+      expect(next).toBeTruthy();
+      if (pageNo === 1) {
+        await page.click('a.next-page');
+        const paged = await waitForUrl(/page=2/);
+        expect(paged.searchParams.get('next')).toBe(next);
+      }
+    }
+  });
+
+  it('searches with the JSON DSL: rows, total, aggregations and group-bys as the API answers, then the next page', async () => {
+    const dsl = {
+      query: { range: { field: 'amount', gte: 900 } },
+      sort: [{ field: 'amount', order: 'desc' }],
+      columns: ['amount', 'sku', 'checksum'],
+      limit: 6,
+      trackTotalCount: true,
+      aggregations: { total: { sum: { field: 'amount' } }, orders: { count: { field: 'amount' } } },
+      groupBys: { by_sku: { field: { field: 'sku', size: 3, aggregations: { top: { max: { field: 'amount' } } } } } },
+    };
+    await page.fill('#search-dsl', JSON.stringify(dsl, null, 2));
+    await page.press('#search-dsl', 'Control+Enter');
+    const url = await waitForUrl(/\/search\?.*dsl=/);
+    expect(JSON.parse(url.searchParams.get('dsl')!)).toEqual(dsl);
+    const answer = (await apiPost('/tables/orders/search', { index: 'orders_search', ...dsl })).body;
+    expect(answer.totalCount).toBeGreaterThan(6);
+    await see(page.locator('#page-extra')).hasAttribute('data-total', String(answer.totalCount));
+    expect(await gridShown('#search-table')).toEqual(rowsExpected(answer.rows, ['customer_id', 'order_id']));
+    expect(await gridShown('#search-aggs')).toEqual({
+      head: ['name', 'value'],
+      rows: Object.values(answer.aggregations).map((a: Json) => [shown(a.value)]),
+    });
+    const items = answer.groupBys.by_sku.items;
+    expect(items).toHaveLength(3);
+    expect(await gridShown('.search-group[data-group="by_sku"]')).toEqual({
+      head: ['key', 'rowCount', 'top'],
+      rows: items.map((i: Json) => [shown(i.key), shown(i.rowCount), shown(i.aggregations.top.value)]),
+    });
+
+    await page.click('a.next-page');
+    await waitForUrl(/page=2/);
+    const second = (await apiPost('/tables/orders/search', { index: 'orders_search', ...dsl, next: answer.next })).body;
+    await see(page.locator('#page-info')).hasText(`Page 2 · ${second.rows.length} rows`);
+    expect(await gridShown('#search-table')).toEqual(rowsExpected(second.rows, ['customer_id', 'order_id'], 7));
+    const amounts = [...answer.rows, ...second.rows].map((r: Json) => r.columns.amount);
+    expect(amounts).toEqual([...amounts].sort((a, b) => b - a));
+
+    // A query the DSL does not know: the API's 400, pointing at the part.
+    const bad = { query: { nearly: { field: 'sku' } } };
+    const refused = await apiPost('/tables/orders/search', { index: 'orders_search', ...bad });
+    expect(refused.status).toBe(400);
+    expectedFailures.push(`${base}/tables/orders/search`);
+    await page.fill('#search-dsl', JSON.stringify(bad));
+    await page.click('#search-dsl-form button[type=submit]');
+    const alert = page.locator('#result .alert');
+    await see(alert).hasAttribute('data-code', refused.body.error.code);
+    await see(alert.locator('.alert-message')).hasText(refused.body.error.message);
+  });
+
+  it('browses a secondary index: its key in the form, rows and join-back as the API answers', async () => {
+    await page.goto(`${base}/ui/tables/orders`);
+    const indexes = (await api('/tables/orders/indexes')).body.indexes;
+    expect(indexes.map((i: Json) => i.name)).toEqual(['orders_by_status']);
+    await see(page.locator('.index-item[data-index="orders_by_status"]')).hasCount(1);
+    await page.selectOption('#range-index', 'orders_by_status');
+    await waitForUrl(/\/ui\/tables\/orders\?index=orders_by_status$/);
+    // The bounds follow the index's key: status, then the base key.
+    await see(page.locator('#range-form fieldset.bound').first().locator('.field-label')).hasCount(
+      indexes[0].primaryKey.length,
+    );
+    await page.fill('#range-form input[name="start.status"]', 'paid');
+    await page.fill('#range-form input[name="end.status"]', 'shipped');
+    await page.fill('#range-form input[name="limit"]', '6');
+    await page.fill('#range-form input[name="columns"]', 'amount,sku');
+    await page.click('#range-form button[type=submit]');
+    const url = await waitForUrl(/\/ui\/tables\/orders\/rows\?index=orders_by_status/);
+    expect(url.searchParams.get('start')).toBe('{"status":"paid"}');
+    const query: Array<[string, string]> = [
+      ['start', '{"status":"paid"}'],
+      ['end', '{"status":"shipped"}'],
+      ['limit', '6'],
+      ['columns', 'amount,sku'],
+    ];
+    const keyNames = indexes[0].primaryKey.map((c: Json) => c.name);
+    let next: string | null = null;
+    for (let pageNo = 1; pageNo <= 2; pageNo++) {
+      const answer: Json = (
+        await api('/tables/orders/indexes/orders_by_status/rows', next ? [...query, ['next', next]] : query)
+      ).body;
+      expect(answer.rows).toHaveLength(6);
+      expect(answer.joined).toEqual({ columns: ['sku'], baseReads: 6, missing: 0 });
+      await see(page.locator('#page-info')).hasText(`Page ${pageNo} · 6 rows`);
+      expect(await gridShown('#rows-table')).toEqual(rowsExpected(answer.rows, keyNames, (pageNo - 1) * 6 + 1));
+      const info = page.locator('#join-info');
+      await see(info).hasAttribute('data-columns', 'sku');
+      await see(info).hasAttribute('data-base-reads', '6');
+      await see(info).hasAttribute('data-missing', '0');
+      next = answer.next;
+      if (pageNo === 1) {
+        await page.click('a.next-page');
+        await waitForUrl(/page=2/);
+      }
+    }
+    // The # link opens the base row.
+    await page.locator('#rows-table a.row-link').first().click();
+    await waitForUrl(/\/ui\/tables\/orders\/row\?pk=/);
+    await page.waitForSelector('#row-table');
+    await see(page.locator('#row-table')).containsText('paid');
   });
 
   it('shows API errors with code, message and request id', async () => {

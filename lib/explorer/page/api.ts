@@ -20,12 +20,26 @@ export type Query = ReadonlyArray<readonly [string, string]>;
 
 export async function getJson<T>(path: string, query: Query = [], signal?: AbortSignal): Promise<T> {
   const qs = new URLSearchParams(query as [string, string][]).toString();
+  return call<T>(qs ? `${path}?${qs}` : path, { headers: { accept: 'application/json' } }, signal);
+}
+
+/** POSTs a JSON body (the SQL and search routes take one). */
+export function postJson<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+  return call<T>(
+    path,
+    {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    },
+    signal,
+  );
+}
+
+async function call<T>(url: string, init: RequestInit, signal: AbortSignal | undefined): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(qs ? `${path}?${qs}` : path, {
-      headers: { accept: 'application/json' },
-      ...(signal === undefined ? {} : { signal }),
-    });
+    res = await fetch(url, { ...init, ...(signal === undefined ? {} : { signal }) });
   } catch (e) {
     if (signal?.aborted) throw e;
     throw new ApiFailure(0, 'NetworkError', `The API did not answer: ${(e as Error).message}`, undefined);

@@ -9,17 +9,20 @@ import './style.css';
 import { getJson } from './api';
 import { fill, h } from './dom';
 import { navigate, onNavigate, uiUrl } from './nav';
+import { renderSearch } from './search';
+import { renderSql } from './sql';
 import { disposeChart, renderPoints, renderTsTable } from './timeseries';
 import type { Health, TsTable } from './types';
 import { card, errorBox, link, loading } from './ui';
 import { renderWideTable } from './wide';
 
-type Tab = 'tables' | 'timeseries';
+type Tab = 'tables' | 'timeseries' | 'sql';
 
 const app = document.getElementById('app')!;
 const tabs = {
   tables: link('/ui/tables', 'Wide tables', 'tab'),
   timeseries: link('/ui/timeseries', 'Time series', 'tab'),
+  sql: link('/ui/sql', 'SQL', 'tab'),
 };
 const instance = h('span', { class: 'instance', id: 'instance' });
 const sidebar = h('aside', { class: 'sidebar', id: 'sidebar' });
@@ -30,7 +33,7 @@ fill(
     'header',
     { class: 'topbar' },
     link('/ui/tables', [h('span', { class: 'logo' }), 'Tablestore Explorer'], 'brand'),
-    h('nav', { class: 'tabs' }, tabs.tables, tabs.timeseries),
+    h('nav', { class: 'tabs' }, tabs.tables, tabs.timeseries, tabs.sql),
     h('span', { class: 'spacer' }),
     instance,
     h('a', { href: '/openapi.json', class: 'toplink', target: '_blank', rel: 'noopener' }, 'OpenAPI'),
@@ -45,6 +48,7 @@ getJson<Health>('/healthz').then(
 
 const tableLists = new Map<Tab, Promise<string[]>>();
 function tableNames(tab: Tab): Promise<string[]> {
+  if (tab === 'sql') return tableNames('tables');
   let p = tableLists.get(tab);
   if (!p) {
     p =
@@ -66,24 +70,23 @@ async function renderSidebar(tab: Tab, active: string | undefined): Promise<void
       .forEach((a) => a.classList.toggle('active', a.dataset.table === active));
   if (sidebarTab === tab && sidebar.querySelector('ul')) return mark();
   sidebarTab = tab;
-  fill(sidebar, h('h2', { class: 'side-title' }, tab === 'tables' ? 'Wide tables' : 'Time series tables'), loading());
+  const title = tab === 'timeseries' ? 'Time series tables' : 'Wide tables';
+  // On the SQL tab a table's link starts a query on it.
+  const href = (n: string): string =>
+    tab === 'sql' ? uiUrl(['sql'], [['query', `SELECT * FROM ${n} LIMIT 100`]]) : uiUrl([tab, n]);
+  fill(sidebar, h('h2', { class: 'side-title' }, title), loading());
   try {
     const names = await tableNames(tab);
     if (sidebarTab !== tab) return;
     fill(
       sidebar,
-      h(
-        'h2',
-        { class: 'side-title' },
-        tab === 'tables' ? 'Wide tables' : 'Time series tables',
-        h('span', { class: 'count' }, String(names.length)),
-      ),
+      h('h2', { class: 'side-title' }, title, h('span', { class: 'count' }, String(names.length))),
       names.length === 0
         ? h('p', { class: 'muted' }, 'No tables.')
         : h(
             'ul',
             { class: 'table-list', id: 'table-list' },
-            names.map((n) => h('li', null, h('a', { href: uiUrl([tab, n]), class: 'table-link', 'data-table': n }, n))),
+            names.map((n) => h('li', null, h('a', { href: href(n), class: 'table-link', 'data-table': n }, n))),
           ),
     );
     mark();
@@ -131,20 +134,25 @@ function render(): void {
       }
     });
   const q = new URLSearchParams(location.search);
-  const tab: Tab | undefined = parts[0] === 'tables' || parts[0] === 'timeseries' ? parts[0] : undefined;
+  const tab: Tab | undefined =
+    parts[0] === 'tables' || parts[0] === 'timeseries' || parts[0] === 'sql' ? parts[0] : undefined;
   for (const [name, a] of Object.entries(tabs)) a.classList.toggle('active', name === tab);
   const table = parts[1];
-  document.title = table ? `${table} · Tablestore Explorer` : 'Tablestore Explorer';
+  document.title =
+    tab === 'sql' ? 'SQL · Tablestore Explorer' : table ? `${table} · Tablestore Explorer` : 'Tablestore Explorer';
   if (tab) void renderSidebar(tab, table);
 
   let work: Promise<void>;
-  if (tab === 'tables' && parts.length === 1) work = Promise.resolve(overview('tables'));
+  if (tab === 'sql' && parts.length === 1) work = renderSql(main, q, controller.signal);
+  else if (tab === 'tables' && parts.length === 1) work = Promise.resolve(overview('tables'));
   else if (
     tab === 'tables' &&
     parts.length <= 3 &&
     (parts[2] === undefined || parts[2] === 'row' || parts[2] === 'rows')
   )
     work = renderWideTable(main, table, parts[2] ?? '', q, controller.signal);
+  else if (tab === 'tables' && parts.length === 3 && parts[2] === 'search')
+    work = renderSearch(main, table, q, controller.signal);
   else if (tab === 'timeseries' && parts.length === 1) work = Promise.resolve(overview('timeseries'));
   else if (tab === 'timeseries' && parts.length === 2) work = renderTsTable(main, table, q, controller.signal);
   else if (tab === 'timeseries' && parts.length === 3 && parts[2] === 'points')

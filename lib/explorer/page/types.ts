@@ -79,3 +79,56 @@ export interface Health {
   readonly instance?: string;
   readonly region?: string;
 }
+
+/** POST /sql's answer: typed columns, rows keyed by column name, and whether the statement had more rows. */
+export interface SqlAnswer {
+  readonly statement: string;
+  readonly columns: ReadonlyArray<{ readonly name: string; readonly type: string }>;
+  readonly rows: ReadonlyArray<Readonly<Record<string, Lossless>>>;
+  readonly truncated: boolean;
+}
+
+export interface SearchField {
+  readonly name: string;
+  readonly type: string;
+  readonly fields?: readonly SearchField[];
+}
+
+/** GET /tables/{t}/search-indexes. */
+export interface SearchIndexes {
+  readonly indexes: ReadonlyArray<{ readonly index: string; readonly fields: readonly SearchField[] }>;
+}
+
+export interface AggregationValue {
+  readonly value?: Lossless;
+  readonly rows?: readonly Row[];
+  readonly percentiles?: ReadonlyArray<{ readonly percentile: number; readonly value: Lossless }>;
+}
+
+export interface GroupByItem {
+  readonly [key: string]: unknown;
+  readonly aggregations?: Readonly<Record<string, AggregationValue>>;
+  readonly groupBys?: Readonly<Record<string, { readonly items: readonly GroupByItem[] }>>;
+}
+
+/** The search routes' answer. */
+export interface SearchAnswer extends RowsPage {
+  readonly totalCount?: number;
+  readonly aggregations?: Readonly<Record<string, AggregationValue>>;
+  readonly groupBys?: Readonly<Record<string, { readonly items: readonly GroupByItem[] }>>;
+}
+
+/** GET /tables/{t}/indexes: secondary indexes, each with its own key. */
+export interface IndexInfo {
+  readonly name: string;
+  readonly type: string;
+  readonly updateMode: string;
+  readonly indexColumns: readonly string[];
+  readonly primaryKey: ReadonlyArray<{ readonly name: string; readonly type: PkType }>;
+  readonly definedColumns: ReadonlyArray<{ readonly name: string; readonly type: string }>;
+}
+
+/** GET /tables/{t}/indexes/{i}/rows: /rows' page, plus what was read back from the base table. */
+export interface IndexRowsPage extends RowsPage {
+  readonly joined?: { readonly columns: readonly string[]; readonly baseReads: number; readonly missing: number };
+}

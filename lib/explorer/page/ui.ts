@@ -1,7 +1,9 @@
 /// <reference lib="dom" />
 /** Building blocks shared by the views: cards, key/value lists, the API error box, a loading line. */
 import { ApiFailure } from './api';
-import { h, type Child } from './dom';
+import { h, type Child, type Props } from './dom';
+import type { Lossless } from './types';
+import { renderValue } from './values';
 
 export function card(title: string | null, ...children: Child[]): HTMLElement {
   return h('section', { class: 'card' }, title ? h('h2', { class: 'card-title' }, title) : null, ...children);
@@ -58,4 +60,55 @@ export function tags(map: Readonly<Record<string, string>>): HTMLElement {
     { class: 'chips' },
     entries.map(([k, v]) => h('span', { class: 'chip' }, h('span', { class: 'chip-k' }, k), '=', v)),
   );
+}
+
+/** A grid of lossless values: one column per name (its type, when known, under the name), one row per record. */
+export function valueGrid(
+  id: string,
+  columns: ReadonlyArray<{ readonly name: string; readonly type?: string }>,
+  rows: ReadonlyArray<Readonly<Record<string, Lossless>>>,
+): HTMLElement {
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: 'grid', id },
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          columns.map((c) =>
+            h('th', { 'data-column': c.name }, c.name, c.type ? h('span', { class: 'type' }, c.type) : null),
+          ),
+        ),
+      ),
+      h(
+        'tbody',
+        null,
+        rows.map((r) =>
+          h(
+            'tr',
+            null,
+            columns.map((c) => h('td', null, renderValue(r[c.name]))),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+/** A textarea where Ctrl+Enter (Cmd+Enter on a Mac) submits its form. */
+export function editor(props: Props, value: string): HTMLTextAreaElement {
+  const area = h('textarea', { spellcheck: 'false', autocomplete: 'off', ...props });
+  area.value = value;
+  area.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      area.form?.requestSubmit();
+    }
+  });
+  return area;
 }

@@ -6,14 +6,19 @@
 import { getJson } from './api';
 import { fill, fmtInt, h } from './dom';
 import { navigate as go, uiUrl } from './nav';
-import type { Lossless, PkType, Row, RowsPage, WideTable } from './types';
-import { card, errorBox, kv, link, loading } from './ui';
+import { apiPath, pager, rowsTable, tableHead } from './rows';
+import type { IndexInfo, IndexRowsPage, Lossless, PkType, Row, SearchIndexes, WideTable } from './types';
+import { card, errorBox, kv, loading } from './ui';
 import { renderValue, valueText } from './values';
 
 type PkCol = WideTable['primaryKey'][number];
 type Bound = 'start' | 'end';
 
-const apiPath = (table: string, sub = ''): string => `/tables/${encodeURIComponent(table)}${sub}`;
+/** The table's secondary and search indexes; a list the API cannot give is shown as unknown, not as an error. */
+interface Indexes {
+  readonly secondary: readonly IndexInfo[] | undefined;
+  readonly search: readonly string[] | undefined;
+}
 
 /** Parses a JSON object from the URL; anything else counts as absent (the API would reject it anyway). */
 function parseObject(raw: string | null): Record<string, Lossless> {
@@ -55,7 +60,17 @@ function keyValue(col: PkCol, text: string, bound: boolean): Lossless {
   return text;
 }
 
-function details(info: WideTable): HTMLElement {
+function indexList(names: readonly HTMLElement[] | undefined): HTMLElement {
+  if (names === undefined) return h('span', { class: 'muted' }, 'unknown');
+  if (names.length === 0) return h('span', { class: 'muted' }, 'none');
+  return h(
+    'ul',
+    { class: 'pk-list' },
+    names.map((n) => h('li', null, n)),
+  );
+}
+
+function details(info: WideTable, indexes: Indexes): HTMLElement {
   const opts = info.options;
   const ttl =
     typeof opts.timeToLive === 'number'
@@ -99,16 +114,28 @@ function details(info: WideTable): HTMLElement {
               ),
         ],
         [
-          'Indexes',
-          info.indexes && info.indexes.length > 0
-            ? h(
-                'ul',
-                { class: 'pk-list' },
-                info.indexes.map((i) =>
-                  h('li', null, h('code', null, String(i.name ?? i.indexName ?? JSON.stringify(i)))),
-                ),
-              )
-            : h('span', { class: 'muted' }, 'none'),
+          'Secondary indexes',
+          indexList(
+            indexes.secondary?.map((i) =>
+              h(
+                'span',
+                { class: 'index-item', 'data-index': i.name },
+                h('code', null, i.name),
+                ' on ',
+                i.indexColumns.join(', '),
+                ' ',
+                h('span', { class: 'type' }, `${i.type} · ${i.updateMode}`),
+              ),
+            ),
+          ),
+        ],
+        [
+          'Search indexes',
+          indexList(
+            indexes.search?.map((name) =>
+              h('a', { href: uiUrl(['tables', info.table, 'search'], [['index', name]]) }, h('code', null, name)),
+            ),
+          ),
         ],
       ]),
       kv([
@@ -159,12 +186,12 @@ function lookupForm(info: WideTable, q: URLSearchParams): HTMLElement {
   );
 }
 
-function boundFields(info: WideTable, which: Bound, given: Record<string, Lossless>): HTMLElement {
+function boundFields(key: readonly PkCol[], which: Bound, given: Record<string, Lossless>): HTMLElement {
   return h(
     'fieldset',
     { class: 'bound' },
     h('legend', null, which === 'start' ? 'Start (inclusive)' : 'End (exclusive)'),
-    info.primaryKey.map((col) => {
+    key.map((col) => {
       const v = given[col.name];
       const kind = v === 'INF_MIN' || v === 'INF_MAX' ? v : 'value';
       const select = h(
@@ -187,9 +214,9 @@ function boundFields(info: WideTable, which: Bound, given: Record<string, Lossle
 }
 
 /** Reads one bound: columns in key order until an empty value (a prefix) or an INF marker (the rest repeat it). */
-function readBound(info: WideTable, which: Bound, data: FormData): Record<string, Lossless> | undefined {
+function readBound(key: readonly PkCol[], which: Bound, data: FormData): Record<string, Lossless> | undefined {
   const out: Record<string, Lossless> = {};
-  for (const col of info.primaryKey) {
+  for (const col of key) {
     const kind = String(data.get(`${which}.${col.name}.kind`) ?? 'value');
     if (kind === 'INF_MIN' || kind === 'INF_MAX') {
       out[col.name] = kind;
@@ -202,15 +229,53 @@ function readBound(info: WideTable, which: Bound, data: FormData): Record<string
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-function rangeForm(info: WideTable, q: URLSearchParams): HTMLElement {
+/** The selected secondary index (`index` in the URL), if the table has it. */
+function selectedIndex(indexes: Indexes, q: URLSearchParams): IndexInfo | undefined {
+  const name = q.get('index');
+  return name ? indexes.secondary?.find((i) => i.name === name) : undefined;
+}
+
+function rangeForm(info: WideTable, indexes: Indexes, q: URLSearchParams): HTMLElement {
+  const index = selectedIndex(indexes, q);
+  const key = index?.primaryKey ?? info.primaryKey;
+  // Another index has another key: the form starts over with its columns.
+  const picker = h(
+    'select',
+    { name: 'index', id: 'range-index', 'aria-label': 'Read from' },
+    h('option', { value: '' }, `${info.table} (base table)`),
+    (indexes.secondary ?? []).map((i) =>
+      h(
+        'option',
+        { value: i.name, selected: i.name === index?.name },
+        `${i.name} (index on ${i.indexColumns.join(', ')})`,
+      ),
+    ),
+  );
+  picker.addEventListener('change', () =>
+    go(uiUrl(['tables', info.table], picker.value ? [['index', picker.value]] : [])),
+  );
   const form = h(
     'form',
     { class: 'form', id: 'range-form' },
+    indexes.secondary && indexes.secondary.length > 0
+      ? h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'Read from'), picker)
+      : null,
+    index
+      ? h(
+          'p',
+          { class: 'hint', id: 'index-hint' },
+          `Rows in the order of ${index.name}'s key. It carries ${
+            index.definedColumns.length > 0
+              ? index.definedColumns.map((c) => c.name).join(', ')
+              : 'no attribute columns'
+          }; other columns named under Columns are read back from ${info.table}.`,
+        )
+      : null,
     h(
       'div',
       { class: 'bounds' },
-      boundFields(info, 'start', parseObject(q.get('start'))),
-      boundFields(info, 'end', parseObject(q.get('end'))),
+      boundFields(key, 'start', parseObject(q.get('start'))),
+      boundFields(key, 'end', parseObject(q.get('end'))),
     ),
     h(
       'div',
@@ -264,9 +329,9 @@ function rangeForm(info: WideTable, q: URLSearchParams): HTMLElement {
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const data = new FormData(form);
-    const query: Array<[string, string]> = [];
+    const query: Array<[string, string]> = index ? [['index', index.name]] : [];
     for (const which of ['start', 'end'] as const) {
-      const b = readBound(info, which, data);
+      const b = readBound(key, which, data);
       if (b) query.push([which, JSON.stringify(b)]);
     }
     const direction = String(data.get('direction'));
@@ -287,59 +352,6 @@ function rangeForm(info: WideTable, q: URLSearchParams): HTMLElement {
       'Fill the first columns for a prefix (later columns empty), or pick INF_MIN / INF_MAX. Empty bounds cover the whole table. A filter keeps only the rows that match it; a page may then hold fewer rows (or none) while the range goes on.',
     ),
     form,
-  );
-}
-
-function rowsTable(info: WideTable, rows: readonly Row[], firstIndex: number): HTMLElement {
-  const pkNames = info.primaryKey.map((c) => c.name);
-  const colNames = [...new Set(rows.flatMap((r) => Object.keys(r.columns)))].sort();
-  return h(
-    'div',
-    { class: 'table-wrap' },
-    h(
-      'table',
-      { class: 'grid', id: 'rows-table' },
-      h(
-        'thead',
-        null,
-        h(
-          'tr',
-          null,
-          h('th', { class: 'num' }, '#'),
-          pkNames.map((n) => h('th', { class: 'pk' }, n)),
-          colNames.map((n) => h('th', null, n)),
-        ),
-      ),
-      h(
-        'tbody',
-        null,
-        rows.map((r, i) => {
-          const pk: Record<string, Lossless> = {};
-          for (const n of pkNames) pk[n] = r.primaryKey[n] ?? null;
-          return h(
-            'tr',
-            null,
-            h(
-              'td',
-              { class: 'num muted' },
-              link(
-                uiUrl(['tables', info.table, 'row'], [['pk', JSON.stringify(pk)]]),
-                String(firstIndex + i),
-                'row-link',
-              ),
-            ),
-            pkNames.map((n) => h('td', { class: 'pk' }, renderValue(r.primaryKey[n]))),
-            colNames.map((n) =>
-              h(
-                'td',
-                null,
-                Object.hasOwn(r.columns, n) ? renderValue(r.columns[n]) : h('span', { class: 'v v-none' }, ''),
-              ),
-            ),
-          );
-        }),
-      ),
-    ),
   );
 }
 
@@ -373,43 +385,76 @@ async function rowResult(info: WideTable, q: URLSearchParams, out: HTMLElement, 
   );
 }
 
-async function rangeResult(info: WideTable, q: URLSearchParams, out: HTMLElement, signal: AbortSignal): Promise<void> {
+async function rangeResult(
+  info: WideTable,
+  indexes: Indexes,
+  q: URLSearchParams,
+  out: HTMLElement,
+  signal: AbortSignal,
+): Promise<void> {
+  const index = selectedIndex(indexes, q);
   const query: Array<[string, string]> = [];
   for (const k of ['start', 'end', 'direction', 'limit', 'columns', 'filter', 'next']) {
     const v = q.get(k);
     if (v !== null && v !== '') query.push([k, v]);
   }
-  const page = await getJson<RowsPage>(apiPath(info.table, '/rows'), query, signal);
+  const page = await getJson<IndexRowsPage>(
+    index ? apiPath(info.table, `/indexes/${encodeURIComponent(index.name)}/rows`) : apiPath(info.table, '/rows'),
+    query,
+    signal,
+  );
   const pageNo = Math.max(1, Number(q.get('page') ?? '1') || 1);
   const limit = Number(q.get('limit') ?? '100') || 100;
-  const base = query.filter(([k]) => k !== 'next');
+  const base: Array<[string, string]> = [
+    ...(index ? [['index', index.name] as [string, string]] : []),
+    ...query.filter(([k]) => k !== 'next'),
+  ];
   const nextUrl = page.next
     ? uiUrl(['tables', info.table, 'rows'], [...base, ['next', page.next], ['page', String(pageNo + 1)]])
     : undefined;
-  const firstUrl = uiUrl(['tables', info.table, 'rows'], base);
-  const pager = h(
-    'div',
-    { class: 'pager' },
-    h(
-      'span',
-      { class: 'pager-info', id: 'page-info' },
-      `Page ${pageNo} · ${fmtInt(page.rows.length)} row${page.rows.length === 1 ? '' : 's'}`,
-    ),
-    pageNo > 1 ? link(firstUrl, '« First page', 'button') : null,
-    nextUrl
-      ? link(nextUrl, 'Next page →', 'button primary next-page')
-      : h('span', { class: 'muted end-of-range' }, 'end of range'),
-  );
+  const joined = page.joined;
   fill(
     out,
     card(
-      'Rows',
-      pager,
+      index ? `Rows of ${index.name}` : 'Rows',
+      pager(pageNo, page.rows.length, uiUrl(['tables', info.table, 'rows'], base), nextUrl),
+      joined
+        ? h(
+            'p',
+            {
+              class: 'hint join-info',
+              id: 'join-info',
+              'data-columns': joined.columns.join(','),
+              'data-base-reads': joined.baseReads,
+              'data-missing': joined.missing,
+            },
+            `Joined from ${info.table}: ${joined.columns.join(', ')} — ${fmtInt(joined.baseReads)} base row${
+              joined.baseReads === 1 ? '' : 's'
+            } read with BatchGetRow${joined.missing > 0 ? `, ${fmtInt(joined.missing)} not found (the index is catching up)` : ''}.`,
+          )
+        : null,
       page.rows.length === 0
         ? h('p', { class: 'muted empty' }, 'No rows in this range.')
-        : rowsTable(info, page.rows, (pageNo - 1) * limit + 1),
+        : rowsTable(
+            info.table,
+            (index?.primaryKey ?? info.primaryKey).map((c) => c.name),
+            info.primaryKey.map((c) => c.name),
+            page.rows,
+            (pageNo - 1) * limit + 1,
+          ),
     ),
   );
+}
+
+/** Lists the API may not offer (an older deployment): unknown rather than a failed page. */
+async function optional<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (e) {
+    // A newer view aborted this one: stop here rather than draw over it.
+    if ((e as Error).name === 'AbortError') throw e;
+    return undefined;
+  }
 }
 
 export async function renderWideTable(
@@ -419,24 +464,26 @@ export async function renderWideTable(
   q: URLSearchParams,
   signal: AbortSignal,
 ): Promise<void> {
-  fill(
-    main,
-    h('div', { class: 'page-head' }, h('h1', null, table), h('span', { class: 'kind' }, 'wide table')),
-    loading(),
-  );
-  const info = await getJson<WideTable>(apiPath(table), [], signal);
+  fill(main, ...tableHead(table, 'rows'), loading());
+  const [info, secondary, search] = await Promise.all([
+    getJson<WideTable>(apiPath(table), [], signal),
+    optional(getJson<{ indexes: IndexInfo[] }>(apiPath(table, '/indexes'), [], signal)),
+    optional(getJson<SearchIndexes>(apiPath(table, '/search-indexes'), [], signal)),
+  ]);
+  if (signal.aborted) return;
+  const indexes: Indexes = { secondary: secondary?.indexes, search: search?.indexes.map((i) => i.index) };
   const out = h('div', { class: 'result', id: 'result' });
   fill(
     main,
-    h('div', { class: 'page-head' }, h('h1', null, info.table), h('span', { class: 'kind' }, 'wide table')),
-    details(info),
-    h('div', { class: 'two-col' }, lookupForm(info, q), rangeForm(info, q)),
+    ...tableHead(info.table, 'rows'),
+    details(info, indexes),
+    h('div', { class: 'two-col' }, lookupForm(info, q), rangeForm(info, indexes, q)),
     out,
   );
   if (sub !== 'row' && sub !== 'rows') return;
   fill(out, loading(sub === 'row' ? 'Looking up the row…' : 'Reading the range…'));
   try {
-    await (sub === 'row' ? rowResult(info, q, out, signal) : rangeResult(info, q, out, signal));
+    await (sub === 'row' ? rowResult(info, q, out, signal) : rangeResult(info, indexes, q, out, signal));
   } catch (e) {
     if (signal.aborted) return;
     fill(out, errorBox(e));
