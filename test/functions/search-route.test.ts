@@ -329,6 +329,31 @@ describe('GET /tables/{table}/search?q=', () => {
   });
 });
 
+describe('GET /tables/{table}/search: sort, columns and total', () => {
+  it('sorts by a field then the key, picks columns, counts every match, and pages in that order exactly once', async () => {
+    const matches = DOCS.filter((d) => d.status === 'paid');
+    const expected = [...matches].sort((a, b) => b.amount - a.amount || a.id - b.id).map((d) => d.id);
+    const ids: number[] = [];
+    let next: string | undefined;
+    for (let page = 0; page < 20; page++) {
+      const query = { index: 'idx', q: 'status:paid', sort: 'amount:desc,_pk', columns: 'amount', total: 'true' };
+      const r = await get({ ...query, limit: '7', ...(next ? { next } : {}) });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body.totalCount).toBe(matches.length);
+      for (const row of r.body.rows as Body[]) expect(Object.keys(row.columns)).toEqual(['amount']);
+      ids.push(...r.body.rows.map((row: Body) => row.primaryKey.id as number));
+      if (r.body.next === null) break;
+      next = r.body.next as string;
+    }
+    expect(ids).toEqual(expected);
+    const bad = await get({ index: 'idx', q: 'status:paid', sort: 'amount:up' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain("'sort'");
+    const noTotal = await get({ index: 'idx', q: 'status:paid' });
+    expect(noTotal.body.totalCount).toBeUndefined();
+  });
+});
+
 describe('GET /tables/{table}/search-indexes', () => {
   it('lists the indexes with their schemas', async () => {
     const r = await get({}, '/tables/orders/search-indexes');

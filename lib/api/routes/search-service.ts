@@ -470,19 +470,33 @@ export const handlers = {
     );
   },
   searchQuery(req: RouteRequest, deps: RouteDeps): Promise<JsonValue> {
-    const q = req.query as { index: string; q?: string; limit?: string; next?: string };
+    const q = req.query as {
+      index: string;
+      q?: string;
+      limit?: string;
+      next?: string;
+      sort?: string;
+      columns?: string;
+      total?: boolean;
+    };
     if (!/^[A-Za-z_][A-Za-z0-9_-]{0,127}$/.test(q.index))
       throw new ApiError(400, 'InvalidParameter', "query parameter 'index' must be a search index name");
     const limit = q.limit === undefined || q.limit === '' ? 10 : Number(q.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 100 || !/^\d+$/.test(q.limit ?? '10'))
       throw new ApiError(400, 'InvalidParameter', "query parameter 'limit' must be an integer from 1 to 100");
-    const params = { limit, ...(q.q === undefined ? {} : { q: q.q }) };
+    const params = {
+      limit,
+      ...(q.q === undefined ? {} : { q: q.q }),
+      ...(q.sort === undefined ? {} : { sort: q.sort }),
+      ...(q.columns === undefined ? {} : { columns: q.columns }),
+      ...(q.total === true ? { total: true } : {}),
+    };
     return searchRoute(
       req,
       deps,
       'query',
       q.next,
-      (table) => ({ route: 'searchQuery', table, query: { index: q.index, q: q.q } }),
+      (table) => ({ route: 'searchQuery', table, query: { index: q.index, q: q.q, sort: q.sort, columns: q.columns } }),
       (call, table, token) => searchQueryString(call, table, q.index, params, token),
     );
   },

@@ -74,6 +74,17 @@ export const searchRoutes: readonly Route[] = [
       // Query values are strings (lib/fc/http-event.ts); limit and next are checked by the lazily loaded part.
       limit: { description: 'Page size, 1–100 (default 10).' },
       next: { description: NEXT.description },
+      sort: {
+        type: 'string',
+        maxLength: 1024,
+        description: 'Comma-separated field[:asc|desc]; _pk sorts by primary key.',
+      },
+      columns: {
+        type: 'string',
+        maxLength: 4096,
+        description: 'all (default), none, allFromIndex or a comma-separated list.',
+      },
+      total: { type: 'boolean', description: 'Count every match (totalCount).' },
     },
     requiredQuery: ['index'],
     response: searchResponse,

@@ -251,7 +251,11 @@ async function runSearch(
     );
   } else {
     limit = Number(q.get('limit') ?? '10') || 10;
-    const query: Array<[string, string]> = [['index', index]];
+    // total=true: the page shows how many rows match, as it does for DSL searches.
+    const query: Array<[string, string]> = [
+      ['index', index],
+      ['total', 'true'],
+    ];
     for (const k of ['q', 'limit', 'next']) {
       const v = q.get(k);
       if (v !== null && v !== '') query.push([k, v]);
