@@ -7,9 +7,10 @@
 import { ApiError } from '../fc/errors';
 import type { ApiConfig } from './config';
 import { toApiError } from './error-mapping';
-import { decodePkValue, encodeValue, parseJsonObjectParam, type JsonValue, type PkBound } from './lossless';
+import { compileFilter, filterSchema } from './filter';
+import { decodePkValue, encodeValue, parseJsonObjectParam, restorePk, type JsonValue, type PkBound } from './lossless';
 import type { PageTokens, TokenBinding } from './page-token';
-import type { PkColumn, PrimaryKeyBound, TablestoreReaders, WideRow } from './ports';
+import type { ColumnFilter, PkColumn, PrimaryKeyBound, TablestoreReaders, WideRow, WideTableInfo } from './ports';
 import type { Schema } from './schemas';
 
 export interface RouteRequest {
@@ -135,4 +136,39 @@ export function rangeBound(
     if (v === 'INF_MIN' || v === 'INF_MAX') open = v;
     return [col.name, v];
   });
+}
+
+/** What /rows and /indexes/{index}/rows read: parsed once, the same way, from the same query parameters. */
+export interface RangeRequest {
+  readonly direction: 'forward' | 'backward';
+  readonly start: PrimaryKeyBound;
+  readonly end: PrimaryKeyBound;
+  readonly limit: number;
+  readonly filter: ColumnFilter | undefined;
+}
+
+/**
+ * The range parameters of a table (or an index table, `info`): direction, bounds in its key, limit and filter
+ * typed by its columns; a `next` token (bound to `bind`) resumes the start where the previous page ended.
+ */
+export function rangeRequest(
+  info: WideTableInfo,
+  q: RouteRequest['query'],
+  deps: RouteDeps,
+  bind: TokenBinding,
+): RangeRequest {
+  const direction = q.direction === 'backward' ? 'backward' : 'forward';
+  const [lo, hi] = direction === 'forward' ? (['INF_MIN', 'INF_MAX'] as const) : (['INF_MAX', 'INF_MIN'] as const);
+  let start = rangeBound(info.primaryKey, 'start', str(q, 'start'), lo, lo);
+  const end = rangeBound(info.primaryKey, 'end', str(q, 'end'), lo, hi);
+  const next = str(q, 'next');
+  if (next !== undefined) start = restorePk(deps.tokens().open(next, bind), info.primaryKey);
+  const filterRaw = str(q, 'filter');
+  const filter = filterRaw === undefined ? undefined : compileFilter(filterRaw, filterSchema(info));
+  return { direction, start, end, limit: Number(q.limit), filter };
+}
+
+/** A row with only the asked columns (the others were read for a filter), or the row as read. */
+export function askedColumns(row: WideRow, asked: ReadonlySet<string> | undefined): WideRow {
+  return asked ? { ...row, columns: row.columns.filter((c) => asked.has(c.name)) } : row;
 }

@@ -5,8 +5,8 @@
  * handler of a typed request.
  */
 import { ApiError, notFound } from '../fc/errors';
-import { compileFilter, filterColumns, filterSchema, needsAllVersions } from './filter';
-import { decodePkValue, encodeValue, parseJsonObjectParam, restorePk, snapshotPk, type JsonValue } from './lossless';
+import { filterColumns, needsAllVersions } from './filter';
+import { decodePkValue, encodeValue, parseJsonObjectParam, snapshotPk, type JsonValue } from './lossless';
 import { parseNameList, parseTags, parseTimeParam } from './params';
 import type { PkColumn, Point, PrimaryKey, WideTableInfo, TimeseriesTableInfo, SeriesKey } from './ports';
 import { TABLE_NAME, query, queryResponses, responses } from './schemas';
@@ -15,7 +15,7 @@ import { isPosition, readPoints, type PointsPlan } from './series-query';
 import { searchRoutes } from './routes/search';
 import { sqlRoute } from './routes/sql';
 import { indexesRoute, indexRowsRoute } from './routes/indexes';
-import { binding, call, openTable, rangeBound, rowJson, str, visible, type Route } from './route-kit';
+import { askedColumns, binding, call, openTable, rangeRequest, rowJson, str, visible, type Route } from './route-kit';
 
 export type { Route, RouteDeps } from './route-kit';
 
@@ -156,20 +156,10 @@ export const routes: readonly Route[] = [
         readers: { wide },
       } = await openTable(req, deps);
       const q = req.query;
-      const direction = q.direction === 'backward' ? 'backward' : 'forward';
-      const limit = Number(q.limit);
       const columns = parseNameList('columns', str(q, 'columns'));
       const info = await call('ots:DescribeTable', table, () => wide.schema(table));
-      const [lo, hi] = direction === 'forward' ? (['INF_MIN', 'INF_MAX'] as const) : (['INF_MAX', 'INF_MIN'] as const);
-      let start = rangeBound(info.primaryKey, 'start', str(q, 'start'), lo, lo);
-      const end = rangeBound(info.primaryKey, 'end', str(q, 'end'), lo, hi);
       const bind = binding('rows', table, q);
-      const next = str(q, 'next');
-      if (next !== undefined) {
-        start = restorePk(deps.tokens().open(next, bind), info.primaryKey);
-      }
-      const filterRaw = str(q, 'filter');
-      const filter = filterRaw === undefined ? undefined : compileFilter(filterRaw, filterSchema(info));
+      const { direction, start, end, limit, filter } = rangeRequest(info, q, deps, bind);
       // Tablestore evaluates a filter on the columns it reads: fetch the filtered columns too, return only the asked ones.
       const read = columns && filter ? [...new Set([...columns, ...filterColumns(filter)])] : columns;
       const page = await call('ots:GetRange', table, () =>
@@ -190,7 +180,7 @@ export const routes: readonly Route[] = [
       const asked = read !== columns && columns ? new Set(columns) : undefined;
       return {
         table,
-        rows: page.rows.map((r) => rowJson(asked ? { ...r, columns: r.columns.filter((c) => asked.has(c.name)) } : r)),
+        rows: page.rows.map((r) => rowJson(askedColumns(r, asked))),
         next: page.next ? deps.tokens().issue(bind, snapshotPk(page.next)) : null,
       };
     },

@@ -6,11 +6,11 @@
  * are read back from the base table with BatchGetRow, and the answer says so (`joined`), with the cost.
  */
 import { ApiError, notFound } from '../../fc/errors';
-import { compileFilter, filterColumns, filterSchema } from '../filter';
-import { restorePk, snapshotPk, type JsonValue, type PkType } from '../lossless';
+import { filterColumns } from '../filter';
+import { snapshotPk, type JsonValue, type PkType } from '../lossless';
 import { parseNameList } from '../params';
 import type { IndexInfo, PkColumn, PrimaryKey, WideReader, WideRow, WideTableInfo } from '../ports';
-import { binding, call, openTable, rangeBound, rowJson, str, type Route } from '../route-kit';
+import { askedColumns, binding, call, openTable, rangeRequest, rowJson, str, type Route } from '../route-kit';
 import { TABLE_NAME, query } from '../schemas';
 
 const KEY_TYPES: ReadonlySet<string> = new Set<PkType>(['INTEGER', 'STRING', 'BINARY']);
@@ -174,17 +174,10 @@ export const indexRowsRoute: Route = {
     const q = req.query;
     const [base, index] = await findIndex(wide, table, req.params.index);
     const info = indexTable(base, index);
-    const direction = q.direction === 'backward' ? 'backward' : 'forward';
     const columns = parseNameList('columns', str(q, 'columns'));
-    const [lo, hi] = direction === 'forward' ? (['INF_MIN', 'INF_MAX'] as const) : (['INF_MAX', 'INF_MIN'] as const);
-    let start = rangeBound(info.primaryKey, 'start', str(q, 'start'), lo, lo);
-    const end = rangeBound(info.primaryKey, 'end', str(q, 'end'), lo, hi);
     const bind = binding(`index-rows/${index.name}`, table, q);
-    const next = str(q, 'next');
-    if (next !== undefined) start = restorePk(deps.tokens().open(next, bind), info.primaryKey);
-    const filterRaw = str(q, 'filter');
-    // The filter runs on the index table, on the columns the index carries.
-    const filter = filterRaw === undefined ? undefined : compileFilter(filterRaw, filterSchema(info));
+    // The bounds are in the index's key; the filter runs on the index table, on the columns the index carries.
+    const { direction, start, end, limit, filter } = rangeRequest(info, q, deps, bind);
     const carried = new Set([...info.primaryKey.map((c) => c.name), ...index.definedColumns]);
     const missing = columns?.filter((c) => !carried.has(c)) ?? [];
     // Joining reads every index column: asking for a subset would drop index rows that hold none of it. As on
@@ -201,7 +194,7 @@ export const indexRowsRoute: Route = {
         direction,
         start,
         end,
-        limit: Number(q.limit),
+        limit,
         ...(read ? { columns: read } : {}),
         ...(filter ? { filter } : {}),
       }),
@@ -212,9 +205,7 @@ export const indexRowsRoute: Route = {
       return {
         table,
         index: index.name,
-        rows: page.rows.map((r) =>
-          rowJson(read !== columns && asked ? { ...r, columns: r.columns.filter((c) => asked.has(c.name)) } : r),
-        ),
+        rows: page.rows.map((r) => rowJson(askedColumns(r, read !== columns ? asked : undefined))),
         next: nextToken,
       };
     const baseKey = (r: WideRow): PrimaryKey =>
