@@ -9,7 +9,7 @@
  * column under `versions` when a read asks for them. Values: see values.ts.
  */
 import { encodeFilter, type ColumnFilter } from './filter';
-import { TablestoreError, ErrorCode } from './protocol/errors';
+import { TablestoreError, invalidInput } from './protocol/errors';
 import {
   CellOp,
   decodeReadRows,
@@ -40,8 +40,8 @@ import {
 import { FormatError } from './protocol/format-error';
 import { sqlQueryResult, type SqlQueryResult } from './sql-rows';
 import {
-  ClientErrorCode,
   createTransport,
+  malformedResponse,
   type CallOptions,
   type Transport,
   type TransportOptions,
@@ -300,19 +300,6 @@ const TABLE_STATUS: Record<number, string> = {
   5: 'UPDATING',
 };
 
-/** A mistake in the call's input, reported like the service's own parameter errors (never sent). */
-function invalid(message: string): TablestoreError {
-  return new TablestoreError({ code: ErrorCode.ParameterInvalid, message, httpStatus: 0 });
-}
-
-function badResponse(api: string, detail: string): TablestoreError {
-  return new TablestoreError({
-    code: ClientErrorCode.BadResponse,
-    message: `${api}: malformed response: ${detail}`,
-    httpStatus: 200,
-  });
-}
-
 const INT64_MAX = (1n << 63n) - 1n;
 
 /** Assigns `obj[key]` as an own property even for a column named `__proto__`. */
@@ -323,11 +310,11 @@ function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
 }
 
 function primaryKeyCells(pk: PrimaryKeyInput, where: string): PrimaryKeyCell[] {
-  if (typeof pk !== 'object' || pk === null) throw invalid(`${where}: primary key must be an object`);
+  if (typeof pk !== 'object' || pk === null) throw invalidInput(`${where}: primary key must be an object`);
   const cells: PrimaryKeyCell[] = [];
   for (const name of Object.keys(pk))
     cells.push({ name, value: toPrimaryKeyValue(pk[name], `${where} column "${name}"`) });
-  if (cells.length === 0) throw invalid(`${where}: primary key is empty`);
+  if (cells.length === 0) throw invalidInput(`${where}: primary key is empty`);
   return cells;
 }
 
@@ -351,10 +338,10 @@ function updateCells(change: UpdateRowChange): AttributeCell[] {
   for (const name of change.deleteColumns ?? []) cells.push({ name, op: CellOp.DELETE_ALL_VERSIONS });
   for (const [name, by] of Object.entries(change.increment ?? {})) {
     const value = toColumnValue(by, `increment of column "${name}"`);
-    if (typeof value !== 'bigint') throw invalid(`increment of column "${name}" must be an integer`);
+    if (typeof value !== 'bigint') throw invalidInput(`increment of column "${name}" must be an integer`);
     cells.push({ name, value, op: CellOp.INCREMENT });
   }
-  if (cells.length === 0) throw invalid('an update changes no column');
+  if (cells.length === 0) throw invalidInput('an update changes no column');
   return cells;
 }
 
@@ -362,7 +349,7 @@ function condition(c: WriteCondition | undefined): Condition {
   if (c === undefined) return { row_existence: RowExistence.IGNORE };
   const { row, columns } = typeof c === 'string' ? { row: c, columns: undefined } : c;
   const existence = RowExistence[row ?? 'IGNORE'];
-  if (existence === undefined) throw invalid(`unknown row existence expectation ${String(row)}`);
+  if (existence === undefined) throw invalidInput(`unknown row existence expectation ${String(row)}`);
   return columns ? { row_existence: existence, column_condition: encodeFilter(columns) } : { row_existence: existence };
 }
 
@@ -414,7 +401,7 @@ function decodeRowsOf(api: string, bytes: Uint8Array | undefined): ReadRow[] {
   try {
     return decodeReadRows(bytes);
   } catch (err) {
-    if (err instanceof PlainBufferError) throw badResponse(api, err.message);
+    if (err instanceof PlainBufferError) throw malformedResponse(api, err.message);
     throw err;
   }
 }
@@ -515,13 +502,13 @@ export class WideTableClient {
       body = build();
     } catch (err) {
       if (err instanceof TablestoreError) throw err;
-      throw invalid(`${api}: ${err instanceof Error ? err.message : String(err)}`);
+      throw invalidInput(`${api}: ${err instanceof Error ? err.message : String(err)}`);
     }
     const reply = await this.transport.call(api, body, options);
     try {
       return decodeMessage(responseName, reply);
     } catch (err) {
-      throw badResponse(api, err instanceof Error ? err.message : String(err));
+      throw malformedResponse(api, err instanceof Error ? err.message : String(err));
     }
   }
 
@@ -757,11 +744,11 @@ export class WideTableClient {
       options,
     );
     if (r.version !== undefined && r.version !== SqlPayloadVersion.SQL_FLAT_BUFFERS)
-      throw badResponse('SQLQuery', `rows in payload version ${r.version}`);
+      throw malformedResponse('SQLQuery', `rows in payload version ${r.version}`);
     try {
       return sqlQueryResult(r);
     } catch (err) {
-      if (err instanceof FormatError) throw badResponse('SQLQuery', err.message);
+      if (err instanceof FormatError) throw malformedResponse('SQLQuery', err.message);
       throw err;
     }
   }
@@ -775,7 +762,7 @@ export class WideTableClient {
             table_name: t.table,
             rows: t.rows.map((row, i): RowInBatchWriteRowRequest => {
               const type = OPERATION[row.type];
-              if (type === undefined) throw invalid(`${t.table} rows[${i}]: unknown type ${String(row.type)}`);
+              if (type === undefined) throw invalidInput(`${t.table} rows[${i}]: unknown type ${String(row.type)}`);
               return {
                 type,
                 row_change: rowChange(row, `${t.table} rows[${i}]`),

@@ -73,6 +73,11 @@ export class TablestoreError extends Error {
 }
 
 /** Serializes `Error { code, message }`. */
+/** A mistake in a call's input, caught by a client before sending and reported like the service's parameter errors. */
+export function invalidInput(message: string): TablestoreError {
+  return new TablestoreError({ code: ErrorCode.ParameterInvalid, message, httpStatus: 0 });
+}
+
 export function encodeErrorBody(code: string, message: string): Uint8Array {
   return encodeMessage('Error', { code, message });
 }

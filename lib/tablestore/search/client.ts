@@ -11,10 +11,10 @@
  * naming the bad part (the encoders of query.ts / aggregations.ts).
  */
 import { decodeReadRows, encodePrimaryKey, PlainBufferError } from '../protocol/plainbuffer';
-import { ErrorCode, TablestoreError } from '../protocol/errors';
+import { TablestoreError, invalidInput } from '../protocol/errors';
 import { FormatError } from '../protocol/format-error';
 import type { CallOptions, Transport } from '../transport/index';
-import { ClientErrorCode } from '../transport/index';
+import { malformedResponse } from '../transport/index';
 import { toPrimaryKeyValue, type PrimaryKeyInput } from '../values';
 import { toRow, type CapacityUnit, type Row } from '../wide';
 import {
@@ -141,18 +141,6 @@ export interface ParallelScanPage {
 
 export type SearchClientOptions = { readonly transport: Transport };
 
-function invalid(message: string): TablestoreError {
-  return new TablestoreError({ code: ErrorCode.ParameterInvalid, message, httpStatus: 0 });
-}
-
-function badResponse(api: string, detail: string): TablestoreError {
-  return new TablestoreError({
-    code: ClientErrorCode.BadResponse,
-    message: `${api}: malformed response: ${detail}`,
-    httpStatus: 200,
-  });
-}
-
 const RETURN_TYPE = { all: ReturnType.ALL, none: ReturnType.NONE, allFromIndex: ReturnType.ALL_FROM_INDEX } as const;
 
 /** Encodes (and checks) `columns`. */
@@ -232,7 +220,7 @@ function rowsOf(api: string, list: readonly Uint8Array[]): Row[] {
   try {
     for (const bytes of list) for (const r of decodeReadRows(bytes)) rows.push(toRow(r, false));
   } catch (err) {
-    if (err instanceof PlainBufferError) throw badResponse(api, err.message);
+    if (err instanceof PlainBufferError) throw malformedResponse(api, err.message);
     throw err;
   }
   return rows;
@@ -265,7 +253,7 @@ export class SearchClient {
       body = build();
     } catch (err) {
       if (err instanceof TablestoreError) throw err;
-      throw invalid(`${api}: ${err instanceof Error ? err.message : String(err)}`);
+      throw invalidInput(`${api}: ${err instanceof Error ? err.message : String(err)}`);
     }
     const reply = await this.transport.call(api, body, options);
     try {
@@ -273,7 +261,7 @@ export class SearchClient {
     } catch (err) {
       if (err instanceof TablestoreError) throw err;
       if (err instanceof FormatError || err instanceof TypeError || err instanceof RangeError)
-        throw badResponse(api, err.message);
+        throw malformedResponse(api, err.message);
       throw err;
     }
   }
@@ -398,7 +386,7 @@ export class SearchClient {
     try {
       return (await this.searchWith(table, index, request, DEFAULT_CONTEXT, options)) as SearchResult<A, G>;
     } catch (err) {
-      if (err instanceof SearchInputError) throw invalid(`Search: ${err.message}`);
+      if (err instanceof SearchInputError) throw invalidInput(`Search: ${err.message}`);
       throw err;
     }
   }

@@ -2,7 +2,7 @@
  * TimeseriesClient: the ten time series APIs over our transport, with readable types in and out.
  * The official Node SDK has no time series support; this is written from the time series facts of docs/protocol.md §9.
  */
-import { TablestoreError } from '../protocol/errors';
+import { TablestoreError, invalidInput } from '../protocol/errors';
 import { crc32cSigned } from '../protocol/crc32c';
 import { encodeFlatBufferRows, FlatBufferDataType } from '../protocol/flatbuffer-rows';
 import {
@@ -103,15 +103,11 @@ export function toMicros(t: TimeInput): bigint {
   return t;
 }
 
-function invalid(message: string): TablestoreError {
-  return new TablestoreError({ code: 'OTSParameterInvalid', message, httpStatus: 0 });
-}
-
 /** int32 wire fields: protobufjs would silently wrap anything larger. */
 function int32(name: string, value: number | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!Number.isInteger(value) || value < -2147483648 || value > 2147483647)
-    throw invalid(`${name} must be a 32-bit integer, got ${value}`);
+    throw invalidInput(`${name} must be a 32-bit integer, got ${value}`);
   return value;
 }
 
@@ -120,7 +116,7 @@ function keyToMsg(key: TimeseriesKey): TimeseriesKeyMsg {
   try {
     pairs = tagPairs(key.tags);
   } catch (err) {
-    throw invalid((err as Error).message);
+    throw invalidInput((err as Error).message);
   }
   return { measurement: key.measurement, source: key.dataSource, tag_list: pairs };
 }
@@ -134,7 +130,7 @@ function attributesText(attributes: Readonly<Record<string, string>>): string {
   const names = Object.keys(attributes);
   for (const n of names) {
     const problem = tagKeyProblem(n) ?? tagValueProblem(attributes[n]);
-    if (problem) throw invalid(problem);
+    if (problem) throw invalidInput(problem);
   }
   return formatTagPairs(tagPairs(attributes));
 }
@@ -382,7 +378,7 @@ export class TimeseriesClient {
       });
     } catch (err) {
       if (err instanceof TablestoreError) throw err;
-      throw invalid((err as Error).message);
+      throw invalidInput((err as Error).message);
     }
     const failed: FailedRow[] = [];
     const metaUpdates: { index: number; updateTimeSeconds: number }[] = [];
@@ -392,7 +388,7 @@ export class TimeseriesClient {
       try {
         rowsData = encodeFlatBufferRows(part);
       } catch (err) {
-        throw invalid((err as Error).message);
+        throw invalidInput((err as Error).message);
       }
       if (rowsData.length > this.maxRequestBytes && part.length > 1) {
         const half = Math.ceil(part.length / 2);

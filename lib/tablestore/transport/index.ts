@@ -32,6 +32,15 @@ export const ClientErrorCode = {
   Aborted: 'OTSClientAborted',
 } as const;
 
+/** A reply whose body does not decode as the API's response (httpStatus 200: the service did answer). */
+export function malformedResponse(api: string, detail: string): TablestoreError {
+  return new TablestoreError({
+    code: ClientErrorCode.BadResponse,
+    message: `${api}: malformed response: ${detail}`,
+    httpStatus: 200,
+  });
+}
+
 export interface RetryOptions {
   /** Retries after the first attempt (default 10). 0 disables retrying. */
   readonly maxRetries?: number;
