@@ -10,12 +10,25 @@
  *   npm run build                 # all functions
  *   npm run build -- http-api     # only the named ones
  */
-import { build, type Metafile, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildExplorerAssets } from '../lib/explorer/build-assets';
+
+/** What a function's bundle and its side modules share: minified CommonJS for Node 20, maps beside the code. */
+const BUNDLE_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: true,
+  sourcemap: 'linked',
+  sourcesContent: false,
+  legalComments: 'external',
+  logLevel: 'warning',
+} as const satisfies BuildOptions;
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -230,16 +243,8 @@ export async function buildFunctions(
     const result = await build({
       entryPoints: [entry],
       outfile,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      minify: true,
-      sourcemap: 'linked',
-      sourcesContent: false,
-      legalComments: 'external',
+      ...BUNDLE_OPTIONS,
       metafile: true,
-      logLevel: 'warning',
       // Packages that ship an ES build besides their CommonJS one (flatbuffers) are bundled from it: ES code
       // is scope-hoisted and tree-shaken, CommonJS is wrapped whole and run at load.
       mainFields: ['module', 'main'],
@@ -256,15 +261,7 @@ export async function buildFunctions(
       await build({
         entryPoints: [join(root, side)],
         outfile: sideOut,
-        bundle: true,
-        platform: 'node',
-        target: 'node20',
-        format: 'cjs',
-        minify: true,
-        sourcemap: 'linked',
-        sourcesContent: false,
-        legalComments: 'external',
-        logLevel: 'warning',
+        ...BUNDLE_OPTIONS,
         banner: { js: '"use strict";' },
       });
     }
