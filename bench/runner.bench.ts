@@ -22,10 +22,10 @@ import { dirname, join } from 'node:path';
 import type { BenchFigure } from './tablestore-local.bench';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const ROUNDS = 3;
-const SEQUENTIAL_REQUESTS = 150;
+const ROUNDS = 5;
+const SEQUENTIAL_REQUESTS = 200;
 const CONCURRENT_CLIENTS = 16;
-const REQUESTS_PER_CLIENT = 25;
+const REQUESTS_PER_CLIENT = 50;
 const ROUND_DEADLINE_MS = 60_000;
 
 function get(agent: Agent, url: URL): Promise<number> {
@@ -180,10 +180,12 @@ export async function runRunnerBench(log: (line: string) => void): Promise<Bench
       { name: 'runner rows?limit=100, 1 sequential client', value: median(seq), unit: 'req/s' },
       { name: `runner rows?limit=100, ${CONCURRENT_CLIENTS} concurrent clients`, value: median(conc), unit: 'req/s' },
       {
+        // Each round measures one client and then 16 back to back, under the same machine conditions; the
+        // median of those paired ratios is the figure (the ratio of the two medians is printed beside it).
         name: 'concurrent / sequential throughput',
-        value: median(conc) / median(seq),
+        value: median(conc.map((c, i) => c / seq[i])),
         unit: 'x',
-        note: 'target >= 1.5',
+        note: `target >= 1.5; ratio of medians ${(median(conc) / median(seq)).toFixed(2)}`,
       },
       {
         name: `p99 / p50 latency, ${CONCURRENT_CLIENTS} clients`,
