@@ -8,14 +8,27 @@ import { ApiError, notFound } from '../fc/errors';
 import { filterColumns, needsAllVersions } from './filter';
 import { decodePkValue, encodeValue, parseJsonObjectParam, snapshotPk, type JsonValue } from './lossless';
 import { parseNameList, parseTags, parseTimeParam } from './params';
-import type { PkColumn, Point, PrimaryKey, WideTableInfo, TimeseriesTableInfo, SeriesKey } from './ports';
+import type { MetaQuery, PkColumn, Point, PrimaryKey, WideTableInfo, TimeseriesTableInfo, SeriesKey } from './ports';
 import { TABLE_NAME, query, queryResponses, responses } from './schemas';
 import { parseAgg, parseInterval } from './aggregate';
 import { isPosition, readPoints, type PointsPlan } from './series-query';
 import { searchRoutes } from './routes/search';
 import { sqlRoute } from './routes/sql';
 import { indexesRoute, indexRowsRoute } from './routes/indexes';
-import { askedColumns, binding, call, openTable, rangeRequest, rowJson, str, visible, type Route } from './route-kit';
+import {
+  askedColumns,
+  binding,
+  call,
+  openTable,
+  rangeRequest,
+  rowJson,
+  str,
+  visible,
+  type Route,
+  type RouteDeps,
+  type RouteRequest,
+} from './route-kit';
+import type { TokenBinding } from './page-token';
 
 export type { Route, RouteDeps } from './route-kit';
 
@@ -73,6 +86,37 @@ function seriesKeyJson(key: SeriesKey): JsonValue {
 const tableParam = { table: TABLE_NAME };
 /** GetTimeseriesData calls in flight at once for /latest. */
 const LATEST_CONCURRENCY = 8;
+
+/** A point as JSON: its time and the asked fields (all when `wanted` is undefined), values lossless. */
+function pointJson(p: Point, wanted: ReadonlySet<string> | undefined): JsonValue {
+  const out: Record<string, JsonValue> = {};
+  for (const f of p.fields) if (!wanted || wanted.has(f.name)) out[f.name] = encodeValue(f.value);
+  return { time: p.time, fields: out };
+}
+
+/** The meta query of /series and /latest: measurement, source, tags, updatedAfter, limit, and `next` resumed. */
+function metaQuery(
+  table: string,
+  q: RouteRequest['query'],
+  tags: Record<string, string>,
+  deps: RouteDeps,
+  bind: TokenBinding,
+): MetaQuery {
+  const updatedAfterRaw = str(q, 'updatedAfter');
+  const next = str(q, 'next');
+  const token = next === undefined ? undefined : decodePosition(deps.tokens().open(next, bind));
+  const measurement = str(q, 'measurement');
+  const source = str(q, 'source');
+  return {
+    table,
+    limit: Number(q.limit),
+    ...(measurement === undefined ? {} : { measurement }),
+    ...(source === undefined ? {} : { source }),
+    ...(Object.keys(tags).length > 0 ? { tags } : {}),
+    ...(updatedAfterRaw === undefined ? {} : { updatedAfter: parseTimeParam('updatedAfter', updatedAfterRaw) }),
+    ...(token === undefined ? {} : { token }),
+  };
+}
 
 export const routes: readonly Route[] = [
   {
@@ -266,23 +310,10 @@ export const routes: readonly Route[] = [
       } = await openTable(req, deps);
       const q = req.query;
       const tags = parseTags(str(q, 'tag'));
-      const updatedAfterRaw = str(q, 'updatedAfter');
       const bind = binding('series', table, q);
-      const next = str(q, 'next');
-      const token = next === undefined ? undefined : decodePosition(deps.tokens().open(next, bind));
-      const measurement = str(q, 'measurement');
-      const source = str(q, 'source');
-      const page = await call('ots:QueryTimeseriesMeta', table, () =>
-        timeseries.queryMeta({
-          table,
-          limit: Number(q.limit),
-          ...(measurement === undefined ? {} : { measurement }),
-          ...(source === undefined ? {} : { source }),
-          ...(Object.keys(tags).length > 0 ? { tags } : {}),
-          ...(updatedAfterRaw === undefined ? {} : { updatedAfter: parseTimeParam('updatedAfter', updatedAfterRaw) }),
-          ...(token === undefined ? {} : { token }),
-        }),
-      );
+      // Parameters and the token are checked here, outside `call`, which maps Tablestore's failures.
+      const meta = metaQuery(table, q, tags, deps, bind);
+      const page = await call('ots:QueryTimeseriesMeta', table, () => timeseries.queryMeta(meta));
       return {
         table,
         series: page.series.map((s) => ({
@@ -367,11 +398,7 @@ export const routes: readonly Route[] = [
       const position = next === undefined ? undefined : deps.tokens().open(next, bind);
       const key: SeriesKey = { measurement: measurement ?? '', source: str(q, 'source') ?? '', tags };
       const wanted = fields ? new Set(fields) : undefined;
-      const pointJson = (p: Point): JsonValue => {
-        const out: Record<string, JsonValue> = {};
-        for (const f of p.fields) if (!wanted || wanted.has(f.name)) out[f.name] = encodeValue(f.value);
-        return { time: p.time, fields: out };
-      };
+      const asJson = (p: Point): JsonValue => pointJson(p, wanted);
       if (!meta && !agg) {
         // One series, raw: the original behaviour (the position is the GetTimeseriesData token).
         const token = position === undefined ? undefined : decodePosition(position);
@@ -389,7 +416,7 @@ export const routes: readonly Route[] = [
         return {
           table,
           series: seriesKeyJson(key),
-          points: page.points.map(pointJson),
+          points: page.points.map(asJson),
           next:
             page.next && page.next.length > 0
               ? deps.tokens().issue(bind, Buffer.from(page.next).toString('base64'))
@@ -429,7 +456,7 @@ export const routes: readonly Route[] = [
         return {
           table,
           series: seriesKeyJson(key),
-          points: (page.series[0]?.points ?? []).map(pointJson),
+          points: (page.series[0]?.points ?? []).map(asJson),
           ...extra,
           next: nextToken,
         };
@@ -437,7 +464,7 @@ export const routes: readonly Route[] = [
         table,
         series: page.series.map((s) => ({
           ...(seriesKeyJson(s.key) as Record<string, JsonValue>),
-          points: s.points.map(pointJson),
+          points: s.points.map(asJson),
         })),
         ...extra,
         next: nextToken,
@@ -465,23 +492,10 @@ export const routes: readonly Route[] = [
       const tags = parseTags(str(q, 'tag'));
       const fields = parseNameList('fields', str(q, 'fields'));
       const wanted = fields ? new Set(fields) : undefined;
-      const updatedAfterRaw = str(q, 'updatedAfter');
-      const measurement = str(q, 'measurement');
-      const source = str(q, 'source');
       const bind = binding('latest', table, q);
-      const next = str(q, 'next');
-      const token = next === undefined ? undefined : decodePosition(deps.tokens().open(next, bind));
-      const page = await call('ots:QueryTimeseriesMeta', table, () =>
-        timeseries.queryMeta({
-          table,
-          limit: Number(q.limit),
-          ...(measurement === undefined ? {} : { measurement }),
-          ...(source === undefined ? {} : { source }),
-          ...(Object.keys(tags).length > 0 ? { tags } : {}),
-          ...(updatedAfterRaw === undefined ? {} : { updatedAfter: parseTimeParam('updatedAfter', updatedAfterRaw) }),
-          ...(token === undefined ? {} : { token }),
-        }),
-      );
+      // Parameters and the token are checked here, outside `call`, which maps Tablestore's failures.
+      const meta = metaQuery(table, q, tags, deps, bind);
+      const page = await call('ots:QueryTimeseriesMeta', table, () => timeseries.queryMeta(meta));
       // One backward read of one point per series, a few series at a time.
       const latest: Array<Point | undefined> = [];
       for (let i = 0; i < page.series.length; i += LATEST_CONCURRENCY) {
@@ -500,11 +514,9 @@ export const routes: readonly Route[] = [
         table,
         series: page.series.map((s, i) => {
           const p = latest[i];
-          const out: Record<string, JsonValue> = {};
-          if (p) for (const f of p.fields) if (!wanted || wanted.has(f.name)) out[f.name] = encodeValue(f.value);
           return {
             ...(seriesKeyJson(s.key) as Record<string, JsonValue>),
-            point: p ? { time: p.time, fields: out } : null,
+            point: p ? pointJson(p, wanted) : null,
           };
         }),
         next:
