@@ -9,39 +9,24 @@
  */
 import { encodeColumnValue, encodePrimaryKey, encodeRow } from '../lib/tablestore/protocol/plainbuffer';
 import { encodeMessage } from '../lib/tablestore/protocol/proto/wide';
-import { encodeStoredRow } from '../local/tablestore/handlers/wide/row-codec';
-import { encodeKey } from '../local/tablestore/handlers/wide/keys';
-import type { WideTableDefinition } from '../local/tablestore/handlers/wide/table';
-import { dataSpace } from '../local/tablestore/handlers/wide/table';
-import type { KvWrite } from '../local/tablestore/persistence/store';
 import { encodeSearch } from '../local/tablestore/search/proto';
 import { startTablestoreLocal } from '../local/tablestore/server';
-import { gc, leanClient, memoryBytes, percentile, type BenchFigure } from './tablestore-local.bench';
+import {
+  createTable,
+  gc,
+  leanClient,
+  memoryBytes,
+  percentile,
+  preload,
+  type BenchFigure,
+} from './tablestore-local.bench';
 
 const KEY = { id: 'bench-key', secret: 'bench-secret' };
 const ROWS = Number(process.env.SEARCH_BENCH_ROWS ?? 1_000_000);
 const ROUNDS = 10;
 const PER_ROUND = 100;
 
-const DEF: WideTableDefinition = {
-  primaryKey: [{ name: 'id', type: 1 }],
-  definedColumns: [],
-  options: { timeToLive: -1, maxVersions: 1, deviationCellVersionInSec: 86400, allowUpdate: true },
-  reservedThroughput: { read: 0, write: 0, lastIncreaseTime: 0 },
-};
-
 type Client = ReturnType<typeof leanClient>;
-
-async function createTable(client: Client, name: string): Promise<void> {
-  await client.call(
-    'CreateTable',
-    encodeMessage('CreateTableRequest', {
-      table_meta: { table_name: name, primary_key: [{ name: 'id', type: 1 }] },
-      reserved_throughput: { capacity_unit: { read: 0, write: 0 } },
-      table_options: { time_to_live: -1, max_versions: 1 },
-    }),
-  );
-}
 
 async function createIndex(client: Client, table: string): Promise<void> {
   await client.call(
@@ -58,31 +43,6 @@ async function createIndex(client: Client, table: string): Promise<void> {
       },
     }),
   );
-}
-
-function preload(write: (w: KvWrite[]) => Promise<void>, table: string, rows: number): Promise<void>[] {
-  const space = dataSpace(table);
-  const ts = Date.now();
-  const done: Promise<void>[] = [];
-  let batch: KvWrite[] = [];
-  for (let i = 0; i < rows; i++) {
-    const key = encodeKey(DEF, [{ name: 'id', value: BigInt(i) }]);
-    const value = encodeStoredRow({
-      rowTs: ts,
-      columns: [
-        { name: 'name', versions: [{ ts, value: `user-${i.toString().padStart(8, '0')}` }] },
-        { name: 'ratio', versions: [{ ts, value: i / 7 }] },
-        { name: 'score', versions: [{ ts, value: BigInt(i % 1000) }] },
-      ],
-    });
-    batch.push({ space, key, value });
-    if (batch.length === 10_000) {
-      done.push(write(batch));
-      batch = [];
-    }
-  }
-  if (batch.length) done.push(write(batch));
-  return done;
 }
 
 const query = (type: number, msg: string, body: object) => ({ type, query: encodeSearch(msg, body) });
