@@ -9,7 +9,7 @@
  * column under `versions` when a read asks for them. Values: see values.ts.
  */
 import { encodeFilter, type ColumnFilter } from './filter';
-import { TablestoreError, invalidInput } from './protocol/errors';
+import { invalidInput } from './protocol/errors';
 import {
   CellOp,
   decodeReadRows,
@@ -40,6 +40,7 @@ import {
 import { FormatError } from './protocol/format-error';
 import { sqlQueryResult, type SqlQueryResult } from './sql-rows';
 import {
+  callApi,
   createTransport,
   malformedResponse,
   type CallOptions,
@@ -497,19 +498,7 @@ export class WideTableClient {
     responseName: R,
     options?: WideCallOptions,
   ): Promise<WideMessages[R]> {
-    let body: Uint8Array;
-    try {
-      body = build();
-    } catch (err) {
-      if (err instanceof TablestoreError) throw err;
-      throw invalidInput(`${api}: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    const reply = await this.transport.call(api, body, options);
-    try {
-      return decodeMessage(responseName, reply);
-    } catch (err) {
-      throw malformedResponse(api, err instanceof Error ? err.message : String(err));
-    }
+    return callApi(this.transport, api, build, (reply) => decodeMessage(responseName, reply), options);
   }
 
   async listTables(options?: WideCallOptions): Promise<string[]> {

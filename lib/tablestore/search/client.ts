@@ -11,10 +11,9 @@
  * naming the bad part (the encoders of query.ts / aggregations.ts).
  */
 import { decodeReadRows, encodePrimaryKey, PlainBufferError } from '../protocol/plainbuffer';
-import { TablestoreError, invalidInput } from '../protocol/errors';
-import { FormatError } from '../protocol/format-error';
+import { invalidInput } from '../protocol/errors';
 import type { CallOptions, Transport } from '../transport/index';
-import { malformedResponse } from '../transport/index';
+import { callApi, malformedResponse } from '../transport/index';
 import { toPrimaryKeyValue, type PrimaryKeyInput } from '../values';
 import { toRow, type CapacityUnit, type Row } from '../wide';
 import {
@@ -248,22 +247,7 @@ export class SearchClient {
     decode: (reply: Uint8Array) => T,
     options?: SearchCallOptions,
   ): Promise<T> {
-    let body: Uint8Array;
-    try {
-      body = build();
-    } catch (err) {
-      if (err instanceof TablestoreError) throw err;
-      throw invalidInput(`${api}: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    const reply = await this.transport.call(api, body, options);
-    try {
-      return decode(reply);
-    } catch (err) {
-      if (err instanceof TablestoreError) throw err;
-      if (err instanceof FormatError || err instanceof TypeError || err instanceof RangeError)
-        throw malformedResponse(api, err.message);
-      throw err;
-    }
+    return callApi(this.transport, api, build, decode, options);
   }
 
   /** Every search index of `table` (or of the instance). */

@@ -19,8 +19,10 @@ import {
   type TimeseriesTableMetaMsg,
 } from '../protocol/proto/timeseries';
 import {
+  callApi,
   createTransport,
   ClientErrorCode,
+  malformedResponse,
   type CallOptions,
   type Transport,
   type TransportOptions,
@@ -253,17 +255,21 @@ export class TimeseriesClient {
     responseType: Res,
     options?: TimeseriesCallOptions,
   ): Promise<TimeseriesMessages[Res]> {
+    // Encoded before callApi: an encoding failure surfaces as it is, as it always has for this client.
     const body = encodeTimeseriesMessage(requestType, request);
-    const reply = await this.transport.call(api, body, options);
-    try {
-      return decodeTimeseriesMessage(responseType, reply);
-    } catch (err) {
-      throw new TablestoreError({
-        code: ClientErrorCode.BadResponse,
-        message: `${api}: cannot decode ${responseType}: ${(err as Error).message}`,
-        httpStatus: 200,
-      });
-    }
+    return callApi(
+      this.transport,
+      api,
+      () => body,
+      (reply) => {
+        try {
+          return decodeTimeseriesMessage(responseType, reply);
+        } catch (err) {
+          throw malformedResponse(api, `cannot decode ${responseType}: ${(err as Error).message}`);
+        }
+      },
+      options,
+    );
   }
 
   async createTimeseriesTable(request: CreateTimeseriesTableRequest, options?: TimeseriesCallOptions): Promise<void> {

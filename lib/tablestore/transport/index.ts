@@ -12,7 +12,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { CredentialsError } from '../../credentials/errors';
 import type { CredentialProvider, Credentials } from '../../credentials/types';
-import { TablestoreError, errorFromResponse, ErrorCode } from '../protocol/errors';
+import { TablestoreError, errorFromResponse, ErrorCode, invalidInput } from '../protocol/errors';
 import { contentMd5, signRequestHeaders } from '../protocol/sign';
 import {
   backoffDelayMs,
@@ -39,6 +39,34 @@ export function malformedResponse(api: string, detail: string): TablestoreError 
     message: `${api}: malformed response: ${detail}`,
     httpStatus: 200,
   });
+}
+
+/**
+ * One API call of a client over `transport`: `build` encodes the request (a mistake in the caller's input
+ * becomes OTSParameterInvalid and nothing is sent), the transport sends it with retries, `decode` reads the
+ * reply (bytes that do not decode become OTSClientBadResponse). TablestoreErrors from either pass through.
+ */
+export async function callApi<T>(
+  transport: Transport,
+  api: string,
+  build: () => Uint8Array,
+  decode: (reply: Uint8Array) => T,
+  options?: CallOptions,
+): Promise<T> {
+  let body: Uint8Array;
+  try {
+    body = build();
+  } catch (err) {
+    if (err instanceof TablestoreError) throw err;
+    throw invalidInput(`${api}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const reply = await transport.call(api, body, options);
+  try {
+    return decode(reply);
+  } catch (err) {
+    if (err instanceof TablestoreError) throw err;
+    throw malformedResponse(api, err instanceof Error ? err.message : String(err));
+  }
 }
 
 export interface RetryOptions {
