@@ -267,7 +267,19 @@ function tableAt(sql: string, tokens: readonly Token[], i: number): string {
   return base;
 }
 
+/**
+ * The token after SELECT (at i) must start a select list: `SELECT = 'x'` (or `:=`, `<=`…) is an assignment or
+ * nothing, never a query, and a parser reads it as another kind of statement.
+ */
+function selectListAt(tokens: readonly Token[], i: number): void {
+  const t = tokens[i];
+  if (!t) reject('has SELECT without a select list');
+  if (t.kind === 'op' && t.value.endsWith('='))
+    reject(`has '${t.value}' right after SELECT at character ${t.start + 1}`);
+}
+
 function checkSelect(sql: string, tokens: readonly Token[], maxRows: number): { tables: string[]; statement: string } {
+  selectListAt(tokens, 1);
   const tables: string[] = [];
   const stack: Frame[] = [{ kind: 'select', inFrom: false, expectTable: false, after: 0, factor: false }];
   let limit: { countAt: Token } | undefined;
@@ -305,7 +317,10 @@ function checkSelect(sql: string, tokens: readonly Token[], maxRows: number): { 
             ? { kind: 'select', inFrom: false, expectTable: false, after: 0, factor: true }
             : { kind: 'group', inFrom: true, expectTable: true, after: 0, factor: true },
         );
-        if (subquery) i += 1;
+        if (subquery) {
+          selectListAt(tokens, i + 2);
+          i += 1;
+        }
         continue;
       }
       const name = tableAt(sql, tokens, i);
@@ -318,7 +333,10 @@ function checkSelect(sql: string, tokens: readonly Token[], maxRows: number): { 
         if (stack.length >= MAX_DEPTH) reject(`nests parentheses deeper than ${MAX_DEPTH}`);
         const subquery = tokens[i + 1]?.kind === 'word' && tokens[i + 1].value === 'SELECT';
         stack.push({ kind: subquery ? 'select' : 'expr', inFrom: false, expectTable: false, after: 0, factor: false });
-        if (subquery) i += 1;
+        if (subquery) {
+          selectListAt(tokens, i + 2);
+          i += 1;
+        }
       } else if (t.value === ')') {
         const closed = stack.pop() as Frame;
         if (stack.length === 0) reject(`has an unmatched ')' at character ${t.start + 1}`);

@@ -262,7 +262,8 @@ describe('sql guard', () => {
           expect([expectedType, 'multiple'].includes(p.type) && p.type !== 'multiple', statement).toBe(true);
         }
       }),
-      { numRuns: 4000 },
+      // A counterexample a CI run found: node-sql-parser reads `SELECT = …` as an assignment.
+      { numRuns: 4000, examples: [["SELECT = 'a''b' "]] },
     );
     // The generators must reach the interesting part: statements both sides read.
     expect(accepted).toBeGreaterThan(700);
