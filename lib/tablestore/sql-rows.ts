@@ -11,6 +11,7 @@
 import { FlatBufferReader } from './protocol/flatbuffer-rows';
 import { FormatError } from './protocol/format-error';
 import type { SqlQueryResponse } from './protocol/proto/wide';
+import { setOwn } from './set-own';
 
 export class SqlRowsFormatError extends FormatError {
   override readonly name = 'SqlRowsFormatError';
@@ -77,13 +78,6 @@ const VALUE_SLOT: Record<number, number> = {
 const ELEM_SIZE: Record<number, number> = { [LONG]: 8, [BOOLEAN]: 1, [DOUBLE]: 8, [STRING]: 4, [BINARY]: 4 };
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-
-function setOwn(row: SqlRow, key: string, value: SqlValue | null): void {
-  // defineProperty keeps a column literally named "__proto__" an ordinary own property.
-  if (key === '__proto__')
-    Object.defineProperty(row, key, { value, enumerable: true, writable: true, configurable: true });
-  else row[key] = value;
-}
 
 /** One column's values, one per row (null where the row's null flag is set). */
 function readColumn(

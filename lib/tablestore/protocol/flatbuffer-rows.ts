@@ -15,6 +15,7 @@
  */
 import { FormatError } from './format-error';
 import { Builder, ByteBuffer } from 'flatbuffers';
+import { setOwn } from '../set-own';
 
 export const FlatBufferDataType = { NONE: 0, LONG: 1, BOOLEAN: 2, DOUBLE: 3, STRING: 4, BINARY: 5 } as const;
 export type FlatBufferDataTypeCode = (typeof FlatBufferDataType)[keyof typeof FlatBufferDataType];
@@ -378,13 +379,6 @@ export class FlatBufferReader {
   }
 }
 
-function setField(target: Record<string, TimeseriesFieldValue>, name: string, value: TimeseriesFieldValue): void {
-  // defineProperty keeps a field literally named "__proto__" an ordinary own property.
-  if (name === '__proto__')
-    Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
-  else target[name] = value;
-}
-
 function readRow(
   r: FlatBufferReader,
   rowTable: number,
@@ -435,19 +429,19 @@ function readRow(
       switch (type) {
         case FlatBufferDataType.LONG:
           take(longs);
-          setField(fields, names[i], r.bb.readInt64(longs.start + k * 8));
+          setOwn(fields, names[i], r.bb.readInt64(longs.start + k * 8));
           break;
         case FlatBufferDataType.BOOLEAN:
           take(bools);
-          setField(fields, names[i], r.bytes[bools.start + k] !== 0);
+          setOwn(fields, names[i], r.bytes[bools.start + k] !== 0);
           break;
         case FlatBufferDataType.DOUBLE:
           take(doubles);
-          setField(fields, names[i], r.bb.readFloat64(doubles.start + k * 8));
+          setOwn(fields, names[i], r.bb.readFloat64(doubles.start + k * 8));
           break;
         case FlatBufferDataType.STRING:
           take(strings);
-          setField(fields, names[i], r.stringAt(strings.start + k * 4));
+          setOwn(fields, names[i], r.stringAt(strings.start + k * 4));
           break;
         case FlatBufferDataType.BINARY: {
           take(binaries);
@@ -458,7 +452,7 @@ function readRow(
             const { start, length } = r.vector(f, 1);
             bytes = new Uint8Array(r.bytes.subarray(start, start + length));
           }
-          setField(fields, names[i], bytes);
+          setOwn(fields, names[i], bytes);
           break;
         }
         default:

@@ -18,6 +18,7 @@ import {
 import type { TimeseriesFieldValue } from '../protocol/flatbuffer-rows';
 import { parseTags } from './tags';
 import type { TimeseriesKey, TimeseriesRow } from './types';
+import { setOwn } from '../set-own';
 
 export const HASH_COLUMN = '_#h';
 export const MEASUREMENT_COLUMN = '_m_name';
@@ -251,13 +252,6 @@ export function encodePointRows(points: readonly PointRowInput[]): Uint8Array {
   return new Uint8Array(o.buf.buffer, o.buf.byteOffset, o.len);
 }
 
-function setField(target: Record<string, TimeseriesFieldValue>, name: string, value: TimeseriesFieldValue): void {
-  // defineProperty keeps a field literally named "__proto__" an ordinary own property.
-  if (name === '__proto__')
-    Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
-  else target[name] = value;
-}
-
 /** Turns decoded PlainBuffer rows into points. Throws TimeseriesRowFormatError when a row lacks its key. */
 export function plainBufferRowsToPoints(rows: readonly PlainBufferRow[]): TimeseriesRow[] {
   const out: TimeseriesRow[] = [];
@@ -290,7 +284,7 @@ export function plainBufferRowsToPoints(rows: readonly PlainBufferRow[]): Timese
         default:
           // Custom key columns come before _time and repeat a tag; field-PK columns come after it.
           if (time !== undefined && (typeof v === 'bigint' || typeof v === 'string' || v instanceof Uint8Array)) {
-            setField(fields, cell.name, v);
+            setOwn(fields, cell.name, v);
           }
       }
     }
@@ -304,7 +298,7 @@ export function plainBufferRowsToPoints(rows: readonly PlainBufferRow[]): Timese
     for (const cell of row.attributes) {
       if (cell.value === undefined) continue;
       const colon = cell.name.lastIndexOf(':');
-      setField(fields, colon >= 0 ? cell.name.slice(0, colon) : cell.name, cell.value);
+      setOwn(fields, colon >= 0 ? cell.name.slice(0, colon) : cell.name, cell.value);
     }
     // Rows of one response normally share one series: share its key object too.
     if (

@@ -4,6 +4,7 @@
  */
 import { FormatError } from '../protocol/format-error';
 import { compareUtf8, type TimeseriesTagPair } from '../protocol/flatbuffer-rows';
+import { setOwn } from '../set-own';
 
 export class TagFormatError extends FormatError {
   override readonly name = 'TagFormatError';
@@ -91,11 +92,7 @@ export function parseTagPairs(text: string): TimeseriesTagPair[] {
 
 export function pairsToRecord(pairs: readonly TimeseriesTagPair[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const p of pairs) {
-    if (p.name === '__proto__')
-      Object.defineProperty(out, p.name, { value: p.value, enumerable: true, writable: true, configurable: true });
-    else out[p.name] = p.value;
-  }
+  for (const p of pairs) setOwn(out, p.name, p.value);
   return out;
 }
 
