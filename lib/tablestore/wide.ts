@@ -74,6 +74,7 @@ export {
   type PrimaryKeyCellValue,
   type PrimaryKeyInput,
 } from './values';
+import { setOwn } from './set-own';
 export type { ColumnFilter, CompareOp } from './filter';
 export type { SqlColumn, SqlColumnType, SqlQueryResult, SqlRow, SqlStatementType, SqlValue } from './sql-rows';
 
@@ -303,13 +304,6 @@ const TABLE_STATUS: Record<number, string> = {
 
 const INT64_MAX = (1n << 63n) - 1n;
 
-/** Assigns `obj[key]` as an own property even for a column named `__proto__`. */
-function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
-  if (key === '__proto__')
-    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-  else obj[key] = value;
-}
-
 function primaryKeyCells(pk: PrimaryKeyInput, where: string): PrimaryKeyCell[] {
   if (typeof pk !== 'object' || pk === null) throw invalidInput(`${where}: primary key must be an object`);
   const cells: PrimaryKeyCell[] = [];
@@ -466,9 +460,7 @@ export class WideTableClient {
       this.transport = options.transport;
       this.ownsTransport = false;
     } else {
-      // V4 needs the region; without one, V2 (which Tablestore also accepts).
-      const signatureVersion = options.signatureVersion ?? (options.region ? 'v4' : 'v2');
-      this.transport = createTransport({ ...options, signatureVersion });
+      this.transport = createTransport(options);
       this.ownsTransport = true;
     }
   }

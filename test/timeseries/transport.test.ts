@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CredentialProvider, Credentials } from '../../lib/credentials/types';
 import { TablestoreError } from '../../lib/tablestore/protocol/errors';
+import { createHmac } from 'node:crypto';
 import { contentMd5, deriveV4SigningKey, signV2 } from '../../lib/tablestore/protocol/sign';
 import { createTransport, type TransportOptions } from '../../lib/tablestore/transport/index';
 import { MIN_ATTEMPT_MS } from '../../lib/tablestore/protocol/retry-policy';
@@ -83,6 +84,36 @@ describe('signing and headers', () => {
     expect(h['x-ots-signaturev4']).toBe('6Up+bZ8MqesBSy4ScXANX72UMTHmIW18OjA1RIr0qkE=');
     expect(h['x-ots-signature']).toBeUndefined();
     t.close();
+  });
+
+  it('signs V4 when the region is known and V2 without one, unless told otherwise', async () => {
+    const withRegion = transport({ region: 'cn-hangzhou' });
+    const withoutRegion = transport();
+    const v2Asked = transport({ region: 'cn-hangzhou', signatureVersion: 'v2' });
+    for (const t of [withRegion, withoutRegion, v2Asked]) await t.call('ListTable', new Uint8Array(0));
+    expect(
+      server.seen.map((s) => [
+        s.headers['x-ots-signaturev4'] !== undefined,
+        s.headers['x-ots-signature'] !== undefined,
+      ]),
+    ).toEqual([
+      [true, false],
+      [false, true],
+      [false, true],
+    ]);
+    for (const t of [withRegion, withoutRegion, v2Asked]) t.close();
+  });
+
+  it('derives each V4 key afresh for a new secret, day or region (the derived keys are cached)', async () => {
+    // More keys than the cache holds, each asked twice: every answer must be the key of its own inputs.
+    const hmac = (key: Buffer | string, text: string) => createHmac('sha256', key).update(text, 'utf8').digest();
+    const expected = (secret: string, day: string, region: string) =>
+      hmac(hmac(hmac(hmac(`aliyun_v4${secret}`, day), region), 'ots'), 'aliyun_v4_request').toString('base64');
+    for (let round = 0; round < 2; round++)
+      for (let i = 0; i < 150; i++) {
+        const [secret, day, region] = [`sk${i % 50}`, `2024010${1 + (i % 3)}`, i % 2 ? 'cn-hangzhou' : 'cn-beijing'];
+        expect(deriveV4SigningKey(secret, day, region)).toBe(expected(secret, day, region));
+      }
   });
 
   it('asks the provider on every request, so rotated credentials are used at once', async () => {

@@ -70,8 +70,27 @@ export function signV2(secret: string, apiName: string, headers: HeaderBag, only
     .digest('base64');
 }
 
+/**
+ * Derived V4 keys by (sign date, region, secret). The key changes once a day, yet deriving it costs four HMACs
+ * on every request of a client and on every verification in Tablestore Local; a handful of entries covers the
+ * keys a process signs with (rotation replaces them), and the map is emptied when it fills.
+ */
+const v4Keys = new Map<string, string>();
+const V4_KEYS_MAX = 64;
+
 /** V4 signing key text: Base64 of the HMAC chain date → region → "ots" → "aliyun_v4_request". */
 export function deriveV4SigningKey(secret: string, signDate: string, region: string): string {
+  const id = `${signDate}\u0000${region}\u0000${secret}`;
+  let key = v4Keys.get(id);
+  if (key === undefined) {
+    if (v4Keys.size >= V4_KEYS_MAX) v4Keys.clear();
+    key = computeV4SigningKey(secret, signDate, region);
+    v4Keys.set(id, key);
+  }
+  return key;
+}
+
+function computeV4SigningKey(secret: string, signDate: string, region: string): string {
   const k1 = createHmac('sha256', Buffer.from(`aliyun_v4${secret}`, 'utf8'))
     .update(signDate, 'utf8')
     .digest();

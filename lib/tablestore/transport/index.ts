@@ -95,6 +95,7 @@ export interface TransportOptions {
   readonly credentials: CredentialProvider;
   /** Needed for V4 signing. */
   readonly region?: string | undefined;
+  /** Default V4 when `region` is given, V2 otherwise (docs/protocol-wide-client.md §1). */
   readonly signatureVersion?: 'v2' | 'v4' | undefined;
   /** Per-attempt timeout in ms (default 10 000). */
   readonly timeoutMs?: number | undefined;
@@ -195,7 +196,7 @@ export function createTransport(options: TransportOptions): Transport {
     throw new TypeError(`endpoint must be http(s)://host[:port], got ${url.protocol}`);
   }
   const secure = url.protocol === 'https:';
-  const signatureVersion = options.signatureVersion ?? 'v2';
+  const signatureVersion = options.signatureVersion ?? (options.region ? 'v4' : 'v2');
   if (signatureVersion === 'v4' && !options.region) throw new TypeError('V4 signing needs a region');
   const timeoutMs = options.timeoutMs ?? 10_000;
   const defaultDeadlineMs = options.deadlineMs ?? 30_000;
