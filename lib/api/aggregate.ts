@@ -12,6 +12,7 @@
 import { ApiError } from '../fc/errors';
 import type { TsValue } from './lossless';
 import type { Point } from './ports';
+import { setOwn } from '../tablestore/set-own';
 
 export const AGG_FUNCTIONS = ['avg', 'min', 'max', 'sum', 'count', 'first', 'last'] as const;
 export type AggFunction = (typeof AGG_FUNCTIONS)[number];
@@ -165,24 +166,24 @@ export class Bucketer {
       done = this.flush();
     }
     this.start = b;
-    for (const f of point.fields) {
-      if (this.fn(f.name) === undefined) continue;
-      let acc = this.accs.get(f.name);
+    for (const name in point.fields) {
+      if (this.fn(name) === undefined) continue;
+      let acc = this.accs.get(name);
       if (!acc) {
         acc = { count: 0, n: 0, allInt: true, isum: 0n, fsum: 0 };
-        this.accs.set(f.name, acc);
+        this.accs.set(name, acc);
       }
-      add(acc, f.value);
+      add(acc, point.fields[name]);
     }
     return done;
   }
 
   flush(): Point | undefined {
     if (this.start === undefined) return undefined;
-    const fields: Array<{ name: string; value: TsValue }> = [];
+    const fields: Record<string, TsValue> = {};
     for (const name of [...this.accs.keys()].sort()) {
       const value = result(this.accs.get(name) as Acc, this.fn(name) as AggFunction);
-      if (value !== undefined) fields.push({ name, value });
+      if (value !== undefined) setOwn(fields, name, value);
     }
     const out = { time: this.start, fields };
     this.start = undefined;

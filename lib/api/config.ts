@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApiError } from '../fc/errors';
 import { isInstanceName, isRegionId, isTableName } from '../tablestore/names';
 
-/** Runtime configuration of the functions, read from the environment on every invocation (it is cheap). */
+/** Runtime configuration of the functions, read from the environment on every invocation. */
 export interface ApiConfig {
   readonly instance: string;
   readonly region: string;
@@ -30,11 +30,25 @@ export const ENV = {
 
 const misconfigured = (message: string): ApiError => new ApiError(500, 'InvalidConfiguration', message);
 
+let last: { readonly values: string; readonly config: ApiConfig } | undefined;
+
 /**
  * Validates the function's environment. Errors name the variable and what is wrong, and are answered as
  * one 500 `InvalidConfiguration` per request instead of failing the module load (which FC would retry).
+ * Read on every invocation, so a changed variable takes effect at once; parsed again only when one of them
+ * changed (the derived token key costs a SHA-256 otherwise paid by every request).
  */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const values = Object.values(ENV)
+    .map((name) => env[name] ?? '\u0001')
+    .join('\u0000');
+  if (last?.values === values) return last.config;
+  const config = parseConfig(env);
+  last = { values, config };
+  return config;
+}
+
+function parseConfig(env: NodeJS.ProcessEnv): ApiConfig {
   const instance = env[ENV.instance]?.trim();
   if (!instance) throw misconfigured(`${ENV.instance} is not set; set it to the Tablestore instance name.`);
   if (!isInstanceName(instance))

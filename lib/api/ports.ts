@@ -158,7 +158,11 @@ export interface DataQuery {
 export interface Point {
   /** µs since the epoch */
   readonly time: number;
-  readonly fields: ReadonlyArray<{ readonly name: string; readonly value: TsValue }>;
+  /**
+   * Field values by name: the record the time series client decodes, passed through as it is (the hot path of
+   * /points, docs/functions.md "Warm overhead").
+   */
+  readonly fields: Readonly<Record<string, TsValue>>;
 }
 
 export interface TimeseriesReader {

@@ -8,7 +8,6 @@ import {
   type TimeseriesClient,
 } from '../tablestore/timeseries/index';
 import type { TimeseriesCallOptions } from '../tablestore/timeseries/client';
-import type { TsValue } from './lossless';
 import type { TimeseriesReader, TimeseriesTableInfo } from './ports';
 
 type TableMeta = Awaited<ReturnType<TimeseriesClient['describeTimeseriesTable']>>;
@@ -81,12 +80,7 @@ export function timeseriesReader(
         next(),
       );
       return {
-        // Fields in the order the rows carry them: the response is an object keyed by name anyway.
-        points: page.rows.map((r) => {
-          const fields: { name: string; value: TsValue }[] = [];
-          for (const name in r.fields) fields.push({ name, value: r.fields[name] });
-          return { time: Number(r.time), fields };
-        }),
+        points: page.rows.map((r) => ({ time: Number(r.time), fields: r.fields })),
         ...(page.nextToken ? { next: page.nextToken } : {}),
       };
     },

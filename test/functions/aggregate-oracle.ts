@@ -16,12 +16,10 @@ export function bruteForce(
   return [...groups.entries()]
     .sort(([a], [b]) => a - b)
     .map(([time, group]) => {
-      const names = [...new Set(group.flatMap((p) => p.fields.map((f) => f.name)))]
-        .filter((n) => fn(n) !== undefined)
-        .sort();
-      const fields: Array<{ name: string; value: TsValue }> = [];
+      const names = [...new Set(group.flatMap((p) => Object.keys(p.fields)))].filter((n) => fn(n) !== undefined).sort();
+      const fields: Record<string, TsValue> = {};
       for (const name of names) {
-        const values = group.flatMap((p) => p.fields.filter((f) => f.name === name).map((f) => f.value));
+        const values = group.flatMap((p) => (Object.hasOwn(p.fields, name) ? [p.fields[name]] : []));
         const nums = values.filter((v): v is bigint | number => typeof v === 'bigint' || typeof v === 'number');
         const ints = nums.every((v) => typeof v === 'bigint');
         let value: TsValue | undefined;
@@ -71,7 +69,7 @@ export function bruteForce(
             break;
           }
         }
-        if (value !== undefined) fields.push({ name, value });
+        if (value !== undefined) fields[name] = value;
       }
       return { time, fields };
     });

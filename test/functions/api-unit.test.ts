@@ -1,3 +1,4 @@
+import { readConfig } from '../../lib/api/config';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decodePkValue, encodeValue, restorePk, snapshotPk, type PkBound } from '../../lib/api/lossless';
@@ -93,6 +94,26 @@ describe('page tokens', () => {
     );
     expect(() => tokens.open(`${forged}.${sig}`, { ...bind, table: 't2' })).toThrow(/not a token issued/);
     expect(() => tokens.open('garbage', bind)).toThrow(/not a token issued/);
+  });
+});
+
+describe('configuration', () => {
+  it('follows the environment on every call: the same values give the same config, a changed one a new config', () => {
+    const env: Record<string, string> = { TABLESTORE_INSTANCE: 'inst', FC_REGION: 'cn-hangzhou' };
+    const first = readConfig(env);
+    expect(readConfig({ ...env })).toBe(first);
+    env.PAGE_TOKEN_SECRET = 'a-secret';
+    const keyed = readConfig(env);
+    expect(keyed.tokenKey).toBe('a-secret');
+    expect(keyed.tokenKeyDerived).toBe(false);
+    env.TABLESTORE_TABLES = 'a,b';
+    expect([...(readConfig(env).tables ?? [])]).toEqual(['a', 'b']);
+    env.FC_REGION = 'not a region';
+    expect(() => readConfig(env)).toThrow(/FC_REGION/);
+    delete env.PAGE_TOKEN_SECRET;
+    delete env.TABLESTORE_TABLES;
+    env.FC_REGION = 'cn-hangzhou';
+    expect(readConfig(env)).toEqual(first);
   });
 });
 

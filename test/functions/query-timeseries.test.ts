@@ -54,7 +54,7 @@ const seriesId = (s: { measurement: string; source: string; tags: Record<string,
   `${s.measurement}|${s.source}|${JSON.stringify(Object.entries(s.tags).sort())}`;
 const pointJson = (p: Point) => ({
   time: p.time,
-  fields: Object.fromEntries(p.fields.map((x) => [x.name, encodeValue(x.value)])),
+  fields: Object.fromEntries(Object.entries(p.fields).map(([name, v]) => [name, encodeValue(v)])),
 });
 
 beforeAll(async () => {
@@ -84,19 +84,16 @@ beforeAll(async () => {
     const points: Point[] = [];
     for (let i = 0; i < n; i++) {
       t += 1_000_000 + Math.floor(r() * 90) * 1_000_000;
-      const fields: Array<{ name: string; value: TsValue }> = [
-        { name: 'n', value: BigInt(Math.floor(r() * 1000) - 500) },
-      ];
-      if (r() < 0.8) fields.push({ name: 'usage', value: Math.round(r() * 1000) / 8 });
-      if (r() < 0.1) fields.push({ name: 'note', value: `x${i}` });
-      fields.sort((a, b) => (a.name < b.name ? -1 : 1));
+      const fields: Record<string, TsValue> = { n: BigInt(Math.floor(r() * 1000) - 500) };
+      if (r() < 0.8) fields.usage = Math.round(r() * 1000) / 8;
+      if (r() < 0.1) fields.note = `x${i}`;
       points.push({ time: t, fields });
     }
     written.push({ ...s, points });
   }
   const long: Point[] = Array.from({ length: LONG_POINTS }, (_, i) => ({
     time: T0 + i * 1_000_000,
-    fields: [{ name: 'v', value: i / 4 }],
+    fields: { v: i / 4 },
   }));
   written.push({ ...LONG, points: long });
   for (const w of written) {
@@ -104,10 +101,7 @@ beforeAll(async () => {
     const rows = w.points.map((p) => ({
       key: { measurement: w.measurement, dataSource: w.source, tags: w.tags },
       time: BigInt(p.time),
-      fields: Object.fromEntries(p.fields.map((x) => [x.name, x.value])) as Record<
-        string,
-        string | number | bigint | boolean
-      >,
+      fields: p.fields as Record<string, string | number | bigint | boolean>,
     }));
     if (rows.length === 0)
       rows.push({
@@ -119,7 +113,7 @@ beforeAll(async () => {
       await f.ts.putTimeseriesData({ tableName: 'm', rows: rows.slice(i, i + 500) });
   }
   const empty = written.find((w) => w.points.length === 0) as Written;
-  empty.points = [{ time: T0 - 1_000_000_000, fields: [{ name: 'n', value: 0n }] }];
+  empty.points = [{ time: T0 - 1_000_000_000, fields: { n: 0n } }];
 }, 180_000);
 
 afterAll(async () => {
