@@ -31,9 +31,31 @@ const HELP = `Usage: npm run invoke -- <function> [options]
   -h, --help
 `;
 
+/** The CLI's output streams; `npm run invoke` passes process.stdout/stderr, the tests collect the text. */
+export interface InvokeCliIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+export interface InvokeCliOptions {
+  /** Where the ALIBABA_CLOUD_* keys and account id and s.yaml's ${env(...)} values come from (default process.env). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** What --event-file, --sfile and ./s.yaml are relative to (default process.cwd()). */
+  readonly cwd?: string;
+}
+
+/** A usage or invocation failure: its message goes to stderr and the CLI exits with `code`. */
+class CliExit extends Error {
+  constructor(
+    message: string,
+    readonly code: number,
+  ) {
+    super(message);
+  }
+}
+
 function fail(message: string, code = 2): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(code);
+  throw new CliExit(message, code);
 }
 
 function findFunction(project: ProjectSpec, name: string): FunctionSpec {
@@ -45,8 +67,33 @@ function findFunction(project: ProjectSpec, name: string): FunctionSpec {
   return fn;
 }
 
-async function main(): Promise<void> {
+/**
+ * One `npm run invoke` run: parses `argv` (the arguments after `--`), invokes once, writes what the CLI prints
+ * to `io` and returns the exit code (0 ok, 1 function or InvokeFunction error, 2 usage). Unexpected errors
+ * (e.g. an unknown option, or the local stack failing to start) are thrown.
+ */
+export async function runInvokeCli(
+  argv: readonly string[],
+  io: InvokeCliIo,
+  options: InvokeCliOptions = {},
+): Promise<number> {
+  try {
+    return await invokeOnce(argv, io, options.env ?? process.env, options.cwd ?? process.cwd());
+  } catch (e) {
+    if (!(e instanceof CliExit)) throw e;
+    io.err(`${e.message}\n`);
+    return e.code;
+  }
+}
+
+async function invokeOnce(
+  argv: readonly string[],
+  io: InvokeCliIo,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Promise<number> {
   const { values, positionals } = parseArgs({
+    args: [...argv],
     allowPositionals: true,
     options: {
       'event-file': { type: 'string', short: 'f' },
@@ -61,25 +108,28 @@ async function main(): Promise<void> {
     },
   });
   if (values.help || positionals.length !== 1) {
-    process.stdout.write(HELP);
-    process.exit(values.help ? 0 : 2);
+    io.out(HELP);
+    return values.help ? 0 : 2;
   }
   if (values['event-file'] && values.event !== undefined) fail('give either --event-file or --event, not both');
   let event: Buffer = Buffer.alloc(0);
   if (values['event-file']) {
-    const file = resolvePath(values['event-file']);
+    const file = resolvePath(cwd, values['event-file']);
     if (!existsSync(file)) fail(`event file ${file} does not exist`);
     event = readFileSync(file);
   } else if (values.event !== undefined) event = Buffer.from(values.event, 'utf8');
-  const sYaml = resolvePath(values.sfile ?? (existsSync('s.yaml') ? 's.yaml' : join(REPO_ROOT, 's.yaml')));
-  const accountId = process.env.ALIBABA_CLOUD_ACCOUNT_ID ?? process.env.FC_ACCOUNT_ID ?? DEFAULT_ACCOUNT_ID;
+  const sYaml = resolvePath(
+    cwd,
+    values.sfile ?? (existsSync(resolvePath(cwd, 's.yaml')) ? 's.yaml' : join(REPO_ROOT, 's.yaml')),
+  );
+  const accountId = env.ALIBABA_CLOUD_ACCOUNT_ID ?? env.FC_ACCOUNT_ID ?? DEFAULT_ACCOUNT_ID;
 
   const sdk = values.sdk ?? 'fc3';
   if (sdk !== 'fc3' && sdk !== 'fc2') fail(`--sdk must be fc3 or fc2, not '${sdk}'`);
   if (values.sdk !== undefined && !values.remote) fail('--sdk only applies with --remote');
   if (values.remote) {
     const project = loadProject(sYaml, {
-      env: { TABLESTORE_INSTANCE: DEFAULT_INSTANCE, ...process.env },
+      env: { TABLESTORE_INSTANCE: DEFAULT_INSTANCE, ...env },
       config: { AccountID: accountId },
       accountId,
     });
@@ -88,15 +138,15 @@ async function main(): Promise<void> {
     const local = /^(127\.|localhost|\[?::1\]?)/.test(endpoint);
     if (!values.endpoint && accountId === DEFAULT_ACCOUNT_ID)
       fail('--remote without --endpoint needs ALIBABA_CLOUD_ACCOUNT_ID (your account id) to build the FC endpoint');
-    const accessKeyId = process.env.ALIBABA_CLOUD_ACCESS_KEY_ID ?? (local ? ADMIN_KEY.id : undefined);
-    const accessKeySecret = process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET ?? (local ? ADMIN_KEY.secret : undefined);
+    const accessKeyId = env.ALIBABA_CLOUD_ACCESS_KEY_ID ?? (local ? ADMIN_KEY.id : undefined);
+    const accessKeySecret = env.ALIBABA_CLOUD_ACCESS_KEY_SECRET ?? (local ? ADMIN_KEY.secret : undefined);
     if (!accessKeyId || !accessKeySecret)
       fail('--remote needs ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET');
     const sdkOptions = {
       endpoint,
       accessKeyId,
       accessKeySecret,
-      securityToken: process.env.ALIBABA_CLOUD_SECURITY_TOKEN,
+      securityToken: env.ALIBABA_CLOUD_SECURITY_TOKEN,
       regionId: fn.region,
     };
     let res;
@@ -115,27 +165,27 @@ async function main(): Promise<void> {
       const err = e as Error & { code?: string; statusCode?: number };
       fail(`InvokeFunction ${fn.functionName} at ${endpoint} failed: ${err.code ?? ''} ${err.message}`, 1);
     }
-    process.stdout.write(
+    io.out(
       `FC Invoke Start RequestId: ${res.requestId ?? '-'}  (${endpoint}, via ${sdk === 'fc2' ? '@alicloud/fc2' : '@alicloud/fc20230330'})\n`,
     );
-    if (res.logTail) process.stdout.write(res.logTail.endsWith('\n') ? res.logTail : `${res.logTail}\n`);
-    process.stdout.write(
+    if (res.logTail) io.out(res.logTail.endsWith('\n') ? res.logTail : `${res.logTail}\n`);
+    io.out(
       `FC Invoke End RequestId: ${res.requestId ?? '-'}${res.errorType ? `, Error: ${res.errorType}` : ''}\n\nFC Invoke Result:\n`,
     );
-    process.stdout.write(`${res.body.toString('utf8')}\n`);
-    process.exit(res.errorType ? 1 : 0);
+    io.out(`${res.body.toString('utf8')}\n`);
+    return res.errorType ? 1 : 0;
   }
 
   // Check the name before starting anything.
   findFunction(
     loadProject(sYaml, {
-      env: { TABLESTORE_INSTANCE: DEFAULT_INSTANCE, ...process.env },
+      env: { TABLESTORE_INSTANCE: DEFAULT_INSTANCE, ...env },
       config: { AccountID: accountId },
       accountId,
     }),
     positionals[0],
   );
-  const quiet = { info: () => {}, warn: () => {}, error: (m: string) => process.stderr.write(`${m}\n`) };
+  const quiet = { info: () => {}, warn: () => {}, error: (m: string) => io.err(`${m}\n`) };
   const stack = await startLocalStack({
     sYamlPath: sYaml,
     dataDir: values['data-dir'],
@@ -144,24 +194,36 @@ async function main(): Promise<void> {
     timers: false,
     feederIntervalMs: 0,
     functionLogs: false,
-    logger: { ...quiet, info: (m) => (m.startsWith('[build]') ? process.stderr.write(`${m}\n`) : undefined) },
+    logger: { ...quiet, info: (m) => (m.startsWith('[build]') ? io.err(`${m}\n`) : undefined) },
   });
-  let code: number;
   try {
     const fn = findFunction(stack.project, positionals[0]);
     const outcome = await stack.runner.invoke(fn.functionName, event, { qualifier: values.qualifier });
-    process.stdout.write(`FC Invoke Start RequestId: ${outcome.requestId}\n`);
-    for (const line of outcome.logs) process.stdout.write(`${line}\n`);
-    process.stdout.write(
+    io.out(`FC Invoke Start RequestId: ${outcome.requestId}\n`);
+    for (const line of outcome.logs) io.out(`${line}\n`);
+    io.out(
       `FC Invoke End RequestId: ${outcome.requestId}, Duration: ${outcome.durationMs.toFixed(2)} ms, Memory Size: ${fn.memorySize} MB, ` +
         `Cold Start: ${outcome.coldStart ? 'yes' : 'no'}${outcome.ok ? '' : `, Error: ${outcome.errorType}`}\n\nFC Invoke Result:\n`,
     );
-    process.stdout.write(`${outcome.body.toString('utf8')}\n`);
-    code = outcome.ok ? 0 : 1;
+    io.out(`${outcome.body.toString('utf8')}\n`);
+    return outcome.ok ? 0 : 1;
   } finally {
     await stack.stop();
   }
+}
+
+async function main(): Promise<void> {
+  const code = await runInvokeCli(process.argv.slice(2), {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+  });
   process.exit(code);
 }
 
-main().catch((e: unknown) => fail(`invoke failed: ${(e as Error).stack ?? String(e)}`, 1));
+// Imported by the tests (test/local-fc/stack.test.ts) for runInvokeCli; run only as `npm run invoke`.
+const invokedDirectly = process.argv[1] !== undefined && /local[\\/]fc[\\/]invoke-cli\.ts$/.test(process.argv[1]);
+if (invokedDirectly)
+  main().catch((e: unknown) => {
+    process.stderr.write(`invoke failed: ${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  });

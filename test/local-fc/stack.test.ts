@@ -3,8 +3,9 @@
  * policies and events: Tablestore Local + local STS + demo data + the runner, all on free loopback ports.
  * Proves: every API route answers over real HTTP on the demo data; the audit timer fires on its (overridden)
  * schedule and names the stale series; role credentials rotate (and old ones are revoked) mid-run without a
- * failed request; every function is invocable through @alicloud/fc20230330 with checked signatures; and
- * `npm run invoke` works with every file in events/, remotely and in-process.
+ * failed request; every function is invocable through @alicloud/fc20230330 with checked signatures; the
+ * invoke CLI's --remote path works with every file in events/ (in this process); and `npm run invoke` works as
+ * a spawned npm script, remotely (fc2) and in-process.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
@@ -14,6 +15,7 @@ import { startLocalStack, REPO_ROOT, type LocalStack } from '../../local/fc/stac
 import type { InvocationRecord } from '../../local/fc/runner';
 import { createFcClient, invokeWithSdk } from '../../local/fc/fc-sdk';
 import { curlExamples } from '../../local/start';
+import { runInvokeCli } from '../../local/fc/invoke-cli';
 
 const HTTP_FN = 'tablestore-fc-http-api';
 const AUDIT_FN = 'tablestore-fc-table-audit';
@@ -263,9 +265,15 @@ describe('InvokeFunction through @alicloud/fc20230330', () => {
   });
 });
 
-function runInvoke(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** The environment minus ALIBABA_CLOUD_*: --remote against the runner then signs with the local admin keys. */
+function withoutCloudKeys(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('ALIBABA_CLOUD_')) delete env[k];
+  return env;
+}
+
+function runInvoke(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = withoutCloudKeys();
   return new Promise((resolve) => {
     const child = spawn('npm', ['run', '-s', 'invoke', '--', ...args], {
       cwd: REPO_ROOT,
@@ -285,26 +293,35 @@ function resultOf(stdout: string): any {
 }
 
 describe('npm run invoke', () => {
+  // Every events/ file through the CLI's --remote path (runInvokeCli, what `npm run invoke` runs) in this
+  // process: one spawned npm + tsx child per file cost ~5 s each. The spawned children in the tests below keep
+  // the npm script wiring proven, --remote included.
   it('invokes with every file in events/ (--remote against the runner)', async () => {
+    const env = withoutCloudKeys();
     const queue = [...eventFiles];
     const failures: string[] = [];
+    let invoked = 0;
     await Promise.all(
       [0, 1].map(async () => {
         for (let f = queue.shift(); f; f = queue.shift()) {
           const fn = f.startsWith('timer-') ? 'table-audit' : 'http-api';
-          const r = await runInvoke([
-            fn,
-            '--event-file',
-            `events/${f}`,
-            '--remote',
-            '--endpoint',
-            stack.runner.endpoint,
-          ]);
-          if (r.code !== 0 || !r.stdout.includes('FC Invoke Start RequestId: 1-')) {
-            failures.push(`${f}: exit ${r.code} ${r.stderr.slice(-300)}`);
+          let stdout = '';
+          let stderr = '';
+          const code = await runInvokeCli(
+            [fn, '--event-file', `events/${f}`, '--remote', '--endpoint', stack.runner.endpoint],
+            { out: (t) => (stdout += t), err: (t) => (stderr += t) },
+            { env, cwd: REPO_ROOT },
+          );
+          invoked += 1;
+          if (
+            code !== 0 ||
+            !stdout.includes('FC Invoke Start RequestId: 1-') ||
+            !stdout.includes('via @alicloud/fc20230330')
+          ) {
+            failures.push(`${f}: exit ${code} ${stderr.slice(-300)} ${stdout.slice(0, 300)}`);
             continue;
           }
-          const result = resultOf(r.stdout);
+          const result = resultOf(stdout);
           if (fn === 'http-api' && result.statusCode !== 200)
             failures.push(`${f}: ${JSON.stringify(result).slice(0, 300)}`);
           if (fn === 'table-audit' && result.staleSeriesTotal !== 1)
@@ -313,6 +330,10 @@ describe('npm run invoke', () => {
       }),
     );
     expect(failures).toEqual([]);
+    expect(invoked).toBe(eventFiles.length);
+    // Both result checks above ran at least once.
+    expect(eventFiles.some((f) => f.startsWith('timer-'))).toBe(true);
+    expect(eventFiles.some((f) => !f.startsWith('timer-'))).toBe(true);
   }, 120_000);
 
   it('invokes through @alicloud/fc2 with --remote --sdk fc2', async () => {
