@@ -5,6 +5,7 @@
  */
 import { errors } from '../errors';
 import { analyzeQuery, type AnalyzerSpec } from './analyzer';
+import { bm25Idf, bm25Tf } from './bm25';
 import { inBox, inPolygon, distanceMeters, parseGeoPoint, type GeoPoint } from './geo';
 import { FieldType, QueryType, decodeSearch, type QueryMsg } from './proto';
 import type { FieldValue, IndexField, TextValue } from './schema';
@@ -16,7 +17,7 @@ export type Values = ReadonlyMap<string, readonly FieldValue[]>;
 
 export interface Compiled {
   test(doc: Values): boolean;
-  /** Relevance of a matching document (a simple term-count score, not Lucene's BM25). */
+  /** Relevance of a matching document: BM25 for term-like queries on indexed fields (bm25.ts), else constant. */
   score(doc: Values): number;
   /** A superset of the matching doc ids, or undefined when only a full walk can tell. */
   candidates?: (() => Set<number> | undefined) | undefined;
@@ -102,19 +103,53 @@ function queryValue(field: IndexField, bytes: Uint8Array | undefined, what: stri
   return v;
 }
 
+type Scorer = (doc: Values) => number;
+
+/**
+ * The BM25 score of a document for query terms of an indexed KEYWORD, BOOLEAN or TEXT field: the sum over the
+ * terms the document holds of idf(t) · tf(freq, dl), times the query weight (Lucene's boost). A KEYWORD or
+ * BOOLEAN value counts as one term, so dl is the number of values there. Undefined where the index keeps no
+ * statistics (numeric fields, sub-fields of a NESTED field): those queries keep a constant score.
+ */
+function bm25Score(scope: Scope, r: Resolved, terms: readonly string[], weight: number): Scorer | undefined {
+  const stats = r.indexed ? scope.index.fieldStats(r.field.name) : undefined;
+  if (!stats) return undefined;
+  const f = r.field;
+  // Read the statistics when the first document is scored: a compiled query that only tests (a filter, an
+  // aggregation, a scan) never pays for them. Nothing writes between compiling and scoring a request.
+  let idfs: number[] | undefined;
+  let avgdl = 1;
+  return (doc) => {
+    const held = termsOf(f, doc.get(r.key) ?? []);
+    if (held.length === 0) return 0;
+    if (!idfs) {
+      idfs = terms.map((t) => bm25Idf(scope.index.docFreq(f.name, t), stats.docs));
+      avgdl = stats.length / stats.docs;
+    }
+    let s = 0;
+    for (let i = 0; i < terms.length; i++) {
+      let freq = 0;
+      for (const t of held) if (t === terms[i]) freq++;
+      if (freq > 0) s += idfs[i] * bm25Tf(freq, held.length, avgdl);
+    }
+    return weight * s;
+  };
+}
+
 /** A query on one field given as a per-value predicate plus an optional index lookup. */
 function fieldQuery(
   r: Resolved,
   matchValue: (v: FieldValue) => boolean,
   lookup?: () => Set<number>,
   weight = 1,
+  score?: Scorer,
 ): Compiled {
   const test = (doc: Values): boolean => {
     const values = doc.get(r.key);
     if (!values) return false;
     return values.some(matchValue);
   };
-  return { test, score: () => weight, candidates: r.indexed && lookup ? lookup : undefined };
+  return { test, score: score ?? (() => weight), candidates: r.indexed && lookup ? lookup : undefined };
 }
 
 function termQuery(scope: Scope, r: Resolved, values: (number | string | boolean)[], weight: number): Compiled {
@@ -129,11 +164,13 @@ function termQuery(scope: Scope, r: Resolved, values: (number | string | boolean
     );
   }
   const strings = new Set(values.map((v) => String(v)));
+  // Terms scores like a bool of should term queries: each distinct given term the document holds adds its part.
+  const score = bm25Score(scope, r, [...strings], weight) ?? (() => weight);
   if (f.type === FieldType.TEXT) {
     const test = (doc: Values): boolean => termsOf(f, doc.get(r.key) ?? []).some((t) => strings.has(t));
     return {
       test,
-      score: () => weight,
+      score,
       candidates: r.indexed ? () => union([...strings].map((s) => scope.index.terms.get(f.name)?.get(s))) : undefined,
     };
   }
@@ -142,6 +179,7 @@ function termQuery(scope: Scope, r: Resolved, values: (number | string | boolean
     (v) => strings.has(String(v)),
     () => union([...strings].map((s) => scope.index.terms.get(f.name)?.get(s))),
     weight,
+    score,
   );
 }
 
@@ -180,24 +218,31 @@ function analyzerOf(f: IndexField): AnalyzerSpec {
   return f.analyzer ?? { name: 'single_word' };
 }
 
-/** True when the tokens hold the query tokens at consecutive positions (offset-aware for fuzzy). */
-function hasPhrase(
+/**
+ * How many times the tokens hold the query tokens at consecutive positions (offset-aware for fuzzy); with
+ * `first`, stops at the first occurrence.
+ */
+function phraseCount(
   tokens: readonly { term: string; pos: number }[],
   phrase: readonly { term: string; pos: number }[],
-): boolean {
-  if (phrase.length === 0) return false;
+  first = false,
+): number {
+  if (phrase.length === 0) return 0;
   const positions = new Map<string, Set<number>>();
   for (const t of tokens) {
     let s = positions.get(t.term);
     if (!s) positions.set(t.term, (s = new Set()));
     s.add(t.pos);
   }
-  const first = positions.get(phrase[0].term);
-  if (!first) return false;
-  for (const start of first) {
-    if (phrase.every((p) => positions.get(p.term)?.has(start + p.pos - phrase[0].pos))) return true;
+  const starts = positions.get(phrase[0].term);
+  if (!starts) return 0;
+  let n = 0;
+  for (const start of starts) {
+    if (!phrase.every((p) => positions.get(p.term)?.has(start + p.pos - phrase[0].pos))) continue;
+    n++;
+    if (first) break;
   }
-  return false;
+  return n;
 }
 
 function textTerms(text: string, f: IndexField): { term: string; pos: number }[] {
@@ -234,9 +279,11 @@ function matchQuery(scope: Scope, bytes: Uint8Array): Compiled {
     return n;
   };
   const map = scope.index.terms.get(f.name);
+  // OR and AND alike score as Lucene's bool of term queries: the sum of the matched terms' BM25 parts.
+  const bm25 = bm25Score(scope, r, terms, weight);
   return {
     test: (doc) => terms.length > 0 && count(doc) >= msm,
-    score: (doc) => (terms.length === 0 ? 0 : (weight * count(doc)) / terms.length),
+    score: bm25 ?? ((doc) => (terms.length === 0 ? 0 : (weight * count(doc)) / terms.length)),
     candidates:
       r.indexed && map
         ? () => (and ? intersect(terms.map((t) => asSet(map.get(t)))) : union(terms.map((t) => map.get(t))))
@@ -256,9 +303,29 @@ function matchPhraseQuery(scope: Scope, bytes: Uint8Array): Compiled {
   }
   const phrase = textTerms(q.text ?? '', f);
   const map = scope.index.terms.get(f.name);
+  const stats = r.indexed ? scope.index.fieldStats(f.name) : undefined;
+  const occurrences = (doc: Values): number => {
+    let n = 0;
+    for (const v of doc.get(r.key) ?? []) n += phraseCount((v as TextValue).tokens, phrase);
+    return n;
+  };
+  // As Lucene's PhraseQuery: idf = the sum of the phrase tokens' idfs, freq = the phrase's occurrences (a
+  // phrase never spans two values of an array), dl = the field's token count.
+  let idf: number | undefined;
+  const score = (doc: Values): number => {
+    if (!stats) return weight;
+    const freq = occurrences(doc);
+    if (freq === 0) return 0;
+    if (idf === undefined) {
+      idf = 0;
+      for (const t of phrase) idf += bm25Idf(scope.index.docFreq(f.name, t.term), stats.docs);
+    }
+    const dl = termsOf(f, doc.get(r.key) ?? []).length;
+    return weight * idf * bm25Tf(freq, dl, stats.length / stats.docs);
+  };
   return {
-    test: (doc) => (doc.get(r.key) ?? []).some((v) => hasPhrase((v as TextValue).tokens, phrase)),
-    score: () => weight,
+    test: (doc) => (doc.get(r.key) ?? []).some((v) => phraseCount((v as TextValue).tokens, phrase, true) > 0),
+    score,
     candidates: r.indexed && map ? () => intersect(phrase.map((t) => asSet(map.get(t.term)))) : undefined,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The in-memory structure of one search index (docs/protocol-search.md §6): documents by id, an inverted
  * index (term → doc ids) for KEYWORD, BOOLEAN and TEXT tokens, and a sorted B+ tree (value → doc ids) for
- * LONG, DOUBLE and DATE, so selective queries cost about their matches, not the table size.
+ * LONG, DOUBLE and DATE, so selective queries cost about their matches, not the table size. Term-indexed fields
+ * also keep the BM25 statistics of their scores (bm25.ts), updated with the postings on every put and remove.
  */
 import BTreeModule from 'sorted-btree';
 import { FieldType } from './proto';
@@ -55,6 +56,12 @@ function termOf(field: IndexField, v: FieldValue): string | undefined {
   return undefined;
 }
 
+/** BM25 statistics of one term-indexed field: documents with at least one term in it, and their total terms. */
+export interface FieldStats {
+  docs: number;
+  length: number;
+}
+
 export class SearchIndex {
   readonly docs: (Doc | undefined)[] = [];
   private readonly byKey = new Map<string, number>();
@@ -63,6 +70,8 @@ export class SearchIndex {
   readonly terms = new Map<string, Map<string, Posting>>();
   /** field → value → doc ids (LONG, DOUBLE, DATE). */
   readonly numeric = new Map<string, NumericTree>();
+  /** field → BM25 statistics (same fields as `terms`). */
+  private readonly stats = new Map<string, FieldStats>();
   size = 0;
 
   constructor(public def: IndexDefinition) {
@@ -72,8 +81,20 @@ export class SearchIndex {
         this.numeric.set(f.name, new BTree<number, Posting>(undefined, (a, b) => a - b));
       } else if (f.type === FieldType.KEYWORD || f.type === FieldType.BOOLEAN || f.type === FieldType.TEXT) {
         this.terms.set(f.name, new Map());
+        this.stats.set(f.name, { docs: 0, length: 0 });
       }
     }
+  }
+
+  /** BM25 statistics of a term-indexed field (undefined for other fields). */
+  fieldStats(field: string): Readonly<FieldStats> | undefined {
+    return this.stats.get(field);
+  }
+
+  /** Documents whose field holds the term: n(t) of BM25. */
+  docFreq(field: string, term: string): number {
+    const p = this.terms.get(field)?.get(term);
+    return p === undefined ? 0 : typeof p === 'number' ? 1 : p.size;
   }
 
   docByKey(key: string): Doc | undefined {
@@ -97,13 +118,21 @@ export class SearchIndex {
       }
       const map = this.terms.get(f.name);
       if (!map) continue;
+      let length = 0;
       for (const v of values) {
         const terms = f.type === FieldType.TEXT ? (v as TextValue).tokens.map((t) => t.term) : [termOf(f, v)!];
+        length += terms.length;
         for (const term of terms) {
           const next = add ? withId(map.get(term), doc.id) : withoutId(map.get(term), doc.id);
           if (next === undefined) map.delete(term);
           else map.set(term, next);
         }
+      }
+      if (length > 0) {
+        const st = this.stats.get(f.name)!;
+        const sign = add ? 1 : -1;
+        st.docs += sign;
+        st.length += sign * length;
       }
     }
   }
@@ -141,6 +170,10 @@ export class SearchIndex {
     this.freeIds.length = 0;
     this.size = 0;
     for (const m of this.terms.values()) m.clear();
+    for (const st of this.stats.values()) {
+      st.docs = 0;
+      st.length = 0;
+    }
     for (const t of this.numeric.values()) t.clear();
   }
 
