@@ -119,6 +119,7 @@ function bm25Score(scope: Scope, r: Resolved, terms: readonly string[], weight: 
   // aggregation, a scan) never pays for them. Nothing writes between compiling and scoring a request.
   let idfs: number[] | undefined;
   let avgdl = 1;
+  const wanted = new Set(terms);
   return (doc) => {
     const held = termsOf(f, doc.get(r.key) ?? []);
     if (held.length === 0) return 0;
@@ -126,11 +127,13 @@ function bm25Score(scope: Scope, r: Resolved, terms: readonly string[], weight: 
       idfs = terms.map((t) => bm25Idf(scope.index.docFreq(f.name, t), stats.docs));
       avgdl = stats.length / stats.docs;
     }
+    // One pass over the document's terms (a Terms query may name up to 1024 terms, a text may be long).
+    const freqs = new Map<string, number>();
+    for (const t of held) if (wanted.has(t)) freqs.set(t, (freqs.get(t) ?? 0) + 1);
     let s = 0;
     for (let i = 0; i < terms.length; i++) {
-      let freq = 0;
-      for (const t of held) if (t === terms[i]) freq++;
-      if (freq > 0) s += idfs[i] * bm25Tf(freq, held.length, avgdl);
+      const freq = freqs.get(terms[i]);
+      if (freq !== undefined) s += idfs[i] * bm25Tf(freq, held.length, avgdl);
     }
     return weight * s;
   };
