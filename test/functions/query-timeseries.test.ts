@@ -356,3 +356,34 @@ describe('bad input', () => {
     expect(latest.status).toBe(400);
   });
 });
+
+describe('field names', () => {
+  it('keeps a field named "__proto__" an ordinary field in raw points, buckets and the latest point', async () => {
+    // A legal time series field name; plain assignment into an object would set the prototype and drop it.
+    const key = { measurement: 'proto', dataSource: 'p1', tags: { k: 'v' } };
+    const rows = [1, 2, 3].map((i) => {
+      const fields: Record<string, number | bigint> = { usage: i / 2 };
+      Object.defineProperty(fields, '__proto__', { value: BigInt(i), enumerable: true, writable: true });
+      return { key, time: BigInt(T0 + i * 1_000_000), fields };
+    });
+    await f.ts.putTimeseriesData({ tableName: 'm', rows });
+    const owned = (fields: object) => Object.getOwnPropertyDescriptor(fields, '__proto__')?.value;
+    const series = { measurement: 'proto', source: 'p1', tag: 'k=v' };
+    const raw = await get('/timeseries/m/points', series);
+    expect(raw.status).toBe(200);
+    expect(raw.body.points.map((p: { fields: object }) => owned(p.fields))).toEqual([1, 2, 3]);
+    expect(raw.body.points.map((p: { fields: { usage: number } }) => p.fields.usage)).toEqual([0.5, 1, 1.5]);
+    const picked = await get('/timeseries/m/points', { ...series, fields: '__proto__' });
+    expect(picked.body.points.map((p: { fields: object }) => Object.keys(p.fields))).toEqual([
+      ['__proto__'],
+      ['__proto__'],
+      ['__proto__'],
+    ]);
+    const summed = await get('/timeseries/m/points', { ...series, interval: '1h', agg: 'sum' });
+    expect(summed.status).toBe(200);
+    expect(owned(summed.body.points[0].fields)).toBe(6);
+    expect(summed.body.points[0].fields.usage).toBe(3);
+    const latest = await get('/timeseries/m/latest', { measurement: 'proto' });
+    expect(owned(latest.body.series[0].point.fields)).toBe(3);
+  });
+});
