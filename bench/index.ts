@@ -13,6 +13,7 @@ import { runSecondaryIndexBench } from './sindex.bench';
 import { runRunnerBench } from './runner.bench';
 import { runQueryBench } from './query.bench';
 import { runTxnBench } from './txn.bench';
+import { runRestartBench } from './restart.bench';
 
 export type { BenchFigure };
 export type BenchModule = (log: (line: string) => void) => Promise<readonly BenchFigure[]>;
@@ -27,6 +28,7 @@ const BENCHES: Record<string, BenchModule> = {
   runner: runRunnerBench,
   query: runQueryBench,
   txn: runTxnBench,
+  restart: runRestartBench,
 };
 
 async function main(): Promise<void> {

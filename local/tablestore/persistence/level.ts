@@ -12,6 +12,8 @@ import { MemoryKvStore } from './memory';
 import type { KvRecord, KvStore, KvWrite, ScanOptions } from './store';
 
 type Db = ClassicLevel<Buffer, Buffer>;
+/** Records read per native iterator call while loading. */
+const LOAD_BATCH = 1000;
 type LevelOp = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };
 
 function levelKey(space: string, key: Uint8Array): Buffer {
@@ -50,14 +52,22 @@ export class LevelKvStore implements KvStore {
       );
     }
     const index = new MemoryKvStore();
-    const batch: KvWrite[] = [];
-    for await (const [k, v] of db.iterator()) {
-      const sep = k.indexOf(0);
-      if (sep < 0) continue;
-      batch.push({ space: k.subarray(0, sep).toString('utf8'), key: k.subarray(sep + 1), value: v });
-      if (batch.length >= 10_000) index.apply(batch.splice(0));
+    // Batches of entries per native call (nextv), not one promise per record, and the next batch is read
+    // (on LevelDB's thread) while this one goes into the in-memory index: loading costs about the native
+    // iteration alone (bench/restart.bench.ts, docs/tablestore-local.md "Start-up").
+    const it = db.iterator();
+    try {
+      let next = it.nextv(LOAD_BATCH);
+      for (let entries = await next; entries.length > 0; entries = await next) {
+        next = it.nextv(LOAD_BATCH);
+        for (const [k, v] of entries) {
+          const sep = k.indexOf(0);
+          if (sep >= 0) index.adopt(k.toString('utf8', 0, sep), k.subarray(sep + 1), v);
+        }
+      }
+    } finally {
+      await it.close();
     }
-    index.apply(batch);
     return new LevelKvStore(db, index);
   }
 

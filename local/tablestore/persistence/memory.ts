@@ -75,6 +75,14 @@ export class MemoryKvStore implements KvStore {
     }
   }
 
+  /**
+   * Puts a record whose value the store may keep as it is (no copy): for loading from disk, where each value
+   * is a fresh buffer nobody else holds (persistence/level.ts).
+   */
+  adopt(space: string, key: Uint8Array, value: Buffer): void {
+    this.tree(space, true)!.set(keyOf(key), value);
+  }
+
   write(writes: readonly KvWrite[]): Promise<void> {
     this.apply(writes);
     return Promise.resolve();

@@ -86,6 +86,49 @@ function numbersOf(
   return out;
 }
 
+/**
+ * The correctly rounded sum (Shewchuk's exact partials, as Python's math.fsum): the same in any order, so
+ * sum and avg do not depend on the order documents are held in — which a rebuild at start-up changes
+ * (docs/protocol-search.md §6). Non-finite values, or an overflow on the way, give the plain IEEE sum.
+ */
+export function exactSum(xs: readonly number[]): number {
+  const partials: number[] = [];
+  for (const value of xs) {
+    if (!Number.isFinite(value)) return xs.reduce((a, b) => a + b, 0);
+    let x = value;
+    let i = 0;
+    for (let j = 0; j < partials.length; j++) {
+      let y = partials[j];
+      if (Math.abs(x) < Math.abs(y)) [x, y] = [y, x];
+      const hi = x + y;
+      const lo = y - (hi - x);
+      if (lo !== 0) partials[i++] = lo;
+      x = hi;
+    }
+    if (!Number.isFinite(x)) return xs.reduce((a, b) => a + b, 0);
+    partials.length = i;
+    partials.push(x);
+  }
+  let n = partials.length;
+  if (n === 0) return 0;
+  let hi = partials[--n];
+  let lo = 0;
+  while (n > 0) {
+    const x = hi;
+    const y = partials[--n];
+    hi = x + y;
+    lo = y - (hi - x);
+    if (lo !== 0) break;
+  }
+  // Round half to even across the remaining partials (the rounding of hi + lo may be a tie).
+  if (n > 0 && ((lo < 0 && partials[n - 1] < 0) || (lo > 0 && partials[n - 1] > 0))) {
+    const y = lo * 2;
+    const x = hi + y;
+    if (y === x - hi) hi = x;
+  }
+  return hi;
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   const rank = (p / 100) * (sorted.length - 1);
   const lo = Math.floor(rank);
@@ -121,9 +164,9 @@ function runAgg(
     case AggType.MIN: {
       const q = decodeSearch<{ field_name?: string; missing?: Uint8Array }>('FieldAgg', body);
       const nums = numbersOf(ctx, docs, q.field_name, q.missing, name);
-      if (type === AggType.SUM) return single(nums.reduce((a, b) => a + b, 0));
+      if (type === AggType.SUM) return single(exactSum(nums));
       if (nums.length === 0) return single(undefined);
-      if (type === AggType.AVG) return single(nums.reduce((a, b) => a + b, 0) / nums.length);
+      if (type === AggType.AVG) return single(exactSum(nums) / nums.length);
       let best = nums[0];
       for (const n of nums) if (type === AggType.MAX ? n > best : n < best) best = n;
       return single(best);

@@ -14,7 +14,7 @@ import {
 } from '../../../lib/tablestore/protocol/plainbuffer';
 import { CATALOG_SPACE, type TableRecord } from '../catalog';
 import { errors } from '../errors';
-import { decodeStoredRow, type Column, type StoredRow } from '../handlers/wide/row-codec';
+import { decodeNewestCells, decodeStoredRow } from '../handlers/wide/row-codec';
 import { decodeKey } from '../handlers/wide/keys';
 import type { WideTableDefinition } from '../handlers/wide/table';
 import type { ChangeFeedKvStore, KvChange, KvObserver } from '../persistence/change-feed';
@@ -51,9 +51,15 @@ function latin1(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
-/** Newest version of every column, by name. */
-function newest(row: StoredRow): Map<string, Column> {
-  return new Map(row.columns.map((c) => [c.name, c]));
+/**
+ * How the rows of one table become documents of its indexes, worked out once per table (not per row): the
+ * columns any index reads, and whether one reads a primary-key column (then the key is decoded).
+ */
+interface TablePlan {
+  readonly indexes: readonly SearchIndex[];
+  readonly columns: ReadonlySet<string>;
+  readonly tableDef: WideTableDefinition | undefined;
+  readonly readsKey: boolean;
 }
 
 export interface SearchOutcome {
@@ -83,12 +89,21 @@ export class SearchEngine implements KvObserver {
   private readonly tableDefs = new Map<string, WideTableDefinition>();
   private readonly sessions = new Map<string, ScanSession>();
 
+  /** Per table, how its rows become documents (dropped whenever its indexes or its definition change). */
+  private readonly plans = new Map<string, TablePlan>();
+
   constructor(private readonly store: KvStore) {
+    // Start-up rebuild: all indexes of a table are filled in one pass over its rows (docs/protocol-search.md §6).
+    const byTable = new Map<string, SearchIndex[]>();
     for (const { value } of store.scan(SEARCH_INDEX_SPACE)) {
       const def = JSON.parse(dec.decode(value)) as IndexDefinition;
       // A definition whose table is gone (a crash between the two writes of a DeleteTable) is ignored.
-      if (this.tableDef(def.table)) this.register(def);
+      if (!this.tableDef(def.table)) continue;
+      const list = byTable.get(def.table) ?? [];
+      list.push(this.register(def));
+      byTable.set(def.table, list);
     }
+    for (const [table, indexes] of byTable) this.fill(table, indexes);
   }
 
   // ------------------------------------------------------------------------------------ change feed
@@ -115,19 +130,19 @@ export class SearchEngine implements KvObserver {
       if (c.space === CATALOG_SPACE) {
         const table = dec.decode(c.key);
         this.tableDefs.delete(table);
+        this.plans.delete(table);
         if (c.after === undefined) this.tables.delete(table);
         continue;
       }
-      const indexes = this.tables.get(c.space.slice(DATA_PREFIX.length));
+      const table = c.space.slice(DATA_PREFIX.length);
+      const indexes = this.tables.get(table);
       if (!indexes) continue;
       const key = latin1(c.key);
       if (c.after === undefined) {
         for (const index of indexes.values()) index.remove(key);
         continue;
       }
-      const row = decodeStoredRow(c.after);
-      const columns = newest(row);
-      for (const index of indexes.values()) this.putDoc(index, key, row, columns);
+      this.putRow(this.planOf(table), key, c.key, c.after);
     }
   }
 
@@ -136,23 +151,47 @@ export class SearchEngine implements KvObserver {
     for (const index of this.tables.get(space.slice(DATA_PREFIX.length))?.values() ?? []) index.clear();
   }
 
-  private putDoc(index: SearchIndex, key: string, row: StoredRow, columns: Map<string, Column>): void {
-    const values = new Map<string, FieldValue[]>();
-    const tableDef = this.tableDef(index.def.table);
+  private planOf(table: string): TablePlan {
+    let plan = this.plans.get(table);
+    if (!plan) {
+      plan = this.planFor(table, [...(this.tables.get(table)?.values() ?? [])]);
+      this.plans.set(table, plan);
+    }
+    return plan;
+  }
+
+  private planFor(table: string, indexes: readonly SearchIndex[]): TablePlan {
+    const tableDef = this.tableDef(table);
+    const columns = new Set(indexes.flatMap((index) => index.def.fields.map((f) => f.name)));
+    const readsKey = tableDef !== undefined && tableDef.primaryKey.some((c) => columns.has(c.name));
+    return { indexes, columns, tableDef, readsKey };
+  }
+
+  /**
+   * The one way a row becomes a document, on every write and in a rebuild: the row is decoded once (newest
+   * versions of the columns the table's indexes read) and put into each index of the plan.
+   */
+  private putRow(plan: TablePlan, key: string, keyBytes: Uint8Array, value: Uint8Array): void {
+    const cells = decodeNewestCells(value, plan.columns);
     // Primary-key columns may be index fields too; their values live in the key.
     let pk: Map<string, PrimaryKeyValue> | undefined;
-    if (tableDef && index.def.fields.some((f) => tableDef.primaryKey.some((c) => c.name === f.name))) {
-      pk = new Map(decodeKey(tableDef, Buffer.from(key, 'latin1')).map((c) => [c.name, c.value]));
+    if (plan.readsKey) pk = new Map(decodeKey(plan.tableDef!, keyBytes).map((c) => [c.name, c.value]));
+    for (const index of plan.indexes) {
+      const values = new Map<string, FieldValue[]>();
+      for (const f of index.def.fields) {
+        const v = (pk?.get(f.name) as ColumnValue | undefined) ?? cells.values.get(f.name);
+        if (v === undefined) continue;
+        const vs = fieldValues(f, v);
+        if (vs.length > 0) values.set(f.name, vs);
+      }
+      index.put(key, values, cells.ts);
     }
-    for (const f of index.def.fields) {
-      const v = (pk?.get(f.name) as ColumnValue | undefined) ?? columns.get(f.name)?.versions[0]?.value;
-      if (v === undefined) continue;
-      const vs = fieldValues(f, v);
-      if (vs.length > 0) values.set(f.name, vs);
-    }
-    let ts = row.rowTs;
-    for (const c of row.columns) if (c.versions[0] && c.versions[0].ts > ts) ts = c.versions[0].ts;
-    index.put(key, values, ts);
+  }
+
+  /** Fills new (empty) indexes of one table from its rows: one pass over the table, each row decoded once. */
+  private fill(table: string, indexes: readonly SearchIndex[]): void {
+    const plan = this.planFor(table, indexes);
+    for (const { key, value } of this.store.scan(`${DATA_PREFIX}${table}`)) this.putRow(plan, latin1(key), key, value);
   }
 
   // --------------------------------------------------------------------------------------- catalog
@@ -170,15 +209,13 @@ export class SearchEngine implements KvObserver {
     return def;
   }
 
+  /** Adds an empty index to the table's set (fill it before the next write is applied). */
   private register(def: IndexDefinition): SearchIndex {
     const index = new SearchIndex(def);
     let byName = this.tables.get(def.table);
     if (!byName) this.tables.set(def.table, (byName = new Map<string, SearchIndex>()));
     byName.set(def.name, index);
-    for (const { key, value } of this.store.scan(`${DATA_PREFIX}${def.table}`)) {
-      const row = decodeStoredRow(value);
-      this.putDoc(index, latin1(key), row, newest(row));
-    }
+    this.plans.delete(def.table);
     return index;
   }
 
@@ -192,7 +229,7 @@ export class SearchEngine implements KvObserver {
         `The search index ${def.name} of table ${def.table} already exists.`,
       );
     }
-    this.register(def);
+    this.fill(def.table, [this.register(def)]);
     await this.store.write([
       { space: SEARCH_INDEX_SPACE, key: defKey(def.table, def.name), value: enc.encode(JSON.stringify(def)) },
     ]);
@@ -230,6 +267,7 @@ export class SearchEngine implements KvObserver {
     this.get(table, name);
     const byName = this.tables.get(table)!;
     byName.delete(name);
+    this.plans.delete(table);
     if (byName.size === 0) this.tables.delete(table);
     await this.store.write([{ space: SEARCH_INDEX_SPACE, key: defKey(table, name) }]);
   }

@@ -136,3 +136,60 @@ export function decodeStoredRow(bytes: Uint8Array): StoredRow {
   }
   return { rowTs, columns };
 }
+
+/** What the search index needs of a stored row: the newest version of some columns and the row's newest time. */
+export interface NewestCells {
+  /** Newest value of each wanted column the row has. */
+  readonly values: Map<string, ColumnValue>;
+  /** The newest timestamp of the row: its rowTs or a column's newest version, whichever is later (ms). */
+  readonly ts: number;
+}
+
+/**
+ * Decodes only the newest version of the columns named in `wanted` (every column when undefined), skipping
+ * the other versions and columns without materialising their values: a search-index rebuild reads every row
+ * of a table, usually for a few of its columns (docs/protocol-search.md §6).
+ */
+export function decodeNewestCells(bytes: Uint8Array, wanted: ReadonlySet<string> | undefined): NewestCells {
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let p = 1;
+  let ts = buf.readDoubleLE(p);
+  p += 8;
+  const count = buf.readUInt16LE(p);
+  p += 2;
+  const values = new Map<string, ColumnValue>();
+  for (let i = 0; i < count; i++) {
+    const nameLen = buf.readUInt16LE(p);
+    p += 2;
+    const name = buf.toString('utf8', p, p + nameLen);
+    p += nameLen;
+    const n = buf.readUInt32LE(p);
+    p += 4;
+    const keep = wanted === undefined || wanted.has(name);
+    for (let j = 0; j < n; j++) {
+      if (j === 0) {
+        const vts = buf.readDoubleLE(p);
+        if (vts > ts) ts = vts;
+      }
+      p += 8;
+      const vt = buf[p++];
+      if (vt === VT_INTEGER || vt === VT_DOUBLE) {
+        if (j === 0 && keep) values.set(name, vt === VT_INTEGER ? buf.readBigInt64LE(p) : buf.readDoubleLE(p));
+        p += 8;
+      } else if (vt === VT_BOOLEAN) {
+        if (j === 0 && keep) values.set(name, buf[p] !== 0);
+        p += 1;
+      } else {
+        const len = buf.readUInt32LE(p);
+        p += 4;
+        if (j === 0 && keep)
+          values.set(
+            name,
+            vt === VT_STRING ? buf.toString('utf8', p, p + len) : new Uint8Array(buf.subarray(p, p + len)),
+          );
+        p += len;
+      }
+    }
+  }
+  return { values, ts };
+}
