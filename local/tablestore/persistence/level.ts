@@ -54,7 +54,7 @@ export class LevelKvStore implements KvStore {
     const index = new MemoryKvStore();
     // Batches of entries per native call (nextv), not one promise per record, and the next batch is read
     // (on LevelDB's thread) while this one goes into the in-memory index: loading costs about the native
-    // iteration alone (bench/restart.bench.ts, docs/tablestore-local.md "Start-up").
+    // iteration alone (bench/restart.bench.ts, docs/tablestore-local.md, "Start-up").
     const it = db.iterator();
     try {
       let next = it.nextv(LOAD_BATCH);
