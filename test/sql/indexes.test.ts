@@ -345,6 +345,8 @@ const SHAPES: Shape[] = [
   },
 ];
 
+/** The shape whose COUNT(*) the planner can push down to the search index. */
+const COUNT_SHAPE = SHAPES.findIndex((shape) => shape.sql('x', 0) === 'SELECT COUNT(*) FROM t WHERE x');
 const used = new Map<string, number>();
 
 describe('index selection never changes an answer', () => {
@@ -352,10 +354,15 @@ describe('index selection never changes an answer', () => {
     await fc.assert(
       fc.asyncProperty(
         writesArb,
-        fc.array(fc.tuple(condArb, fc.nat(SHAPES.length - 1), fc.integer({ min: 0, max: 6 })), {
-          minLength: 1,
-          maxLength: 6,
-        }),
+        fc.array(
+          fc.oneof(
+            { arbitrary: fc.tuple(condArb, fc.nat(SHAPES.length - 1), fc.integer({ min: 0, max: 6 })), weight: 5 },
+            // COUNT(*) over what the search index answers exactly: the pushdown path, which the mix above
+            // reaches only about 6 times in 80 runs (too close to the coverage floor below).
+            { arbitrary: fc.tuple(countableArb, fc.constant(COUNT_SHAPE), fc.constant(0)), weight: 1 },
+          ),
+          { minLength: 1, maxLength: 6 },
+        ),
         async (writes, queries) => {
           await apply(writes);
           for (const [cond, shapeAt, limit] of queries) {
@@ -378,11 +385,12 @@ describe('index selection never changes an answer', () => {
           }
         },
       ),
-      { numRuns: 80 },
+      { numRuns: 150 },
     );
-    // The property is only worth something if the indexes were really used.
+    // The property is only worth something if the indexes were really used. The rarest path (t_by_a) was taken
+    // 17–29 times in 150 runs (six runs); the floor leaves room for unlucky seeds without accepting a path never taken.
     for (const access of ['t_search', 't_search:count', 't_by_a', 't_by_gs', 'pk-range', 'scan'])
-      expect(used.get(access) ?? 0, access).toBeGreaterThan(4);
+      expect(used.get(access) ?? 0, access).toBeGreaterThan(2);
   }, 120_000);
 });
 
