@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { LevelKvStore } from '../local/tablestore/persistence/level';
 import { decodeSearch, encodeSearch } from '../local/tablestore/search/proto';
 import { startTablestoreLocal, type TablestoreLocal } from '../local/tablestore/server';
+import { createIndexRequest } from './search.bench';
 import { createTable, leanClient, preload, type BenchFigure } from './tablestore-local.bench';
 
 const KEY = { id: 'bench-key', secret: 'bench-secret' };
@@ -32,17 +33,7 @@ function clientOf(server: TablestoreLocal): Client {
   );
 }
 
-const indexRequest = encodeSearch('CreateSearchIndexRequest', {
-  table_name: 'big',
-  index_name: 'idx',
-  schema: {
-    field_schemas: [
-      { field_name: 'name', field_type: 4, index: true, doc_values: true },
-      { field_name: 'ratio', field_type: 2, index: true, doc_values: true },
-      { field_name: 'score', field_type: 1, index: true, doc_values: true },
-    ],
-  },
-});
+const indexRequest = createIndexRequest('big');
 
 const matchAllCount = encodeSearch('SearchRequest', {
   table_name: 'big',

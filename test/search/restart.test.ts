@@ -24,6 +24,7 @@ import { exactSum } from '../../local/tablestore/search/aggregation';
 import { findSearchEngine } from '../../local/tablestore/search/engine';
 import { sdkClient, startLocal, type LocalTablestoreHandle } from '../helpers/tablestore-local';
 import { asSearch } from './sdk';
+import { prng } from '../../local/seed/data';
 
 const TABLE = 'restart_t';
 /** A secondary index needs a table keeping one version: a second table, same kind of rows. */
@@ -40,18 +41,6 @@ afterAll(async () => {
   await local?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
-
-/** mulberry32: a small seeded generator, so a failure replays with the same data. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function connect(handle: LocalTablestoreHandle): SearchClient {
   const wide = new WideTableClient({
@@ -261,7 +250,7 @@ it('rebuilds search indexes at start-up that answer exactly as before (--data-di
     ],
   });
   // Half the rows exist before the second index is created (built by CreateSearchIndex), half after.
-  const rand = seeded(20261202);
+  const rand = prng(20261202);
   const expected = new Map<string, ExpectedDoc>();
   const batches = randomBatches(local, TABLE, 3, rand, expected);
   for (const b of randomBatches(local, SI_TABLE, 1, rand)) await local.server.store.write(b);
@@ -302,7 +291,7 @@ it('sum and avg add doubles exactly, so the order documents are held in (a rebui
   expect(exactSum([1e100, 1, -1e100])).toBe(1);
   expect(exactSum([])).toBe(0);
   expect(exactSum([Infinity, 1])).toBe(Infinity);
-  const rand = seeded(7);
+  const rand = prng(7);
   for (let k = 0; k < 200; k++) {
     const xs = Array.from({ length: 50 }, () => (rand() - 0.5) * 10 ** Math.floor(rand() * 10));
     const shuffled = [...xs].sort(() => rand() - 0.5);
