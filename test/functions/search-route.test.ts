@@ -226,6 +226,47 @@ describe('POST /tables/{table}/search', () => {
     );
   });
 
+  it('with a score sort, answers the score of every row in row order across next pages; otherwise no scores', async () => {
+    await fc.assert(
+      fc.asyncProperty(queryArb, fc.integer({ min: 1, max: 9 }), async (query, limit) => {
+        const sort: Sort[] = [{ score: 'desc' }, { primaryKey: 'asc' }];
+        const all = await search.search('orders', 'idx', { query, sort, limit: 1000 });
+        expect(all.scores).toHaveLength(all.rows.length);
+        const ids: unknown[] = [];
+        const scores: unknown[] = [];
+        let next: string | null = null;
+        for (let page = 0; page < 100; page++) {
+          const r = await post({ index: 'idx', query, sort, limit, ...(next ? { next } : {}) });
+          expect(r.status, JSON.stringify(r.body)).toBe(200);
+          expect(r.body.scores).toHaveLength(r.body.rows.length);
+          ids.push(...r.body.rows.map((row: Body) => row.primaryKey.id));
+          scores.push(...(r.body.scores as unknown[]));
+          next = r.body.next as string | null;
+          if (next === null) break;
+        }
+        expect(ids).toEqual(all.rows.map((row) => Number(row.primaryKey.id)));
+        expect(scores).toEqual(all.scores);
+        const unsorted = await post({ index: 'idx', query, limit });
+        expect(unsorted.status).toBe(200);
+        expect(unsorted.body).not.toHaveProperty('scores');
+        const byField = await post({ index: 'idx', query, limit, sort: [{ field: 'amount', order: 'asc' }] });
+        expect(byField.body).not.toHaveProperty('scores');
+      }),
+      { numRuns: 20 },
+    );
+    // Scores differ between rows for a text match (BM25), so the order is by score, not by key alone.
+    const fox = await post({
+      index: 'idx',
+      query: { match: { field: 'name', text: 'fox red' } },
+      sort: [{ score: 'desc' }],
+      limit: 100,
+    });
+    const s = fox.body.scores as number[];
+    expect(s.length).toBeGreaterThan(1);
+    expect(new Set(s).size).toBeGreaterThan(1);
+    expect([...s].sort((a, b) => b - a)).toEqual(s);
+  });
+
   it('refuses a next token of another body, and names bad parts by JSON pointer', async () => {
     const first = await post({ index: 'idx', query: { term: { field: 'status', value: 'paid' } }, limit: 2 });
     const other = await post({

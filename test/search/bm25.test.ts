@@ -16,7 +16,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromStatic } from '../../lib/credentials/static';
 import { SearchClient } from '../../lib/tablestore/search/client';
-import { encodeQuery, q, type Query } from '../../lib/tablestore/search/query';
+import { encodeQuery, q, type Query, type Sort } from '../../lib/tablestore/search/query';
+import { encodeSearch } from '../../lib/tablestore/search/wire';
+import { encodeRow } from '../../lib/tablestore/protocol/plainbuffer';
+import type { Transport } from '../../lib/tablestore/transport';
 import { WideTableClient } from '../../lib/tablestore/wide';
 import { findSearchEngine } from '../../local/tablestore/search/engine';
 import { matchDocs } from '../../local/tablestore/search/execute';
@@ -29,7 +32,7 @@ import {
   type IndexField,
 } from '../../local/tablestore/search/schema';
 import { SearchIndex } from '../../local/tablestore/search/search-index';
-import { sdkClient, startLocal, type LocalTablestoreHandle } from '../helpers/tablestore-local';
+import { sdkClient, sdkError, startLocal, type LocalTablestoreHandle, type SdkRow } from '../helpers/tablestore-local';
 import { Sdk, asSearch, type SearchSdkClient } from './sdk';
 
 // ------------------------------------------------------------------------------------------ documents
@@ -661,5 +664,224 @@ describe('BM25 over HTTP: every write path keeps the statistics, and ScoreSort o
     expectServerStats(local, table, corpus);
     for (const query of [q.match('t', 'red fox dog'), q.match('a', 'green blue'), ...queries])
       await expectScoreOrder(search, table, corpus, query);
+  });
+});
+
+// ------------------------------------------------------------------------------------------ search_hits
+
+/** A query of queryArb in the official SDK's form (weights and minimum_should_match carried over). */
+function toSdk(query: Query): object {
+  const QT = Sdk.QueryType;
+  const w = (weight: number | undefined) => (weight === undefined ? {} : { weight });
+  const value = (field: string, v: unknown) => (field === 'n' && typeof v === 'number' ? Long.fromNumber(v) : v);
+  if ('matchAll' in query) return { queryType: QT.MATCH_ALL_QUERY };
+  if ('term' in query) {
+    const t = query.term;
+    return { queryType: QT.TERM_QUERY, query: { fieldName: t.field, term: value(t.field, t.value), ...w(t.weight) } };
+  }
+  if ('terms' in query) {
+    const t = query.terms;
+    return { queryType: QT.TERMS_QUERY, query: { fieldName: t.field, terms: t.values, ...w(t.weight) } };
+  }
+  if ('match' in query) {
+    const m = query.match;
+    return {
+      queryType: QT.MATCH_QUERY,
+      query: {
+        fieldName: m.field,
+        text: m.text,
+        ...(m.operator === undefined
+          ? {}
+          : { operator: m.operator === 'and' ? Sdk.QueryOperator.AND : Sdk.QueryOperator.OR }),
+        ...(m.minimumShouldMatch === undefined ? {} : { minimumShouldMatch: m.minimumShouldMatch }),
+        ...w(m.weight),
+      },
+    };
+  }
+  if ('matchPhrase' in query) {
+    const m = query.matchPhrase;
+    return { queryType: QT.MATCH_PHRASE_QUERY, query: { fieldName: m.field, text: m.text, ...w(m.weight) } };
+  }
+  if ('constScore' in query)
+    return { queryType: QT.CONST_SCORE_QUERY, query: { filter: toSdk(query.constScore.filter) } };
+  if ('bool' in query) {
+    const { must = [], mustNot = [], filter = [], should = [], minimumShouldMatch } = query.bool;
+    return {
+      queryType: QT.BOOL_QUERY,
+      query: {
+        mustQueries: must.map(toSdk),
+        mustNotQueries: mustNot.map(toSdk),
+        filterQueries: filter.map(toSdk),
+        shouldQueries: should.map(toSdk),
+        // The SDK needs it with should clauses: the documented default (1 with only should clauses, else 0).
+        minimumShouldMatch: minimumShouldMatch ?? (must.length + filter.length === 0 && should.length > 0 ? 1 : 0),
+      },
+    };
+  }
+  throw new Error(`no SDK form for ${JSON.stringify(query)}`);
+}
+
+type Order = 'score' | 'primaryKey' | 'index';
+const SORTS: Record<Order, { ours?: Sort[]; sdk?: object }> = {
+  score: {
+    ours: [{ score: 'desc' }, { primaryKey: 'asc' }],
+    sdk: {
+      sorters: [
+        { scoreSort: { order: Sdk.SortOrder.SORT_ORDER_DESC } },
+        { primaryKeySort: { order: Sdk.SortOrder.SORT_ORDER_ASC } },
+      ],
+    },
+  },
+  primaryKey: {
+    ours: [{ primaryKey: 'desc' }],
+    sdk: { sorters: [{ primaryKeySort: { order: Sdk.SortOrder.SORT_ORDER_DESC } }] },
+  },
+  index: {},
+};
+
+interface SdkHit {
+  readonly row: unknown;
+  readonly score?: number;
+}
+interface SdkSearchPage {
+  readonly rows: SdkRow[];
+  readonly searchHits: SdkHit[];
+  readonly nextToken?: Buffer | null;
+}
+
+/** Every page through the official SDK: ids and scores in row order (the SDK leaves out a score of 0). */
+async function sdkPages(
+  client: SearchSdkClient,
+  table: string,
+  query: Query,
+  order: Order,
+  limit: number,
+): Promise<{ ids: number[]; scores: (number | undefined)[] }> {
+  const ids: number[] = [];
+  const scores: (number | undefined)[] = [];
+  let token: Buffer | undefined;
+  for (let pages = 0; pages < 100; pages++) {
+    const sort = SORTS[order].sdk;
+    const res = (await client.search({
+      tableName: table,
+      indexName: 'idx',
+      searchQuery: {
+        offset: 0,
+        limit,
+        query: toSdk(query),
+        ...(token ? { token } : sort ? { sort } : {}),
+      },
+      columnToGet: { returnType: Sdk.ColumnReturnType.RETURN_NONE },
+    })) as unknown as SdkSearchPage;
+    // One hit per row, paired by position (the SDK drops all hits when the counts differ).
+    expect(res.searchHits.length).toBe(res.rows.length);
+    res.searchHits.forEach((h, i) => expect(h.row).toBe(res.rows[i]));
+    for (const r of res.rows) ids.push(Number(String(r.primaryKey![0].value)));
+    for (const h of res.searchHits) scores.push(h.score);
+    if (!res.nextToken || res.nextToken.length === 0) return { ids, scores };
+    token = res.nextToken;
+  }
+  throw new Error('more than 100 pages');
+}
+
+/** Every page through our SearchClient: ids and scores in row order. */
+async function ourPages(
+  client: SearchClient,
+  table: string,
+  query: Query,
+  order: Order,
+  limit: number,
+): Promise<{ ids: number[]; scores: number[] }> {
+  const ids: number[] = [];
+  const scores: number[] = [];
+  const sort = SORTS[order].ours;
+  for await (const page of client.searchPages(table, 'idx', { query, limit, ...(sort ? { sort } : {}) })) {
+    expect(page.scores).toHaveLength(page.rows.length);
+    for (const r of page.rows) ids.push(Number(r.primaryKey.id));
+    scores.push(...(page.scores ?? []));
+  }
+  return { ids, scores };
+}
+
+describe('search_hits: one BM25 score per returned row, in row order, through both clients', () => {
+  beforeAll(async () => {
+    local = await startLocal({});
+    ({ sdk, search } = connect(local));
+  });
+  afterAll(async () => {
+    await local?.stop();
+  });
+
+  it('equal the oracle and the official SDK’s searchHits[i].score, across token pages and any sort', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ id: smallId, row: rawArb }), { minLength: 1, maxLength: 12 }),
+        fc.array(
+          fc.record({
+            query: queryArb,
+            order: fc.constantFrom<Order>('score', 'primaryKey', 'index'),
+            limit: fc.integer({ min: 1, max: 4 }),
+          }),
+          { minLength: 1, maxLength: 3 },
+        ),
+        async (puts, cases) => {
+          const table = `bm_hits_${seq++}`;
+          await createIndexedTable(sdk, table);
+          const rows = new Map<number, Raw>();
+          for (const p of puts) await apply(sdk, table, rows, { kind: 'put', ...p });
+          const corpus: Corpus = { rows };
+          for (const { query, order, limit } of cases) {
+            const ours = await ourPages(search, table, query, order, limit);
+            const theirs = await sdkPages(sdk, table, query, order, limit);
+            expect(theirs.ids).toEqual(ours.ids);
+            // Identical doubles; the official decoder omits a score of 0 (it tests the score for truthiness).
+            expect(theirs.scores).toEqual(ours.scores.map((s) => (s === 0 ? undefined : s)));
+            const expected = ours.ids.map((id) => oracle(corpus, rows.get(id)!, query));
+            expect(expected.every((h) => h.hit)).toBe(true);
+            ours.scores.forEach((s, i) => {
+              if (!close(s, expected[i].score)) expect({ query, id: ours.ids[i], s }).toEqual(expected[i]);
+            });
+            expect(new Set(ours.ids).size).toBe(ours.ids.length);
+            expect(ours.ids.length).toBe(expected.length);
+          }
+          await sdk.deleteTable({ tableName: table });
+        },
+      ),
+      { numRuns: 10 },
+    );
+  });
+
+  it('highlighting still answers the documented error', async () => {
+    const table = `bm_hits_${seq++}`;
+    await createIndexedTable(sdk, table);
+    const err = await sdkError(
+      sdk.search({
+        tableName: table,
+        indexName: 'idx',
+        searchQuery: {
+          query: toSdk(q.match('t', 'red')),
+          highlight: { highlightParameters: [{ fieldName: 't' }] },
+        },
+        columnToGet: { returnType: Sdk.ColumnReturnType.RETURN_NONE },
+      }),
+    );
+    expect(err).toMatchObject({
+      code: 'OTSParameterInvalid',
+      message: 'Highlighting is not supported by Tablestore Local.',
+    });
+  });
+
+  it('our client pairs hits with rows only when the counts agree (as the official SDKs), NaN for a hit without a score', async () => {
+    const row = encodeRow({ primaryKey: [{ name: 'id', value: 1n }], attributes: [] });
+    const reply = (value: object) => {
+      const transport = { call: async () => encodeSearch('SearchResponse', value) } as unknown as Transport;
+      return new SearchClient({ transport }).search('t', 'i', {});
+    };
+    expect((await reply({ rows: [row], search_hits: [{}] })).scores).toEqual([Number.NaN]);
+    expect((await reply({ rows: [row], search_hits: [{ score: 2.5 }] })).scores).toEqual([2.5]);
+    expect((await reply({ rows: [row], search_hits: [] })).scores).toBeUndefined();
+    expect((await reply({ rows: [row], search_hits: [{ score: 1 }, { score: 2 }] })).scores).toBeUndefined();
+    expect((await reply({ rows: [], search_hits: [{ score: 1 }] })).scores).toBeUndefined();
+    expect((await reply({ rows: [], search_hits: [] })).scores).toEqual([]);
   });
 });

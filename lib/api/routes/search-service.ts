@@ -130,11 +130,14 @@ export interface SearchPage {
   readonly nextToken?: string;
   readonly aggregations: JsonValue;
   readonly groupBys: JsonValue;
+  /** Each row's relevance score (null for none), when the request sorts by score and the hits came back. */
+  readonly scores?: (number | null)[];
 }
 
-function page(r: SearchResult): SearchPage {
+function page(r: SearchResult, scored = false): SearchPage {
   return {
     rows: r.rows.map(rowJson),
+    ...(scored && r.scores ? { scores: r.scores.map((s) => (Number.isFinite(s) ? s : null)) } : {}),
     ...(r.totalCount === undefined ? {} : { totalCount: r.totalCount }),
     ...(r.nextToken ? { nextToken: Buffer.from(r.nextToken).toString('base64') } : {}),
     aggregations: aggregationsJson(r.aggregations),
@@ -164,6 +167,9 @@ export async function searchDsl(
   if (request.routingValues !== undefined) fail('/routingValues', 'is not allowed here');
   if (request.timeoutMs !== undefined) fail('/timeoutMs', 'is not allowed here');
   if (request.limit === undefined) request.limit = 10;
+  // Read before a token page drops the sort: the API token is bound to the body, so later pages keep it.
+  const scored =
+    Array.isArray(request.sort) && request.sort.some((x) => typeof x === 'object' && x !== null && 'score' in x);
   if (token !== undefined) {
     // The token carries the sort and the position; the rest of the body is the first page's (the API token
     // is bound to it).
@@ -171,7 +177,7 @@ export async function searchDsl(
     delete request.offset;
     request.nextToken = new Uint8Array(Buffer.from(token, 'base64'));
   }
-  return page(await clientOf(call.transport).searchWith(table, index, request, LOSSLESS, call.options));
+  return page(await clientOf(call.transport).searchWith(table, index, request, LOSSLESS, call.options), scored);
 }
 
 // ----------------------------------------------------------------------------------------- q syntax
@@ -440,6 +446,7 @@ async function searchRoute(
     ...(result.totalCount === undefined ? {} : { totalCount: result.totalCount }),
     ...(Object.keys(result.aggregations as object).length > 0 ? { aggregations: result.aggregations } : {}),
     ...(Object.keys(result.groupBys as object).length > 0 ? { groupBys: result.groupBys } : {}),
+    ...(result.scores ? { scores: result.scores } : {}),
     next: result.nextToken === undefined ? null : deps.tokens().issue(bound, result.nextToken),
   };
 }

@@ -42,6 +42,11 @@ const searchResponse = {
     totalCount: { type: 'integer' },
     aggregations: { type: 'object' },
     groupBys: { type: 'object' },
+    scores: {
+      type: 'array',
+      items: { type: ['number', 'null'] },
+      description: 'POST with a score sort: the relevance score of each row, in the order of rows.',
+    },
     next: { type: ['string', 'null'] },
   },
 };

@@ -85,6 +85,13 @@ export interface SearchResult<
   G extends Readonly<Record<string, GroupBy>> = Readonly<Record<string, GroupBy>>,
 > {
   readonly rows: Row[];
+  /**
+   * The relevance score of each row, `scores[i]` belonging to `rows[i]`, when the server returns one search hit
+   * per row (Tablestore Local always does; docs/protocol-search.md §4); empty for a page without rows. NaN for a
+   * hit without a score. Absent when rows come without hits, or with a number of hits other than the rows'
+   * (ignored, as the official SDKs do).
+   */
+  readonly scores?: number[];
   /** With `trackTotalCount`. */
   readonly totalCount?: number;
   /** Present while more rows follow this page. */
@@ -403,14 +410,18 @@ export class SearchClient {
           total_hits?: bigint;
           rows: Uint8Array[];
           is_all_succeeded?: boolean;
+          search_hits: { score?: number }[];
           next_token?: Uint8Array;
           aggs?: Uint8Array;
           group_bys?: Uint8Array;
           consumed?: { capacity_unit?: { read?: number; write?: number } };
         }>('SearchResponse', reply);
         const total = r.total_hits === undefined ? -1 : Number(r.total_hits);
+        const hits = r.search_hits;
         return {
           rows: rowsOf('Search', r.rows),
+          // Zero hits for zero rows is one per row too: a page without rows has `scores: []`.
+          ...(hits.length === r.rows.length ? { scores: hits.map((h) => h.score ?? Number.NaN) } : {}),
           ...(encoded.query.getTotalCount && total >= 0 ? { totalCount: total } : {}),
           ...(r.next_token && r.next_token.length > 0 ? { nextToken: new Uint8Array(r.next_token) } : {}),
           isAllSucceeded: r.is_all_succeeded ?? true,

@@ -65,6 +65,8 @@ interface TablePlan {
 export interface SearchOutcome {
   readonly totalHits: number;
   readonly rows: Uint8Array[];
+  /** The relevance score (§4) of each returned row, in the order of `rows` (one per row). */
+  readonly scores: number[];
   readonly nextToken?: Uint8Array | undefined;
   readonly aggs?: Uint8Array | undefined;
   readonly groupBys?: Uint8Array | undefined;
@@ -353,6 +355,8 @@ export class SearchEngine implements KvObserver {
     return {
       totalHits: sq.getTotalCount ? matched.length : -1,
       rows: this.rows(index, result.page, req.columns_to_get),
+      // Scored whatever the sort, like the service's search_hits (docs/protocol-search.md §4); only the page is scored.
+      scores: result.page.map((d) => query.score(d.values)),
       nextToken: result.nextToken,
       aggs: aggregate(ctx, sq.aggs, matched),
       groupBys: groupBy(ctx, sq.group_bys, matched),

@@ -90,6 +90,8 @@ const search: ApiHandler = async (ctx, body) => {
     total_hits: out.totalHits,
     rows: out.rows,
     is_all_succeeded: true,
+    // One hit per row, paired by position: the SDKs drop all hits when the counts differ.
+    search_hits: out.scores.map((score) => ({ score })),
     ...(out.nextToken ? { next_token: out.nextToken } : {}),
     ...(out.aggs ? { aggs: out.aggs } : {}),
     ...(out.groupBys ? { group_bys: out.groupBys } : {}),
