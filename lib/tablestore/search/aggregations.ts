@@ -14,6 +14,7 @@ import {
   intAt,
   numberAt,
   objectAt,
+  oneKind,
   orderAt,
   stringAt,
   variantAt,
@@ -25,7 +26,7 @@ import {
   type Sort,
   type SortOrder,
 } from './query';
-import { SearchInputError } from './input-error';
+import { failAt as fail } from './input-error';
 import {
   AggType,
   decodeSearch,
@@ -213,17 +214,6 @@ const DATE_UNIT: Record<DateUnit, number> = {
 const MAX_NAMES = 100;
 const MAX_DEPTH = 8;
 const INT32_MAX = 2 ** 31 - 1;
-
-const fail = (pointer: string, message: string): never => {
-  throw new SearchInputError(pointer, message);
-};
-
-function oneKind<K extends string>(raw: unknown, pointer: string, kinds: readonly K[]): [K, unknown] {
-  const o = objectAt(raw, pointer, kinds);
-  const keys = Object.keys(o);
-  if (keys.length !== 1) fail(pointer, `must have exactly one of ${kinds.join(', ')}`);
-  return [keys[0] as K, o[keys[0]]];
-}
 
 function namedEntries(raw: unknown, pointer: string): Array<[string, unknown, string]> {
   const o = objectAt(raw, pointer, Object.keys(raw ?? {}));

@@ -13,5 +13,10 @@ export class SearchInputError extends TypeError {
   }
 }
 
+/** Throws the SearchInputError of `pointer` (the encoders' one way to refuse input). */
+export const failAt = (pointer: string, message: string): never => {
+  throw new SearchInputError(pointer, message);
+};
+
 export const isSearchInputError = (err: unknown): err is SearchInputError =>
   err instanceof Error && err.name === 'SearchInputError' && typeof (err as { pointer?: unknown }).pointer === 'string';

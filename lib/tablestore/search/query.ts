@@ -9,7 +9,7 @@
  */
 import { encodeColumnValue } from '../protocol/plainbuffer';
 import { DoubleValue, toColumnValue } from '../values';
-import { SearchInputError } from './input-error';
+import { failAt as fail, SearchInputError } from './input-error';
 import { encodeSearch, QueryType, type QueryMsg, type SorterMsg, type SortMsg } from './wire';
 
 /** A value in a query, sort or aggregation: integers as INTEGER, other numbers as DOUBLE (or `double(x)`). */
@@ -140,10 +140,6 @@ export interface EncodeContext {
   readonly value: ValueReader;
 }
 
-const fail = (pointer: string, message: string): never => {
-  throw new SearchInputError(pointer, message);
-};
-
 export const defaultValueReader: ValueReader = (raw, pointer) => {
   if (
     typeof raw === 'string' ||
@@ -173,6 +169,14 @@ export function objectAt(
   }
   for (const k of required) if (obj[k] === undefined) fail(`${pointer}/${k}`, 'is required');
   return obj;
+}
+
+/** `raw` as an object with exactly one key, one of `kinds`: that key and its value. */
+export function oneKind<K extends string>(raw: unknown, pointer: string, kinds: readonly K[]): [K, unknown] {
+  const o = objectAt(raw, pointer, kinds);
+  const keys = Object.keys(o);
+  if (keys.length !== 1) fail(pointer, `must have exactly one of ${kinds.join(', ')}`);
+  return [keys[0] as K, o[keys[0]]];
 }
 
 export const escapePointer = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
@@ -245,12 +249,8 @@ export function encodeQuery(
   depth = 0,
 ): QueryMsg {
   if (depth > MAX_DEPTH) fail(pointer, `nests deeper than ${MAX_DEPTH} levels`);
-  const outer = objectAt(raw, pointer, QUERY_KINDS);
-  const kinds = Object.keys(outer);
-  if (kinds.length !== 1) fail(pointer, `must have exactly one of ${QUERY_KINDS.join(', ')}`);
-  const kind = kinds[0];
+  const [kind, body] = oneKind(raw, pointer, QUERY_KINDS);
   const p = `${pointer}/${kind}`;
-  const body = outer[kind];
   const nestedQuery = (r: unknown, at: string) => encodeQuery(r, at, ctx, depth + 1);
   switch (kind) {
     case 'matchAll':
