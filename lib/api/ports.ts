@@ -4,7 +4,7 @@
  * Tablestore APIs (and therefore which RAM actions) each route uses.
  */
 import type { CallOptions, Transport } from '../tablestore/transport/index';
-import type { SqlQueryResult } from '../tablestore/wide';
+import type { IndexDescription, SqlQueryResult } from '../tablestore/wide';
 import type { PkBound, PkType, TsValue } from './lossless';
 
 export type PrimaryKey = Array<[name: string, value: TsValue]>;
@@ -33,16 +33,8 @@ export interface WideTableInfo {
   readonly indexes?: readonly IndexInfo[];
 }
 
-export interface IndexInfo {
-  readonly name: string;
-  readonly type: 'GLOBAL' | 'LOCAL';
-  readonly updateMode: 'ASYNC' | 'SYNC';
-  /** Index columns in order (the index table's key continues with the base key columns not among them). */
-  readonly primaryKey: readonly string[];
-  /** Attribute columns the index carries. */
-  readonly definedColumns: readonly string[];
-  readonly syncPhase?: 'FULL' | 'INCR';
-}
+/** A secondary index as DescribeTable lists it: the wide client's description serves the routes as it is. */
+export type IndexInfo = IndexDescription;
 
 export interface WideRow {
   readonly primaryKey: PrimaryKey;
