@@ -54,6 +54,30 @@ afterAll(async () => {
   rmSync(out, { recursive: true, force: true });
 });
 
+/**
+ * Runs the built http-api bundle in a fresh strict Node process (no node_modules beside it) on the given FC
+ * events at once, against this process's Tablestore Local; returns the FC response structs in event order.
+ */
+async function invokeBundle(events: readonly string[]): Promise<Array<{ statusCode: number; body: string }>> {
+  const script = `const { handler } = require(${JSON.stringify(bundle)});
+      const ctx = { requestId: 'c', credentials: ${JSON.stringify({ accessKeyId: local.accessKeyId, accessKeySecret: local.accessKeySecret })}, function: { name: 'http-api', timeout: 30 }, region: 'cn-hangzhou' };
+      Promise.all(${JSON.stringify(events)}.map((e) => handler(Buffer.from(e), ctx))).then((r) => process.stdout.write(JSON.stringify(r)));`;
+  // Asynchronously: Tablestore Local answers from this process.
+  const child = await promisify(execFile)(process.execPath, ['--use-strict', '-e', script], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      TABLESTORE_INSTANCE: local.instance,
+      TABLESTORE_ENDPOINT: local.endpoint,
+      FC_REGION: 'cn-hangzhou',
+      LOG_LEVEL: 'silent',
+    },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  expect(child.stderr).toBe('');
+  return JSON.parse(child.stdout) as Array<{ statusCode: number; body: string }>;
+}
+
 describe('dist/http-api bundle', () => {
   it('is strict, within 250 KiB, and carries no SDK, protobufjs or run-time Ajv', () => {
     const code = readFileSync(bundle, 'utf8');
@@ -86,25 +110,13 @@ describe('dist/http-api bundle', () => {
         isBase64Encoded: true,
         requestContext: { requestId: 'r', http: { method: 'POST', path: '/sql' } },
       });
-    const script = `const { handler } = require(${JSON.stringify(bundle)});
-      const ctx = { requestId: 'c', credentials: ${JSON.stringify({ accessKeyId: local.accessKeyId, accessKeySecret: local.accessKeySecret })}, function: { name: 'http-api', timeout: 30 }, region: 'cn-hangzhou' };
-      Promise.all([handler(Buffer.from(${JSON.stringify(event({ limit: '3' }))}), ctx), handler(Buffer.from(${JSON.stringify(event({ limit: '0' }))}), ctx),
-        handler(Buffer.from(${JSON.stringify(sqlEvent('SELECT id FROM orders WHERE id > 2'))}), ctx), handler(Buffer.from(${JSON.stringify(sqlEvent('DELETE FROM orders'))}), ctx)])
-        .then((r) => process.stdout.write(JSON.stringify(r)));`;
-    // Asynchronously: Tablestore Local answers from this process.
-    const child = await promisify(execFile)(process.execPath, ['--use-strict', '-e', script], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        TABLESTORE_INSTANCE: local.instance,
-        TABLESTORE_ENDPOINT: local.endpoint,
-        FC_REGION: 'cn-hangzhou',
-        LOG_LEVEL: 'silent',
-      },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    expect(child.stderr).toBe('');
-    const [ok, bad, sql, write] = JSON.parse(child.stdout) as Array<{ statusCode: number; body: string }>;
+    const [ok, bad, sql, write] = await invokeBundle([
+      event({ limit: '3' }),
+      event({ limit: '0' }),
+      sqlEvent('SELECT id FROM orders WHERE id > 2'),
+      sqlEvent('DELETE FROM orders'),
+    ]);
+
     expect(sql.statusCode, sql.body).toBe(200);
     expect(JSON.parse(sql.body)).toMatchObject({ statement: 'SELECT', rows: [{ id: 3 }, { id: 4 }], truncated: false });
     expect(write.statusCode).toBe(400);
@@ -142,22 +154,7 @@ describe('dist/http-api search part', () => {
       event('GET', { index: 'orders_idx', q: 'n<2' }),
       event('POST', {}, { index: 'orders_idx', query: { range: { field: 'n', gte: 1, gt: 2 } } }),
     ];
-    const script = `const { handler } = require(${JSON.stringify(bundle)});
-      const ctx = { requestId: 'c', credentials: ${JSON.stringify({ accessKeyId: local.accessKeyId, accessKeySecret: local.accessKeySecret })}, function: { name: 'http-api', timeout: 30 }, region: 'cn-hangzhou' };
-      Promise.all(${JSON.stringify(events)}.map((e) => handler(Buffer.from(e), ctx))).then((r) => process.stdout.write(JSON.stringify(r)));`;
-    const child = await promisify(execFile)(process.execPath, ['--use-strict', '-e', script], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        TABLESTORE_INSTANCE: local.instance,
-        TABLESTORE_ENDPOINT: local.endpoint,
-        FC_REGION: 'cn-hangzhou',
-        LOG_LEVEL: 'silent',
-      },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    expect(child.stderr).toBe('');
-    const [post, get, bad] = (JSON.parse(child.stdout) as Array<{ statusCode: number; body: string }>).map((r) => ({
+    const [post, get, bad] = (await invokeBundle(events)).map((r) => ({
       status: r.statusCode,
       body: JSON.parse(r.body) as {
         rows: Array<{ primaryKey: { id: number } }>;
