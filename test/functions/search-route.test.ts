@@ -40,6 +40,15 @@ const DOCS: Doc[] = Array.from({ length: 60 }, (_, i) => ({
   name: `${WORDS[i % 4]} ${WORDS[(i * 3) % 4]}`,
 }));
 
+/** The search index `idx` of `orders`: created in beforeAll, listed back by /search-indexes. */
+const IDX_FIELDS = [
+  { name: 'status', type: 'KEYWORD' },
+  { name: 'amount', type: 'LONG' },
+  { name: 'price', type: 'DOUBLE' },
+  { name: 'name', type: 'TEXT' },
+  { name: 'big', type: 'LONG' },
+] as const;
+
 beforeAll(async () => {
   f = await startFixture('tsfcsearch');
   await f.wide.createTable({ table: 'orders', primaryKey: [{ name: 'id', type: 'INTEGER' }] });
@@ -57,15 +66,7 @@ beforeAll(async () => {
   });
   await f.wide.createTable({ table: 'hidden', primaryKey: [{ name: 'id', type: 'INTEGER' }] });
   search = new SearchClient({ transport: f.wide.transport });
-  await search.createSearchIndex('orders', 'idx', {
-    fields: [
-      { name: 'status', type: 'KEYWORD' },
-      { name: 'amount', type: 'LONG' },
-      { name: 'price', type: 'DOUBLE' },
-      { name: 'name', type: 'TEXT' },
-      { name: 'big', type: 'LONG' },
-    ],
-  });
+  await search.createSearchIndex('orders', 'idx', { fields: IDX_FIELDS });
   http = createHttpHandler({
     readers: readersFor,
     env: f.env({ TABLESTORE_TABLES: 'orders' }),
@@ -404,13 +405,7 @@ describe('GET /tables/{table}/search-indexes', () => {
       indexes: [
         {
           index: 'idx',
-          fields: [
-            { name: 'status', type: 'KEYWORD' },
-            { name: 'amount', type: 'LONG' },
-            { name: 'price', type: 'DOUBLE' },
-            { name: 'name', type: 'TEXT' },
-            { name: 'big', type: 'LONG' },
-          ],
+          fields: IDX_FIELDS,
           status: 'running',
         },
       ],
