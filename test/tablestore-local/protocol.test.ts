@@ -45,6 +45,33 @@ describe('CRC-8', () => {
   it('matches the CRC-8/SMBUS check value', () => {
     expect(crc8Bytes(0, Buffer.from('123456789'))).toBe(0xf4);
   });
+
+  it('folds eight bytes at a time exactly as the bit-by-bit definition, from any crc and over any range', () => {
+    // The definition itself (poly 0x07, MSB first), independent of the tables under test.
+    const bitwise = (crc: number, bytes: Uint8Array, start: number, end: number) => {
+      let c = crc;
+      for (let i = start; i < end; i++) {
+        c ^= bytes[i];
+        for (let bit = 0; bit < 8; bit++) c = c & 0x80 ? ((c << 1) ^ 0x07) & 0xff : (c << 1) & 0xff;
+      }
+      return c;
+    };
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 80 }),
+        fc.integer({ min: 0, max: 255 }),
+        fc.nat(),
+        fc.nat(),
+        (bytes, crc, a, b) => {
+          const start = bytes.length === 0 ? 0 : a % (bytes.length + 1);
+          const end = start + (bytes.length === 0 ? 0 : b % (bytes.length - start + 1));
+          expect(crc8Bytes(crc, bytes, start, end)).toBe(bitwise(crc, bytes, start, end));
+          expect(crc8Bytes(crc, Buffer.from(bytes), start, end)).toBe(bitwise(crc, bytes, start, end));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
 });
 
 describe('PlainBuffer', () => {

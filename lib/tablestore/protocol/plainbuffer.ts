@@ -386,13 +386,6 @@ class Reader {
   }
 }
 
-/** Folds bytes [start, end) into a CRC-8 (inlined table lookups: this is the decoder's inner loop). */
-function crcRange(crc: number, b: Uint8Array, start: number, end: number): number {
-  let c = crc;
-  for (let i = start; i < end; i++) c = CRC8_TABLE[c ^ b[i]];
-  return c;
-}
-
 function readInt64(b: Uint8Array, p: number): bigint {
   const lo = (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
   const hi = b[p + 4] | (b[p + 5] << 8) | (b[p + 6] << 16) | (b[p + 7] << 24); // signed
@@ -435,13 +428,13 @@ function readTypedValue(r: Reader, slot: number, len: number, crcIn: number): nu
       } else {
         cellValue = readInt64(b, p);
       }
-      crc = crcRange(crc, b, p, p + 8);
+      crc = crc8Bytes(crc, b, p, p + 8);
       r.pos = p + 8;
       break;
     case VT.DOUBLE:
       r.need(8, 'DOUBLE');
       cellValue = r.view.readDoubleLE(p);
-      crc = crcRange(crc, b, p, p + 8);
+      crc = crc8Bytes(crc, b, p, p + 8);
       r.pos = p + 8;
       break;
     case VT.BOOLEAN: {
@@ -456,7 +449,7 @@ function readTypedValue(r: Reader, slot: number, len: number, crcIn: number): nu
       r.need(n, 'value bytes');
       const start = r.pos;
       r.pos += n;
-      crc = crcRange(crc, b, p, r.pos);
+      crc = crc8Bytes(crc, b, p, r.pos);
       // BINARY values are copied so they do not pin the request/response buffer.
       cellValue = vt === VT.STRING ? r.value(slot, start, n) : new Uint8Array(b.subarray(start, r.pos));
       break;
@@ -489,7 +482,7 @@ function readCell(r: Reader, slot: number): string {
   const nameStart = r.pos;
   r.pos += nameLen;
   const name = r.name(slot, nameStart, nameLen);
-  let crc = crcRange(0, b, nameStart, r.pos);
+  let crc = crc8Bytes(0, b, nameStart, r.pos);
   cellValue = undefined;
   cellTimestamp = undefined;
   cellOp = undefined;
@@ -506,7 +499,7 @@ function readCell(r: Reader, slot: number): string {
     r.pos++;
     r.need(8, 'cell timestamp');
     const p = r.pos;
-    crc = crcRange(crc, b, p, p + 8);
+    crc = crc8Bytes(crc, b, p, p + 8);
     const lo = (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
     const hi = b[p + 4] | (b[p + 5] << 8) | (b[p + 6] << 16) | (b[p + 7] << 24);
     cellTimestamp = hi * 4294967296 + lo;

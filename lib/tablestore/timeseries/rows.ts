@@ -7,6 +7,7 @@
  * last ':'; the value's own PlainBuffer type gives the field type. Extra PK columns after `_time` are
  * returned as fields, as the SDKs do.
  */
+import { CRC8_TABLE as CRC8, crc8Bytes } from '../protocol/crc8';
 import { FormatError } from '../protocol/format-error';
 import {
   decodeRows,
@@ -97,12 +98,6 @@ export function encodePointRowsGeneric(points: readonly PointRowInput[]): Uint8A
   return encodeRows(points.map(pointToPlainBufferRow));
 }
 
-const CRC8 = new Uint8Array(256);
-for (let i = 0; i < 256; i++) {
-  let c = i;
-  for (let bit = 0; bit < 8; bit++) c = c & 0x80 ? ((c << 1) ^ 0x07) & 0xff : (c << 1) & 0xff;
-  CRC8[i] = c;
-}
 const utf8 = new TextEncoder();
 
 /** Growable output buffer for the point-row writer. */
@@ -116,9 +111,7 @@ class Out {
     this.buf = next;
   }
   crc(crc: number, from: number): number {
-    const b = this.buf;
-    for (let i = from; i < this.len; i++) crc = CRC8[crc ^ b[i]];
-    return crc;
+    return crc8Bytes(crc, this.buf, from, this.len);
   }
 }
 
@@ -131,9 +124,7 @@ function cellName(cache: Map<string, CellName>, name: string): CellName {
   let c = cache.get(name);
   if (!c) {
     const bytes = utf8.encode(name);
-    let crc = 0;
-    for (const x of bytes) crc = CRC8[crc ^ x];
-    c = { bytes, crc };
+    c = { bytes, crc: crc8Bytes(0, bytes) };
     cache.set(name, c);
   }
   return c;
