@@ -45,7 +45,7 @@ import {
   malformedResponse,
   type CallOptions,
   type Transport,
-  type TransportOptions,
+  type ClientConnection,
   type TransportStats,
 } from './transport/index';
 import {
@@ -262,21 +262,7 @@ export interface UpdateTableParams extends TableOptions {
 }
 
 /** Where and how to connect; V4 signing when the region is known, V2 otherwise (or when chosen). */
-export type WideTableClientConnection = Pick<
-  TransportOptions,
-  | 'endpoint'
-  | 'instance'
-  | 'credentials'
-  | 'region'
-  | 'signatureVersion'
-  | 'timeoutMs'
-  | 'deadlineMs'
-  | 'retry'
-  | 'onRetry'
-  | 'random'
-  | 'agent'
-  | 'maxSockets'
->;
+export type WideTableClientConnection = ClientConnection;
 
 export type WideTableClientOptions = WideTableClientConnection | { readonly transport: Transport };
 

@@ -1,6 +1,7 @@
 /**
  * Every TimeseriesClient call round-tripped against Tablestore Local over HTTP on 127.0.0.1.
  */
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sdkClient, sdkError, startLocal, type LocalTablestoreHandle } from '../helpers/tablestore-local';
@@ -62,6 +63,39 @@ const key = (m: string, s: string, tags: Record<string, string> = {}): Timeserie
   measurement: m,
   dataSource: s,
   tags,
+});
+
+describe('connection options', () => {
+  it('takes the same connection options as the wide-table client: its own agent, retry policy and signing', async () => {
+    const agent = new http.Agent({ keepAlive: true });
+    let sockets = 0;
+    const created = agent.createConnection.bind(agent);
+    agent.createConnection = (...args: Parameters<typeof created>) => {
+      sockets += 1;
+      return created(...args);
+    };
+    const own = new TimeseriesClient({
+      endpoint: local.endpoint,
+      instance: local.instance,
+      region: 'cn-hangzhou',
+      signatureVersion: 'v2',
+      credentials: async () => ({
+        accessKeyId: local.accessKeyId,
+        accessKeySecret: local.accessKeySecret,
+        source: 't',
+      }),
+      agent,
+      retry: { maxRetries: 0 },
+      metaCacheSize: 0,
+    });
+    try {
+      expect(Array.isArray(await own.listTimeseriesTables())).toBe(true);
+      expect(sockets).toBe(1);
+    } finally {
+      own.close();
+      agent.destroy();
+    }
+  });
 });
 
 describe('table management', () => {

@@ -25,7 +25,7 @@ import {
   malformedResponse,
   type CallOptions,
   type Transport,
-  type TransportOptions,
+  type ClientConnection,
 } from '../transport/index';
 import { PK_TYPE_CODE, PK_TYPE_NAME } from '../values';
 import { encodeMetaCondition } from './conditions';
@@ -61,19 +61,8 @@ const INT64_MAX = (1n << 63n) - 1n;
 /** Per-call options: a deadline for this call (retries included) and cancellation. */
 export type TimeseriesCallOptions = Pick<CallOptions, 'deadlineMs' | 'signal'>;
 
-/** Where and how to connect; the client builds its own transport from these. */
-export type TimeseriesClientConnection = Pick<
-  TransportOptions,
-  | 'endpoint'
-  | 'instance'
-  | 'credentials'
-  | 'region'
-  | 'signatureVersion'
-  | 'timeoutMs'
-  | 'deadlineMs'
-  | 'retry'
-  | 'onRetry'
->;
+/** Where and how to connect; the client builds its own transport from these (as the wide-table client's). */
+export type TimeseriesClientConnection = ClientConnection;
 
 export type TimeseriesClientOptions = (TimeseriesClientConnection | { readonly transport: Transport }) & {
   /**
@@ -227,19 +216,8 @@ export class TimeseriesClient {
       this.transport = options.transport;
     } else {
       this.ownsTransport = true;
-      const { endpoint, instance, credentials, region, signatureVersion, timeoutMs, deadlineMs, retry, onRetry } =
-        options;
-      this.transport = createTransport({
-        endpoint,
-        instance,
-        credentials,
-        region,
-        signatureVersion,
-        timeoutMs,
-        deadlineMs,
-        retry,
-        onRetry,
-      });
+      const { metaCacheSize: _metaCacheSize, maxRequestBytes: _maxRequestBytes, ...connection } = options;
+      this.transport = createTransport(connection);
     }
   }
 

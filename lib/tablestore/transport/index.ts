@@ -114,6 +114,12 @@ export interface TransportOptions {
   readonly agent?: http.Agent;
 }
 
+/**
+ * What a client takes to build its own transport (the wide-table and time series clients take the same;
+ * `now` stays a transport-level test hook).
+ */
+export type ClientConnection = Omit<TransportOptions, 'now'>;
+
 /** Counters of one transport (diagnostics and test evidence). */
 export interface TransportStats {
   calls: number;
