@@ -7,6 +7,7 @@
  * throws PlainBufferError on anything malformed, so callers can turn it into a 400 instead of crashing.
  * This is the one PlainBuffer decoder of the project (server, wide and time series clients, tests, benches).
  */
+import { ByteWriter } from './byte-writer';
 import { FormatError } from './format-error';
 import { CRC8_TABLE, crc8Byte, crc8Bytes, crc8U32 } from './crc8';
 
@@ -80,20 +81,7 @@ export const VT = {
 
 // ---------------------------------------------------------------------------------------------- writing
 
-class Writer {
-  buf: Buffer;
-  pos = 0;
-  constructor(size = 256) {
-    this.buf = Buffer.allocUnsafe(size);
-  }
-  ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
-    const next = Buffer.allocUnsafe(size);
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-  }
+class Writer extends ByteWriter {
   u8(v: number): void {
     this.ensure(1);
     this.buf[this.pos++] = v;
@@ -147,9 +135,6 @@ class Writer {
     this.buf.writeUInt32LE(v - hi * 0x100000000, this.pos);
     this.buf.writeInt32LE(hi, this.pos + 4);
     this.pos += 8;
-  }
-  result(): Uint8Array {
-    return this.buf.subarray(0, this.pos);
   }
 }
 

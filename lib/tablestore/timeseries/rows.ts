@@ -7,6 +7,7 @@
  * last ':'; the value's own PlainBuffer type gives the field type. Extra PK columns after `_time` are
  * returned as fields, as the SDKs do.
  */
+import { ByteWriter } from '../protocol/byte-writer';
 import { CRC8_TABLE as CRC8, crc8Bytes } from '../protocol/crc8';
 import { FormatError } from '../protocol/format-error';
 import {
@@ -100,18 +101,13 @@ export function encodePointRowsGeneric(points: readonly PointRowInput[]): Uint8A
 
 const utf8 = new TextEncoder();
 
-/** Growable output buffer for the point-row writer. */
-class Out {
-  buf = Buffer.allocUnsafe(4096);
-  len = 0;
-  ensure(n: number): void {
-    if (this.len + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
-    this.buf.copy(next, 0, 0, this.len);
-    this.buf = next;
+/** The point-row writer's buffer, with the CRC-8 of what was written since an offset. */
+class Out extends ByteWriter {
+  constructor() {
+    super(4096);
   }
   crc(crc: number, from: number): number {
-    return crc8Bytes(crc, this.buf, from, this.len);
+    return crc8Bytes(crc, this.buf, from, this.pos);
   }
 }
 
@@ -146,41 +142,41 @@ function writeCell(o: Out, name: CellName, value: TimeseriesFieldValue): number 
   }
   o.ensure(16 + name.bytes.length + valueLen);
   const b = o.buf;
-  b[o.len++] = 0x03; // cell
-  b[o.len++] = 0x04; // cell name
-  o.len = b.writeUInt32LE(name.bytes.length, o.len);
-  b.set(name.bytes, o.len);
-  o.len += name.bytes.length;
-  b[o.len++] = 0x05; // cell value
-  o.len = b.writeUInt32LE(valueLen, o.len);
-  const from = o.len;
+  b[o.pos++] = 0x03; // cell
+  b[o.pos++] = 0x04; // cell name
+  o.pos = b.writeUInt32LE(name.bytes.length, o.pos);
+  b.set(name.bytes, o.pos);
+  o.pos += name.bytes.length;
+  b[o.pos++] = 0x05; // cell value
+  o.pos = b.writeUInt32LE(valueLen, o.pos);
+  const from = o.pos;
   switch (typeof value) {
     case 'bigint':
-      b[o.len++] = 0x00;
-      o.len = b.writeBigInt64LE(BigInt.asIntN(64, value), o.len);
+      b[o.pos++] = 0x00;
+      o.pos = b.writeBigInt64LE(BigInt.asIntN(64, value), o.pos);
       break;
     case 'number':
-      b[o.len++] = 0x01;
-      o.len = b.writeDoubleLE(value, o.len);
+      b[o.pos++] = 0x01;
+      o.pos = b.writeDoubleLE(value, o.pos);
       break;
     case 'boolean':
-      b[o.len++] = 0x02;
-      b[o.len++] = value ? 1 : 0;
+      b[o.pos++] = 0x02;
+      b[o.pos++] = value ? 1 : 0;
       break;
     case 'string':
-      b[o.len++] = 0x03;
-      o.len = b.writeUInt32LE(textLen, o.len);
-      o.len += b.write(value, o.len, textLen, 'utf8');
+      b[o.pos++] = 0x03;
+      o.pos = b.writeUInt32LE(textLen, o.pos);
+      o.pos += b.write(value, o.pos, textLen, 'utf8');
       break;
     default:
-      b[o.len++] = 0x07;
-      o.len = b.writeUInt32LE(payload!.length, o.len);
-      b.set(payload!, o.len);
-      o.len += payload!.length;
+      b[o.pos++] = 0x07;
+      o.pos = b.writeUInt32LE(payload!.length, o.pos);
+      b.set(payload!, o.pos);
+      o.pos += payload!.length;
   }
   const crc = o.crc(name.crc, from);
-  b[o.len++] = 0x0a; // cell checksum
-  b[o.len++] = crc;
+  b[o.pos++] = 0x0a; // cell checksum
+  b[o.pos++] = crc;
   return crc;
 }
 
@@ -194,7 +190,7 @@ export function encodePointRows(points: readonly PointRowInput[]): Uint8Array {
   const names = new Map<string, CellName>();
   const o = new Out();
   o.ensure(4);
-  o.len = o.buf.writeUInt32LE(0x75, 0);
+  o.pos = o.buf.writeUInt32LE(0x75, 0);
   let prefix: Buffer | undefined;
   let prefixCrcs: number[] = [];
   let prefixOf: PointRowInput | undefined;
@@ -216,13 +212,13 @@ export function encodePointRows(points: readonly PointRowInput[]): Uint8Array {
       ];
       for (const c of p.extraKey ?? []) cells.push([c.name, c.value as string | bigint | Uint8Array]);
       prefixCrcs = cells.map(([n, v]) => writeCell(k, cellName(names, n), v));
-      prefix = k.buf.subarray(0, k.len);
+      prefix = k.buf.subarray(0, k.pos);
       prefixOf = p;
     }
     o.ensure(1 + prefix!.length);
-    o.buf[o.len++] = 0x01; // row primary key
-    o.buf.set(prefix!, o.len);
-    o.len += prefix!.length;
+    o.buf[o.pos++] = 0x01; // row primary key
+    o.buf.set(prefix!, o.pos);
+    o.pos += prefix!.length;
     let rowCrc = 0;
     for (const c of prefixCrcs) rowCrc = CRC8[rowCrc ^ c];
     rowCrc = CRC8[rowCrc ^ writeCell(o, cellName(names, TIME_COLUMN), p.time)];
@@ -230,17 +226,17 @@ export function encodePointRows(points: readonly PointRowInput[]): Uint8Array {
       rowCrc = CRC8[rowCrc ^ writeCell(o, cellName(names, c.name), c.value as string | bigint | Uint8Array)];
     if (p.fields.length) {
       o.ensure(1);
-      o.buf[o.len++] = 0x02; // row data
+      o.buf[o.pos++] = 0x02; // row data
       for (const [name, value] of p.fields) {
         rowCrc = CRC8[rowCrc ^ writeCell(o, cellName(names, `${name}:${fieldTypeCode(value)}`), value)];
       }
     }
     rowCrc = CRC8[rowCrc ^ 0]; // no delete marker
     o.ensure(2);
-    o.buf[o.len++] = 0x09; // row checksum
-    o.buf[o.len++] = rowCrc;
+    o.buf[o.pos++] = 0x09; // row checksum
+    o.buf[o.pos++] = rowCrc;
   }
-  return new Uint8Array(o.buf.buffer, o.buf.byteOffset, o.len);
+  return o.result();
 }
 
 /** Turns decoded PlainBuffer rows into points. Throws TimeseriesRowFormatError when a row lacks its key. */

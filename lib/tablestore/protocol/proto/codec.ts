@@ -10,6 +10,7 @@
  * optional fields are absent. A missing required field or malformed bytes throw ProtoDecodeError.
  */
 
+import { ByteWriter } from '../byte-writer';
 import { FormatError } from '../format-error';
 
 /** Wire types of the field kinds (T.*): 0 varint, 2 length-delimited. */
@@ -41,19 +42,7 @@ export class ProtoDecodeError extends FormatError {
 
 // ------------------------------------------------------------------------------------------ encoding
 
-class Writer {
-  buf = Buffer.allocUnsafe(256);
-  pos = 0;
-
-  ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
-    const next = Buffer.allocUnsafe(size);
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-  }
-
+class Writer extends ByteWriter {
   /** An unsigned varint of a non-negative number below 2^53. */
   varint(v: number): void {
     this.ensure(10);
@@ -218,7 +207,7 @@ function writeMessage(w: Writer, d: Descriptors, type: string, value: Record<str
 export function encode(d: Descriptors, type: string, value: object, strict = false): Uint8Array {
   const w = new Writer();
   writeMessage(w, d, type, value as Record<string, unknown>, strict);
-  return w.buf.subarray(0, w.pos);
+  return w.result();
 }
 
 // ------------------------------------------------------------------------------------------ decoding
