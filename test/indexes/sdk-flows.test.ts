@@ -13,6 +13,10 @@ import {
   type SdkBatchRowResult,
 } from '../helpers/tablestore-local';
 import { Sdk, asIndexClient, attrsOf, pkOf, readAll, type IndexSdkClient } from './sdk';
+import { encodeStoredRow } from '../../local/tablestore/handlers/wide/row-codec';
+import { encodeKey } from '../../local/tablestore/handlers/wide/keys';
+import { dataSpace, type WideTableDefinition } from '../../local/tablestore/handlers/wide/table';
+import type { KvWrite } from '../../local/tablestore/persistence/store';
 
 const Long = Sdk.Long;
 const T = 'sdkGlobalTest';
@@ -156,6 +160,49 @@ describe('the samples flow: createTableWithGlobalIndex â†’ getRowByGlobalIndex â
     await put(T, 4, 4, { col1: 7 });
     expect(await summary('noBase', ['col1', 'pk1', 'pk2'])).toEqual(['7 4 4 {}']);
   });
+
+  it('createIndex with base data backfills a table of 200,000 rows in one go', async () => {
+    // More rows than a call's arguments can take: the backfill once overflowed the stack here (HTTP 500).
+    const big = 'sdkBackfillBig';
+    await client.createTable(tableParams(big));
+    const def = {
+      primaryKey: [
+        { name: 'pk1', type: 1 },
+        { name: 'pk2', type: 1 },
+      ],
+    } as unknown as WideTableDefinition;
+    const ts = Date.now();
+    const ROWS = 200_000;
+    for (let from = 0; from < ROWS; from += 20_000) {
+      const batch: KvWrite[] = [];
+      for (let i = from; i < from + 20_000; i++) {
+        batch.push({
+          space: dataSpace(big),
+          key: encodeKey(def, [
+            { name: 'pk1', value: BigInt(i) },
+            { name: 'pk2', value: 0n },
+          ]),
+          value: encodeStoredRow({ rowTs: ts, columns: [{ name: 'col1', versions: [{ ts, value: BigInt(-i) }] }] }),
+        });
+      }
+      await local.server.store.write(batch);
+    }
+    await client.createIndex({
+      mainTableName: big,
+      includeBaseData: true,
+      indexMeta: { name: 'bigByCol1', primaryKey: ['col1'], definedColumn: [] },
+    });
+    const first = await client.getRange({
+      tableName: 'bigByCol1',
+      direction: Sdk.Direction.FORWARD,
+      inclusiveStartPrimaryKey: [{ col1: Sdk.INF_MIN }, { pk1: Sdk.INF_MIN }, { pk2: Sdk.INF_MIN }],
+      exclusiveEndPrimaryKey: [{ col1: Sdk.INF_MAX }, { pk1: Sdk.INF_MAX }, { pk2: Sdk.INF_MAX }],
+      limit: 1,
+    });
+    // The smallest col1 is the last row's: every row made it into the index.
+    expect(pkOf(first.rows![0]).map(String)).toEqual([String(-(ROWS - 1)), String(ROWS - 1), '0']);
+    await client.deleteTable({ tableName: big });
+  }, 60_000);
 
   it('follows UpdateRow (put, delete column, increment), DeleteRow and BatchWriteRow', async () => {
     const pk = (a: number, b: number) => [{ pk1: Long.fromNumber(a) }, { pk2: Long.fromNumber(b) }];

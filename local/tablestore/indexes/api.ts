@@ -90,7 +90,8 @@ const createIndex: ApiHandler = async (ctx, body) => {
     throw errors.quotaExhausted(`Number of tables exceeded the quota of ${MAX_TABLE_SLOTS} per instance.`);
   }
   const writes = maintainer.register(table.name, table.def, [def]);
-  if (req.include_base_data) writes.push(...maintainer.backfill(name));
+  // One push per write: a spread of a large table's backfill would overflow the call stack.
+  if (req.include_base_data) for (const w of maintainer.backfill(name)) writes.push(w);
   await ctx.store.write(writes);
   return EMPTY;
 };
