@@ -5,6 +5,8 @@
  *      through the KvStore (same codecs the handlers use); the index is then built by CreateSearchIndex.
  *   2. Memory per indexed row (heap + external after GC, before vs after building the index).
  *   3. PutRow p50 on a table with one search index vs an identical table without, interleaved (target <= 1.5).
+ *   4. SQL GROUP BY with aggregates over all the indexed rows, answered from the index's documents (the
+ *      aggregate pushdown; a table read would stop at the scan limit): p50 of 5 and rows/s.
  * Every loop is bounded by a count.
  */
 import { encodeColumnValue, encodePrimaryKey, encodeRow } from '../lib/tablestore/protocol/plainbuffer';
@@ -166,6 +168,21 @@ export async function runSearchBench(log: (line: string) => void = console.log):
         note: `${v.toFixed(3)} ms`,
       });
     }
+
+    // 4: SQL GROUP BY + aggregates over every indexed row, answered from the index's documents (aggregate
+    // pushdown, docs/protocol-sql.md §7.1): a table read would stop at the 100,000-row scan limit.
+    const sql = (q: string) => client.call('SQLQuery', encodeMessage('SQLQueryRequest', { query: q, version: 2 }));
+    await sql('CREATE TABLE big (id BIGINT, name MEDIUMTEXT, ratio DOUBLE, score BIGINT, PRIMARY KEY(id))');
+    const groupBy = 'SELECT score, COUNT(*), AVG(ratio), MAX(name) FROM big GROUP BY score ORDER BY score LIMIT 5';
+    const groupMs: number[] = [];
+    for (let i = 0; i < 5; i++) groupMs.push(await timed(() => sql(groupBy)));
+    const groupP50 = p50(groupMs);
+    report({
+      name: `SQL GROUP BY over ${ROWS} search-indexed rows (aggregate pushdown) p50`,
+      value: Math.round(groupP50),
+      unit: 'ms',
+      note: `${Math.round(ROWS / (groupP50 / 1000))} rows/s`,
+    });
 
     // 3: PutRow with and without one search index, interleaved.
     await createTable(client, 'plain');

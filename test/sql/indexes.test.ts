@@ -371,7 +371,7 @@ describe('index selection never changes an answer', () => {
             plans = [];
             const indexed = (await sql(client, query)).rows;
             for (const p of plans) {
-              const key = 'pushdown' in p ? `${p.index}:count` : 'index' in p ? p.index : p.kind;
+              const key = 'pushdown' in p ? `${p.index}:${p.pushdown}` : 'index' in p ? p.index : p.kind;
               used.set(key, (used.get(key) ?? 0) + 1);
             }
             const plain = await direct(query, { indexes: false });
@@ -389,7 +389,7 @@ describe('index selection never changes an answer', () => {
     );
     // The property is only worth something if the indexes were really used. The rarest path (t_by_a) was taken
     // 17–29 times in 150 runs (six runs); the floor leaves room for unlucky seeds without accepting a path never taken.
-    for (const access of ['t_search', 't_search:count', 't_by_a', 't_by_gs', 'pk-range', 'scan'])
+    for (const access of ['t_search', 't_search:count', 't_search:aggregate', 't_by_a', 't_by_gs', 'pk-range', 'scan'])
       expect(used.get(access) ?? 0, access).toBeGreaterThan(2);
   }, 120_000);
 });
@@ -495,6 +495,91 @@ describe('which access path a query takes', () => {
   });
 });
 
+describe('aggregate pushdown only where the documents hold the rows exactly', () => {
+  const ignore = new Sdk.Condition(Sdk.RowExistenceExpectation.IGNORE, null);
+  const write = (id: number, columns: Record<string, unknown> | null) =>
+    client.batchWriteRow({
+      tables: [
+        {
+          tableName: 'agg',
+          rows: [
+            columns === null
+              ? { type: 'DELETE', condition: ignore, primaryKey: [{ id: Long.fromNumber(id) }] }
+              : {
+                  type: 'PUT',
+                  condition: ignore,
+                  primaryKey: [{ id: Long.fromNumber(id) }],
+                  attributeColumns: Object.entries(columns).map(([k, v]) => ({ [k]: v })),
+                },
+          ],
+        },
+      ],
+    });
+  const QUERY = 'SELECT k, COUNT(*), SUM(x), MAX(y) FROM agg GROUP BY k ORDER BY k';
+  /** The plan and the answer through HTTP, and the answer (or error) with index use disabled. */
+  const run = async () => {
+    plans = [];
+    // The SDK and the engine word errors differently: compare what failed.
+    const failure = (e: Error) => (/Type mismatch/.test(e.message) ? 'type mismatch' : e.message);
+    const indexed = await sql(client, QUERY).then((r) => show(r.rows), failure);
+    const plain = await direct(QUERY, { indexes: false }).then(show, failure);
+    return { plan: plans.map((p) => ('pushdown' in p ? p.pushdown : p.kind)), indexed, plain };
+  };
+
+  beforeAll(async () => {
+    await client.createTable({
+      tableMeta: { tableName: 'agg', primaryKey: [{ name: 'id', type: Sdk.PrimaryKeyType.INTEGER }] },
+      reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
+      tableOptions: { timeToLive: -1, maxVersions: 1 },
+    });
+    await sql(client, 'CREATE TABLE agg (id BIGINT, k VARCHAR(1024), x DOUBLE, y BIGINT, PRIMARY KEY(id))');
+    await asSearch(client).createSearchIndex({
+      tableName: 'agg',
+      indexName: 'agg_search',
+      schema: {
+        fieldSchemas: [
+          { fieldName: 'k', fieldType: FT.KEYWORD, index: true, enableSortAndAgg: true },
+          { fieldName: 'x', fieldType: FT.DOUBLE, index: true, enableSortAndAgg: true },
+          { fieldName: 'y', fieldType: FT.LONG, index: true, enableSortAndAgg: true },
+        ],
+      },
+    });
+    for (let id = 0; id < 6; id++) await write(id, { k: id % 2 ? 'odd' : 'even', x: id + 0.5, y: Long.fromNumber(id) });
+  });
+
+  it('reads the documents while they hold every value as the row does, the rows as soon as one does not', async () => {
+    const exact = await run();
+    expect(exact.plan).toEqual(['aggregate']);
+    expect(exact.indexed).toEqual(exact.plain);
+    expect(exact.indexed).toEqual(
+      show([
+        ['even', 3n, 7.5, 4n],
+        ['odd', 3n, 10.5, 5n],
+      ]),
+    );
+    // Each of these a document cannot hold as the row does: the rows are read (a scan), with the same answer
+    // or the same error; replacing or deleting the row makes the documents exact again.
+    const inexact: Record<string, unknown>[] = [
+      { k: 'odd', x: Number.NaN }, // dropped: a DOUBLE field leaves NaN out
+      { k: 'odd', y: Long.fromString('9007199254740993') }, // rounded: 2^53 + 1 as a float64
+      { k: 'odd', x: 'text' }, // another type than the mapping's: the scan's type-mismatch error
+    ];
+    for (const columns of inexact) {
+      await write(9, columns);
+      const r = await run();
+      expect(r.plan, JSON.stringify(Object.keys(columns))).toEqual(['scan']);
+      expect(r.indexed).toEqual(r.plain);
+      await write(9, { k: 'odd', x: 1.5 });
+      expect((await run()).plan).toEqual(['aggregate']);
+      await write(9, columns);
+      await write(9, null);
+      const again = await run();
+      expect(again.plan).toEqual(['aggregate']);
+      expect(again.indexed).toEqual(exact.indexed);
+    }
+  });
+});
+
 describe('a selective query on an indexed column over a table larger than the scan limit', () => {
   const ROWS = MAX_SCAN_ROWS + 500;
   beforeAll(async () => {
@@ -544,7 +629,11 @@ describe('a selective query on an indexed column over a table larger than the sc
     expect((await sql(client, 'SELECT id, w FROM big WHERE v = 77777')).rows).toEqual([[77777n, 27777n]]);
     expect(plans).toEqual([{ table: 'big', kind: 'secondary-index', index: 'big_by_v', matched: 1 }]);
     plans = [];
-    expect((await sql(client, 'SELECT COUNT(*), MIN(id) FROM big WHERE w = 3')).rows).toEqual([[3n, 3n]]);
+    expect((await sql(client, 'SELECT id, w FROM big WHERE w = 3 ORDER BY id DESC')).rows).toEqual([
+      [100003n, 3n],
+      [50003n, 3n],
+      [3n, 3n],
+    ]);
     expect(plans).toEqual([{ table: 'big', kind: 'search-index', index: 'big_search' }]);
     await expect(direct('SELECT id, w FROM big WHERE v = 77777', { indexes: false })).rejects.toThrow(
       /scans more than 100000 rows/,
@@ -560,8 +649,37 @@ describe('a selective query on an indexed column over a table larger than the sc
       { table: 'big', kind: 'search-index', index: 'big_search', pushdown: 'count' },
     ]);
     await expect(direct('SELECT COUNT(*) FROM big', { indexes: false })).rejects.toThrow(/scans more than/);
-    // id is not a search field of a condition the index can answer exactly: rows are read (and too many).
-    await expect(sql(client, 'SELECT COUNT(*) FROM big WHERE w >= 0 AND id <> 5')).rejects.toThrow(/scans more than/);
+    // `id <> 5` is no lookup, so the index cannot count exactly: the aggregate pushdown below answers instead.
+    plans = [];
+    expect((await sql(client, 'SELECT COUNT(*) FROM big WHERE w >= 0 AND id <> 5')).rows).toEqual([[BigInt(ROWS - 1)]]);
+    expect(plans).toEqual([{ table: 'big', kind: 'search-index', index: 'big_search', pushdown: 'aggregate' }]);
+  });
+
+  it('aggregates and groups every row through the search index documents (aggregate pushdown)', async () => {
+    // w = i % 50,000 for i < 100,500: each w below 500 three times, the others twice.
+    const sum = 2n * ((49_999n * 50_000n) / 2n) + (499n * 500n) / 2n;
+    const queries: [string, unknown[][]][] = [
+      [
+        'SELECT COUNT(*), SUM(w), MIN(w), MAX(w), AVG(w), COUNT(DISTINCT w) FROM big',
+        [[BigInt(ROWS), sum, 0n, 49_999n, Number(sum) / ROWS, 50_000n]],
+      ],
+      [
+        'SELECT w, COUNT(*) AS c, MAX(id) FROM big GROUP BY w HAVING c = 3 ORDER BY w DESC LIMIT 2',
+        [
+          [499n, 3n, 100_499n],
+          [498n, 3n, 100_498n],
+        ],
+      ],
+      ['SELECT COUNT(*) FROM big WHERE w % 1000 = 7 AND id <> 7', [[100n]]],
+    ];
+    for (const [query, rows] of queries) {
+      plans = [];
+      expect((await sql(client, query)).rows, query).toEqual(rows);
+      expect(plans, query).toEqual([
+        { table: 'big', kind: 'search-index', index: 'big_search', pushdown: 'aggregate' },
+      ]);
+      await expect(direct(query, { indexes: false }), query).rejects.toThrow(/scans more than/);
+    }
   });
 
   it('falls back to the key range when an index would hand over more rows than the scan limit', async () => {

@@ -30,7 +30,7 @@ import {
   type SearchRequestMsg,
 } from './proto';
 import { compileQuery } from './query';
-import { fieldValues, type FieldValue, type IndexDefinition } from './schema';
+import { fieldValues, holdsExactly, type FieldValue, type IndexDefinition } from './schema';
 import { SearchIndex, type Doc } from './search-index';
 import type { SortSpec } from './sort-spec';
 
@@ -180,13 +180,15 @@ export class SearchEngine implements KvObserver {
     if (plan.readsKey) pk = new Map(decodeKey(plan.tableDef!, keyBytes).map((c) => [c.name, c.value]));
     for (const index of plan.indexes) {
       const values = new Map<string, FieldValue[]>();
+      let inexact: string[] | undefined;
       for (const f of index.def.fields) {
         const v = (pk?.get(f.name) as ColumnValue | undefined) ?? cells.values.get(f.name);
         if (v === undefined) continue;
         const vs = fieldValues(f, v);
         if (vs.length > 0) values.set(f.name, vs);
+        if (!holdsExactly(f, v, vs)) (inexact ??= []).push(f.name);
       }
-      index.put(key, values, cells.ts);
+      index.put(key, values, cells.ts, inexact);
     }
   }
 

@@ -262,6 +262,29 @@ function scalar(field: IndexField, v: unknown): FieldValue | undefined {
   return undefined;
 }
 
+/**
+ * Whether a document's values of a field are the row's column value itself: one scalar of the column's own
+ * type, neither dropped (NaN, a value of another type) nor rounded (a LONG beyond ±2^53 held as a float64).
+ * Where every document of an index holds a field exactly, the documents can stand in for the rows (the SQL
+ * engine's aggregate pushdown, docs/protocol-sql.md §7.1).
+ */
+export function holdsExactly(field: IndexField, value: ColumnValue, indexed: readonly FieldValue[]): boolean {
+  if (field.isArray || indexed.length !== 1) return false;
+  const d = indexed[0];
+  switch (field.type) {
+    case FieldType.LONG:
+      return typeof value === 'bigint' && typeof d === 'number' && Number.isSafeInteger(d) && BigInt(d) === value;
+    case FieldType.DOUBLE:
+      return typeof value === 'number' && Object.is(d, value);
+    case FieldType.KEYWORD:
+      return typeof value === 'string' && d === value;
+    case FieldType.BOOLEAN:
+      return typeof value === 'boolean' && d === value;
+    default:
+      return false;
+  }
+}
+
 function jsonValues(field: IndexField, raw: unknown): FieldValue[] {
   const items = Array.isArray(raw) ? raw : [raw];
   const out: FieldValue[] = [];

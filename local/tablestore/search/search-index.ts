@@ -48,6 +48,8 @@ export interface Doc {
   readonly values: ReadonlyMap<string, readonly FieldValue[]>;
   /** Newest cell timestamp of the row (ms), for the index TTL. */
   readonly ts: number;
+  /** Fields whose values here are not exactly the row's column value (schema.ts `holdsExactly`). */
+  readonly inexact?: readonly string[] | undefined;
 }
 
 function termOf(field: IndexField, v: FieldValue): string | undefined {
@@ -72,6 +74,8 @@ export class SearchIndex {
   readonly numeric = new Map<string, NumericTree>();
   /** field → BM25 statistics (same fields as `terms`). */
   private readonly stats = new Map<string, FieldStats>();
+  /** field → documents whose value of it is not exactly the row's (see Doc.inexact). */
+  private readonly inexact = new Map<string, number>();
   size = 0;
 
   constructor(public def: IndexDefinition) {
@@ -95,6 +99,15 @@ export class SearchIndex {
   docFreq(field: string, term: string): number {
     const p = this.terms.get(field)?.get(term);
     return p === undefined ? 0 : typeof p === 'number' ? 1 : p.size;
+  }
+
+  /** Documents whose value of `field` is not exactly their row's column value; 0: every document holds it. */
+  inexactDocs(field: string): number {
+    return this.inexact.get(field) ?? 0;
+  }
+
+  private countInexact(doc: Doc, sign: number): void {
+    for (const f of doc.inexact ?? []) this.inexact.set(f, (this.inexact.get(f) ?? 0) + sign);
   }
 
   docByKey(key: string): Doc | undefined {
@@ -137,27 +150,30 @@ export class SearchIndex {
     }
   }
 
-  /** Adds or replaces the document of a row. */
-  put(key: string, values: ReadonlyMap<string, readonly FieldValue[]>, ts: number): void {
+  /** Adds or replaces the document of a row; `inexact` names the fields it does not hold exactly. */
+  put(key: string, values: ReadonlyMap<string, readonly FieldValue[]>, ts: number, inexact?: readonly string[]): void {
     const old = this.byKey.get(key);
     let id: number;
     if (old !== undefined) {
       this.postings(this.docs[old]!, false);
+      this.countInexact(this.docs[old]!, -1);
       id = old;
     } else {
       id = this.freeIds.pop() ?? this.docs.length;
       this.byKey.set(key, id);
       this.size++;
     }
-    const doc: Doc = { id, key, values, ts };
+    const doc: Doc = inexact ? { id, key, values, ts, inexact } : { id, key, values, ts };
     this.docs[id] = doc;
     this.postings(doc, true);
+    this.countInexact(doc, 1);
   }
 
   remove(key: string): void {
     const id = this.byKey.get(key);
     if (id === undefined) return;
     this.postings(this.docs[id]!, false);
+    this.countInexact(this.docs[id]!, -1);
     this.docs[id] = undefined;
     this.byKey.delete(key);
     this.freeIds.push(id);
@@ -169,6 +185,7 @@ export class SearchIndex {
     this.byKey.clear();
     this.freeIds.length = 0;
     this.size = 0;
+    this.inexact.clear();
     for (const m of this.terms.values()) m.clear();
     for (const st of this.stats.values()) {
       st.docs = 0;

@@ -12,8 +12,8 @@ import { findIndexMaintainer, skippedSpace } from '../indexes/maintainer';
 import type { KvStore } from '../persistence/store';
 import { findSearchEngine } from '../search/engine';
 import { FieldType } from '../search/proto';
-import { addIds, type SearchIndex } from '../search/search-index';
-import { literalValue } from './expr';
+import { addIds, type Doc, type SearchIndex } from '../search/search-index';
+import { literalValue, type Row } from './expr';
 import type { MappedColumn, SqlTable } from './mapping';
 import type { AccessPlan, SqlEngineOptions } from './options';
 import type { AstNode } from './parse';
@@ -150,6 +150,79 @@ export function countThroughSearch(q: AccessQuery): PushedCount | undefined {
   return undefined;
 }
 
+export interface PushedRows {
+  /** The rows, primary-key order: in the layout a scan yields (key columns NULL unless asked for). */
+  readonly rows: readonly Row[];
+  readonly plan: AccessPlan;
+  readonly index: string;
+  /** Bytes of the doc keys read (consumed capacity of the search index). */
+  readonly bytes: number;
+}
+
+/**
+ * The rows of a grouped query (GROUP BY or aggregates over one table) taken from a search index's documents
+ * instead of the table: the service's aggregate pushdown (docs/protocol-sql.md §7.1). Only where documents
+ * stand in for rows exactly: a table without TTL (every stored row is live and has one document), an index
+ * holding every column the query names as a scalar field of the column's own type, and no document holding
+ * one of them inexactly (a value dropped or rounded, SearchIndex.inexactDocs). WHERE narrows through the index
+ * where it can and is still evaluated on every row by the caller. The rows come in primary-key order, as a
+ * scan yields them, so groups, sums and first-seen order are a scan's. No table row is read, so the scan
+ * limit does not apply. Undefined when no index qualifies; the caller then reads rows as usual.
+ */
+export function rowsThroughSearch(q: AccessQuery, keyColumns: boolean): PushedRows | undefined {
+  const { table } = q;
+  if (table.kind !== 'wide' || q.options?.indexes === false || table.def.options.timeToLive !== -1) return undefined;
+  const engine = findSearchEngine(q.store);
+  if (!engine) return undefined;
+  const pkCount = table.def.primaryKey.length;
+  const pk = new Set(table.def.primaryKey.map((c) => c.name));
+  const attributes = [...q.referenced].filter((name) => !pk.has(name));
+  for (const index of engine.indexesOf(table.source)) {
+    if (q.allowed && !q.allowed.has(index.def.name)) continue;
+    const slots: { at: number; name: string; long: boolean }[] = [];
+    for (const name of attributes) {
+      const at = table.columns.findIndex((c) => c.name === name);
+      const field = index.def.fields.find((f) => f.name === name);
+      if (at < 0 || !field || field.isArray || EXACT_FIELD_FOR[table.columns[at].type] !== field.type) break;
+      if (index.inexactDocs(name) !== 0) break;
+      slots.push({ at, name, long: field.type === FieldType.LONG });
+    }
+    if (slots.length !== attributes.length) continue;
+    const column = (ref: AstNode): MappedColumn | undefined =>
+      ref.type === 'column_ref' && q.refersTo(ref) ? table.columns.find((c) => c.name === columnName(ref)) : undefined;
+    const ids = q.where ? candidates(index, q.where, column)?.ids : undefined;
+    const docs: Doc[] = [];
+    if (ids) {
+      for (const id of ids) {
+        const doc = index.docs[id];
+        if (doc) docs.push(doc);
+      }
+    } else {
+      for (const doc of index.allDocs()) docs.push(doc);
+    }
+    // Latin-1 keys compare as their bytes: primary-key order.
+    docs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const width = table.columns.length;
+    let bytes = 0;
+    const rows = docs.map((doc) => {
+      bytes += doc.key.length;
+      const row: Row = new Array<SqlValue>(width).fill(null);
+      if (keyColumns) {
+        const cells = decodeKey(table.def, Buffer.from(doc.key, 'latin1'));
+        for (let i = 0; i < pkCount; i++) row[i] = cells[i].value as SqlValue;
+      }
+      for (const s of slots) {
+        const v = doc.values.get(s.name)?.[0];
+        if (v !== undefined) row[s.at] = s.long ? BigInt(v as number) : (v as SqlValue);
+      }
+      return row;
+    });
+    const plan: AccessPlan = { table: table.name, kind: 'search-index', index: index.def.name, pushdown: 'aggregate' };
+    return { rows, plan, index: index.def.name, bytes };
+  }
+  return undefined;
+}
+
 /**
  * Search field type that holds every value of a column of this SQL type, one value per row. Not DOUBLE: a
  * DOUBLE field leaves NaN and the infinities out (docs/protocol-search.md §2), which SQL still compares.
@@ -159,6 +232,9 @@ const FIELD_FOR: Record<number, number> = {
   [SqlType.STRING]: FieldType.KEYWORD,
   [SqlType.BOOLEAN]: FieldType.BOOLEAN,
 };
+
+/** The search field type whose documents hold a column of this SQL type as the row does (holdsExactly). */
+const EXACT_FIELD_FOR: Record<number, number> = { ...FIELD_FOR, [SqlType.DOUBLE]: FieldType.DOUBLE };
 
 const FLIP: Record<string, string> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=', '=': '=' };
 

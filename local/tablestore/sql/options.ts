@@ -10,8 +10,11 @@ export type AccessPlan =
       readonly table: string;
       readonly kind: 'search-index';
       readonly index: string;
-      /** 'count': COUNT(*) answered by the index alone, no row read. */
-      readonly pushdown?: 'count';
+      /**
+       * 'count': COUNT(*) answered by the index alone, no row read; 'aggregate': a grouped query's rows taken
+       * from the index's documents, no table row read (docs/protocol-sql.md §7.1).
+       */
+      readonly pushdown?: 'count' | 'aggregate';
     };
 
 export interface SqlEngineOptions {

@@ -13,7 +13,7 @@ import type { AstNode } from './parse';
 import { columnName, sqlParser } from './parse';
 import { keyColumns } from './plan';
 import { capacityUnits } from '../handlers/wide/capacity';
-import { countThroughSearch, indexNames } from './access';
+import { countThroughSearch, indexNames, rowsThroughSearch } from './access';
 import type { SqlEngineOptions } from './options';
 import { FromReader, resolveFrom, type FromClause } from './sources';
 import { compareNullable, describeValue, sqlError, SqlType, typeOfValue, valueKey, type SqlValue } from './values';
@@ -272,6 +272,24 @@ export function runSelect(ast: AstNode, env: SelectEnv): SelectResult {
     }
   }
 
+  // --- a grouped query over one table: a search index's documents may stand in for the rows (§7.1)
+  const pushed =
+    table && grouped
+      ? rowsThroughSearch(
+          {
+            store: env.store,
+            table,
+            where: (ast.where as AstNode | null) ?? null,
+            refersTo,
+            referenced: referencedColumns(ast, items, from, 0),
+            options: env.options,
+            allowed,
+          },
+          namesKeyColumn(ast, items, table),
+        )
+      : undefined;
+  if (pushed) env.options?.onPlan?.(pushed.plan);
+
   // --- plan the scan
   const reader = new FromReader(
     from,
@@ -283,7 +301,7 @@ export function runSelect(ast: AstNode, env: SelectEnv): SelectResult {
     env.options,
     allowed,
   );
-  let range = table ? reader.range(0) : 'empty';
+  let range = table && !pushed ? reader.range(0) : 'empty';
   const positional = (e: AstNode): number | undefined => {
     const v = literalValue(e);
     if (typeof v !== 'bigint') return undefined;
@@ -313,7 +331,7 @@ export function runSelect(ast: AstNode, env: SelectEnv): SelectResult {
       yield [];
       return;
     }
-    for (const row of table ? reader.scan(0, range) : reader.joined()) {
+    for (const row of pushed ? pushed.rows : table ? reader.scan(0, range) : reader.joined()) {
       if (where && truth(where(row)) !== true) continue;
       yield row;
     }
@@ -468,7 +486,9 @@ export function runSelect(ast: AstNode, env: SelectEnv): SelectResult {
   return {
     columns: resultColumns,
     rowCount: page.length,
-    consumed: reader.consumed(),
+    consumed: pushed
+      ? [{ table: table!.source, read: capacityUnits(pushed.bytes), index: pushed.index }]
+      : reader.consumed(),
   };
 }
 
