@@ -716,6 +716,23 @@ describe('SearchClient index management', () => {
   });
 });
 
+describe('large array fields', () => {
+  it('sorts by an array field of 200,000 values (min and max mode) without overflowing the stack', async () => {
+    await wide.createTable({ table: 'bigarr', primaryKey: [{ name: 'id', type: 'INTEGER' }] });
+    await search.createSearchIndex('bigarr', 'a', { fields: [{ name: 'arr', type: 'LONG', array: true }] });
+    const many = Array.from({ length: 200_000 }, (_, i) => (i * 7919) % 200_000);
+    await wide.putRow({ table: 'bigarr', primaryKey: { id: 1 }, columns: { arr: JSON.stringify(many) } });
+    await wide.putRow({ table: 'bigarr', primaryKey: { id: 2 }, columns: { arr: JSON.stringify([-5, 300_000]) } });
+    const ids = async (order: 'asc' | 'desc', mode: 'min' | 'max') =>
+      (await search.search('bigarr', 'a', { sort: [{ field: 'arr', order, mode }] })).rows.map((r) =>
+        Number(r.primaryKey.id),
+      );
+    expect(await ids('asc', 'min')).toEqual([2, 1]); // -5 < 0
+    expect(await ids('asc', 'max')).toEqual([1, 2]); // 199,999 < 300,000
+    await wide.deleteTable('bigarr');
+  }, 60_000);
+});
+
 describe('parallelScan', () => {
   it('yields every row exactly once across several splits, sequentially or concurrently, with a query', async () => {
     const table = 'scan';

@@ -33,7 +33,10 @@ export function withTieBreak(spec: SortSpec): SortSpec {
 function reduce(values: readonly number[], mode: SortMode | undefined, order: 1 | -1): number {
   const m = mode ?? (order === 1 ? 'min' : 'max');
   if (m === 'avg') return values.reduce((a, b) => a + b, 0) / values.length;
-  return m === 'min' ? Math.min(...values) : Math.max(...values);
+  // A loop, not Math.min(...values): an array column may hold more values than a call takes arguments.
+  let best = m === 'min' ? Infinity : -Infinity;
+  for (const v of values) best = m === 'min' ? Math.min(best, v) : Math.max(best, v);
+  return best;
 }
 
 function fieldKey(index: SearchIndex, doc: Doc, s: Extract<Sorter, { kind: 'field' }>): KeyPart {
