@@ -213,3 +213,20 @@ it('rejects malformed request bytes and payload versions cleanly', async () => {
   const e = await sdkError(sql(client, 'select * from test_table where col_keyword = 1'));
   expect(e.code).toBe('OTSParameterInvalid');
 });
+
+it('answers long machine-made expressions, and a 400 (not an internal error) past the nesting limit', async () => {
+  const or = (n: number) =>
+    `select count(*) from test_table where ${Array.from({ length: n }, (_, i) => `pk1 = 'k${i}'`).join(' or ')}`;
+  // 1,400 terms nest just under MAX_SYNTAX_DEPTH (local/tablestore/sql/parse.ts) and are answered.
+  expect((await sql(client, or(1400))).rows).toEqual([[5n]]);
+  for (const query of [
+    or(5000),
+    `select ${Array.from({ length: 20_000 }, () => '1').join(' + ')} from test_table`,
+    `select * from test_table where ${Array.from({ length: 3000 }, (_, i) => `not col_long = ${i}`).join(' and ')}`,
+  ]) {
+    const res = await rawCall(local, 'SQLQuery', encodeMessage('SQLQueryRequest', { query, version: 2 }));
+    expect(res.status).toBe(400);
+    expect(res.body.toString('latin1')).toContain('nests more than 1500 levels deep');
+  }
+  expect((await sql(client, 'select count(*) from test_table')).rows).toEqual([[5n]]);
+}, 60_000);

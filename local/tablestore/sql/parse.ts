@@ -164,6 +164,29 @@ function columnDef(def: { column: unknown; definition: { dataType: string; lengt
   };
 }
 
+/**
+ * How deeply a statement's syntax tree may nest. The planner and the compiled expressions walk it
+ * recursively, so a machine-made `a = 1 OR a = 2 OR …` of a few thousand terms would otherwise overflow
+ * the stack (an internal error instead of an answer). 1,500 levels take an OR of about 1,500 terms; longer
+ * lists of values fit in `IN (…)`, which does not nest.
+ */
+export const MAX_SYNTAX_DEPTH = 1500;
+
+/** The syntax tree's depth, found without recursion (the tree may be deep enough to overflow the stack). */
+function syntaxDepth(root: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (depth > deepest) deepest = depth;
+    if (deepest > MAX_SYNTAX_DEPTH) return deepest;
+    if (node === null || typeof node !== 'object') continue;
+    for (const child of Array.isArray(node) ? node : Object.values(node))
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 /** Parses one statement; throws OTSParameterInvalid for syntax errors and statements Tablestore does not serve. */
 export function parseStatement(query: string): Statement {
   if (typeof query !== 'string' || query.trim() === '') throw sqlError('The SQL query is empty.');
@@ -174,6 +197,8 @@ export function parseStatement(query: string): Statement {
   } catch (err) {
     throw syntaxError(err);
   }
+  if (syntaxDepth(parsed) > MAX_SYNTAX_DEPTH)
+    throw sqlError(`The SQL statement nests more than ${MAX_SYNTAX_DEPTH} levels deep; use IN (…) for long lists.`);
   const list = (Array.isArray(parsed) ? parsed : [parsed]).filter(
     (s) => s && typeof (s as { type?: unknown }).type === 'string',
   );
