@@ -5,6 +5,7 @@ import type { HttpRequest } from '../fc/types';
 import type { JsonValue } from './lossless';
 import type { Route, RouteDeps } from './routes';
 import { eventValidator } from './validators';
+import { treeDepth } from '../tablestore/tree-depth';
 
 /** The id of a route's request validator (validators.ts, validator-schemas.ts). */
 export const routeValidatorId = (route: Route): string => `route:${route.method} ${route.path}`;
@@ -27,6 +28,12 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 /** application/json or a +json type, optionally with a UTF-8 charset (JSON has no other encoding, RFC 8259 §8.1). */
 const JSON_TYPE = /^application\/(?:json|[\w.+-]+\+json)\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
+
+/**
+ * How deeply a JSON body may nest: far above what any route accepts (search queries nest at most 32 levels
+ * of a few JSON levels each, aggregations 8), far below what overflows a recursive walk.
+ */
+export const MAX_BODY_DEPTH = 256;
 
 /**
  * The JSON body of a request to a route that declares one: 400 when it is absent or not JSON (naming the
@@ -58,11 +65,17 @@ export function readJsonBody(request: HttpRequest): unknown {
   } catch {
     throw new ApiError(400, 'InvalidBody', 'the request body is not valid UTF-8');
   }
+  let body: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    body = JSON.parse(text) as unknown;
   } catch {
     throw new ApiError(400, 'InvalidBody', 'the request body is not valid JSON');
   }
+  // Routes walk bodies recursively (validation, the page token's canonical form, the search encoders): a
+  // body nested deeper than any request needs is refused here, before a walk could overflow the stack.
+  if (treeDepth(body, MAX_BODY_DEPTH) > MAX_BODY_DEPTH)
+    throw new ApiError(400, 'InvalidBody', `the request body nests deeper than ${MAX_BODY_DEPTH} levels`);
+  return body;
 }
 
 type Inner = (event: ValidatedEvent, context: object) => Promise<JsonValue>;

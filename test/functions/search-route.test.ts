@@ -14,6 +14,7 @@ import { createLogger } from '../../lib/fc/logger';
 import { SearchClient } from '../../lib/tablestore/search/client';
 import type { Query, Sort } from '../../lib/tablestore/search/query';
 import type { Row } from '../../lib/tablestore/wide';
+import { MAX_BODY_DEPTH } from '../../lib/api/router';
 import { httpEvent, memoryStream } from './fc-event';
 import { startFixture, type Fixture } from './fixture';
 
@@ -439,6 +440,23 @@ describe('hostile input', () => {
     return b;
   });
   const named = (m: string) => /request body|query parameter '|Tablestore rejected the search: /.test(m);
+
+  it('refuses bodies nested deeper than any request needs with a 400, before anything walks them', async () => {
+    // A bool query 32 levels deep (the encoder's limit) is 4 JSON levels a level: still a query, answered.
+    let query: Body = { matchAll: {} };
+    for (let i = 0; i < 32; i++) query = { bool: { must: [query] } };
+    expect((await post({ index: 'idx', query })).status).toBe(200);
+    // Deeper JSON once overflowed the stack of the page token's canonical form (a 500).
+    for (const body of [
+      `{"index":"idx","query":${'['.repeat(30_000)}${']'.repeat(30_000)}}`,
+      `{"index":"idx","query":${'{"bool":{"must":['.repeat(1000)}{"matchAll":{}}${']}}'.repeat(1000)}}`,
+    ]) {
+      const res = await post(body);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('InvalidBody');
+      expect(res.body.error.message).toContain(`nests deeper than ${MAX_BODY_DEPTH} levels`);
+    }
+  });
 
   it('3,000 hostile bodies: never a 5xx; every 400 names the part', async () => {
     const statuses = new Map<number, number>();

@@ -10,6 +10,7 @@
  * `USE INDEX (…)` after a table name (blanked and read here; docs/protocol-sql.md §7).
  */
 import nodeSqlParser from 'node-sql-parser/build/mysql.js';
+import { treeDepth } from '../../../lib/tablestore/tree-depth';
 import { sqlError } from './values';
 
 // The MySQL-only build (a tenth of the all-dialects bundle, so servers start fast). It is CommonJS; under
@@ -172,21 +173,6 @@ function columnDef(def: { column: unknown; definition: { dataType: string; lengt
  */
 export const MAX_SYNTAX_DEPTH = 1500;
 
-/** The syntax tree's depth, found without recursion (the tree may be deep enough to overflow the stack). */
-function syntaxDepth(root: unknown): number {
-  let deepest = 0;
-  const stack: [unknown, number][] = [[root, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (depth > deepest) deepest = depth;
-    if (deepest > MAX_SYNTAX_DEPTH) return deepest;
-    if (node === null || typeof node !== 'object') continue;
-    for (const child of Array.isArray(node) ? node : Object.values(node))
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
-  }
-  return deepest;
-}
-
 /** Parses one statement; throws OTSParameterInvalid for syntax errors and statements Tablestore does not serve. */
 export function parseStatement(query: string): Statement {
   if (typeof query !== 'string' || query.trim() === '') throw sqlError('The SQL query is empty.');
@@ -197,7 +183,7 @@ export function parseStatement(query: string): Statement {
   } catch (err) {
     throw syntaxError(err);
   }
-  if (syntaxDepth(parsed) > MAX_SYNTAX_DEPTH)
+  if (treeDepth(parsed, MAX_SYNTAX_DEPTH) > MAX_SYNTAX_DEPTH)
     throw sqlError(`The SQL statement nests more than ${MAX_SYNTAX_DEPTH} levels deep; use IN (…) for long lists.`);
   const list = (Array.isArray(parsed) ? parsed : [parsed]).filter(
     (s) => s && typeof (s as { type?: unknown }).type === 'string',
