@@ -12,6 +12,7 @@ import type { FieldValue, IndexField, TextValue } from './schema';
 import { notSupported } from './schema';
 import { addIds, asSet, type Posting, type SearchIndex } from './search-index';
 import { findField, variantFor } from './sort-spec';
+import { wildcardMatcher } from '../pattern-match';
 
 export type Values = ReadonlyMap<string, readonly FieldValue[]>;
 
@@ -209,12 +210,6 @@ function termPredicateQuery(
     throw invalid(`${what} applies to KEYWORD and TEXT fields, not to field ${f.name}.`);
   const test = (doc: Values): boolean => termsOf(f, doc.get(r.key) ?? []).some(accept);
   return { test, score: () => weight, candidates: termScan(scope, r, accept) };
-}
-
-function wildcardRegex(pattern: string): RegExp {
-  let re = '';
-  for (const ch of pattern) re += ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`^${re}$`, 'su');
 }
 
 function analyzerOf(f: IndexField): AnalyzerSpec {
@@ -479,8 +474,8 @@ function compileIn(scope: Scope, msg: QueryMsg | undefined, depth: number): Comp
     }
     case QueryType.WILDCARD: {
       const q = decodeSearch<{ field_name?: string; value?: string; weight?: number }>('WildcardQuery', bytes);
-      const re = wildcardRegex(q.value ?? '');
-      return termPredicateQuery(scope, resolve(scope, q.field_name), (t) => re.test(t), 'WildcardQuery', q.weight ?? 1);
+      const match = wildcardMatcher(q.value ?? '');
+      return termPredicateQuery(scope, resolve(scope, q.field_name), match, 'WildcardQuery', q.weight ?? 1);
     }
     case QueryType.EXISTS: {
       const q = decodeSearch<{ field_name?: string }>('ExistsQuery', bytes);

@@ -8,6 +8,7 @@ import type { AstNode } from './parse';
 import { columnName } from './parse';
 import { callFunction, isKnownFunction } from './functions';
 import { compareValues, describeValue, sqlError, type SqlValue } from './values';
+import { likeMatcher } from '../pattern-match';
 
 export type Row = SqlValue[];
 export type Compiled = (row: Row) => SqlValue;
@@ -88,19 +89,6 @@ export function arithmetic(op: string, a: SqlValue, b: SqlValue): SqlValue {
     default:
       return q === 0 ? null : p % q;
   }
-}
-
-/** SQL LIKE: % any run, _ one character, backslash escapes; case-sensitive. */
-export function likeRegExp(pattern: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '\\' && i + 1 < pattern.length) re += pattern[++i].replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    else if (c === '%') re += '[\\s\\S]*';
-    else if (c === '_') re += '[\\s\\S]';
-    else re += c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`, 'u');
 }
 
 function equalOrNull(a: SqlValue, b: SqlValue): boolean | null {
@@ -419,7 +407,7 @@ function compileBinary(node: AstNode, scope: CompileScope): Compiled {
     case 'NOT LIKE': {
       const negate = op === 'NOT LIKE';
       const constant = literalValue(rightNode);
-      const fixed = typeof constant === 'string' ? likeRegExp(constant) : undefined;
+      const fixed = typeof constant === 'string' ? likeMatcher(constant) : undefined;
       const right = compile(rightNode, scope);
       return (row) => {
         const v = left(row);
@@ -430,7 +418,7 @@ function compileBinary(node: AstNode, scope: CompileScope): Compiled {
             `Type mismatch: LIKE applies to strings, not ${describeValue(typeof v !== 'string' ? v : p)}.`,
           );
         }
-        const hit = (fixed ?? likeRegExp(p as string)).test(v);
+        const hit = (fixed ?? likeMatcher(p as string))(v);
         return negate ? !hit : hit;
       };
     }
