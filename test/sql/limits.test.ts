@@ -17,6 +17,7 @@ import type { WideTableDefinition } from '../../local/tablestore/handlers/wide/t
 import { dataSpace } from '../../local/tablestore/handlers/wide/table';
 import type { KvWrite } from '../../local/tablestore/persistence/store';
 import { MAX_SCAN_ROWS } from '../../local/tablestore/sql/scan';
+import { MAX_JOIN_PAIRS, MAX_JOIN_ROWS } from '../../local/tablestore/sql/sources';
 import { sql } from './helpers';
 
 let local: LocalTablestoreHandle;
@@ -85,4 +86,22 @@ it('fails a query that must read more than the scan limit, serves narrower ones'
       .reverse()
       .map((i) => [99n, BigInt(i)]),
   );
+}, 60_000);
+
+it('refuses a join whose product would exhaust memory or time, answers one within the limits', async () => {
+  // g = 1 and g = 2 hold 1,001 rows each (n = i, g = i % 100).
+  const within = await sql(client, 'SELECT COUNT(*) FROM big a JOIN big b ON a.n < b.n WHERE a.g = 1 AND b.g = 2');
+  expect(within.rows).toEqual([[BigInt((1001 * 1002) / 2)]]);
+  // An equality join compares only matching pairs, however large the sides.
+  expect(
+    (await sql(client, 'SELECT COUNT(*) FROM big a JOIN big b ON a.n = b.n WHERE a.g < 50 AND b.g < 50')).rows,
+  ).toEqual([[50_050n]]);
+  const rows = await sdkError(sql(client, 'SELECT COUNT(*) FROM big a, big b WHERE a.g = 1 AND b.g < 2'));
+  expect([rows.status, rows.code]).toEqual([400, 'OTSParameterInvalid']);
+  expect(rows.message).toContain(`joins more than ${MAX_JOIN_ROWS} rows`);
+  const pairs = await sdkError(
+    sql(client, 'SELECT COUNT(*) FROM big a JOIN big b ON a.n > b.n + 1000000 WHERE a.g < 5 AND b.g < 5'),
+  );
+  expect([pairs.status, pairs.code]).toEqual([400, 'OTSParameterInvalid']);
+  expect(pairs.message).toContain(`compares more than ${MAX_JOIN_PAIRS} pairs`);
 }, 60_000);

@@ -21,6 +21,19 @@ import { sqlError, valueKey, type SqlValue } from './values';
 
 type JoinKind = 'INNER' | 'LEFT' | 'RIGHT' | 'CROSS';
 
+/**
+ * Combined rows one join may produce. Each side is bounded by the scan limit, but their product is not: a
+ * CROSS JOIN of two 10,000-row tables would hold 100 million rows and exhaust the server's memory. Our limit
+ * (the service documents none; docs/protocol-sql.md §7).
+ */
+export const MAX_JOIN_ROWS = 1_000_000;
+/** Pairs of rows one join may compare (a join on a condition other than equality compares every pair). */
+export const MAX_JOIN_PAIRS = 20_000_000;
+
+function joinTooLarge(what: string): Error {
+  return sqlError(`The query ${what}; narrow each side with conditions or join on equal columns.`);
+}
+
 export interface Source {
   readonly table: SqlTable;
   /** Name that qualifies its columns: the alias, else the table name. */
@@ -239,18 +252,25 @@ export class FromReader {
       const all = right.map((_, k) => k);
       candidates = () => all;
     }
+    const emit = (row: Row) => {
+      if (out.length >= MAX_JOIN_ROWS) throw joinTooLarge(`joins more than ${MAX_JOIN_ROWS} rows`);
+      out.push(row);
+    };
+    let compared = 0;
     for (const l of left) {
       let hit = false;
       for (const k of candidates(l)) {
+        if (++compared > MAX_JOIN_PAIRS)
+          throw joinTooLarge(`compares more than ${MAX_JOIN_PAIRS} pairs of rows in a join`);
         const row = l.concat(right[k]);
         if (condition && truth(condition(row)) !== true) continue;
         hit = true;
         matched[k] = 1;
-        out.push(row);
+        emit(row);
       }
-      if (!hit && join.kind === 'LEFT') out.push(l.concat(rightNulls));
+      if (!hit && join.kind === 'LEFT') emit(l.concat(rightNulls));
     }
-    if (join.kind === 'RIGHT') right.forEach((r, k) => matched[k] || out.push(leftNulls.concat(r)));
+    if (join.kind === 'RIGHT') right.forEach((r, k) => matched[k] || emit(leftNulls.concat(r)));
     return out;
   }
 
