@@ -15,6 +15,7 @@ import {
 } from '../helpers/tablestore-local';
 import { rawCall } from '../helpers/ots-raw';
 import { encodeMessage } from '../../lib/tablestore/protocol/proto/wide';
+import { MAX_STRING_LENGTH } from '../../local/tablestore/sql/functions';
 import { sql } from './helpers';
 
 let local: LocalTablestoreHandle;
@@ -229,4 +230,24 @@ it('answers long machine-made expressions, and a 400 (not an internal error) pas
     expect(res.body.toString('latin1')).toContain('nests more than 1500 levels deep');
   }
   expect((await sql(client, 'select count(*) from test_table')).rows).toEqual([[5n]]);
+}, 60_000);
+
+it('string functions return NULL past MAX_STRING_LENGTH instead of exhausting the server, and are exact below it', async () => {
+  const one = async (expr: string) => (await sql(client, `select ${expr} from test_table limit 1`)).rows[0][0];
+  // Below the bound: exact (REPEAT once cut every count at 2^20, a wrong answer).
+  expect(await one("char_length(repeat('ab', 2000000))")).toBe(4_000_000n);
+  expect(await one("char_length(lpad('a', 3000000, 'xy'))")).toBe(3_000_000n);
+  expect(await one("lpad('a', 6, 'xy')")).toBe('xyxyxa');
+  expect(await one("rpad('😀', 4, 'ab')")).toBe('😀aba');
+  // Past it: NULL, as MySQL answers past max_allowed_packet. LPAD to 1e11 used to abort the process.
+  for (const expr of [
+    "lpad('a', 100000000000, 'b')",
+    "rpad('a', 20000000, 'b')",
+    "repeat(repeat('ab', 1048576), 1048576)",
+    "concat(repeat('a', 9000000), repeat('b', 9000000))",
+    "concat_ws(',', repeat('a', 9000000), repeat('b', 9000000))",
+    "replace(repeat('a', 5000), 'a', repeat('b', 5000))",
+  ])
+    expect(await one(`${expr} is null`), expr).toBe(true);
+  expect(await one(`char_length(repeat('a', ${MAX_STRING_LENGTH}))`)).toBe(BigInt(MAX_STRING_LENGTH));
 }, 60_000);

@@ -199,21 +199,38 @@ function roundTo(x: number, d: number, mode: 'round' | 'trunc'): number {
 
 const cp = (s: string) => Array.from(s);
 
+/**
+ * The longest string a function builds, in UTF-16 code units. Past it the result is NULL, as MySQL answers a
+ * result longer than max_allowed_packet (REPEAT, LPAD, CONCAT, …); without a bound, `LPAD('a', 1e11, 'b')`
+ * would take the server down with it (docs/protocol-sql.md §6).
+ */
+export const MAX_STRING_LENGTH = 16 * 1024 * 1024;
+
+/** `build()` when the result will be at most MAX_STRING_LENGTH long, else NULL (nothing is built). */
+const bounded = (length: number, build: () => string): string | null => (length > MAX_STRING_LENGTH ? null : build());
+
 const FUNCTIONS: Record<string, Fn> = {
   // string
   concat: (args) => {
     arity('concat', args, 1, Infinity);
-    return args.some((a) => a === null) ? null : args.map((a) => str('concat', a as Exclude<SqlValue, null>)).join('');
+    if (args.some((a) => a === null)) return null;
+    const parts = args.map((a) => str('concat', a as Exclude<SqlValue, null>));
+    return bounded(
+      parts.reduce((n, p) => n + p.length, 0),
+      () => parts.join(''),
+    );
   },
   concat_ws: (args) => {
     arity('concat_ws', args, 2, Infinity);
     if (args[0] === null) return null;
     const sep = str('concat_ws', args[0]);
-    return args
+    const parts = args
       .slice(1)
       .filter((a) => a !== null)
-      .map((a) => str('concat_ws', a))
-      .join(sep);
+      .map((a) => str('concat_ws', a));
+    return bounded(parts.reduce((n, p) => n + p.length, 0) + sep.length * Math.max(0, parts.length - 1), () =>
+      parts.join(sep),
+    );
   },
   length: strict('length', 1, 1, ([v]) =>
     BigInt(v instanceof Uint8Array ? v.length : Buffer.byteLength(str('length', v))),
@@ -241,10 +258,18 @@ const FUNCTIONS: Record<string, Fn> = {
   rtrim: strict('rtrim', 1, 1, ([v]) => str('rtrim', v).replace(/ +$/, '')),
   replace: strict('replace', 3, 3, ([s, from, to]) => {
     const f = str('replace', from);
-    return f === '' ? str('replace', s) : str('replace', s).split(f).join(str('replace', to));
+    if (f === '') return str('replace', s);
+    const parts = str('replace', s).split(f);
+    const t = str('replace', to);
+    return bounded(parts.reduce((n, p) => n + p.length, 0) + t.length * (parts.length - 1), () => parts.join(t));
   }),
   reverse: strict('reverse', 1, 1, ([v]) => cp(str('reverse', v)).reverse().join('')),
-  repeat: strict('repeat', 2, 2, ([s, n]) => str('repeat', s).repeat(Math.max(0, Math.min(int('repeat', n), 1 << 20)))),
+  repeat: strict('repeat', 2, 2, ([s, n]) => {
+    const text = str('repeat', s);
+    const times = int('repeat', n);
+    if (!(times > 0)) return '';
+    return bounded(text.length * times, () => text.repeat(times));
+  }),
   lpad: strict('lpad', 3, 3, (a) => pad('lpad', a, true)),
   rpad: strict('rpad', 3, 3, (a) => pad('rpad', a, false)),
   instr: strict('instr', 2, 2, ([s, sub]) => BigInt(locate(str('instr', sub), str('instr', s), 1))),
@@ -400,15 +425,16 @@ function substring(name: string, [s, pos, len]: Exclude<SqlValue, null>[]): stri
 }
 
 function pad(name: string, [s, n, fill]: Exclude<SqlValue, null>[], left: boolean): string | null {
-  const chars = cp(str(name, s));
+  const text = str(name, s);
+  const chars = cp(text);
   const width = int(name, n);
-  if (width < 0) return null;
+  if (!(width >= 0)) return null;
   if (chars.length >= width) return chars.slice(0, width).join('');
   const f = cp(str(name, fill));
-  if (f.length === 0) return null;
-  const padding: string[] = [];
-  while (padding.length < width - chars.length) padding.push(f[padding.length % f.length]);
-  return left ? padding.join('') + chars.join('') : chars.join('') + padding.join('');
+  if (f.length === 0 || width > MAX_STRING_LENGTH) return null;
+  const need = width - chars.length;
+  const padding = f.join('').repeat(Math.floor(need / f.length)) + f.slice(0, need % f.length).join('');
+  return bounded(padding.length + text.length, () => (left ? padding + text : text + padding));
 }
 
 function locate(sub: string, s: string, from: number): number {
