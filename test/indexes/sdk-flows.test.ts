@@ -13,10 +13,7 @@ import {
   type SdkBatchRowResult,
 } from '../helpers/tablestore-local';
 import { Sdk, asIndexClient, attrsOf, pkOf, readAll, type IndexSdkClient } from './sdk';
-import { encodeStoredRow } from '../../local/tablestore/handlers/wide/row-codec';
-import { encodeKey } from '../../local/tablestore/handlers/wide/keys';
-import { dataSpace, type WideTableDefinition } from '../../local/tablestore/handlers/wide/table';
-import type { KvWrite } from '../../local/tablestore/persistence/store';
+import { preloadRows } from '../helpers/preload';
 
 const Long = Sdk.Long;
 const T = 'sdkGlobalTest';
@@ -165,28 +162,14 @@ describe('the samples flow: createTableWithGlobalIndex â†’ getRowByGlobalIndex â
     // More rows than a call's arguments can take: the backfill once overflowed the stack here (HTTP 500).
     const big = 'sdkBackfillBig';
     await client.createTable(tableParams(big));
-    const def = {
-      primaryKey: [
-        { name: 'pk1', type: 1 },
-        { name: 'pk2', type: 1 },
-      ],
-    } as unknown as WideTableDefinition;
-    const ts = Date.now();
     const ROWS = 200_000;
-    for (let from = 0; from < ROWS; from += 20_000) {
-      const batch: KvWrite[] = [];
-      for (let i = from; i < from + 20_000; i++) {
-        batch.push({
-          space: dataSpace(big),
-          key: encodeKey(def, [
-            { name: 'pk1', value: BigInt(i) },
-            { name: 'pk2', value: 0n },
-          ]),
-          value: encodeStoredRow({ rowTs: ts, columns: [{ name: 'col1', versions: [{ ts, value: BigInt(-i) }] }] }),
-        });
-      }
-      await local.server.store.write(batch);
-    }
+    await preloadRows(local, big, ROWS, (i) => ({
+      key: [
+        { name: 'pk1', value: BigInt(i) },
+        { name: 'pk2', value: 0n },
+      ],
+      columns: { col1: BigInt(-i) },
+    }));
     await client.createIndex({
       mainTableName: big,
       includeBaseData: true,

@@ -11,15 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sdkClient, sdkError, startLocal, type LocalTablestoreHandle } from '../helpers/tablestore-local';
 import { asIndexClient, Sdk, type IndexSdkClient } from '../indexes/sdk';
 import { asSearch } from '../search/sdk';
-import { encodeStoredRow } from '../../local/tablestore/handlers/wide/row-codec';
-import { encodeKey } from '../../local/tablestore/handlers/wide/keys';
-import { dataSpace, type WideTableDefinition } from '../../local/tablestore/handlers/wide/table';
-import type { KvWrite } from '../../local/tablestore/persistence/store';
 import { executeSql } from '../../local/tablestore/sql/engine';
 import type { AccessPlan, SqlEngineOptions } from '../../local/tablestore/sql/options';
 import { MAX_SCAN_ROWS } from '../../local/tablestore/sql/scan';
 import { decodeMessage, encodeMessage } from '../../lib/tablestore/protocol/proto/wide';
 import { rawCall } from '../helpers/ots-raw';
+import { preloadRows } from '../helpers/preload';
 import { sql, type Cell } from './helpers';
 
 const Long = Sdk.Long;
@@ -603,25 +600,10 @@ describe('a selective query on an indexed column over a table larger than the sc
       schema: { fieldSchemas: [{ fieldName: 'w', fieldType: FT.LONG, index: true, enableSortAndAgg: true }] },
     });
     // Loaded through the server's store (the change feed keeps both indexes), far faster than the SDK.
-    const def = { primaryKey: [{ name: 'id', type: 1 }] } as unknown as WideTableDefinition;
-    const ts = Date.now();
-    let batch: KvWrite[] = [];
-    for (let i = 0; i < ROWS; i++) {
-      const columns = [
-        { name: 'v', versions: [{ ts, value: BigInt(i) }] },
-        { name: 'w', versions: [{ ts, value: BigInt(i % 50_000) }] },
-      ];
-      batch.push({
-        space: dataSpace('big'),
-        key: encodeKey(def, [{ name: 'id', value: BigInt(i) }]),
-        value: encodeStoredRow({ rowTs: ts, columns }),
-      });
-      if (batch.length === 10_000) {
-        await local.server.store.write(batch);
-        batch = [];
-      }
-    }
-    await local.server.store.write(batch);
+    await preloadRows(local, 'big', ROWS, (i) => ({
+      key: [{ name: 'id', value: BigInt(i) }],
+      columns: { v: BigInt(i), w: BigInt(i % 50_000) },
+    }));
   }, 120_000);
 
   it('answers through the secondary index and the search index where a scan fails', async () => {

@@ -11,13 +11,9 @@ import {
   type LocalTablestoreHandle,
   type SdkClient,
 } from '../helpers/tablestore-local';
-import { encodeStoredRow } from '../../local/tablestore/handlers/wide/row-codec';
-import { encodeKey } from '../../local/tablestore/handlers/wide/keys';
-import type { WideTableDefinition } from '../../local/tablestore/handlers/wide/table';
-import { dataSpace } from '../../local/tablestore/handlers/wide/table';
-import type { KvWrite } from '../../local/tablestore/persistence/store';
 import { MAX_SCAN_ROWS } from '../../local/tablestore/sql/scan';
 import { MAX_JOIN_PAIRS, MAX_JOIN_ROWS } from '../../local/tablestore/sql/sources';
+import { preloadRows } from '../helpers/preload';
 import { sql } from './helpers';
 
 let local: LocalTablestoreHandle;
@@ -38,30 +34,13 @@ beforeAll(async () => {
     reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
     tableOptions: { timeToLive: -1, maxVersions: 1 },
   });
-  const def = {
-    primaryKey: [
-      { name: 'g', type: 1 },
-      { name: 'n', type: 1 },
-    ],
-  } as unknown as WideTableDefinition;
-  const ts = Date.now();
-  let batch: KvWrite[] = [];
-  for (let i = 0; i < ROWS; i++) {
-    const key = encodeKey(def, [
+  await preloadRows(local, 'big', ROWS, (i) => ({
+    key: [
       { name: 'g', value: BigInt(i % 100) },
       { name: 'n', value: BigInt(i) },
-    ]);
-    batch.push({
-      space: dataSpace('big'),
-      key,
-      value: encodeStoredRow({ rowTs: ts, columns: [{ name: 'v', versions: [{ ts, value: BigInt(i % 7) }] }] }),
-    });
-    if (batch.length === 10_000) {
-      await local.server.store.write(batch);
-      batch = [];
-    }
-  }
-  await local.server.store.write(batch);
+    ],
+    columns: { v: BigInt(i % 7) },
+  }));
   await sql(client, 'create table big (g bigint, n bigint, v bigint, primary key(g, n))');
 }, 120_000);
 afterAll(async () => local?.stop());
