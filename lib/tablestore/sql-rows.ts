@@ -47,8 +47,16 @@ export type SqlStatementType = Exclude<(typeof STATEMENT_TYPES)[number], ''> | '
 
 export interface SqlQueryResult extends SqlRows {
   readonly type: SqlStatementType;
-  /** Capacity units per Tablestore table the statement read. */
-  readonly consumed: Array<{ readonly table: string; readonly read: number; readonly write: number }>;
+  /**
+   * Capacity units per Tablestore table the statement read, then per search index it read (`index` set: the
+   * service reports those apart, as `search_consumes`).
+   */
+  readonly consumed: Array<{
+    readonly table: string;
+    readonly index?: string;
+    readonly read: number;
+    readonly write: number;
+  }>;
 }
 
 // sql.fbs DataType codes and table slots.
@@ -205,10 +213,18 @@ export function sqlQueryResult(r: SqlQueryResponse): SqlQueryResult {
     columns,
     rows,
     type: STATEMENT_TYPES[r.type ?? 0] || 'UNKNOWN',
-    consumed: (r.consumes ?? []).map((c) => ({
-      table: c.table_name ?? '',
-      read: c.consumed?.capacity_unit?.read ?? 0,
-      write: c.consumed?.capacity_unit?.write ?? 0,
-    })),
+    consumed: [
+      ...(r.consumes ?? []).map((c) => ({
+        table: c.table_name ?? '',
+        read: c.consumed?.capacity_unit?.read ?? 0,
+        write: c.consumed?.capacity_unit?.write ?? 0,
+      })),
+      ...(r.search_consumes ?? []).map((c) => ({
+        table: c.table_name ?? '',
+        index: c.index_name ?? '',
+        read: c.consumed?.capacity_unit?.read ?? 0,
+        write: c.consumed?.capacity_unit?.write ?? 0,
+      })),
+    ],
   };
 }

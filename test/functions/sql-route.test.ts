@@ -11,6 +11,7 @@ import { readersFor } from '../../lib/api/readers';
 import type { TablestoreReaders } from '../../lib/api/ports';
 import { createLogger } from '../../lib/fc/logger';
 import type { FcContext } from '../../lib/fc/types';
+import { SearchClient } from '../../lib/tablestore/search/client';
 import { fcContext, httpEvent, memoryStream } from './fc-event';
 import { int64, putRows, startFixture, type Fixture } from './fixture';
 
@@ -100,6 +101,7 @@ describe('POST /sql', () => {
     // Aggregates and time series tables work the same way.
     const count = await sql({ query: 'SELECT COUNT(*) AS c, SUM(n) AS total FROM orders WHERE id > 1;' });
     expect(count.body.rows).toEqual([{ c: 24, total: 300 }]);
+    expect(count.body.consumed).toEqual([{ table: 'orders', read: expect.any(Number) }]);
     const meta = await sql({ query: 'SELECT * FROM `metrics::meta`' });
     expect(meta.status, JSON.stringify(meta.body)).toBe(200);
   });
@@ -290,4 +292,20 @@ describe('POST /sql', () => {
     );
     expect(served).toBeGreaterThan(30);
   }, 300_000);
+});
+
+describe('POST /sql: search index reads', () => {
+  it('lists a search index a statement read in consumed, with the table it read for', async () => {
+    const search = new SearchClient({ transport: f.wide.transport });
+    await search.createSearchIndex('orders', 'orders_idx', { fields: [{ name: 'n', type: 'LONG' }] });
+    try {
+      // `n = 3` is looked up in the index; row 1's n (2^60 + 1) is rounded there, so the rows it finds are
+      // read back and checked (docs/protocol-sql.md §7.1) — either way the index is read and reported.
+      const viaIndex = await sql({ query: 'SELECT COUNT(*) AS c FROM orders WHERE n = 3' });
+      expect(viaIndex.body.rows).toEqual([{ c: 1 }]);
+      expect(viaIndex.body.consumed).toContainEqual({ table: 'orders', index: 'orders_idx', read: expect.any(Number) });
+    } finally {
+      await search.deleteSearchIndex('orders', 'orders_idx');
+    }
+  });
 });

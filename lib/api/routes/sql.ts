@@ -90,7 +90,14 @@ const sqlResponse = {
       type: 'array',
       items: {
         type: 'object',
-        properties: { table: { type: 'string' }, read: { type: 'integer' } },
+        properties: {
+          table: { type: 'string' },
+          index: {
+            type: 'string',
+            description: 'Set when a search index was read: the index, read on behalf of table.',
+          },
+          read: { type: 'integer' },
+        },
       },
     },
   },
@@ -136,7 +143,11 @@ function answer(kind: SqlKind, result: SqlQueryResult, limit: number, keep: (row
     columns: result.columns.map((c) => ({ name: c.name, type: c.type })),
     rows,
     truncated,
-    consumed: result.consumed.map((c) => ({ table: c.table, read: c.read })),
+    consumed: result.consumed.map((c) => ({
+      table: c.table,
+      ...(c.index === undefined ? {} : { index: c.index }),
+      read: c.read,
+    })),
   };
 }
 
