@@ -165,15 +165,19 @@ export interface PushedRows {
  * stand in for rows exactly: a table without TTL (every stored row is live and has one document), an index
  * holding every column the query names as a scalar field of the column's own type, and no document holding
  * one of them inexactly (a value dropped or rounded, SearchIndex.inexactDocs). WHERE narrows through the index
- * where it can and is still evaluated on every row by the caller. The rows come in primary-key order, as a
+ * where it can and is still evaluated on every row by the caller; where only the primary key narrows it, its
+ * key range is cheaper and is read instead (undefined). The rows come in primary-key order, as a
  * scan yields them, so groups, sums and first-seen order are a scan's. No table row is read, so the scan
  * limit does not apply. Undefined when no index qualifies; the caller then reads rows as usual.
  */
-export function rowsThroughSearch(q: AccessQuery, keyColumns: boolean): PushedRows | undefined {
+export function rowsThroughSearch(q: AccessQuery, withKeys: boolean): PushedRows | undefined {
   const { table } = q;
   if (table.kind !== 'wide' || q.options?.indexes === false || table.def.options.timeToLive !== -1) return undefined;
   const engine = findSearchEngine(q.store);
   if (!engine) return undefined;
+  // WHERE on the primary key already narrows the rows to a key range: read it, unless the index narrows too.
+  const base = planKeyRange(keyColumns(table), q.where, q.refersTo);
+  if (base.range === 'empty') return undefined;
   const pkCount = table.def.primaryKey.length;
   const pk = new Set(table.def.primaryKey.map((c) => c.name));
   const attributes = [...q.referenced].filter((name) => !pk.has(name));
@@ -191,6 +195,7 @@ export function rowsThroughSearch(q: AccessQuery, keyColumns: boolean): PushedRo
     const column = (ref: AstNode): MappedColumn | undefined =>
       ref.type === 'column_ref' && q.refersTo(ref) ? table.columns.find((c) => c.name === columnName(ref)) : undefined;
     const ids = q.where ? candidates(index, q.where, column)?.ids : undefined;
+    if (!ids && base.matched > 0) return undefined;
     const docs: Doc[] = [];
     if (ids) {
       for (const id of ids) {
@@ -207,7 +212,7 @@ export function rowsThroughSearch(q: AccessQuery, keyColumns: boolean): PushedRo
     const rows = docs.map((doc) => {
       bytes += doc.key.length;
       const row: Row = new Array<SqlValue>(width).fill(null);
-      if (keyColumns) {
+      if (withKeys) {
         const cells = decodeKey(table.def, Buffer.from(doc.key, 'latin1'));
         for (let i = 0; i < pkCount; i++) row[i] = cells[i].value as SqlValue;
       }
