@@ -662,6 +662,12 @@ describe('a selective query on an indexed column over a table larger than the sc
       ]);
       await expect(direct(query, { indexes: false }), query).rejects.toThrow(/scans more than/);
     }
+    // Where only the primary key narrows WHERE, its key range (100 rows) is cheaper than every document.
+    plans = [];
+    expect((await sql(client, 'SELECT COUNT(*), MAX(w) FROM big WHERE id >= 100 AND id < 200')).rows).toEqual([
+      [100n, 199n],
+    ]);
+    expect(plans).toEqual([{ table: 'big', kind: 'pk-range' }]);
   });
 
   it('falls back to the key range when an index would hand over more rows than the scan limit', async () => {
