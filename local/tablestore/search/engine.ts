@@ -30,7 +30,7 @@ import {
   type SearchRequestMsg,
 } from './proto';
 import { compileQuery } from './query';
-import { fieldValues, holdsExactly, type FieldValue, type IndexDefinition } from './schema';
+import { fieldValues, holdsExactly, mayHoldExactly, type FieldValue, type IndexDefinition } from './schema';
 import { SearchIndex, type Doc } from './search-index';
 import type { SortSpec } from './sort-spec';
 
@@ -186,7 +186,8 @@ export class SearchEngine implements KvObserver {
         if (v === undefined) continue;
         const vs = fieldValues(f, v);
         if (vs.length > 0) values.set(f.name, vs);
-        if (!holdsExactly(f, v, vs)) (inexact ??= []).push(f.name);
+        // Counted only for the fields SQL may read from documents (they are few, TEXT ones are many).
+        if (mayHoldExactly(f) && !holdsExactly(f, v, vs)) (inexact ??= []).push(f.name);
       }
       index.put(key, values, cells.ts, inexact);
     }

@@ -262,14 +262,25 @@ function scalar(field: IndexField, v: unknown): FieldValue | undefined {
   return undefined;
 }
 
+/** Fields whose documents may stand in for the rows' values: scalar LONG, DOUBLE, KEYWORD and BOOLEAN. */
+export function mayHoldExactly(field: IndexField): boolean {
+  return (
+    !field.isArray &&
+    (field.type === FieldType.LONG ||
+      field.type === FieldType.DOUBLE ||
+      field.type === FieldType.KEYWORD ||
+      field.type === FieldType.BOOLEAN)
+  );
+}
+
 /**
- * Whether a document's values of a field are the row's column value itself: one scalar of the column's own
+ * Whether a document's values of a field (one that mayHoldExactly) are the row's column value itself: one scalar of the column's own
  * type, neither dropped (NaN, a value of another type) nor rounded (a LONG beyond ±2^53 held as a float64).
  * Where every document of an index holds a field exactly, the documents can stand in for the rows (the SQL
  * engine's aggregate pushdown, docs/protocol-sql.md §7.1).
  */
 export function holdsExactly(field: IndexField, value: ColumnValue, indexed: readonly FieldValue[]): boolean {
-  if (field.isArray || indexed.length !== 1) return false;
+  if (indexed.length !== 1) return false;
   const d = indexed[0];
   switch (field.type) {
     case FieldType.LONG:
