@@ -284,7 +284,8 @@ export function holdsExactly(field: IndexField, value: ColumnValue, indexed: rea
   const d = indexed[0];
   switch (field.type) {
     case FieldType.LONG:
-      return typeof value === 'bigint' && typeof d === 'number' && Number.isSafeInteger(d) && BigInt(d) === value;
+      // d is Number(value): a safe integer only when the conversion was exact (no BigInt needed to check).
+      return typeof value === 'bigint' && Number.isSafeInteger(d);
     case FieldType.DOUBLE:
       return typeof value === 'number' && Object.is(d, value);
     case FieldType.KEYWORD:
