@@ -27,6 +27,7 @@ import { crc32cSigned } from '../../lib/tablestore/protocol/crc32c';
 import { decodeRows } from '../../lib/tablestore/protocol/plainbuffer';
 import { decodeTimeseriesMessage, encodeTimeseriesMessage } from '../../lib/tablestore/protocol/proto/timeseries';
 import { parseTags } from '../../lib/tablestore/timeseries/tags';
+import { MAX_ROWS_PER_WRITE } from '../../lib/tablestore/timeseries/rows';
 
 let local: LocalTablestoreHandle;
 let client: TimeseriesClient;
@@ -354,6 +355,41 @@ describe('data', () => {
       ),
     );
     expect(e2.code).toBe('OTSParameterInvalid');
+  });
+
+  it('writes at most 200 rows a request: the client sends more in parts, the server refuses more', async () => {
+    const rows = Array.from({ length: 1000 }, (_, i) => ({
+      key: i === 777 ? key('bad#', 'b') : key('many', 'b'),
+      time: BigInt(i),
+      fields: { v: BigInt(i) },
+    }));
+    const calls = client.transport.stats.calls;
+    const res = await client.putTimeseriesData({ tableName: T, rows });
+    expect(client.transport.stats.calls - calls).toBe(1000 / MAX_ROWS_PER_WRITE);
+    // Row indexes stay those of the caller's array across the parts.
+    expect(res.failedRows.map((f) => f.index)).toEqual([777]);
+    const page = await client.getTimeseriesData({ tableName: T, key: key('many', 'b'), limit: 5000 });
+    expect(page.rows).toHaveLength(999);
+    const tooMany = encodeFlatBufferRows(
+      Array.from({ length: MAX_ROWS_PER_WRITE + 1 }, (_, i) => ({
+        measurement: 'm',
+        dataSource: '',
+        time: BigInt(i),
+        fields: { v: 1n },
+      })),
+    );
+    const e = await errorOf(
+      raw.call(
+        'PutTimeseriesData',
+        encodeTimeseriesMessage('PutTimeseriesDataRequest', {
+          table_name: T,
+          rows_data: { type: 0, rows_data: tooMany, flatbuffer_crc32c: crc32cSigned(tooMany) },
+          supported_table_version: 1n,
+        }),
+      ),
+    );
+    expect([e.code, e.httpStatus]).toEqual(['OTSParameterInvalid', 400]);
+    expect(e.message).toContain(`${MAX_ROWS_PER_WRITE + 1} > ${MAX_ROWS_PER_WRITE}`);
   });
 
   it('accepts the old string tag form and answers meta in the form the request version expects', async () => {

@@ -29,7 +29,7 @@ import {
 } from '../transport/index';
 import { PK_TYPE_CODE, PK_TYPE_NAME } from '../values';
 import { encodeMetaCondition } from './conditions';
-import { decodePointRows } from './rows';
+import { decodePointRows, MAX_ROWS_PER_WRITE } from './rows';
 import { formatTagPairs, pairsToRecord, parseTags, tagKeyProblem, tagPairs, tagValueProblem } from './tags';
 import type {
   CreateTimeseriesTableRequest,
@@ -56,6 +56,7 @@ import type {
 
 /** The table version whose tag form (`tag_list`) this client speaks. */
 export const SUPPORTED_TABLE_VERSION = 1n;
+
 const INT64_MAX = (1n << 63n) - 1n;
 
 /** Per-call options: a deadline for this call (retries included) and cancellation. */
@@ -366,7 +367,8 @@ export class TimeseriesClient {
     }
     const failed: FailedRow[] = [];
     const metaUpdates: { index: number; updateTimeSeconds: number }[] = [];
-    // Requests above the size limit are split in halves until each part fits (row indexes stay global).
+    // At most MAX_ROWS_PER_WRITE rows a request; a request above the size limit is split in halves until each
+    // part fits (row indexes stay global).
     const send = async (offset: number, part: typeof rows): Promise<void> => {
       let rowsData: Uint8Array;
       try {
@@ -401,7 +403,8 @@ export class TimeseriesClient {
       const times = res.meta_update_status?.meta_update_times ?? [];
       ids.forEach((id, i) => metaUpdates.push({ index: id + offset, updateTimeSeconds: times[i] ?? 0 }));
     };
-    await send(0, rows);
+    for (let at = 0; at < rows.length; at += MAX_ROWS_PER_WRITE)
+      await send(at, rows.slice(at, at + MAX_ROWS_PER_WRITE));
     if (this.metaCacheSize > 0) {
       for (const u of metaUpdates) {
         const k = cacheKeys[u.index];

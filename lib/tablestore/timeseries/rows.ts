@@ -28,6 +28,9 @@ export const DATA_SOURCE_COLUMN = '_data_source';
 export const TAGS_COLUMN = '_tags';
 export const TIME_COLUMN = '_time';
 
+/** Rows one PutTimeseriesData may carry (the service's limit, docs/protocol.md §9.7); the client sends more in parts. */
+export const MAX_ROWS_PER_WRITE = 200;
+
 /** Field names the service reserves. */
 export const RESERVED_FIELD_NAMES: ReadonlySet<string> = new Set([
   '_m_name',

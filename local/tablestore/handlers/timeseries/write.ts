@@ -14,7 +14,7 @@ import {
   type FailedRowInfoMsg,
   type TimeseriesRowMsg,
 } from '../../../../lib/tablestore/protocol/proto/timeseries';
-import { RESERVED_FIELD_NAMES } from '../../../../lib/tablestore/timeseries/rows';
+import { MAX_ROWS_PER_WRITE, RESERVED_FIELD_NAMES } from '../../../../lib/tablestore/timeseries/rows';
 import type { KvWrite } from '../../persistence/store';
 import { errors } from '../../errors';
 import type { ApiHandler, ApiHandlers } from '../context';
@@ -133,6 +133,8 @@ const putTimeseriesData: ApiHandler = async (ctx, body) => {
       ? decodeFlatBufferRows(rowsMsg.rows_data)
       : (decodeTimeseriesMessage('TimeseriesPBRows', rowsMsg.rows_data).rows ?? []).map(rowFromProto);
   if (rows.length === 0) throw errors.parameterInvalid('rows_data holds no rows.');
+  if (rows.length > MAX_ROWS_PER_WRITE)
+    throw errors.parameterInvalid(`Rows count exceeds the upper limit: ${rows.length} > ${MAX_ROWS_PER_WRITE}.`);
 
   const now = nowMicros(ctx);
   const updateMeta = (req.meta_update_mode ?? MetaUpdateMode.NORMAL) === MetaUpdateMode.NORMAL;
