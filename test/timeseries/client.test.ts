@@ -319,15 +319,23 @@ describe('data', () => {
         { key: key('ok_m', 's'), time: 2n, fields: { _time: 1n } },
         { key: key('ok_m', 's'), time: 3n, fields: {} },
         { key: key('ok_m', 's'), time: 4n, fields: { v: 4n } },
+        // The limits page: field names 1–128 bytes, STRING and BINARY values at most 2 MB.
+        { key: key('ok_m', 's'), time: 5n, fields: { ['f'.repeat(129)]: 1n } },
+        { key: key('ok_m', 's'), time: 6n, fields: { s: 'x'.repeat(2 * 1024 * 1024 + 1) } },
+        { key: key('ok_m', 's'), time: 7n, fields: { b: new Uint8Array(2 * 1024 * 1024 + 1) } },
+        { key: key('ok_m', 's'), time: 8n, fields: { ['f'.repeat(128)]: 1n, s: 'x'.repeat(2 * 1024 * 1024) } },
       ],
     });
     expect(res.failedRows.map((f) => [f.index, f.code])).toEqual([
       [1, 'OTSParameterInvalid'],
       [2, 'OTSParameterInvalid'],
       [3, 'OTSParameterInvalid'],
+      [5, 'OTSParameterInvalid'],
+      [6, 'OTSParameterInvalid'],
+      [7, 'OTSParameterInvalid'],
     ]);
     const page = await client.getTimeseriesData({ tableName: T, key: key('ok_m', 's'), endTime: 100 });
-    expect(page.rows.map((r) => r.time)).toEqual([1n, 4n]);
+    expect(page.rows.map((r) => r.time)).toEqual([1n, 4n, 8n]);
   });
 
   it('rejects a FlatBuffer CRC-32C mismatch with OTSParameterInvalid', async () => {

@@ -23,6 +23,7 @@ import { decodeMeta, encodeMeta, type MetaRecord } from './meta-record';
 import { encodeFields, type StoredField } from './point-codec';
 import { failed, nowMicros, seriesKeyOf, tableSeriesIdentity, type SeriesIdentity } from './series';
 import { dataSpace, metaSpace, requireTimeseriesTable, type TimeseriesTable } from './table';
+import { MAX_ATTR_VALUE_BYTES } from '../wide/table';
 
 /** A series' meta update time is refreshed by writes at most this often. */
 export const META_REFRESH_MICROS = 3600n * 1_000_000n;
@@ -40,6 +41,9 @@ interface PreparedRow {
   readonly metaCacheUpdateTime: number;
 }
 
+/** Field names are 1–128 bytes; STRING and BINARY values at most 2 MB, as wide-table cells (docs/protocol.md §9.7). */
+const MAX_FIELD_NAME_BYTES = 128;
+
 function prepareRow(table: TimeseriesTable, row: FlatBufferRow): PreparedRow | string {
   const id = tableSeriesIdentity(table.definition, row.measurement, row.dataSource, row.tagList, row.tags);
   if (typeof id === 'string') return id;
@@ -50,6 +54,12 @@ function prepareRow(table: TimeseriesTable, row: FlatBufferRow): PreparedRow | s
   for (const n of names) {
     if (!n) return 'field names must not be empty.';
     if (RESERVED_FIELD_NAMES.has(n)) return `field name '${n}' is reserved.`;
+    if (Buffer.byteLength(n) > MAX_FIELD_NAME_BYTES)
+      return `field name '${n.slice(0, 32)}…' exceeds ${MAX_FIELD_NAME_BYTES} bytes.`;
+    const v = row.fields[n];
+    const size = typeof v === 'string' ? Buffer.byteLength(v) : v instanceof Uint8Array ? v.length : 0;
+    if (size > MAX_ATTR_VALUE_BYTES)
+      return `The value of field ${n} exceeds the limit of ${MAX_ATTR_VALUE_BYTES} bytes.`;
   }
   const sKey = seriesKeyOf(id);
   const w = new KeyWriter(sKey.length + 16).raw(sKey).int64(row.time);
