@@ -65,6 +65,12 @@ const SQL_TYPE_OF_PK: Record<number, SqlType> = {
 
 const byBytes = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b);
 
+/** The mapped column a reference names when it is a column of this source (undefined for anything else). */
+function sourceColumn(q: AccessQuery): (ref: AstNode) => MappedColumn | undefined {
+  return (ref) =>
+    ref.type === 'column_ref' && q.refersTo(ref) ? q.table.columns.find((c) => c.name === columnName(ref)) : undefined;
+}
+
 export function chooseAccess(q: AccessQuery): SourceAccess {
   const { table } = q;
   const base = planKeyRange(keyColumns(table), q.where, q.refersTo);
@@ -90,9 +96,7 @@ function searchAccess(q: AccessQuery, table: WideSqlTable, range: KeyRange): Sou
     if (q.allowed && !q.allowed.has(index.def.name)) continue;
     const fields = new Set(index.def.fields.map((f) => f.name));
     if (![...q.referenced].every((name) => pk.has(name) || fields.has(name))) continue;
-    const column = (ref: AstNode): MappedColumn | undefined =>
-      ref.type === 'column_ref' && q.refersTo(ref) ? table.columns.find((c) => c.name === columnName(ref)) : undefined;
-    const ids = candidates(index, q.where!, column)?.ids;
+    const ids = candidates(index, q.where!, sourceColumn(q))?.ids;
     if (!ids || ids.size > MAX_SCAN_ROWS) continue;
     let bytes = 0;
     const keys: Buffer[] = [];
@@ -139,9 +143,7 @@ export function countThroughSearch(q: AccessQuery): PushedCount | undefined {
     if (q.allowed && !q.allowed.has(index.def.name)) continue;
     const plan: AccessPlan = { table: table.name, kind: 'search-index', index: index.def.name, pushdown: 'count' };
     if (!q.where) return { count: index.size, plan, index: index.def.name, bytes: 0 };
-    const column = (ref: AstNode): MappedColumn | undefined =>
-      ref.type === 'column_ref' && q.refersTo(ref) ? table.columns.find((c) => c.name === columnName(ref)) : undefined;
-    const found = candidates(index, q.where, column);
+    const found = candidates(index, q.where, sourceColumn(q));
     if (!found?.exact) continue;
     let bytes = 0;
     for (const id of found.ids) bytes += index.docs[id]?.key.length ?? 0;
@@ -151,8 +153,8 @@ export function countThroughSearch(q: AccessQuery): PushedCount | undefined {
 }
 
 export interface PushedRows {
-  /** The rows, primary-key order: in the layout a scan yields (key columns NULL unless asked for). */
-  readonly rows: readonly Row[];
+  /** The rows, primary-key order, made as they are read: in the layout a scan yields (key columns NULL unless asked for). */
+  readonly rows: Iterable<Row>;
   readonly plan: AccessPlan;
   readonly index: string;
   /** Bytes of the doc keys read (consumed capacity of the search index). */
@@ -192,38 +194,35 @@ export function rowsThroughSearch(q: AccessQuery, withKeys: boolean): PushedRows
       slots.push({ at, name, long: field.type === FieldType.LONG });
     }
     if (slots.length !== attributes.length) continue;
-    const column = (ref: AstNode): MappedColumn | undefined =>
-      ref.type === 'column_ref' && q.refersTo(ref) ? table.columns.find((c) => c.name === columnName(ref)) : undefined;
-    const ids = q.where ? candidates(index, q.where, column)?.ids : undefined;
+    const ids = q.where ? candidates(index, q.where, sourceColumn(q))?.ids : undefined;
     if (!ids && base.matched > 0) return undefined;
     const docs: Doc[] = [];
-    if (ids) {
-      for (const id of ids) {
-        const doc = index.docs[id];
-        if (doc) docs.push(doc);
-      }
-    } else {
-      for (const doc of index.allDocs()) docs.push(doc);
+    let bytes = 0;
+    for (const doc of ids ? Array.from(ids, (id) => index.docs[id]) : index.allDocs()) {
+      if (!doc) continue;
+      docs.push(doc);
+      bytes += doc.key.length;
     }
     // Latin-1 keys compare as their bytes: primary-key order.
     docs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const width = table.columns.length;
-    let bytes = 0;
-    const rows = docs.map((doc) => {
-      bytes += doc.key.length;
-      const row: Row = new Array<SqlValue>(width).fill(null);
-      if (withKeys) {
-        const cells = decodeKey(table.def, Buffer.from(doc.key, 'latin1'));
-        for (let i = 0; i < pkCount; i++) row[i] = cells[i].value as SqlValue;
+    // One row at a time, as a scan hands them over: a million documents never stand as a million rows at once.
+    const rows = function* (): Generator<Row> {
+      for (const doc of docs) {
+        const row: Row = new Array<SqlValue>(width).fill(null);
+        if (withKeys) {
+          const cells = decodeKey(table.def, Buffer.from(doc.key, 'latin1'));
+          for (let i = 0; i < pkCount; i++) row[i] = cells[i].value as SqlValue;
+        }
+        for (const s of slots) {
+          const v = doc.values.get(s.name)?.[0];
+          if (v !== undefined) row[s.at] = s.long ? BigInt(v as number) : (v as SqlValue);
+        }
+        yield row;
       }
-      for (const s of slots) {
-        const v = doc.values.get(s.name)?.[0];
-        if (v !== undefined) row[s.at] = s.long ? BigInt(v as number) : (v as SqlValue);
-      }
-      return row;
-    });
+    };
     const plan: AccessPlan = { table: table.name, kind: 'search-index', index: index.def.name, pushdown: 'aggregate' };
-    return { rows, plan, index: index.def.name, bytes };
+    return { rows: rows(), plan, index: index.def.name, bytes };
   }
   return undefined;
 }
