@@ -209,27 +209,33 @@ export const MAX_STRING_LENGTH = 16 * 1024 * 1024;
 /** `build()` when the result will be at most MAX_STRING_LENGTH long, else NULL (nothing is built). */
 const bounded = (length: number, build: () => string): string | null => (length > MAX_STRING_LENGTH ? null : build());
 
+/** `parts.join(sep)`, or NULL when that would pass MAX_STRING_LENGTH. */
+function boundedJoin(parts: readonly string[], sep: string): string | null {
+  let length = sep.length * Math.max(0, parts.length - 1);
+  for (const p of parts) length += p.length;
+  return bounded(length, () => parts.join(sep));
+}
+
 const FUNCTIONS: Record<string, Fn> = {
   // string
   concat: (args) => {
     arity('concat', args, 1, Infinity);
     if (args.some((a) => a === null)) return null;
-    const parts = args.map((a) => str('concat', a as Exclude<SqlValue, null>));
-    return bounded(
-      parts.reduce((n, p) => n + p.length, 0),
-      () => parts.join(''),
+    return boundedJoin(
+      args.map((a) => str('concat', a as Exclude<SqlValue, null>)),
+      '',
     );
   },
   concat_ws: (args) => {
     arity('concat_ws', args, 2, Infinity);
     if (args[0] === null) return null;
     const sep = str('concat_ws', args[0]);
-    const parts = args
-      .slice(1)
-      .filter((a) => a !== null)
-      .map((a) => str('concat_ws', a));
-    return bounded(parts.reduce((n, p) => n + p.length, 0) + sep.length * Math.max(0, parts.length - 1), () =>
-      parts.join(sep),
+    return boundedJoin(
+      args
+        .slice(1)
+        .filter((a) => a !== null)
+        .map((a) => str('concat_ws', a)),
+      sep,
     );
   },
   length: strict('length', 1, 1, ([v]) =>
@@ -259,9 +265,7 @@ const FUNCTIONS: Record<string, Fn> = {
   replace: strict('replace', 3, 3, ([s, from, to]) => {
     const f = str('replace', from);
     if (f === '') return str('replace', s);
-    const parts = str('replace', s).split(f);
-    const t = str('replace', to);
-    return bounded(parts.reduce((n, p) => n + p.length, 0) + t.length * (parts.length - 1), () => parts.join(t));
+    return boundedJoin(str('replace', s).split(f), str('replace', to));
   }),
   reverse: strict('reverse', 1, 1, ([v]) => cp(str('reverse', v)).reverse().join('')),
   repeat: strict('repeat', 2, 2, ([s, n]) => {
