@@ -10,7 +10,7 @@
  */
 import { FlatBufferReader } from './protocol/flatbuffer-rows';
 import { FormatError } from './protocol/format-error';
-import type { SqlQueryResponse } from './protocol/proto/wide';
+import type { ConsumedCapacity, SqlQueryResponse } from './protocol/proto/wide';
 import { setOwn } from './set-own';
 
 export class SqlRowsFormatError extends FormatError {
@@ -206,6 +206,11 @@ export function decodeSqlRows(bytes: Uint8Array): SqlRows {
   return { columns, rows };
 }
 
+const units = (c: ConsumedCapacity | undefined) => ({
+  read: c?.capacity_unit?.read ?? 0,
+  write: c?.capacity_unit?.write ?? 0,
+});
+
 /** Shapes a decoded SQLQueryResponse (rows decoded here; SqlRowsFormatError when they are malformed). */
 export function sqlQueryResult(r: SqlQueryResponse): SqlQueryResult {
   const { columns, rows } = decodeSqlRows(r.rows ?? new Uint8Array(0));
@@ -214,16 +219,11 @@ export function sqlQueryResult(r: SqlQueryResponse): SqlQueryResult {
     rows,
     type: STATEMENT_TYPES[r.type ?? 0] || 'UNKNOWN',
     consumed: [
-      ...(r.consumes ?? []).map((c) => ({
-        table: c.table_name ?? '',
-        read: c.consumed?.capacity_unit?.read ?? 0,
-        write: c.consumed?.capacity_unit?.write ?? 0,
-      })),
+      ...(r.consumes ?? []).map((c) => ({ table: c.table_name ?? '', ...units(c.consumed) })),
       ...(r.search_consumes ?? []).map((c) => ({
         table: c.table_name ?? '',
         index: c.index_name ?? '',
-        read: c.consumed?.capacity_unit?.read ?? 0,
-        write: c.consumed?.capacity_unit?.write ?? 0,
+        ...units(c.consumed),
       })),
     ],
   };

@@ -56,7 +56,6 @@ import type {
 
 /** The table version whose tag form (`tag_list`) this client speaks. */
 export const SUPPORTED_TABLE_VERSION = 1n;
-
 const INT64_MAX = (1n << 63n) - 1n;
 
 /** Per-call options: a deadline for this call (retries included) and cancellation. */

@@ -194,7 +194,7 @@ export function encodePointRows(points: readonly PointRowInput[]): Uint8Array {
   const o = new Out();
   o.ensure(4);
   o.pos = o.buf.writeUInt32LE(0x75, 0);
-  let prefix: Buffer | undefined;
+  let prefix: Uint8Array | undefined;
   let prefixCrcs: number[] = [];
   let prefixOf: PointRowInput | undefined;
   for (const p of points) {
@@ -215,7 +215,7 @@ export function encodePointRows(points: readonly PointRowInput[]): Uint8Array {
       ];
       for (const c of p.extraKey ?? []) cells.push([c.name, c.value as string | bigint | Uint8Array]);
       prefixCrcs = cells.map(([n, v]) => writeCell(k, cellName(names, n), v));
-      prefix = k.buf.subarray(0, k.pos);
+      prefix = k.result();
       prefixOf = p;
     }
     o.ensure(1 + prefix!.length);
